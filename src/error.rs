@@ -1,0 +1,285 @@
+//! The library's typed errors (`thiserror`) and the single conversion of an error into a
+//! catchable Rhai error value (`status`, `message`, `body`, `method`, `url`, `errors`, `line`).
+
+use serde_json::Value;
+use std::fmt;
+
+/// One entry of an NCM config-validation error body
+/// (`errors[].configuration.{message, reason, path, value}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigIssue {
+    pub message: String,
+    pub reason: String,
+    pub path: Vec<Value>,
+    pub value: Value,
+}
+
+/// A non-success answer of an API.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{method} {url} failed: HTTP {status}: {message}")]
+pub struct ApiError {
+    pub status: u16,
+    pub method: String,
+    /// The URL without secrets (NCM keys travel in headers, never in the URL).
+    pub url: String,
+    pub message: String,
+    /// The parsed JSON body, or the body text as a JSON string when it was not JSON.
+    pub body: Value,
+    /// Parsed config-validation errors (409/400 bodies), empty otherwise.
+    pub errors: Vec<ConfigIssue>,
+}
+
+/// Everything that can go wrong in the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The API answered with a non-success status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// The request never got an HTTP answer (DNS, connection refused, timeout...).
+    #[error("{method} {url} failed: {message}")]
+    Transport {
+        method: String,
+        url: String,
+        message: String,
+        timeout: bool,
+    },
+    /// A query or argument was rejected before any request was sent.
+    #[error("{0}")]
+    Invalid(String),
+    /// The endpoint does not document this method.
+    #[error("{endpoint} does not support {method} (it supports {allowed})")]
+    MethodNotSupported {
+        endpoint: String,
+        method: String,
+        allowed: String,
+    },
+    /// The API answered 2xx with something that is not the documented shape.
+    #[error("{method} {url}: unexpected response: {message}")]
+    Protocol {
+        method: String,
+        url: String,
+        message: String,
+    },
+    /// Missing credentials or a bad configuration value.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The operator interrupted the work (Ctrl-C).
+    #[error("interrupted")]
+    Interrupted,
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(msg: impl fmt::Display) -> Self {
+        Error::Invalid(msg.to_string())
+    }
+
+    pub fn io(path: impl fmt::Display, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_string(),
+            source,
+        }
+    }
+
+    /// The HTTP status, when the error came from an HTTP answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(a) => Some(a.status),
+            _ => None,
+        }
+    }
+
+    /// A short machine-readable kind, exposed to scripts as `e.kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Api(_) => "api",
+            Error::Transport { timeout: true, .. } => "timeout",
+            Error::Transport { .. } => "transport",
+            Error::Invalid(_) => "invalid",
+            Error::MethodNotSupported { .. } => "method",
+            Error::Protocol { .. } => "protocol",
+            Error::Config(_) => "config",
+            Error::Interrupted => "interrupted",
+            Error::Io { .. } => "io",
+        }
+    }
+
+    /// The message without the method/URL prefix.
+    pub fn short_message(&self) -> String {
+        match self {
+            Error::Api(a) => a.message.clone(),
+            Error::Transport { message, .. } | Error::Protocol { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Converts the error into the map a script sees in `catch (e)`.
+    /// This is the only place the library's errors become Rhai values.
+    pub fn to_rhai_map(&self, redact: &dyn Fn(&str) -> String) -> rhai::Map {
+        let mut m = rhai::Map::new();
+        m.insert("kind".into(), self.kind().into());
+        m.insert("message".into(), redact(&self.short_message()).into());
+        m.insert("description".into(), redact(&self.to_string()).into());
+        let status: rhai::Dynamic = match self.status() {
+            Some(s) => (s as rhai::INT).into(),
+            None => rhai::Dynamic::UNIT,
+        };
+        m.insert("status".into(), status);
+        let (method, url, body, errors) = match self {
+            Error::Api(a) => (
+                a.method.clone(),
+                a.url.clone(),
+                a.body.clone(),
+                a.errors.clone(),
+            ),
+            Error::Transport { method, url, .. } | Error::Protocol { method, url, .. } => {
+                (method.clone(), url.clone(), Value::Null, vec![])
+            }
+            _ => (String::new(), String::new(), Value::Null, vec![]),
+        };
+        m.insert("method".into(), method.into());
+        m.insert("url".into(), redact(&url).into());
+        let body = crate::script::convert::json_to_dynamic(&redact_value(&body, redact));
+        m.insert("body".into(), body);
+        let errs: rhai::Array = errors
+            .iter()
+            .map(|e| {
+                let mut em = rhai::Map::new();
+                em.insert("message".into(), redact(&e.message).into());
+                em.insert("reason".into(), e.reason.clone().into());
+                em.insert(
+                    "path".into(),
+                    crate::script::convert::json_to_dynamic(&Value::Array(e.path.clone())),
+                );
+                em.insert(
+                    "value".into(),
+                    crate::script::convert::json_to_dynamic(&redact_value(&e.value, redact)),
+                );
+                em.into()
+            })
+            .collect();
+        m.insert("errors".into(), errs.into());
+        m
+    }
+}
+
+/// Applies `redact` to every string inside a JSON value.
+pub fn redact_value(v: &Value, redact: &dyn Fn(&str) -> String) -> Value {
+    match v {
+        Value::String(s) => Value::String(redact(s)),
+        Value::Array(a) => Value::Array(a.iter().map(|x| redact_value(x, redact)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), redact_value(x, redact)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Parses the NCM config-validation error body:
+/// `{"errors": [{"configuration": {"message", "reason", "value", "path"}}], "exception": {...}}`.
+pub fn parse_config_issues(body: &Value) -> Vec<ConfigIssue> {
+    let Some(errors) = body.get("errors").and_then(Value::as_array) else {
+        return vec![];
+    };
+    errors
+        .iter()
+        .filter_map(|e| {
+            let c = e.get("configuration")?;
+            Some(ConfigIssue {
+                message: c
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                reason: c
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                path: c
+                    .get("path")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
+                value: c.get("value").cloned().unwrap_or(Value::Null),
+            })
+        })
+        .collect()
+}
+
+/// Picks the most useful human message out of an error body.
+pub fn message_from_body(status: u16, body: &Value) -> String {
+    let issues = parse_config_issues(body);
+    if !issues.is_empty() {
+        return issues
+            .iter()
+            .map(|i| i.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
+    let candidates = [
+        body.pointer("/exception/message"),
+        body.pointer("/error/message"),
+        body.get("message"),
+        body.get("detail"),
+        body.get("error"),
+    ];
+    for c in candidates.into_iter().flatten() {
+        if let Some(s) = c.as_str() {
+            if !s.is_empty() {
+                return s.to_string();
+            }
+        }
+    }
+    if let Some(s) = body.as_str() {
+        let s = s.trim();
+        if !s.is_empty() {
+            return s.chars().take(300).collect();
+        }
+    }
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("error");
+    reason.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_validation_body() {
+        let body = json!({"errors": [{"configuration": {"message": "cannot set foo to bar: invalid path",
+            "reason": "invalid path", "value": "bar", "path": ["foo"]}}],
+            "exception": {"message": "bad or missing data", "type": "validation"}});
+        let issues = parse_config_issues(&body);
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].path, vec![json!("foo")]);
+        assert_eq!(issues[0].reason, "invalid path");
+        assert_eq!(
+            message_from_body(409, &body),
+            "cannot set foo to bar: invalid path"
+        );
+    }
+
+    #[test]
+    fn message_fallbacks() {
+        assert_eq!(
+            message_from_body(400, &json!({"exception": {"message": "x"}})),
+            "x"
+        );
+        assert_eq!(message_from_body(404, &Value::Null), "Not Found");
+        assert_eq!(message_from_body(500, &json!("plain text")), "plain text");
+    }
+}

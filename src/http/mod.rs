@@ -1,0 +1,430 @@
+//! The shared blocking HTTP transport used by both clouds: timeouts, retries with exponential
+//! backoff and jitter (honouring `Retry-After`), dry-run of writes, redaction of secrets,
+//! request accounting and cooperative cancellation (Ctrl-C).
+
+use crate::error::{message_from_body, parse_config_issues, redact_value, ApiError, Error, Result};
+use rand::Rng;
+use serde_json::Value;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub use crate::ncm::catalog::Method;
+
+/// Retry behaviour. All delays are configurable so tests run in milliseconds.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0 disables retries).
+    pub max_retries: u32,
+    /// First backoff delay; doubles on each retry, with jitter.
+    pub base_delay: Duration,
+    /// Upper bound of one computed backoff delay.
+    pub max_delay: Duration,
+    /// Upper bound applied to a server's `Retry-After`.
+    pub max_retry_after: Duration,
+    /// Statuses that are retried (for idempotent methods).
+    pub statuses: Vec<u16>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 5,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(300),
+            statuses: vec![429, 502, 503, 504],
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The backoff before retry number `attempt` (0-based): exponential with "equal jitter".
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32.checked_shl(attempt.min(20)).unwrap_or(u32::MAX));
+        let capped = exp.min(self.max_delay);
+        let half = capped / 2;
+        let jitter = if half.is_zero() {
+            Duration::ZERO
+        } else {
+            rand::rng().random_range(Duration::ZERO..=half)
+        };
+        half + jitter
+    }
+}
+
+/// Transport settings.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+    pub dry_run: bool,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            connect_timeout: Duration::from_secs(30),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            dry_run: false,
+        }
+    }
+}
+
+/// Counters of what the transport did; shared, cheap to read.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub dry_run_writes: AtomicU64,
+    /// The delays slept before retries, most recent last (bounded).
+    pub retry_delays: Mutex<Vec<Duration>>,
+}
+
+impl Stats {
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
+    pub fn dry_run_writes(&self) -> u64 {
+        self.dry_run_writes.load(Ordering::Relaxed)
+    }
+}
+
+/// Knows the secrets in use and masks them in any text leaving the library.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: Arc<Vec<String>>,
+}
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        let mut s: Vec<String> = secrets
+            .into_iter()
+            .filter(|s| s.trim().len() >= 4)
+            .collect();
+        // Longest first so a secret that contains another is masked whole.
+        s.sort_by_key(|x| std::cmp::Reverse(x.len()));
+        s.dedup();
+        Redactor {
+            secrets: Arc::new(s),
+        }
+    }
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in self.secrets.iter() {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), "****");
+            }
+        }
+        out
+    }
+    pub fn is_secret_in(&self, text: &str) -> bool {
+        self.secrets.iter().any(|s| text.contains(s.as_str()))
+    }
+}
+
+/// Where dry-run lines go (stderr by default; tests capture them).
+pub type DryRunSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// One request.
+pub struct Request<'a> {
+    pub method: Method,
+    pub url: &'a url::Url,
+    pub headers: &'a [(&'static str, String)],
+    pub body: Option<&'a Value>,
+    /// May the transport repeat this request on a retryable failure?
+    pub retryable: bool,
+}
+
+/// A successful answer.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    /// Parsed JSON (`Null` for an empty body; a JSON string when the body is not JSON).
+    pub body: Value,
+    /// True when this was a dry-run write that was not sent.
+    pub dry_run: bool,
+}
+
+#[derive(Clone)]
+pub struct Transport {
+    client: reqwest::blocking::Client,
+    pub options: HttpOptions,
+    pub stats: Arc<Stats>,
+    pub redactor: Redactor,
+    pub cancel: Arc<AtomicBool>,
+    dry_run_sink: DryRunSink,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl Transport {
+    pub fn new(options: HttpOptions, redactor: Redactor, cancel: Arc<AtomicBool>) -> Result<Self> {
+        let client = reqwest::blocking::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            // Never follow redirects: a redirect costs a second billed call and could carry
+            // the auth headers elsewhere. The client builds slashed URLs so none should occur.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("fleetscript/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Transport {
+            client,
+            options,
+            stats: Arc::new(Stats::default()),
+            redactor,
+            cancel,
+            dry_run_sink: Arc::new(|line| eprintln!("{line}")),
+        })
+    }
+
+    pub fn with_dry_run_sink(mut self, sink: DryRunSink) -> Self {
+        self.dry_run_sink = sink;
+        self
+    }
+
+    pub fn check_cancel(&self) -> Result<()> {
+        if self.cancel.load(Ordering::SeqCst) {
+            Err(Error::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Sleeps in small steps so Ctrl-C interrupts a long backoff.
+    fn sleep(&self, d: Duration) -> Result<()> {
+        let end = Instant::now() + d;
+        loop {
+            self.check_cancel()?;
+            let now = Instant::now();
+            if now >= end {
+                return Ok(());
+            }
+            std::thread::sleep((end - now).min(Duration::from_millis(50)));
+        }
+    }
+
+    pub fn send(&self, req: &Request<'_>) -> Result<Response> {
+        let redact = |s: &str| self.redactor.redact(s);
+        let url_text = redact(req.url.as_str());
+        if self.options.dry_run && req.method.is_write() {
+            let body = req
+                .body
+                .map(|b| format!(" {}", redact(&b.to_string())))
+                .unwrap_or_default();
+            (self.dry_run_sink)(&format!("dry-run: {} {}{}", req.method, url_text, body));
+            self.stats.dry_run_writes.fetch_add(1, Ordering::Relaxed);
+            return Ok(Response {
+                status: 0,
+                body: Value::Null,
+                dry_run: true,
+            });
+        }
+        let policy = &self.options.retry;
+        let mut attempt: u32 = 0;
+        loop {
+            self.check_cancel()?;
+            let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
+                .expect("static method names are valid");
+            let mut rb = self.client.request(method, req.url.clone());
+            for (k, v) in req.headers {
+                rb = rb.header(*k, v);
+            }
+            if let Some(b) = req.body {
+                rb = rb
+                    .header("Content-Type", "application/json")
+                    .body(b.to_string());
+            }
+            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let can_retry = req.retryable && attempt < policy.max_retries;
+            match rb.send() {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let retry_after = resp
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let location = resp
+                        .headers()
+                        .get("location")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let text = resp.text().map_err(|e| Error::Transport {
+                        method: req.method.to_string(),
+                        url: url_text.clone(),
+                        timeout: e.is_timeout(),
+                        message: format!("reading the response failed: {}", e.without_url()),
+                    })?;
+                    let body = parse_body(&text);
+                    if (200..300).contains(&status) {
+                        return Ok(Response {
+                            status,
+                            body,
+                            dry_run: false,
+                        });
+                    }
+                    if can_retry && policy.statuses.contains(&status) {
+                        let delay = match retry_after {
+                            Some(ra) => ra.min(policy.max_retry_after),
+                            None => policy.backoff(attempt),
+                        };
+                        self.note_retry(delay);
+                        self.sleep(delay)?;
+                        attempt += 1;
+                        continue;
+                    }
+                    let mut message = message_from_body(status, &body);
+                    if (300..400).contains(&status) {
+                        message = format!(
+                            "unexpected redirect to {} (URLs must end with '/')",
+                            location.as_deref().map(redact).unwrap_or_default()
+                        );
+                    }
+                    if attempt > 0 {
+                        message = format!("{message} (after {attempt} retries)");
+                    }
+                    return Err(Error::Api(Box::new(ApiError {
+                        status,
+                        method: req.method.to_string(),
+                        url: url_text,
+                        message: redact(&message),
+                        errors: parse_config_issues(&body),
+                        body: redact_value(&body, &redact),
+                    })));
+                }
+                Err(e) => {
+                    let transient = e.is_connect() || e.is_timeout() || e.is_request();
+                    if can_retry && transient {
+                        let delay = policy.backoff(attempt);
+                        self.note_retry(delay);
+                        self.sleep(delay)?;
+                        attempt += 1;
+                        continue;
+                    }
+                    let what = if e.is_timeout() {
+                        format!(
+                            "timed out (limit {:?}; raise it with --timeout)",
+                            self.options.timeout
+                        )
+                    } else if e.is_connect() {
+                        format!(
+                            "cannot connect: {} (check the base URL and your network)",
+                            source_chain(&e)
+                        )
+                    } else {
+                        source_chain(&e)
+                    };
+                    let what = if attempt > 0 {
+                        format!("{what} (after {attempt} retries)")
+                    } else {
+                        what
+                    };
+                    return Err(Error::Transport {
+                        method: req.method.to_string(),
+                        url: url_text,
+                        message: redact(&what),
+                        timeout: e.is_timeout(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn note_retry(&self, delay: Duration) {
+        self.stats.retries.fetch_add(1, Ordering::Relaxed);
+        let mut d = self.stats.retry_delays.lock().unwrap();
+        if d.len() > 1000 {
+            d.remove(0);
+        }
+        d.push(delay);
+    }
+}
+
+fn source_chain(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut parts = vec![e.without_url_ref()];
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        src = s.source();
+    }
+    parts.join(": ")
+}
+
+trait WithoutUrlRef {
+    fn without_url_ref(&self) -> String;
+}
+impl WithoutUrlRef for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let s = self.to_string();
+        match s.find(" for url (") {
+            Some(i) => s[..i].to_string(),
+            None => s,
+        }
+    }
+}
+
+/// JSON when it parses, else the text as a JSON string, `Null` when empty.
+pub fn parse_body(text: &str) -> Value {
+    if text.trim().is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(1000),
+            ..Default::default()
+        };
+        for attempt in 0..10 {
+            let d = p.backoff(attempt);
+            let cap =
+                (Duration::from_millis(100) * 2u32.pow(attempt)).min(Duration::from_millis(1000));
+            assert!(d <= cap && d >= cap / 2, "attempt {attempt}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn redactor_masks_every_secret() {
+        let r = Redactor::new(vec!["s3cr3t-key".to_string(), "".into(), "ab".into()]);
+        assert_eq!(r.redact("key=s3cr3t-key!"), "key=****!");
+        assert!(r.is_secret_in("xx s3cr3t-key"));
+        assert_eq!(r.redact("ab"), "ab");
+    }
+
+    #[test]
+    fn body_parsing() {
+        assert_eq!(parse_body(""), Value::Null);
+        assert_eq!(parse_body("{\"a\":1}")["a"], 1);
+        assert_eq!(
+            parse_body("x-api-key header is not valid"),
+            Value::String("x-api-key header is not valid".into())
+        );
+    }
+}

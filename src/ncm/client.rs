@@ -1,0 +1,322 @@
+//! The NCM API v2 client: the four auth headers, slashed URLs under the base URL, collection
+//! listing (through the pager), single-object reads and the documented writes of each endpoint.
+
+use super::catalog::{Endpoint, Method};
+use super::paging::Pager;
+use super::query;
+use crate::error::{Error, Result};
+use crate::http::{Request, Transport};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+pub const DEFAULT_NCM_BASE_URL: &str = "https://www.cradlepointecm.com/api/v2";
+
+/// The four NCM API keys (`X-CP-API-ID`, `X-CP-API-KEY`, `X-ECM-API-ID`, `X-ECM-API-KEY`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct NcmCredentials {
+    pub cp_api_id: String,
+    pub cp_api_key: String,
+    pub ecm_api_id: String,
+    pub ecm_api_key: String,
+}
+
+impl std::fmt::Debug for NcmCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NcmCredentials { **** }")
+    }
+}
+
+impl NcmCredentials {
+    /// The environment variable names, as the official `ncm` client uses them.
+    pub const ENV: [&'static str; 4] = [
+        "X_CP_API_ID",
+        "X_CP_API_KEY",
+        "X_ECM_API_ID",
+        "X_ECM_API_KEY",
+    ];
+
+    pub fn values(&self) -> [&str; 4] {
+        [
+            &self.cp_api_id,
+            &self.cp_api_key,
+            &self.ecm_api_id,
+            &self.ecm_api_key,
+        ]
+    }
+
+    pub fn missing(&self) -> Vec<&'static str> {
+        Self::ENV
+            .iter()
+            .zip(self.values())
+            .filter(|(_, v)| v.trim().is_empty())
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    /// All four values, for redaction.
+    pub fn secrets(&self) -> Vec<String> {
+        self.values().iter().map(|s| s.to_string()).collect()
+    }
+}
+
+pub struct NcmClient {
+    transport: Transport,
+    /// Always ends with `/`.
+    base: url::Url,
+    headers: Vec<(&'static str, String)>,
+    creds_missing: Vec<&'static str>,
+}
+
+impl std::fmt::Debug for NcmClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NcmClient")
+            .field("base", &self.base.as_str())
+            .finish()
+    }
+}
+
+impl NcmClient {
+    pub fn new(base_url: &str, creds: &NcmCredentials, transport: Transport) -> Result<Self> {
+        let mut b = base_url.trim().to_string();
+        if !b.ends_with('/') {
+            b.push('/');
+        }
+        let base = url::Url::parse(&b).map_err(|e| {
+            Error::Config(format!(
+                "CP_BASE_URL {base_url:?} is not a URL ({e}); expected e.g. {DEFAULT_NCM_BASE_URL}"
+            ))
+        })?;
+        if base.scheme() != "http" && base.scheme() != "https" {
+            return Err(Error::Config(format!(
+                "CP_BASE_URL {base_url:?} must be http or https"
+            )));
+        }
+        let headers = vec![
+            ("X-CP-API-ID", creds.cp_api_id.clone()),
+            ("X-CP-API-KEY", creds.cp_api_key.clone()),
+            ("X-ECM-API-ID", creds.ecm_api_id.clone()),
+            ("X-ECM-API-KEY", creds.ecm_api_key.clone()),
+        ];
+        Ok(NcmClient {
+            transport,
+            base,
+            headers,
+            creds_missing: creds.missing(),
+        })
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    pub fn base_url(&self) -> &url::Url {
+        &self.base
+    }
+
+    pub fn redact(&self, s: &str) -> String {
+        self.transport.redactor.redact(s)
+    }
+
+    /// `<base>/<endpoint>/` or `<base>/<endpoint>/<id>/` — always with the trailing slash.
+    pub fn endpoint_url(&self, endpoint: &str, id: Option<&str>) -> url::Url {
+        let path = match id {
+            Some(id) => format!("{endpoint}/{id}/"),
+            None => format!("{endpoint}/"),
+        };
+        self.base
+            .join(&path)
+            .expect("endpoint names and ids are URL-safe")
+    }
+
+    fn check_creds(&self) -> Result<()> {
+        if self.creds_missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Config(format!(
+                "NCM API keys missing: set {} (or use --sandbox to try against the built-in simulator)",
+                self.creds_missing.join(", ")
+            )))
+        }
+    }
+
+    fn check_method(ep: &Endpoint, m: Method) -> Result<()> {
+        if ep.supports(m) {
+            Ok(())
+        } else {
+            Err(Error::MethodNotSupported {
+                endpoint: ep.name.to_string(),
+                method: m.to_string(),
+                allowed: ep.methods_str(),
+            })
+        }
+    }
+
+    fn endpoint(name: &str) -> Result<&'static Endpoint> {
+        super::endpoint(name).ok_or_else(|| {
+            Error::invalid(format!(
+                "unknown NCM endpoint '{name}'; see `fleetscript endpoints`"
+            ))
+        })
+    }
+
+    fn send(
+        &self,
+        method: Method,
+        url: &url::Url,
+        body: Option<&Value>,
+    ) -> Result<crate::http::Response> {
+        self.check_creds()?;
+        self.transport.send(&Request {
+            method,
+            url,
+            headers: &self.headers,
+            body,
+            // POST is never retried automatically: it may have been processed.
+            retryable: method != Method::Post,
+        })
+    }
+
+    /// GET an absolute URL (used by the pager for `meta.next`).
+    pub(crate) fn get_url(&self, url: &url::Url) -> Result<Value> {
+        Ok(self.send(Method::Get, url, None)?.body)
+    }
+
+    /// Resolves `meta.next`, refusing to send the API keys to another origin.
+    pub(crate) fn follow_url(&self, current: &url::Url, next: &str) -> Result<url::Url> {
+        let u = current.join(next).map_err(|e| Error::Protocol {
+            method: "GET".into(),
+            url: self.redact(current.as_str()),
+            message: format!("meta.next {next:?} is not a URL: {e}"),
+        })?;
+        if u.origin() != self.base.origin() {
+            return Err(Error::Protocol {
+                method: "GET".into(),
+                url: self.redact(current.as_str()),
+                message: format!(
+                    "meta.next points to another host ({}); refusing to send the API keys there. Check CP_BASE_URL matches the host the API answers as.",
+                    u.origin().ascii_serialization()
+                ),
+            });
+        }
+        Ok(u)
+    }
+
+    fn normalize_id(ep: &Endpoint, id: &str) -> Result<String> {
+        let id = super::id_of(id).unwrap_or_default();
+        if id.is_empty() || id.contains(['/', '?', '#', ' ']) {
+            return Err(Error::invalid(format!(
+                "{}: an id must be a number or a resource URL, not {id:?}",
+                ep.name
+            )));
+        }
+        Ok(id)
+    }
+
+    /// A lazy pager over the collection.
+    pub fn pages(self: &Arc<Self>, endpoint: &str, q: &Map<String, Value>) -> Result<Pager> {
+        let ep = Self::endpoint(endpoint)?;
+        Self::check_method(ep, Method::Get)?;
+        let prepared = query::prepare(ep, q)?;
+        self.check_creds()?;
+        Ok(Pager::new(self.clone(), ep, prepared))
+    }
+
+    /// Every record of the collection matching `q` (or `limit` of them).
+    pub fn list(self: &Arc<Self>, endpoint: &str, q: &Map<String, Value>) -> Result<Vec<Value>> {
+        self.pages(endpoint, q)?.collect_all()
+    }
+
+    pub fn get(&self, endpoint: &str, id: &str, q: &Map<String, Value>) -> Result<Value> {
+        let ep = Self::endpoint(endpoint)?;
+        Self::check_method(ep, Method::Get)?;
+        if !ep.detail {
+            return Err(Error::invalid(format!(
+                "{} has no single-object URL; use ncm::{}::list(query) with a filter",
+                ep.name, ep.name
+            )));
+        }
+        let params = query::prepare_detail(ep, q)?;
+        let id = Self::normalize_id(ep, id)?;
+        let mut url = self.endpoint_url(ep.name, Some(&id));
+        if !params.is_empty() {
+            let mut qp = url.query_pairs_mut();
+            for (k, v) in &params {
+                qp.append_pair(k, v);
+            }
+        }
+        let body = self.send(Method::Get, &url, None)?.body;
+        Ok(unwrap_detail(body))
+    }
+
+    fn write(
+        &self,
+        ep: &Endpoint,
+        m: Method,
+        id: Option<&str>,
+        body: Option<&Value>,
+    ) -> Result<Value> {
+        Self::check_method(ep, m)?;
+        if let Some(b) = body {
+            if !b.is_object() {
+                return Err(Error::invalid(format!(
+                    "{}: the request body must be an object map, not {b}",
+                    ep.name
+                )));
+            }
+        }
+        let id = id.map(|i| Self::normalize_id(ep, i)).transpose()?;
+        let url = self.endpoint_url(ep.name, id.as_deref());
+        let resp = self.send(m, &url, body)?;
+        Ok(unwrap_detail(resp.body))
+    }
+
+    pub fn create(&self, endpoint: &str, body: &Value) -> Result<Value> {
+        self.write(Self::endpoint(endpoint)?, Method::Post, None, Some(body))
+    }
+    pub fn update(&self, endpoint: &str, id: &str, body: &Value) -> Result<Value> {
+        self.write(Self::endpoint(endpoint)?, Method::Put, Some(id), Some(body))
+    }
+    pub fn patch(&self, endpoint: &str, id: &str, body: &Value) -> Result<Value> {
+        self.write(
+            Self::endpoint(endpoint)?,
+            Method::Patch,
+            Some(id),
+            Some(body),
+        )
+    }
+    pub fn delete(&self, endpoint: &str, id: &str) -> Result<()> {
+        self.write(Self::endpoint(endpoint)?, Method::Delete, Some(id), None)
+            .map(|_| ())
+    }
+
+    /// Reboots one router (`reboot_activity` POST with its URL).
+    pub fn reboot_router(&self, id: &str) -> Result<Value> {
+        let ep = Self::endpoint("routers")?;
+        let id = Self::normalize_id(ep, id)?;
+        let body =
+            serde_json::json!({ "router": self.endpoint_url("routers", Some(&id)).as_str() });
+        self.create("reboot_activity", &body)
+    }
+
+    /// Reboots every router of a group.
+    pub fn reboot_group(&self, id: &str) -> Result<Value> {
+        let ep = Self::endpoint("groups")?;
+        let id = Self::normalize_id(ep, id)?;
+        let body = serde_json::json!({ "group": self.endpoint_url("groups", Some(&id)).as_str() });
+        self.create("reboot_activity", &body)
+    }
+}
+
+/// Single-object answers come either bare or wrapped as `{"success": true, "data": {...}}`.
+fn unwrap_detail(body: Value) -> Value {
+    match body {
+        Value::Object(mut m)
+            if m.get("data").is_some_and(Value::is_object)
+                && !m.contains_key("id")
+                && !m.contains_key("resource_url") =>
+        {
+            m.remove("data").unwrap_or(Value::Null)
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,135 @@
+//! Paging over NCM collections: builds the first page URL of each query chunk, then follows
+//! `meta.next` exactly as the API gives it until it is null (offset and timeuuid styles alike).
+//! A failure on any page is an error, never a silently partial list.
+
+use super::catalog::Endpoint;
+use super::client::NcmClient;
+use super::query::Prepared;
+use crate::error::{Error, Result};
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// A lazy sequence of pages; constant memory whatever the fleet size.
+pub struct Pager {
+    client: Arc<NcmClient>,
+    ep: &'static Endpoint,
+    chunks: VecDeque<Vec<(String, String)>>,
+    page_size: usize,
+    offset: Option<usize>,
+    next: Option<url::Url>,
+    remaining: Option<usize>,
+    finished: bool,
+    pub pages_fetched: usize,
+    pub records_seen: usize,
+}
+
+impl Pager {
+    pub(crate) fn new(client: Arc<NcmClient>, ep: &'static Endpoint, p: Prepared) -> Self {
+        Pager {
+            client,
+            ep,
+            chunks: p.chunks.into(),
+            page_size: p.page_size,
+            offset: p.offset,
+            next: None,
+            remaining: p.limit,
+            finished: false,
+            pages_fetched: 0,
+            records_seen: 0,
+        }
+    }
+
+    /// The next page of records, `Ok(None)` when every page has been read.
+    pub fn next_page(&mut self) -> Result<Option<Vec<Value>>> {
+        loop {
+            if self.finished || self.remaining == Some(0) {
+                self.finished = true;
+                return Ok(None);
+            }
+            let url = match self.next.take() {
+                Some(u) => u,
+                None => match self.chunks.pop_front() {
+                    Some(params) => {
+                        let mut u = self.client.endpoint_url(self.ep.name, None);
+                        {
+                            let mut qp = u.query_pairs_mut();
+                            for (k, v) in &params {
+                                qp.append_pair(k, v);
+                            }
+                            qp.append_pair("limit", &self.page_size.to_string());
+                            if let Some(o) = self.offset {
+                                qp.append_pair("offset", &o.to_string());
+                            }
+                        }
+                        u
+                    }
+                    None => {
+                        self.finished = true;
+                        return Ok(None);
+                    }
+                },
+            };
+            let body = self.client.get_url(&url)?;
+            let (mut data, next) = split_page(&body).map_err(|m| Error::Protocol {
+                method: "GET".into(),
+                url: self.client.redact(url.as_str()),
+                message: m,
+            })?;
+            self.pages_fetched += 1;
+            if let Some(n) = next {
+                self.next = Some(self.client.follow_url(&url, &n)?);
+            }
+            if let Some(rem) = self.remaining.as_mut() {
+                if data.len() > *rem {
+                    data.truncate(*rem);
+                }
+                *rem -= data.len();
+            }
+            self.records_seen += data.len();
+            if data.is_empty() && self.next.is_none() {
+                continue; // an empty last page of this chunk; go on to the next chunk
+            }
+            return Ok(Some(data));
+        }
+    }
+
+    /// Reads every remaining page into one list.
+    pub fn collect_all(mut self) -> Result<Vec<Value>> {
+        let mut all = vec![];
+        while let Some(mut page) = self.next_page()? {
+            all.append(&mut page);
+        }
+        Ok(all)
+    }
+}
+
+impl Iterator for Pager {
+    type Item = Result<Vec<Value>>;
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.next_page() {
+            Ok(Some(p)) => Some(Ok(p)),
+            Ok(None) => None,
+            Err(e) => {
+                self.finished = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Splits a collection body into its records and `meta.next`.
+pub fn split_page(body: &Value) -> std::result::Result<(Vec<Value>, Option<String>), String> {
+    let data = body
+        .get("data")
+        .and_then(Value::as_array)
+        .ok_or_else(|| "the collection body has no 'data' list".to_string())?
+        .clone();
+    let next = match body.pointer("/meta/next") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => return Err(format!("meta.next is neither a URL nor null: {other}")),
+    };
+    Ok((data, next))
+}

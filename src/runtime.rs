@@ -1,0 +1,216 @@
+//! The embeddable runtime: turns a `Config` into a ready engine (starting the sandbox simulator
+//! when asked), compiles and runs scripts, and reports failures as rendered diagnostics with the
+//! exit code the CLI should use.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::http::{Redactor, Transport};
+use crate::ncm::NcmClient;
+use crate::script::bindings::ScriptContext;
+use crate::script::diagnostics::{self, Diagnostic};
+use crate::sim::{sandbox_credentials, Simulator};
+use rhai::{Dynamic, Engine, Scope, AST};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Exit codes, in one place: 0 success, 1 script or API error, 2 usage or compile error,
+/// 130 interrupted.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const FAILURE: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const INTERRUPTED: i32 = 130;
+}
+
+/// A failed script, ready to show.
+#[derive(Debug)]
+pub enum ScriptError {
+    Compile(Box<Diagnostic>),
+    Runtime(Box<Diagnostic>),
+    Interrupted(Box<Diagnostic>),
+    Setup(String),
+}
+
+impl ScriptError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ScriptError::Compile(_) | ScriptError::Setup(_) => exit::USAGE,
+            ScriptError::Runtime(_) => exit::FAILURE,
+            ScriptError::Interrupted(_) => exit::INTERRUPTED,
+        }
+    }
+    pub fn render(&self) -> String {
+        match self {
+            ScriptError::Compile(d) | ScriptError::Runtime(d) | ScriptError::Interrupted(d) => {
+                d.render()
+            }
+            ScriptError::Setup(s) => format!("error: {s}\n"),
+        }
+    }
+}
+
+pub struct Runtime {
+    pub engine: Engine,
+    pub ncm: Arc<NcmClient>,
+    /// The in-process simulator of `--sandbox`.
+    pub sim: Option<Simulator>,
+    pub cancel: Arc<AtomicBool>,
+    pub redactor: Redactor,
+    pub config: Config,
+}
+
+impl Runtime {
+    pub fn new(config: Config) -> Result<Runtime> {
+        Self::with_cancel(config, Arc::new(AtomicBool::new(false)))
+    }
+
+    /// Builds the runtime with a cancellation flag owned by the caller (Ctrl-C handlers).
+    pub fn with_cancel(mut config: Config, cancel: Arc<AtomicBool>) -> Result<Runtime> {
+        let redactor = Redactor::new(config.secrets());
+        let sim = match config.sandbox.clone() {
+            Some(opts) => {
+                let sim = Simulator::start(opts.clone())?;
+                config.ncm_base_url = sim.ncm_base_url();
+                config.ncm_credentials = opts.ncm_keys.clone();
+                Some(sim)
+            }
+            None => None,
+        };
+        let transport = Transport::new(config.http.clone(), redactor.clone(), cancel.clone())?;
+        let ncm = Arc::new(NcmClient::new(
+            &config.ncm_base_url,
+            &config.ncm_credentials,
+            transport,
+        )?);
+        let write_dirs = config
+            .write_dirs
+            .iter()
+            .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone()))
+            .collect();
+        let ctx = Arc::new(ScriptContext {
+            ncm: ncm.clone(),
+            redactor: redactor.clone(),
+            cancel: cancel.clone(),
+            write_dirs,
+        });
+        let engine = crate::script::engine::build(&ctx, &config.limits);
+        Ok(Runtime {
+            engine,
+            ncm,
+            sim,
+            cancel,
+            redactor,
+            config,
+        })
+    }
+
+    /// A runtime against a fresh sandbox with default options (tests, examples).
+    pub fn sandbox() -> Result<Runtime> {
+        Runtime::new(Config {
+            sandbox: Some(Default::default()),
+            ncm_credentials: sandbox_credentials(),
+            ..Default::default()
+        })
+    }
+
+    /// The scope scripts start with: `ARGS`.
+    pub fn scope(&self) -> Scope<'static> {
+        let mut scope = Scope::new();
+        let args: rhai::Map = self
+            .config
+            .args
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
+            .collect();
+        scope.push_constant("ARGS", args);
+        scope
+    }
+
+    fn set_module_dir(&mut self, path: &Path) {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let resolver = rhai::module_resolvers::FileModuleResolver::new_with_path(dir);
+        self.engine.set_module_resolver(resolver);
+    }
+
+    /// Compiles source text (with `ARGS` known to the strict-variables check).
+    pub fn compile_source(
+        &self,
+        name: &str,
+        source: &str,
+    ) -> std::result::Result<AST, ScriptError> {
+        let scope = self.scope();
+        self.engine
+            .compile_with_scope(&scope, strip_shebang(source).as_ref())
+            .map_err(|e| ScriptError::Compile(Box::new(diagnostics::from_parse(name, source, &e))))
+    }
+
+    pub fn read_script(path: &Path) -> std::result::Result<String, ScriptError> {
+        std::fs::read_to_string(path)
+            .map_err(|e| ScriptError::Setup(format!("cannot read script {}: {e}", path.display())))
+    }
+
+    /// Compiles a script file without running it (`fleetscript check`).
+    pub fn check_file(&mut self, path: &Path) -> std::result::Result<AST, ScriptError> {
+        let source = Self::read_script(path)?;
+        self.set_module_dir(path);
+        self.compile_source(&path.display().to_string(), &source)
+    }
+
+    /// Runs source text; the value of the last statement is returned.
+    pub fn run_source(
+        &mut self,
+        name: &str,
+        source: &str,
+    ) -> std::result::Result<Dynamic, ScriptError> {
+        let ast = self.compile_source(name, source)?;
+        let mut scope = self.scope();
+        self.engine
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
+            .map_err(|e| {
+                let d = diagnostics::from_eval(name, source, &e);
+                let d = Diagnostic {
+                    message: self.redactor.redact(&d.message),
+                    ..d
+                };
+                if is_interrupt(&e) {
+                    ScriptError::Interrupted(Box::new(d))
+                } else {
+                    ScriptError::Runtime(Box::new(d))
+                }
+            })
+    }
+
+    pub fn run_file(&mut self, path: &Path) -> std::result::Result<Dynamic, ScriptError> {
+        let source = Self::read_script(path)?;
+        self.set_module_dir(path);
+        self.run_source(&path.display().to_string(), &source)
+    }
+
+    pub fn sim(&self) -> Result<&Simulator> {
+        self.sim.as_ref().ok_or_else(|| {
+            Error::Config("no simulator: the runtime was not started with --sandbox".into())
+        })
+    }
+}
+
+/// A `#!/usr/bin/env fleetscript run` first line becomes a comment (line numbers unchanged).
+pub fn strip_shebang(source: &str) -> std::borrow::Cow<'_, str> {
+    match source.strip_prefix("#!") {
+        Some(rest) => std::borrow::Cow::Owned(format!("// {rest}")),
+        None => std::borrow::Cow::Borrowed(source),
+    }
+}
+
+fn is_interrupt(e: &rhai::EvalAltResult) -> bool {
+    use rhai::EvalAltResult::*;
+    match e {
+        ErrorTerminated(..) => true,
+        ErrorInFunctionCall(_, _, inner, _) | ErrorInModule(_, inner, _) => is_interrupt(inner),
+        _ => false,
+    }
+}

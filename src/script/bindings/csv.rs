@@ -1,0 +1,96 @@
+//! The `csv::` Rhai module: write rows (maps) to CSV with an explicit column order, read CSV.
+
+use super::{rhai_error, usage_error, RhaiResult, ScriptContext};
+use crate::error::Error;
+use crate::script::convert::dynamic_to_json;
+use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position, INT};
+use std::sync::Arc;
+
+fn cell(d: Option<&Dynamic>) -> String {
+    match d {
+        None => String::new(),
+        Some(d) if d.is_unit() => String::new(),
+        Some(d) if d.is_string() => d.to_string(),
+        Some(d) if d.is_map() || d.is_array() => dynamic_to_json(d).to_string(),
+        Some(d) => d.to_string(),
+    }
+}
+
+/// Renders rows as CSV text with the given columns.
+pub fn render(pos: Position, rows: &Array, columns: &[String]) -> RhaiResult<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    let err = |e: csv::Error| usage_error(pos, format!("csv: {e}"));
+    w.write_record(columns).map_err(err)?;
+    for (i, r) in rows.iter().enumerate() {
+        let Some(m) = r.read_lock::<Map>() else {
+            return Err(usage_error(
+                pos,
+                format!(
+                    "csv::write: row {i} is a {}, not an object map",
+                    r.type_name()
+                ),
+            ));
+        };
+        let rec: Vec<String> = columns.iter().map(|c| cell(m.get(c.as_str()))).collect();
+        w.write_record(&rec).map_err(err)?;
+    }
+    w.into_inner()
+        .map_err(|e| usage_error(pos, format!("csv: {e}")))
+}
+
+fn columns_of(rows: &Array) -> Vec<String> {
+    let mut cols: Vec<String> = vec![];
+    for r in rows {
+        if let Some(m) = r.read_lock::<Map>() {
+            for k in m.keys() {
+                if !cols.iter().any(|c| c == k.as_str()) {
+                    cols.push(k.to_string());
+                }
+            }
+        }
+    }
+    cols
+}
+
+pub fn module(ctx: &Arc<ScriptContext>) -> Module {
+    let mut m = Module::new();
+    m.set_doc("/// CSV files.");
+    let c = ctx.clone();
+    FuncRegistration::new("write")
+        .with_comments(["/// Writes rows (object maps) to a CSV file, columns in the given order; missing values are empty,\n/// maps and arrays are written as JSON. Atomic. Returns the number of rows written.\n///\n/// ```rhai\n/// csv::write(\"routers.csv\", rows, [\"id\", \"name\", \"state\"]);\n/// ```"])
+        .with_params_info(["path: string", "rows: Array", "columns: Array", "int"])
+        .set_into_module(&mut m, move |cx: NativeCallContext, path: &str, rows: Array, cols: Array| -> RhaiResult<INT> {
+            let cols: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
+            let bytes = render(cx.call_position(), &rows, &cols)?;
+            c.write_atomic(path, &bytes).map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+            Ok(rows.len() as INT)
+        });
+    let c = ctx.clone();
+    FuncRegistration::new("write")
+        .with_comments(["/// Writes rows to a CSV file with every key as a column (keys sort alphabetically: pass columns for another order).\n///\n/// ```rhai\n/// csv::write(\"routers.csv\", rows);\n/// ```"])
+        .with_params_info(["path: string", "rows: Array", "int"])
+        .set_into_module(&mut m, move |cx: NativeCallContext, path: &str, rows: Array| -> RhaiResult<INT> {
+            let cols = columns_of(&rows);
+            let bytes = render(cx.call_position(), &rows, &cols)?;
+            c.write_atomic(path, &bytes).map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+            Ok(rows.len() as INT)
+        });
+    FuncRegistration::new("read")
+        .with_comments(["/// Reads a CSV file with a header line into an array of maps (values are strings).\n///\n/// ```rhai\n/// for row in csv::read(\"sites.csv\") { print(row.name); }\n/// ```"])
+        .with_params_info(["path: string", "Array"])
+        .set_into_module(&mut m, |cx: NativeCallContext, path: &str| -> RhaiResult<Array> {
+            let mut r = csv::Reader::from_path(path).map_err(|e| match e.into_kind() {
+                csv::ErrorKind::Io(io) => rhai_error(cx.call_position(), Error::io(path, io), &Default::default()),
+                other => usage_error(cx.call_position(), format!("{path}: {other:?}")),
+            })?;
+            let headers = r.headers().map_err(|e| usage_error(cx.call_position(), format!("{path}: {e}")))?.clone();
+            let mut out = Array::new();
+            for rec in r.records() {
+                let rec = rec.map_err(|e| usage_error(cx.call_position(), format!("{path}: {e}")))?;
+                let m: Map = headers.iter().zip(rec.iter()).map(|(h, v)| (h.into(), v.to_string().into())).collect();
+                out.push(m.into());
+            }
+            Ok(out)
+        });
+    m
+}

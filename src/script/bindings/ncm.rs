@@ -1,0 +1,338 @@
+//! The `ncm::` Rhai module: `ncm::<endpoint>::<verb>` for every endpoint and verb of the catalog
+//! (registered in one loop from the catalog, each with a generated doc comment), plus
+//! `ncm::id_of`, `ncm::reboot_router`, `ncm::reboot_group` and `ncm::stats`.
+
+use super::{rhai_error, usage_error, RhaiResult, ScriptContext};
+use crate::ncm::catalog::{Endpoint, Verb, ENDPOINTS};
+use crate::ncm::paging::Pager;
+use crate::script::convert::{dynamic_to_json, json_to_dynamic};
+use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+
+/// A lazy page iterator returned by `ncm::<endpoint>::pages(query)`; use it in a `for` loop.
+#[derive(Clone)]
+pub struct PageIter {
+    pager: Arc<Mutex<Option<Pager>>>,
+    ctx: Arc<ScriptContext>,
+}
+
+impl IntoIterator for PageIter {
+    type Item = RhaiResult<Dynamic>;
+    type IntoIter = Box<dyn Iterator<Item = RhaiResult<Dynamic>> + Send + Sync>;
+    fn into_iter(self) -> Self::IntoIter {
+        let pager = self.pager.lock().unwrap().take();
+        let ctx = self.ctx.clone();
+        match pager {
+            Some(p) => Box::new(p.map(move |r| match r {
+                Ok(page) => Ok(Dynamic::from_array(
+                    page.iter().map(json_to_dynamic).collect(),
+                )),
+                Err(e) => Err(rhai_error(Position::NONE, e, &ctx.redactor)),
+            })),
+            None => Box::new(std::iter::once(Err(usage_error(
+                Position::NONE,
+                "this pages() iterator was already used; call pages() again",
+            )))),
+        }
+    }
+}
+
+/// An id given as an integer, a string or a resource URL.
+pub fn id_arg(pos: Position, d: &Dynamic) -> RhaiResult<String> {
+    if let Ok(i) = d.as_int() {
+        return Ok(i.to_string());
+    }
+    if d.is_string() {
+        return Ok(d.to_string());
+    }
+    Err(usage_error(
+        pos,
+        format!(
+            "an id must be an integer or a string, not {}",
+            d.type_name()
+        ),
+    ))
+}
+
+fn map_to_json(m: Map) -> serde_json::Map<String, Value> {
+    match dynamic_to_json(&Dynamic::from_map(m)) {
+        Value::Object(o) => o,
+        _ => serde_json::Map::new(),
+    }
+}
+
+fn example_filter(ep: &Endpoint) -> String {
+    let preferred = ["state", "router", "name", "id"];
+    let f = preferred
+        .iter()
+        .filter_map(|n| ep.field(n).filter(|f| f.filterable()))
+        .next()
+        .or_else(|| ep.fields.iter().find(|f| f.filterable()));
+    match f {
+        Some(f) if f.name == "state" => "state: \"online\", ".into(),
+        Some(f) if f.name == "name" => "name: \"store-12\", ".into(),
+        Some(f) => format!("{}: 42, ", f.name),
+        None => String::new(),
+    }
+}
+
+/// The doc comment of one generated function.
+pub fn verb_doc(ep: &Endpoint, verb: Verb, with_query: bool) -> String {
+    let n = ep.name;
+    let filters = ep.filter_keys();
+    let filters = if filters.is_empty() {
+        "none".to_string()
+    } else {
+        filters.join(", ")
+    };
+    let ex = example_filter(ep);
+    let (summary, example) = match verb {
+        Verb::List => (
+            if with_query {
+                format!("Every `{n}` record matching `query`, across all pages (GET /{n}/).\n/// `query` holds filters ({filters}) and controls: fields, expand, order_by, limit (total wanted), page_size, offset.\n/// A failure on any page is an error, never a partial list.")
+            } else {
+                format!("Every `{n}` record, across all pages (GET /{n}/). {}", ep.summary)
+            },
+            if with_query { format!("let rows = ncm::{n}::list(#{{{ex}limit: 100}});") } else { format!("let rows = ncm::{n}::list();") },
+        ),
+        Verb::Pages => (
+            format!("Pages of `{n}` records, fetched lazily one page at a time (constant memory).\n/// Takes the same query as `list`."),
+            format!("for page in ncm::{n}::pages(#{{{ex}page_size: 500}}) {{ print(page.len()); }}"),
+        ),
+        Verb::Get => (
+            if with_query {
+                format!("One `{n}` object by id (GET /{n}/<id>/); `query` may hold fields and expand.")
+            } else {
+                format!("One `{n}` object by id (GET /{n}/<id>/). The id may be an integer, a string or a resource URL.")
+            },
+            if with_query { format!("let obj = ncm::{n}::get(42, #{{fields: [\"id\"]}});") } else { format!("let obj = ncm::{n}::get(42);") },
+        ),
+        Verb::Create => (
+            format!("Creates a `{n}` object (POST /{n}/) and returns what the API answered.{}\n/// Never retried automatically; printed, not sent, under --dry-run.",
+                if ep.create_requires.is_empty() { String::new() } else { format!(" Required fields: {}.", ep.create_requires.join(", ")) }),
+            if n == "reboot_activity" {
+                "ncm::reboot_activity::create(#{router: \"https://www.cradlepointecm.com/api/v2/routers/42/\"});".into()
+            } else {
+                format!("let created = ncm::{n}::create(#{{ {} }});", ep.create_requires.iter().map(|f| format!("{f}: ...")).collect::<Vec<_>>().join(", "))
+            },
+        ),
+        Verb::Update => (
+            format!("Replaces fields of a `{n}` object (PUT /{n}/<id>/).{} Printed, not sent, under --dry-run.",
+                ep.writable.map(|w| format!(" Writable: {}.", w.join(", "))).unwrap_or_default()),
+            format!("ncm::{n}::update(42, #{{ {} }});", if n == "configuration_managers" { "configuration: [#{system: #{gps: #{enabled: true}}}, []]" } else { "name: \"new name\"" }),
+        ),
+        Verb::Patch => (
+            format!("Merges changes into a `{n}` object (PATCH /{n}/<id>/); cannot remove. Returns the answer, or () when there is none."),
+            format!("ncm::{n}::patch(42, #{{configuration: [#{{system: #{{logging: #{{level: \"debug\"}}}}}}, []]}});"),
+        ),
+        Verb::Delete => (
+            format!("Deletes a `{n}` object (DELETE /{n}/<id>/). Printed, not sent, under --dry-run."),
+            format!("ncm::{n}::delete(42);"),
+        ),
+    };
+    format!("/// {summary}\n///\n/// ```rhai\n/// {example}\n/// ```")
+}
+
+fn endpoint_module(ep: &'static Endpoint, ctx: &Arc<ScriptContext>) -> Module {
+    let mut m = Module::new();
+    m.set_doc(format!("/// {}", ep.summary));
+    let name = ep.name;
+    for verb in ep.verbs() {
+        match verb {
+            Verb::List => {
+                let c = ctx.clone();
+                FuncRegistration::new("list")
+                    .with_comments([verb_doc(ep, verb, false)])
+                    .with_params_info(["Array"])
+                    .set_into_module(&mut m, move |cx: NativeCallContext| -> RhaiResult<Array> {
+                        let rows = c
+                            .ncm
+                            .list(name, &serde_json::Map::new())
+                            .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+                        Ok(rows.iter().map(json_to_dynamic).collect())
+                    });
+                let c = ctx.clone();
+                FuncRegistration::new("list")
+                    .with_comments([verb_doc(ep, verb, true)])
+                    .with_params_info(["query: Map", "Array"])
+                    .set_into_module(
+                        &mut m,
+                        move |cx: NativeCallContext, q: Map| -> RhaiResult<Array> {
+                            let rows = c
+                                .ncm
+                                .list(name, &map_to_json(q))
+                                .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+                            Ok(rows.iter().map(json_to_dynamic).collect())
+                        },
+                    );
+            }
+            Verb::Pages => {
+                for with_q in [false, true] {
+                    let c = ctx.clone();
+                    let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<PageIter> {
+                        let p = c
+                            .ncm
+                            .pages(name, &map_to_json(q))
+                            .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+                        Ok(PageIter {
+                            pager: Arc::new(Mutex::new(Some(p))),
+                            ctx: c.clone(),
+                        })
+                    };
+                    let reg =
+                        FuncRegistration::new("pages").with_comments([verb_doc(ep, verb, with_q)]);
+                    if with_q {
+                        reg.with_params_info(["query: Map", "Pages"])
+                            .set_into_module(&mut m, move |cx: NativeCallContext, q: Map| {
+                                f(&cx, q)
+                            });
+                    } else {
+                        reg.with_params_info(["Pages"])
+                            .set_into_module(&mut m, move |cx: NativeCallContext| {
+                                f(&cx, Map::new())
+                            });
+                    }
+                }
+            }
+            Verb::Get => {
+                for with_q in [false, true] {
+                    let c = ctx.clone();
+                    let f =
+                        move |cx: &NativeCallContext, id: Dynamic, q: Map| -> RhaiResult<Dynamic> {
+                            let id = id_arg(cx.call_position(), &id)?;
+                            let v = c
+                                .ncm
+                                .get(name, &id, &map_to_json(q))
+                                .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+                            Ok(json_to_dynamic(&v))
+                        };
+                    let reg =
+                        FuncRegistration::new("get").with_comments([verb_doc(ep, verb, with_q)]);
+                    if with_q {
+                        reg.with_params_info(["id: int|string", "query: Map", "Map"])
+                            .set_into_module(
+                                &mut m,
+                                move |cx: NativeCallContext, id: Dynamic, q: Map| f(&cx, id, q),
+                            );
+                    } else {
+                        reg.with_params_info(["id: int|string", "Map"])
+                            .set_into_module(&mut m, move |cx: NativeCallContext, id: Dynamic| {
+                                f(&cx, id, Map::new())
+                            });
+                    }
+                }
+            }
+            Verb::Create => {
+                let c = ctx.clone();
+                FuncRegistration::new("create")
+                    .with_comments([verb_doc(ep, verb, true)])
+                    .with_params_info(["body: Map", "Map"])
+                    .set_into_module(
+                        &mut m,
+                        move |cx: NativeCallContext, body: Map| -> RhaiResult<Dynamic> {
+                            let v = c
+                                .ncm
+                                .create(name, &Value::Object(map_to_json(body)))
+                                .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+                            Ok(json_to_dynamic(&v))
+                        },
+                    );
+            }
+            Verb::Update | Verb::Patch => {
+                let c = ctx.clone();
+                FuncRegistration::new(verb.name())
+                    .with_comments([verb_doc(ep, verb, true)])
+                    .with_params_info(["id: int|string", "body: Map", "Map"])
+                    .set_into_module(
+                        &mut m,
+                        move |cx: NativeCallContext,
+                              id: Dynamic,
+                              body: Map|
+                              -> RhaiResult<Dynamic> {
+                            let id = id_arg(cx.call_position(), &id)?;
+                            let body = Value::Object(map_to_json(body));
+                            let r = if verb == Verb::Update {
+                                c.ncm.update(name, &id, &body)
+                            } else {
+                                c.ncm.patch(name, &id, &body)
+                            };
+                            let v =
+                                r.map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+                            Ok(json_to_dynamic(&v))
+                        },
+                    );
+            }
+            Verb::Delete => {
+                let c = ctx.clone();
+                FuncRegistration::new("delete")
+                    .with_comments([verb_doc(ep, verb, true)])
+                    .with_params_info(["id: int|string", "()"])
+                    .set_into_module(
+                        &mut m,
+                        move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<()> {
+                            let id = id_arg(cx.call_position(), &id)?;
+                            c.ncm
+                                .delete(name, &id)
+                                .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
+                        },
+                    );
+            }
+        }
+    }
+    m
+}
+
+/// Builds the `ncm` module.
+pub fn module(ctx: &Arc<ScriptContext>) -> Module {
+    let mut root = Module::new();
+    root.set_doc(
+        "/// Cradlepoint NetCloud Manager API v2: one sub-module per endpoint, plus helpers.",
+    );
+    for ep in ENDPOINTS {
+        root.set_sub_module(ep.name, endpoint_module(ep, ctx));
+    }
+    FuncRegistration::new("id_of")
+        .with_comments(["/// The id at the end of a resource URL (`.../routers/42/` gives `\"42\"`); a bare id is returned unchanged, `()` for an empty string.\n///\n/// ```rhai\n/// let gid = ncm::id_of(router.group);\n/// ```"])
+        .with_params_info(["url: string", "string"])
+        .set_into_module(&mut root, |url: &str| -> Dynamic {
+            crate::ncm::id_of(url).map(Dynamic::from).unwrap_or(Dynamic::UNIT)
+        });
+    FuncRegistration::new("id_of")
+        .with_comments(["/// `()` stays `()` (a null URL field such as an ungrouped router's `group`).\n///\n/// ```rhai\n/// if ncm::id_of(r.group) == () { print(\"no group\"); }\n/// ```"])
+        .with_params_info(["url: ()", "()"])
+        .set_into_module(&mut root, |_: ()| -> Dynamic { Dynamic::UNIT });
+    for (fname, which) in [("reboot_router", "router"), ("reboot_group", "group")] {
+        let c = ctx.clone();
+        let doc = format!("/// Reboots one {which} through the reboot_activity endpoint (POST). A 201 means submitted, not rebooted; an offline router loses the request.\n/// Printed, not sent, under --dry-run.\n///\n/// ```rhai\n/// ncm::{fname}(42);\n/// ```");
+        FuncRegistration::new(fname)
+            .with_comments([doc])
+            .with_params_info(["id: int|string", "Map"])
+            .set_into_module(
+                &mut root,
+                move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<Dynamic> {
+                    let id = id_arg(cx.call_position(), &id)?;
+                    let r = if which == "router" {
+                        c.ncm.reboot_router(&id)
+                    } else {
+                        c.ncm.reboot_group(&id)
+                    };
+                    r.map(|v| json_to_dynamic(&v))
+                        .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
+                },
+            );
+    }
+    let c = ctx.clone();
+    FuncRegistration::new("stats")
+        .with_comments(["/// What the client has done so far: `requests` sent, `retries`, `dry_run_writes` (writes printed instead of sent).\n///\n/// ```rhai\n/// log::info(`${ncm::stats().requests} requests`);\n/// ```"])
+        .with_params_info(["Map"])
+        .set_into_module(&mut root, move || -> Map {
+            let s = &c.ncm.transport().stats;
+            let mut m = Map::new();
+            m.insert("requests".into(), (s.requests() as rhai::INT).into());
+            m.insert("retries".into(), (s.retries() as rhai::INT).into());
+            m.insert("dry_run_writes".into(), (s.dry_run_writes() as rhai::INT).into());
+            m
+        });
+    root
+}

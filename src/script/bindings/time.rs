@@ -1,0 +1,111 @@
+//! The `time::` Rhai module: timestamps as RFC 3339 strings in UTC, the form NCM filters accept.
+
+use super::{usage_error, RhaiResult};
+use chrono::{DateTime, Utc};
+use rhai::{FuncRegistration, Map, Module, NativeCallContext, Position, INT};
+
+/// Formats a time the way scripts see it: `2024-05-01T12:00:00+00:00`.
+pub fn fmt(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+}
+
+/// Parses RFC 3339 or the API's naive forms (`2015-09-07T09:35:52.015531`), taken as UTC.
+pub fn parse(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Some(t.and_utc());
+        }
+    }
+    if let Ok(t) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%:z") {
+        return Some(t.with_timezone(&Utc));
+    }
+    None
+}
+
+fn parse_arg(pos: Position, s: &str) -> RhaiResult<DateTime<Utc>> {
+    parse(s).ok_or_else(|| {
+        usage_error(
+            pos,
+            format!("not a datetime: {s:?} (expected e.g. 2024-05-01T12:00:00+00:00)"),
+        )
+    })
+}
+
+pub fn module() -> Module {
+    let mut m = Module::new();
+    m.set_doc("/// Time, as RFC 3339 strings in UTC.");
+    FuncRegistration::new("now")
+        .with_comments(["/// The current time, e.g. `2024-05-01T12:00:00+00:00`.\n///\n/// ```rhai\n/// log::info(`started at ${time::now()}`);\n/// ```"])
+        .with_params_info(["string"])
+        .with_volatility(true)
+        .set_into_module(&mut m, || fmt(Utc::now()));
+    FuncRegistration::new("ago")
+        .with_comments(["/// The time a span before now; the span is a map of weeks, days, hours, minutes, seconds.\n/// Made for NCM datetime filters, which need the time portion.\n///\n/// ```rhai\n/// let recent = ncm::router_alerts::list(#{created_at__gt: time::ago(#{hours: 24})});\n/// ```"])
+        .with_params_info(["span: Map", "string"])
+        .with_volatility(true)
+        .set_into_module(&mut m, |cx: NativeCallContext, span: Map| -> RhaiResult<String> {
+            let mut secs: i64 = 0;
+            for (k, v) in &span {
+                let n = v.as_int().or_else(|_| v.as_float().map(|f| f as INT))
+                    .map_err(|_| usage_error(cx.call_position(), format!("time::ago: {k} must be a number")))?;
+                let unit = match k.as_str() {
+                    "weeks" => 604_800,
+                    "days" => 86_400,
+                    "hours" => 3_600,
+                    "minutes" => 60,
+                    "seconds" => 1,
+                    other => return Err(usage_error(cx.call_position(), format!("time::ago: unknown unit {other:?} (use weeks, days, hours, minutes, seconds)"))),
+                };
+                secs += n * unit;
+            }
+            Ok(fmt(Utc::now() - chrono::Duration::seconds(secs)))
+        });
+    FuncRegistration::new("format")
+        .with_comments(["/// Formats a datetime with a strftime pattern.\n///\n/// ```rhai\n/// let day = time::format(time::now(), \"%Y-%m-%d\");\n/// ```"])
+        .with_params_info(["t: string", "pattern: string", "string"])
+        .set_into_module(&mut m, |cx: NativeCallContext, t: &str, pattern: &str| -> RhaiResult<String> {
+            use std::fmt::Write;
+            let t = parse_arg(cx.call_position(), t)?;
+            let mut out = String::new();
+            write!(out, "{}", t.format(pattern)).map_err(|_| usage_error(cx.call_position(), format!("time::format: bad pattern {pattern:?}")))?;
+            Ok(out)
+        });
+    FuncRegistration::new("parse")
+        .with_comments(["/// Seconds since the Unix epoch of a datetime string.\n///\n/// ```rhai\n/// let t = time::parse(router.state_updated_at);\n/// ```"])
+        .with_params_info(["t: string", "int"])
+        .set_into_module(&mut m, |cx: NativeCallContext, t: &str| -> RhaiResult<INT> {
+            Ok(parse_arg(cx.call_position(), t)?.timestamp())
+        });
+    FuncRegistration::new("since")
+        .with_comments(["/// Seconds elapsed from a datetime until now.\n///\n/// ```rhai\n/// let hours_offline = time::since(r.state_updated_at) / 3600;\n/// ```"])
+        .with_params_info(["t: string", "int"])
+        .with_volatility(true)
+        .set_into_module(&mut m, |cx: NativeCallContext, t: &str| -> RhaiResult<INT> {
+            Ok((Utc::now() - parse_arg(cx.call_position(), t)?).num_seconds())
+        });
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parses_api_forms() {
+        for s in [
+            "2015-09-07T09:35:52.015531",
+            "2015-08-11T16:22:04.337310+00:00",
+            "2020-01-01 00:00:00",
+            "2024-05-01T12:00:00Z",
+        ] {
+            assert!(super::parse(s).is_some(), "{s}");
+        }
+        assert!(super::parse("2024-05-01").is_none());
+    }
+}

@@ -1,0 +1,81 @@
+//! Conversions between JSON values and Rhai values (integers stay integers, key order of
+//! Rhai maps is sorted, so column order is always explicit elsewhere).
+
+use rhai::Dynamic;
+use serde_json::Value;
+
+pub fn json_to_dynamic(v: &Value) -> Dynamic {
+    match v {
+        Value::Null => Dynamic::UNIT,
+        Value::Bool(b) => (*b).into(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into()
+            } else if let Some(f) = n.as_f64() {
+                f.into()
+            } else {
+                n.to_string().into()
+            }
+        }
+        Value::String(s) => s.clone().into(),
+        Value::Array(a) => a
+            .iter()
+            .map(json_to_dynamic)
+            .collect::<rhai::Array>()
+            .into(),
+        Value::Object(o) => {
+            let m: rhai::Map = o
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), json_to_dynamic(v)))
+                .collect();
+            m.into()
+        }
+    }
+}
+
+/// Converts a Rhai value to JSON. Unit becomes null; functions and custom types become strings.
+pub fn dynamic_to_json(d: &Dynamic) -> Value {
+    if d.is_unit() {
+        return Value::Null;
+    }
+    if let Some(b) = d.clone().try_cast::<bool>() {
+        return Value::Bool(b);
+    }
+    if let Some(i) = d.clone().try_cast::<rhai::INT>() {
+        return Value::from(i);
+    }
+    if let Some(f) = d.clone().try_cast::<rhai::FLOAT>() {
+        return serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null);
+    }
+    if d.is_string() || d.is_char() {
+        return Value::String(d.to_string());
+    }
+    if let Some(a) = d.read_lock::<rhai::Array>() {
+        return Value::Array(a.iter().map(dynamic_to_json).collect());
+    }
+    if let Some(m) = d.read_lock::<rhai::Map>() {
+        return Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.to_string(), dynamic_to_json(v)))
+                .collect(),
+        );
+    }
+    if let Some(b) = d.read_lock::<rhai::Blob>() {
+        return Value::Array(b.iter().map(|x| Value::from(*x)).collect());
+    }
+    Value::String(d.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn roundtrip() {
+        let v = json!({"a": 1, "b": [true, null, 2.5, "x"], "c": {"d": -3}});
+        assert_eq!(dynamic_to_json(&json_to_dynamic(&v)), v);
+    }
+}

@@ -1,0 +1,47 @@
+//! Builds the Rhai engine: limits, strict variables, cancellation through the progress hook,
+//! print/debug hooks that mask secrets, and every binding module registered.
+
+use super::bindings::{self, ncm::PageIter, ScriptContext};
+use crate::config::Limits;
+use rhai::Engine;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
+    let mut engine = Engine::new();
+    engine
+        .set_max_operations(limits.max_operations)
+        .set_max_call_levels(limits.max_call_levels)
+        .set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth / 2)
+        .set_max_string_size(limits.max_string_size)
+        .set_max_array_size(limits.max_array_size)
+        .set_max_map_size(limits.max_map_size)
+        .set_strict_variables(true);
+    let cancel = ctx.cancel.clone();
+    engine.on_progress(move |_| {
+        if cancel.load(Ordering::SeqCst) {
+            Some("interrupted".into())
+        } else {
+            None
+        }
+    });
+    let r = ctx.redactor.clone();
+    engine.on_print(move |s| println!("{}", r.redact(s)));
+    let r = ctx.redactor.clone();
+    engine.on_debug(move |s, src, pos| {
+        let at = match (src, pos.line()) {
+            (Some(src), Some(l)) => format!("{src}:{l}: "),
+            (None, Some(l)) => format!("line {l}: "),
+            _ => String::new(),
+        };
+        eprintln!("{at}{}", r.redact(s));
+    });
+    engine.register_type_with_name::<PageIter>("Pages");
+    engine.register_iterator_result::<PageIter, rhai::Dynamic>();
+    engine.register_static_module("ncm", bindings::ncm::module(ctx).into());
+    engine.register_static_module("json", bindings::json::module(ctx).into());
+    engine.register_static_module("csv", bindings::csv::module(ctx).into());
+    engine.register_static_module("time", bindings::time::module().into());
+    engine.register_static_module("log", bindings::log::module(ctx).into());
+    engine
+}

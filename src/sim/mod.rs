@@ -1,0 +1,273 @@
+//! The API simulator: a deterministic seeded fleet served over HTTP on a loopback port, enforcing
+//! what the real clouds enforce, with per-route request counters and injectable faults/latency.
+//! It runs on its own tokio runtime thread so blocking clients can call it from anywhere.
+
+pub mod fleet;
+pub mod server;
+
+use crate::error::{Error, Result};
+use crate::ncm::NcmCredentials;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The sandbox keys `--sandbox` uses; the simulator accepts exactly these by default.
+pub fn sandbox_credentials() -> NcmCredentials {
+    NcmCredentials {
+        cp_api_id: "sandbox-cp-id".into(),
+        cp_api_key: "sandbox-cp-key".into(),
+        ecm_api_id: "sandbox-ecm-id".into(),
+        ecm_api_key: "sandbox-ecm-key".into(),
+    }
+}
+
+/// An injected fault: requests number `nth` .. `nth + times - 1` to the route answer `status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    /// `None`: any method.
+    pub method: Option<String>,
+    /// Endpoint name; `None`: any endpoint.
+    pub endpoint: Option<String>,
+    /// 1-based request number on that route (method + endpoint).
+    pub nth: u64,
+    pub times: u64,
+    pub status: u16,
+    pub retry_after: Option<u64>,
+}
+
+impl Fault {
+    pub fn new(method: &str, endpoint: &str, nth: u64, status: u16) -> Self {
+        Fault {
+            method: Some(method.to_ascii_uppercase()),
+            endpoint: Some(endpoint.to_string()),
+            nth,
+            times: 1,
+            status,
+            retry_after: None,
+        }
+    }
+    pub fn times(mut self, n: u64) -> Self {
+        self.times = n;
+        self
+    }
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    /// Parses `METHOD:ENDPOINT:NTH:STATUS[:RETRY_AFTER]` (`*` for any method or endpoint).
+    pub fn parse(s: &str) -> Result<Self> {
+        let parts: Vec<&str> = s.split(':').collect();
+        let bad = || {
+            Error::invalid(format!(
+                "bad --fault {s:?}: expected METHOD:ENDPOINT:NTH:STATUS[:RETRY_AFTER], e.g. GET:routers:2:503:1"
+            ))
+        };
+        if parts.len() < 4 || parts.len() > 5 {
+            return Err(bad());
+        }
+        let any = |p: &str| (p != "*").then(|| p.to_string());
+        Ok(Fault {
+            method: any(parts[0]).map(|m| m.to_ascii_uppercase()),
+            endpoint: any(parts[1]),
+            nth: parts[2].parse().map_err(|_| bad())?,
+            times: 1,
+            status: parts[3].parse().map_err(|_| bad())?,
+            retry_after: match parts.get(4) {
+                Some(p) => Some(p.parse().map_err(|_| bad())?),
+                None => None,
+            },
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub routers: usize,
+    pub seed: u64,
+    pub latency: Duration,
+    /// Fraction (0..1) of requests answered 503 at random (seeded).
+    pub fail_rate: f64,
+    pub faults: Vec<Fault>,
+    pub ncm_keys: NcmCredentials,
+    /// Address to bind; `127.0.0.1:0` picks a free port.
+    pub addr: SocketAddr,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            routers: 50,
+            seed: 1,
+            latency: Duration::ZERO,
+            fail_rate: 0.0,
+            faults: vec![],
+            ncm_keys: sandbox_credentials(),
+            addr: "127.0.0.1:0".parse().unwrap(),
+        }
+    }
+}
+
+/// Request accounting, readable by tests.
+#[derive(Debug, Default, Clone)]
+pub struct Counters {
+    /// `"GET routers"` → count (collection and detail requests alike).
+    pub routes: HashMap<String, u64>,
+    pub total: u64,
+    pub redirects: u64,
+    pub unauthorized: u64,
+    /// POST/PUT/PATCH/DELETE requests that reached an endpoint.
+    pub writes: u64,
+    pub reboots: Vec<String>,
+}
+
+impl Counters {
+    pub fn route(&self, method: &str, endpoint: &str) -> u64 {
+        self.routes
+            .get(&format!("{} {endpoint}", method.to_ascii_uppercase()))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+pub struct SimState {
+    pub store: Mutex<fleet::Store>,
+    pub counters: Mutex<Counters>,
+    pub faults: Mutex<Vec<Fault>>,
+    pub latency_ms: std::sync::atomic::AtomicU64,
+    pub fail_rate: Mutex<(f64, rand_chacha::ChaCha8Rng)>,
+    pub keys: NcmCredentials,
+}
+
+/// A running simulator. Dropping it shuts the server down.
+pub struct Simulator {
+    pub addr: SocketAddr,
+    pub state: Arc<SimState>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Simulator {
+    pub fn start(opts: SimOptions) -> Result<Simulator> {
+        use rand::SeedableRng;
+        let listener = std::net::TcpListener::bind(opts.addr)
+            .map_err(|e| Error::Config(format!("simulator cannot bind {}: {e}", opts.addr)))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| Error::io("simulator socket", e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::io("simulator socket", e))?;
+        let store = fleet::generate(
+            opts.routers,
+            opts.seed,
+            chrono::Utc::now(),
+            "https://www.cradlepointecm.com/api/v2/",
+        );
+        let state = Arc::new(SimState {
+            store: Mutex::new(store),
+            counters: Mutex::new(Counters::default()),
+            faults: Mutex::new(opts.faults.clone()),
+            latency_ms: (opts.latency.as_millis() as u64).into(),
+            fail_rate: Mutex::new((
+                opts.fail_rate,
+                rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5eed),
+            )),
+            keys: opts.ncm_keys.clone(),
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::result::Result<(), String>>();
+        let st = state.clone();
+        let thread = std::thread::Builder::new()
+            .name("fleetscript-sim".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e.to_string()));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    let app = server::router(st);
+                    let _ = axum::serve(listener, app)
+                        .with_graceful_shutdown(async {
+                            let _ = rx.await;
+                        })
+                        .await;
+                });
+            })
+            .map_err(|e| Error::io("simulator thread", e))?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(Error::Config(format!("simulator failed to start: {e}"))),
+            Err(_) => return Err(Error::Config("simulator failed to start".into())),
+        }
+        Ok(Simulator {
+            addr,
+            state,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+    /// `http://127.0.0.1:PORT/api/v2` (what `CP_BASE_URL` should be).
+    pub fn ncm_base_url(&self) -> String {
+        format!("{}/api/v2", self.base_url())
+    }
+    pub fn counters(&self) -> Counters {
+        self.state.counters.lock().unwrap().clone()
+    }
+    pub fn reset_counters(&self) {
+        *self.state.counters.lock().unwrap() = Counters::default();
+    }
+    pub fn inject(&self, f: Fault) {
+        self.state.faults.lock().unwrap().push(f);
+    }
+    pub fn clear_faults(&self) {
+        self.state.faults.lock().unwrap().clear();
+    }
+    pub fn set_latency(&self, d: Duration) {
+        self.state
+            .latency_ms
+            .store(d.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    pub fn set_fail_rate(&self, rate: f64) {
+        self.state.fail_rate.lock().unwrap().0 = rate;
+    }
+    /// A copy of an endpoint's records as stored (URLs use the production prefix).
+    pub fn records(&self, endpoint: &str) -> Vec<serde_json::Value> {
+        self.state.store.lock().unwrap().table(endpoint).to_vec()
+    }
+    pub fn with_store<R>(&self, f: impl FnOnce(&mut fleet::Store) -> R) -> R {
+        f(&mut self.state.store.lock().unwrap())
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

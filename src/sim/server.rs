@@ -1,0 +1,845 @@
+//! HTTP routing of the simulator: NCM API v2 under `/api/v2/`, driven by the endpoint catalog
+//! (auth, trailing-slash redirects, filter validation, paging, `fields`/`expand`, writes),
+//! with fault injection, latency and request counters.
+
+use super::fleet::{text_of, timeuuid_time, Store};
+use super::SimState;
+use crate::ncm::catalog::{self, Endpoint, Field, Method, Op, Paging, Ty};
+use crate::ncm::id_of;
+use crate::ncm::query::{has_time_portion, resolve_filter};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use rand::Rng;
+use serde_json::{json, Map, Value};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// The URL prefix records are stored with; rewritten to the simulator's own host on output.
+pub const STORED_PREFIX: &str = "https://www.cradlepointecm.com/api/v2/";
+
+pub fn router(st: Arc<SimState>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(st)
+}
+
+async fn handle(
+    axum::extract::State(st): axum::extract::State<Arc<SimState>>,
+    method: axum::http::Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let latency = st.latency_ms.load(std::sync::atomic::Ordering::Relaxed);
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    let path = uri.path().to_string();
+    let query = uri.query().unwrap_or("").to_string();
+    let out = if path == "/api/v2" || path.starts_with("/api/v2/") {
+        ncm(&st, method.as_str(), &path, &query, &host, &headers, &body)
+    } else {
+        Reply::json(
+            404,
+            json!({"exception": {"message": format!("no such API: {path} (NCM is under /api/v2/)"), "type": "not_found"}}),
+        )
+    };
+    out.into_http(&host)
+}
+
+/// A response before the prefix rewrite.
+struct Reply {
+    status: u16,
+    body: Option<Value>,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    fn json(status: u16, body: Value) -> Self {
+        Reply {
+            status,
+            body: Some(body),
+            headers: vec![],
+        }
+    }
+    fn empty(status: u16) -> Self {
+        Reply {
+            status,
+            body: None,
+            headers: vec![],
+        }
+    }
+    fn error(status: u16, kind: &str, message: impl Into<String>) -> Self {
+        Reply::json(
+            status,
+            json!({"exception": {"message": message.into(), "type": kind}}),
+        )
+    }
+    fn into_http(self, host: &str) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut resp = match self.body {
+            Some(b) => {
+                let text = b
+                    .to_string()
+                    .replace(STORED_PREFIX, &format!("http://{host}/api/v2/"));
+                (status, [("content-type", "application/json")], text).into_response()
+            }
+            None => status.into_response(),
+        };
+        for (k, v) in self.headers {
+            if let Ok(v) = HeaderValue::from_str(&v) {
+                resp.headers_mut().insert(k, v);
+            }
+        }
+        resp
+    }
+}
+
+fn ncm(
+    st: &SimState,
+    method: &str,
+    path: &str,
+    query: &str,
+    host: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Reply {
+    // The spec: a URL without its trailing slash is redirected, costing a second call.
+    if !path.ends_with('/') {
+        let mut c = st.counters.lock().unwrap();
+        c.total += 1;
+        c.redirects += 1;
+        let q = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        };
+        let mut r = Reply::empty(301);
+        r.headers
+            .push(("location", format!("http://{host}{path}/{q}")));
+        return r;
+    }
+    let keys = &st.keys;
+    let given = |h: &str| headers.get(h).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if given("X-CP-API-ID") != keys.cp_api_id
+        || given("X-CP-API-KEY") != keys.cp_api_key
+        || given("X-ECM-API-ID") != keys.ecm_api_id
+        || given("X-ECM-API-KEY") != keys.ecm_api_key
+    {
+        let mut c = st.counters.lock().unwrap();
+        c.total += 1;
+        c.unauthorized += 1;
+        return Reply::error(
+            401,
+            "unauthorized",
+            "Authentication credentials were not provided or are not valid: check the X-CP-API-ID, X-CP-API-KEY, X-ECM-API-ID and X-ECM-API-KEY headers",
+        );
+    }
+    let rest = path.trim_start_matches("/api/v2").trim_matches('/');
+    let segs: Vec<&str> = if rest.is_empty() {
+        vec![]
+    } else {
+        rest.split('/').collect()
+    };
+    let Some(ep) = segs.first().and_then(|n| catalog::endpoint(n)) else {
+        st.counters.lock().unwrap().total += 1;
+        return Reply::error(404, "not_found", format!("unknown endpoint {rest:?}"));
+    };
+    let Some(m) = Method::parse(method) else {
+        return Reply::error(
+            405,
+            "method_not_allowed",
+            format!("Method \"{method}\" not allowed."),
+        );
+    };
+    {
+        let mut c = st.counters.lock().unwrap();
+        c.total += 1;
+        *c.routes.entry(format!("{} {}", m, ep.name)).or_insert(0) += 1;
+        if m.is_write() {
+            c.writes += 1;
+        }
+        let n = c.routes[&format!("{} {}", m, ep.name)];
+        drop(c);
+        let faults = st.faults.lock().unwrap();
+        for f in faults.iter() {
+            let method_ok = f.method.as_deref().is_none_or(|x| x == m.as_str());
+            let ep_ok = f.endpoint.as_deref().is_none_or(|x| x == ep.name);
+            if method_ok && ep_ok && n >= f.nth && n < f.nth + f.times.max(1) {
+                let mut r = Reply::error(
+                    f.status,
+                    "injected",
+                    format!("injected fault: HTTP {}", f.status),
+                );
+                if let Some(ra) = f.retry_after {
+                    r.headers.push(("retry-after", ra.to_string()));
+                }
+                return r;
+            }
+        }
+        drop(faults);
+        let mut fr = st.fail_rate.lock().unwrap();
+        if fr.0 > 0.0 {
+            let roll: f64 = fr.1.random();
+            if roll < fr.0 {
+                return Reply::error(
+                    503,
+                    "unavailable",
+                    "Service temporarily unavailable (simulated)",
+                );
+            }
+        }
+    }
+    if !ep.supports(m) {
+        return Reply::error(
+            405,
+            "method_not_allowed",
+            format!(
+                "Method \"{m}\" not allowed on {}; it supports {}",
+                ep.name,
+                ep.methods_str()
+            ),
+        );
+    }
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let mut store = st.store.lock().unwrap();
+    match (m, segs.len()) {
+        (Method::Get, 1) => collection(&store, ep, &params, host),
+        (Method::Get, 2) => detail(&mut store, ep, segs[1], &params),
+        (Method::Post, 1) => create(&mut store, st, ep, body),
+        (Method::Put | Method::Patch | Method::Delete, 1) => Reply::error(
+            405,
+            "method_not_allowed",
+            format!("{m} needs an object URL such as /api/v2/{}/<id>/", ep.name),
+        ),
+        (Method::Put | Method::Patch, 2) => modify(&mut store, ep, m, segs[1], body, &params),
+        (Method::Delete, 2) => {
+            let Some(t) = store.tables.get_mut(ep.name) else {
+                return not_found(ep, segs[1]);
+            };
+            let before = t.len();
+            t.retain(|r| r.get("id").map(text_of).as_deref() != Some(segs[1]));
+            if t.len() == before {
+                not_found(ep, segs[1])
+            } else {
+                Reply::empty(204)
+            }
+        }
+        _ => Reply::error(404, "not_found", format!("no such resource: {path}")),
+    }
+}
+
+fn not_found(ep: &Endpoint, id: &str) -> Reply {
+    Reply::error(404, "not_found", format!("{} {id} not found", ep.name))
+}
+
+fn bad(msg: impl Into<String>) -> Reply {
+    Reply::error(400, "bad_request", msg)
+}
+
+fn parse_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+    ] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Some(t.and_utc());
+        }
+        if let Ok(t) = chrono::DateTime::parse_from_str(s, f) {
+            return Some(t.with_timezone(&chrono::Utc));
+        }
+    }
+    None
+}
+
+fn compare(f: &Field, v: &Value, x: &str) -> Option<Ordering> {
+    if v.is_null() {
+        return None;
+    }
+    let t = text_of(v);
+    match f.ty {
+        Ty::Timestamp => Some(parse_time(&t)?.cmp(&parse_time(x)?)),
+        Ty::TimeUuid => Some(timeuuid_time(&t)?.cmp(&timeuuid_time(x)?)),
+        Ty::Int | Ty::Float => t.parse::<f64>().ok()?.partial_cmp(&x.parse::<f64>().ok()?),
+        _ => Some(t.as_str().cmp(x)),
+    }
+}
+
+fn equals(f: &Field, v: &Value, x: &str) -> bool {
+    match f.ty {
+        Ty::Url => match v {
+            Value::String(s) => id_of(s).as_deref() == id_of(x).as_deref(),
+            _ => false,
+        },
+        Ty::Bool => text_of(v).eq_ignore_ascii_case(x),
+        Ty::Timestamp | Ty::Int | Ty::Float | Ty::TimeUuid => {
+            compare(f, v, x) == Some(Ordering::Equal)
+        }
+        _ => text_of(v) == x,
+    }
+}
+
+fn matches(rec: &Value, f: &Field, op: Op, vals: &[String]) -> bool {
+    let v = rec.get(f.name).unwrap_or(&Value::Null);
+    match op {
+        Op::IsNull => v.is_null() == (vals[0] == "true"),
+        Op::Eq | Op::Exact | Op::In => vals.iter().any(|x| equals(f, v, x)),
+        Op::Gt => compare(f, v, &vals[0]) == Some(Ordering::Greater),
+        Op::Gte => matches!(
+            compare(f, v, &vals[0]),
+            Some(Ordering::Greater | Ordering::Equal)
+        ),
+        Op::Lt => compare(f, v, &vals[0]) == Some(Ordering::Less),
+        Op::Lte => matches!(
+            compare(f, v, &vals[0]),
+            Some(Ordering::Less | Ordering::Equal)
+        ),
+    }
+}
+
+/// Finds the record a resource URL points at.
+fn resolve<'a>(store: &'a Store, url: &str) -> Option<&'a Value> {
+    let path = url.split('?').next()?.trim_end_matches('/');
+    let mut it = path.rsplit('/');
+    let id = it.next()?;
+    let ep = it.next()?;
+    store.find(ep, id)
+}
+
+fn project(store: &Store, rec: &Value, fields: Option<&[String]>, expand: &[String]) -> Value {
+    let mut r = rec.clone();
+    for e in expand {
+        if let Some(Value::String(u)) = r.get(e.as_str()) {
+            if let Some(target) = resolve(store, u) {
+                r[e.as_str()] = target.clone();
+            }
+        }
+    }
+    let Some(fields) = fields else { return r };
+    let mut out = Map::new();
+    for f in fields {
+        match f.split_once('.') {
+            Some((a, b)) => {
+                let sub = match r.get(a) {
+                    Some(Value::String(u)) => resolve(store, u).cloned(),
+                    Some(o @ Value::Object(_)) => Some(o.clone()),
+                    _ => None,
+                };
+                if let Some(val) = sub.as_ref().and_then(|s| s.get(b)) {
+                    let entry = out.entry(a.to_string()).or_insert_with(|| json!({}));
+                    if !entry.is_object() {
+                        *entry = json!({});
+                    }
+                    entry[b] = val.clone();
+                }
+            }
+            None => {
+                if let Some(v) = r.get(f.as_str()) {
+                    out.insert(f.clone(), v.clone());
+                }
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+struct ListParams {
+    limit: usize,
+    offset: usize,
+    fields: Option<Vec<String>>,
+    expand: Vec<String>,
+    order_by: Option<String>,
+    filters: Vec<(&'static Field, Op, Vec<String>)>,
+    /// Query pairs other than limit/offset, to rebuild `meta.next`.
+    passthrough: Vec<(String, String)>,
+}
+
+fn parse_list(ep: &'static Endpoint, params: &[(String, String)]) -> Result<ListParams, Reply> {
+    let mut p = ListParams {
+        limit: ep.default_page,
+        offset: 0,
+        fields: None,
+        expand: vec![],
+        order_by: None,
+        filters: vec![],
+        passthrough: vec![],
+    };
+    let split = |v: &str| -> Vec<String> {
+        v.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    for (k, v) in params {
+        match k.as_str() {
+            "limit" => {
+                let n: usize = v
+                    .parse()
+                    .map_err(|_| bad(format!("limit must be a positive integer, not {v:?}")))?;
+                if n == 0 {
+                    return Err(bad("limit must be at least 1"));
+                }
+                // Pages are capped at the endpoint maximum (500 on most endpoints).
+                p.limit = n.min(ep.max_page);
+                continue;
+            }
+            "offset" => {
+                if ep.paging.is_timeuuid() {
+                    return Err(bad(format!(
+                        "{} pages by created_at_timeuuid, not offset",
+                        ep.name
+                    )));
+                }
+                p.offset = v.parse().map_err(|_| {
+                    bad(format!("offset must be a non-negative integer, not {v:?}"))
+                })?;
+                continue;
+            }
+            "fields" => p.fields = Some(split(v)),
+            "expand" => {
+                for e in split(v) {
+                    if !ep.field(&e).is_some_and(|f| f.expandable) {
+                        return Err(bad(format!(
+                            "{e:?} cannot be expanded on {}; expandable: {}",
+                            ep.name,
+                            ep.expandable().join(", ")
+                        )));
+                    }
+                    p.expand.push(e);
+                }
+            }
+            "order_by" => p.order_by = Some(v.clone()),
+            "format" => {}
+            key => {
+                let (f, op) = resolve_filter(ep, key).map_err(|e| bad(e.to_string()))?;
+                let vals = if op == Op::In {
+                    split(v)
+                } else {
+                    vec![v.clone()]
+                };
+                if op == Op::In {
+                    if let Some(cap) = ep.in_cap {
+                        if vals.len() > cap {
+                            return Err(bad(format!(
+                                "{key} has {} values; the limit is {cap} per filter",
+                                vals.len()
+                            )));
+                        }
+                    }
+                }
+                if f.ty == Ty::Timestamp && op != Op::IsNull {
+                    if let Some(x) = vals.iter().find(|x| !has_time_portion(x)) {
+                        return Err(bad(format!("{key}={x:?}: datetime fields need the time portion, e.g. \"2019-08-12T09:29:34\"")));
+                    }
+                }
+                p.filters.push((f, op, vals));
+            }
+        }
+        p.passthrough.push((k.clone(), v.clone()));
+    }
+    for req in ep.required {
+        if !p.filters.iter().any(|(f, _, _)| f.name == *req) {
+            return Err(bad(format!(
+                "{} requires a {req} filter, e.g. ?{req}=<id>",
+                ep.name
+            )));
+        }
+    }
+    Ok(p)
+}
+
+fn list_url(host: &str, ep: &Endpoint, pairs: &[(String, String)]) -> String {
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        ser.append_pair(k, v);
+    }
+    format!("http://{host}/api/v2/{}/?{}", ep.name, ser.finish())
+}
+
+fn collection(
+    store: &Store,
+    ep: &'static Endpoint,
+    params: &[(String, String)],
+    host: &str,
+) -> Reply {
+    let p = match parse_list(ep, params) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let mut matched: Vec<&Value> = store
+        .table(ep.name)
+        .iter()
+        .filter(|r| {
+            p.filters
+                .iter()
+                .all(|(f, op, vals)| matches(r, f, *op, vals))
+        })
+        .collect();
+    let tu = |r: &Value| {
+        r.get("created_at_timeuuid")
+            .and_then(Value::as_str)
+            .and_then(timeuuid_time)
+    };
+    match (&p.order_by, ep.paging) {
+        (Some(o), _) => {
+            let (name, desc) = match o.strip_prefix('-') {
+                Some(n) => (n, true),
+                None => (o.as_str(), false),
+            };
+            let f = ep.field(name);
+            matched.sort_by(|a, b| {
+                let (va, vb) = (
+                    a.get(name).unwrap_or(&Value::Null),
+                    b.get(name).unwrap_or(&Value::Null),
+                );
+                let ord = f
+                    .and_then(|f| compare(f, va, &text_of(vb)))
+                    .unwrap_or_else(|| text_of(va).cmp(&text_of(vb)));
+                if desc {
+                    ord.reverse()
+                } else {
+                    ord
+                }
+            });
+        }
+        (None, Paging::TimeUuidAsc) => matched.sort_by(|a, b| {
+            tu(a).cmp(&tu(b)).then_with(|| {
+                a["created_at_timeuuid"]
+                    .as_str()
+                    .cmp(&b["created_at_timeuuid"].as_str())
+            })
+        }),
+        (None, Paging::TimeUuidDesc) => matched.sort_by(|a, b| {
+            tu(b).cmp(&tu(a)).then_with(|| {
+                b["created_at_timeuuid"]
+                    .as_str()
+                    .cmp(&a["created_at_timeuuid"].as_str())
+            })
+        }),
+        (None, Paging::Offset) => {}
+    }
+    let total = matched.len();
+    let (page, meta) = if ep.paging.is_timeuuid() {
+        let page: Vec<&Value> = matched.iter().take(p.limit).copied().collect();
+        let cursor = if ep.paging == Paging::TimeUuidAsc {
+            "created_at_timeuuid__gt"
+        } else {
+            "created_at_timeuuid__lt"
+        };
+        let back = if ep.paging == Paging::TimeUuidAsc {
+            "created_at_timeuuid__lt"
+        } else {
+            "created_at_timeuuid__gt"
+        };
+        let with_cursor = |key: &str, at: &Value| {
+            let mut pairs: Vec<(String, String)> = p
+                .passthrough
+                .iter()
+                .filter(|(k, _)| k != cursor && k != back)
+                .cloned()
+                .collect();
+            pairs.push((
+                key.to_string(),
+                at["created_at_timeuuid"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            ));
+            pairs.push(("limit".into(), p.limit.to_string()));
+            list_url(host, ep, &pairs)
+        };
+        let next = if total > p.limit {
+            page.last().map(|l| with_cursor(cursor, l))
+        } else {
+            None
+        };
+        let previous = if p.passthrough.iter().any(|(k, _)| k == cursor) {
+            page.first().map(|f| with_cursor(back, f))
+        } else {
+            None
+        };
+        (
+            page,
+            json!({"limit": p.limit, "next": next, "previous": previous}),
+        )
+    } else {
+        let start = p.offset.min(total);
+        let end = (start + p.limit).min(total);
+        let page: Vec<&Value> = matched[start..end].to_vec();
+        let at = |off: usize| {
+            let mut pairs = p.passthrough.clone();
+            pairs.push(("limit".into(), p.limit.to_string()));
+            pairs.push(("offset".into(), off.to_string()));
+            list_url(host, ep, &pairs)
+        };
+        let next = (end < total).then(|| at(end));
+        let previous = (start > 0).then(|| at(start.saturating_sub(p.limit)));
+        (
+            page,
+            json!({"limit": p.limit, "next": next, "offset": p.offset, "previous": previous}),
+        )
+    };
+    let data: Vec<Value> = page
+        .iter()
+        .map(|r| project(store, r, p.fields.as_deref(), &p.expand))
+        .collect();
+    Reply::json(200, json!({"data": data, "meta": meta}))
+}
+
+fn detail_params(params: &[(String, String)]) -> (Option<Vec<String>>, Vec<String>) {
+    let mut fields = None;
+    let mut expand = vec![];
+    for (k, v) in params {
+        let list: Vec<String> = v
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        match k.as_str() {
+            "fields" => fields = Some(list),
+            "expand" => expand = list,
+            _ => {}
+        }
+    }
+    (fields, expand)
+}
+
+fn detail(store: &mut Store, ep: &Endpoint, id: &str, params: &[(String, String)]) -> Reply {
+    if !ep.detail {
+        return Reply::error(404, "not_found", format!("{} has no object URLs", ep.name));
+    }
+    // A speed test finishes the first time it is looked at after being created.
+    if ep.name == "speed_test" {
+        if let Some(rec) = store.find_mut("speed_test", id) {
+            if rec["state"] == "created" {
+                let ids: Vec<Value> = rec["config"]["net_device_ids"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let now = super::fleet::ts(chrono::Utc::now());
+                let results: Vec<Value> = ids.iter().map(|n| json!({"created_at": now, "net_device_id": n,
+                    "results": "TCP Download Test Duration: 10.01 Seconds Download Throughput: 58.34 Mbps",
+                    "state": "success", "updated_at": now})).collect();
+                rec["progress"] = json!({"completed": ids.len(), "total_count": ids.len()});
+                rec["results"] = Value::Array(results);
+                rec["state"] = json!("complete");
+                rec["updated_at"] = json!(now);
+            }
+        }
+    }
+    let Some(rec) = store.find(ep.name, id) else {
+        return not_found(ep, id);
+    };
+    let (fields, expand) = detail_params(params);
+    Reply::json(200, project(store, rec, fields.as_deref(), &expand))
+}
+
+fn parse_body(body: &[u8]) -> Result<Map<String, Value>, Reply> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(bad("the request body must be a JSON object")),
+        Err(e) => Err(bad(format!("the request body is not JSON: {e}"))),
+    }
+}
+
+fn create(store: &mut Store, st: &SimState, ep: &'static Endpoint, body: &[u8]) -> Reply {
+    let b = match parse_body(body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    if ep.name == "reboot_activity" {
+        let (kind, url) = match (b.get("router"), b.get("group")) {
+            (Some(_), Some(_)) => return bad("give either router or group, not both"),
+            (Some(Value::String(u)), None) => ("routers", u),
+            (None, Some(Value::String(u))) => ("groups", u),
+            _ => {
+                return bad(
+                    "POST a router or group URL, e.g. {\"router\": \".../api/v2/routers/42/\"}",
+                )
+            }
+        };
+        let id = id_of(url).unwrap_or_default();
+        if store.find(kind, &id).is_none() {
+            return Reply::error(
+                403,
+                "forbidden",
+                format!("You do not have permission to perform this action ({kind} {id})"),
+            );
+        }
+        st.counters
+            .lock()
+            .unwrap()
+            .reboots
+            .push(format!("{kind}/{id}"));
+        return Reply::json(201, Value::Object(b));
+    }
+    let missing: Vec<&str> = ep
+        .create_requires
+        .iter()
+        .copied()
+        .filter(|f| !b.contains_key(*f))
+        .collect();
+    if !missing.is_empty() {
+        return bad(format!(
+            "missing required fields for {}: {}",
+            ep.name,
+            missing.join(", ")
+        ));
+    }
+    if ep.name == "speed_test" {
+        let c = &b["config"];
+        for k in [
+            "host",
+            "max_test_concurrency",
+            "net_device_ids",
+            "port",
+            "size",
+            "test_timeout",
+            "test_type",
+            "time",
+        ] {
+            if c.get(k).is_none() {
+                return bad(format!("config.{k} is required"));
+            }
+        }
+        let n = c["net_device_ids"].as_array().map(Vec::len).unwrap_or(0);
+        if n == 0 || n > 10_000 {
+            return bad("config.net_device_ids must list 1 to 10,000 net device ids");
+        }
+        let conc = c["max_test_concurrency"].as_i64().unwrap_or(0);
+        if !(1..=50).contains(&conc) {
+            return bad("config.max_test_concurrency must be 1-50");
+        }
+        if !["TCP Download", "TCP Upload", "TCP Latency"]
+            .contains(&c["test_type"].as_str().unwrap_or(""))
+        {
+            return bad("config.test_type must be TCP Download, TCP Upload or TCP Latency");
+        }
+    }
+    let id = store.alloc_id(ep.name).max(100_000);
+    let now = super::fleet::ts(chrono::Utc::now());
+    let mut rec = Map::new();
+    for f in ep.fields {
+        rec.insert(f.name.to_string(), Value::Null);
+    }
+    for (k, v) in b {
+        if ep.field(&k).is_some() {
+            rec.insert(k, v);
+        }
+    }
+    rec.insert("id".into(), json!(id.to_string()));
+    for (k, v) in [
+        ("resource_url", json!(store.url(ep.name, id))),
+        ("created_at", json!(now)),
+        ("updated_at", json!(now)),
+    ] {
+        if rec.contains_key(k) {
+            rec.insert(k.into(), v);
+        }
+    }
+    if ep.name == "speed_test" {
+        rec.insert("resource_uri".into(), json!(store.url(ep.name, id)));
+        rec.insert("state".into(), json!("created"));
+    }
+    let rec = Value::Object(rec);
+    store.push(ep.name, rec.clone());
+    Reply::json(201, rec)
+}
+
+/// Merges `patch` into `target` recursively (objects merge, everything else replaces).
+fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                merge(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+fn modify(
+    store: &mut Store,
+    ep: &Endpoint,
+    m: Method,
+    id: &str,
+    body: &[u8],
+    params: &[(String, String)],
+) -> Reply {
+    let b = match parse_body(body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    const READ_ONLY: &[&str] = &[
+        "id",
+        "resource_url",
+        "resource_uri",
+        "created_at",
+        "updated_at",
+    ];
+    for k in b.keys() {
+        let ok = match ep.writable {
+            Some(w) => w.contains(&k.as_str()),
+            None => ep.field(k).is_some() && !READ_ONLY.contains(&k.as_str()),
+        };
+        if !ok {
+            return Reply::error(
+                409,
+                "validation",
+                format!(
+                    "{k} is not writable on {} (writable: {})",
+                    ep.name,
+                    ep.writable
+                        .map(|w| w.join(", "))
+                        .unwrap_or_else(|| "the object's own fields".into())
+                ),
+            );
+        }
+    }
+    let Some(rec) = store.find_mut(ep.name, id) else {
+        return not_found(ep, id);
+    };
+    let mut changed_config = false;
+    for (k, v) in b {
+        if k == "configuration" {
+            changed_config = true;
+        }
+        match m {
+            Method::Patch if k == "configuration" => {
+                // [updates, removals]: PATCH merges updates and cannot remove.
+                if let (Some(cur), Some(upd)) = (
+                    rec.get_mut("configuration").and_then(|c| c.get_mut(0)),
+                    v.get(0),
+                ) {
+                    merge(cur, upd);
+                } else {
+                    rec[k.as_str()] = v;
+                }
+            }
+            Method::Patch => merge(&mut rec[k.as_str()], &v),
+            _ => rec[k.as_str()] = v,
+        }
+    }
+    if changed_config && rec.get("version_number").is_some() {
+        let v = rec["version_number"].as_u64().unwrap_or(0) + 1;
+        rec["version_number"] = json!(v);
+        rec["synched"] = json!(false);
+    }
+    if rec.get("updated_at").is_some() {
+        rec["updated_at"] = json!(super::fleet::ts(chrono::Utc::now()));
+    }
+    let rec = rec.clone();
+    let (fields, expand) = detail_params(params);
+    Reply::json(202, project(store, &rec, fields.as_deref(), &expand))
+}
