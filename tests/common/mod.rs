@@ -1,0 +1,92 @@
+//! Shared helpers for integration tests: a simulator on 127.0.0.1:0, a runtime pointed at it
+//! with millisecond retry delays, and the real binary with a clean environment.
+#![allow(dead_code)]
+
+use fleetscript::config::Config;
+use fleetscript::http::RetryPolicy;
+use fleetscript::sim::{sandbox_credentials, SimOptions, Simulator};
+use fleetscript::Runtime;
+use std::process::Command;
+use std::time::Duration;
+
+pub fn sim(routers: usize) -> Simulator {
+    Simulator::start(SimOptions {
+        routers,
+        ..Default::default()
+    })
+    .expect("simulator starts")
+}
+
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: 3,
+        base_delay: Duration::from_millis(2),
+        max_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_millis(20),
+        ..Default::default()
+    }
+}
+
+pub fn config_for(sim: &Simulator) -> Config {
+    let mut c = Config {
+        ncm_base_url: sim.ncm_base_url(),
+        ncm_credentials: sandbox_credentials(),
+        ..Default::default()
+    };
+    c.http.retry = fast_retry();
+    c.http.timeout = Duration::from_secs(20);
+    c
+}
+
+pub fn runtime_for(sim: &Simulator) -> Runtime {
+    Runtime::new(config_for(sim)).expect("runtime")
+}
+
+/// Runs a script and returns its last value, panicking with the rendered error otherwise.
+pub fn eval(rt: &mut Runtime, src: &str) -> rhai::Dynamic {
+    match rt.run_source("test.rhai", src) {
+        Ok(v) => v,
+        Err(e) => panic!("script failed:\n{}", e.render()),
+    }
+}
+
+/// Runs a script that must fail; returns the rendered error.
+pub fn eval_err(rt: &mut Runtime, src: &str) -> String {
+    match rt.run_source("test.rhai", src) {
+        Ok(v) => panic!("script should have failed but returned {v:?}"),
+        Err(e) => e.render(),
+    }
+}
+
+/// The real binary, with no NCM variables inherited from the developer's shell.
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fleetscript"));
+    for k in [
+        "CP_BASE_URL",
+        "X_CP_API_ID",
+        "X_CP_API_KEY",
+        "X_ECM_API_ID",
+        "X_ECM_API_KEY",
+        "IGNITENET_API_KEY",
+    ] {
+        c.env_remove(k);
+    }
+    c
+}
+
+/// Points the binary at a test simulator with the sandbox keys.
+pub fn bin_for(sim: &Simulator) -> Command {
+    let mut c = bin();
+    let k = sandbox_credentials();
+    c.env("CP_BASE_URL", sim.ncm_base_url())
+        .env("X_CP_API_ID", k.cp_api_id)
+        .env("X_CP_API_KEY", k.cp_api_key)
+        .env("X_ECM_API_ID", k.ecm_api_id)
+        .env("X_ECM_API_KEY", k.ecm_api_key);
+    c
+}
+
+/// Runs a script for its effects.
+pub fn run(rt: &mut Runtime, src: &str) {
+    let _ = eval(rt, src);
+}
