@@ -290,7 +290,7 @@ fn ctrl_c_interrupts_a_running_script_cleanly() {
         "print(\"started\");\nloop { ncm::routers::list(#{limit: 1}); }\n",
     )
     .unwrap();
-    let mut child = bin()
+    let child = bin()
         .arg("run")
         .arg(&s)
         .args(["--sandbox", "--latency-ms", "200"])
