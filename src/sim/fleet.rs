@@ -81,7 +81,13 @@ impl Store {
         id
     }
 
-    pub fn push(&mut self, endpoint: &'static str, rec: Value) {
+    /// Stores a record. Null fields are dropped to keep large fleets small in memory; the server
+    /// restores every catalog field on output, so clients see the spec's full shape.
+    pub fn push(&mut self, endpoint: &'static str, mut rec: Value) {
+        if let Value::Object(m) = &mut rec {
+            // Rebuilt from an exact-size iterator: no spare capacity per record.
+            *m = std::mem::take(m).into_iter().filter(|(_, v)| !v.is_null()).collect();
+        }
         if let Some(id) = rec
             .get("id")
             .map(text_of)

@@ -317,8 +317,16 @@ fn resolve<'a>(store: &'a Store, url: &str) -> Option<&'a Value> {
     store.find(ep, id)
 }
 
-fn project(store: &Store, rec: &Value, fields: Option<&[String]>, expand: &[String]) -> Value {
+fn project(store: &Store, ep: &Endpoint, rec: &Value, fields: Option<&[String]>, expand: &[String]) -> Value {
     let mut r = rec.clone();
+    // Records are stored without null fields; every catalog field is part of the shape.
+    if let Value::Object(m) = &mut r {
+        for f in ep.fields {
+            if !m.contains_key(f.name) {
+                m.insert(f.name.to_string(), Value::Null);
+            }
+        }
+    }
     for e in expand {
         if let Some(Value::String(u)) = r.get(e.as_str()) {
             if let Some(target) = resolve(store, u) {
@@ -592,7 +600,7 @@ fn collection(
     };
     let data: Vec<Value> = page
         .iter()
-        .map(|r| project(store, r, p.fields.as_deref(), &p.expand))
+        .map(|r| project(store, ep, r, p.fields.as_deref(), &p.expand))
         .collect();
     Reply::json(200, json!({"data": data, "meta": meta}))
 }
@@ -642,7 +650,7 @@ fn detail(store: &mut Store, ep: &Endpoint, id: &str, params: &[(String, String)
         return not_found(ep, id);
     };
     let (fields, expand) = detail_params(params);
-    Reply::json(200, project(store, rec, fields.as_deref(), &expand))
+    Reply::json(200, project(store, ep, rec, fields.as_deref(), &expand))
 }
 
 fn parse_body(body: &[u8]) -> Result<Map<String, Value>, Reply> {
@@ -841,5 +849,5 @@ fn modify(
     }
     let rec = rec.clone();
     let (fields, expand) = detail_params(params);
-    Reply::json(202, project(store, &rec, fields.as_deref(), &expand))
+    Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
 }
