@@ -22,11 +22,25 @@ fn reset_peak() {
 }
 
 fn main() {
-    let routers: usize = std::env::var("FLEET_ROUTERS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
-    let runs: usize = std::env::var("FLEET_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    let routers: usize = std::env::var("FLEET_ROUTERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let runs: usize = std::env::var("FLEET_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
     let t = Instant::now();
-    let sim = Simulator::start(SimOptions { routers, ..Default::default() }).expect("simulator");
-    println!("simulator: {routers} routers generated in {:.2?}; RSS {} MiB", t.elapsed(), kib("VmRSS:") / 1024);
+    let sim = Simulator::start(SimOptions {
+        routers,
+        ..Default::default()
+    })
+    .expect("simulator");
+    println!(
+        "simulator: {routers} routers generated in {:.2?}; RSS {} MiB",
+        t.elapsed(),
+        kib("VmRSS:") / 1024
+    );
 
     let mut cfg = fleetscript::Config {
         ncm_base_url: sim.ncm_base_url(),
@@ -44,7 +58,9 @@ fn main() {
             reset_peak();
             let base = kib("VmRSS:");
             let t = Instant::now();
-            let v = rt.run_source("bench.rhai", src).unwrap_or_else(|e| panic!("{}", e.render()));
+            let v = rt
+                .run_source("bench.rhai", src)
+                .unwrap_or_else(|e| panic!("{}", e.render()));
             times.push(t.elapsed());
             assert_eq!(v.as_int().unwrap() as usize, routers);
             peak_delta = peak_delta.max(kib("VmHWM:").saturating_sub(base));
@@ -62,6 +78,12 @@ fn main() {
         );
     };
     report("ncm::routers::list()", "ncm::routers::list().len()");
-    report("ncm::routers::pages() (streaming)", "let n = 0; for p in ncm::routers::pages() { n += p.len(); } n");
-    report("list(#{fields: [id,name,state]})", "ncm::routers::list(#{fields: [\"id\", \"name\", \"state\"]}).len()");
+    report(
+        "ncm::routers::pages() (streaming)",
+        "let n = 0; for p in ncm::routers::pages() { n += p.len(); } n",
+    );
+    report(
+        "list(#{fields: [id,name,state]})",
+        "ncm::routers::list(#{fields: [\"id\", \"name\", \"state\"]}).len()",
+    );
 }

@@ -86,7 +86,10 @@ impl Store {
     pub fn push(&mut self, endpoint: &'static str, mut rec: Value) {
         if let Value::Object(m) = &mut rec {
             // Rebuilt from an exact-size iterator: no spare capacity per record.
-            *m = std::mem::take(m).into_iter().filter(|(_, v)| !v.is_null()).collect();
+            *m = std::mem::take(m)
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .collect();
         }
         if let Some(id) = rec
             .get("id")

@@ -317,7 +317,13 @@ fn resolve<'a>(store: &'a Store, url: &str) -> Option<&'a Value> {
     store.find(ep, id)
 }
 
-fn project(store: &Store, ep: &Endpoint, rec: &Value, fields: Option<&[String]>, expand: &[String]) -> Value {
+fn project(
+    store: &Store,
+    ep: &Endpoint,
+    rec: &Value,
+    fields: Option<&[String]>,
+    expand: &[String],
+) -> Value {
     let mut r = rec.clone();
     // Records are stored without null fields; every catalog field is part of the shape.
     if let Value::Object(m) = &mut r {
