@@ -1,5 +1,19 @@
 //! fleetscript: the embeddable runtime. The NCM API v2 client and its endpoint catalog, the Rhai
 //! engine with its bindings, and the API simulator. `src/main.rs` is only a command-line front end.
+//!
+//! Embedding: build a [`Config`] (here a sandbox, so no credentials), then run Rhai source.
+//!
+//! ```
+//! use fleetscript::Runtime;
+//!
+//! let mut rt = Runtime::sandbox().expect("the simulator starts on a loopback port");
+//! let online = rt
+//!     .run_source("example.rhai", r#"ncm::routers::list(#{state: "online"}).len()"#)
+//!     .expect("the script runs");
+//! assert!(online.as_int().unwrap() > 0);
+//! // Every request went to the right, slashed URL: the simulator saw no redirect.
+//! assert_eq!(rt.sim().unwrap().counters().redirects, 0);
+//! ```
 
 #![recursion_limit = "512"]
 

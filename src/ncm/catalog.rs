@@ -922,6 +922,14 @@ pub static ENDPOINTS: &[Endpoint] = &[
 ];
 
 /// Looks an endpoint up by its URL name.
+///
+/// ```
+/// use fleetscript::ncm::catalog::{endpoint, Method};
+/// let routers = endpoint("routers").unwrap();
+/// assert!(routers.supports(Method::Put) && !routers.supports(Method::Post));
+/// assert!(routers.filter_keys().contains(&"state__in".to_string()));
+/// assert_eq!(endpoint("historical_locations").unwrap().default_page, 5000);
+/// ```
 pub fn endpoint(name: &str) -> Option<&'static Endpoint> {
     ENDPOINTS.iter().find(|e| e.name == name)
 }
