@@ -332,3 +332,40 @@ fn config_validation_errors_are_readable_from_scripts() {
     );
     assert!(m["body"].is_map());
 }
+
+#[test]
+fn config_validation_bodies_are_parsed_into_e_errors() {
+    let sim = sim(5);
+    let mut rt = runtime_for(&sim);
+    let out = eval(&mut rt, r#"
+        let got = ();
+        try { ncm::configuration_managers::update(500007, #{configuration: [#{system: 1}, [["lan", #{}]]]}); }
+        catch (e) { got = [e.status, e.errors[0].reason, e.errors[0].path, e.message]; }
+        got
+    "#).into_array().unwrap();
+    assert_eq!(out[0].as_int().unwrap(), 409);
+    assert_eq!(out[1].to_string(), "bad array index");
+    let path: Vec<i64> = out[2]
+        .clone()
+        .into_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_int().unwrap())
+        .collect();
+    assert_eq!(path, vec![1, 0]);
+    assert!(
+        out[3]
+            .to_string()
+            .starts_with("cannot set configuration to"),
+        "{}",
+        out[3]
+    );
+    // PATCH answers 400 for the same problem, as the spec says.
+    let s = eval(&mut rt, "let s = 0; try { ncm::configuration_managers::patch(500007, #{configuration: [1, []]}); } catch (e) { s = e.status; } s");
+    assert_eq!(s.as_int().unwrap(), 400);
+    assert_eq!(
+        sim.counters().route("PUT", "configuration_managers"),
+        1,
+        "409 is not retried"
+    );
+}

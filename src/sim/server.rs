@@ -783,6 +783,53 @@ fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
+/// The spec's config-validation error body.
+fn validation_error(
+    status: u16,
+    message: String,
+    reason: &str,
+    value: Value,
+    path: Vec<Value>,
+) -> Reply {
+    Reply::json(
+        status,
+        json!({"errors": [{"configuration": {"message": message, "reason": reason, "value": value, "path": path}}],
+               "exception": {"message": "bad or missing data", "type": "validation"}}),
+    )
+}
+
+/// Checks that a config diff has the `[updates, removals]` shape, with removal paths as lists.
+/// (Which paths exist is the config model's business; this is the shape every diff must have.)
+fn check_diff_shape(status: u16, diff: &Value) -> Option<Reply> {
+    let shape_err = |reason: &str, value: &Value, path: Vec<Value>| {
+        Some(validation_error(
+            status,
+            format!("cannot set configuration to {value}: {reason}"),
+            reason,
+            value.clone(),
+            path,
+        ))
+    };
+    let Some(parts) = diff.as_array().filter(|a| a.len() == 2) else {
+        return shape_err("not a list or dict", diff, vec![]);
+    };
+    if !parts[0].is_object() {
+        return shape_err("not a dict", &parts[0], vec![json!(0)]);
+    }
+    let Some(removals) = parts[1].as_array() else {
+        return shape_err("not a list or dict", &parts[1], vec![json!(1)]);
+    };
+    for (i, r) in removals.iter().enumerate() {
+        let ok = r
+            .as_array()
+            .is_some_and(|p| !p.is_empty() && p.iter().all(|x| x.is_string() || x.is_u64()));
+        if !ok {
+            return shape_err("bad array index", r, vec![json!(1), json!(i)]);
+        }
+    }
+    None
+}
+
 fn modify(
     store: &mut Store,
     ep: &Endpoint,
@@ -819,6 +866,13 @@ fn modify(
                         .unwrap_or_else(|| "the object's own fields".into())
                 ),
             );
+        }
+    }
+    if let Some(cfg) = b.get("configuration") {
+        // The spec: an invalid config is a 409 on PUT and a 400 on PATCH.
+        let status = if m == Method::Put { 409 } else { 400 };
+        if let Some(r) = check_diff_shape(status, cfg) {
+            return r;
         }
     }
     let Some(rec) = store.find_mut(ep.name, id) else {
