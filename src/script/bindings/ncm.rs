@@ -141,31 +141,29 @@ fn endpoint_module(ep: &'static Endpoint, ctx: &Arc<ScriptContext>) -> Module {
     for verb in ep.verbs() {
         match verb {
             Verb::List => {
-                let c = ctx.clone();
-                FuncRegistration::new("list")
-                    .with_comments([verb_doc(ep, verb, false)])
-                    .with_params_info(["Array"])
-                    .set_into_module(&mut m, move |cx: NativeCallContext| -> RhaiResult<Array> {
+                for with_q in [false, true] {
+                    let c = ctx.clone();
+                    let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<Array> {
                         let rows = c
                             .ncm
-                            .list(name, &serde_json::Map::new())
+                            .list(name, &map_to_json(q))
                             .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
                         Ok(rows.iter().map(json_to_dynamic).collect())
-                    });
-                let c = ctx.clone();
-                FuncRegistration::new("list")
-                    .with_comments([verb_doc(ep, verb, true)])
-                    .with_params_info(["query: Map", "Array"])
-                    .set_into_module(
-                        &mut m,
-                        move |cx: NativeCallContext, q: Map| -> RhaiResult<Array> {
-                            let rows = c
-                                .ncm
-                                .list(name, &map_to_json(q))
-                                .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                            Ok(rows.iter().map(json_to_dynamic).collect())
-                        },
-                    );
+                    };
+                    let reg =
+                        FuncRegistration::new("list").with_comments([verb_doc(ep, verb, with_q)]);
+                    if with_q {
+                        reg.with_params_info(["query: Map", "Array"])
+                            .set_into_module(&mut m, move |cx: NativeCallContext, q: Map| {
+                                f(&cx, q)
+                            });
+                    } else {
+                        reg.with_params_info(["Array"])
+                            .set_into_module(&mut m, move |cx: NativeCallContext| {
+                                f(&cx, Map::new())
+                            });
+                    }
+                }
             }
             Verb::Pages => {
                 for with_q in [false, true] {
