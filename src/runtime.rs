@@ -144,9 +144,27 @@ impl Runtime {
         source: &str,
     ) -> std::result::Result<AST, ScriptError> {
         let scope = self.scope();
-        self.engine
+        let ast = self
+            .engine
             .compile_with_scope(&scope, strip_shebang(source).as_ref())
-            .map_err(|e| ScriptError::Compile(Box::new(diagnostics::from_parse(name, source, &e))))
+            .map_err(|e| {
+                ScriptError::Compile(Box::new(diagnostics::from_parse(name, source, &e)))
+            })?;
+        let findings = crate::script::lint::check(source);
+        if let Some(first) = findings.first() {
+            return Err(ScriptError::Compile(Box::new(Diagnostic {
+                message: first.message.clone(),
+                file: name.to_string(),
+                line: Some(first.line),
+                column: Some(first.column),
+                source_line: source.lines().nth(first.line - 1).map(str::to_string),
+                notes: findings[1..]
+                    .iter()
+                    .map(|f| format!("also {}:{}:{}: {}", name, f.line, f.column, f.message))
+                    .collect(),
+            })));
+        }
+        Ok(ast)
     }
 
     pub fn read_script(path: &Path) -> std::result::Result<String, ScriptError> {

@@ -112,7 +112,10 @@ fn only_documented_verbs_exist() {
         ("ncm::net_devices::patch(1, #{})", "net_devices is GET only"),
     ] {
         let err = eval_err(&mut rt, call);
-        assert!(err.contains("Function not found"), "{what}: {err}");
+        assert!(
+            err.contains("does not exist") && err.contains("documents"),
+            "{what}: {err}"
+        );
     }
     assert_eq!(sim.counters().total, 0);
 }
@@ -162,4 +165,60 @@ fn fields_expand_and_dotted_filters() {
     .as_int()
     .unwrap();
     assert_eq!(cnt, 2);
+}
+
+#[test]
+fn a_typo_in_a_late_branch_fails_before_any_request() {
+    let sim = sim(3);
+    let mut rt = runtime_for(&sim);
+    let err = eval_err(
+        &mut rt,
+        "ncm::routers::update(10001, #{name: \"x\"});\nif false {\n    ncm::router::list();\n}",
+    );
+    assert!(
+        err.contains("ncm::router is not an NCM endpoint (did you mean routers")
+            && err.contains("test.rhai:3:5"),
+        "{err}"
+    );
+    assert_eq!(
+        sim.counters().total,
+        0,
+        "the update before the typo was never sent"
+    );
+}
+
+#[test]
+fn every_exported_function_has_a_doc_comment_with_an_example() {
+    let sim = sim(1);
+    let rt = runtime_for(&sim);
+    let meta: serde_json::Value =
+        serde_json::from_str(&rt.engine.gen_fn_metadata_to_json(false).unwrap()).unwrap();
+    let mut checked = 0;
+    fn walk(path: &str, m: &serde_json::Value, checked: &mut usize) {
+        for f in m["functions"].as_array().into_iter().flatten() {
+            let name = f["name"].as_str().unwrap();
+            let doc = f["docComments"]
+                .as_array()
+                .map(|d| {
+                    d.iter()
+                        .map(|x| x.as_str().unwrap())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default();
+            assert!(
+                doc.starts_with("///") && doc.contains("```rhai"),
+                "{path}::{name} lacks a doc comment with an example: {doc:?}"
+            );
+            *checked += 1;
+        }
+        for (k, sub) in m["modules"].as_object().into_iter().flatten() {
+            walk(&format!("{path}::{k}"), sub, checked);
+        }
+    }
+    for (k, m) in meta["modules"].as_object().unwrap() {
+        walk(k, m, &mut checked);
+    }
+    // 27 endpoints' verbs plus the helpers and everyday modules.
+    assert!(checked > 120, "{checked}");
 }

@@ -183,7 +183,7 @@ fn invalid_queries_fail_before_any_request() {
     assert!(err.contains("cannot be expanded"), "{err}");
     let err = eval_err(&mut rt, r#"ncm::alerts::get(3)"#);
     assert!(
-        err.contains("Function not found") || err.contains("not found"),
+        err.contains("ncm::alerts::get does not exist"),
         "alerts has no get(): {err}"
     );
     assert_eq!(sim.counters().total, 0, "nothing was sent");

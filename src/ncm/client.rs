@@ -320,3 +320,55 @@ fn unwrap_detail(body: Value) -> Value {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{HttpOptions, Redactor};
+
+    #[test]
+    fn base_url_with_or_without_slash_gives_slashed_endpoint_urls() {
+        let t = Transport::new(
+            HttpOptions::default(),
+            Redactor::default(),
+            Default::default(),
+        )
+        .unwrap();
+        for base in ["https://example.com/api/v2", "https://example.com/api/v2/"] {
+            let c = NcmClient::new(base, &NcmCredentials::default(), t.clone()).unwrap();
+            assert_eq!(
+                c.endpoint_url("routers", None).as_str(),
+                "https://example.com/api/v2/routers/"
+            );
+            assert_eq!(
+                c.endpoint_url("routers", Some("42")).as_str(),
+                "https://example.com/api/v2/routers/42/"
+            );
+        }
+        assert!(NcmClient::new("ftp://x/", &NcmCredentials::default(), t.clone()).is_err());
+        assert!(NcmClient::new("not a url", &NcmCredentials::default(), t).is_err());
+    }
+
+    #[test]
+    fn next_links_to_other_hosts_are_refused() {
+        let t = Transport::new(
+            HttpOptions::default(),
+            Redactor::default(),
+            Default::default(),
+        )
+        .unwrap();
+        let c =
+            NcmClient::new("https://example.com/api/v2", &NcmCredentials::default(), t).unwrap();
+        let cur = c.endpoint_url("routers", None);
+        assert!(c
+            .follow_url(&cur, "https://example.com/api/v2/routers/?offset=20")
+            .is_ok());
+        let e = c
+            .follow_url(&cur, "https://evil.example.net/api/v2/routers/?offset=20")
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("refusing to send the API keys"),
+            "{e}"
+        );
+    }
+}

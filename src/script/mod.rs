@@ -4,3 +4,4 @@ pub mod bindings;
 pub mod convert;
 pub mod diagnostics;
 pub mod engine;
+pub mod lint;
