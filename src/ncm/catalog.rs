@@ -2,48 +2,7 @@
 //! operators, expandable fields, page sizes, paging style). It drives the client's validation,
 //! the Rhai bindings, the simulator's routing, the docs and completion.
 
-use std::fmt;
-
-/// HTTP methods an endpoint documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Method {
-    Get,
-    Post,
-    Put,
-    Patch,
-    Delete,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-    pub fn is_write(self) -> bool {
-        !matches!(self, Method::Get)
-    }
-    pub fn parse(s: &str) -> Option<Method> {
-        match s.to_ascii_uppercase().as_str() {
-            "GET" => Some(Method::Get),
-            "POST" => Some(Method::Post),
-            "PUT" => Some(Method::Put),
-            "PATCH" => Some(Method::Patch),
-            "DELETE" => Some(Method::Delete),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::http::Method;
 
 /// Data type of a field, as the spec's tables give it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

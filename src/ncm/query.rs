@@ -2,7 +2,7 @@
 //! operators only, datetimes with their time portion, `__in` lists split at the API's 100-value
 //! cap, and the paging controls (`limit`, `page_size`, `offset`, `fields`, `expand`, `order_by`).
 
-use super::catalog::{Endpoint, Field, Op, Paging, Ty};
+use super::catalog::{Endpoint, Field, Op, Ty};
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};
 
@@ -374,11 +374,6 @@ pub fn prepare_detail(ep: &Endpoint, query: &Map<String, Value>) -> Result<Vec<(
     }
     let p = prepare(ep, query)?;
     Ok(p.chunks.into_iter().next().unwrap_or_default())
-}
-
-/// Which paging style a prepared query will see (for diagnostics).
-pub fn paging_of(ep: &Endpoint) -> Paging {
-    ep.paging
 }
 
 #[cfg(test)]
