@@ -18,6 +18,7 @@
 #![recursion_limit = "512"]
 
 pub mod config;
+pub mod diff;
 pub mod error;
 pub mod http;
 pub mod ncm;

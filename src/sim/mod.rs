@@ -2,6 +2,7 @@
 //! what the real clouds enforce, with per-route request counters and injectable faults/latency.
 //! It runs on its own tokio runtime thread so blocking clients can call it from anywhere.
 
+pub mod defaults;
 pub mod fleet;
 pub mod server;
 
