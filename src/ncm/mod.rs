@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod client;
+pub mod helpers;
 pub mod paging;
 pub mod query;
 

@@ -14,6 +14,12 @@ pub struct Store {
     pub next_id: HashMap<&'static str, u64>,
     /// The URL prefix records carry (`https://www.cradlepointecm.com/api/v2/` in production).
     pub prefix: String,
+    /// Configuration managers waiting for their device to sync, and when it will.
+    pub sync_due: HashMap<String, std::time::Instant>,
+    /// How long a device takes to sync a changed config.
+    pub sync_delay: std::time::Duration,
+    /// Routers whose device rejects every config it is sent.
+    pub rejecting: std::collections::HashSet<String>,
 }
 
 pub const PRODUCTS: &[(u64, &str, &str)] = &[
@@ -377,18 +383,24 @@ pub fn generate(
                     "lac": null, "tac": if kind == "mdm" { json!(format!("{}", rng.random_range(1000..9999))) } else { Value::Null }}));
             }
         }
-        // Configuration manager: its id is not the router id.
+        // Configuration manager: its id is not the router id. Config state is filled in below.
         let cm_id = 500_000 + i as u64 * 3 + 7;
-        let version = rng.random_range(1..40u64);
-        let suspended = config_status == "suspended";
-        let synched = config_status == "synched";
-        s.push("configuration_managers", json!({
-            "account": account, "actual": [{"ecm": {"config_version": if synched { version } else { version - 1 }}}, []],
-            "configuration": [{}, []], "id": cm_id.to_string(),
-            "pending": if synched { json!([{}, []]) } else { json!([{"ecm": {"config_version": version}}, []]) },
+        let indie = if rng.random_bool(0.1) {
+            json!([{"lan": {super::defaults::PRIMARY_LAN_ID: {"_id_": super::defaults::PRIMARY_LAN_ID,
+                "ip_address": format!("192.168.{}.1", 1 + i % 250)}}}, []])
+        } else if rng.random_bool(0.05) {
+            json!([{"wlan": {"radio": {"0": {"bss": {"0": {"ssid": format!("Store-{i}"), "wpapsk": format!("secret-{:08x}", rng.random::<u32>())}}}}}}, []])
+        } else {
+            json!([{}, []])
+        };
+        s.push(
+            "configuration_managers",
+            json!({
+            "account": account, "configuration": indie, "id": cm_id.to_string(),
             "resource_url": s.url("configuration_managers", cm_id), "router": s.url("routers", rid),
-            "suspended": suspended, "synched": synched,
-            "target": [{"ecm": {"config_version": version}}, []], "version_number": version}));
+            "suspended": config_status == "suspended", "synched": config_status == "synched",
+            "version_number": rng.random_range(1..40u64)}),
+        );
         if pname == "E100" {
             for b in 0..2 {
                 s.push("batteries", json!({"type": "battery", "id": format!("{}", 15_000 + i * 2 + b), "router_id": rid,
@@ -409,7 +421,7 @@ pub fn generate(
         let mut a = obj(alert);
         a.insert("account".into(), Value::Null);
         s.push("alerts", Value::Object(a));
-        if suspended {
+        if config_status == "suspended" {
             let t = ago(rng.random_range(600..86400 * 3));
             let sq = next_seq();
             let reason = [
@@ -557,6 +569,7 @@ pub fn generate(
         "net_device_ids": nd_ids, "port": 12865, "size": null, "test_timeout": 10, "test_type": "TCP Download", "time": 10},
         "created_at": ts(ago(86400)), "id": "47535", "progress": {"completed": nd_ids.len(), "total_count": nd_ids.len()},
         "resource_uri": s.url("speed_test", 47535), "results": [], "state": "complete", "updated_at": ts(ago(86390))}));
+    init_configs(&mut s);
     // Timeuuid endpoints keep time order.
     for name in ["alerts", "router_alerts"] {
         if let Some(t) = s.tables.get_mut(name) {
@@ -564,4 +577,93 @@ pub fn generate(
         }
     }
     s
+}
+
+/// Fills every configuration manager's `target`, `actual` and `pending` consistently with its
+/// group and individual configs: synched devices report the target in their own offset form,
+/// others are one version behind with the difference pending.
+fn init_configs(s: &mut Store) {
+    use super::config::{device_form, firmware_of};
+    use crate::diff::{self, Diff};
+    let mut defaults: HashMap<(String, String), Value> = HashMap::new();
+    let mut group_cfg: HashMap<String, Diff> = HashMap::new();
+    for g in s.table("groups") {
+        if let (Some(id), Some(c)) = (g["id"].as_str(), g.get("configuration")) {
+            group_cfg.insert(id.to_string(), Diff::from_value(c).unwrap_or_default());
+        }
+    }
+    let routers: HashMap<String, Value> = s
+        .table("routers")
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap_or_default().to_string(), r.clone()))
+        .collect();
+    let mut updates = vec![];
+    // Most devices share firmware, group and an empty individual config: compute each combination once.
+    let mut memo: HashMap<(String, String, String, String, u64, bool), (Diff, Diff, Diff)> =
+        HashMap::new();
+    for (pos, cm) in s.table("configuration_managers").iter().enumerate() {
+        let rid = cm["router"]
+            .as_str()
+            .and_then(crate::ncm::id_of)
+            .unwrap_or_default();
+        let Some(router) = routers.get(&rid) else {
+            continue;
+        };
+        let key = firmware_of(s, router);
+        let default = defaults
+            .entry(key.clone())
+            .or_insert_with(|| super::defaults::default_config(&key.0, &key.1))
+            .clone();
+        let gid = router["group"]
+            .as_str()
+            .and_then(crate::ncm::id_of)
+            .unwrap_or_default();
+        let v = cm["version_number"].as_u64().unwrap_or(1);
+        let synched = cm["synched"].as_bool().unwrap_or(true);
+        let memo_key = (
+            key.0.clone(),
+            key.1.clone(),
+            gid.clone(),
+            cm["configuration"].to_string(),
+            v,
+            synched,
+        );
+        if let Some((t, a, p)) = memo.get(&memo_key) {
+            updates.push((pos, t.clone(), a.clone(), p.clone()));
+            continue;
+        }
+        let group = group_cfg.get(&gid).cloned().unwrap_or_default();
+        let indie = Diff::from_value(&cm["configuration"]).unwrap_or_default();
+        let layered = diff::layer(&group, &indie);
+        let mut target = layered.clone();
+        target
+            .updates
+            .insert("ecm".into(), json!({"config_version": v}));
+        let (actual, pending) = if synched {
+            let mut a = device_form(&default, &layered);
+            a.updates.insert("ecm".into(), json!({"config_version": v}));
+            (a, Diff::empty())
+        } else {
+            let mut a = device_form(&default, &group);
+            a.updates
+                .insert("ecm".into(), json!({"config_version": v - 1}));
+            let pending = match (diff::apply(&default, &a), diff::apply(&default, &target)) {
+                (Ok(x), Ok(y)) => diff::between(&x, &y),
+                _ => target.clone(),
+            };
+            (a, pending)
+        };
+        memo.insert(memo_key, (target.clone(), actual.clone(), pending.clone()));
+        updates.push((pos, target, actual, pending));
+    }
+    let table = s
+        .tables
+        .get_mut("configuration_managers")
+        .expect("generated above");
+    for (pos, target, actual, pending) in updates {
+        let rec = &mut table[pos];
+        rec["target"] = target.to_value();
+        rec["actual"] = actual.to_value();
+        rec["pending"] = pending.to_value();
+    }
 }

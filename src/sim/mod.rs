@@ -2,6 +2,7 @@
 //! what the real clouds enforce, with per-route request counters and injectable faults/latency.
 //! It runs on its own tokio runtime thread so blocking clients can call it from anywhere.
 
+pub mod config;
 pub mod defaults;
 pub mod fleet;
 pub mod server;
@@ -94,6 +95,10 @@ pub struct SimOptions {
     pub ncm_keys: NcmCredentials,
     /// Address to bind; `127.0.0.1:0` picks a free port.
     pub addr: SocketAddr,
+    /// How long an online device takes to sync a changed config.
+    pub sync_delay: Duration,
+    /// Router ids whose devices reject every config they are sent (sync becomes suspended).
+    pub reject_config: Vec<String>,
 }
 
 impl Default for SimOptions {
@@ -106,6 +111,8 @@ impl Default for SimOptions {
             faults: vec![],
             ncm_keys: sandbox_credentials(),
             addr: "127.0.0.1:0".parse().unwrap(),
+            sync_delay: Duration::from_secs(2),
+            reject_config: vec![],
         }
     }
 }
@@ -160,12 +167,14 @@ impl Simulator {
         let addr = listener
             .local_addr()
             .map_err(|e| Error::io("simulator socket", e))?;
-        let store = fleet::generate(
+        let mut store = fleet::generate(
             opts.routers,
             opts.seed,
             chrono::Utc::now(),
             "https://www.cradlepointecm.com/api/v2/",
         );
+        store.sync_delay = opts.sync_delay;
+        store.rejecting = opts.reject_config.iter().cloned().collect();
         let state = Arc::new(SimState {
             store: Mutex::new(store),
             counters: Mutex::new(Counters::default()),

@@ -209,6 +209,7 @@ fn ncm(
         .into_owned()
         .collect();
     let mut store = st.store.lock().unwrap();
+    super::config::run_due_syncs(&mut store, std::time::Instant::now());
     match (m, segs.len()) {
         (Method::Get, 1) => collection(&store, ep, &params, host),
         (Method::Get, 2) => detail(&mut store, ep, segs[1], &params),
@@ -325,6 +326,9 @@ fn project(
     expand: &[String],
 ) -> Value {
     let mut r = rec.clone();
+    if ep.name == "configuration_managers" || ep.name == "groups" {
+        super::config::mask_passwords(&mut r);
+    }
     // Records are stored without null fields; every catalog field is part of the shape.
     if let Value::Object(m) = &mut r {
         for f in ep.fields {
@@ -875,6 +879,11 @@ fn modify(
             return r;
         }
     }
+    if ep.name == "configuration_managers"
+        || (ep.name == "groups" && b.contains_key("configuration"))
+    {
+        return modify_config(store, ep, m, id, b, params);
+    }
     let Some(rec) = store.find_mut(ep.name, id) else {
         return not_found(ep, id);
     };
@@ -908,6 +917,136 @@ fn modify(
         rec["updated_at"] = json!(super::fleet::ts(chrono::Utc::now()));
     }
     let rec = rec.clone();
+    // A router moved between groups gets a new target.
+    if ep.name == "routers" {
+        let cms: Vec<String> = store
+            .table("configuration_managers")
+            .iter()
+            .filter(|c| {
+                c.get("router")
+                    .and_then(Value::as_str)
+                    .and_then(id_of)
+                    .as_deref()
+                    == Some(id)
+            })
+            .filter_map(|c| c["id"].as_str().map(str::to_string))
+            .collect();
+        for cm in cms {
+            super::config::retarget(store, &cm, std::time::Instant::now());
+        }
+    }
+    let (fields, expand) = detail_params(params);
+    Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
+}
+
+/// PUT/PATCH of a configuration manager, or of a group's configuration.
+fn modify_config(
+    store: &mut Store,
+    ep: &Endpoint,
+    m: Method,
+    id: &str,
+    b: Map<String, Value>,
+    params: &[(String, String)],
+) -> Reply {
+    use super::config::{self as cfg, Refusal};
+    use crate::diff::{self, Diff};
+    let Some(rec) = store.find(ep.name, id).cloned() else {
+        return not_found(ep, id);
+    };
+    // The spec: an invalid config is a 409 on PUT and a 400 on PATCH.
+    let invalid_status = if m == Method::Put { 409 } else { 400 };
+    let now = std::time::Instant::now();
+    if let Some(body) = b.get("configuration") {
+        if let Some(r) = check_diff_shape(invalid_status, body) {
+            return r;
+        }
+        let default = if ep.name == "groups" {
+            cfg::group_default(store, &rec)
+        } else {
+            cfg::cm_default(store, &rec)
+        };
+        let d = match cfg::validate(&default, body) {
+            Ok(d) => d,
+            Err(Refusal::Invalid(i)) => {
+                return validation_error(invalid_status, i.message, &i.reason, i.value, i.path)
+            }
+            Err(Refusal::MissingIdField(k)) => {
+                let url = rec["resource_url"].as_str().unwrap_or_default().to_string();
+                return Reply::json(invalid_status, cfg::missing_id_body(&url, &k));
+            }
+        };
+        let old = rec
+            .get("configuration")
+            .and_then(|c| Diff::from_value(c).ok())
+            .unwrap_or_default();
+        // PUT replaces the config; PATCH merges into it and cannot remove anything.
+        let new = if m == Method::Put {
+            d
+        } else {
+            diff::layer(
+                &old,
+                &Diff {
+                    updates: d.updates,
+                    removals: vec![],
+                },
+            )
+        };
+        if let Err(i) = diff::apply(&default, &new) {
+            return validation_error(invalid_status, i.message, &i.reason, i.value, i.path);
+        }
+        if let Some(r) = store.find_mut(ep.name, id) {
+            r["configuration"] = new.to_value();
+        }
+    }
+    if ep.name == "groups" {
+        for cm in cfg::members(store, id) {
+            cfg::retarget(store, &cm, now);
+        }
+    } else {
+        if let Some(s) = b.get("suspended") {
+            let Some(s) = s.as_bool() else {
+                return Reply::error(409, "validation", "suspended must be true or false");
+            };
+            let router = rec
+                .get("router")
+                .and_then(Value::as_str)
+                .and_then(id_of)
+                .and_then(|r| store.find("routers", &r).cloned());
+            let online = router.as_ref().is_some_and(|r| r["state"] == "online");
+            let rid = router
+                .as_ref()
+                .and_then(|r| r["id"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            if s {
+                store.sync_due.remove(id);
+                if let Some(r) = store.find_mut(ep.name, id) {
+                    r["suspended"] = json!(true);
+                }
+                if let Some(r) = store.find_mut("routers", &rid) {
+                    r["config_status"] = json!("suspended");
+                }
+            } else if online {
+                // Resuming only works for a device that is online; an offline one stays suspended.
+                let synched = store
+                    .find(ep.name, id)
+                    .and_then(|r| r["synched"].as_bool())
+                    .unwrap_or(false);
+                if let Some(r) = store.find_mut(ep.name, id) {
+                    r["suspended"] = json!(false);
+                }
+                if let Some(r) = store.find_mut("routers", &rid) {
+                    r["config_status"] = json!(if synched { "synched" } else { "pending" });
+                }
+                if !synched {
+                    let delay = store.sync_delay;
+                    store.sync_due.insert(id.to_string(), now + delay);
+                }
+            }
+        }
+        cfg::retarget(store, id, now);
+    }
+    let rec = store.find(ep.name, id).cloned().unwrap_or(Value::Null);
     let (fields, expand) = detail_params(params);
     Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
 }

@@ -1,0 +1,457 @@
+//! Configuration semantics of the simulator, as the spec's "Configuration in API V2" describes
+//! them: validation against the firmware's default config (standing in for the DTD), PUT
+//! replaces and PATCH merges the individual config, target = individual over group,
+//! `version_number`/`synched`/`pending`, a device sync after a delay that sets `actual` in the
+//! device's offset-keyed form, device-side rejection (suspended + `config_rejected` alert),
+//! resuming only online devices, and passwords read back as `"*"`.
+
+use super::defaults::{default_config, PASSWORD_KEYS};
+use super::fleet::{text_of, timeuuid, ts, Store};
+use crate::diff::{self, is_uuid, Diff};
+use crate::error::ConfigIssue;
+use crate::ncm::id_of;
+use serde_json::{json, Map, Value};
+use std::time::Instant;
+
+/// `(product name, firmware version)` a router's config is validated and formatted for: its
+/// target firmware, or the actual one when it has no target.
+pub fn firmware_of(store: &Store, router: &Value) -> (String, String) {
+    let fw_url = router
+        .get("target_firmware")
+        .filter(|v| !v.is_null())
+        .or_else(|| router.get("actual_firmware"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let version = id_of(fw_url)
+        .and_then(|id| store.find("firmwares", &id))
+        .and_then(|f| f["version"].as_str())
+        .unwrap_or("7.22.60")
+        .to_string();
+    let product = router
+        .get("product")
+        .and_then(Value::as_str)
+        .and_then(id_of)
+        .and_then(|id| store.find("products", &id))
+        .and_then(|p| p["name"].as_str())
+        .unwrap_or("IBR900")
+        .to_string();
+    (product, version)
+}
+
+fn group_firmware(store: &Store, group: &Value) -> (String, String) {
+    firmware_of(store, group)
+}
+
+fn kind_reason(schema: &Value) -> &'static str {
+    match schema {
+        Value::String(_) => "not a string",
+        Value::Bool(_) => "not a boolean",
+        Value::Number(n) if n.is_f64() => "not a float type",
+        Value::Number(_) => "not an integer",
+        Value::Object(_) => "not a dict",
+        Value::Array(_) => "not a list or dict",
+        Value::Null => "invalid",
+    }
+}
+
+fn kind_ok(schema: &Value, v: &Value) -> bool {
+    match (schema, v) {
+        (_, Value::Null) | (Value::Null, _) => true,
+        (Value::String(_), Value::String(_)) | (Value::Bool(_), Value::Bool(_)) => true,
+        (Value::Number(s), Value::Number(n)) => s.is_f64() || n.is_i64() || n.is_u64(),
+        (Value::Object(_), Value::Object(_)) => true,
+        (Value::Array(_), Value::Object(_) | Value::Array(_)) => true,
+        _ => false,
+    }
+}
+
+fn bad(path: &[Value], v: &Value, reason: &str) -> Box<ConfigIssue> {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        o => o.to_string(),
+    };
+    Box::new(ConfigIssue {
+        message: format!("cannot set {} to {text}: {reason}", diff::path_text(path)),
+        reason: reason.to_string(),
+        path: path.to_vec(),
+        value: v.clone(),
+    })
+}
+
+fn value_rules(key: &str, v: &Value, path: &[Value]) -> Result<(), Box<ConfigIssue>> {
+    let Some(s) = v.as_str() else { return Ok(()) };
+    match key {
+        "ip_address" | "gateway" if !s.is_empty() && s.parse::<std::net::Ipv4Addr>().is_err() => {
+            Err(bad(path, v, "invalid ip address"))
+        }
+        "netmask" if !s.is_empty() && !crate::ncm::helpers::is_netmask(s) => {
+            Err(bad(path, v, "invalid subnet mask"))
+        }
+        "ssid" if s.is_empty() => Err(bad(path, v, "too short (min length=1)")),
+        "ssid" if s.len() > 32 => Err(bad(path, v, "too long (max length=32)")),
+        "wpapsk" if s != "*" && s.chars().count() < 8 => {
+            Err(bad(path, v, "too short (min length=8)"))
+        }
+        "wpapsk" if s.chars().count() > 63 => Err(bad(path, v, "too long (max length=63)")),
+        _ => Ok(()),
+    }
+}
+
+/// The schema of an array's elements: the union of its default elements (empty: anything goes).
+fn element_schema(a: &[Value]) -> Value {
+    let mut m = Map::new();
+    for e in a {
+        match e {
+            Value::Object(o) => {
+                for (k, v) in o {
+                    m.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+            other => return other.clone(),
+        }
+    }
+    if a.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(m)
+    }
+}
+
+/// Checks updates against the default config used as the DTD: unknown paths are "invalid path",
+/// wrong kinds "not a string", "not a dict"... in the spec's wording.
+fn check(schema: &Value, v: &Value, path: &mut Vec<Value>) -> Result<(), Box<ConfigIssue>> {
+    if !kind_ok(schema, v) {
+        return Err(bad(path, v, kind_reason(schema)));
+    }
+    match (schema, v) {
+        (Value::Object(s), Value::Object(u)) if !s.is_empty() => {
+            for (k, x) in u {
+                path.push(json!(k));
+                match s.get(k) {
+                    Some(sub) => {
+                        value_rules(k, x, path)?;
+                        check(sub, x, path)?;
+                    }
+                    None if k == "_id_" => {}
+                    None => return Err(bad(path, x, "invalid path")),
+                }
+                path.pop();
+            }
+            Ok(())
+        }
+        (Value::Array(s), Value::Object(u)) => {
+            if u.is_empty() {
+                return Err(bad(path, v, "empty dict"));
+            }
+            let es = element_schema(s);
+            for (k, x) in u {
+                path.push(json!(k));
+                let numeral = !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit());
+                if !numeral && !is_uuid(k) {
+                    return Err(bad(
+                        path,
+                        x,
+                        if k.contains('-') {
+                            "invalid id"
+                        } else {
+                            "bad array index"
+                        },
+                    ));
+                }
+                if k.len() == 36
+                    && x.get("_id_")
+                        .and_then(Value::as_str)
+                        .is_some_and(|i| i != k)
+                {
+                    return Err(bad(path, x, "invalid id"));
+                }
+                check(&es, x, path)?;
+                path.pop();
+            }
+            Ok(())
+        }
+        (Value::Array(s), Value::Array(items)) => {
+            let es = element_schema(s);
+            for (i, x) in items.iter().enumerate() {
+                path.push(json!(i));
+                check(&es, x, path)?;
+                path.pop();
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Why a config write is refused: a validation issue, or the spec's "strange" PATCH error for an
+/// `_id_` key whose element lacks the `_id_` field.
+pub enum Refusal {
+    Invalid(Box<ConfigIssue>),
+    MissingIdField(String),
+}
+
+fn find_missing_id_field(v: &Value) -> Option<String> {
+    let Value::Object(m) = v else { return None };
+    for (k, x) in m {
+        if is_uuid(k) && x.is_object() && x.get("_id_").is_none() {
+            return Some(k.clone());
+        }
+        if let Some(found) = find_missing_id_field(x) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// Validates a diff for a device/group on `default`.
+pub fn validate(default: &Value, body: &Value) -> Result<Diff, Refusal> {
+    let d = Diff::from_value(body).map_err(Refusal::Invalid)?;
+    if let Some(k) = find_missing_id_field(&Value::Object(d.updates.clone())) {
+        return Err(Refusal::MissingIdField(k));
+    }
+    check(default, &Value::Object(d.updates.clone()), &mut vec![]).map_err(Refusal::Invalid)?;
+    diff::apply(default, &d).map_err(Refusal::Invalid)?;
+    Ok(d)
+}
+
+/// Replaces every password value with `"*"` (how NCM shows them).
+pub fn mask_passwords(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if PASSWORD_KEYS.contains(&k.as_str()) && x.as_str().is_some_and(|s| !s.is_empty())
+                {
+                    *x = json!("*");
+                } else {
+                    mask_passwords(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(mask_passwords),
+        _ => {}
+    }
+}
+
+fn group_diff(store: &Store, router: &Value) -> Diff {
+    router
+        .get("group")
+        .and_then(Value::as_str)
+        .and_then(id_of)
+        .and_then(|g| store.find("groups", &g))
+        .and_then(|g| g.get("configuration"))
+        .and_then(|c| Diff::from_value(c).ok())
+        .unwrap_or_default()
+}
+
+fn router_of(store: &Store, cm: &Value) -> Option<Value> {
+    let rid = id_of(cm.get("router")?.as_str()?)?;
+    store.find("routers", &rid).cloned()
+}
+
+fn with_version(d: &Diff, version: u64) -> Diff {
+    let mut d = d.clone();
+    let ecm = d.updates.entry("ecm").or_insert_with(|| json!({}));
+    if !ecm.is_object() {
+        *ecm = json!({});
+    }
+    ecm["config_version"] = json!(version);
+    d
+}
+
+fn without_version(d: &Diff) -> Diff {
+    let mut d = d.clone();
+    if let Some(Value::Object(e)) = d.updates.get_mut("ecm") {
+        e.shift_remove("config_version");
+        if e.is_empty() {
+            d.updates.shift_remove("ecm");
+        }
+    }
+    d
+}
+
+/// The device's own (offset-keyed) form of a target: what it reports as `actual` once synced.
+pub fn device_form(default: &Value, target: &Diff) -> Diff {
+    match diff::apply(default, target) {
+        Ok(full) => diff::between_opts(default, &full, false),
+        Err(_) => target.clone(),
+    }
+}
+
+/// Recomputes a configuration manager's target after its individual or group config changed;
+/// bumps `version_number`, clears `synched` and schedules a sync when the target changed.
+pub fn retarget(store: &mut Store, cm_id: &str, now: Instant) {
+    let Some(cm) = store.find("configuration_managers", cm_id).cloned() else {
+        return;
+    };
+    let Some(router) = router_of(store, &cm) else {
+        return;
+    };
+    let (product, version) = firmware_of(store, &router);
+    let default = default_config(&product, &version);
+    let indie = cm
+        .get("configuration")
+        .and_then(|c| Diff::from_value(c).ok())
+        .unwrap_or_default();
+    let new_target = diff::layer(&group_diff(store, &router), &indie);
+    let old_target = cm
+        .get("target")
+        .and_then(|c| Diff::from_value(c).ok())
+        .unwrap_or_default();
+    if diff::apply(&default, &without_version(&old_target)).ok()
+        == diff::apply(&default, &new_target).ok()
+    {
+        return;
+    }
+    let v = cm["version_number"].as_u64().unwrap_or(0) + 1;
+    let target = with_version(&new_target, v);
+    let actual = cm
+        .get("actual")
+        .and_then(|c| Diff::from_value(c).ok())
+        .unwrap_or_default();
+    let pending = match (
+        diff::apply(&default, &actual),
+        diff::apply(&default, &target),
+    ) {
+        (Ok(a), Ok(t)) => diff::between(&a, &t),
+        _ => target.clone(),
+    };
+    let online = router["state"] == "online";
+    let suspended = cm["suspended"].as_bool().unwrap_or(false);
+    let rid = router["id"].as_str().unwrap_or_default().to_string();
+    if let Some(rec) = store.find_mut("configuration_managers", cm_id) {
+        rec["target"] = target.to_value();
+        rec["version_number"] = json!(v);
+        rec["synched"] = json!(false);
+        rec["pending"] = pending.to_value();
+    }
+    if !suspended {
+        if let Some(r) = store.find_mut("routers", &rid) {
+            r["config_status"] = json!("pending");
+        }
+        if online {
+            store
+                .sync_due
+                .insert(cm_id.to_string(), now + store.sync_delay);
+        }
+    }
+}
+
+/// Every configuration manager whose device is in `group_id`.
+pub fn members(store: &Store, group_id: &str) -> Vec<String> {
+    let routers: std::collections::HashSet<String> = store
+        .table("routers")
+        .iter()
+        .filter(|r| {
+            r.get("group")
+                .and_then(Value::as_str)
+                .and_then(id_of)
+                .as_deref()
+                == Some(group_id)
+        })
+        .filter_map(|r| r["id"].as_str().map(str::to_string))
+        .collect();
+    store
+        .table("configuration_managers")
+        .iter()
+        .filter(|c| {
+            c.get("router")
+                .and_then(Value::as_str)
+                .and_then(id_of)
+                .is_some_and(|r| routers.contains(&r))
+        })
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Runs every device sync that is due: the device either applies its target (`actual` = target
+/// in offset-keyed form, `synched`) or, if it is one that rejects configs, suspends sync and
+/// raises a `config_rejected` alert.
+pub fn run_due_syncs(store: &mut Store, now: Instant) {
+    if store.sync_due.is_empty() {
+        return;
+    }
+    let due: Vec<String> = store
+        .sync_due
+        .iter()
+        .filter(|(_, t)| **t <= now)
+        .map(|(k, _)| k.clone())
+        .collect();
+    for cm_id in due {
+        store.sync_due.remove(&cm_id);
+        let Some(cm) = store.find("configuration_managers", &cm_id).cloned() else {
+            continue;
+        };
+        let Some(router) = router_of(store, &cm) else {
+            continue;
+        };
+        let rid = router["id"].as_str().unwrap_or_default().to_string();
+        if store.rejecting.contains(&rid) {
+            let when = chrono::Utc::now();
+            let seq = store.alloc_id("router_alerts");
+            let reason = "rejected: the device could not apply wan settings";
+            let alert = json!({"created_at": ts(when), "created_at_timeuuid": timeuuid(when, 9_000_000 + seq), "detected_at": ts(when),
+                "friendly_info": "A configuration change that was sent to the device has been rejected.",
+                "info": {"reason": reason, "patch": cm["pending"].clone()}, "router": store.url("routers", &rid), "type": "config_rejected"});
+            store
+                .tables
+                .entry("router_alerts")
+                .or_default()
+                .push(alert.clone());
+            let mut a = alert;
+            a["account"] = Value::Null;
+            store.tables.entry("alerts").or_default().push(a);
+            if let Some(rec) = store.find_mut("configuration_managers", &cm_id) {
+                rec["suspended"] = json!(true);
+                rec["synched"] = json!(false);
+            }
+            if let Some(r) = store.find_mut("routers", &rid) {
+                r["config_status"] = json!("suspended");
+            }
+            continue;
+        }
+        let (product, version) = firmware_of(store, &router);
+        let default = default_config(&product, &version);
+        let target = cm
+            .get("target")
+            .and_then(|c| Diff::from_value(c).ok())
+            .unwrap_or_default();
+        let v = cm["version_number"].as_u64().unwrap_or(0);
+        let actual = with_version(&device_form(&default, &target), v);
+        if let Some(rec) = store.find_mut("configuration_managers", &cm_id) {
+            rec["actual"] = actual.to_value();
+            rec["pending"] = json!([{}, []]);
+            rec["synched"] = json!(true);
+        }
+        if let Some(r) = store.find_mut("routers", &rid) {
+            r["config_status"] = json!("synched");
+        }
+    }
+}
+
+/// The spec's body for the "strange validation error".
+pub fn missing_id_body(cm_url: &str, key: &str) -> Value {
+    json!({"exception": {"message": format!("invalid literal for int() with base 10: '{key}'"), "type": "error"},
+           "errors": [{"path": cm_url}]})
+}
+
+/// The default config a group's configuration is validated on.
+pub fn group_default(store: &Store, group: &Value) -> Value {
+    let (p, v) = group_firmware(store, group);
+    default_config(&p, &v)
+}
+
+/// The default config a configuration manager's configuration is validated on.
+pub fn cm_default(store: &Store, cm: &Value) -> Value {
+    match router_of(store, cm) {
+        Some(r) => {
+            let (p, v) = firmware_of(store, &r);
+            default_config(&p, &v)
+        }
+        None => default_config("IBR900", "7.22.60"),
+    }
+}
+
+/// Text of an id field.
+pub fn id_text(v: &Value) -> String {
+    text_of(v)
+}
