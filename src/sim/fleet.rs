@@ -579,6 +579,9 @@ pub fn generate(
     s
 }
 
+/// (product, firmware, group id, individual config, version, synched)
+type MemoKey = (String, String, String, String, u64, bool);
+
 /// Fills every configuration manager's `target`, `actual` and `pending` consistently with its
 /// group and individual configs: synched devices report the target in their own offset form,
 /// others are one version behind with the difference pending.
@@ -599,8 +602,7 @@ fn init_configs(s: &mut Store) {
         .collect();
     let mut updates = vec![];
     // Most devices share firmware, group and an empty individual config: compute each combination once.
-    let mut memo: HashMap<(String, String, String, String, u64, bool), (Diff, Diff, Diff)> =
-        HashMap::new();
+    let mut memo: HashMap<MemoKey, (Diff, Diff, Diff)> = HashMap::new();
     for (pos, cm) in s.table("configuration_managers").iter().enumerate() {
         let rid = cm["router"]
             .as_str()
