@@ -90,3 +90,16 @@ pub fn bin_for(sim: &Simulator) -> Command {
 pub fn run(rt: &mut Runtime, src: &str) {
     let _ = eval(rt, src);
 }
+
+/// A simulator with options (e.g. a short sync delay).
+pub fn sim_with(opts: fleetscript::sim::SimOptions) -> Simulator {
+    Simulator::start(opts).expect("simulator starts")
+}
+
+/// The API error of a failed call.
+pub fn api_err<T: std::fmt::Debug>(r: fleetscript::Result<T>) -> fleetscript::error::ApiError {
+    match r {
+        Err(fleetscript::Error::Api(a)) => *a,
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
