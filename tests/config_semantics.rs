@@ -488,7 +488,7 @@ fn resume_sync_only_resumes_online_devices_and_rejections_suspend() {
     }
     // A device that rejects its config suspends sync and raises config_rejected.
     let (rid, cm) = online_router(&sim, "41");
-    drop(sim.with_store(|s| s.rejecting.insert(rid.clone())));
+    sim.with_store(|s| s.rejecting.insert(rid.clone()));
     rt.ncm
         .patch(
             "configuration_managers",
