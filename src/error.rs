@@ -60,6 +60,9 @@ pub enum Error {
         url: String,
         message: String,
     },
+    /// A config diff that is malformed or does not apply (the spec's validation wording).
+    #[error("{}", .0.message)]
+    Diff(Box<ConfigIssue>),
     /// Missing credentials or a bad configuration value.
     #[error("configuration: {0}")]
     Config(String),
@@ -79,6 +82,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     pub fn invalid(msg: impl fmt::Display) -> Self {
         Error::Invalid(msg.to_string())
+    }
+
+    pub fn diff(issue: Box<ConfigIssue>) -> Self {
+        Error::Diff(issue)
     }
 
     pub fn io(path: impl fmt::Display, source: std::io::Error) -> Self {
@@ -105,6 +112,7 @@ impl Error {
             Error::Invalid(_) => "invalid",
             Error::MethodNotSupported { .. } => "method",
             Error::Protocol { .. } => "protocol",
+            Error::Diff(_) => "validation",
             Error::Config(_) => "config",
             Error::Interrupted => "interrupted",
             Error::Io { .. } => "io",
@@ -142,6 +150,12 @@ impl Error {
             Error::Transport { method, url, .. } | Error::Protocol { method, url, .. } => {
                 (method.clone(), url.clone(), Value::Null, vec![])
             }
+            Error::Diff(i) => (
+                String::new(),
+                String::new(),
+                Value::Null,
+                vec![(**i).clone()],
+            ),
             _ => (String::new(), String::new(), Value::Null, vec![]),
         };
         m.insert("method".into(), method.into());

@@ -1,7 +1,10 @@
 //! NCM API v2: the endpoint catalog, query validation, paging and the client.
 
+pub mod backup;
+pub mod bulk;
 pub mod catalog;
 pub mod client;
+pub mod config;
 pub mod helpers;
 pub mod paging;
 pub mod query;

@@ -194,10 +194,20 @@ pub fn generate(
         for purpose in ["Stores", "Vehicles"] {
             gid += 1;
             let fw = fw_by_product[pid].last().unwrap().0;
-            s.push("groups", json!({"account": account, "configuration": [{"system": {"logging": {"level": "info"}}}, []],
+            // Stores groups carry a richer config (GPS on, a store Wi-Fi with its passkey).
+            let configuration = if purpose == "Stores" {
+                json!([{"system": {"logging": {"level": "info"}, "gps": {"enabled": true}},
+                        "wlan": {"radio": {"0": {"bss": {"0": {"ssid": format!("{name}-store"), "wpapsk": format!("store-psk-{gid}")}}}}}}, []])
+            } else {
+                json!([{"system": {"logging": {"level": "info"}}}, []])
+            };
+            s.push(
+                "groups",
+                json!({"account": account, "configuration": configuration,
                 "device_type": dtype, "id": gid.to_string(), "name": format!("{name} {purpose}"),
                 "product": s.url("products", pid), "resource_url": s.url("groups", gid),
-                "target_firmware": s.url("firmwares", fw)}));
+                "target_firmware": s.url("firmwares", fw)}),
+            );
             groups_by_product.entry(*pid).or_default().push(gid);
         }
     }

@@ -213,6 +213,12 @@ fn ncm(
     match (m, segs.len()) {
         (Method::Get, 1) => collection(&store, ep, &params, host),
         (Method::Get, 2) => detail(&mut store, ep, segs[1], &params),
+        (Method::Get, 3) if ep.name == "firmwares" && segs[2] == "default_configuration" => {
+            match store.find("firmwares", segs[1]) {
+                Some(fw) => Reply::json(200, firmware_default(&store, fw)),
+                None => not_found(ep, segs[1]),
+            }
+        }
         (Method::Post, 1) => create(&mut store, st, ep, body),
         (Method::Put | Method::Patch | Method::Delete, 1) => Reply::error(
             405,
@@ -338,6 +344,10 @@ fn project(
         }
     }
     for e in expand {
+        if ep.name == "firmwares" && e == "default_configuration" {
+            r[e.as_str()] = firmware_default(store, rec);
+            continue;
+        }
         if let Some(Value::String(u)) = r.get(e.as_str()) {
             if let Some(target) = resolve(store, u) {
                 r[e.as_str()] = target.clone();
@@ -1049,4 +1059,17 @@ fn modify_config(
     let rec = store.find(ep.name, id).cloned().unwrap_or(Value::Null);
     let (fields, expand) = detail_params(params);
     Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
+}
+
+/// The default configuration of a firmware record's product and version.
+fn firmware_default(store: &Store, fw: &Value) -> Value {
+    let product = fw
+        .get("product")
+        .and_then(Value::as_str)
+        .and_then(id_of)
+        .and_then(|p| store.find("products", &p))
+        .and_then(|p| p["name"].as_str())
+        .unwrap_or("IBR900")
+        .to_string();
+    super::defaults::default_config(&product, fw["version"].as_str().unwrap_or("7.22.60"))
 }

@@ -1,9 +1,11 @@
 //! Rhai modules exposed to scripts, and the one place library errors become Rhai errors.
 
 pub mod csv;
+pub mod diff;
 pub mod json;
 pub mod log;
 pub mod ncm;
+pub mod ncm_config;
 pub mod time;
 
 use crate::error::Error;

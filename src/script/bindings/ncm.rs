@@ -320,6 +320,7 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
                 },
             );
     }
+    super::ncm_config::register(&mut root, ctx);
     let c = ctx.clone();
     FuncRegistration::new("stats")
         .with_comments(["/// What the client has done so far: `requests` sent, `retries`, `dry_run_writes` (writes printed instead of sent).\n///\n/// ```rhai\n/// log::info(`${ncm::stats().requests} requests`);\n/// ```"])

@@ -1,0 +1,134 @@
+//! Configuration operations on a router, addressed by router id: its configuration manager
+//! (which is not the router id), read, PATCH/PUT of a diff, resume sync, and the firmware facts
+//! the change builders need (version, default config).
+
+use super::client::NcmClient;
+use crate::diff::Diff;
+use crate::error::{Error, Result};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+fn q(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+impl NcmClient {
+    /// The configuration manager record of a router (one request).
+    pub fn router_config(self: &Arc<Self>, router_id: &str) -> Result<Value> {
+        let rows = self.list("configuration_managers", &q(json!({"router": router_id})))?;
+        match rows.len() {
+            1 => Ok(rows.into_iter().next().unwrap_or_default()),
+            0 => Err(Error::invalid(format!("router {router_id} has no configuration manager (is the id right? ncm::routers::get({router_id}))"))),
+            n => Err(Error::invalid(format!("router {router_id} has {n} configuration managers; expected one"))),
+        }
+    }
+
+    /// The configuration manager id of a router.
+    pub fn config_manager_id(self: &Arc<Self>, router_id: &str) -> Result<String> {
+        let rows = self.list(
+            "configuration_managers",
+            &q(json!({"router": router_id, "fields": ["id"]})),
+        )?;
+        rows.first()
+            .and_then(|r| r.get("id"))
+            .map(crate::sim::fleet::text_of)
+            .ok_or_else(|| {
+                Error::invalid(format!("router {router_id} has no configuration manager"))
+            })
+    }
+
+    /// Configuration manager ids for many routers, in few requests (`router__in`, split at 100).
+    pub fn config_manager_ids(
+        self: &Arc<Self>,
+        router_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let mut out = std::collections::HashMap::new();
+        if router_ids.is_empty() {
+            return Ok(out);
+        }
+        let rows = self.list(
+            "configuration_managers",
+            &q(json!({"router__in": router_ids, "fields": ["id", "router"]})),
+        )?;
+        for r in rows {
+            if let (Some(rid), Some(id)) = (
+                r.get("router")
+                    .and_then(Value::as_str)
+                    .and_then(super::id_of),
+                r.get("id"),
+            ) {
+                out.insert(rid, crate::sim::fleet::text_of(id));
+            }
+        }
+        Ok(out)
+    }
+
+    fn write_config(self: &Arc<Self>, router_id: &str, d: &Diff, put: bool) -> Result<Value> {
+        let issues = crate::diff::validate(&d.to_value());
+        if let Some(i) = issues.into_iter().next() {
+            return Err(Error::diff(Box::new(i)));
+        }
+        let cm = self.config_manager_id(router_id)?;
+        let body = json!({"configuration": d.to_value()});
+        if put {
+            self.update("configuration_managers", &cm, &body)
+        } else {
+            self.patch("configuration_managers", &cm, &body)
+        }
+    }
+
+    /// PATCH a diff into a router's individual config (merges; cannot remove).
+    pub fn patch_router_config(self: &Arc<Self>, router_id: &str, d: &Diff) -> Result<Value> {
+        self.write_config(router_id, d, false)
+    }
+
+    /// PUT a router's whole individual config (anything not in the diff is unassigned).
+    pub fn put_router_config(self: &Arc<Self>, router_id: &str, d: &Diff) -> Result<Value> {
+        self.write_config(router_id, d, true)
+    }
+
+    /// Resumes config sync of a suspended router (only works while it is online).
+    pub fn resume_sync(self: &Arc<Self>, router_id: &str) -> Result<Value> {
+        let cm = self.config_manager_id(router_id)?;
+        self.update("configuration_managers", &cm, &json!({"suspended": false}))
+    }
+
+    /// The firmware a router's config is formatted for: its target firmware, else its actual one.
+    pub fn router_firmware(self: &Arc<Self>, router_id: &str) -> Result<(String, String)> {
+        let r = self.get(
+            "routers",
+            router_id,
+            &q(json!({"fields": ["target_firmware", "actual_firmware"]})),
+        )?;
+        let url = r
+            .get("target_firmware")
+            .and_then(Value::as_str)
+            .or_else(|| r.get("actual_firmware").and_then(Value::as_str))
+            .ok_or_else(|| Error::invalid(format!("router {router_id} has no known firmware")))?;
+        let id = super::id_of(url).unwrap_or_default();
+        let fw = self.get("firmwares", &id, &q(json!({"fields": ["version"]})))?;
+        let version = fw
+            .get("version")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        Ok((id, version))
+    }
+
+    /// The default configuration of a firmware (expanded from the firmware record).
+    pub fn default_config(self: &Arc<Self>, firmware_id: &str) -> Result<Value> {
+        let fw = self.get(
+            "firmwares",
+            firmware_id,
+            &q(json!({"fields": ["default_configuration"], "expand": ["default_configuration"]})),
+        )?;
+        match fw.get("default_configuration") {
+            Some(v @ Value::Object(_)) => Ok(v.clone()),
+            _ => Err(Error::Protocol {
+                method: "GET".into(),
+                url: format!("firmwares/{firmware_id}/"),
+                message: "default_configuration did not expand to a config".into(),
+            }),
+        }
+    }
+}

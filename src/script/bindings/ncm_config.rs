@@ -1,0 +1,345 @@
+//! `ncm::` configuration helpers for scripts: read/patch/put a router's config by router id,
+//! resume sync, everyday changes (APN, SSID, LAN IP, static WAN IP, users), their pure diff
+//! builders, bulk `apply_all` and `backup_configs`.
+
+use super::diff::diff_arg;
+use super::ncm::id_arg;
+use super::{rhai_error, usage_error, RhaiResult, ScriptContext};
+use crate::diff::{self, Diff};
+use crate::error::Error;
+use crate::ncm::bulk::{self, BulkOptions, Change};
+use crate::ncm::helpers;
+use crate::script::convert::json_to_dynamic;
+use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn doc(summary: &str, example: &str) -> String {
+    let body: String = summary.lines().map(|l| format!("/// {l}\n")).collect();
+    format!("{body}///\n/// ```rhai\n/// {example}\n/// ```")
+}
+
+fn err(c: &ScriptContext, pos: Position) -> impl Fn(Error) -> Box<rhai::EvalAltResult> + '_ {
+    move |e| rhai_error(pos, e, &c.redactor)
+}
+
+fn ret(v: serde_json::Value) -> Dynamic {
+    json_to_dynamic(&v)
+}
+
+fn strings(pos: Position, a: &Array, what: &str) -> RhaiResult<Vec<String>> {
+    a.iter()
+        .map(|d| {
+            if d.is_string() {
+                Ok(d.to_string())
+            } else {
+                Err(usage_error(pos, format!("{what} must be strings")))
+            }
+        })
+        .collect()
+}
+
+fn parse_options(c: &ScriptContext, pos: Position, o: &Map) -> RhaiResult<BulkOptions> {
+    let mut b = BulkOptions::default();
+    let num = |k: &str, v: &Dynamic| -> RhaiResult<f64> {
+        v.as_float()
+            .or_else(|_| v.as_int().map(|i| i as f64))
+            .map_err(|_| usage_error(pos, format!("apply_all: option {k} must be a number")))
+    };
+    for (k, v) in o {
+        match k.as_str() {
+            "concurrency" => {
+                let n = num(k, v)? as usize;
+                if !(1..=64).contains(&n) {
+                    return Err(usage_error(pos, "apply_all: concurrency must be 1 to 64"));
+                }
+                b.concurrency = n;
+            }
+            "rate" => b.rate = num(k, v)?.max(0.0),
+            "verify" => b.verify = v.as_bool().map_err(|_| usage_error(pos, "apply_all: verify must be true or false"))?,
+            "verify_timeout" => b.verify_timeout = Duration::from_secs_f64(num(k, v)?.max(0.0)),
+            "poll_interval" => b.poll_interval = Duration::from_secs_f64(num(k, v)?.max(0.01)),
+            "progress" => b.progress = v.as_bool().unwrap_or(true),
+            "label" => b.label = v.to_string(),
+            "method" => match v.to_string().to_ascii_lowercase().as_str() {
+                "patch" => b.put = false,
+                "put" => b.put = true,
+                other => return Err(usage_error(pos, format!("apply_all: method must be \"patch\" or \"put\", not {other:?}"))),
+            },
+            "journal" => {
+                let p = c.writable_path(&v.to_string()).map_err(err(c, pos))?;
+                b.journal = Some(p);
+            }
+            other => {
+                return Err(usage_error(pos, format!(
+                    "apply_all: unknown option {other:?}; options: concurrency, rate, method, journal, verify, verify_timeout, poll_interval, progress, label"
+                )))
+            }
+        }
+    }
+    Ok(b)
+}
+
+pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
+    let c = ctx.clone();
+    FuncRegistration::new("router_config")
+        .with_comments([doc("A router's configuration manager (its id is not the router id): configuration, target, actual,\npending, version_number, synched, suspended.", "let cm = ncm::router_config(42); print(cm.synched);")])
+        .with_params_info(["router_id: int|string", "Map"])
+        .set_into_module(root, move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<Dynamic> {
+            let id = id_arg(cx.call_position(), &id)?;
+            c.ncm.router_config(&id).map(ret).map_err(err(&c, cx.call_position()))
+        });
+    for (name, put) in [("patch_router_config", false), ("put_router_config", true)] {
+        let c = ctx.clone();
+        let summary = if put {
+            "PUTs a router's whole individual config: whatever the diff does not mention is unassigned\n(then the group config or the default applies). Printed, not sent, under --dry-run."
+        } else {
+            "PATCHes a diff into a router's individual config: merges, cannot remove. Printed, not sent, under --dry-run."
+        };
+        FuncRegistration::new(name)
+            .with_comments([doc(
+                summary,
+                &format!("ncm::{name}(42, [#{{system: #{{gps: #{{enabled: true}}}}}}, []]);"),
+            )])
+            .with_params_info(["router_id: int|string", "diff: Array", "Map"])
+            .set_into_module(
+                root,
+                move |cx: NativeCallContext, id: Dynamic, d: Dynamic| -> RhaiResult<Dynamic> {
+                    let id = id_arg(cx.call_position(), &id)?;
+                    let d = diff_arg(cx.call_position(), &d)?;
+                    let r = if put {
+                        c.ncm.put_router_config(&id, &d)
+                    } else {
+                        c.ncm.patch_router_config(&id, &d)
+                    };
+                    r.map(ret).map_err(err(&c, cx.call_position()))
+                },
+            );
+    }
+    let c = ctx.clone();
+    FuncRegistration::new("resume_sync")
+        .with_comments([doc("Resumes config sync of a router whose sync was suspended (only works while it is online).", "ncm::resume_sync(42);")])
+        .with_params_info(["router_id: int|string", "Map"])
+        .set_into_module(root, move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<Dynamic> {
+            let id = id_arg(cx.call_position(), &id)?;
+            c.ncm.resume_sync(&id).map(ret).map_err(err(&c, cx.call_position()))
+        });
+
+    // Pure builders: no request.
+    FuncRegistration::new("apn_diff")
+        .with_comments([doc("The diff setting a manual APN on the LTE WAN rule for a firmware version (`wan.rules` before 6.0,\n`wan.rules2` from 6.0, with their default `_id_`s). Refuses an empty or malformed APN.", "let d = ncm::apn_diff(\"7.22.60\", \"iot.example\");")])
+        .with_params_info(["firmware: string", "apn: string", "Array"])
+        .set_into_module(root, |cx: NativeCallContext, fw: &str, apn: &str| -> RhaiResult<Dynamic> {
+            helpers::apn_diff(fw, apn).map(|d| ret(d.to_value())).map_err(|e| rhai_error(cx.call_position(), e, &Default::default()))
+        });
+    FuncRegistration::new("ssid_diff")
+        .with_comments([doc("The diff setting the SSID and WPA passkey of radio 0's first network. SSID 1-32 bytes, passkey 8-63 characters.", "let d = ncm::ssid_diff(\"Shop-WiFi\", \"correct horse\");")])
+        .with_params_info(["ssid: string", "passkey: string", "Array"])
+        .set_into_module(root, |cx: NativeCallContext, ssid: &str, key: &str| -> RhaiResult<Dynamic> {
+            helpers::ssid_diff(ssid, key, 0).map(|d| ret(d.to_value())).map_err(|e| rhai_error(cx.call_position(), e, &Default::default()))
+        });
+    FuncRegistration::new("lan_ip_diff")
+        .with_comments([doc(
+            "The diff setting the Primary LAN's IPv4 address and netmask.",
+            "let d = ncm::lan_ip_diff(\"192.168.30.1\", \"255.255.255.0\");",
+        )])
+        .with_params_info(["ip: string", "netmask: string", "Array"])
+        .set_into_module(
+            root,
+            |cx: NativeCallContext, ip: &str, mask: &str| -> RhaiResult<Dynamic> {
+                helpers::lan_ip_diff(ip, mask)
+                    .map(|d| ret(d.to_value()))
+                    .map_err(|e| rhai_error(cx.call_position(), e, &Default::default()))
+            },
+        );
+
+    // Single-router changes: validate first, then resolve what is needed, then PATCH.
+    let c = ctx.clone();
+    FuncRegistration::new("set_apn")
+        .with_comments([doc("Sets a manual APN on a router's LTE WAN rule, choosing `wan.rules` or `wan.rules2` and the `_id_` from the\nrouter's target firmware. Bad input is refused before any request.", "ncm::set_apn(42, \"iot.example\");")])
+        .with_params_info(["router_id: int|string", "apn: string", "Map"])
+        .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, apn: &str| -> RhaiResult<Dynamic> {
+            let pos = cx.call_position();
+            let id = id_arg(pos, &id)?;
+            helpers::apn_diff("7.0.0", apn).map_err(err(&c, pos))?;
+            let (_, version) = c.ncm.router_firmware(&id).map_err(err(&c, pos))?;
+            let d = helpers::apn_diff(&version, apn).map_err(err(&c, pos))?;
+            c.ncm.patch_router_config(&id, &d).map(ret).map_err(err(&c, pos))
+        });
+    for with_radio in [false, true] {
+        let c = ctx.clone();
+        let f = move |pos: Position,
+                      id: Dynamic,
+                      ssid: &str,
+                      key: &str,
+                      radio: i64|
+              -> RhaiResult<Dynamic> {
+            let id = id_arg(pos, &id)?;
+            if radio < 0 {
+                return Err(usage_error(pos, "the radio index must be 0 or more"));
+            }
+            let d = helpers::ssid_diff(ssid, key, radio as usize).map_err(err(&c, pos))?;
+            c.ncm
+                .patch_router_config(&id, &d)
+                .map(ret)
+                .map_err(err(&c, pos))
+        };
+        let reg = FuncRegistration::new("set_ssid");
+        if with_radio {
+            reg.with_comments([doc("Sets the SSID and WPA passkey of the first network of radio `radio` (0: 2.4 GHz, 1: 5 GHz).", "ncm::set_ssid(42, \"Shop-WiFi\", \"correct horse\", 1);")])
+                .with_params_info(["router_id: int|string", "ssid: string", "passkey: string", "radio: int", "Map"])
+                .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, ssid: &str, key: &str, radio: i64| f(cx.call_position(), id, ssid, key, radio));
+        } else {
+            reg.with_comments([doc("Sets the SSID and WPA passkey of radio 0's first network. SSID 1-32 bytes, passkey 8-63 characters;\nbad input is refused before any request.", "ncm::set_ssid(42, \"Shop-WiFi\", \"correct horse\");")])
+                .with_params_info(["router_id: int|string", "ssid: string", "passkey: string", "Map"])
+                .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, ssid: &str, key: &str| f(cx.call_position(), id, ssid, key, 0));
+        }
+    }
+    let c = ctx.clone();
+    FuncRegistration::new("set_lan_ip")
+        .with_comments([doc(
+            "Sets the Primary LAN's address and netmask (addressed by its `_id_`).",
+            "ncm::set_lan_ip(42, \"192.168.30.1\", \"255.255.255.0\");",
+        )])
+        .with_params_info([
+            "router_id: int|string",
+            "ip: string",
+            "netmask: string",
+            "Map",
+        ])
+        .set_into_module(
+            root,
+            move |cx: NativeCallContext,
+                  id: Dynamic,
+                  ip: &str,
+                  mask: &str|
+                  -> RhaiResult<Dynamic> {
+                let pos = cx.call_position();
+                let id = id_arg(pos, &id)?;
+                let d = helpers::lan_ip_diff(ip, mask).map_err(err(&c, pos))?;
+                c.ncm
+                    .patch_router_config(&id, &d)
+                    .map(ret)
+                    .map_err(err(&c, pos))
+            },
+        );
+    let c = ctx.clone();
+    FuncRegistration::new("set_wan_static_ip")
+        .with_comments([doc("Gives the Ethernet WAN a static address through its WAN rule (`rules`/`rules2` by firmware).\nFirmware before 6.0 needs at least one DNS server.", "ncm::set_wan_static_ip(42, \"172.19.9.30\", \"255.255.252.0\", \"172.19.8.1\", [\"172.21.21.50\"]);")])
+        .with_params_info(["router_id: int|string", "ip: string", "netmask: string", "gateway: string", "dns: Array", "Map"])
+        .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, ip: &str, mask: &str, gw: &str, dns: Array| -> RhaiResult<Dynamic> {
+            let pos = cx.call_position();
+            let id = id_arg(pos, &id)?;
+            let dns = strings(pos, &dns, "DNS servers")?;
+            helpers::wan_static_ip_diff("7.0.0", ip, mask, gw, &dns).map_err(err(&c, pos))?;
+            let (_, version) = c.ncm.router_firmware(&id).map_err(err(&c, pos))?;
+            let d = helpers::wan_static_ip_diff(&version, ip, mask, gw, &dns).map_err(err(&c, pos))?;
+            c.ncm.patch_router_config(&id, &d).map(ret).map_err(err(&c, pos))
+        });
+    for with_group in [false, true] {
+        let c = ctx.clone();
+        let f = move |pos: Position,
+                      id: Dynamic,
+                      user: &str,
+                      pw: &str,
+                      group: &str|
+              -> RhaiResult<Dynamic> {
+            let id = id_arg(pos, &id)?;
+            helpers::user_diff(1, user, pw, group).map_err(err(&c, pos))?;
+            // The new user goes after the existing ones of the router's target config.
+            let (fw, _) = c.ncm.router_firmware(&id).map_err(err(&c, pos))?;
+            let default = c.ncm.default_config(&fw).map_err(err(&c, pos))?;
+            let cm = c.ncm.router_config(&id).map_err(err(&c, pos))?;
+            let target = Diff::from_value(&cm["target"]).unwrap_or_default();
+            let full = diff::apply(&default, &target)
+                .map_err(|i| rhai_error(pos, Error::diff(i), &c.redactor))?;
+            let users = full
+                .pointer("/system/users")
+                .and_then(|u| u.as_array())
+                .map(Vec::len)
+                .unwrap_or(0);
+            if full
+                .pointer("/system/users")
+                .and_then(|u| u.as_array())
+                .is_some_and(|u| u.iter().any(|x| x["username"] == user))
+            {
+                return Err(usage_error(
+                    pos,
+                    format!("router {id} already has a user named {user:?}"),
+                ));
+            }
+            let d = helpers::user_diff(users, user, pw, group).map_err(err(&c, pos))?;
+            c.ncm
+                .patch_router_config(&id, &d)
+                .map(ret)
+                .map_err(err(&c, pos))
+        };
+        let reg = FuncRegistration::new("add_user");
+        if with_group {
+            reg.with_comments([doc(
+                "Adds a local user in group \"admin\" or \"readonly\".",
+                "ncm::add_user(42, \"auditor\", \"Long-Passw0rd\", \"readonly\");",
+            )])
+            .with_params_info([
+                "router_id: int|string",
+                "username: string",
+                "password: string",
+                "group: string",
+                "Map",
+            ])
+            .set_into_module(
+                root,
+                move |cx: NativeCallContext, id: Dynamic, u: &str, p: &str, g: &str| {
+                    f(cx.call_position(), id, u, p, g)
+                },
+            );
+        } else {
+            reg.with_comments([doc("Adds a local admin user after the router's existing users (password at least 8 characters).", "ncm::add_user(42, \"super\", \"SuperDuper1\");")])
+                .with_params_info(["router_id: int|string", "username: string", "password: string", "Map"])
+                .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, u: &str, p: &str| f(cx.call_position(), id, u, p, "admin"));
+        }
+    }
+
+    let c = ctx.clone();
+    FuncRegistration::new("apply_all")
+        .with_comments([doc(
+            "Applies one change per router (`[#{router: 42, diff: [updates, removals]}, ...]`) with bounded concurrency,\na rate limit and retries; returns a report `#{router, config_manager, status, reason, http_status}` per change\n(status ok, failed, skipped or pending). Options: concurrency (4), rate (20 requests/s), method (\"patch\"|\"put\"),\njournal (file: a re-run skips routers already done), verify (wait for devices to sync; a rejection fails),\nverify_timeout (300 s), poll_interval (5 s), progress, label. Stops cleanly on Ctrl-C.",
+            "let report = ncm::apply_all(changes, #{concurrency: 8, journal: \"apn.journal\", verify: true});",
+        )])
+        .with_params_info(["changes: Array", "options: Map", "Array"])
+        .set_into_module(root, move |cx: NativeCallContext, changes: Array, options: Map| -> RhaiResult<Array> {
+            let pos = cx.call_position();
+            let opts = parse_options(&c, pos, &options)?;
+            let mut list = vec![];
+            for (i, ch) in changes.iter().enumerate() {
+                let Some(m) = ch.read_lock::<Map>() else {
+                    return Err(usage_error(pos, format!("apply_all: change {i} is a {}, not #{{router: id, diff: [..]}}", ch.type_name())));
+                };
+                let router = m.get("router").ok_or_else(|| usage_error(pos, format!("apply_all: change {i} has no router")))?;
+                let d = m.get("diff").ok_or_else(|| usage_error(pos, format!("apply_all: change {i} has no diff")))?;
+                list.push(Change { router: id_arg(pos, router)?, diff: diff_arg(pos, d)? });
+            }
+            let report = bulk::apply_all(&c.ncm, &list, &opts).map_err(err(&c, pos))?;
+            Ok(report
+                .into_iter()
+                .map(|o| {
+                    ret(serde_json::json!({"router": o.router, "config_manager": o.config_manager, "status": o.status.as_str(),
+                        "reason": o.reason, "http_status": o.http_status}))
+                })
+                .collect())
+        });
+    let c = ctx.clone();
+    FuncRegistration::new("backup_configs")
+        .with_comments([doc(
+            "Backs up every router's configuration (actual, target, configuration, version, sync state) to\n`<dir>/<YYYY-MM-DD>/<router_id>.json` plus `index.csv` with a SHA-256 per file, page by page with `fields`\n(never one request per router). Atomic: a failed run leaves no partial file and keeps an earlier backup.\nReturns #{dir, routers, bytes, requests}.",
+            "let r = ncm::backup_configs(\"backups\"); print(`${r.routers} routers in ${r.dir}`);",
+        )])
+        .with_params_info(["dir: string", "Map"])
+        .set_into_module(root, move |cx: NativeCallContext, dir: &str| -> RhaiResult<Dynamic> {
+            let pos = cx.call_position();
+            let d = c.writable_path(dir).map_err(err(&c, pos))?;
+            let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+            let r = crate::ncm::backup::backup_configs(&c.ncm, &d, &date, &|s| c.redactor.redact(s)).map_err(err(&c, pos))?;
+            Ok(ret(serde_json::json!({"dir": r.dir.display().to_string(), "routers": r.routers, "bytes": r.bytes, "requests": r.requests, "date": date})))
+        });
+}

@@ -1,0 +1,356 @@
+//! The flagship configuration scripts against the simulator: nightly backup (content, request
+//! count, atomicity), APN roll-out to a 300-router group with injected 503s and a device that
+//! rejects the config (report, journal re-run), golden config, drift report.
+
+mod common;
+use common::*;
+use fleetscript::config::Config;
+use fleetscript::diff::Diff;
+use fleetscript::sim::{Fault, SimOptions, Simulator};
+use fleetscript::Runtime;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn script(name: &str) -> String {
+    std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("scripts")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn runtime(sim: &Simulator, dir: &Path, args: &[(&str, &str)]) -> Runtime {
+    let mut c: Config = config_for(sim);
+    c.write_dirs = vec![dir.to_path_buf()];
+    for (k, v) in args {
+        c.args.insert(k.to_string(), v.to_string());
+    }
+    Runtime::new(c).unwrap()
+}
+
+fn masked(v: &Value) -> Value {
+    let mut v = v.clone();
+    fleetscript::sim::config::mask_passwords(&mut v);
+    v
+}
+
+#[test]
+fn nightly_backup_of_1000_routers_writes_what_the_api_returned() {
+    let sim = sim(1000);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("backups");
+    let mut rt = runtime(&sim, dir.path(), &[("dir", out.to_str().unwrap())]);
+    let _ = rt
+        .run_source("nightly_backup.rhai", &script("nightly_backup.rhai"))
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+    let c = sim.counters();
+    // ceil(1000 / 500) pages of configuration managers and of routers, plus products and firmwares.
+    assert_eq!(c.route("GET", "configuration_managers"), 2);
+    assert!(c.total <= 2 + 2 + 2, "{} requests", c.total);
+    let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let day_dir = out.join(&day);
+    let files: Vec<_> = std::fs::read_dir(&day_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(files.iter().filter(|f| f.ends_with(".json")).count(), 1000);
+    assert!(files.contains(&"index.csv".to_string()));
+    let cms = sim.records("configuration_managers");
+    assert_eq!(cms.len(), 1000);
+    let mut index = csv::Reader::from_path(day_dir.join("index.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = index.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 1000);
+    use sha2::Digest;
+    for cm in &cms {
+        let rid = fleetscript::ncm::id_of(cm["router"].as_str().unwrap()).unwrap();
+        let text = std::fs::read_to_string(day_dir.join(format!("{rid}.json"))).unwrap();
+        let file: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(file["actual"], masked(&cm["actual"]), "router {rid}");
+        assert_eq!(file["target"], masked(&cm["target"]));
+        assert_eq!(file["configuration"], masked(&cm["configuration"]));
+        let row = rows.iter().find(|r| &r[0] == rid.as_str()).unwrap();
+        let sha: String = sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(&row[9], sha.as_str());
+        assert_eq!(&row[5], cm["id"].as_str().unwrap());
+        assert!(
+            !row[1].is_empty() && !row[3].is_empty() && !row[4].is_empty(),
+            "name, product, firmware: {row:?}"
+        );
+    }
+    // A failed run leaves no partial file and keeps the earlier good backup of the day.
+    let before = std::fs::read_to_string(day_dir.join("index.csv")).unwrap();
+    sim.inject(Fault::new("GET", "configuration_managers", 4, 500));
+    let err = rt
+        .run_source("nightly_backup.rhai", &script("nightly_backup.rhai"))
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 1, "{}", err.render());
+    assert_eq!(
+        std::fs::read_to_string(day_dir.join("index.csv")).unwrap(),
+        before
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(
+        leftovers,
+        vec![day.clone()],
+        "no staging directory left behind"
+    );
+}
+
+fn rollout_sim() -> (Simulator, String, Vec<String>) {
+    let sim = Simulator::start(SimOptions {
+        routers: 400,
+        sync_delay: Duration::from_millis(50),
+        ..Default::default()
+    })
+    .unwrap();
+    // Group 2001 gets 300 online routers of mixed firmware (5.x, 6.x, 7.x).
+    let ids: Vec<String> = sim
+        .records("routers")
+        .iter()
+        .take(300)
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    sim.with_store(|s| {
+        for id in &ids {
+            let url = s.url("groups", 2001);
+            let r = s.find_mut("routers", id).unwrap();
+            r["group"] = json!(url);
+            r["state"] = json!("online");
+            r["config_status"] = json!("synched");
+            r["target_firmware"] = r["actual_firmware"].clone();
+        }
+        let in_group = s.url("groups", 2001);
+        for r in s.tables.get_mut("routers").unwrap().iter_mut() {
+            if r["group"] == in_group.as_str()
+                && !ids.contains(&r["id"].as_str().unwrap().to_string())
+            {
+                r["group"] = Value::Null;
+            }
+        }
+        for cm in s
+            .tables
+            .get_mut("configuration_managers")
+            .unwrap()
+            .iter_mut()
+        {
+            cm["suspended"] = json!(false);
+        }
+    });
+    let rejecting = ids[137].clone();
+    sim.with_store(|s| s.rejecting.insert(rejecting.clone()));
+    (sim, rejecting, ids)
+}
+
+#[test]
+fn apn_rollout_to_300_routers_with_failures_and_a_resumable_journal() {
+    let (sim, rejecting, ids) = rollout_sim();
+    // Some 503s on the way: retried by the transport, invisible in the result.
+    for n in [3, 41, 42, 150, 299] {
+        sim.inject(Fault::new("PATCH", "configuration_managers", n, 503));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("apn.journal");
+    let report = dir.path().join("report.csv");
+    let args = [
+        ("group", "2001"),
+        ("apn", "iot.example"),
+        ("journal", journal.to_str().unwrap()),
+        ("report", report.to_str().unwrap()),
+        ("poll", "0.1"),
+        ("verify_timeout", "30"),
+        ("rate", "500"),
+    ];
+    let mut rt = runtime(&sim, dir.path(), &args);
+    let err = rt
+        .run_source("apn_rollout.rhai", &script("apn_rollout.rhai"))
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert!(
+        err.render().contains("1 router(s) failed"),
+        "{}",
+        err.render()
+    );
+    // Every other router now targets the APN, in the rule its firmware uses.
+    let cms = sim.records("configuration_managers");
+    let routers = sim.records("routers");
+    let firmwares = sim.records("firmwares");
+    for id in &ids {
+        let cm = cms
+            .iter()
+            .find(|c| {
+                c["router"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/routers/{id}/"))
+            })
+            .unwrap();
+        let r = routers.iter().find(|r| r["id"] == id.as_str()).unwrap();
+        let fw = fleetscript::ncm::id_of(r["target_firmware"].as_str().unwrap()).unwrap();
+        let version = firmwares.iter().find(|f| f["id"] == fw.as_str()).unwrap()["version"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let d = Diff::from_value(&cm["target"]).unwrap();
+        let (rules, rid) = if fleetscript::sim::defaults::uses_rules2(&version) {
+            ("rules2", fleetscript::sim::defaults::RULES2_LTE_ID)
+        } else {
+            ("rules", fleetscript::sim::defaults::RULES_LTE_ID)
+        };
+        assert_eq!(
+            d.updates["wan"][rules][rid]["modem"]["manual_apn"], "iot.example",
+            "router {id} on {version}"
+        );
+        if *id != rejecting {
+            assert_eq!(cm["synched"], true, "router {id} synced");
+        } else {
+            assert_eq!(cm["suspended"], true);
+        }
+    }
+    let mut rd = csv::Reader::from_path(&report).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 300);
+    let failed: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[2] == "failed").collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(&failed[0][0], rejecting.as_str());
+    assert!(
+        failed[0][3].contains("rejected"),
+        "reason names the rejection: {:?}",
+        failed[0]
+    );
+    assert_eq!(rows.iter().filter(|r| &r[2] == "ok").count(), 299);
+    let retries = rt.ncm.transport().stats.retries();
+    assert!(retries >= 5, "the injected 503s were retried ({retries})");
+    // The re-run with the journal touches only the failed router.
+    sim.reset_counters();
+    let mut rt = runtime(&sim, dir.path(), &args);
+    let _ = rt.run_source("apn_rollout.rhai", &script("apn_rollout.rhai"));
+    assert_eq!(sim.counters().route("PATCH", "configuration_managers"), 1);
+    let mut rd = csv::Reader::from_path(&report).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.iter().filter(|r| &r[2] == "skipped").count(), 299);
+    // Once the device accepts configs again, a third run finishes the job.
+    sim.with_store(|s| s.rejecting.clear());
+    let cm = rt.ncm.config_manager_id(&rejecting).unwrap();
+    rt.ncm
+        .update("configuration_managers", &cm, &json!({"suspended": false}))
+        .unwrap();
+    let mut rt = runtime(&sim, dir.path(), &args);
+    let _ = rt
+        .run_source("apn_rollout.rhai", &script("apn_rollout.rhai"))
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+}
+
+#[test]
+fn apn_rollout_dry_run_sends_nothing_and_writes_no_journal() {
+    let (sim, _, _) = rollout_sim();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("apn.journal");
+    let mut c = config_for(&sim);
+    c.http.dry_run = true;
+    c.write_dirs = vec![dir.path().to_path_buf()];
+    for (k, v) in [
+        ("group", "2001"),
+        ("apn", "iot.example"),
+        ("journal", journal.to_str().unwrap()),
+        ("report", dir.path().join("r.csv").to_str().unwrap()),
+        ("rate", "0"),
+    ] {
+        c.args.insert(k.into(), v.into());
+    }
+    let mut rt = Runtime::new(c).unwrap();
+    let _ = rt
+        .run_source("apn_rollout.rhai", &script("apn_rollout.rhai"))
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+    assert_eq!(sim.counters().writes, 0);
+    assert_eq!(rt.ncm.transport().stats.dry_run_writes(), 300);
+    assert!(!journal.exists());
+    // A bad APN is refused before any request.
+    sim.reset_counters();
+    let mut c = config_for(&sim);
+    c.args.insert("group".into(), "2001".into());
+    c.args.insert("apn".into(), "bad apn".into());
+    let mut rt = Runtime::new(c).unwrap();
+    let e = rt
+        .run_source("apn_rollout.rhai", &script("apn_rollout.rhai"))
+        .unwrap_err();
+    assert!(
+        e.render().contains("APN \"bad apn\" is not valid"),
+        "{}",
+        e.render()
+    );
+    assert_eq!(sim.counters().total, 0);
+}
+
+#[test]
+fn golden_config_copies_without_masked_passwords_and_drift_report_names_rejections() {
+    let sim = Simulator::start(SimOptions {
+        routers: 80,
+        sync_delay: Duration::from_millis(50),
+        ..Default::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rt = runtime(&sim, dir.path(), &[("from", "2001"), ("to", "2002, 2003")]);
+    let _ = rt
+        .run_source("golden_config.rhai", &script("golden_config.rhai"))
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+    let groups = sim.records("groups");
+    let g = |id: &str| groups.iter().find(|g| g["id"] == id).unwrap()["configuration"].clone();
+    // What the script can see is the masked read-back; the password cannot be copied.
+    let want = fleetscript::diff::strip_masked(&Diff::from_value(&masked(&g("2001"))).unwrap());
+    assert_eq!(
+        Diff::from_value(&g("2002")).unwrap(),
+        want,
+        "same product: copied, minus the masked password"
+    );
+    assert_eq!(
+        g("2002")[0]["wlan"]["radio"]["0"]["bss"]["0"].get("wpapsk"),
+        None
+    );
+    assert_ne!(
+        g("2003")[0]["system"]["logging"],
+        Value::Null,
+        "another product: left alone"
+    );
+    assert_eq!(sim.counters().route("PUT", "groups"), 1);
+    // Drift: a device that rejects its config shows up with the reason.
+    let rid = sim
+        .records("routers")
+        .iter()
+        .find(|r| r["state"] == "online" && r["config_status"] == "synched")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sim.with_store(|s| s.rejecting.insert(rid.clone()));
+    let cm = rt.ncm.config_manager_id(&rid).unwrap();
+    rt.ncm
+        .patch(
+            "configuration_managers",
+            &cm,
+            &json!({"configuration": [{"system": {"gps": {"enabled": true}}}, []]}),
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let out = dir.path().join("drift.csv");
+    let mut rt = runtime(&sim, dir.path(), &[("out", out.to_str().unwrap())]);
+    let _ = rt
+        .run_source("drift_report.rhai", &script("drift_report.rhai"))
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+    let mut rd = csv::Reader::from_path(&out).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+    let row = rows
+        .iter()
+        .find(|r| &r[0] == rid.as_str())
+        .expect("the rejecting router is listed");
+    assert_eq!(&row[3], "suspended");
+    assert!(row[6].contains("rejected"), "{row:?}");
+}
