@@ -67,6 +67,12 @@ pub struct FleetArgs {
     /// Latency added to every simulated response, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub latency_ms: u64,
+    /// How long a simulated online device takes to sync a changed config, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub sync_delay_ms: u64,
+    /// A router id whose simulated device rejects every config it is sent (repeatable).
+    #[arg(long, value_name = "ROUTER_ID")]
+    pub reject_config: Vec<String>,
 }
 
 #[derive(Args, Debug)]

@@ -40,6 +40,8 @@ fn sim_options(f: &FleetArgs) -> SimOptions {
         routers: f.routers,
         seed: f.seed,
         latency: Duration::from_millis(f.latency_ms),
+        sync_delay: Duration::from_millis(f.sync_delay_ms),
+        reject_config: f.reject_config.clone(),
         ..SimOptions::default()
     }
 }
