@@ -77,14 +77,16 @@ fn main() {
             .ncm
             .pages("configuration_managers", q.as_object().unwrap())
             .expect("pages");
-        let mut n = 0;
+        let (mut n, mut bytes) = (0, 0);
         while let Some(p) = pager.next_page().expect("page") {
-            n += p
+            n += p.len();
+            bytes += p
                 .iter()
                 .map(|r| serde_json::to_string_pretty(r).unwrap().len())
-                .count();
+                .sum::<usize>();
         }
         assert_eq!(n, routers);
+        assert!(bytes > 0);
         fetch.push(t.elapsed());
     }
     fetch.sort();

@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "fleetscript", version, about = "Automate Cradlepoint NCM router fleets with Rhai scripts", long_about = None)]
+#[command(name = "fleetscript", version, about = "Automate Cradlepoint NCM and IgniteNet Cloud router fleets with Rhai scripts", long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -22,7 +22,7 @@ pub enum Command {
     },
     /// Serve the API simulator until Ctrl-C.
     Sim(SimArgs),
-    /// Print the NCM endpoint catalog as a table.
+    /// Print the NCM endpoint catalog and the IgniteNet routes as tables.
     Endpoints,
 }
 

@@ -3,6 +3,7 @@
 //! library; the CLI layers its flags on top.
 
 use crate::http::HttpOptions;
+use crate::ignitenet::IgniteNetOptions;
 use crate::ncm::{NcmCredentials, DEFAULT_NCM_BASE_URL};
 use crate::sim::SimOptions;
 use std::collections::BTreeMap;
@@ -36,6 +37,8 @@ impl Default for Limits {
 pub struct Config {
     pub ncm_base_url: String,
     pub ncm_credentials: NcmCredentials,
+    /// IgniteNet Cloud: base URL, API key, rate limit and retry intervals.
+    pub ignitenet: IgniteNetOptions,
     pub http: HttpOptions,
     /// When set, an in-process simulator is started and both clouds point at it.
     pub sandbox: Option<SimOptions>,
@@ -51,6 +54,7 @@ impl Default for Config {
         Config {
             ncm_base_url: DEFAULT_NCM_BASE_URL.into(),
             ncm_credentials: NcmCredentials::default(),
+            ignitenet: IgniteNetOptions::default(),
             http: HttpOptions::default(),
             sandbox: None,
             args: BTreeMap::new(),
@@ -62,7 +66,7 @@ impl Default for Config {
 
 impl Config {
     /// Defaults overlaid with the environment (`CP_BASE_URL`, `X_CP_API_ID`, ...), the same names
-    /// the official `ncm` Python client reads.
+    /// the official `ncm` Python client reads; `IGNITENET_BASE_URL` and `IGNITENET_API_KEY`.
     pub fn from_env() -> Config {
         let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let mut c = Config::default();
@@ -75,12 +79,17 @@ impl Config {
             ecm_api_id: get("X_ECM_API_ID").unwrap_or_default(),
             ecm_api_key: get("X_ECM_API_KEY").unwrap_or_default(),
         };
+        if let Some(u) = get("IGNITENET_BASE_URL") {
+            c.ignitenet.base_url = u;
+        }
+        c.ignitenet.api_key = get("IGNITENET_API_KEY").unwrap_or_default();
         c
     }
 
     /// Every secret value known to the configuration, for redaction.
     pub fn secrets(&self) -> Vec<String> {
         let mut s = self.ncm_credentials.secrets();
+        s.push(self.ignitenet.api_key.clone());
         for k in [
             "X_CP_API_ID",
             "X_CP_API_KEY",

@@ -66,6 +66,10 @@ pub enum Error {
     /// Missing credentials or a bad configuration value.
     #[error("configuration: {0}")]
     Config(String),
+    /// The API answered, but refused the change for a reason it states (IgniteNet's
+    /// `configSuspended`, or `serverSideChanged` on every attempt); nothing was saved.
+    #[error("{0}")]
+    Refused(String),
     /// The operator interrupted the work (Ctrl-C).
     #[error("interrupted")]
     Interrupted,
@@ -114,6 +118,7 @@ impl Error {
             Error::Protocol { .. } => "protocol",
             Error::Diff(_) => "validation",
             Error::Config(_) => "config",
+            Error::Refused(_) => "refused",
             Error::Interrupted => "interrupted",
             Error::Io { .. } => "io",
         }

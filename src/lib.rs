@@ -1,5 +1,6 @@
-//! fleetscript: the embeddable runtime. The NCM API v2 client and its endpoint catalog, the Rhai
-//! engine with its bindings, and the API simulator. `src/main.rs` is only a command-line front end.
+//! fleetscript: the embeddable runtime. The NCM API v2 client and its endpoint catalog, the
+//! IgniteNet Cloud client and config model, the Rhai engine with its bindings, and the API
+//! simulator of both clouds. `src/main.rs` is only a command-line front end.
 //!
 //! Embedding: build a [`Config`] (here a sandbox, so no credentials), then run Rhai source.
 //!
@@ -21,6 +22,7 @@ pub mod config;
 pub mod diff;
 pub mod error;
 pub mod http;
+pub mod ignitenet;
 pub mod ncm;
 pub mod runtime;
 pub mod script;

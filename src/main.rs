@@ -72,6 +72,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Endpoints => {
             print!("{}", fleetscript::ncm::catalog::table());
+            print!("\n{}", fleetscript::ignitenet::table());
             Ok(exit::OK)
         }
         Command::Check { scripts } => {
@@ -95,10 +96,11 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             let mut rt = Runtime::with_cancel(cfg, cancel)?;
             if let Some(sim) = &rt.sim {
                 eprintln!(
-                    "sandbox: simulated NCM at {} ({} routers, seed {})",
+                    "sandbox: simulated NCM at {} ({} routers, seed {}), IgniteNet at {}",
                     sim.ncm_base_url(),
                     a.fleet.routers,
-                    a.fleet.seed
+                    a.fleet.seed,
+                    sim.ignitenet_base_url()
                 );
             }
             match rt.run_file(&a.script) {
@@ -117,6 +119,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 opts.faults.push(Fault::parse(f)?);
             }
             let keys = opts.ncm_keys.clone();
+            let ignitenet_key = opts.ignitenet_key.clone();
             let sim = Simulator::start(opts)?;
             println!(
                 "NCM API v2 simulator: {}/ ({} routers, seed {})",
@@ -129,6 +132,11 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             println!(
                 "  export X_CP_API_ID={} X_CP_API_KEY={} X_ECM_API_ID={} X_ECM_API_KEY={}",
                 keys.cp_api_id, keys.cp_api_key, keys.ecm_api_id, keys.ecm_api_key
+            );
+            println!("IgniteNet Cloud simulator: {}", sim.ignitenet_base_url());
+            println!(
+                "  export IGNITENET_BASE_URL={} IGNITENET_API_KEY={ignitenet_key}",
+                sim.ignitenet_base_url()
             );
             println!("Ctrl-C to stop.");
             let stop = Arc::new(AtomicBool::new(false));

@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::{Redactor, Transport};
+use crate::ignitenet::IgniteNetClient;
 use crate::ncm::NcmClient;
 use crate::script::bindings::ScriptContext;
 use crate::script::diagnostics::{self, Diagnostic};
@@ -53,6 +54,7 @@ impl ScriptError {
 pub struct Runtime {
     pub engine: Engine,
     pub ncm: Arc<NcmClient>,
+    pub ignitenet: Arc<IgniteNetClient>,
     /// The in-process simulator of `--sandbox`.
     pub sim: Option<Simulator>,
     pub cancel: Arc<AtomicBool>,
@@ -67,22 +69,27 @@ impl Runtime {
 
     /// Builds the runtime with a cancellation flag owned by the caller (Ctrl-C handlers).
     pub fn with_cancel(mut config: Config, cancel: Arc<AtomicBool>) -> Result<Runtime> {
-        let redactor = Redactor::new(config.secrets());
         let sim = match config.sandbox.clone() {
             Some(opts) => {
                 let sim = Simulator::start(opts.clone())?;
                 config.ncm_base_url = sim.ncm_base_url();
                 config.ncm_credentials = opts.ncm_keys.clone();
+                config.ignitenet.base_url = sim.ignitenet_base_url();
+                config.ignitenet.api_key = opts.ignitenet_key.clone();
                 Some(sim)
             }
             None => None,
         };
+        let redactor = Redactor::new(config.secrets());
         let transport = Transport::new(config.http.clone(), redactor.clone(), cancel.clone())?;
         let ncm = Arc::new(NcmClient::new(
             &config.ncm_base_url,
             &config.ncm_credentials,
             transport,
         )?);
+        // IgniteNet has a transport of its own: its own stats, rate limit and retry policy.
+        let transport = Transport::new(config.http.clone(), redactor.clone(), cancel.clone())?;
+        let ignitenet = Arc::new(IgniteNetClient::new(config.ignitenet.clone(), transport)?);
         let write_dirs = config
             .write_dirs
             .iter()
@@ -90,6 +97,7 @@ impl Runtime {
             .collect();
         let ctx = Arc::new(ScriptContext {
             ncm: ncm.clone(),
+            ignitenet: ignitenet.clone(),
             redactor: redactor.clone(),
             cancel: cancel.clone(),
             write_dirs,
@@ -98,6 +106,7 @@ impl Runtime {
         Ok(Runtime {
             engine,
             ncm,
+            ignitenet,
             sim,
             cancel,
             redactor,

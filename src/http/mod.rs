@@ -64,6 +64,21 @@ pub struct RetryPolicy {
     pub max_retry_after: Duration,
     /// Statuses that are retried (for idempotent methods).
     pub statuses: Vec<u16>,
+    /// Per-status rules that replace the exponential backoff for their status (IgniteNet's
+    /// "at least 60 s, at most 10 times" policy); checked before `statuses`.
+    pub rules: Vec<StatusRule>,
+}
+
+/// How one HTTP status is retried.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusRule {
+    pub status: u16,
+    /// Retries of a request that keeps getting this status.
+    pub max_retries: u32,
+    /// The wait before each retry (a longer `Retry-After` wins, up to `max_retry_after`).
+    pub delay: Duration,
+    /// Retry even a non-idempotent request (POST): right for 429, which means "not processed".
+    pub even_if_not_idempotent: bool,
 }
 
 impl Default for RetryPolicy {
@@ -74,11 +89,39 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(300),
             statuses: vec![429, 502, 503, 504],
+            rules: vec![],
         }
     }
 }
 
 impl RetryPolicy {
+    /// The wait before retrying a request that got `status`, or `None` when it is not retried.
+    /// `attempt` is how many retries this request has had, `same_status` how many of them
+    /// followed this same status.
+    pub fn retry_delay(
+        &self,
+        status: u16,
+        retryable: bool,
+        attempt: u32,
+        same_status: u32,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        if let Some(rule) = self.rules.iter().find(|r| r.status == status) {
+            if !(retryable || rule.even_if_not_idempotent) || same_status >= rule.max_retries {
+                return None;
+            }
+            let ra = retry_after.map(|d| d.min(self.max_retry_after));
+            return Some(ra.map_or(rule.delay, |ra| ra.max(rule.delay)));
+        }
+        if !retryable || attempt >= self.max_retries || !self.statuses.contains(&status) {
+            return None;
+        }
+        Some(match retry_after {
+            Some(ra) => ra.min(self.max_retry_after),
+            None => self.backoff(attempt),
+        })
+    }
+
     /// The backoff before retry number `attempt` (0-based): exponential with "equal jitter".
     pub fn backoff(&self, attempt: u32) -> Duration {
         let exp = self
@@ -193,6 +236,50 @@ pub struct Response {
     pub dry_run: bool,
 }
 
+/// A client-side limit: at most `requests` requests sent in any window of `per`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    pub requests: usize,
+    pub per: Duration,
+}
+
+/// A sliding-window limiter shared by every clone of a transport (and every worker thread):
+/// `acquire` waits until sending one more request keeps the window under the limit.
+#[derive(Debug)]
+pub struct RateLimiter {
+    limit: RateLimit,
+    sent: Mutex<std::collections::VecDeque<Instant>>,
+}
+
+impl RateLimiter {
+    pub fn new(limit: RateLimit) -> Self {
+        RateLimiter {
+            limit,
+            sent: Mutex::new(Default::default()),
+        }
+    }
+    pub fn limit(&self) -> RateLimit {
+        self.limit
+    }
+    /// How long to wait before the next request may go; records it when that is now.
+    fn try_take(&self) -> Option<Duration> {
+        let mut sent = self.sent.lock().unwrap();
+        let now = Instant::now();
+        while sent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.limit.per)
+        {
+            sent.pop_front();
+        }
+        if sent.len() < self.limit.requests.max(1) {
+            sent.push_back(now);
+            None
+        } else {
+            Some(self.limit.per - now.duration_since(sent[0]))
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Transport {
     client: reqwest::blocking::Client,
@@ -201,6 +288,7 @@ pub struct Transport {
     pub redactor: Redactor,
     pub cancel: Arc<AtomicBool>,
     dry_run_sink: DryRunSink,
+    limiter: Option<Arc<RateLimiter>>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -229,7 +317,25 @@ impl Transport {
             redactor,
             cancel,
             dry_run_sink: Arc::new(|line| eprintln!("{line}")),
+            limiter: None,
         })
+    }
+
+    /// Keeps every request of this transport (and its clones) under `limit`.
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.limiter = Some(Arc::new(RateLimiter::new(limit)));
+        self
+    }
+
+    /// Waits (interruptibly) for the rate limiter, when there is one.
+    fn wait_for_rate_limit(&self) -> Result<()> {
+        let Some(l) = &self.limiter else {
+            return Ok(());
+        };
+        while let Some(wait) = l.try_take() {
+            self.sleep(wait.min(Duration::from_millis(50)))?;
+        }
+        Ok(())
     }
 
     pub fn with_dry_run_sink(mut self, sink: DryRunSink) -> Self {
@@ -276,8 +382,11 @@ impl Transport {
         }
         let policy = &self.options.retry;
         let mut attempt: u32 = 0;
+        let mut last_status: Option<u16> = None;
+        let mut same_status: u32 = 0;
         loop {
             self.check_cancel()?;
+            self.wait_for_rate_limit()?;
             let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
                 .expect("static method names are valid");
             let mut rb = self.client.request(method, req.url.clone());
@@ -285,9 +394,14 @@ impl Transport {
                 rb = rb.header(*k, v);
             }
             if let Some(b) = req.body {
-                rb = rb
-                    .header("Content-Type", "application/json")
-                    .body(b.to_string());
+                if !req
+                    .headers
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                {
+                    rb = rb.header("Content-Type", "application/json");
+                }
+                rb = rb.body(b.to_string());
             }
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
             let can_retry = req.retryable && attempt < policy.max_retries;
@@ -319,11 +433,20 @@ impl Transport {
                             dry_run: false,
                         });
                     }
-                    if can_retry && policy.statuses.contains(&status) {
-                        let delay = match retry_after {
-                            Some(ra) => ra.min(policy.max_retry_after),
-                            None => policy.backoff(attempt),
-                        };
+                    if last_status == Some(status) {
+                        same_status += 1;
+                    } else {
+                        same_status = 0;
+                    }
+                    last_status = Some(status);
+                    let delay = policy.retry_delay(
+                        status,
+                        req.retryable,
+                        attempt,
+                        same_status,
+                        retry_after,
+                    );
+                    if let Some(delay) = delay {
                         self.note_retry(delay);
                         self.sleep(delay)?;
                         attempt += 1;

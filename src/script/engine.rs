@@ -39,6 +39,7 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
     engine.register_type_with_name::<PageIter>("Pages");
     engine.register_iterator_result::<PageIter, rhai::Dynamic>();
     engine.register_static_module("ncm", bindings::ncm::module(ctx).into());
+    engine.register_static_module("ignitenet", bindings::ignitenet::module(ctx).into());
     engine.register_static_module("json", bindings::json::module(ctx).into());
     engine.register_static_module("diff", bindings::diff::module().into());
     engine.register_static_module("csv", bindings::csv::module(ctx).into());

@@ -1,10 +1,11 @@
-//! The API simulator: a deterministic seeded fleet served over HTTP on a loopback port, enforcing
-//! what the real clouds enforce, with per-route request counters and injectable faults/latency.
-//! It runs on its own tokio runtime thread so blocking clients can call it from anywhere.
+//! The API simulator (NCM API v2 and IgniteNet Cloud): a deterministic seeded fleet served over
+//! HTTP on a loopback port, enforcing what the real clouds enforce, with per-route request
+//! counters and injectable faults/latency. It runs on its own tokio runtime thread so blocking clients can call it from anywhere.
 
 pub mod config;
 pub mod defaults;
 pub mod fleet;
+pub mod ignitenet;
 pub mod server;
 
 use crate::error::{Error, Result};
@@ -23,6 +24,9 @@ pub fn sandbox_credentials() -> NcmCredentials {
         ecm_api_key: "sandbox-ecm-key".into(),
     }
 }
+
+/// The IgniteNet API key `--sandbox` uses.
+pub const SANDBOX_IGNITENET_KEY: &str = "sandbox1.ignitenet-key";
 
 /// An injected fault: requests number `nth` .. `nth + times - 1` to the route answer `status`.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +103,13 @@ pub struct SimOptions {
     pub sync_delay: Duration,
     /// Router ids whose devices reject every config they are sent (sync becomes suspended).
     pub reject_config: Vec<String>,
+    /// The IgniteNet `x-api-key` the simulator accepts.
+    pub ignitenet_key: String,
+    /// IgniteNet sites, and devices in each.
+    pub ignitenet_sites: usize,
+    pub ignitenet_devices_per_site: usize,
+    /// IgniteNet's request limit, answered with 429 beyond it (the real API: 200 per 10 s).
+    pub ignitenet_rate_limit: crate::http::RateLimit,
 }
 
 impl Default for SimOptions {
@@ -113,6 +124,13 @@ impl Default for SimOptions {
             addr: "127.0.0.1:0".parse().unwrap(),
             sync_delay: Duration::from_secs(2),
             reject_config: vec![],
+            ignitenet_key: SANDBOX_IGNITENET_KEY.into(),
+            ignitenet_sites: 3,
+            ignitenet_devices_per_site: 6,
+            ignitenet_rate_limit: crate::http::RateLimit {
+                requests: 200,
+                per: Duration::from_secs(10),
+            },
         }
     }
 }
@@ -128,6 +146,8 @@ pub struct Counters {
     /// POST/PUT/PATCH/DELETE requests that reached an endpoint.
     pub writes: u64,
     pub reboots: Vec<String>,
+    /// IgniteNet requests answered 429 by the rate limit.
+    pub too_many: u64,
 }
 
 impl Counters {
@@ -146,6 +166,12 @@ pub struct SimState {
     pub latency_ms: std::sync::atomic::AtomicU64,
     pub fail_rate: Mutex<(f64, rand_chacha::ChaCha8Rng)>,
     pub keys: NcmCredentials,
+    pub ignitenet: Mutex<ignitenet::IgStore>,
+    pub ignitenet_key: String,
+    pub ignitenet_limit: Mutex<(
+        crate::http::RateLimit,
+        std::collections::VecDeque<std::time::Instant>,
+    )>,
 }
 
 /// A running simulator. Dropping it shuts the server down.
@@ -185,6 +211,14 @@ impl Simulator {
                 rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5eed),
             )),
             keys: opts.ncm_keys.clone(),
+            ignitenet: Mutex::new(ignitenet::generate(
+                opts.ignitenet_sites,
+                opts.ignitenet_devices_per_site,
+                opts.seed,
+                chrono::Utc::now(),
+            )),
+            ignitenet_key: opts.ignitenet_key.clone(),
+            ignitenet_limit: Mutex::new((opts.ignitenet_rate_limit, Default::default())),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::result::Result<(), String>>();
@@ -241,6 +275,19 @@ impl Simulator {
     /// `http://127.0.0.1:PORT/api/v2` (what `CP_BASE_URL` should be).
     pub fn ncm_base_url(&self) -> String {
         format!("{}/api/v2", self.base_url())
+    }
+    /// `http://127.0.0.1:PORT/pub/v1/` (what `IGNITENET_BASE_URL` should be).
+    pub fn ignitenet_base_url(&self) -> String {
+        format!("{}/pub/v1/", self.base_url())
+    }
+    /// Access to the simulated IgniteNet cloud (tests, set-up).
+    pub fn with_ignitenet<R>(&self, f: impl FnOnce(&mut ignitenet::IgStore) -> R) -> R {
+        f(&mut self.state.ignitenet.lock().unwrap())
+    }
+    pub fn set_ignitenet_rate_limit(&self, limit: crate::http::RateLimit) {
+        let mut l = self.state.ignitenet_limit.lock().unwrap();
+        l.0 = limit;
+        l.1.clear();
     }
     pub fn counters(&self) -> Counters {
         self.state.counters.lock().unwrap().clone()

@@ -1,6 +1,7 @@
 //! HTTP routing of the simulator: NCM API v2 under `/api/v2/`, driven by the endpoint catalog
-//! (auth, trailing-slash redirects, filter validation, paging, `fields`/`expand`, writes),
-//! with fault injection, latency and request counters.
+//! (auth, trailing-slash redirects, filter validation, paging, `fields`/`expand`, writes), and
+//! IgniteNet under `/pub/v1/` (in `ignitenet.rs`), with fault injection, latency and request
+//! counters shared by both.
 
 use super::fleet::{text_of, timeuuid_time, Store};
 use super::SimState;
@@ -42,28 +43,41 @@ async fn handle(
     let query = uri.query().unwrap_or("").to_string();
     let out = if path == "/api/v2" || path.starts_with("/api/v2/") {
         ncm(&st, method.as_str(), &path, &query, &host, &headers, &body)
+    } else if path == "/pub/v1" || path.starts_with("/pub/v1/") {
+        super::ignitenet::handle(&st, method.as_str(), &path, &headers, &body)
     } else {
         Reply::json(
             404,
-            json!({"exception": {"message": format!("no such API: {path} (NCM is under /api/v2/)"), "type": "not_found"}}),
+            json!({"exception": {"message": format!("no such API: {path} (NCM is under /api/v2/, IgniteNet under /pub/v1/)"), "type": "not_found"}}),
         )
     };
     out.into_http(&host)
 }
 
 /// A response before the prefix rewrite.
-struct Reply {
-    status: u16,
-    body: Option<Value>,
-    headers: Vec<(&'static str, String)>,
+pub(crate) struct Reply {
+    pub status: u16,
+    pub body: Option<Value>,
+    pub headers: Vec<(&'static str, String)>,
+    /// The body is a plain-text message (IgniteNet's errors), not JSON.
+    pub plain: bool,
 }
 
 impl Reply {
-    fn json(status: u16, body: Value) -> Self {
+    pub(crate) fn json(status: u16, body: Value) -> Self {
         Reply {
             status,
             body: Some(body),
             headers: vec![],
+            plain: false,
+        }
+    }
+    pub(crate) fn plain(status: u16, text: impl Into<String>) -> Self {
+        Reply {
+            status,
+            body: Some(Value::String(text.into())),
+            headers: vec![],
+            plain: true,
         }
     }
     fn empty(status: u16) -> Self {
@@ -71,6 +85,7 @@ impl Reply {
             status,
             body: None,
             headers: vec![],
+            plain: false,
         }
     }
     fn error(status: u16, kind: &str, message: impl Into<String>) -> Self {
@@ -82,6 +97,12 @@ impl Reply {
     fn into_http(self, host: &str) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut resp = match self.body {
+            Some(Value::String(text)) if self.plain => (
+                status,
+                [("content-type", "text/plain; charset=utf-8")],
+                text,
+            )
+                .into_response(),
             Some(b) => {
                 let text = b
                     .to_string()
@@ -156,43 +177,8 @@ fn ncm(
             format!("Method \"{method}\" not allowed."),
         );
     };
-    {
-        let mut c = st.counters.lock().unwrap();
-        c.total += 1;
-        *c.routes.entry(format!("{} {}", m, ep.name)).or_insert(0) += 1;
-        if m.is_write() {
-            c.writes += 1;
-        }
-        let n = c.routes[&format!("{} {}", m, ep.name)];
-        drop(c);
-        let faults = st.faults.lock().unwrap();
-        for f in faults.iter() {
-            let method_ok = f.method.as_deref().is_none_or(|x| x == m.as_str());
-            let ep_ok = f.endpoint.as_deref().is_none_or(|x| x == ep.name);
-            if method_ok && ep_ok && n >= f.nth && n < f.nth + f.times.max(1) {
-                let mut r = Reply::error(
-                    f.status,
-                    "injected",
-                    format!("injected fault: HTTP {}", f.status),
-                );
-                if let Some(ra) = f.retry_after {
-                    r.headers.push(("retry-after", ra.to_string()));
-                }
-                return r;
-            }
-        }
-        drop(faults);
-        let mut fr = st.fail_rate.lock().unwrap();
-        if fr.0 > 0.0 {
-            let roll: f64 = fr.1.random();
-            if roll < fr.0 {
-                return Reply::error(
-                    503,
-                    "unavailable",
-                    "Service temporarily unavailable (simulated)",
-                );
-            }
-        }
+    if let Some(r) = count_and_fault(st, m.as_str(), ep.name, m.is_write(), false) {
+        return r;
     }
     if !ep.supports(m) {
         return Reply::error(
@@ -240,6 +226,65 @@ fn ncm(
         }
         _ => Reply::error(404, "not_found", format!("no such resource: {path}")),
     }
+}
+
+/// Counts a request on its route (`"GET routers"`), then answers an injected fault or a random
+/// failure when one is due (plain text for IgniteNet, whose errors are never JSON).
+pub(crate) fn count_and_fault(
+    st: &SimState,
+    method: &str,
+    route: &str,
+    is_write: bool,
+    plain: bool,
+) -> Option<Reply> {
+    let key = format!("{method} {route}");
+    let mut c = st.counters.lock().unwrap();
+    c.total += 1;
+    let n = {
+        let e = c.routes.entry(key).or_insert(0);
+        *e += 1;
+        *e
+    };
+    if is_write {
+        c.writes += 1;
+    }
+    drop(c);
+    let error = |status: u16, kind: &str, message: String| {
+        if plain {
+            Reply::plain(status, message)
+        } else {
+            Reply::error(status, kind, message)
+        }
+    };
+    let faults = st.faults.lock().unwrap();
+    for f in faults.iter() {
+        let method_ok = f.method.as_deref().is_none_or(|x| x == method);
+        let ep_ok = f.endpoint.as_deref().is_none_or(|x| x == route);
+        if method_ok && ep_ok && n >= f.nth && n < f.nth + f.times.max(1) {
+            let mut r = error(
+                f.status,
+                "injected",
+                format!("injected fault: HTTP {}", f.status),
+            );
+            if let Some(ra) = f.retry_after {
+                r.headers.push(("retry-after", ra.to_string()));
+            }
+            return Some(r);
+        }
+    }
+    drop(faults);
+    let mut fr = st.fail_rate.lock().unwrap();
+    if fr.0 > 0.0 {
+        let roll: f64 = fr.1.random();
+        if roll < fr.0 {
+            return Some(error(
+                503,
+                "unavailable",
+                "Service temporarily unavailable (simulated)".into(),
+            ));
+        }
+    }
+    None
 }
 
 fn not_found(ep: &Endpoint, id: &str) -> Reply {

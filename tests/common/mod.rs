@@ -35,6 +35,10 @@ pub fn config_for(sim: &Simulator) -> Config {
     };
     c.http.retry = fast_retry();
     c.http.timeout = Duration::from_secs(20);
+    c.ignitenet.base_url = sim.ignitenet_base_url();
+    c.ignitenet.api_key = fleetscript::sim::SANDBOX_IGNITENET_KEY.into();
+    c.ignitenet.retry_interval = Duration::from_millis(15);
+    c.ignitenet.too_many_wait = Duration::from_millis(15);
     c
 }
 
@@ -68,6 +72,7 @@ pub fn bin() -> Command {
         "X_ECM_API_ID",
         "X_ECM_API_KEY",
         "IGNITENET_API_KEY",
+        "IGNITENET_BASE_URL",
     ] {
         c.env_remove(k);
     }
@@ -82,7 +87,9 @@ pub fn bin_for(sim: &Simulator) -> Command {
         .env("X_CP_API_ID", k.cp_api_id)
         .env("X_CP_API_KEY", k.cp_api_key)
         .env("X_ECM_API_ID", k.ecm_api_id)
-        .env("X_ECM_API_KEY", k.ecm_api_key);
+        .env("X_ECM_API_KEY", k.ecm_api_key)
+        .env("IGNITENET_BASE_URL", sim.ignitenet_base_url())
+        .env("IGNITENET_API_KEY", fleetscript::sim::SANDBOX_IGNITENET_KEY);
     c
 }
 

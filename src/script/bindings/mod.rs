@@ -2,6 +2,7 @@
 
 pub mod csv;
 pub mod diff;
+pub mod ignitenet;
 pub mod json;
 pub mod log;
 pub mod ncm;
@@ -10,6 +11,7 @@ pub mod time;
 
 use crate::error::Error;
 use crate::http::Redactor;
+use crate::ignitenet::IgniteNetClient;
 use crate::ncm::NcmClient;
 use rhai::{EvalAltResult, Position};
 use std::path::{Component, Path, PathBuf};
@@ -21,6 +23,7 @@ pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 /// What bindings share.
 pub struct ScriptContext {
     pub ncm: Arc<NcmClient>,
+    pub ignitenet: Arc<IgniteNetClient>,
     pub redactor: Redactor,
     pub cancel: Arc<AtomicBool>,
     /// Absolute directories scripts may write in.
