@@ -1,7 +1,7 @@
 //! The clap command-line definition. Only `main.rs` sees these types; they are mapped into a
 //! library `Config` and never reach the engine.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -13,49 +13,108 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run a script.
+    /// Run a script: a file, or a name found on the script library path (see `scripts`).
+    /// `run SCRIPT --help` prints the script's own header.
+    #[command(disable_help_flag = true)]
     Run(RunArgs),
+    /// The interactive prompt: Rhai with every API function, tables, completion and :doc.
+    Repl(ReplArgs),
     /// Compile scripts and check them without calling any API.
     Check {
         #[arg(required = true)]
         scripts: Vec<PathBuf>,
     },
+    /// List the runnable scripts on the library path (FLEETSCRIPT_PATH, the user library,
+    /// the built-in ones) with their purpose.
+    Scripts,
     /// Serve the API simulator until Ctrl-C.
     Sim(SimArgs),
     /// Print the NCM endpoint catalog and the IgniteNet routes as tables.
     Endpoints,
+    /// Write the function reference (docs/reference.md) from the engine's own metadata.
+    Docs {
+        /// Where to write it.
+        #[arg(long, default_value = "docs/reference.md")]
+        out: PathBuf,
+        /// Only compare: exit 1 when the file differs from what would be written.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Show or check the configuration (profiles in $XDG_CONFIG_HOME/fleetscript/config.toml).
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    Completions { shell: clap_complete::Shell },
 }
 
-#[derive(Args, Debug)]
-pub struct RunArgs {
-    /// The script file.
-    pub script: PathBuf,
-    /// A script argument, visible as ARGS.key (repeatable).
-    #[arg(long = "arg", value_name = "KEY=VALUE")]
-    pub args: Vec<String>,
+#[derive(Subcommand, Debug)]
+pub enum ConfigAction {
+    /// Every setting with where it came from; secrets masked.
+    Show {
+        #[arg(long)]
+        profile: Option<String>,
+    },
+    /// Call one cheap endpoint of each configured cloud and report ok or the error.
+    Check {
+        #[arg(long)]
+        profile: Option<String>,
+    },
+}
+
+/// Where and how to connect (shared by `run` and `repl`).
+#[derive(Args, Debug, Clone)]
+pub struct ConnArgs {
     /// Print every write (POST/PUT/PATCH/DELETE) instead of sending it; reads still happen.
     #[arg(long)]
     pub dry_run: bool,
     /// Run against a built-in simulator on a loopback port; no credentials needed.
     #[arg(long)]
     pub sandbox: bool,
+    /// The profile of config.toml to use (default: FLEETSCRIPT_PROFILE, then the file's default_profile).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     #[command(flatten)]
     pub fleet: FleetArgs,
     /// Allow the script to write files under DIR (repeatable; default: the current directory).
     #[arg(long = "allow-write", value_name = "DIR")]
     pub allow_write: Vec<PathBuf>,
-    /// Request timeout in seconds (connect and total).
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-    pub timeout: f64,
-    /// Retries for 429/502/503/504 and connection errors on GET/PUT/PATCH/DELETE.
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    pub retries: u32,
-    /// First retry delay in milliseconds (doubles each retry, with jitter).
-    #[arg(long, value_name = "MS", default_value_t = 500)]
-    pub retry_delay_ms: u64,
+    /// Request timeout in seconds (connect and total) [default: 30, or the profile's].
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Retries for 429/502/503/504 and connection errors on GET/PUT/PATCH/DELETE [default: 5].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// First retry delay in milliseconds (doubles each retry, with jitter) [default: 500].
+    #[arg(long, value_name = "MS")]
+    pub retry_delay_ms: Option<u64>,
 }
 
-/// The simulated fleet (used by `sim` and `run --sandbox`).
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The script: a path, or a name on the library path (`fleetscript scripts` lists them).
+    pub script: Option<String>,
+    /// A script argument, visible as ARGS.key (repeatable).
+    #[arg(long = "arg", value_name = "KEY=VALUE")]
+    pub args: Vec<String>,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Print the script's header (purpose, arguments, example), or this help without a script.
+    #[arg(short = 'h', long = "help", action = ArgAction::SetTrue)]
+    pub help: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReplArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// The history file [default: $XDG_DATA_HOME/fleetscript/history.txt].
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+}
+
+/// The simulated fleet (used by `sim`, `run --sandbox` and `repl --sandbox`).
 #[derive(Args, Debug, Clone)]
 pub struct FleetArgs {
     /// Routers in the simulated fleet.

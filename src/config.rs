@@ -1,13 +1,17 @@
 //! Runtime configuration: base URLs, credentials, HTTP behaviour, engine limits, script
-//! arguments and the directories scripts may write to. Built from the environment by the
-//! library; the CLI layers its flags on top.
+//! arguments, the directories scripts may write to and the script-library path. Built from
+//! defaults, the named profile of `$XDG_CONFIG_HOME/fleetscript/config.toml`, then the
+//! environment; the CLI layers its flags on top (flags > environment > profile > defaults).
 
+use crate::error::{Error, Result};
 use crate::http::HttpOptions;
 use crate::ignitenet::IgniteNetOptions;
 use crate::ncm::{NcmCredentials, DEFAULT_NCM_BASE_URL};
 use crate::sim::SimOptions;
+use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Rhai engine limits, so a runaway script cannot exhaust the machine.
 #[derive(Debug, Clone)]
@@ -47,6 +51,109 @@ pub struct Config {
     /// Directories scripts may write files in (the current directory by default).
     pub write_dirs: Vec<PathBuf>,
     pub limits: Limits,
+    /// Default parallelism and request rate (per second) of bulk config writes.
+    pub bulk_concurrency: usize,
+    pub bulk_rate: f64,
+    /// Progress lines on a terminal for long listings (never when stderr is not a terminal).
+    pub progress: bool,
+    /// Directories `import` and `fleetscript run NAME` search after the script's own directory:
+    /// each `FLEETSCRIPT_PATH` entry, then `$XDG_DATA_HOME/fleetscript/lib`.
+    pub library_path: Vec<PathBuf>,
+    /// The profile the settings came from, if any.
+    pub profile: Option<String>,
+    /// Where each setting came from (`default`, `profile NAME`, `environment VAR`, `flag`).
+    pub sources: BTreeMap<&'static str, String>,
+}
+
+/// One profile of `config.toml`; every field optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub ncm_base_url: Option<String>,
+    pub x_cp_api_id: Option<String>,
+    pub x_cp_api_key: Option<String>,
+    pub x_ecm_api_id: Option<String>,
+    pub x_ecm_api_key: Option<String>,
+    pub ignitenet_base_url: Option<String>,
+    pub ignitenet_api_key: Option<String>,
+    /// Bulk write parallelism.
+    pub concurrency: Option<usize>,
+    /// Bulk write requests per second (NCM).
+    pub rate_limit: Option<f64>,
+    /// IgniteNet requests per 10 seconds (the API allows 200).
+    pub ignitenet_rate_limit: Option<usize>,
+    /// Request timeout, seconds.
+    pub timeout: Option<f64>,
+    pub retries: Option<u32>,
+    pub retry_delay_ms: Option<u64>,
+}
+
+/// `config.toml`: `default_profile = "NAME"` and `[profiles.NAME]` tables.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub default_profile: Option<String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+fn env_dir(var: &str, home_rel: &str) -> PathBuf {
+    match std::env::var_os(var).filter(|v| !v.is_empty()) {
+        Some(v) => PathBuf::from(v),
+        None => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(home_rel),
+    }
+}
+
+/// `$XDG_CONFIG_HOME/fleetscript/config.toml` (`~/.config/...` when unset).
+pub fn config_file_path() -> PathBuf {
+    env_dir("XDG_CONFIG_HOME", ".config")
+        .join("fleetscript")
+        .join("config.toml")
+}
+
+/// `$XDG_DATA_HOME/fleetscript` (`~/.local/share/...` when unset): history, user library.
+pub fn data_dir() -> PathBuf {
+    env_dir("XDG_DATA_HOME", ".local/share").join("fleetscript")
+}
+
+/// The library search path from the environment: `FLEETSCRIPT_PATH` (colon-separated), then
+/// `$XDG_DATA_HOME/fleetscript/lib`.
+pub fn library_path_from_env() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::env::var_os("FLEETSCRIPT_PATH")
+        .map(|p| {
+            std::env::split_paths(&p)
+                .filter(|d| !d.as_os_str().is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.push(data_dir().join("lib"));
+    v
+}
+
+/// Reads and parses a config file; a file others can read gives a warning.
+pub fn read_config_file(path: &Path) -> Result<(ConfigFile, Vec<String>)> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.display(), e))?;
+    let file: ConfigFile = toml::from_str(&text)
+        .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
+    let mut warnings = vec![];
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(path) {
+            let mode = m.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                warnings.push(format!(
+                    "{} holds API keys and is readable by other users (mode {mode:03o}); run: chmod 600 {}",
+                    path.display(),
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok((file, warnings))
 }
 
 impl Default for Config {
@@ -60,30 +167,261 @@ impl Default for Config {
             args: BTreeMap::new(),
             write_dirs: vec![],
             limits: Limits::default(),
+            bulk_concurrency: 4,
+            bulk_rate: 20.0,
+            progress: true,
+            library_path: vec![],
+            profile: None,
+            sources: BTreeMap::new(),
         }
     }
 }
+
+/// The settings `config show` lists, in order: (name, is it a secret).
+pub const SETTINGS: &[(&str, bool)] = &[
+    ("ncm_base_url", false),
+    ("x_cp_api_id", true),
+    ("x_cp_api_key", true),
+    ("x_ecm_api_id", true),
+    ("x_ecm_api_key", true),
+    ("ignitenet_base_url", false),
+    ("ignitenet_api_key", true),
+    ("concurrency", false),
+    ("rate_limit", false),
+    ("ignitenet_rate_limit", false),
+    ("timeout", false),
+    ("retries", false),
+    ("retry_delay_ms", false),
+];
 
 impl Config {
     /// Defaults overlaid with the environment (`CP_BASE_URL`, `X_CP_API_ID`, ...), the same names
     /// the official `ncm` Python client reads; `IGNITENET_BASE_URL` and `IGNITENET_API_KEY`.
     pub fn from_env() -> Config {
-        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let mut c = Config::default();
-        if let Some(u) = get("CP_BASE_URL") {
-            c.ncm_base_url = u;
-        }
-        c.ncm_credentials = NcmCredentials {
-            cp_api_id: get("X_CP_API_ID").unwrap_or_default(),
-            cp_api_key: get("X_CP_API_KEY").unwrap_or_default(),
-            ecm_api_id: get("X_ECM_API_ID").unwrap_or_default(),
-            ecm_api_key: get("X_ECM_API_KEY").unwrap_or_default(),
-        };
-        if let Some(u) = get("IGNITENET_BASE_URL") {
-            c.ignitenet.base_url = u;
-        }
-        c.ignitenet.api_key = get("IGNITENET_API_KEY").unwrap_or_default();
+        c.apply_env();
+        c.library_path = library_path_from_env();
         c
+    }
+
+    /// Defaults, then the profile (`profile`, else `FLEETSCRIPT_PROFILE`, else the file's
+    /// `default_profile`, else a profile named `default`), then the environment. Returns the
+    /// config and warnings to show (a config file readable by others).
+    pub fn load(profile: Option<&str>) -> Result<(Config, Vec<String>)> {
+        Self::load_from(&config_file_path(), profile)
+    }
+
+    pub fn load_from(path: &Path, profile: Option<&str>) -> Result<(Config, Vec<String>)> {
+        let mut c = Config::default();
+        let mut warnings = vec![];
+        let env_profile = std::env::var("FLEETSCRIPT_PROFILE")
+            .ok()
+            .filter(|p| !p.trim().is_empty());
+        let wanted = profile.map(str::to_string).or(env_profile);
+        if path.exists() {
+            let (file, w) = read_config_file(path)?;
+            warnings.extend(w);
+            let name = wanted.clone().or(file.default_profile.clone()).or_else(|| {
+                file.profiles
+                    .contains_key("default")
+                    .then(|| "default".to_string())
+            });
+            if let Some(name) = name {
+                let p = file.profiles.get(&name).ok_or_else(|| {
+                    Error::Config(format!(
+                        "profile {name:?} is not in {}; it has: {}",
+                        path.display(),
+                        if file.profiles.is_empty() {
+                            "no profiles".to_string()
+                        } else {
+                            file.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                        }
+                    ))
+                })?;
+                c.apply_profile(&name, p)?;
+            }
+        } else if let Some(name) = wanted {
+            return Err(Error::Config(format!(
+                "profile {name:?} asked for, but there is no {}; create it with a [profiles.{name}] table",
+                path.display()
+            )));
+        }
+        c.apply_env();
+        c.library_path = library_path_from_env();
+        Ok((c, warnings))
+    }
+
+    fn apply_profile(&mut self, name: &str, p: &Profile) -> Result<()> {
+        let src = format!("profile {name}");
+        self.profile = Some(name.to_string());
+        let mut set = |key: &'static str, v: Option<&String>, slot: &mut String| {
+            if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+                *slot = v.clone();
+                self.sources.insert(key, src.clone());
+            }
+        };
+        set(
+            "ncm_base_url",
+            p.ncm_base_url.as_ref(),
+            &mut self.ncm_base_url,
+        );
+        set(
+            "x_cp_api_id",
+            p.x_cp_api_id.as_ref(),
+            &mut self.ncm_credentials.cp_api_id,
+        );
+        set(
+            "x_cp_api_key",
+            p.x_cp_api_key.as_ref(),
+            &mut self.ncm_credentials.cp_api_key,
+        );
+        set(
+            "x_ecm_api_id",
+            p.x_ecm_api_id.as_ref(),
+            &mut self.ncm_credentials.ecm_api_id,
+        );
+        set(
+            "x_ecm_api_key",
+            p.x_ecm_api_key.as_ref(),
+            &mut self.ncm_credentials.ecm_api_key,
+        );
+        set(
+            "ignitenet_base_url",
+            p.ignitenet_base_url.as_ref(),
+            &mut self.ignitenet.base_url,
+        );
+        set(
+            "ignitenet_api_key",
+            p.ignitenet_api_key.as_ref(),
+            &mut self.ignitenet.api_key,
+        );
+        let bad = |k: &str, why: &str| Error::Config(format!("profile {name}: {k} {why}"));
+        if let Some(n) = p.concurrency {
+            if !(1..=64).contains(&n) {
+                return Err(bad("concurrency", "must be 1 to 64"));
+            }
+            self.bulk_concurrency = n;
+            self.sources.insert("concurrency", src.clone());
+        }
+        if let Some(r) = p.rate_limit {
+            if r < 0.0 {
+                return Err(bad("rate_limit", "must be 0 (no limit) or more"));
+            }
+            self.bulk_rate = r;
+            self.sources.insert("rate_limit", src.clone());
+        }
+        if let Some(n) = p.ignitenet_rate_limit {
+            if !(1..=200).contains(&n) {
+                return Err(bad(
+                    "ignitenet_rate_limit",
+                    "must be 1 to 200 (requests per 10 s)",
+                ));
+            }
+            self.ignitenet.rate_limit.requests = n;
+            self.sources.insert("ignitenet_rate_limit", src.clone());
+        }
+        if let Some(t) = p.timeout {
+            if t <= 0.0 {
+                return Err(bad("timeout", "must be positive (seconds)"));
+            }
+            self.http.timeout = Duration::from_secs_f64(t);
+            self.http.connect_timeout = Duration::from_secs_f64(t);
+            self.sources.insert("timeout", src.clone());
+        }
+        if let Some(r) = p.retries {
+            self.http.retry.max_retries = r;
+            self.sources.insert("retries", src.clone());
+        }
+        if let Some(ms) = p.retry_delay_ms {
+            self.http.retry.base_delay = Duration::from_millis(ms);
+            self.sources.insert("retry_delay_ms", src);
+        }
+        Ok(())
+    }
+
+    fn apply_env(&mut self) {
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let vars: [(&'static str, &str); 7] = [
+            ("ncm_base_url", "CP_BASE_URL"),
+            ("x_cp_api_id", "X_CP_API_ID"),
+            ("x_cp_api_key", "X_CP_API_KEY"),
+            ("x_ecm_api_id", "X_ECM_API_ID"),
+            ("x_ecm_api_key", "X_ECM_API_KEY"),
+            ("ignitenet_base_url", "IGNITENET_BASE_URL"),
+            ("ignitenet_api_key", "IGNITENET_API_KEY"),
+        ];
+        for (key, var) in vars {
+            let Some(v) = get(var) else { continue };
+            let slot = match key {
+                "ncm_base_url" => &mut self.ncm_base_url,
+                "x_cp_api_id" => &mut self.ncm_credentials.cp_api_id,
+                "x_cp_api_key" => &mut self.ncm_credentials.cp_api_key,
+                "x_ecm_api_id" => &mut self.ncm_credentials.ecm_api_id,
+                "x_ecm_api_key" => &mut self.ncm_credentials.ecm_api_key,
+                "ignitenet_base_url" => &mut self.ignitenet.base_url,
+                _ => &mut self.ignitenet.api_key,
+            };
+            *slot = v;
+            self.sources.insert(key, format!("environment {var}"));
+        }
+    }
+
+    /// A setting's current value as text (secrets included: mask before showing).
+    pub fn setting(&self, key: &str) -> String {
+        match key {
+            "ncm_base_url" => self.ncm_base_url.clone(),
+            "x_cp_api_id" => self.ncm_credentials.cp_api_id.clone(),
+            "x_cp_api_key" => self.ncm_credentials.cp_api_key.clone(),
+            "x_ecm_api_id" => self.ncm_credentials.ecm_api_id.clone(),
+            "x_ecm_api_key" => self.ncm_credentials.ecm_api_key.clone(),
+            "ignitenet_base_url" => self.ignitenet.base_url.clone(),
+            "ignitenet_api_key" => self.ignitenet.api_key.clone(),
+            "concurrency" => self.bulk_concurrency.to_string(),
+            "rate_limit" => format!("{} requests/s", self.bulk_rate),
+            "ignitenet_rate_limit" => format!(
+                "{} requests per {:?}",
+                self.ignitenet.rate_limit.requests, self.ignitenet.rate_limit.per
+            ),
+            "timeout" => format!("{} s", self.http.timeout.as_secs_f64()),
+            "retries" => self.http.retry.max_retries.to_string(),
+            "retry_delay_ms" => self.http.retry.base_delay.as_millis().to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// `config show`: every setting with its source; secrets as `****` (or `(not set)`).
+    pub fn describe(&self) -> String {
+        let mut out = format!(
+            "config file: {}\nprofile: {}\n",
+            config_file_path().display(),
+            self.profile.as_deref().unwrap_or("(none)")
+        );
+        let w = SETTINGS.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        for (key, secret) in SETTINGS {
+            let v = self.setting(key);
+            let shown = if v.is_empty() {
+                "(not set)".to_string()
+            } else if *secret {
+                "****".to_string()
+            } else {
+                v
+            };
+            let src = self
+                .sources
+                .get(key)
+                .map(String::as_str)
+                .unwrap_or("default");
+            out.push_str(&format!("{key:<w$}  {shown}  ({src})\n"));
+        }
+        out.push_str(&format!(
+            "library path: {}\n",
+            self.library_path
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(":")
+        ));
+        out
     }
 
     /// Every secret value known to the configuration, for redaction.

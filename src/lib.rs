@@ -24,6 +24,7 @@ pub mod error;
 pub mod http;
 pub mod ignitenet;
 pub mod ncm;
+pub mod repl;
 pub mod runtime;
 pub mod script;
 pub mod sim;

@@ -4,8 +4,9 @@
 mod cli;
 
 use anyhow::Context;
-use clap::Parser;
-use cli::{Cli, Command, FleetArgs, RunArgs};
+use clap::{CommandFactory, Parser};
+use cli::{Cli, Command, ConfigAction, ConnArgs, FleetArgs, RunArgs};
+use fleetscript::script::library::{self, ScriptSource};
 use fleetscript::sim::{Fault, SimOptions, Simulator};
 use fleetscript::{exit, Config, Runtime};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,26 +47,156 @@ fn sim_options(f: &FleetArgs) -> SimOptions {
     }
 }
 
-fn run_config(a: &RunArgs) -> anyhow::Result<Config> {
-    let mut c = Config::from_env();
+/// Defaults, the profile, the environment, then the flags.
+fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
+    let (mut cfg, warnings) = Config::load(c.profile.as_deref())?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some(t) = c.timeout {
+        anyhow::ensure!(t > 0.0, "--timeout must be positive");
+        cfg.http.timeout = Duration::from_secs_f64(t);
+        cfg.http.connect_timeout = Duration::from_secs_f64(t);
+        cfg.sources.insert("timeout", "flag --timeout".into());
+    }
+    if let Some(r) = c.retries {
+        cfg.http.retry.max_retries = r;
+        cfg.sources.insert("retries", "flag --retries".into());
+    }
+    if let Some(ms) = c.retry_delay_ms {
+        cfg.http.retry.base_delay = Duration::from_millis(ms);
+        cfg.sources
+            .insert("retry_delay_ms", "flag --retry-delay-ms".into());
+    }
+    cfg.http.dry_run = c.dry_run;
+    cfg.write_dirs = c.allow_write.clone();
+    if c.sandbox {
+        cfg.sandbox = Some(sim_options(&c.fleet));
+    }
+    Ok(cfg)
+}
+
+fn sandbox_line(rt: &Runtime, f: &FleetArgs) -> Option<String> {
+    rt.sim.as_ref().map(|sim| {
+        format!(
+            "sandbox: simulated NCM at {} ({} routers, seed {}), IgniteNet at {}",
+            sim.ncm_base_url(),
+            f.routers,
+            f.seed,
+            sim.ignitenet_base_url()
+        )
+    })
+}
+
+/// A script argument: an existing file, else a name on the library path or built in.
+fn resolve_script(name: &str, cfg: &Config) -> anyhow::Result<ScriptSource> {
+    let p = std::path::Path::new(name);
+    if p.is_file() {
+        return Ok(ScriptSource::File(p.to_path_buf()));
+    }
+    library::find_script(name, &cfg.library_path).with_context(|| {
+        format!(
+            "no script {name:?}: not a file, and not found on the library path ({}) nor built in; `fleetscript scripts` lists them",
+            cfg.library_path
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(":")
+        )
+    })
+}
+
+fn run(a: RunArgs) -> anyhow::Result<i32> {
+    let Some(name) = a.script.as_deref() else {
+        let mut cmd = Cli::command();
+        cmd.build();
+        if let Some(run) = cmd.find_subcommand_mut("run") {
+            run.print_help()?;
+        }
+        return Ok(if a.help { exit::OK } else { exit::USAGE });
+    };
+    let mut cfg = conn_config(&a.conn)?;
+    let script = resolve_script(name, &cfg)?;
+    if a.help {
+        let src = script.source()?;
+        let h = library::header(&src);
+        if h.is_empty() {
+            println!("{} has no header comment.", script.display());
+        } else {
+            println!("{}\n\n({})", h, script.display());
+        }
+        return Ok(exit::OK);
+    }
     for kv in &a.args {
         let (k, v) = kv
             .split_once('=')
             .with_context(|| format!("--arg {kv:?}: expected KEY=VALUE"))?;
         anyhow::ensure!(!k.trim().is_empty(), "--arg {kv:?}: the key is empty");
-        c.args.insert(k.trim().to_string(), v.to_string());
+        cfg.args.insert(k.trim().to_string(), v.to_string());
     }
-    anyhow::ensure!(a.timeout > 0.0, "--timeout must be positive");
-    c.http.timeout = Duration::from_secs_f64(a.timeout);
-    c.http.connect_timeout = Duration::from_secs_f64(a.timeout);
-    c.http.retry.max_retries = a.retries;
-    c.http.retry.base_delay = Duration::from_millis(a.retry_delay_ms);
-    c.http.dry_run = a.dry_run;
-    c.write_dirs = a.allow_write.clone();
-    if a.sandbox {
-        c.sandbox = Some(sim_options(&a.fleet));
+    let cancel = Arc::new(AtomicBool::new(false));
+    install_ctrl_c(cancel.clone());
+    let mut rt = Runtime::with_cancel(cfg, cancel)?;
+    if let Some(line) = sandbox_line(&rt, &a.conn.fleet) {
+        eprintln!("{line}");
     }
-    Ok(c)
+    match rt.run_script(&script) {
+        Ok(_) => Ok(exit::OK),
+        Err(e) => {
+            eprint!("{}", e.render());
+            Ok(e.exit_code())
+        }
+    }
+}
+
+fn config_check(profile: Option<&str>) -> anyhow::Result<i32> {
+    let (cfg, warnings) = Config::load(profile)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let ncm_configured = cfg.ncm_credentials.missing().is_empty();
+    let ig_configured = !cfg.ignitenet.api_key.trim().is_empty();
+    let rt = Runtime::new(cfg)?;
+    let mut code = exit::OK;
+    if ncm_configured {
+        let q = serde_json::json!({"limit": 1, "fields": ["id"]});
+        match rt.ncm.list("accounts", q.as_object().unwrap()) {
+            Ok(_) => println!("NCM ({}): ok", rt.ncm.base_url()),
+            Err(e) => {
+                println!(
+                    "NCM ({}): {}",
+                    rt.ncm.base_url(),
+                    rt.redactor.redact(&e.to_string())
+                );
+                code = exit::FAILURE;
+            }
+        }
+    } else {
+        println!(
+            "NCM: not configured (missing {})",
+            fleetscript::ncm::NcmCredentials::ENV.join(", ")
+        );
+    }
+    if ig_configured {
+        match rt.ignitenet.sites() {
+            Ok(s) => println!(
+                "IgniteNet ({}): ok, {} sites",
+                rt.ignitenet.base_url(),
+                s.len()
+            ),
+            Err(e) => {
+                println!(
+                    "IgniteNet ({}): {}",
+                    rt.ignitenet.base_url(),
+                    rt.redactor.redact(&e.to_string())
+                );
+                code = exit::FAILURE;
+            }
+        }
+    } else {
+        println!("IgniteNet: not configured (no IGNITENET_API_KEY or ignitenet_api_key)");
+    }
+    Ok(code)
 }
 
 fn real_main(cli: Cli) -> anyhow::Result<i32> {
@@ -89,27 +220,97 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             }
             Ok(code)
         }
-        Command::Run(a) => {
-            let cfg = run_config(&a)?;
-            let cancel = Arc::new(AtomicBool::new(false));
-            install_ctrl_c(cancel.clone());
-            let mut rt = Runtime::with_cancel(cfg, cancel)?;
-            if let Some(sim) = &rt.sim {
-                eprintln!(
-                    "sandbox: simulated NCM at {} ({} routers, seed {}), IgniteNet at {}",
-                    sim.ncm_base_url(),
-                    a.fleet.routers,
-                    a.fleet.seed,
-                    sim.ignitenet_base_url()
+        Command::Run(a) => run(a),
+        Command::Repl(a) => {
+            let cfg = conn_config(&a.conn)?;
+            let rt = Runtime::new(cfg)?;
+            let banner = match sandbox_line(&rt, &a.conn.fleet) {
+                Some(l) => format!("fleetscript {} — {l}", env!("CARGO_PKG_VERSION")),
+                None => format!(
+                    "fleetscript {} — NCM at {}, IgniteNet at {}",
+                    env!("CARGO_PKG_VERSION"),
+                    rt.ncm.base_url(),
+                    rt.ignitenet.base_url()
+                ),
+            };
+            let mut repl = fleetscript::repl::Repl::new(rt);
+            repl.run(&fleetscript::repl::ReplOptions {
+                history: a.history.clone(),
+                banner,
+            })
+            .map_err(|e| anyhow::anyhow!("the terminal failed: {e}"))?;
+            Ok(exit::OK)
+        }
+        Command::Scripts => {
+            let cfg = Config::from_env();
+            let list = library::list_scripts(&cfg.library_path);
+            let w = list.iter().map(|l| l.name.len()).max().unwrap_or(0);
+            for l in &list {
+                println!(
+                    "{:<w$}  {}{}",
+                    l.name,
+                    l.purpose,
+                    if l.shadowed {
+                        format!("  [hidden by an earlier one; {}]", l.location)
+                    } else if l.location != "(built in)" {
+                        format!("  [{}]", l.location)
+                    } else {
+                        String::new()
+                    }
                 );
             }
-            match rt.run_file(&a.script) {
-                Ok(_) => Ok(exit::OK),
-                Err(e) => {
-                    eprint!("{}", e.render());
-                    Ok(e.exit_code())
+            println!(
+                "\nRun one with `fleetscript run NAME`; `fleetscript run NAME --help` shows its arguments.\nSearched: {} and the built-in scripts.",
+                cfg.library_path
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(exit::OK)
+        }
+        Command::Docs { out, check } => {
+            let rt = Runtime::new(Config::default())?;
+            let text = fleetscript::script::docs::reference(&rt.engine);
+            if check {
+                let current = std::fs::read_to_string(&out).unwrap_or_default();
+                if current == text {
+                    println!("{} is up to date", out.display());
+                    return Ok(exit::OK);
                 }
+                eprintln!(
+                    "{} is stale: regenerate it with `fleetscript docs --out {}` and commit it",
+                    out.display(),
+                    out.display()
+                );
+                return Ok(exit::FAILURE);
             }
+            if let Some(d) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(d)?;
+            }
+            std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {}", out.display());
+            Ok(exit::OK)
+        }
+        Command::Config { action } => match action {
+            ConfigAction::Show { profile } => {
+                let (cfg, warnings) = Config::load(profile.as_deref())?;
+                for w in &warnings {
+                    eprintln!("warning: {w}");
+                }
+                print!("{}", cfg.describe());
+                Ok(exit::OK)
+            }
+            ConfigAction::Check { profile } => config_check(profile.as_deref()),
+        },
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "fleetscript",
+                &mut std::io::stdout(),
+            );
+            Ok(exit::OK)
         }
         Command::Sim(a) => {
             let mut opts = sim_options(&a.fleet);

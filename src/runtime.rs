@@ -60,6 +60,8 @@ pub struct Runtime {
     pub cancel: Arc<AtomicBool>,
     pub redactor: Redactor,
     pub config: Config,
+    /// What the bindings share (file writes under the allowed directories, redaction).
+    pub ctx: Arc<ScriptContext>,
 }
 
 impl Runtime {
@@ -82,11 +84,10 @@ impl Runtime {
         };
         let redactor = Redactor::new(config.secrets());
         let transport = Transport::new(config.http.clone(), redactor.clone(), cancel.clone())?;
-        let ncm = Arc::new(NcmClient::new(
-            &config.ncm_base_url,
-            &config.ncm_credentials,
-            transport,
-        )?);
+        let ncm = Arc::new(
+            NcmClient::new(&config.ncm_base_url, &config.ncm_credentials, transport)?
+                .with_progress(config.progress),
+        );
         // IgniteNet has a transport of its own: its own stats, rate limit and retry policy.
         let transport = Transport::new(config.http.clone(), redactor.clone(), cancel.clone())?;
         let ignitenet = Arc::new(IgniteNetClient::new(config.ignitenet.clone(), transport)?);
@@ -98,12 +99,14 @@ impl Runtime {
         let ctx = Arc::new(ScriptContext {
             ncm: ncm.clone(),
             ignitenet: ignitenet.clone(),
+            bulk_concurrency: config.bulk_concurrency,
+            bulk_rate: config.bulk_rate,
             redactor: redactor.clone(),
             cancel: cancel.clone(),
             write_dirs,
         });
         let engine = crate::script::engine::build(&ctx, &config.limits);
-        Ok(Runtime {
+        let mut rt = Runtime {
             engine,
             ncm,
             ignitenet,
@@ -111,7 +114,10 @@ impl Runtime {
             cancel,
             redactor,
             config,
-        })
+            ctx,
+        };
+        rt.set_module_dir(Some(Path::new(".")));
+        Ok(rt)
     }
 
     /// A runtime against a fresh sandbox with default options (tests, examples).
@@ -136,14 +142,20 @@ impl Runtime {
         scope
     }
 
-    fn set_module_dir(&mut self, path: &Path) {
-        let dir = path
-            .parent()
+    /// `import` resolves in `dir` (the script's own directory) first, then along the library
+    /// path, then the built-in `std/` modules. `None`: the library path only.
+    pub fn set_module_dir(&mut self, dir: Option<&Path>) {
+        let mut dirs: Vec<PathBuf> = dir.map(Path::to_path_buf).into_iter().collect();
+        dirs.extend(self.config.library_path.iter().cloned());
+        self.engine
+            .set_module_resolver(crate::script::library::LibraryResolver::new(dirs));
+    }
+
+    fn script_dir(path: &Path) -> PathBuf {
+        path.parent()
             .filter(|p| !p.as_os_str().is_empty())
             .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        let resolver = rhai::module_resolvers::FileModuleResolver::new_with_path(dir);
-        self.engine.set_module_resolver(resolver);
+            .unwrap_or_else(|| PathBuf::from("."))
     }
 
     /// Compiles source text (with `ARGS` known to the strict-variables check).
@@ -152,10 +164,20 @@ impl Runtime {
         name: &str,
         source: &str,
     ) -> std::result::Result<AST, ScriptError> {
-        let scope = self.scope();
+        self.compile_in(name, source, &self.scope())
+    }
+
+    /// Compiles source text against a scope (the REPL's, whose variables are known), then
+    /// lints its `ncm::` references.
+    pub fn compile_in(
+        &self,
+        name: &str,
+        source: &str,
+        scope: &Scope,
+    ) -> std::result::Result<AST, ScriptError> {
         let ast = self
             .engine
-            .compile_with_scope(&scope, strip_shebang(source).as_ref())
+            .compile_with_scope(scope, strip_shebang(source).as_ref())
             .map_err(|e| {
                 ScriptError::Compile(Box::new(diagnostics::from_parse(name, source, &e)))
             })?;
@@ -184,7 +206,7 @@ impl Runtime {
     /// Compiles a script file without running it (`fleetscript check`).
     pub fn check_file(&mut self, path: &Path) -> std::result::Result<AST, ScriptError> {
         let source = Self::read_script(path)?;
-        self.set_module_dir(path);
+        self.set_module_dir(Some(&Self::script_dir(path)));
         self.compile_source(&path.display().to_string(), &source)
     }
 
@@ -196,8 +218,19 @@ impl Runtime {
     ) -> std::result::Result<Dynamic, ScriptError> {
         let ast = self.compile_source(name, source)?;
         let mut scope = self.scope();
+        self.eval_in(name, source, &mut scope, &ast)
+    }
+
+    /// Evaluates a compiled AST in a scope (kept by the caller, as the REPL does).
+    pub fn eval_in(
+        &self,
+        name: &str,
+        source: &str,
+        scope: &mut Scope,
+        ast: &AST,
+    ) -> std::result::Result<Dynamic, ScriptError> {
         self.engine
-            .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
+            .eval_ast_with_scope::<Dynamic>(scope, ast)
             .map_err(|e| {
                 let d = diagnostics::from_eval(name, source, &e);
                 let d = Diagnostic {
@@ -214,8 +247,23 @@ impl Runtime {
 
     pub fn run_file(&mut self, path: &Path) -> std::result::Result<Dynamic, ScriptError> {
         let source = Self::read_script(path)?;
-        self.set_module_dir(path);
+        self.set_module_dir(Some(&Self::script_dir(path)));
         self.run_source(&path.display().to_string(), &source)
+    }
+
+    /// Runs a script found by name (a file on the library path, or a built-in one).
+    pub fn run_script(
+        &mut self,
+        script: &crate::script::library::ScriptSource,
+    ) -> std::result::Result<Dynamic, ScriptError> {
+        use crate::script::library::ScriptSource;
+        match script {
+            ScriptSource::File(p) => self.run_file(p),
+            ScriptSource::Builtin(name, src) => {
+                self.set_module_dir(None);
+                self.run_source(&format!("{name}.rhai (built in)"), src)
+            }
+        }
     }
 
     pub fn sim(&self) -> Result<&Simulator> {

@@ -65,6 +65,8 @@ pub struct NcmClient {
     base: url::Url,
     headers: Vec<(&'static str, String)>,
     creds_missing: Vec<&'static str>,
+    /// Show a progress line on a terminal while `list` reads many pages.
+    progress: bool,
 }
 
 impl std::fmt::Debug for NcmClient {
@@ -102,7 +104,15 @@ impl NcmClient {
             base,
             headers,
             creds_missing: creds.missing(),
+            progress: false,
         })
+    }
+
+    /// Turns the terminal progress line of long listings on (it never shows when stderr is
+    /// not a terminal).
+    pub fn with_progress(mut self, on: bool) -> Self {
+        self.progress = on;
+        self
     }
 
     pub fn transport(&self) -> &Transport {
@@ -223,7 +233,8 @@ impl NcmClient {
 
     /// Every record of the collection matching `q` (or `limit` of them).
     pub fn list(self: &Arc<Self>, endpoint: &str, q: &Map<String, Value>) -> Result<Vec<Value>> {
-        self.pages(endpoint, q)?.collect_all()
+        let label = self.progress.then_some(endpoint);
+        self.pages(endpoint, q)?.collect_all(label)
     }
 
     pub fn get(&self, endpoint: &str, id: &str, q: &Map<String, Value>) -> Result<Value> {

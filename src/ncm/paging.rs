@@ -95,11 +95,34 @@ impl Pager {
     }
 
     /// Reads every remaining page into one list.
-    pub fn collect_all(mut self) -> Result<Vec<Value>> {
+    /// Every remaining record. With a `label`, a progress line (records, pages, rate) shows on
+    /// a terminal once more than two pages have been read; never when stderr is not a terminal.
+    pub fn collect_all(mut self, label: Option<&str>) -> Result<Vec<Value>> {
+        use std::io::IsTerminal;
+        let show = label.is_some() && std::io::stderr().is_terminal();
+        let pb = indicatif::ProgressBar::hidden();
         let mut all = vec![];
         while let Some(mut page) = self.next_page()? {
             all.append(&mut page);
+            if show && self.pages_fetched == 3 {
+                pb.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} {msg}: {pos} records, {per_sec}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+            if show {
+                pb.set_message(format!(
+                    "{} ({} pages)",
+                    label.unwrap_or_default(),
+                    self.pages_fetched
+                ));
+                pb.set_position(all.len() as u64);
+            }
         }
+        pb.finish_and_clear();
         Ok(all)
     }
 }

@@ -18,7 +18,7 @@ pub struct Prepared {
     pub offset: Option<usize>,
 }
 
-const CONTROL_KEYS: &[&str] = &[
+pub const CONTROL_KEYS: &[&str] = &[
     "fields",
     "expand",
     "order_by",

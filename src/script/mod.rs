@@ -3,5 +3,7 @@
 pub mod bindings;
 pub mod convert;
 pub mod diagnostics;
+pub mod docs;
 pub mod engine;
+pub mod library;
 pub mod lint;

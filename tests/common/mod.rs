@@ -62,7 +62,8 @@ pub fn eval_err(rt: &mut Runtime, src: &str) -> String {
     }
 }
 
-/// The real binary, with no NCM variables inherited from the developer's shell.
+/// The real binary, with no NCM/IgniteNet variables, profile or library path inherited from
+/// the developer's shell.
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_fleetscript"));
     for k in [
@@ -73,9 +74,14 @@ pub fn bin() -> Command {
         "X_ECM_API_KEY",
         "IGNITENET_API_KEY",
         "IGNITENET_BASE_URL",
+        "FLEETSCRIPT_PROFILE",
+        "FLEETSCRIPT_PATH",
     ] {
         c.env_remove(k);
     }
+    // No developer's profile or script library leaks into a test.
+    c.env("XDG_CONFIG_HOME", "/nonexistent/fleetscript-test-config")
+        .env("XDG_DATA_HOME", "/nonexistent/fleetscript-test-data");
     c
 }
 

@@ -24,6 +24,9 @@ pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 pub struct ScriptContext {
     pub ncm: Arc<NcmClient>,
     pub ignitenet: Arc<IgniteNetClient>,
+    /// Defaults of `ncm::apply_all` (from the profile): parallelism and requests per second.
+    pub bulk_concurrency: usize,
+    pub bulk_rate: f64,
     pub redactor: Redactor,
     pub cancel: Arc<AtomicBool>,
     /// Absolute directories scripts may write in.

@@ -40,7 +40,11 @@ fn strings(pos: Position, a: &Array, what: &str) -> RhaiResult<Vec<String>> {
 }
 
 fn parse_options(c: &ScriptContext, pos: Position, o: &Map) -> RhaiResult<BulkOptions> {
-    let mut b = BulkOptions::default();
+    let mut b = BulkOptions {
+        concurrency: c.bulk_concurrency,
+        rate: c.bulk_rate,
+        ..BulkOptions::default()
+    };
     let num = |k: &str, v: &Dynamic| -> RhaiResult<f64> {
         v.as_float()
             .or_else(|_| v.as_int().map(|i| i as f64))

@@ -1,0 +1,346 @@
+//! How the REPL shows a value: an array of object maps as a table fitted to the terminal
+//! width (sensible column order, long values cut, resource URLs shortened, the columns left out
+//! named), a map as aligned key/values, anything else as itself; or JSON or CSV on request.
+
+use crate::script::convert::dynamic_to_json;
+use rhai::{Array, Dynamic, Map};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.trim() {
+            "table" => Some(Format::Table),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+/// Columns shown first when present, in this order.
+const FIRST: &[&str] = &[
+    "id",
+    "name",
+    "state",
+    "status_id",
+    "health_id",
+    "product",
+    "actual_firmware",
+    "group",
+    "mac",
+    "serial_number",
+    "sn",
+    "ssid",
+    "type",
+    "created_at",
+    "updated_at",
+];
+const MAX_CELL: usize = 40;
+
+/// The rows of a value that is a non-empty array of object maps.
+pub fn as_rows(v: &Dynamic) -> Option<Vec<Map>> {
+    let arr = v.read_lock::<Array>()?;
+    if arr.is_empty() {
+        return None;
+    }
+    arr.iter()
+        .map(|r| r.read_lock::<Map>().map(|m| m.clone()))
+        .collect()
+}
+
+/// One cell as text: strings bare, NCM resource URLs as `routers/42`, maps/arrays as JSON.
+pub fn cell(d: &Dynamic) -> String {
+    if d.is_unit() {
+        return String::new();
+    }
+    if d.is_string() {
+        let s = d.to_string();
+        if s.starts_with("http") && s.contains("/api/v2/") {
+            let parts: Vec<&str> = s.trim_end_matches('/').rsplit('/').take(2).collect();
+            if parts.len() == 2 {
+                return format!("{}/{}", parts[1], parts[0]);
+            }
+        }
+        return s;
+    }
+    if d.is_map() || d.is_array() {
+        return dynamic_to_json(d).to_string();
+    }
+    d.to_string()
+}
+
+fn cut(s: &str, width: usize) -> String {
+    let one_line: String = s.chars().map(|c| if c == '\n' { ' ' } else { c }).collect();
+    if one_line.chars().count() <= width {
+        return one_line;
+    }
+    let mut t: String = one_line.chars().take(width.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}
+
+fn column_order(rows: &[Map]) -> Vec<String> {
+    let mut cols: Vec<String> = vec![];
+    for r in rows {
+        for k in r.keys() {
+            if !cols.iter().any(|c| c == k.as_str()) {
+                cols.push(k.to_string());
+            }
+        }
+    }
+    let nested = |c: &str| {
+        rows.iter()
+            .any(|r| r.get(c).is_some_and(|v| v.is_map() || v.is_array()))
+    };
+    let rank = |c: &str| FIRST.iter().position(|f| *f == c).unwrap_or(FIRST.len());
+    cols.sort_by(|a, b| (nested(a), rank(a), a.as_str()).cmp(&(nested(b), rank(b), b.as_str())));
+    cols
+}
+
+/// A table of rows fitted to `width` columns of text.
+pub fn table(rows: &[Map], width: usize) -> String {
+    let cols = column_order(rows);
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            cols.iter()
+                .map(|c| r.get(c.as_str()).map(cell).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let w = cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0);
+            w.max(c.chars().count()).min(MAX_CELL)
+        })
+        .collect();
+    // Take columns in order while they fit (always at least one).
+    let mut shown = vec![];
+    let mut used = 0;
+    for (i, w) in widths.iter().enumerate() {
+        let need = if shown.is_empty() { *w } else { used + 2 + w };
+        if shown.is_empty() || need <= width {
+            shown.push(i);
+            used = need;
+        }
+    }
+    let mut out = String::new();
+    let line = |vals: Vec<String>| -> String {
+        let mut s = String::new();
+        for (n, (i, v)) in shown.iter().zip(vals).enumerate() {
+            if n > 0 {
+                s.push_str("  ");
+            }
+            let w = widths[*i].min(width);
+            let v = cut(&v, w);
+            let pad = w.saturating_sub(v.chars().count());
+            s.push_str(&v);
+            if n + 1 < shown.len() {
+                s.push_str(&" ".repeat(pad));
+            }
+        }
+        s.trim_end().to_string()
+    };
+    out.push_str(&line(shown.iter().map(|i| cols[*i].clone()).collect()));
+    out.push('\n');
+    out.push_str(&line(
+        shown.iter().map(|i| "-".repeat(widths[*i])).collect(),
+    ));
+    out.push('\n');
+    for r in &cells {
+        out.push_str(&line(shown.iter().map(|i| r[*i].clone()).collect()));
+        out.push('\n');
+    }
+    let hidden: Vec<&str> = (0..cols.len())
+        .filter(|i| !shown.contains(i))
+        .map(|i| cols[i].as_str())
+        .collect();
+    let mut footer = format!(
+        "({} row{}",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    );
+    if !hidden.is_empty() {
+        let head = format!(
+            "; {} more column{} not shown: ",
+            hidden.len(),
+            if hidden.len() == 1 { "" } else { "s" }
+        );
+        let tail = " — ask for fields, or :format json)";
+        let room = width
+            .saturating_sub(footer.chars().count() + head.chars().count() + tail.chars().count());
+        footer.push_str(&head);
+        footer.push_str(&cut(&hidden.join(", "), room.max(12)));
+        footer.push_str(tail);
+    } else {
+        footer.push(')');
+    }
+    out.push_str(&footer);
+    out.push('\n');
+    out
+}
+
+/// A map as aligned `key  value` lines.
+pub fn key_values(m: &Map, width: usize) -> String {
+    let kw = m
+        .keys()
+        .map(|k| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(32);
+    let vw = width.saturating_sub(kw + 2).max(20);
+    let mut out = String::new();
+    for (k, v) in m {
+        out.push_str(&format!("{:<kw$}  {}\n", k.as_str(), cut(&cell(v), vw)));
+    }
+    if m.is_empty() {
+        out.push_str("#{}\n");
+    }
+    out
+}
+
+fn csv_text(rows: &[Map]) -> String {
+    let cols = column_order(rows);
+    let mut w = csv::Writer::from_writer(vec![]);
+    let _ = w.write_record(&cols);
+    for r in rows {
+        let rec: Vec<String> = cols
+            .iter()
+            .map(|c| match r.get(c.as_str()) {
+                Some(d) if d.is_string() => d.to_string(),
+                Some(d) => cell(d),
+                None => String::new(),
+            })
+            .collect();
+        let _ = w.write_record(&rec);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// Renders a result for the terminal.
+pub fn render(v: &Dynamic, format: Format, width: usize) -> String {
+    match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&dynamic_to_json(v)).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Format::Csv => match as_rows(v) {
+            Some(rows) => csv_text(&rows),
+            None => render(v, Format::Json, width),
+        },
+        Format::Table => {
+            if let Some(rows) = as_rows(v) {
+                return table(&rows, width);
+            }
+            if let Some(m) = v.read_lock::<Map>() {
+                return key_values(&m, width);
+            }
+            if v.is_string() {
+                return format!("{v}\n");
+            }
+            if v.is_array() {
+                let j = dynamic_to_json(v);
+                let s = j.to_string();
+                if s.chars().count() <= width {
+                    return format!("{s}\n");
+                }
+                return format!("{}\n", serde_json::to_string_pretty(&j).unwrap_or(s));
+            }
+            format!("{v:?}\n").replace('"', "\"")
+        }
+    }
+}
+
+/// What `:save FILE` writes: JSON for `.json`, CSV for `.csv` (rows only).
+pub fn save_text(v: &Dynamic, path: &str) -> Result<String, String> {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".json") {
+        let j: Value = dynamic_to_json(v);
+        return Ok(serde_json::to_string_pretty(&j).unwrap_or_default() + "\n");
+    }
+    if lower.ends_with(".csv") {
+        return match as_rows(v) {
+            Some(rows) => Ok(csv_text(&rows)),
+            None => Err("only an array of maps can be saved as CSV; save it as .json".into()),
+        };
+    }
+    Err(format!("{path}: give the file a .json or .csv extension"))
+}
+
+/// The terminal's width in columns (`COLUMNS`, else 100 when unknown).
+pub fn terminal_width() -> usize {
+    if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
+        return (w as usize).max(20);
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::convert::json_to_dynamic;
+    use serde_json::json;
+
+    #[test]
+    fn tables_fit_the_width_and_name_what_they_leave_out() {
+        let v = json_to_dynamic(&json!([
+            {"name": "store-1", "id": "1", "state": "online", "group": "https://x/api/v2/groups/7/", "config": {"a": 1}, "description": "a very long description that goes on and on and on and on"},
+            {"name": "store-2", "id": "2", "state": "offline", "group": null, "config": {}, "description": "short"}
+        ]));
+        let t = render(&v, Format::Table, 200);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].starts_with("id  name     state"), "{t}");
+        assert!(t.contains("groups/7"), "URLs are shortened: {t}");
+        assert!(t.contains("…"), "long values are cut: {t}");
+        assert!(t.ends_with("(2 rows)\n"), "{t}");
+        assert!(
+            lines[0].find("config").unwrap() > lines[0].find("description").unwrap(),
+            "nested last"
+        );
+        let narrow = render(&v, Format::Table, 30);
+        assert!(
+            narrow
+                .lines()
+                .all(|l| l.chars().count() <= 30 || l.starts_with('(')),
+            "{narrow}"
+        );
+        assert!(narrow.contains("more columns not shown"), "{narrow}");
+    }
+
+    #[test]
+    fn maps_json_csv_and_save() {
+        let v = json_to_dynamic(&json!({"id": "1", "name": "x"}));
+        assert_eq!(render(&v, Format::Table, 80), "id    1\nname  x\n");
+        assert!(render(&v, Format::Json, 80).contains("\"name\": \"x\""));
+        let rows = json_to_dynamic(&json!([{"id": "1", "name": "a,b"}]));
+        assert_eq!(render(&rows, Format::Csv, 80), "id,name\n1,\"a,b\"\n");
+        assert!(save_text(&rows, "out.csv").unwrap().starts_with("id,name"));
+        assert!(save_text(&v, "out.csv").is_err());
+        assert!(save_text(&v, "out.txt").is_err());
+        assert_eq!(render(&Dynamic::from(5_i64), Format::Table, 80), "5\n");
+    }
+}

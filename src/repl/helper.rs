@@ -1,0 +1,325 @@
+//! The REPL's line-editor helper: Tab completion (module paths and functions from the engine's
+//! own metadata, `:commands`, endpoint names after `:fields`, query keys inside a map literal
+//! passed to an endpoint, from the catalog) and multi-line input decided by the parser.
+
+use crate::ncm::catalog;
+use crate::ncm::query::CONTROL_KEYS;
+use crate::script::docs::FnDoc;
+use rustyline::completion::{Completer, Pair};
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::{Context, Helper};
+use std::sync::{Arc, Mutex};
+
+/// The REPL's commands with a one-line description each.
+pub const COMMANDS: &[(&str, &str)] = &[
+    (":help", "this list"),
+    (":doc", ":doc NAME — signature, description and example of a function (or every function of a module)"),
+    (":endpoints", "the NCM endpoints and IgniteNet routes"),
+    (":fields", ":fields ENDPOINT — fields, filter operators and expandable fields of an NCM endpoint"),
+    (":format", ":format table|json|csv — how results are shown"),
+    (":save", ":save FILE.json|FILE.csv — write the last result"),
+    (":load", ":load FILE — run a script here; its functions and variables stay"),
+    (":reset", "forget every variable and function"),
+    (":history", "the input history"),
+    (":quit", "leave (Ctrl-D too)"),
+];
+
+pub struct ReplHelper {
+    /// Completion candidates: module paths (ending `::`) and function paths.
+    paths: Vec<String>,
+    /// Variable names currently in scope.
+    pub variables: Arc<Mutex<Vec<String>>>,
+    parser: rhai::Engine,
+}
+
+impl ReplHelper {
+    pub fn new(docs: &[FnDoc]) -> Self {
+        let mut paths = std::collections::BTreeSet::new();
+        for d in docs {
+            let full = d.path();
+            let parts: Vec<&str> = full.split("::").collect();
+            for i in 1..parts.len() {
+                paths.insert(format!("{}::", parts[..i].join("::")));
+            }
+            paths.insert(full);
+        }
+        let mut parser = rhai::Engine::new_raw();
+        parser.set_max_expr_depths(0, 0);
+        ReplHelper {
+            paths: paths.into_iter().collect(),
+            variables: Arc::new(Mutex::new(vec![])),
+            parser,
+        }
+    }
+
+    /// Candidates for the text before the cursor: (start of the replaced word, candidates).
+    pub fn candidates(&self, line: &str, pos: usize) -> (usize, Vec<String>) {
+        let before = &line[..pos];
+        // :commands, and their arguments.
+        if let Some(rest) = before.strip_prefix(':') {
+            if !rest.contains(' ') {
+                let c = COMMANDS
+                    .iter()
+                    .map(|(c, _)| c.to_string())
+                    .filter(|c| c.starts_with(before))
+                    .collect();
+                return (0, c);
+            }
+            let (cmd, arg) = rest.split_once(' ').unwrap_or((rest, ""));
+            let start = pos - arg.len();
+            let c: Vec<String> = match cmd {
+                "fields" => catalog::ENDPOINTS
+                    .iter()
+                    .map(|e| e.name.to_string())
+                    .filter(|n| n.starts_with(arg))
+                    .collect(),
+                "doc" => self
+                    .paths
+                    .iter()
+                    .filter(|p| p.starts_with(arg))
+                    .cloned()
+                    .collect(),
+                "format" => ["table", "json", "csv"]
+                    .iter()
+                    .filter(|f| f.starts_with(arg))
+                    .map(|s| s.to_string())
+                    .collect(),
+                _ => vec![],
+            };
+            return (start, c);
+        }
+        let word_start = before
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+            .last()
+            .map(|(i, _)| i)
+            .unwrap_or(pos);
+        let word = &before[word_start..];
+        if let Some(keys) = query_keys_at(before, word_start) {
+            let c = keys.into_iter().filter(|k| k.starts_with(word)).collect();
+            return (word_start, c);
+        }
+        if word.is_empty() {
+            return (pos, vec![]);
+        }
+        let depth = word.matches("::").count();
+        let mut c: Vec<String> = self
+            .paths
+            .iter()
+            .filter(|p| p.starts_with(word))
+            // One level at a time: `ncm::rou` offers `ncm::routers::`, not every verb.
+            .filter(|p| p.trim_end_matches("::").matches("::").count() == depth)
+            .cloned()
+            .collect();
+        if !word.contains("::") {
+            for v in self.variables.lock().unwrap().iter() {
+                if v.starts_with(word) && !c.contains(v) {
+                    c.push(v.clone());
+                }
+            }
+        }
+        c.sort();
+        (word_start, c)
+    }
+
+    /// Is this input complete? An unclosed `{`, `(`, `[` or a trailing operator continues on
+    /// the next line; a parse that succeeds, or fails for another reason, is submitted (the
+    /// error is shown with a caret at once).
+    pub fn is_incomplete(&self, input: &str) -> bool {
+        let t = input.trim();
+        if t.is_empty() || t.starts_with(':') {
+            return false;
+        }
+        if self.parser.compile(input).is_ok() {
+            return false;
+        }
+        let code = crate::script::lint::code_only(input);
+        let mut depth: i64 = 0;
+        for ch in code.chars() {
+            match ch {
+                '{' | '(' | '[' => depth += 1,
+                '}' | ')' | ']' => depth -= 1,
+                _ => {}
+            }
+        }
+        if depth > 0 {
+            return true;
+        }
+        let end = code.trim_end();
+        const TRAILING: &[&str] = &[
+            "+", "-", "*", "/", "%", "=", "==", "!=", "<", ">", "<=", ">=", "&&", "||", "&", "|",
+            "^", ",", ".", "?", "??", "!", "in", "+=", "-=", "*=", "/=", "=>",
+        ];
+        TRAILING.iter().any(|op| {
+            end.ends_with(op)
+                && (op.chars().all(|c| !c.is_alphanumeric())
+                    || end[..end.len() - op.len()].ends_with(char::is_whitespace))
+        })
+    }
+}
+
+/// When the cursor is at a key position inside `ncm::<endpoint>::<verb>(#{ ...`, the query
+/// keys that endpoint accepts (filters and controls).
+fn query_keys_at(before: &str, word_start: usize) -> Option<Vec<String>> {
+    let head = &before[..word_start];
+    // The key position: right after `#{` or a `,` inside the map literal.
+    let prev = head.trim_end().chars().last()?;
+    if prev != '{' && prev != ',' {
+        return None;
+    }
+    let code = crate::script::lint::code_only(head);
+    let open = code.rfind("#{")?;
+    if code[open..].matches('{').count() <= code[open..].matches('}').count() {
+        return None;
+    }
+    let call = code[..open].trim_end().strip_suffix('(')?.trim_end();
+    let verb_start = call.rfind("::")?;
+    let verb = &call[verb_start + 2..];
+    let ep_part = &call[..verb_start];
+    let ep_start = ep_part.rfind("::")?;
+    if !ep_part[..ep_start].ends_with("ncm") {
+        return None;
+    }
+    let ep = catalog::endpoint(&ep_part[ep_start + 2..])?;
+    let mut keys: Vec<String> = match verb {
+        "list" | "pages" => {
+            let mut k = ep.filter_keys();
+            k.extend(CONTROL_KEYS.iter().map(|s| s.to_string()));
+            k
+        }
+        "get" => vec!["fields".into(), "expand".into()],
+        _ => ep.fields.iter().map(|f| f.name.to_string()).collect(),
+    };
+    keys.sort();
+    keys.dedup();
+    Some(keys)
+}
+
+impl Completer for ReplHelper {
+    type Candidate = Pair;
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let (start, c) = self.candidates(line, pos);
+        Ok((
+            start,
+            c.into_iter()
+                .map(|s| Pair {
+                    display: s.clone(),
+                    replacement: s,
+                })
+                .collect(),
+        ))
+    }
+}
+
+impl Validator for ReplHelper {
+    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
+        Ok(if self.is_incomplete(ctx.input()) {
+            ValidationResult::Incomplete
+        } else {
+            ValidationResult::Valid(None)
+        })
+    }
+}
+
+impl Hinter for ReplHelper {
+    type Hint = String;
+}
+impl Highlighter for ReplHelper {}
+impl Helper for ReplHelper {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn helper() -> ReplHelper {
+        let d = |m: &str, n: &str| FnDoc {
+            module: m.into(),
+            name: n.into(),
+            signature: format!("{n}()"),
+            doc: String::new(),
+        };
+        ReplHelper::new(&[
+            d("ncm::routers", "list"),
+            d("ncm::routers", "get"),
+            d("ncm::router_alerts", "list"),
+            d("ncm", "id_of"),
+            d("std/args", "int"),
+        ])
+    }
+
+    #[test]
+    fn completes_one_level_at_a_time() {
+        let h = helper();
+        assert_eq!(
+            h.candidates("ncm::rou", 8).1,
+            vec!["ncm::router_alerts::", "ncm::routers::"]
+        );
+        assert_eq!(
+            h.candidates("ncm::routers::", 14).1,
+            vec!["ncm::routers::get", "ncm::routers::list"]
+        );
+        assert_eq!(h.candidates("x = nc", 6), (4, vec!["ncm::".to_string()]));
+        assert_eq!(h.candidates("args::", 6).1, vec!["args::int"]);
+        assert_eq!(h.candidates(":do", 3).1, vec![":doc"]);
+        assert_eq!(
+            h.candidates(":fields rout", 12),
+            (
+                8,
+                vec![
+                    "router_alerts".to_string(),
+                    "router_logs".into(),
+                    "router_state_samples".into(),
+                    "router_stream_usage_samples".into(),
+                    "routers".into()
+                ]
+            )
+        );
+        h.variables.lock().unwrap().push("online".into());
+        assert_eq!(h.candidates("onl", 3).1, vec!["online"]);
+    }
+
+    #[test]
+    fn completes_query_keys_from_the_catalog() {
+        let h = helper();
+        let line = "ncm::routers::list(#{sta";
+        let (start, c) = h.candidates(line, line.len());
+        assert_eq!(start, line.len() - 3);
+        assert!(
+            c.contains(&"state".to_string()) && c.contains(&"state__in".to_string()),
+            "{c:?}"
+        );
+        assert!(c.iter().all(|k| k.starts_with("sta")));
+        let line = "ncm::routers::list(#{state: \"online\", fi";
+        assert_eq!(h.candidates(line, line.len()).1, vec!["fields"]);
+        let line = "ncm::routers::list(#{state: \"x\"}) + sta";
+        assert!(h.candidates(line, line.len()).1.is_empty());
+    }
+
+    #[test]
+    fn multi_line_is_decided_by_the_parser() {
+        let h = helper();
+        assert!(h.is_incomplete("fn f(x) {"));
+        assert!(h.is_incomplete("let a = [1,"));
+        assert!(h.is_incomplete("let a = 1 +"));
+        assert!(h.is_incomplete("ncm::routers::list(#{"));
+        assert!(!h.is_incomplete("let a = 1;"));
+        assert!(!h.is_incomplete("fn f(x) { x + 1 }"));
+        assert!(
+            !h.is_incomplete("let = ;"),
+            "a real syntax error is submitted"
+        );
+        assert!(
+            !h.is_incomplete("let s = \"{\";"),
+            "a brace inside a string"
+        );
+        assert!(!h.is_incomplete(":doc ncm::routers::list"));
+    }
+}

@@ -1,0 +1,169 @@
+//! The REPL end to end in a pseudo-terminal against `--sandbox`: completion of a function and
+//! of query keys, a multi-line function, a listing printed as a table, `:doc`, Ctrl-C during a
+//! slowed-down listing returning to the prompt, Ctrl-C at an empty prompt not quitting,
+//! `:quit`, and a history file without the line that held a secret. Plus the REPL's state
+//! handling driven directly (no terminal).
+
+use expectrl::{ControlCode, Expect, Session};
+use fleetscript::repl::{format::Format, Outcome, Repl};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+#[test]
+fn repl_in_a_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let hist = home.path().join("history.txt");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetscript"));
+    cmd.args([
+        "repl",
+        "--sandbox",
+        "--routers",
+        "1500",
+        "--latency-ms",
+        "40",
+        "--history",
+    ])
+    .arg(&hist)
+    .env("TERM", "xterm")
+    .env("XDG_DATA_HOME", home.path().join("data"))
+    .env("XDG_CONFIG_HOME", home.path().join("config"))
+    .current_dir(home.path());
+    let mut p = Session::spawn(cmd).expect("spawn the REPL in a pty");
+    p.get_process_mut().set_window_size(160, 40).unwrap();
+    p.set_expect_timeout(Some(Duration::from_secs(30)));
+    p.expect("fleetscript> ").expect("a prompt");
+
+    // Tab completes a function path, then a query key from the catalog.
+    p.send("let few = ncm::routers::li").unwrap();
+    p.send("\t").unwrap();
+    p.send("(#{sta").unwrap();
+    p.send("\t").unwrap();
+    p.send(": \"online\", fields: [\"id\", \"name\", \"state\"], limit: 4}); few.len()\r")
+        .unwrap();
+    p.expect("\r\n4\r\n").expect("the completed call ran");
+    p.expect("fleetscript> ").unwrap();
+
+    // A list call prints a table.
+    p.send("few\r").unwrap();
+    p.expect(expectrl::Regex("id +name +state"))
+        .expect("a table header");
+    p.expect("(4 rows)").unwrap();
+    p.expect("fleetscript> ").unwrap();
+
+    // A multi-line function, decided by the parser, kept for later inputs.
+    p.send("fn double(x) {\r").unwrap();
+    p.send("    x * 2\r").unwrap();
+    p.send("}\r").unwrap();
+    p.expect("fleetscript> ").unwrap();
+    p.send("double(21)\r").unwrap();
+    p.expect("42").expect("the function persisted");
+    p.expect("fleetscript> ").unwrap();
+
+    // :doc of an endpoint verb.
+    p.send(":doc ncm::routers::list\r").unwrap();
+    p.expect("ncm::routers::list(query: Map) -> Array").unwrap();
+    p.expect("example:").unwrap();
+    p.expect("fleetscript> ").unwrap();
+
+    // A secret typed at the prompt never reaches the history file.
+    p.send("let k = \"sandbox-cp-key\"; 7\r").unwrap();
+    p.expect("7").unwrap();
+    p.expect("fleetscript> ").unwrap();
+
+    // Ctrl-C during a slowed-down listing (150 pages of 40 ms) returns to the prompt.
+    p.send("let all = ncm::routers::list(#{page_size: 10}); all.len()\r")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    let t = Instant::now();
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect("interrupted").expect("the listing stopped");
+    p.expect("fleetscript> ").unwrap();
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "stopped promptly: {:?}",
+        t.elapsed()
+    );
+    p.send("1 + 1\r").unwrap();
+    p.expect("2").unwrap();
+    p.expect("fleetscript> ").unwrap();
+
+    // Ctrl-C at an empty prompt does not quit; :quit does.
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect("Ctrl-D or :quit").unwrap();
+    p.expect("fleetscript> ").unwrap();
+    p.send(":quit\r").unwrap();
+    p.expect(expectrl::Eof).expect("the REPL exits");
+
+    let h = std::fs::read_to_string(&hist).expect("history written");
+    assert!(
+        h.contains("double(21)") && h.contains(":doc ncm::routers::list"),
+        "{h}"
+    );
+    assert!(!h.contains("sandbox-cp-key"), "the secret stayed out: {h}");
+}
+
+#[test]
+fn repl_state_commands_and_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = fleetscript::Runtime::new(fleetscript::Config {
+        sandbox: Some(Default::default()),
+        write_dirs: vec![dir.path().join("allowed")],
+        ..Default::default()
+    })
+    .unwrap();
+    let mut r = Repl::new(rt);
+    let run = |r: &mut Repl, input: &str| -> String {
+        let mut out = vec![];
+        assert_eq!(r.handle(input, &mut out), Outcome::Continue);
+        String::from_utf8(out).unwrap()
+    };
+    assert_eq!(run(&mut r, "let x = 20;"), "");
+    assert_eq!(run(&mut r, "x + 1"), "21\n");
+    assert!(run(&mut r, "fn f() { x }").is_empty());
+    assert!(
+        run(&mut r, "f()").contains("Variable not found"),
+        "functions do not see globals, as in scripts"
+    );
+    // Syntax errors come with a caret.
+    let e = run(&mut r, "let = 3;");
+    assert!(e.contains('^') && e.contains("<input"), "{e}");
+    // Tables, maps, JSON, CSV.
+    let t = run(
+        &mut r,
+        "ncm::routers::list(#{fields: [\"id\", \"name\"], limit: 3})",
+    );
+    assert!(t.starts_with("id") && t.contains("(3 rows)"), "{t}");
+    let m = run(&mut r, "#{name: \"a\", id: 1}");
+    assert_eq!(m, "id    1\nname  a\n");
+    run(&mut r, ":format json");
+    assert_eq!(r.format, Format::Json);
+    assert!(run(&mut r, "#{a: 1}").contains("\"a\": 1"));
+    run(&mut r, ":format csv");
+    assert!(run(&mut r, "[#{a: 1}, #{a: 2}]").starts_with("a\n1\n2"));
+    // :save writes the last result under the allowed directory.
+    let saved = run(
+        &mut r,
+        &format!(":save {}", dir.path().join("last.csv").display()),
+    );
+    assert!(
+        saved.contains("is not allowed"),
+        "writes stay under the allowed directories: {saved}"
+    );
+    let file = dir.path().join("allowed/last.csv");
+    let saved = run(&mut r, &format!(":save {}", file.display()));
+    assert!(saved.starts_with("saved to"), "{saved}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "a\n1\n2\n");
+    // std/ modules without import, :fields, :reset, unknown commands.
+    assert!(run(&mut r, "args::int(#{n: \"5\"}, \"n\", 1)").contains('5'));
+    let f = run(&mut r, ":fields routers");
+    assert!(
+        f.contains("state") && f.contains("state__in") && f.contains("(expandable)"),
+        "{f}"
+    );
+    assert!(run(&mut r, ":reset").contains("forgotten"));
+    assert!(run(&mut r, "x").contains("Undefined variable: x"));
+    assert!(run(&mut r, ":bogus").contains("unknown command"));
+    assert!(run(&mut r, ":doc ncm::routers::lst").contains("did you mean"));
+    let mut out = vec![];
+    assert_eq!(r.handle(":quit", &mut out), Outcome::Quit);
+}
