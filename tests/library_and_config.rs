@@ -66,6 +66,25 @@ fn imports_resolve_script_dir_then_path_then_user_lib_then_std() {
         stdout.trim(),
         "script dir|FLEETSCRIPT_PATH|user lib|user text|7"
     );
+    // An error raised inside a module points at the call in the script, and says where it rose.
+    write(
+        &scripts.join("bad_arg.rhai"),
+        "import \"std/args\" as args;\nlet n = args::int(#{n: \"x\"}, \"n\", 1);\n",
+    );
+    let o = bin()
+        .args(["run", scripts.join("bad_arg.rhai").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let (_, stderr) = out(&o);
+    assert!(
+        stderr.contains("--arg n must be a whole number, not \"x\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad_arg.rhai:2:") && stderr.contains("2 | let n = args::int("),
+        "{stderr}"
+    );
+    assert!(stderr.contains("raised in std/args at"), "{stderr}");
     // A missing module names every place it looked.
     write(&scripts.join("bad.rhai"), "import \"nowhere\" as n;");
     let o = bin()

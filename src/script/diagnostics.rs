@@ -83,6 +83,10 @@ pub fn from_eval(file: &str, source: &str, e: &EvalAltResult) -> Diagnostic {
     let mut cur = e;
     // The outermost position is in the script being run; inner ones may be in functions.
     let outer_pos = e.position();
+    // Where the chain first leaves this file (a call into a module), and the innermost
+    // foreign source: positions past that point are in another file.
+    let mut left_file: Option<Position> = None;
+    let mut foreign = String::new();
     loop {
         match cur {
             EvalAltResult::ErrorInFunctionCall(name, src, inner, pos) => {
@@ -92,10 +96,16 @@ pub fn from_eval(file: &str, source: &str, e: &EvalAltResult) -> Diagnostic {
                     format!(" in {src}")
                 };
                 notes.push(format!("in call to {name}(){where_} at {}", fmt_pos(*pos)));
+                if !src.is_empty() && src != file {
+                    left_file.get_or_insert(*pos);
+                    foreign = src.clone();
+                }
                 cur = inner;
             }
             EvalAltResult::ErrorInModule(name, inner, pos) => {
                 notes.push(format!("in module {name:?} at {}", fmt_pos(*pos)));
+                left_file.get_or_insert(*pos);
+                foreign = name.clone();
                 cur = inner;
             }
             _ => break,
@@ -113,11 +123,20 @@ pub fn from_eval(file: &str, source: &str, e: &EvalAltResult) -> Diagnostic {
             }
         }
     };
-    // Point at the innermost position when it is in this file (a function defined in it).
-    let pos = if notes.is_empty() {
-        outer_pos
-    } else {
-        cur.position()
+    // Point at the innermost position when it is in this file (a function defined in it),
+    // else at the call that left this file.
+    let pos = match left_file {
+        Some(p) => {
+            if !cur.position().is_none() {
+                notes.push(format!(
+                    "raised in {foreign} at {}",
+                    fmt_pos(cur.position())
+                ));
+            }
+            p
+        }
+        None if notes.is_empty() => outer_pos,
+        None => cur.position(),
     };
     let pos = if pos.is_none() { outer_pos } else { pos };
     let (line, column, source_line) = locate(source, pos);
