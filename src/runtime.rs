@@ -62,6 +62,8 @@ pub struct Runtime {
     pub config: Config,
     /// What the bindings share (file writes under the allowed directories, redaction).
     pub ctx: Arc<ScriptContext>,
+    /// Every native function path, for the lint (computed when first needed).
+    known_paths: std::sync::OnceLock<std::collections::HashSet<String>>,
 }
 
 impl Runtime {
@@ -115,6 +117,7 @@ impl Runtime {
             redactor,
             config,
             ctx,
+            known_paths: Default::default(),
         };
         rt.set_module_dir(Some(Path::new(".")));
         Ok(rt)
@@ -181,7 +184,17 @@ impl Runtime {
             .map_err(|e| {
                 ScriptError::Compile(Box::new(diagnostics::from_parse(name, source, &e)))
             })?;
-        let findings = crate::script::lint::check(source);
+        let mut findings = crate::script::lint::check(source);
+        if source.contains("ignitenet::") {
+            let known = self.known_paths.get_or_init(|| {
+                crate::script::docs::native_docs(&self.engine)
+                    .iter()
+                    .map(|d| d.path())
+                    .collect()
+            });
+            findings.extend(crate::script::lint::check_ignitenet(source, known));
+            findings.sort_by_key(|f| (f.line, f.column));
+        }
         if let Some(first) = findings.first() {
             return Err(ScriptError::Compile(Box::new(Diagnostic {
                 message: first.message.clone(),

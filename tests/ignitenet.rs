@@ -560,3 +560,18 @@ fn dry_run_posts_nothing() {
         )
     });
 }
+
+#[test]
+fn a_misspelt_ignitenet_call_fails_before_any_request() {
+    let sim = sim(1);
+    let mut rt = runtime_for(&sim);
+    let err = eval_err(
+        &mut rt,
+        "let n = ignitenet::sites::list().len();\nif n > 100 { ignitenet::site::devices(1); }",
+    );
+    assert!(
+        err.contains("did you mean ignitenet::sites::devices") && err.contains("test.rhai:2:"),
+        "{err}"
+    );
+    assert_eq!(sim.counters().total, 0);
+}

@@ -1,6 +1,7 @@
 //! Static checks run before a script does anything: every `ncm::<endpoint>::<verb>` reference
-//! must name a catalog endpoint and a verb that endpoint documents, so a typo fails at once
-//! instead of after half a fleet has been changed.
+//! must name a catalog endpoint and a verb that endpoint documents, and every `ignitenet::...`
+//! call a function the engine has, so a typo fails at once instead of after half a fleet has
+//! been changed.
 
 use crate::ncm::catalog::{endpoint, ENDPOINTS};
 
@@ -141,9 +142,98 @@ pub fn check(src: &str) -> Vec<Finding> {
     findings
 }
 
+/// Checks every `ignitenet::a(...)` / `ignitenet::a::b(...)` call against the function paths
+/// the engine registers (`known`, e.g. `ignitenet::sites::list`).
+pub fn check_ignitenet(src: &str, known: &std::collections::HashSet<String>) -> Vec<Finding> {
+    const ROOT: &str = "ignitenet::";
+    let code = code_only(src);
+    let mut findings = vec![];
+    for (ln, line) in code.lines().enumerate() {
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        while let Some(off) = line
+            .char_indices()
+            .skip(i)
+            .find(|(b, _)| line[*b..].starts_with(ROOT))
+            .map(|(b, _)| line[..b].chars().count())
+        {
+            let at_word_start = off == 0
+                || !(chars[off - 1].is_ascii_alphanumeric()
+                    || chars[off - 1] == '_'
+                    || chars[off - 1] == ':');
+            let mut path = String::from("ignitenet");
+            let mut j = off + ROOT.len();
+            loop {
+                let (id, k) = ident_at(&chars, j);
+                if id.is_empty() {
+                    break;
+                }
+                path.push_str("::");
+                path.push_str(&id);
+                j = k;
+                if chars.get(j) == Some(&':') && chars.get(j + 1) == Some(&':') {
+                    j += 2;
+                } else {
+                    break;
+                }
+            }
+            let is_call = chars[j..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
+            if at_word_start && is_call && !known.contains(&path) {
+                let mut near: Vec<(usize, &String)> = known
+                    .iter()
+                    .map(|k| (strsim::levenshtein(&path, k), k))
+                    .filter(|(d, _)| *d <= 4)
+                    .collect();
+                near.sort();
+                findings.push(Finding {
+                    line: ln + 1,
+                    column: off + 1,
+                    message: format!(
+                        "{path} is not an IgniteNet function{}; `:doc ignitenet` in the REPL lists them",
+                        near.first().map(|(_, n)| format!(" (did you mean {n}?)")).unwrap_or_default()
+                    ),
+                });
+            }
+            i = j.max(off + 1);
+        }
+    }
+    findings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_unknown_ignitenet_functions() {
+        let known: std::collections::HashSet<String> = [
+            "ignitenet::sites::list",
+            "ignitenet::set_ssid",
+            "ignitenet::config::effective",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let src = "let s = ignitenet::sites::list();
+ignitenet::site::list();
+ignitenet::set_ssid(1, \"a\", \"b\"); ignitenet::set_sid(1);
+// ignitenet::nope()
+let e = ignitenet::config::effective(c);";
+        let f = check_ignitenet(src, &known);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!((f[0].line, f[0].column), (2, 1));
+        assert!(
+            f[0].message.contains("did you mean ignitenet::sites::list"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[1].line, 3);
+        assert!(
+            f[1].message.contains("ignitenet::set_sid is not"),
+            "{}",
+            f[1].message
+        );
+    }
 
     #[test]
     fn finds_unknown_endpoints_and_verbs() {
