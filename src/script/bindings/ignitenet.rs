@@ -4,7 +4,7 @@
 //! `ignitenet::request` and `ignitenet::stats`.
 
 use super::ncm::id_arg;
-use super::{rhai_error, usage_error, RhaiResult, ScriptContext};
+use super::{doc, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::error::Error;
 use crate::http::Method;
 use crate::ignitenet::config::{self as cfg, ConfigMap, Entry, Origin};
@@ -14,15 +14,6 @@ use rhai::{Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-fn doc(summary: &str, example: &str) -> String {
-    let body: String = summary.lines().map(|l| format!("/// {l}\n")).collect();
-    format!("{body}///\n/// ```rhai\n/// {example}\n/// ```")
-}
-
-fn ret(v: Value) -> Dynamic {
-    json_to_dynamic(&v)
-}
 
 /// Script changes (`key -> string/number/bool` or `key -> #{value, origin}`) as a config map.
 /// Without an origin, a site key gets `site`; a device key gets `site-device` when the site

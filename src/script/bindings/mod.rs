@@ -20,6 +20,18 @@ use std::sync::Arc;
 
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
+/// A doc comment in the form every exported function carries: the summary lines, then a Rhai
+/// example (these become `:doc` and `docs/reference.md`).
+pub fn doc(summary: &str, example: &str) -> String {
+    let body: String = summary.lines().map(|l| format!("/// {l}\n")).collect();
+    format!("{body}///\n/// ```rhai\n/// {example}\n/// ```")
+}
+
+/// A JSON value as a script value.
+pub fn ret(v: serde_json::Value) -> rhai::Dynamic {
+    crate::script::convert::json_to_dynamic(&v)
+}
+
 /// What bindings share.
 pub struct ScriptContext {
     pub ncm: Arc<NcmClient>,

@@ -4,27 +4,17 @@
 
 use super::diff::diff_arg;
 use super::ncm::id_arg;
-use super::{rhai_error, usage_error, RhaiResult, ScriptContext};
+use super::{doc, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::diff::{self, Diff};
 use crate::error::Error;
 use crate::ncm::bulk::{self, BulkOptions, Change};
 use crate::ncm::helpers;
-use crate::script::convert::json_to_dynamic;
 use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn doc(summary: &str, example: &str) -> String {
-    let body: String = summary.lines().map(|l| format!("/// {l}\n")).collect();
-    format!("{body}///\n/// ```rhai\n/// {example}\n/// ```")
-}
-
 fn err(c: &ScriptContext, pos: Position) -> impl Fn(Error) -> Box<rhai::EvalAltResult> + '_ {
     move |e| rhai_error(pos, e, &c.redactor)
-}
-
-fn ret(v: serde_json::Value) -> Dynamic {
-    json_to_dynamic(&v)
 }
 
 fn strings(pos: Position, a: &Array, what: &str) -> RhaiResult<Vec<String>> {
