@@ -575,3 +575,25 @@ fn a_misspelt_ignitenet_call_fails_before_any_request() {
     );
     assert_eq!(sim.counters().total, 0);
 }
+
+#[test]
+fn the_simulator_wants_json_posts() {
+    let sim = sim(1);
+    let url = format!("{}site/{SITE}/config-changes", sim.ignitenet_base_url());
+    let r = reqwest::blocking::Client::new()
+        .post(&url)
+        .header("x-api-key", fleetscript::sim::SANDBOX_IGNITENET_KEY)
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(
+        r.text().unwrap(),
+        "content-type header must be application/json"
+    );
+    // The client always sends it.
+    let rt = runtime_for(&sim);
+    rt.ignitenet
+        .set_config(&Target::Site(SITE.into()), &|_| Ok(Default::default()))
+        .unwrap();
+}

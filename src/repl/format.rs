@@ -93,7 +93,29 @@ fn cut(s: &str, width: usize) -> String {
     t
 }
 
-fn column_order(rows: &[Map]) -> Vec<String> {
+/// The `fields: [...]` list written in an input, in its order (to show those columns first).
+pub fn fields_in(input: &str) -> Vec<String> {
+    let Some(i) = input.find("fields") else {
+        return vec![];
+    };
+    let rest = input[i + "fields".len()..].trim_start();
+    let Some(rest) = rest.strip_prefix(':').map(str::trim_start) else {
+        return vec![];
+    };
+    let list = match rest.strip_prefix('[') {
+        Some(r) => r.split(']').next().unwrap_or_default(),
+        None => rest
+            .strip_prefix('"')
+            .and_then(|r| r.split('"').next())
+            .unwrap_or_default(),
+    };
+    list.split(',')
+        .map(|f| f.trim().trim_matches('"').trim().to_string())
+        .filter(|f| !f.is_empty())
+        .collect()
+}
+
+fn column_order(rows: &[Map], preferred: &[String]) -> Vec<String> {
     let mut cols: Vec<String> = vec![];
     for r in rows {
         for k in r.keys() {
@@ -106,14 +128,23 @@ fn column_order(rows: &[Map]) -> Vec<String> {
         rows.iter()
             .any(|r| r.get(c).is_some_and(|v| v.is_map() || v.is_array()))
     };
+    let asked = |c: &str| {
+        preferred
+            .iter()
+            .position(|f| f == c)
+            .unwrap_or(preferred.len())
+    };
     let rank = |c: &str| FIRST.iter().position(|f| *f == c).unwrap_or(FIRST.len());
-    cols.sort_by(|a, b| (nested(a), rank(a), a.as_str()).cmp(&(nested(b), rank(b), b.as_str())));
+    cols.sort_by(|a, b| {
+        (asked(a), nested(a), rank(a), a.as_str()).cmp(&(asked(b), nested(b), rank(b), b.as_str()))
+    });
     cols
 }
 
-/// A table of rows fitted to `width` columns of text.
-pub fn table(rows: &[Map], width: usize) -> String {
-    let cols = column_order(rows);
+/// A table of rows fitted to `width` columns of text; `preferred` columns (the `fields` asked
+/// for) first, in their order.
+pub fn table(rows: &[Map], width: usize, preferred: &[String]) -> String {
+    let cols = column_order(rows, preferred);
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -219,8 +250,8 @@ pub fn key_values(m: &Map, width: usize) -> String {
     out
 }
 
-fn csv_text(rows: &[Map]) -> String {
-    let cols = column_order(rows);
+fn csv_text(rows: &[Map], preferred: &[String]) -> String {
+    let cols = column_order(rows, preferred);
     let mut w = csv::Writer::from_writer(vec![]);
     let _ = w.write_record(&cols);
     for r in rows {
@@ -237,8 +268,8 @@ fn csv_text(rows: &[Map]) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-/// Renders a result for the terminal.
-pub fn render(v: &Dynamic, format: Format, width: usize) -> String {
+/// Renders a result for the terminal; `preferred` columns (the `fields` of the input) first.
+pub fn render(v: &Dynamic, format: Format, width: usize, preferred: &[String]) -> String {
     match format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&dynamic_to_json(v)).unwrap_or_default();
@@ -246,12 +277,12 @@ pub fn render(v: &Dynamic, format: Format, width: usize) -> String {
             s
         }
         Format::Csv => match as_rows(v) {
-            Some(rows) => csv_text(&rows),
-            None => render(v, Format::Json, width),
+            Some(rows) => csv_text(&rows, preferred),
+            None => render(v, Format::Json, width, preferred),
         },
         Format::Table => {
             if let Some(rows) = as_rows(v) {
-                return table(&rows, width);
+                return table(&rows, width, preferred);
             }
             if let Some(m) = v.read_lock::<Map>() {
                 return key_values(&m, width);
@@ -281,7 +312,7 @@ pub fn save_text(v: &Dynamic, path: &str) -> Result<String, String> {
     }
     if lower.ends_with(".csv") {
         return match as_rows(v) {
-            Some(rows) => Ok(csv_text(&rows)),
+            Some(rows) => Ok(csv_text(&rows, &[])),
             None => Err("only an array of maps can be saved as CSV; save it as .json".into()),
         };
     }
@@ -311,7 +342,7 @@ mod tests {
             {"name": "store-1", "id": "1", "state": "online", "group": "https://x/api/v2/groups/7/", "config": {"a": 1}, "description": "a very long description that goes on and on and on and on"},
             {"name": "store-2", "id": "2", "state": "offline", "group": null, "config": {}, "description": "short"}
         ]));
-        let t = render(&v, Format::Table, 200);
+        let t = render(&v, Format::Table, 200, &[]);
         let lines: Vec<&str> = t.lines().collect();
         assert!(lines[0].starts_with("id  name     state"), "{t}");
         assert!(t.contains("groups/7"), "URLs are shortened: {t}");
@@ -321,7 +352,7 @@ mod tests {
             lines[0].find("config").unwrap() > lines[0].find("description").unwrap(),
             "nested last"
         );
-        let narrow = render(&v, Format::Table, 30);
+        let narrow = render(&v, Format::Table, 30, &[]);
         assert!(
             narrow
                 .lines()
@@ -334,13 +365,23 @@ mod tests {
     #[test]
     fn maps_json_csv_and_save() {
         let v = json_to_dynamic(&json!({"id": "1", "name": "x"}));
-        assert_eq!(render(&v, Format::Table, 80), "id    1\nname  x\n");
-        assert!(render(&v, Format::Json, 80).contains("\"name\": \"x\""));
+        assert_eq!(render(&v, Format::Table, 80, &[]), "id    1\nname  x\n");
+        assert!(render(&v, Format::Json, 80, &[]).contains("\"name\": \"x\""));
         let rows = json_to_dynamic(&json!([{"id": "1", "name": "a,b"}]));
-        assert_eq!(render(&rows, Format::Csv, 80), "id,name\n1,\"a,b\"\n");
+        assert_eq!(render(&rows, Format::Csv, 80, &[]), "id,name\n1,\"a,b\"\n");
         assert!(save_text(&rows, "out.csv").unwrap().starts_with("id,name"));
         assert!(save_text(&v, "out.csv").is_err());
         assert!(save_text(&v, "out.txt").is_err());
-        assert_eq!(render(&Dynamic::from(5_i64), Format::Table, 80), "5\n");
+        assert_eq!(render(&Dynamic::from(5_i64), Format::Table, 80, &[]), "5\n");
+    }
+
+    #[test]
+    fn the_fields_asked_for_come_first_in_their_order() {
+        let f = fields_in(r#"ncm::routers::list(#{fields: ["state", "name", "id"], limit: 3})"#);
+        assert_eq!(f, vec!["state", "name", "id"]);
+        assert_eq!(fields_in(r#"x(#{fields: "mac,id"})"#), vec!["mac", "id"]);
+        assert!(fields_in("1 + 1").is_empty());
+        let v = json_to_dynamic(&json!([{"id": "1", "name": "a", "state": "online"}]));
+        assert!(render(&v, Format::Table, 80, &f).starts_with("state   name  id"));
     }
 }

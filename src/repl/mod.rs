@@ -93,12 +93,9 @@ impl Repl {
         match self.eval(&name, input) {
             Ok(v) => {
                 if !v.is_unit() {
-                    let _ = out.write_all(
-                        self.rt
-                            .redactor
-                            .redact(&format::render(&v, self.format, format::terminal_width()))
-                            .as_bytes(),
-                    );
+                    let fields = format::fields_in(input);
+                    let text = format::render(&v, self.format, format::terminal_width(), &fields);
+                    let _ = out.write_all(self.rt.redactor.redact(&text).as_bytes());
                     self.last = Some(v);
                 }
             }
@@ -181,9 +178,12 @@ impl Repl {
                         Ok(src) => {
                             self.rt.cancel.store(false, Ordering::SeqCst);
                             match self.eval(arg, &src) {
-                                Ok(v) if !v.is_unit() => {
-                                    say(format::render(&v, self.format, format::terminal_width()))
-                                }
+                                Ok(v) if !v.is_unit() => say(format::render(
+                                    &v,
+                                    self.format,
+                                    format::terminal_width(),
+                                    &[],
+                                )),
                                 Ok(_) => say(format!("loaded {arg}\n")),
                                 Err(e) => say(e.render()),
                             }

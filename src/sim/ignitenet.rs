@@ -320,6 +320,14 @@ pub(crate) fn handle(
     if !route.methods.iter().any(|m| m.as_str() == method) {
         return Reply::plain(405, format!("Cannot {method} /pub/v1/{rest}"));
     }
+    // The spec: every request carries `content-type: application/json`; a body depends on it.
+    let json = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if method != "GET" && !json {
+        return Reply::plain(400, "content-type header must be application/json");
+    }
     let mut store = st.ignitenet.lock().unwrap();
     let id = id.unwrap_or_default();
     match (route.name, method) {
