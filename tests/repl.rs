@@ -160,6 +160,17 @@ fn repl_state_commands_and_formats() {
         f.contains("state") && f.contains("state__in") && f.contains("(expandable)"),
         "{f}"
     );
+    // An import typed on its own lasts for the session.
+    let lib = tempfile::tempdir().unwrap();
+    std::fs::write(lib.path().join("mine.rhai"), "fn triple(x) { x * 3 }").unwrap();
+    let said = run(
+        &mut r,
+        &format!("import \"{}/mine\" as mine;", lib.path().display()),
+    );
+    assert!(said.contains("mine:: is"), "{said}");
+    run(&mut r, ":format table");
+    assert_eq!(run(&mut r, "mine::triple(5)"), "15\n");
+    assert!(run(&mut r, "import \"nowhere\" as n;").contains("module \"nowhere\" not found"));
     assert!(run(&mut r, ":reset").contains("forgotten"));
     assert!(run(&mut r, "x").contains("Undefined variable: x"));
     assert!(run(&mut r, ":bogus").contains("unknown command"));

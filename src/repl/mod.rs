@@ -87,6 +87,19 @@ impl Repl {
         if t.starts_with(':') {
             return self.command(t, out);
         }
+        if let Some(imports) = parse_imports(t) {
+            for (path, alias) in imports {
+                match self.import(&path, &alias) {
+                    Ok(()) => {
+                        let _ = writeln!(out, "{alias}:: is {path} for the rest of the session");
+                    }
+                    Err(e) => {
+                        let _ = writeln!(out, "error: {e}");
+                    }
+                }
+            }
+            return Outcome::Continue;
+        }
         self.inputs += 1;
         let name = format!("<input {}>", self.inputs);
         self.rt.cancel.store(false, Ordering::SeqCst);
@@ -108,6 +121,20 @@ impl Repl {
         }
         self.rt.cancel.store(false, Ordering::SeqCst);
         Outcome::Continue
+    }
+
+    /// `import "path" as alias;` typed on its own: the module stays available to later inputs
+    /// (an import inside a larger input is that input's only, as in scripts).
+    fn import(&mut self, path: &str, alias: &str) -> Result<(), String> {
+        let m = self
+            .rt
+            .engine
+            .module_resolver()
+            .resolve(&self.rt.engine, None, path, rhai::Position::NONE)
+            .map_err(|e| crate::script::diagnostics::from_eval(path, "", &e).message)?;
+        self.rt.engine.register_static_module(alias, m);
+        self.docs = docs::all_docs(&self.rt.engine);
+        Ok(())
     }
 
     fn eval(&mut self, name: &str, source: &str) -> Result<Dynamic, ScriptError> {
@@ -279,6 +306,25 @@ fn save_history(ed: &mut Editor<ReplHelper, FileHistory>, path: &std::path::Path
             let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
     }
+}
+
+/// An input made only of `import "path" as alias;` statements: the (path, alias) pairs.
+fn parse_imports(input: &str) -> Option<Vec<(String, String)>> {
+    let mut out = vec![];
+    for stmt in input.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let rest = stmt.strip_prefix("import")?.trim_start();
+        let rest = rest.strip_prefix('"')?;
+        let (path, rest) = rest.split_once('"')?;
+        let alias = rest.trim().strip_prefix("as")?.trim();
+        let ident = !alias.is_empty()
+            && alias.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !alias.starts_with(|c: char| c.is_ascii_digit());
+        if !ident || path.is_empty() {
+            return None;
+        }
+        out.push((path.to_string(), alias.to_string()));
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// `:fields ENDPOINT`: each field with its type, filter keys and whether it expands.

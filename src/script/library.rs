@@ -66,8 +66,9 @@ impl LibraryResolver {
 
     /// Where `path` resolves: a file, or the embedded stdlib module's source.
     pub fn locate(&self, path: &str) -> Option<Located> {
-        if path.contains("..") || Path::new(path).is_absolute() {
-            return None;
+        if Path::new(path).is_absolute() {
+            let f = PathBuf::from(format!("{path}.rhai"));
+            return f.is_file().then_some(Located::File(f));
         }
         for d in &self.dirs {
             let f = d.join(format!("{path}.rhai"));
