@@ -28,7 +28,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
 
 pub struct ReplHelper {
     /// Completion candidates: module paths (ending `::`) and function paths.
-    paths: Vec<String>,
+    paths: Mutex<Vec<String>>,
     /// Variable names currently in scope.
     pub variables: Arc<Mutex<Vec<String>>>,
     parser: rhai::Engine,
@@ -36,6 +36,19 @@ pub struct ReplHelper {
 
 impl ReplHelper {
     pub fn new(docs: &[FnDoc]) -> Self {
+        let mut parser = rhai::Engine::new_raw();
+        parser.set_max_expr_depths(0, 0);
+        let h = ReplHelper {
+            paths: Mutex::new(vec![]),
+            variables: Arc::new(Mutex::new(vec![])),
+            parser,
+        };
+        h.set_docs(docs);
+        h
+    }
+
+    /// Completion follows the functions there are (after an `import` at the prompt too).
+    pub fn set_docs(&self, docs: &[FnDoc]) {
         let mut paths = std::collections::BTreeSet::new();
         for d in docs {
             let full = d.path();
@@ -45,13 +58,7 @@ impl ReplHelper {
             }
             paths.insert(full);
         }
-        let mut parser = rhai::Engine::new_raw();
-        parser.set_max_expr_depths(0, 0);
-        ReplHelper {
-            paths: paths.into_iter().collect(),
-            variables: Arc::new(Mutex::new(vec![])),
-            parser,
-        }
+        *self.paths.lock().unwrap() = paths.into_iter().collect();
     }
 
     /// Candidates for the text before the cursor: (start of the replaced word, candidates).
@@ -77,6 +84,8 @@ impl ReplHelper {
                     .collect(),
                 "doc" => self
                     .paths
+                    .lock()
+                    .unwrap()
                     .iter()
                     .filter(|p| p.starts_with(arg))
                     .cloned()
@@ -108,6 +117,8 @@ impl ReplHelper {
         let depth = word.matches("::").count();
         let mut c: Vec<String> = self
             .paths
+            .lock()
+            .unwrap()
             .iter()
             .filter(|p| p.starts_with(word))
             // One level at a time: `ncm::rou` offers `ncm::routers::`, not every verb.

@@ -38,6 +38,8 @@ pub struct Repl {
     last: Option<Dynamic>,
     docs: Vec<FnDoc>,
     inputs: usize,
+    /// Bumped when the set of functions changes (an import), so completion follows.
+    docs_version: usize,
 }
 
 /// What one input did (for the loop and for tests).
@@ -67,6 +69,7 @@ impl Repl {
             last: None,
             docs,
             inputs: 0,
+            docs_version: 0,
         }
     }
 
@@ -134,6 +137,7 @@ impl Repl {
             .map_err(|e| crate::script::diagnostics::from_eval(path, "", &e).message)?;
         self.rt.engine.register_static_module(alias, m);
         self.docs = docs::all_docs(&self.rt.engine);
+        self.docs_version += 1;
         Ok(())
     }
 
@@ -252,6 +256,7 @@ impl Repl {
         let helper = ReplHelper::new(&self.docs);
         let vars = helper.variables.clone();
         ed.set_helper(Some(helper));
+        let mut docs_seen = self.docs_version;
         let history = opts
             .history
             .clone()
@@ -265,6 +270,12 @@ impl Repl {
         let mut stdout = std::io::stdout();
         loop {
             *vars.lock().unwrap() = self.variables();
+            if docs_seen != self.docs_version {
+                if let Some(h) = ed.helper() {
+                    h.set_docs(&self.docs);
+                }
+                docs_seen = self.docs_version;
+            }
             match ed.readline("fleetscript> ") {
                 Ok(line) => {
                     if !line.trim().is_empty() && !self.rt.redactor.is_secret_in(&line) {
