@@ -88,6 +88,22 @@ pub struct Profile {
     pub retry_delay_ms: Option<u64>,
 }
 
+impl Profile {
+    /// A text setting by its name in `STRING_SETTINGS`.
+    pub fn string(&self, key: &str) -> Option<&String> {
+        match key {
+            "ncm_base_url" => self.ncm_base_url.as_ref(),
+            "x_cp_api_id" => self.x_cp_api_id.as_ref(),
+            "x_cp_api_key" => self.x_cp_api_key.as_ref(),
+            "x_ecm_api_id" => self.x_ecm_api_id.as_ref(),
+            "x_ecm_api_key" => self.x_ecm_api_key.as_ref(),
+            "ignitenet_base_url" => self.ignitenet_base_url.as_ref(),
+            "ignitenet_api_key" => self.ignitenet_api_key.as_ref(),
+            _ => None,
+        }
+    }
+}
+
 /// `config.toml`: `default_profile = "NAME"` and `[profiles.NAME]` tables.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -177,21 +193,26 @@ impl Default for Config {
     }
 }
 
-/// The settings `config show` lists, in order: (name, is it a secret).
-pub const SETTINGS: &[(&str, bool)] = &[
-    ("ncm_base_url", false),
-    ("x_cp_api_id", true),
-    ("x_cp_api_key", true),
-    ("x_ecm_api_id", true),
-    ("x_ecm_api_key", true),
-    ("ignitenet_base_url", false),
-    ("ignitenet_api_key", true),
-    ("concurrency", false),
-    ("rate_limit", false),
-    ("ignitenet_rate_limit", false),
-    ("timeout", false),
-    ("retries", false),
-    ("retry_delay_ms", false),
+/// The text settings: (name in `config.toml`, environment variable, is it a secret). One table
+/// drives the profile, the environment, `config show` and redaction.
+pub const STRING_SETTINGS: &[(&str, &str, bool)] = &[
+    ("ncm_base_url", "CP_BASE_URL", false),
+    ("x_cp_api_id", "X_CP_API_ID", true),
+    ("x_cp_api_key", "X_CP_API_KEY", true),
+    ("x_ecm_api_id", "X_ECM_API_ID", true),
+    ("x_ecm_api_key", "X_ECM_API_KEY", true),
+    ("ignitenet_base_url", "IGNITENET_BASE_URL", false),
+    ("ignitenet_api_key", "IGNITENET_API_KEY", true),
+];
+
+/// The numeric settings `config show` lists after the text ones.
+pub const NUMERIC_SETTINGS: &[&str] = &[
+    "concurrency",
+    "rate_limit",
+    "ignitenet_rate_limit",
+    "timeout",
+    "retries",
+    "retry_delay_ms",
 ];
 
 impl Config {
@@ -254,47 +275,12 @@ impl Config {
     fn apply_profile(&mut self, name: &str, p: &Profile) -> Result<()> {
         let src = format!("profile {name}");
         self.profile = Some(name.to_string());
-        let mut set = |key: &'static str, v: Option<&String>, slot: &mut String| {
-            if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
-                *slot = v.clone();
+        for (key, _, _) in STRING_SETTINGS {
+            if let Some(v) = p.string(key).filter(|v| !v.trim().is_empty()) {
+                *self.string_slot(key) = v.clone();
                 self.sources.insert(key, src.clone());
             }
-        };
-        set(
-            "ncm_base_url",
-            p.ncm_base_url.as_ref(),
-            &mut self.ncm_base_url,
-        );
-        set(
-            "x_cp_api_id",
-            p.x_cp_api_id.as_ref(),
-            &mut self.ncm_credentials.cp_api_id,
-        );
-        set(
-            "x_cp_api_key",
-            p.x_cp_api_key.as_ref(),
-            &mut self.ncm_credentials.cp_api_key,
-        );
-        set(
-            "x_ecm_api_id",
-            p.x_ecm_api_id.as_ref(),
-            &mut self.ncm_credentials.ecm_api_id,
-        );
-        set(
-            "x_ecm_api_key",
-            p.x_ecm_api_key.as_ref(),
-            &mut self.ncm_credentials.ecm_api_key,
-        );
-        set(
-            "ignitenet_base_url",
-            p.ignitenet_base_url.as_ref(),
-            &mut self.ignitenet.base_url,
-        );
-        set(
-            "ignitenet_api_key",
-            p.ignitenet_api_key.as_ref(),
-            &mut self.ignitenet.api_key,
-        );
+        }
         let bad = |k: &str, why: &str| Error::Config(format!("profile {name}: {k} {why}"));
         if let Some(n) = p.concurrency {
             if !(1..=64).contains(&n) {
@@ -340,42 +326,35 @@ impl Config {
     }
 
     fn apply_env(&mut self) {
-        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let vars: [(&'static str, &str); 7] = [
-            ("ncm_base_url", "CP_BASE_URL"),
-            ("x_cp_api_id", "X_CP_API_ID"),
-            ("x_cp_api_key", "X_CP_API_KEY"),
-            ("x_ecm_api_id", "X_ECM_API_ID"),
-            ("x_ecm_api_key", "X_ECM_API_KEY"),
-            ("ignitenet_base_url", "IGNITENET_BASE_URL"),
-            ("ignitenet_api_key", "IGNITENET_API_KEY"),
-        ];
-        for (key, var) in vars {
-            let Some(v) = get(var) else { continue };
-            let slot = match key {
-                "ncm_base_url" => &mut self.ncm_base_url,
-                "x_cp_api_id" => &mut self.ncm_credentials.cp_api_id,
-                "x_cp_api_key" => &mut self.ncm_credentials.cp_api_key,
-                "x_ecm_api_id" => &mut self.ncm_credentials.ecm_api_id,
-                "x_ecm_api_key" => &mut self.ncm_credentials.ecm_api_key,
-                "ignitenet_base_url" => &mut self.ignitenet.base_url,
-                _ => &mut self.ignitenet.api_key,
-            };
-            *slot = v;
-            self.sources.insert(key, format!("environment {var}"));
+        for (key, var, _) in STRING_SETTINGS {
+            if let Some(v) = std::env::var(var).ok().filter(|v| !v.trim().is_empty()) {
+                *self.string_slot(key) = v;
+                self.sources.insert(key, format!("environment {var}"));
+            }
+        }
+    }
+
+    /// Where a text setting of `STRING_SETTINGS` lives.
+    fn string_slot(&mut self, key: &str) -> &mut String {
+        match key {
+            "ncm_base_url" => &mut self.ncm_base_url,
+            "x_cp_api_id" => &mut self.ncm_credentials.cp_api_id,
+            "x_cp_api_key" => &mut self.ncm_credentials.cp_api_key,
+            "x_ecm_api_id" => &mut self.ncm_credentials.ecm_api_id,
+            "x_ecm_api_key" => &mut self.ncm_credentials.ecm_api_key,
+            "ignitenet_base_url" => &mut self.ignitenet.base_url,
+            "ignitenet_api_key" => &mut self.ignitenet.api_key,
+            other => unreachable!("{other} is not in STRING_SETTINGS"),
         }
     }
 
     /// A setting's current value as text (secrets included: mask before showing).
     pub fn setting(&self, key: &str) -> String {
+        if STRING_SETTINGS.iter().any(|(k, _, _)| *k == key) {
+            // `config show` only: read through the one key -> field mapping.
+            return self.clone().string_slot(key).clone();
+        }
         match key {
-            "ncm_base_url" => self.ncm_base_url.clone(),
-            "x_cp_api_id" => self.ncm_credentials.cp_api_id.clone(),
-            "x_cp_api_key" => self.ncm_credentials.cp_api_key.clone(),
-            "x_ecm_api_id" => self.ncm_credentials.ecm_api_id.clone(),
-            "x_ecm_api_key" => self.ncm_credentials.ecm_api_key.clone(),
-            "ignitenet_base_url" => self.ignitenet.base_url.clone(),
-            "ignitenet_api_key" => self.ignitenet.api_key.clone(),
             "concurrency" => self.bulk_concurrency.to_string(),
             "rate_limit" => format!("{} requests/s", self.bulk_rate),
             "ignitenet_rate_limit" => format!(
@@ -396,12 +375,16 @@ impl Config {
             config_file_path().display(),
             self.profile.as_deref().unwrap_or("(none)")
         );
-        let w = SETTINGS.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-        for (key, secret) in SETTINGS {
+        let all = STRING_SETTINGS
+            .iter()
+            .map(|(k, _, secret)| (*k, *secret))
+            .chain(NUMERIC_SETTINGS.iter().map(|k| (*k, false)));
+        let w = all.clone().map(|(k, _)| k.len()).max().unwrap_or(0);
+        for (key, secret) in all {
             let v = self.setting(key);
             let shown = if v.is_empty() {
                 "(not set)".to_string()
-            } else if *secret {
+            } else if secret {
                 "****".to_string()
             } else {
                 v
@@ -428,14 +411,9 @@ impl Config {
     pub fn secrets(&self) -> Vec<String> {
         let mut s = self.ncm_credentials.secrets();
         s.push(self.ignitenet.api_key.clone());
-        for k in [
-            "X_CP_API_ID",
-            "X_CP_API_KEY",
-            "X_ECM_API_ID",
-            "X_ECM_API_KEY",
-            "IGNITENET_API_KEY",
-        ] {
-            if let Ok(v) = std::env::var(k) {
+        // Keys in the environment are secrets even when this config did not use them.
+        for (_, var, secret) in STRING_SETTINGS {
+            if let Some(v) = std::env::var(var).ok().filter(|_| *secret) {
                 s.push(v);
             }
         }

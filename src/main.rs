@@ -154,47 +154,12 @@ fn config_check(profile: Option<&str>) -> anyhow::Result<i32> {
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    let ncm_configured = cfg.ncm_credentials.missing().is_empty();
-    let ig_configured = !cfg.ignitenet.api_key.trim().is_empty();
-    let rt = Runtime::new(cfg)?;
     let mut code = exit::OK;
-    if ncm_configured {
-        let q = serde_json::json!({"limit": 1, "fields": ["id"]});
-        match rt.ncm.list("accounts", q.as_object().unwrap()) {
-            Ok(_) => println!("NCM ({}): ok", rt.ncm.base_url()),
-            Err(e) => {
-                println!(
-                    "NCM ({}): {}",
-                    rt.ncm.base_url(),
-                    rt.redactor.redact(&e.to_string())
-                );
-                code = exit::FAILURE;
-            }
+    for (line, ok) in Runtime::new(cfg)?.check_clouds() {
+        println!("{line}");
+        if !ok {
+            code = exit::FAILURE;
         }
-    } else {
-        println!(
-            "NCM: not configured (missing {})",
-            fleetscript::ncm::NcmCredentials::ENV.join(", ")
-        );
-    }
-    if ig_configured {
-        match rt.ignitenet.sites() {
-            Ok(s) => println!(
-                "IgniteNet ({}): ok, {} sites",
-                rt.ignitenet.base_url(),
-                s.len()
-            ),
-            Err(e) => {
-                println!(
-                    "IgniteNet ({}): {}",
-                    rt.ignitenet.base_url(),
-                    rt.redactor.redact(&e.to_string())
-                );
-                code = exit::FAILURE;
-            }
-        }
-    } else {
-        println!("IgniteNet: not configured (no IGNITENET_API_KEY or ignitenet_api_key)");
     }
     Ok(code)
 }

@@ -279,6 +279,42 @@ impl Runtime {
         }
     }
 
+    /// `config check`: one cheap read per configured cloud (NCM: one account; IgniteNet: the
+    /// sites). A line per cloud, and whether it is fine (an unconfigured cloud is not an error).
+    pub fn check_clouds(&self) -> Vec<(String, bool)> {
+        let report = |name: &str, url: &url::Url, r: Result<String>| match r {
+            Ok(detail) => (format!("{name} ({url}): ok{detail}"), true),
+            Err(e) => (
+                format!("{name} ({url}): {}", self.redactor.redact(&e.to_string())),
+                false,
+            ),
+        };
+        let missing = self.config.ncm_credentials.missing();
+        let ncm = if missing.is_empty() {
+            let q = serde_json::json!({"limit": 1, "fields": ["id"]});
+            let r = self.ncm.list("accounts", q.as_object().expect("an object"));
+            report("NCM", self.ncm.base_url(), r.map(|_| String::new()))
+        } else {
+            (
+                format!("NCM: not configured (missing {})", missing.join(", ")),
+                true,
+            )
+        };
+        let ignitenet = if self.config.ignitenet.api_key.trim().is_empty() {
+            (
+                "IgniteNet: not configured (no IGNITENET_API_KEY or ignitenet_api_key)".into(),
+                true,
+            )
+        } else {
+            let r = self
+                .ignitenet
+                .sites()
+                .map(|s| format!(", {} sites", s.len()));
+            report("IgniteNet", self.ignitenet.base_url(), r)
+        };
+        vec![ncm, ignitenet]
+    }
+
     pub fn sim(&self) -> Result<&Simulator> {
         self.sim.as_ref().ok_or_else(|| {
             Error::Config("no simulator: the runtime was not started with --sandbox".into())

@@ -48,14 +48,7 @@ fn helpers_change_the_right_parts_of_the_config() {
         .as_str()
         .unwrap()
         .to_string();
-    let fw540 = sim
-        .records("firmwares")
-        .into_iter()
-        .find(|f| f["version"] == "5.4.0")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let fw540 = firmware_id(&sim, "5.4.0");
     sim.with_store(|s| {
         let u = s.url("firmwares", &fw540);
         s.find_mut("routers", &old).unwrap()["target_firmware"] = serde_json::json!(u);

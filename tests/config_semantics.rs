@@ -249,14 +249,7 @@ fn the_complicated_put_on_an_mbr1400_540() {
     let rt = runtime_for(&sim);
     let (rid, cm) = online_router(&sim, "1");
     // Put the router on 5.4.0 (firmware 301 is MBR1400 5.4.0 in the simulated catalog).
-    let fw540 = sim
-        .records("firmwares")
-        .into_iter()
-        .find(|f| f["version"] == "5.4.0")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let fw540 = firmware_id(&sim, "5.4.0");
     sim.with_store(|s| {
         let r = s.find_mut("routers", &rid).unwrap();
         r["target_firmware"] = json!(s_url("firmwares", &fw540));

@@ -258,9 +258,28 @@ impl RateLimiter {
             sent: Mutex::new(Default::default()),
         }
     }
-    pub fn limit(&self) -> RateLimit {
-        self.limit
+    /// At most `per_second` requests a second, evenly spaced (one per interval); `None` for 0.
+    pub fn per_second(per_second: f64) -> Option<Self> {
+        (per_second > 0.0).then(|| {
+            RateLimiter::new(RateLimit {
+                requests: 1,
+                per: Duration::from_secs_f64(1.0 / per_second),
+            })
+        })
     }
+
+    /// Waits until one more request keeps under the limit, and counts it. Ctrl-C (`cancel`)
+    /// interrupts the wait.
+    pub fn acquire(&self, cancel: &AtomicBool) -> Result<()> {
+        while let Some(wait) = self.try_take() {
+            if cancel.load(Ordering::SeqCst) {
+                return Err(Error::Interrupted);
+            }
+            std::thread::sleep(wait.min(Duration::from_millis(50)));
+        }
+        Ok(())
+    }
+
     /// How long to wait before the next request may go; records it when that is now.
     fn try_take(&self) -> Option<Duration> {
         let mut sent = self.sent.lock().unwrap();
@@ -329,13 +348,10 @@ impl Transport {
 
     /// Waits (interruptibly) for the rate limiter, when there is one.
     fn wait_for_rate_limit(&self) -> Result<()> {
-        let Some(l) = &self.limiter else {
-            return Ok(());
-        };
-        while let Some(wait) = l.try_take() {
-            self.sleep(wait.min(Duration::from_millis(50)))?;
+        match &self.limiter {
+            Some(l) => l.acquire(&self.cancel),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     pub fn with_dry_run_sink(mut self, sink: DryRunSink) -> Self {

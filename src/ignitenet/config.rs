@@ -107,27 +107,34 @@ pub fn value_string(key: &str, v: &Value) -> Result<String> {
 /// Parses a config map as the API returns it (`{key: {value, origin}}`). A value that is not
 /// a string, or an unknown origin, is an error naming the key.
 pub fn parse_map(v: &Value) -> Result<ConfigMap> {
+    parse_map_with(v, &|_| Origin::Site)
+}
+
+/// Parses `{key: {value, origin}}` or `{key: value}`; a missing origin is `default(key)`.
+/// `null` is the empty map.
+pub fn parse_map_with(v: &Value, default: &dyn Fn(&str) -> Origin) -> Result<ConfigMap> {
     let mut out = ConfigMap::new();
     let Some(obj) = v.as_object() else {
         if v.is_null() {
             return Ok(out);
         }
         return Err(Error::invalid(
-            "a config map must be an object of key -> {value, origin}",
+            "a config must be a map of \"root/node/property\" -> value or #{value, origin}",
         ));
     };
     for (k, e) in obj {
         let (value, origin) = match e {
-            Value::Object(m) => (
-                m.get("value").unwrap_or(&Value::Null),
-                m.get("origin").and_then(Value::as_str).unwrap_or("site"),
+            Value::Object(m) if m.contains_key("value") => (
+                &m["value"],
+                m.get("origin")
+                    .and_then(Value::as_str)
+                    .map(Origin::parse)
+                    .transpose()?,
             ),
-            other => (other, "site"),
+            other => (other, None),
         };
-        out.insert(
-            k.clone(),
-            Entry::new(value_string(k, value)?, Origin::parse(origin)?),
-        );
+        let origin = origin.unwrap_or_else(|| default(k));
+        out.insert(k.clone(), Entry::new(value_string(k, value)?, origin));
     }
     Ok(out)
 }

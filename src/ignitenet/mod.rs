@@ -293,19 +293,20 @@ impl IgniteNetClient {
         })
     }
 
-    fn get(&self, route: &str, id: Option<&str>) -> Result<Value> {
-        let r = route_or_panic(route);
-        self.request(Method::Get, &r.path_for(id), None)
+    /// GET a list route, which answers a JSON array.
+    fn list(&self, route: &str, id: Option<&str>) -> Result<Vec<Value>> {
+        let path = route_or_panic(route).path_for(id);
+        array_of(self.request(Method::Get, &path, None)?, &path)
     }
 
     /// Every site.
     pub fn sites(&self) -> Result<Vec<Value>> {
-        array_of(self.get("sites", None)?, "sites")
+        self.list("sites", None)
     }
 
     /// The devices of a site.
     pub fn site_devices(&self, site_id: &str) -> Result<Vec<Value>> {
-        array_of(self.get("site_devices", Some(site_id))?, "site devices")
+        self.list("site_devices", Some(site_id))
     }
 
     /// The config-changes object of a site or device (timestamp, site, device, defaults, flags).
@@ -557,22 +558,17 @@ fn suspended_check(target: &Target, v: &Value) -> Result<()> {
     Ok(())
 }
 
-fn array_of(v: Value, what: &str) -> Result<Vec<Value>> {
+/// The answer of a list route: a JSON array, as the spec's example shows.
+fn array_of(v: Value, path: &str) -> Result<Vec<Value>> {
     match v {
         Value::Array(a) => Ok(a),
-        // Some deployments wrap lists; accept `{data: [...]}` / `{items: [...]}`.
-        Value::Object(mut m) => match m.remove("data").or_else(|| m.remove("items")) {
-            Some(Value::Array(a)) => Ok(a),
-            _ => Err(Error::Protocol {
-                method: "GET".into(),
-                url: what.into(),
-                message: format!("expected a list of {what}"),
-            }),
-        },
-        _ => Err(Error::Protocol {
+        other => Err(Error::Protocol {
             method: "GET".into(),
-            url: what.into(),
-            message: format!("expected a list of {what}"),
+            url: path.into(),
+            message: format!(
+                "expected a JSON array, got {}",
+                other.to_string().chars().take(80).collect::<String>()
+            ),
         }),
     }
 }

@@ -177,42 +177,6 @@ impl Journal {
     }
 }
 
-/// Spaces requests out to at most `rate` per second across threads.
-struct Pacer {
-    interval: Duration,
-    next: Mutex<Instant>,
-}
-
-impl Pacer {
-    fn new(rate: f64) -> Pacer {
-        let interval = if rate > 0.0 {
-            Duration::from_secs_f64(1.0 / rate)
-        } else {
-            Duration::ZERO
-        };
-        Pacer {
-            interval,
-            next: Mutex::new(Instant::now()),
-        }
-    }
-    fn wait(&self) {
-        if self.interval.is_zero() {
-            return;
-        }
-        let slot = {
-            let mut n = self.next.lock().unwrap();
-            let now = Instant::now();
-            let slot = (*n).max(now);
-            *n = slot + self.interval;
-            slot
-        };
-        let now = Instant::now();
-        if slot > now {
-            std::thread::sleep(slot - now);
-        }
-    }
-}
-
 fn progress_bar(len: usize, label: &str, enabled: bool) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     if !enabled || !std::io::stderr().is_terminal() {
@@ -283,7 +247,7 @@ pub fn apply_all(
     let routers: Vec<String> = todo.iter().map(|&i| changes[i].router.clone()).collect();
     let cms = client.config_manager_ids(&routers)?;
     let pb = progress_bar(todo.len(), &opts.label, opts.progress);
-    let pacer = Pacer::new(opts.rate);
+    let pacer = crate::http::RateLimiter::per_second(opts.rate);
     let next = AtomicUsize::new(0);
     let shared = Mutex::new((&mut results, &mut journal));
     let transport = client.transport();
@@ -304,7 +268,11 @@ pub fn apply_all(
                         "no configuration manager for this router",
                     ),
                     Some(cm) => {
-                        pacer.wait();
+                        if let Some(p) = &pacer {
+                            if p.acquire(&transport.cancel).is_err() {
+                                return;
+                            }
+                        }
                         let body = json!({"configuration": c.diff.to_value()});
                         let r = if opts.put {
                             client.update("configuration_managers", cm, &body)

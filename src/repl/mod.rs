@@ -73,10 +73,6 @@ impl Repl {
         }
     }
 
-    pub fn docs(&self) -> &[FnDoc] {
-        &self.docs
-    }
-
     fn variables(&self) -> Vec<String> {
         self.scope.iter().map(|(n, _, _)| n.to_string()).collect()
     }

@@ -284,11 +284,6 @@ impl Simulator {
     pub fn with_ignitenet<R>(&self, f: impl FnOnce(&mut ignitenet::IgStore) -> R) -> R {
         f(&mut self.state.ignitenet.lock().unwrap())
     }
-    pub fn set_ignitenet_rate_limit(&self, limit: crate::http::RateLimit) {
-        let mut l = self.state.ignitenet_limit.lock().unwrap();
-        l.0 = limit;
-        l.1.clear();
-    }
     pub fn counters(&self) -> Counters {
         self.state.counters.lock().unwrap().clone()
     }

@@ -116,3 +116,14 @@ pub fn api_err<T: std::fmt::Debug>(r: fleetscript::Result<T>) -> fleetscript::er
         other => panic!("expected an API error, got {other:?}"),
     }
 }
+
+/// The id of the simulated firmware with this version (e.g. "5.4.0").
+pub fn firmware_id(sim: &Simulator, version: &str) -> String {
+    sim.records("firmwares")
+        .into_iter()
+        .find(|f| f["version"] == version)
+        .unwrap_or_else(|| panic!("no firmware {version} in the simulated catalog"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}

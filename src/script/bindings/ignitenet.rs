@@ -19,70 +19,29 @@ use std::sync::Arc;
 /// Without an origin, a site key gets `site`; a device key gets `site-device` when the site
 /// defines the key (an override) and `device` otherwise.
 fn changes_from(changes: &Value, answer: &Value, site_level: bool) -> crate::Result<ConfigMap> {
-    let Some(obj) = changes.as_object() else {
-        return Err(Error::invalid(
-            "changes must be a map of \"root/node/property\" -> value (or #{value, origin})",
-        ));
-    };
+    if let Some(k) = changes
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !k.contains('/')))
+    {
+        return Err(Error::invalid(format!(
+            "{k:?} is not a config key: keys look like \"wireless/1000000001/ssid\""
+        )));
+    }
     let site_keys = answer.get("site").and_then(Value::as_object);
-    let mut out = ConfigMap::new();
-    for (k, v) in obj {
-        if !k.contains('/') {
-            return Err(Error::invalid(format!(
-                "{k:?} is not a config key: keys look like \"wireless/1000000001/ssid\""
-            )));
-        }
-        let (value, origin) = match v {
-            Value::Object(m) if m.contains_key("value") => (
-                m["value"].clone(),
-                m.get("origin")
-                    .and_then(Value::as_str)
-                    .map(Origin::parse)
-                    .transpose()?,
-            ),
-            other => (other.clone(), None),
-        };
-        let origin = origin.unwrap_or(if site_level {
+    cfg::parse_map_with(changes, &|k| {
+        if site_level {
             Origin::Site
         } else if site_keys.is_some_and(|s| s.contains_key(k)) {
             Origin::SiteDevice
         } else {
             Origin::Device
-        });
-        out.insert(k.clone(), Entry::new(cfg::value_string(k, &value)?, origin));
-    }
-    Ok(out)
+        }
+    })
 }
 
 /// A config map argument: `{key: {value, origin}}` or `{key: "value"}`.
 fn config_arg(v: &Value, default_origin: Origin) -> crate::Result<ConfigMap> {
-    let Some(obj) = v.as_object() else {
-        return Err(Error::invalid(
-            "a config must be a map of key -> {value, origin} or key -> value",
-        ));
-    };
-    let mut out = ConfigMap::new();
-    for (k, e) in obj {
-        match e {
-            Value::Object(m) if m.contains_key("value") => {
-                let origin = match m.get("origin").and_then(Value::as_str) {
-                    Some(o) => Origin::parse(o)?,
-                    None => default_origin,
-                };
-                out.insert(
-                    k.clone(),
-                    Entry::new(cfg::value_string(k, &m["value"])?, origin),
-                );
-            }
-            other => {
-                out.insert(
-                    k.clone(),
-                    Entry::new(cfg::value_string(k, other)?, default_origin),
-                );
-            }
-        }
-    }
-    Ok(out)
+    cfg::parse_map_with(v, &|_| default_origin)
 }
 
 /// Flat key -> value of a config-changes answer or a config map.
