@@ -2,39 +2,15 @@
 //! simulator — wall time, requests, bytes written and peak memory (VmHWM over the baseline).
 //! Run with `cargo bench --bench backup` (FLEET_ROUTERS and FLEET_RUNS override the defaults).
 
-use fleetscript::sim::{SimOptions, Simulator};
 use std::time::Instant;
 
-fn kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
+mod common;
+use common::{env_num, fleet, kib, reset_peak};
 
 fn main() {
-    let env = |k: &str, d: usize| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
-    let routers = env("FLEET_ROUTERS", 10_000);
-    let runs = env("FLEET_RUNS", 3);
-    let t = Instant::now();
-    let sim = Simulator::start(SimOptions {
-        routers,
-        ..Default::default()
-    })
-    .expect("simulator");
-    println!(
-        "simulator: {routers} routers in {:.2?}; RSS {} MiB",
-        t.elapsed(),
-        kib("VmRSS:") / 1024
-    );
+    let routers = env_num("FLEET_ROUTERS", 10_000);
+    let runs = env_num("FLEET_RUNS", 3);
+    let sim = fleet(routers);
     let cfg = fleetscript::Config {
         ncm_base_url: sim.ncm_base_url(),
         ncm_credentials: fleetscript::sim::sandbox_credentials(),
@@ -45,7 +21,7 @@ fn main() {
     let mut times = vec![];
     for run in 0..runs {
         sim.reset_counters();
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        reset_peak();
         let base = kib("VmRSS:");
         let t = Instant::now();
         let s = fleetscript::ncm::backup::backup_configs(

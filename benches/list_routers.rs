@@ -3,44 +3,16 @@
 //! /proc/self/clear_refs so the simulator's own footprint is reported separately).
 //! Run with `cargo bench --bench list_routers` (FLEET_ROUTERS and FLEET_RUNS override defaults).
 
-use fleetscript::sim::{SimOptions, Simulator};
 use fleetscript::Runtime;
 use std::time::Instant;
 
-fn kib(field: &str) -> u64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-/// Resets the peak-RSS mark to the current RSS (Linux).
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
+mod common;
+use common::{env_num, fleet, kib, reset_peak};
 
 fn main() {
-    let routers: usize = std::env::var("FLEET_ROUTERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    let runs: usize = std::env::var("FLEET_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
-    let t = Instant::now();
-    let sim = Simulator::start(SimOptions {
-        routers,
-        ..Default::default()
-    })
-    .expect("simulator");
-    println!(
-        "simulator: {routers} routers generated in {:.2?}; RSS {} MiB",
-        t.elapsed(),
-        kib("VmRSS:") / 1024
-    );
+    let routers = env_num("FLEET_ROUTERS", 10_000);
+    let runs = env_num("FLEET_RUNS", 5);
+    let sim = fleet(routers);
 
     let mut cfg = fleetscript::Config {
         ncm_base_url: sim.ncm_base_url(),

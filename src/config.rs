@@ -396,15 +396,17 @@ impl Config {
                 .unwrap_or("default");
             out.push_str(&format!("{key:<w$}  {shown}  ({src})\n"));
         }
-        out.push_str(&format!(
-            "library path: {}\n",
-            self.library_path
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(":")
-        ));
+        out.push_str(&format!("library path: {}\n", self.library_path_text()));
         out
+    }
+
+    /// The library path as the colon-separated list `FLEETSCRIPT_PATH` uses.
+    pub fn library_path_text(&self) -> String {
+        self.library_path
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":")
     }
 
     /// Every secret value known to the configuration, for redaction.

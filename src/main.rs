@@ -97,11 +97,7 @@ fn resolve_script(name: &str, cfg: &Config) -> anyhow::Result<ScriptSource> {
     library::find_script(name, &cfg.library_path).with_context(|| {
         format!(
             "no script {name:?}: not a file, and not found on the library path ({}) nor built in; `fleetscript scripts` lists them",
-            cfg.library_path
-                .iter()
-                .map(|d| d.display().to_string())
-                .collect::<Vec<_>>()
-                .join(":")
+            cfg.library_path_text()
         )
     })
 }
@@ -226,11 +222,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             }
             println!(
                 "\nRun one with `fleetscript run NAME`; `fleetscript run NAME --help` shows its arguments.\nSearched: {} and the built-in scripts.",
-                cfg.library_path
-                    .iter()
-                    .map(|d| d.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                cfg.library_path_text()
             );
             Ok(exit::OK)
         }
