@@ -89,6 +89,9 @@ pub struct ConnArgs {
     /// First retry delay in milliseconds (doubles each retry, with jitter) [default: 500].
     #[arg(long, value_name = "MS")]
     pub retry_delay_ms: Option<u64>,
+    /// The largest API answer read, in MiB; a larger one is an error [default: 256].
+    #[arg(long, value_name = "MIB")]
+    pub max_body_mb: Option<f64>,
 }
 
 #[derive(Args, Debug)]

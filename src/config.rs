@@ -77,15 +77,15 @@ pub struct Profile {
     pub ignitenet_base_url: Option<String>,
     pub ignitenet_api_key: Option<String>,
     /// Bulk write parallelism.
-    pub concurrency: Option<usize>,
+    pub concurrency: Option<f64>,
     /// Bulk write requests per second (NCM).
     pub rate_limit: Option<f64>,
     /// IgniteNet requests per 10 seconds (the API allows 200).
-    pub ignitenet_rate_limit: Option<usize>,
+    pub ignitenet_rate_limit: Option<f64>,
     /// Request timeout, seconds.
     pub timeout: Option<f64>,
-    pub retries: Option<u32>,
-    pub retry_delay_ms: Option<u64>,
+    pub retries: Option<f64>,
+    pub retry_delay_ms: Option<f64>,
 }
 
 impl Profile {
@@ -281,48 +281,39 @@ impl Config {
                 self.sources.insert(key, src.clone());
             }
         }
-        let bad = |k: &str, why: &str| Error::Config(format!("profile {name}: {k} {why}"));
+        let bad = |e: Error| Error::Config(format!("profile {name}: {e}"));
+        use crate::settings as st;
         if let Some(n) = p.concurrency {
-            if !(1..=64).contains(&n) {
-                return Err(bad("concurrency", "must be 1 to 64"));
-            }
-            self.bulk_concurrency = n;
+            self.bulk_concurrency = st::CONCURRENCY.usize(n).map_err(bad)?;
             self.sources.insert("concurrency", src.clone());
         }
         if let Some(r) = p.rate_limit {
-            if r < 0.0 {
-                return Err(bad("rate_limit", "must be 0 (no limit) or more"));
-            }
-            self.bulk_rate = r;
+            self.bulk_rate = st::RATE.check(r).map_err(bad)?;
             self.sources.insert("rate_limit", src.clone());
         }
         if let Some(n) = p.ignitenet_rate_limit {
-            if !(1..=200).contains(&n) {
-                return Err(bad(
-                    "ignitenet_rate_limit",
-                    "must be 1 to 200 (requests per 10 s)",
-                ));
-            }
-            self.ignitenet.rate_limit.requests = n;
+            self.ignitenet.rate_limit.requests = st::IGNITENET_RATE.usize(n).map_err(bad)?;
             self.sources.insert("ignitenet_rate_limit", src.clone());
         }
         if let Some(t) = p.timeout {
-            if t <= 0.0 {
-                return Err(bad("timeout", "must be positive (seconds)"));
-            }
-            self.http.timeout = Duration::from_secs_f64(t);
-            self.http.connect_timeout = Duration::from_secs_f64(t);
+            self.set_timeout(st::TIMEOUT.duration(t).map_err(bad)?);
             self.sources.insert("timeout", src.clone());
         }
         if let Some(r) = p.retries {
-            self.http.retry.max_retries = r;
+            self.http.retry.max_retries = st::RETRIES.count(r).map_err(bad)? as u32;
             self.sources.insert("retries", src.clone());
         }
         if let Some(ms) = p.retry_delay_ms {
-            self.http.retry.base_delay = Duration::from_millis(ms);
+            self.http.retry.base_delay = st::RETRY_DELAY_MS.duration(ms).map_err(bad)?;
             self.sources.insert("retry_delay_ms", src);
         }
         Ok(())
+    }
+
+    /// The request timeout, connect and total.
+    pub fn set_timeout(&mut self, t: Duration) {
+        self.http.timeout = t;
+        self.http.connect_timeout = t;
     }
 
     fn apply_env(&mut self) {

@@ -27,6 +27,7 @@ pub mod ncm;
 pub mod repl;
 pub mod runtime;
 pub mod script;
+pub mod settings;
 pub mod sim;
 
 pub use config::Config;

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, ConfigAction, ConnArgs, FleetArgs, RunArgs};
 use fleetscript::script::library::{self, ScriptSource};
+use fleetscript::settings as st;
 use fleetscript::sim::{Fault, SimOptions, Simulator};
 use fleetscript::{exit, Config, Runtime};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,15 +37,20 @@ fn install_ctrl_c(cancel: Arc<AtomicBool>) {
     });
 }
 
-fn sim_options(f: &FleetArgs) -> SimOptions {
-    SimOptions {
-        routers: f.routers,
+/// A flag's value checked against its bounds (`--NAME must be ...`: exit 2).
+fn flag<T>(r: fleetscript::Result<T>) -> anyhow::Result<T> {
+    r.map_err(|e| anyhow::anyhow!("--{e}"))
+}
+
+fn sim_options(f: &FleetArgs) -> anyhow::Result<SimOptions> {
+    Ok(SimOptions {
+        routers: flag(st::SIM_ROUTERS.usize(f.routers as f64))?,
         seed: f.seed,
-        latency: Duration::from_millis(f.latency_ms),
-        sync_delay: Duration::from_millis(f.sync_delay_ms),
+        latency: flag(st::SIM_LATENCY_MS.duration(f.latency_ms as f64))?,
+        sync_delay: flag(st::SIM_SYNC_DELAY_MS.duration(f.sync_delay_ms as f64))?,
         reject_config: f.reject_config.clone(),
         ..SimOptions::default()
-    }
+    })
 }
 
 /// Defaults, the profile, the environment, then the flags.
@@ -54,24 +60,26 @@ fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
         eprintln!("warning: {w}");
     }
     if let Some(t) = c.timeout {
-        anyhow::ensure!(t > 0.0, "--timeout must be positive");
-        cfg.http.timeout = Duration::from_secs_f64(t);
-        cfg.http.connect_timeout = Duration::from_secs_f64(t);
+        cfg.set_timeout(flag(st::TIMEOUT.duration(t))?);
         cfg.sources.insert("timeout", "flag --timeout".into());
     }
     if let Some(r) = c.retries {
-        cfg.http.retry.max_retries = r;
+        cfg.http.retry.max_retries = flag(st::RETRIES.count(r as f64))? as u32;
         cfg.sources.insert("retries", "flag --retries".into());
     }
     if let Some(ms) = c.retry_delay_ms {
-        cfg.http.retry.base_delay = Duration::from_millis(ms);
+        cfg.http.retry.base_delay = flag(st::RETRY_DELAY_MS.duration(ms as f64))?;
         cfg.sources
             .insert("retry_delay_ms", "flag --retry-delay-ms".into());
+    }
+    if let Some(mb) = c.max_body_mb {
+        let mb = flag(st::MAX_BODY_MB.check(mb))?;
+        cfg.http.max_body = (mb * 1024.0 * 1024.0) as u64;
     }
     cfg.http.dry_run = c.dry_run;
     cfg.write_dirs = c.allow_write.clone();
     if c.sandbox {
-        cfg.sandbox = Some(sim_options(&c.fleet));
+        cfg.sandbox = Some(sim_options(&c.fleet)?);
     }
     Ok(cfg)
 }
@@ -270,9 +278,9 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             Ok(exit::OK)
         }
         Command::Sim(a) => {
-            let mut opts = sim_options(&a.fleet);
+            let mut opts = sim_options(&a.fleet)?;
             opts.addr = a.addr;
-            opts.fail_rate = a.fail_rate;
+            opts.fail_rate = flag(st::SIM_FAIL_RATE.check(a.fail_rate))?;
             for f in &a.fault {
                 opts.faults.push(Fault::parse(f)?);
             }

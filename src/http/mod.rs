@@ -10,6 +10,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// The characters an id put into a URL path may hold: letters, digits, `-` and `_` (never `/`,
+/// `\\`, `.` or `%`, so an id cannot change the path it is put in).
+pub fn is_safe_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// HTTP methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -138,6 +148,9 @@ impl RetryPolicy {
     }
 }
 
+/// The default cap on one answer's size: 256 MiB (a page of 500 full router configs is a few MiB).
+pub const DEFAULT_MAX_BODY: u64 = 256 * 1024 * 1024;
+
 /// Transport settings.
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
@@ -145,6 +158,8 @@ pub struct HttpOptions {
     pub timeout: Duration,
     pub retry: RetryPolicy,
     pub dry_run: bool,
+    /// The largest answer read, in bytes (a larger one is an error, not an out-of-memory).
+    pub max_body: u64,
 }
 
 impl Default for HttpOptions {
@@ -154,6 +169,7 @@ impl Default for HttpOptions {
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             dry_run: false,
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 }
@@ -232,6 +248,8 @@ pub struct Response {
     pub status: u16,
     /// Parsed JSON (`Null` for an empty body; a JSON string when the body is not JSON).
     pub body: Value,
+    /// The answer's `content-type`, when it gave one.
+    pub content_type: Option<String>,
     /// True when this was a dry-run write that was not sent.
     pub dry_run: bool,
 }
@@ -263,7 +281,7 @@ impl RateLimiter {
         (per_second > 0.0).then(|| {
             RateLimiter::new(RateLimit {
                 requests: 1,
-                per: Duration::from_secs_f64(1.0 / per_second),
+                per: Duration::try_from_secs_f64(1.0 / per_second).unwrap_or(Duration::MAX),
             })
         })
     }
@@ -380,21 +398,12 @@ impl Transport {
         }
     }
 
+    /// Sends a request: dry-run of writes, the rate limit, retries by the policy, and an answer
+    /// read whole (up to `max_body`) or a typed error that says what went wrong.
     pub fn send(&self, req: &Request<'_>) -> Result<Response> {
-        let redact = |s: &str| self.redactor.redact(s);
-        let url_text = redact(req.url.as_str());
+        let url_text = self.redactor.redact(req.url.as_str());
         if self.options.dry_run && req.method.is_write() {
-            let body = req
-                .body
-                .map(|b| format!(" {}", redact(&b.to_string())))
-                .unwrap_or_default();
-            (self.dry_run_sink)(&format!("dry-run: {} {}{}", req.method, url_text, body));
-            self.stats.dry_run_writes.fetch_add(1, Ordering::Relaxed);
-            return Ok(Response {
-                status: 0,
-                body: Value::Null,
-                dry_run: true,
-            });
+            return Ok(self.dry_run(req, &url_text));
         }
         let policy = &self.options.retry;
         let mut attempt: u32 = 0;
@@ -403,126 +412,228 @@ impl Transport {
         loop {
             self.check_cancel()?;
             self.wait_for_rate_limit()?;
-            let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
-                .expect("static method names are valid");
-            let mut rb = self.client.request(method, req.url.clone());
-            for (k, v) in req.headers {
-                rb = rb.header(*k, v);
-            }
-            if let Some(b) = req.body {
-                if !req
-                    .headers
-                    .iter()
-                    .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-                {
-                    rb = rb.header("Content-Type", "application/json");
-                }
-                rb = rb.body(b.to_string());
-            }
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            let can_retry = req.retryable && attempt < policy.max_retries;
-            match rb.send() {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let retry_after = resp
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
-                    let location = resp
-                        .headers()
-                        .get("location")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string);
-                    let text = resp.text().map_err(|e| Error::Transport {
-                        method: req.method.to_string(),
-                        url: url_text.clone(),
-                        timeout: e.is_timeout(),
-                        message: format!("reading the response failed: {}", e.without_url()),
-                    })?;
-                    let body = parse_body(&text);
-                    if (200..300).contains(&status) {
-                        return Ok(Response {
-                            status,
-                            body,
-                            dry_run: false,
-                        });
-                    }
-                    if last_status == Some(status) {
-                        same_status += 1;
-                    } else {
-                        same_status = 0;
-                    }
-                    last_status = Some(status);
-                    let delay = policy.retry_delay(
-                        status,
-                        req.retryable,
-                        attempt,
-                        same_status,
-                        retry_after,
-                    );
-                    if let Some(delay) = delay {
-                        self.note_retry(delay);
-                        self.sleep(delay)?;
-                        attempt += 1;
-                        continue;
-                    }
-                    let mut message = message_from_body(status, &body);
-                    if (300..400).contains(&status) {
-                        message = format!(
-                            "unexpected redirect to {} (URLs must end with '/')",
-                            location.as_deref().map(redact).unwrap_or_default()
-                        );
-                    }
-                    if attempt > 0 {
-                        message = format!("{message} (after {attempt} retries)");
-                    }
-                    return Err(Error::Api(Box::new(ApiError {
-                        status,
-                        method: req.method.to_string(),
-                        url: url_text,
-                        message: redact(&message),
-                        errors: parse_config_issues(&body),
-                        body: redact_value(&body, &redact),
-                    })));
+            let answer = match self.build(req).send() {
+                Ok(resp) => self.read_answer(resp, req, &url_text),
+                Err(e) => Err(Failure::Send(e)),
+            };
+            let failure = match answer {
+                Ok(a) if (200..300).contains(&a.status) => {
+                    return Ok(Response {
+                        status: a.status,
+                        body: parse_body(&a.text),
+                        content_type: a.content_type,
+                        dry_run: false,
+                    })
                 }
-                Err(e) => {
+                Ok(a) => a,
+                Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::Send(e)) => {
                     let transient = e.is_connect() || e.is_timeout() || e.is_request();
-                    if can_retry && transient {
-                        let delay = policy.backoff(attempt);
-                        self.note_retry(delay);
-                        self.sleep(delay)?;
+                    if req.retryable && attempt < policy.max_retries && transient {
+                        self.retry_after_delay(policy.backoff(attempt))?;
                         attempt += 1;
                         continue;
                     }
-                    let what = if e.is_timeout() {
-                        format!(
-                            "timed out (limit {:?}; raise it with --timeout)",
-                            self.options.timeout
-                        )
-                    } else if e.is_connect() {
-                        format!(
-                            "cannot connect: {} (check the base URL and your network)",
-                            source_chain(&e)
-                        )
-                    } else {
-                        source_chain(&e)
-                    };
-                    let what = if attempt > 0 {
-                        format!("{what} (after {attempt} retries)")
-                    } else {
-                        what
-                    };
-                    return Err(Error::Transport {
-                        method: req.method.to_string(),
-                        url: url_text,
-                        message: redact(&what),
-                        timeout: e.is_timeout(),
-                    });
+                    return Err(self.send_error(req, &url_text, &e, attempt));
                 }
+            };
+            let status = failure.status;
+            same_status = if last_status == Some(status) {
+                same_status + 1
+            } else {
+                0
+            };
+            last_status = Some(status);
+            if let Some(delay) = policy.retry_delay(
+                status,
+                req.retryable,
+                attempt,
+                same_status,
+                failure.retry_after,
+            ) {
+                self.retry_after_delay(delay)?;
+                attempt += 1;
+                continue;
             }
+            return Err(self.status_error(req, url_text, failure, attempt));
         }
+    }
+
+    /// What a dry-run write prints instead of sending.
+    fn dry_run(&self, req: &Request<'_>, url_text: &str) -> Response {
+        let body = req
+            .body
+            .map(|b| format!(" {}", self.redactor.redact(&b.to_string())))
+            .unwrap_or_default();
+        (self.dry_run_sink)(&format!("dry-run: {} {}{}", req.method, url_text, body));
+        self.stats.dry_run_writes.fetch_add(1, Ordering::Relaxed);
+        Response {
+            status: 0,
+            body: Value::Null,
+            content_type: None,
+            dry_run: true,
+        }
+    }
+
+    /// The HTTP request of one attempt.
+    fn build(&self, req: &Request<'_>) -> reqwest::blocking::RequestBuilder {
+        let method = match req.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut rb = self.client.request(method, req.url.clone());
+        for (k, v) in req.headers {
+            rb = rb.header(*k, v);
+        }
+        if let Some(b) = req.body {
+            if !req
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            {
+                rb = rb.header("Content-Type", "application/json");
+            }
+            rb = rb.body(b.to_string());
+        }
+        rb
+    }
+
+    /// Reads an answer's status, headers and body (at most `max_body` bytes).
+    fn read_answer(
+        &self,
+        mut resp: reqwest::blocking::Response,
+        req: &Request<'_>,
+        url_text: &str,
+    ) -> std::result::Result<Answer, Failure> {
+        use std::io::Read;
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let retry_after = header("retry-after")
+            .and_then(|v| crate::settings::retry_after(&v, self.options.retry.max_retry_after));
+        let location = header("location");
+        let content_type = header("content-type");
+        let status = resp.status().as_u16();
+        let cap = self.options.max_body;
+        let too_large = || {
+            Failure::Fatal(Error::Transport {
+                method: req.method.to_string(),
+                url: url_text.to_string(),
+                message: format!(
+                    "the answer is larger than {} MiB; refusing to read it (raise the cap with --max-body-mb)",
+                    cap / (1024 * 1024)
+                ),
+                timeout: false,
+            })
+        };
+        if resp.content_length().is_some_and(|n| n > cap) {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        (&mut resp)
+            .take(cap.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure::Fatal(self.read_error(req, url_text, &e)))?;
+        if bytes.len() as u64 > cap {
+            return Err(too_large());
+        }
+        Ok(Answer {
+            status,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            retry_after,
+            location,
+            content_type,
+        })
+    }
+
+    /// A body that could not be read: a stall past the timeout says so.
+    fn read_error(&self, req: &Request<'_>, url_text: &str, e: &std::io::Error) -> Error {
+        let timeout = e.kind() == std::io::ErrorKind::TimedOut
+            || e.get_ref()
+                .and_then(|x| x.downcast_ref::<reqwest::Error>())
+                .is_some_and(reqwest::Error::is_timeout)
+            || e.to_string().contains("timed out");
+        let message = if timeout {
+            self.timeout_text("reading the answer")
+        } else {
+            format!(
+                "reading the answer failed: {}",
+                self.redactor.redact(&e.to_string())
+            )
+        };
+        Error::Transport {
+            method: req.method.to_string(),
+            url: url_text.to_string(),
+            message,
+            timeout,
+        }
+    }
+
+    fn timeout_text(&self, what: &str) -> String {
+        format!(
+            "{what} timed out (limit {}; raise it with --timeout)",
+            human_duration(self.options.timeout)
+        )
+    }
+
+    /// A request that got no answer at all.
+    fn send_error(
+        &self,
+        req: &Request<'_>,
+        url_text: &str,
+        e: &reqwest::Error,
+        attempt: u32,
+    ) -> Error {
+        let what = if e.is_timeout() {
+            self.timeout_text("the request")
+        } else if e.is_connect() {
+            format!(
+                "cannot connect: {} (check the base URL and your network)",
+                source_chain(e)
+            )
+        } else {
+            source_chain(e)
+        };
+        Error::Transport {
+            method: req.method.to_string(),
+            url: url_text.to_string(),
+            message: self.redactor.redact(&with_retries(what, attempt)),
+            timeout: e.is_timeout(),
+        }
+    }
+
+    /// A non-success status that is not retried (any more).
+    fn status_error(&self, req: &Request<'_>, url: String, a: Answer, attempt: u32) -> Error {
+        let redact = |s: &str| self.redactor.redact(s);
+        let body = parse_body(&a.text);
+        let message = if (300..400).contains(&a.status) {
+            format!(
+                "unexpected redirect to {} (URLs must end with '/')",
+                a.location.as_deref().map(redact).unwrap_or_default()
+            )
+        } else {
+            message_from_body(a.status, &body)
+        };
+        Error::Api(Box::new(ApiError {
+            status: a.status,
+            method: req.method.to_string(),
+            url,
+            message: redact(&with_retries(message, attempt)),
+            errors: parse_config_issues(&body),
+            body: redact_value(&body, &redact),
+        }))
+    }
+
+    fn retry_after_delay(&self, delay: Duration) -> Result<()> {
+        self.note_retry(delay);
+        self.sleep(delay)
     }
 
     fn note_retry(&self, delay: Duration) {
@@ -532,6 +643,42 @@ impl Transport {
             d.remove(0);
         }
         d.push(delay);
+    }
+}
+
+/// An answer with any status, before it is judged.
+struct Answer {
+    status: u16,
+    text: String,
+    retry_after: Option<Duration>,
+    location: Option<String>,
+    content_type: Option<String>,
+}
+
+/// Why an attempt produced no answer to judge.
+enum Failure {
+    /// The request could not be sent or got no answer (maybe retried).
+    Send(reqwest::Error),
+    /// Final: the answer could not be read (too large, stalled).
+    Fatal(Error),
+}
+
+fn with_retries(message: String, attempt: u32) -> String {
+    if attempt > 0 {
+        format!("{message} (after {attempt} retries)")
+    } else {
+        message
+    }
+}
+
+/// `30s`, `1.5s`, `250ms`: a duration as an operator would write it.
+pub fn human_duration(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{}s", d.as_secs_f64())
     }
 }
 

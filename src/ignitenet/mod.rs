@@ -52,11 +52,18 @@ pub const ROUTES: &[Route] = &[
 ];
 
 impl Route {
-    /// The path with its id filled in.
-    pub fn path_for(&self, id: Option<&str>) -> String {
+    /// The path with its id filled in; an id that is not letters, digits, `-` or `_` (a `..`,
+    /// a slash, a backslash, a percent-escape) is refused, so it cannot leave its route.
+    pub fn path_for(&self, id: Option<&str>) -> Result<String> {
         match id {
-            Some(id) => self.path.replace("{id}", id),
-            None => self.path.to_string(),
+            Some(id) if crate::http::is_safe_id(id.trim()) => {
+                Ok(self.path.replace("{id}", id.trim()))
+            }
+            Some(id) => Err(Error::invalid(format!(
+                "{}: an id is letters, digits, '-' or '_'; {id:?} is not",
+                self.name
+            ))),
+            None => Ok(self.path.to_string()),
         }
     }
 }
@@ -295,7 +302,7 @@ impl IgniteNetClient {
 
     /// GET a list route, which answers a JSON array.
     fn list(&self, route: &str, id: Option<&str>) -> Result<Vec<Value>> {
-        let path = route_or_panic(route).path_for(id);
+        let path = route_or_panic(route).path_for(id)?;
         array_of(self.request(Method::Get, &path, None)?, &path)
     }
 
@@ -313,13 +320,13 @@ impl IgniteNetClient {
     pub fn config(&self, target: &Target) -> Result<Value> {
         let v = self.request(
             Method::Get,
-            &target.route().path_for(Some(target.id())),
+            &target.route().path_for(Some(target.id()))?,
             None,
         )?;
         if !v.is_object() || v.get("timestamp").is_none() {
             return Err(Error::Protocol {
                 method: "GET".into(),
-                url: target.route().path_for(Some(target.id())),
+                url: target.route().path_for(Some(target.id()))?,
                 message: "a config-changes answer without a timestamp".into(),
             });
         }
@@ -336,7 +343,7 @@ impl IgniteNetClient {
         target: &Target,
         build: &dyn Fn(&Value) -> Result<ConfigMap>,
     ) -> Result<Value> {
-        let path = target.route().path_for(Some(target.id()));
+        let path = target.route().path_for(Some(target.id()))?;
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -592,7 +599,7 @@ mod tests {
         assert!(match_path("site/9/nope").is_none());
         assert!(match_path("site//devices").is_none());
         assert_eq!(
-            route("site_config").unwrap().path_for(Some("5")),
+            route("site_config").unwrap().path_for(Some("5")).unwrap(),
             "site/5/config-changes"
         );
     }

@@ -187,8 +187,8 @@ impl NcmClient {
     }
 
     /// GET an absolute URL (used by the pager for `meta.next`).
-    pub(crate) fn get_url(&self, url: &url::Url) -> Result<Value> {
-        Ok(self.send(Method::Get, url, None)?.body)
+    pub(crate) fn get_url(&self, url: &url::Url) -> Result<crate::http::Response> {
+        self.send(Method::Get, url, None)
     }
 
     /// Resolves `meta.next`, refusing to send the API keys to another origin.
@@ -212,14 +212,7 @@ impl NcmClient {
     }
 
     fn normalize_id(ep: &Endpoint, id: &str) -> Result<String> {
-        let id = super::id_of(id).unwrap_or_default();
-        if id.is_empty() || id.contains(['/', '?', '#', ' ']) {
-            return Err(Error::invalid(format!(
-                "{}: an id must be a number or a resource URL, not {id:?}",
-                ep.name
-            )));
-        }
-        Ok(id)
+        super::checked_id(Some(ep.name), id)
     }
 
     /// A lazy pager over the collection.

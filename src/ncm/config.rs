@@ -15,6 +15,7 @@ fn q(v: Value) -> Map<String, Value> {
 impl NcmClient {
     /// The configuration manager record of a router (one request).
     pub fn router_config(self: &Arc<Self>, router_id: &str) -> Result<Value> {
+        let router_id = &super::checked_id(Some("routers"), router_id)?;
         let rows = self.list("configuration_managers", &q(json!({"router": router_id})))?;
         match rows.len() {
             1 => Ok(rows.into_iter().next().unwrap_or_default()),
@@ -25,6 +26,7 @@ impl NcmClient {
 
     /// The configuration manager id of a router.
     pub fn config_manager_id(self: &Arc<Self>, router_id: &str) -> Result<String> {
+        let router_id = &super::checked_id(Some("routers"), router_id)?;
         let rows = self.list(
             "configuration_managers",
             &q(json!({"router": router_id, "fields": ["id"]})),
@@ -46,6 +48,10 @@ impl NcmClient {
         if router_ids.is_empty() {
             return Ok(out);
         }
+        let router_ids = router_ids
+            .iter()
+            .map(|id| super::checked_id(Some("routers"), id))
+            .collect::<Result<Vec<_>>>()?;
         let rows = self.list(
             "configuration_managers",
             &q(json!({"router__in": router_ids, "fields": ["id", "router"]})),

@@ -29,8 +29,85 @@ pub fn id_of(url: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+pub use crate::http::is_safe_id;
+
+/// Checks an id given for `endpoint` (an integer, a string of safe characters, or a resource
+/// URL of that same endpoint, `.../routers/42/`) and returns the bare id. Anything else — a
+/// `..`, a backslash, a percent-escape, a URL of another endpoint — is an error before any
+/// request is built. `endpoint` `None` accepts a resource URL of any endpoint (URL filters).
+pub fn checked_id(endpoint: Option<&str>, raw: &str) -> crate::error::Result<String> {
+    let t = raw.trim();
+    let bad = || {
+        let what = endpoint.unwrap_or("an endpoint");
+        crate::error::Error::invalid(format!(
+            "{}: an id must be an integer, a string of letters, digits, '-' or '_', or a resource URL of {what} (.../{what}/42/); {raw:?} is none of these",
+            endpoint.unwrap_or("id")
+        ))
+    };
+    if is_safe_id(t) {
+        return Ok(t.to_string());
+    }
+    if t.contains(['\\', '%', '?', '#', ' ', '\t']) || !t.contains('/') {
+        return Err(bad());
+    }
+    let path = match t.split_once("://") {
+        Some((scheme, rest)) if scheme == "http" || scheme == "https" => {
+            rest.split_once('/').map(|(_, p)| p).unwrap_or("")
+        }
+        Some(_) => return Err(bad()),
+        None => t,
+    };
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    if segs.iter().any(|s| *s == "." || *s == "..") {
+        return Err(bad());
+    }
+    match segs.as_slice() {
+        [.., ep, id] if is_safe_id(id) && endpoint.is_none_or(|e| e == *ep) => Ok(id.to_string()),
+        _ => Err(bad()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ids_cannot_leave_their_endpoint() {
+        use super::checked_id;
+        let ok = |s: &str| checked_id(Some("routers"), s).unwrap();
+        assert_eq!(ok("42"), "42");
+        assert_eq!(ok(" 42 "), "42");
+        assert_eq!(ok("abc-DEF_1"), "abc-DEF_1");
+        assert_eq!(
+            ok("https://www.cradlepointecm.com/api/v2/routers/42/"),
+            "42"
+        );
+        assert_eq!(ok("/api/v2/routers/42"), "42");
+        for bad in [
+            "..\\accounts\\1000",
+            "..\\groups\\2001",
+            "../accounts/1000",
+            "%2e%2e/accounts/1000",
+            "%2e%2e%2faccounts",
+            "42/../../accounts/1000",
+            "https://x/api/v2/accounts/1000/",
+            "https://x/api/v2/routers/../accounts/1000/",
+            "https://x/api/v2/routers/42/?x=1",
+            "ftp://x/routers/42/",
+            "..",
+            ".",
+            "",
+            "4 2",
+            "42#",
+            "routers/..",
+        ] {
+            assert!(
+                checked_id(Some("routers"), bad).is_err(),
+                "{bad:?} accepted"
+            );
+        }
+        assert_eq!(checked_id(None, "https://x/api/v2/groups/7/").unwrap(), "7");
+        assert!(checked_id(None, "https://x/api/v2/groups/../7/").is_err());
+    }
+
     #[test]
     fn id_of_urls() {
         assert_eq!(

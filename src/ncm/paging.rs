@@ -20,6 +20,8 @@ pub struct Pager {
     next: Option<url::Url>,
     remaining: Option<usize>,
     finished: bool,
+    /// Every page URL read, so a `meta.next` that loops back is caught.
+    visited: std::collections::HashSet<String>,
     pub pages_fetched: usize,
     pub records_seen: usize,
 }
@@ -35,6 +37,7 @@ impl Pager {
             next: None,
             remaining: p.limit,
             finished: false,
+            visited: Default::default(),
             pages_fetched: 0,
             records_seen: 0,
         }
@@ -70,15 +73,33 @@ impl Pager {
                     }
                 },
             };
-            let body = self.client.get_url(&url)?;
-            let (mut data, next) = split_page(&body).map_err(|m| Error::Protocol {
+            let resp = self.client.get_url(&url)?;
+            let protocol = |message: String| Error::Protocol {
                 method: "GET".into(),
                 url: self.client.redact(url.as_str()),
-                message: m,
-            })?;
+                message,
+            };
+            let (mut data, next) =
+                split_page(&resp.body, resp.content_type.as_deref()).map_err(protocol)?;
             self.pages_fetched += 1;
+            self.visited.insert(url.to_string());
             if let Some(n) = next {
-                self.next = Some(self.client.follow_url(&url, &n)?);
+                let next = self.client.follow_url(&url, &n)?;
+                if data.is_empty() {
+                    return Err(protocol(format!(
+                        "page {} is empty but links to a next page ({}); the listing cannot be trusted, try again later",
+                        self.pages_fetched,
+                        self.client.redact(next.as_str())
+                    )));
+                }
+                if self.visited.contains(next.as_str()) {
+                    return Err(protocol(format!(
+                        "meta.next repeats a page already read ({}); the server is looping, stopped after {} pages",
+                        self.client.redact(next.as_str()),
+                        self.pages_fetched
+                    )));
+                }
+                self.next = Some(next);
             }
             if let Some(rem) = self.remaining.as_mut() {
                 if data.len() > *rem {
@@ -141,8 +162,19 @@ impl Iterator for Pager {
     }
 }
 
-/// Splits a collection body into its records and `meta.next`.
-pub fn split_page(body: &Value) -> std::result::Result<(Vec<Value>, Option<String>), String> {
+/// Splits a collection body into its records and `meta.next`; an answer that is not JSON says
+/// so (with its content type), not "no data list".
+pub fn split_page(
+    body: &Value,
+    content_type: Option<&str>,
+) -> std::result::Result<(Vec<Value>, Option<String>), String> {
+    if let Value::String(text) = body {
+        let start: String = text.chars().take(80).collect();
+        return Err(format!(
+            "the answer is not JSON ({}): {start:?}",
+            content_type.unwrap_or("no content-type")
+        ));
+    }
     let data = body
         .get("data")
         .and_then(Value::as_array)

@@ -167,7 +167,12 @@ fn check_value(ep: &Endpoint, key: &str, f: &Field, op: Op, text: &str) -> Resul
             }
         }
         // URL-valued fields filter by the referenced object's id; a full URL is reduced to it.
-        (Ty::Url, _) => Ok(super::id_of(text).unwrap_or_else(|| text.to_string())),
+        (Ty::Url, _) => super::checked_id(None, text).map_err(|_| {
+            Error::invalid(format!(
+                "{}: {key} = {text:?} is not an id or a resource URL",
+                ep.name
+            ))
+        }),
         _ => Ok(text.into()),
     }
 }

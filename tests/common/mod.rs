@@ -127,3 +127,95 @@ pub fn firmware_id(sim: &Simulator, version: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+/// What a scripted hostile server answers to one request (the path and query it was asked).
+pub enum Reply {
+    /// Status, content type and body, sent whole.
+    Full(u16, &'static str, Vec<u8>),
+    /// Headers announcing `len` bytes, then `sent` of them, then silence until the client gives up.
+    Stall { len: usize, sent: usize },
+    /// Headers, then `len` bytes of JSON-ish filler streamed without a content-length.
+    Endless { len: usize },
+}
+
+/// A raw HTTP/1.1 server on 127.0.0.1:0 that answers every request with `reply(path)`; it
+/// serves until the test ends. Returns its base URL (`http://127.0.0.1:PORT/api/v2`).
+pub fn hostile_server(reply: impl Fn(&str) -> Reply + Send + Sync + 'static) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/api/v2", listener.local_addr().unwrap());
+    let reply = std::sync::Arc::new(reply);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let reply = reply.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                            break;
+                        }
+                    }
+                    let ok = match reply(&path) {
+                        Reply::Full(status, ct, body) => conn
+                            .write_all(
+                                format!(
+                                    "HTTP/1.1 {status} X\r\ncontent-type: {ct}\r\ncontent-length: {}\r\n\r\n",
+                                    body.len()
+                                )
+                                .as_bytes(),
+                            )
+                            .and_then(|_| conn.write_all(&body)),
+                        Reply::Stall { len, sent } => {
+                            let _ = conn.write_all(
+                                format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len}\r\n\r\n")
+                                    .as_bytes(),
+                            );
+                            let _ = conn.write_all(&vec![b' '; sent]);
+                            // Silent until the client gives up and closes.
+                            let _ = std::io::Read::read(&mut conn, &mut [0u8; 1]);
+                            return;
+                        }
+                        Reply::Endless { len } => {
+                            let _ = conn.write_all(
+                                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n",
+                            );
+                            let chunk = vec![b' '; 64 * 1024];
+                            let mut left = len;
+                            while left > 0 {
+                                let n = left.min(chunk.len());
+                                if conn.write_all(&chunk[..n]).is_err() {
+                                    return;
+                                }
+                                left -= n;
+                            }
+                            return;
+                        }
+                    };
+                    if ok.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    base
+}
+
+/// A runtime whose NCM client points at `base` with the sandbox keys and fast retries.
+pub fn runtime_at(base: &str) -> Runtime {
+    let mut c = Config {
+        ncm_base_url: base.to_string(),
+        ncm_credentials: sandbox_credentials(),
+        ..Default::default()
+    };
+    c.http.retry = fast_retry();
+    Runtime::new(c).expect("runtime")
+}

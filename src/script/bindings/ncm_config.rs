@@ -9,9 +9,9 @@ use crate::diff::{self, Diff};
 use crate::error::Error;
 use crate::ncm::bulk::{self, BulkOptions, Change};
 use crate::ncm::helpers;
+use crate::settings as st;
 use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
 use std::sync::Arc;
-use std::time::Duration;
 
 fn err(c: &ScriptContext, pos: Position) -> impl Fn(Error) -> Box<rhai::EvalAltResult> + '_ {
     move |e| rhai_error(pos, e, &c.redactor)
@@ -40,19 +40,14 @@ fn parse_options(c: &ScriptContext, pos: Position, o: &Map) -> RhaiResult<BulkOp
             .or_else(|_| v.as_int().map(|i| i as f64))
             .map_err(|_| usage_error(pos, format!("apply_all: option {k} must be a number")))
     };
+    let bad = |e: Error| usage_error(pos, format!("apply_all: option {e}"));
     for (k, v) in o {
         match k.as_str() {
-            "concurrency" => {
-                let n = num(k, v)? as usize;
-                if !(1..=64).contains(&n) {
-                    return Err(usage_error(pos, "apply_all: concurrency must be 1 to 64"));
-                }
-                b.concurrency = n;
-            }
-            "rate" => b.rate = num(k, v)?.max(0.0),
+            "concurrency" => b.concurrency = st::CONCURRENCY.usize(num(k, v)?).map_err(bad)?,
+            "rate" => b.rate = st::RATE.check(num(k, v)?).map_err(bad)?,
             "verify" => b.verify = v.as_bool().map_err(|_| usage_error(pos, "apply_all: verify must be true or false"))?,
-            "verify_timeout" => b.verify_timeout = Duration::from_secs_f64(num(k, v)?.max(0.0)),
-            "poll_interval" => b.poll_interval = Duration::from_secs_f64(num(k, v)?.max(0.01)),
+            "verify_timeout" => b.verify_timeout = st::VERIFY_TIMEOUT.duration(num(k, v)?).map_err(bad)?,
+            "poll_interval" => b.poll_interval = st::POLL_INTERVAL.duration(num(k, v)?).map_err(bad)?,
             "progress" => b.progress = v.as_bool().unwrap_or(true),
             "label" => b.label = v.to_string(),
             "method" => match v.to_string().to_ascii_lowercase().as_str() {

@@ -39,6 +39,38 @@ fn parse_arg(pos: Position, s: &str) -> RhaiResult<DateTime<Utc>> {
     })
 }
 
+/// The time `span` (weeks, days, hours, minutes, seconds) before now; any overflow or
+/// non-finite number is an error, never a panic.
+fn ago(span: &Map) -> Result<DateTime<Utc>, String> {
+    let mut secs: i64 = 0;
+    for (k, v) in span {
+        let n = match (v.as_int(), v.as_float()) {
+            (Ok(i), _) => i,
+            (_, Ok(f)) if f.is_finite() && f.abs() < 1e15 => f as INT,
+            _ => return Err(format!("{k} must be a finite number of reasonable size")),
+        };
+        let unit = match k.as_str() {
+            "weeks" => 604_800,
+            "days" => 86_400,
+            "hours" => 3_600,
+            "minutes" => 60,
+            "seconds" => 1,
+            other => {
+                return Err(format!(
+                    "unknown unit {other:?} (use weeks, days, hours, minutes, seconds)"
+                ))
+            }
+        };
+        secs = n
+            .checked_mul(unit)
+            .and_then(|s| secs.checked_add(s))
+            .ok_or_else(|| format!("{k} = {n} is out of range"))?;
+    }
+    chrono::TimeDelta::try_seconds(secs)
+        .and_then(|d| Utc::now().checked_sub_signed(d))
+        .ok_or_else(|| format!("a span of {secs} s is out of range"))
+}
+
 pub fn module() -> Module {
     let mut m = Module::new();
     m.set_doc("/// Time, as RFC 3339 strings in UTC.");
@@ -52,21 +84,7 @@ pub fn module() -> Module {
         .with_params_info(["span: Map", "string"])
         .with_volatility(true)
         .set_into_module(&mut m, |cx: NativeCallContext, span: Map| -> RhaiResult<String> {
-            let mut secs: i64 = 0;
-            for (k, v) in &span {
-                let n = v.as_int().or_else(|_| v.as_float().map(|f| f as INT))
-                    .map_err(|_| usage_error(cx.call_position(), format!("time::ago: {k} must be a number")))?;
-                let unit = match k.as_str() {
-                    "weeks" => 604_800,
-                    "days" => 86_400,
-                    "hours" => 3_600,
-                    "minutes" => 60,
-                    "seconds" => 1,
-                    other => return Err(usage_error(cx.call_position(), format!("time::ago: unknown unit {other:?} (use weeks, days, hours, minutes, seconds)"))),
-                };
-                secs += n * unit;
-            }
-            Ok(fmt(Utc::now() - chrono::Duration::seconds(secs)))
+            ago(&span).map(fmt).map_err(|m| usage_error(cx.call_position(), format!("time::ago: {m}")))
         });
     FuncRegistration::new("format")
         .with_comments(["/// Formats a datetime with a strftime pattern.\n///\n/// ```rhai\n/// let day = time::format(time::now(), \"%Y-%m-%d\");\n/// ```"])

