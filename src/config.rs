@@ -63,6 +63,8 @@ pub struct Config {
     pub profile: Option<String>,
     /// Where each setting came from (`default`, `profile NAME`, `environment VAR`, `flag`).
     pub sources: BTreeMap<&'static str, String>,
+    /// The keys of every profile of the config file, active or not (masked like the ones in use).
+    pub profile_secrets: Vec<(String, String)>,
 }
 
 /// One profile of `config.toml`; every field optional.
@@ -121,6 +123,45 @@ fn env_dir(var: &str, home_rel: &str) -> PathBuf {
             .unwrap_or_else(|| PathBuf::from("."))
             .join(home_rel),
     }
+}
+
+/// The secret variables of the environment, trimmed (secrets even when a profile supplies the
+/// keys in use).
+fn env_secrets() -> Vec<(String, String)> {
+    STRING_SETTINGS
+        .iter()
+        .filter(|(_, _, secret)| *secret)
+        .filter_map(|(_, var, _)| {
+            let v = std::env::var(var).ok()?.trim().to_string();
+            (!v.is_empty()).then(|| (format!("environment {var}"), v))
+        })
+        .collect()
+}
+
+/// Every secret of every profile of a config file, labelled `profile NAME: key`.
+fn file_secrets(file: &ConfigFile) -> Vec<(String, String)> {
+    let mut out = vec![];
+    for (name, p) in &file.profiles {
+        for (key, _, secret) in STRING_SETTINGS {
+            if let Some(v) = p.string(key).filter(|_| *secret) {
+                let v = v.trim();
+                if !v.is_empty() {
+                    out.push((format!("profile {name}: {key}"), v.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every secret the configuration file and the environment hold, for masking messages before
+/// a configuration could be built (the command line's own error path).
+pub fn known_secrets() -> Vec<String> {
+    let mut s: Vec<String> = env_secrets().into_iter().map(|(_, v)| v).collect();
+    if let Ok((file, _)) = read_config_file(&config_file_path()) {
+        s.extend(file_secrets(&file).into_iter().map(|(_, v)| v));
+    }
+    s
 }
 
 /// `$XDG_CONFIG_HOME/fleetscript/config.toml` (`~/.config/...` when unset).
@@ -189,6 +230,7 @@ impl Default for Config {
             library_path: vec![],
             profile: None,
             sources: BTreeMap::new(),
+            profile_secrets: vec![],
         }
     }
 }
@@ -242,6 +284,7 @@ impl Config {
         if path.exists() {
             let (file, w) = read_config_file(path)?;
             warnings.extend(w);
+            c.profile_secrets = file_secrets(&file);
             let name = wanted.clone().or(file.default_profile.clone()).or_else(|| {
                 file.profiles
                     .contains_key("default")
@@ -276,8 +319,8 @@ impl Config {
         let src = format!("profile {name}");
         self.profile = Some(name.to_string());
         for (key, _, _) in STRING_SETTINGS {
-            if let Some(v) = p.string(key).filter(|v| !v.trim().is_empty()) {
-                *self.string_slot(key) = v.clone();
+            if let Some(v) = p.string(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                *self.string_slot(key) = v.to_string();
                 self.sources.insert(key, src.clone());
             }
         }
@@ -318,7 +361,11 @@ impl Config {
 
     fn apply_env(&mut self) {
         for (key, var, _) in STRING_SETTINGS {
-            if let Some(v) = std::env::var(var).ok().filter(|v| !v.trim().is_empty()) {
+            if let Some(v) = std::env::var(var)
+                .ok()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+            {
                 *self.string_slot(key) = v;
                 self.sources.insert(key, format!("environment {var}"));
             }
@@ -402,14 +449,33 @@ impl Config {
 
     /// Every secret value known to the configuration, for redaction.
     pub fn secrets(&self) -> Vec<String> {
-        let mut s = self.ncm_credentials.secrets();
-        s.push(self.ignitenet.api_key.clone());
-        // Keys in the environment are secrets even when this config did not use them.
-        for (_, var, secret) in STRING_SETTINGS {
-            if let Some(v) = std::env::var(var).ok().filter(|_| *secret) {
-                s.push(v);
-            }
-        }
+        self.secret_sources().into_iter().map(|(_, v)| v).collect()
+    }
+
+    /// Every secret with where it came from: the keys in use, every key of every profile of
+    /// the config file (not only the active one), and the key variables of the environment.
+    pub fn secret_sources(&self) -> Vec<(String, String)> {
+        let mut s: Vec<(String, String)> = NcmCredentials::ENV
+            .iter()
+            .zip(self.ncm_credentials.values())
+            .map(|(n, v)| (n.to_string(), v.trim().to_string()))
+            .collect();
+        s.push((
+            "IGNITENET_API_KEY".into(),
+            self.ignitenet.api_key.trim().into(),
+        ));
+        s.extend(self.profile_secrets.iter().cloned());
+        s.extend(env_secrets());
+        s.retain(|(_, v)| !v.is_empty());
         s
+    }
+
+    /// Refuses secrets that masking cannot hide safely (too short or too common: masking
+    /// `true` would rewrite every `true` in a message). Names the key, never its value.
+    pub fn check_secrets(&self) -> Result<()> {
+        for (from, v) in self.secret_sources() {
+            crate::settings::check_secret(&from, &v)?;
+        }
+        Ok(())
     }
 }

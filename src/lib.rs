@@ -21,6 +21,7 @@
 pub mod config;
 pub mod diff;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod ignitenet;
 pub mod ncm;

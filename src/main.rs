@@ -19,7 +19,10 @@ fn main() {
     let code = match real_main(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Masked with every key the environment and the config file hold: a bad setting
+            // may echo one (a key pasted into CP_BASE_URL).
+            let mask = fleetscript::http::Redactor::new(fleetscript::config::known_secrets());
+            eprintln!("error: {}", mask.redact(&format!("{e:#}")));
             exit::USAGE
         }
     };

@@ -84,6 +84,7 @@ impl Runtime {
             }
             None => None,
         };
+        config.check_secrets()?;
         let redactor = Redactor::new(config.secrets());
         let transport = Transport::new(config.http.clone(), redactor.clone(), cancel.clone())?;
         let ncm = Arc::new(
@@ -182,7 +183,9 @@ impl Runtime {
             .engine
             .compile_with_scope(scope, strip_shebang(source).as_ref())
             .map_err(|e| {
-                ScriptError::Compile(Box::new(diagnostics::from_parse(name, source, &e)))
+                ScriptError::Compile(Box::new(
+                    self.masked(diagnostics::from_parse(name, source, &e)),
+                ))
             })?;
         let mut findings = crate::script::lint::check(source);
         if source.contains("ignitenet::") {
@@ -196,19 +199,33 @@ impl Runtime {
             findings.sort_by_key(|f| (f.line, f.column));
         }
         if let Some(first) = findings.first() {
-            return Err(ScriptError::Compile(Box::new(Diagnostic {
-                message: first.message.clone(),
-                file: name.to_string(),
-                line: Some(first.line),
-                column: Some(first.column),
-                source_line: source.lines().nth(first.line - 1).map(str::to_string),
-                notes: findings[1..]
-                    .iter()
-                    .map(|f| format!("also {}:{}:{}: {}", name, f.line, f.column, f.message))
-                    .collect(),
-            })));
+            return Err(ScriptError::Compile(Box::new(
+                self.masked(Diagnostic {
+                    message: first.message.clone(),
+                    file: name.to_string(),
+                    line: Some(first.line),
+                    column: Some(first.column),
+                    source_line: source.lines().nth(first.line - 1).map(str::to_string),
+                    notes: findings[1..]
+                        .iter()
+                        .map(|f| format!("also {}:{}:{}: {}", name, f.line, f.column, f.message))
+                        .collect(),
+                }),
+            )));
         }
         Ok(ast)
+    }
+
+    /// A diagnostic with every secret masked: the message, the notes and the script's own
+    /// source line (a key pasted into a script never shows under an error).
+    fn masked(&self, d: Diagnostic) -> Diagnostic {
+        let r = &self.redactor;
+        Diagnostic {
+            message: r.redact(&d.message),
+            source_line: d.source_line.map(|l| r.redact(&l)),
+            notes: d.notes.iter().map(|n| r.redact(n)).collect(),
+            ..d
+        }
     }
 
     pub fn read_script(path: &Path) -> std::result::Result<String, ScriptError> {
@@ -245,11 +262,7 @@ impl Runtime {
         self.engine
             .eval_ast_with_scope::<Dynamic>(scope, ast)
             .map_err(|e| {
-                let d = diagnostics::from_eval(name, source, &e);
-                let d = Diagnostic {
-                    message: self.redactor.redact(&d.message),
-                    ..d
-                };
+                let d = self.masked(diagnostics::from_eval(name, source, &e));
                 if is_interrupt(&e) {
                     ScriptError::Interrupted(Box::new(d))
                 } else {

@@ -138,6 +138,46 @@ pub fn retry_after(header: &str, cap: Duration) -> Option<Duration> {
     Some(Duration::try_from_secs_f64(secs).map_or(cap, |d| d.min(cap)))
 }
 
+/// The shortest secret masking can hide without rewriting ordinary words.
+pub const MIN_SECRET_LEN: usize = 8;
+
+/// Values that are not secrets whatever their length: masking them would rewrite ordinary text.
+const COMMON_VALUES: &[&str] = &[
+    "password",
+    "changeme",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "undefined",
+    "localhost",
+    "00000000",
+    "secretkey",
+    "your-key",
+    "your_key",
+    "api-key",
+    "api_key",
+    "none",
+    "null",
+    "true",
+    "false",
+];
+
+/// Refuses a secret too short or too common to be masked safely, naming where it came from
+/// (never its value).
+pub fn check_secret(from: &str, value: &str) -> Result<()> {
+    let v = value.trim();
+    let lower = v.to_ascii_lowercase();
+    let one_char = v.chars().all(|c| Some(c) == v.chars().next());
+    if v.chars().count() < MIN_SECRET_LEN || one_char || COMMON_VALUES.contains(&lower.as_str()) {
+        return Err(Error::Config(format!(
+            "{from} does not look like an API key ({} characters; keys are at least {MIN_SECRET_LEN} and not a common word). \
+             It would be masked wherever it appears in messages, so it is refused: set the real key, or unset it",
+            v.chars().count()
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +231,26 @@ mod tests {
             RETRY_DELAY_MS.duration(250.0).unwrap(),
             Duration::from_millis(250)
         );
+    }
+
+    #[test]
+    fn short_or_common_secrets_are_refused_by_name_not_value() {
+        for bad in [
+            "true",
+            "1",
+            "  abc  ",
+            "password",
+            "xxxxxxxxxxxx",
+            "changeme",
+        ] {
+            let e = check_secret("environment X_CP_API_ID", bad)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("X_CP_API_ID"), "{e}");
+            assert!(!e.contains(&format!(" {} ", bad.trim())), "{e}");
+        }
+        assert!(check_secret("x", "3f1c9a7e5b2d4c6a").is_ok());
+        assert!(check_secret("x", "sandbox-cp-id").is_ok());
     }
 
     #[test]

@@ -188,3 +188,157 @@ fn a_body_that_stalls_says_timed_out() {
     );
     assert!(!e.contains("decoding"), "{e}");
 }
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn a_key_too_short_or_common_to_mask_is_refused_at_start() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("s.rhai"), "print(1);").unwrap();
+    for (var, value) in [("X_CP_API_ID", "true"), ("IGNITENET_API_KEY", " abc ")] {
+        let o = bin()
+            .current_dir(t.path())
+            .env(var, value)
+            .args(["run", "s.rhai", "--sandbox"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(var), "{}", text(&o));
+    }
+}
+
+#[test]
+fn written_data_is_never_rewritten_by_masking_but_messages_are() {
+    let sim = sim(5);
+    let mut rt = runtime_for(&sim);
+    let name = eval(&mut rt, "ncm::routers::list()[0].name").to_string();
+    assert!(name.len() >= 8, "{name}");
+    // A key that happens to equal a value in the data (the reviewer's X_CP_API_ID=true,
+    // in a form long enough to be accepted).
+    let mut cfg = config_for(&sim);
+    cfg.profile_secrets = vec![("profile other: x_cp_api_key".into(), name.clone())];
+    let dir = tempfile::tempdir().unwrap();
+    cfg.write_dirs = vec![dir.path().to_path_buf()];
+    let mut rt = fleetscript::Runtime::new(cfg).unwrap();
+    let out = dir.path().join("routers.json");
+    let msg = match rt.run_source(
+        "t.rhai",
+        &format!(
+            r#"json::write("{}", ncm::routers::list()); throw `router ${{ncm::routers::list()[0].name}}`;"#,
+            out.display()
+        ),
+    ) {
+        Ok(_) => panic!("the script throws"),
+        Err(e) => e.render(),
+    };
+    let written = std::fs::read_to_string(&out).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&written).expect("valid JSON");
+    assert_eq!(v[0]["name"], name.as_str(), "the data is written as it is");
+    assert!(!msg.contains(&name) && msg.contains("****"), "{msg}");
+}
+
+#[test]
+fn every_profile_key_is_masked_and_so_are_source_lines_and_bad_urls() {
+    let t = tempfile::tempdir().unwrap();
+    let prod_key = "prod-ecm-key-0123456789";
+    std::fs::create_dir_all(t.path().join("fleetscript")).unwrap();
+    std::fs::write(
+        t.path().join("fleetscript/config.toml"),
+        format!(
+            "default_profile = \"lab\"\n[profiles.lab]\nconcurrency = 2\n[profiles.prod]\nx_ecm_api_key = \"{prod_key}\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        t.path().join("s.rhai"),
+        format!("print(\"k={prod_key}\");\nlet k = \"{prod_key}\"; throw \"stop\";\n"),
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(t.path())
+        .env("XDG_CONFIG_HOME", t.path())
+        .args(["run", "s.rhai", "--sandbox"])
+        .output()
+        .unwrap();
+    let all = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{all}");
+    assert!(!all.contains(prod_key), "{all}");
+    assert!(
+        all.contains("k=****") && all.contains("let k = \"****\""),
+        "{all}"
+    );
+    // A key pasted into CP_BASE_URL is not echoed by the command line's error path.
+    let o = bin()
+        .current_dir(t.path())
+        .env("XDG_CONFIG_HOME", t.path())
+        .env("CP_BASE_URL", format!("ftp://{prod_key}/"))
+        .args(["run", "s.rhai"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(!text(&o).contains(prod_key), "{}", text(&o));
+}
+
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| {
+            r.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_killed_backup_keeps_the_previous_one_and_the_next_run_cleans_up() {
+    let t = tempfile::tempdir().unwrap();
+    let backups = t.path().join("backups");
+    let run = |extra: &[&str]| {
+        let mut c = bin();
+        c.current_dir(t.path())
+            .args(["run", "nightly_backup", "--arg", "dir=backups", "--sandbox"])
+            .args(extra);
+        c
+    };
+    let o = run(&["--routers", "20"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let day = entries(&backups)[0].clone();
+    let before = entries(&backups.join(&day));
+    assert_eq!(before.len(), 21, "{before:?}");
+    // A slow run, killed (SIGKILL: no clean-up of its own) once its staging directory exists.
+    let mut child = run(&["--routers", "3000", "--latency-ms", "30"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !entries(&backups).iter().any(|n| n.contains(".partial-")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no staging directory appeared"
+        );
+        std::thread::yield_now();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(entries(&backups).iter().any(|n| n.contains(".partial-")));
+    assert_eq!(
+        entries(&backups.join(&day)),
+        before,
+        "the previous backup is intact"
+    );
+    // The next run removes what the killed one left and swaps its own in.
+    let o = run(&["--routers", "30"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("which is gone"), "{}", text(&o));
+    assert_eq!(entries(&backups), vec![day.clone()]);
+    assert_eq!(entries(&backups.join(&day)).len(), 31);
+}

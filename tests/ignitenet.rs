@@ -92,7 +92,7 @@ fn retry_policy_per_status_code() {
 fn plain_text_errors_are_kept_verbatim() {
     let sim = sim(1);
     let mut cfg = config_for(&sim);
-    cfg.ignitenet.api_key = "bad_key".into();
+    cfg.ignitenet.api_key = "bad-key-not-valid".into();
     let mut rt = Runtime::new(cfg).unwrap();
     let out = eval(
         &mut rt,

@@ -20,6 +20,8 @@ pub struct BackupSummary {
     pub routers: usize,
     pub bytes: u64,
     pub requests: u64,
+    /// What the start-up clean-up did with staging directories of killed runs.
+    pub cleaned: Vec<String>,
 }
 
 fn q(v: Value) -> Map<String, Value> {
@@ -33,30 +35,13 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     f.sync_all().map_err(|e| Error::io(path.display(), e))
 }
 
-/// Removes the staging directory unless the backup completed.
-struct Staging(Option<PathBuf>);
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            let _ = std::fs::remove_dir_all(p);
-        }
-    }
-}
-
 /// Backs up every router's configuration under `dir/<date>`.
-pub fn backup_configs(
-    client: &Arc<NcmClient>,
-    dir: &Path,
-    date: &str,
-    mask: &dyn Fn(&str) -> String,
-) -> Result<BackupSummary> {
+pub fn backup_configs(client: &Arc<NcmClient>, dir: &Path, date: &str) -> Result<BackupSummary> {
     let start_requests = client.transport().stats.requests();
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
-    let final_dir = dir.join(date);
-    let staging_dir = dir.join(format!(".{date}.partial-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging_dir);
-    std::fs::create_dir_all(&staging_dir).map_err(|e| Error::io(staging_dir.display(), e))?;
-    let mut staging = Staging(Some(staging_dir.clone()));
+    let cleaned = crate::files::clean_stale(dir);
+    let staging = crate::files::StagingDir::new(dir, date)?;
+    let staging_dir = staging.path().to_path_buf();
 
     // Lookup tables for the index (a handful of requests whatever the fleet size).
     let names = |ep: &str, field: &str| -> Result<HashMap<String, String>> {
@@ -123,7 +108,6 @@ pub fn backup_configs(
             }
             let mut text = serde_json::to_string_pretty(&cm).unwrap_or_default();
             text.push('\n');
-            let text = mask(&text);
             let file = format!("{rid}.json");
             write_synced(&staging_dir.join(&file), text.as_bytes())?;
             let sha: String = Sha256::digest(text.as_bytes())
@@ -165,24 +149,14 @@ pub fn backup_configs(
         .map_err(|e| Error::invalid(format!("index.csv: {e}")))?;
     write_synced(&staging_dir.join("index.csv"), &index_bytes)?;
 
-    // Swap the complete backup in; an earlier one of the same day is replaced only now.
-    let old = dir.join(format!(".{date}.old-{}", std::process::id()));
-    if final_dir.exists() {
-        std::fs::rename(&final_dir, &old).map_err(|e| Error::io(final_dir.display(), e))?;
-    }
-    if let Err(e) = std::fs::rename(&staging_dir, &final_dir) {
-        let _ = std::fs::rename(&old, &final_dir);
-        return Err(Error::io(final_dir.display(), e));
-    }
-    staging.0 = None;
-    let _ = std::fs::remove_dir_all(&old);
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    // Swap the complete backup in, in one atomic step; an earlier one of the same day is
+    // replaced only now.
+    let final_dir = staging.commit(date)?;
     Ok(BackupSummary {
         dir: final_dir,
         routers: count,
         bytes: bytes_total,
         requests: client.transport().stats.requests() - start_requests,
+        cleaned,
     })
 }

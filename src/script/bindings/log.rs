@@ -4,6 +4,12 @@ use super::ScriptContext;
 use rhai::{FuncRegistration, Module};
 use std::sync::Arc;
 
+/// One log line on stderr: UTC timestamp, level, the message with secrets masked.
+pub fn write(level: &str, msg: &str, redactor: &crate::http::Redactor) {
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+    eprintln!("{now} {level:<5} {}", redactor.redact(msg));
+}
+
 pub fn module(ctx: &Arc<ScriptContext>) -> Module {
     let mut m = Module::new();
     m.set_doc("/// Log lines on stderr (stdout stays for the script's own output).");
@@ -26,8 +32,7 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
                 {
                     return;
                 }
-                let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
-                eprintln!("{now} {level:<5} {}", c.redactor.redact(&msg.to_string()));
+                write(level, &msg.to_string(), &c.redactor);
             });
     }
     m

@@ -147,15 +147,7 @@ impl ScriptContext {
     pub fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<PathBuf, Error> {
         use std::io::Write;
         let p = self.writable_path(path)?;
-        // Secrets never reach files the tool writes.
-        let masked;
-        let bytes = match std::str::from_utf8(bytes) {
-            Ok(text) if self.redactor.is_secret_in(text) => {
-                masked = self.redactor.redact(text);
-                masked.as_bytes()
-            }
-            _ => bytes,
-        };
+        // Data is written as it is: masking rewrites only what the tool itself prints.
         let dir = p
             .parent()
             .map(Path::to_path_buf)

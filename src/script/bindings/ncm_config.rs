@@ -320,7 +320,8 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
     let c = ctx.clone();
     FuncRegistration::new("backup_configs")
         .with_comments([doc(
-            "Backs up every router's configuration (actual, target, configuration, version, sync state) to\n`<dir>/<YYYY-MM-DD>/<router_id>.json` plus `index.csv` with a SHA-256 per file, page by page with `fields`\n(never one request per router). Atomic: a failed run leaves no partial file and keeps an earlier backup.\nReturns #{dir, routers, bytes, requests}.",
+            "Backs up every router's configuration (actual, target, configuration, version, sync state) to\n`<dir>/<YYYY-MM-DD>/<router_id>.json` plus `index.csv` with a SHA-256 per file, page by page with `fields`\n(never one request per router). Atomic: the finished backup replaces an earlier one of the same day in one step;
+a failed or killed run leaves no partial file, and what a killed run left is cleaned up at the next start.\nReturns #{dir, routers, bytes, requests}.",
             "let r = ncm::backup_configs(\"backups\"); print(`${r.routers} routers in ${r.dir}`);",
         )])
         .with_params_info(["dir: string", "Map"])
@@ -328,7 +329,10 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
             let pos = cx.call_position();
             let d = c.writable_path(dir).map_err(err(&c, pos))?;
             let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
-            let r = crate::ncm::backup::backup_configs(&c.ncm, &d, &date, &|s| c.redactor.redact(s)).map_err(err(&c, pos))?;
+            let r = crate::ncm::backup::backup_configs(&c.ncm, &d, &date).map_err(err(&c, pos))?;
+            for line in &r.cleaned {
+                super::log::write("INFO", &format!("backup: {line}"), &c.redactor);
+            }
             Ok(ret(serde_json::json!({"dir": r.dir.display().to_string(), "routers": r.routers, "bytes": r.bytes, "requests": r.requests, "date": date})))
         });
 }
