@@ -128,15 +128,12 @@ pub fn clean_stale(dir: &Path) -> Vec<String> {
         };
         let path = entry.path();
         if let Some((_, tail)) = rest.rsplit_once(PARTIAL) {
-            match owner_pid(tail) {
-                Some(pid) if !pid_alive(pid) => {
-                    if std::fs::remove_dir_all(&path).is_ok() {
-                        done.push(format!(
-                            "removed {name} (left by process {pid}, which is gone)"
-                        ));
-                    }
+            if let Some(pid) = owner_pid(tail).filter(|p| !pid_alive(*p)) {
+                if std::fs::remove_dir_all(&path).is_ok() {
+                    done.push(format!(
+                        "removed {name} (left by process {pid}, which is gone)"
+                    ));
                 }
-                _ => {}
             }
         } else if let Some((final_name, tail)) = rest.rsplit_once(OLD) {
             let Some(pid) = owner_pid(tail).filter(|p| !pid_alive(*p)) else {

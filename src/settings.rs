@@ -167,7 +167,7 @@ const COMMON_VALUES: &[&str] = &[
 pub fn check_secret(from: &str, value: &str) -> Result<()> {
     let v = value.trim();
     let lower = v.to_ascii_lowercase();
-    let one_char = v.chars().all(|c| Some(c) == v.chars().next());
+    let one_char = v.chars().all(|c| v.starts_with(c));
     if v.chars().count() < MIN_SECRET_LEN || one_char || COMMON_VALUES.contains(&lower.as_str()) {
         return Err(Error::Config(format!(
             "{from} does not look like an API key ({} characters; keys are at least {MIN_SECRET_LEN} and not a common word). \
