@@ -28,7 +28,6 @@ fn main() {
             &rt.ncm,
             dir.path(),
             &format!("run-{run}"),
-            &|s| s.to_string(),
         )
         .expect("backup");
         let wall = t.elapsed();
