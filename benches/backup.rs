@@ -24,12 +24,9 @@ fn main() {
         reset_peak();
         let base = kib("VmRSS:");
         let t = Instant::now();
-        let s = fleetscript::ncm::backup::backup_configs(
-            &rt.ncm,
-            dir.path(),
-            &format!("run-{run}"),
-        )
-        .expect("backup");
+        let s =
+            fleetscript::ncm::backup::backup_configs(&rt.ncm, dir.path(), &format!("run-{run}"))
+                .expect("backup");
         let wall = t.elapsed();
         times.push(wall);
         assert_eq!(s.routers, routers);

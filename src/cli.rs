@@ -80,6 +80,10 @@ pub struct ConnArgs {
     /// Allow the script to write files under DIR (repeatable; default: the current directory).
     #[arg(long = "allow-write", value_name = "DIR")]
     pub allow_write: Vec<PathBuf>,
+    /// Allow the script to read files under DIR too (repeatable; the current directory, the
+    /// script's own, the library path and the write directories are always readable).
+    #[arg(long = "allow-read", value_name = "DIR")]
+    pub allow_read: Vec<PathBuf>,
     /// Request timeout in seconds (connect and total) [default: 30, or the profile's].
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,

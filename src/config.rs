@@ -50,6 +50,11 @@ pub struct Config {
     pub args: BTreeMap<String, String>,
     /// Directories scripts may write files in (the current directory by default).
     pub write_dirs: Vec<PathBuf>,
+    /// More directories scripts may read (`--allow-read`).
+    pub read_dirs: Vec<PathBuf>,
+    /// Files scripts may never read or write, besides the config file, the default history
+    /// file and `/proc`, `/sys`, `/dev` (the REPL adds its own history file).
+    pub denied_paths: Vec<PathBuf>,
     pub limits: Limits,
     /// Default parallelism and request rate (per second) of bulk config writes.
     pub bulk_concurrency: usize,
@@ -223,6 +228,8 @@ impl Default for Config {
             sandbox: None,
             args: BTreeMap::new(),
             write_dirs: vec![],
+            read_dirs: vec![],
+            denied_paths: vec![],
             limits: Limits::default(),
             bulk_concurrency: 4,
             bulk_rate: 20.0,

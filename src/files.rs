@@ -1,11 +1,21 @@
-//! Directories the tool fills and swaps in whole: a staging directory that removes itself unless
-//! committed, the commit as one atomic step (`renameat2(RENAME_EXCHANGE)` over an existing
-//! directory, `RENAME_NOREPLACE` onto a new name), and the clean-up, at start, of staging
-//! directories whose process is gone (killed runs).
+//! Files the tool reads and writes for scripts, and the directories it swaps in whole.
+//!
+//! - [`Dir`]: a directory opened once; everything below it is reached with `openat`-style calls
+//!   that never follow a symlink, so swapping a path component for a symlink mid-run cannot
+//!   send a read or a write elsewhere.
+//! - [`Confined`]: the directories a script may read (or write), and the files it never may
+//!   (the configuration file, the REPL history, `/proc`, `/sys`, `/dev`).
+//! - [`StagingDir`]: a directory filled next to where it will go, removed unless committed; the
+//!   commit is one atomic step (`renameat2(RENAME_EXCHANGE)` over an existing directory,
+//!   `RENAME_NOREPLACE` onto a new name). [`clean_stale`] removes, at start, staging directories
+//!   whose process is gone.
 
 use crate::error::{Error, Result};
-use rustix::fs::{renameat_with, RenameFlags, CWD};
-use std::path::{Path, PathBuf};
+use rustix::fs::{openat, renameat, renameat_with, unlinkat, AtFlags, Mode, OFlags, RenameFlags};
+use std::ffi::OsStr;
+use std::io::Write;
+use std::os::fd::OwnedFd;
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The marker in a staging directory's name: `.<final>.partial-<pid>-<n>`.
@@ -15,81 +25,441 @@ const OLD: &str = ".old-";
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
-/// A directory being filled next to where it will go; removed on drop unless committed.
-pub struct StagingDir {
-    parent: PathBuf,
-    path: Option<PathBuf>,
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
-impl StagingDir {
-    /// A fresh, empty staging directory in `parent` for the final name `name`.
-    pub fn new(parent: &Path, name: &str) -> Result<StagingDir> {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = parent.join(format!(".{name}{PARTIAL}{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).map_err(|e| Error::io(path.display(), e))?;
-        Ok(StagingDir {
-            parent: parent.to_path_buf(),
-            path: Some(path),
+fn io_err(path: &Path, e: impl Into<std::io::Error>) -> Error {
+    Error::io(path.display(), e.into())
+}
+
+const DIR_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
+
+/// An open directory: the path people see, and the handle every operation below it goes through.
+#[derive(Debug)]
+pub struct Dir {
+    path: PathBuf,
+    fd: OwnedFd,
+}
+
+/// The components of a relative path, each a plain name (no `..`, no root).
+fn names(rel: &Path) -> Result<Vec<&OsStr>> {
+    rel.components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|c| match c {
+            Component::Normal(n) => Ok(n),
+            _ => Err(Error::invalid(format!(
+                "{}: only plain names may follow an allowed directory",
+                rel.display()
+            ))),
         })
+        .collect()
+}
+
+impl Dir {
+    /// Opens `path` (created first when `create`), resolving symlinks in `path` itself once.
+    pub fn open(path: &Path, create: bool) -> Result<Dir> {
+        if create {
+            std::fs::create_dir_all(path).map_err(|e| io_err(path, e))?;
+        }
+        let path = path.canonicalize().map_err(|e| io_err(path, e))?;
+        let fd = rustix::fs::open(&path, DIR_FLAGS, Mode::empty()).map_err(|e| io_err(&path, e))?;
+        Ok(Dir { path, fd })
     }
 
     pub fn path(&self) -> &Path {
-        self.path.as_deref().unwrap_or(Path::new("."))
+        &self.path
+    }
+
+    /// A directory below this one (created when `create`), reached without following symlinks.
+    pub fn subdir(&self, rel: &Path, create: bool) -> Result<Dir> {
+        let mut cur = Dir {
+            path: self.path.clone(),
+            fd: self.fd.try_clone().map_err(|e| io_err(&self.path, e))?,
+        };
+        for name in names(rel)? {
+            cur = cur.child(name, create)?;
+        }
+        Ok(cur)
+    }
+
+    fn child(&self, name: &OsStr, create: bool) -> Result<Dir> {
+        let path = self.path.join(name);
+        let open = || openat(&self.fd, name, DIR_FLAGS, Mode::empty());
+        let fd = match open() {
+            Err(rustix::io::Errno::NOENT) if create => {
+                match rustix::fs::mkdirat(&self.fd, name, Mode::from_raw_mode(0o755)) {
+                    Ok(()) | Err(rustix::io::Errno::EXIST) => open(),
+                    Err(e) => Err(e),
+                }
+            }
+            other => other,
+        };
+        let fd = fd.map_err(|e| match e {
+            rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => Error::invalid(format!(
+                "{} is a symlink or not a directory; below an allowed directory no symlink is followed",
+                path.display()
+            )),
+            e => io_err(&path, e),
+        })?;
+        Ok(Dir { path, fd })
+    }
+
+    /// The directory holding `rel` and the file's own name.
+    fn parent_of<'a>(&self, rel: &'a Path, create: bool) -> Result<(Dir, &'a OsStr)> {
+        let mut parts = names(rel)?;
+        let name = parts
+            .pop()
+            .ok_or_else(|| Error::invalid("an empty file name"))?;
+        let parent: PathBuf = parts.iter().collect();
+        Ok((self.subdir(&parent, create)?, name))
+    }
+
+    fn open_file(&self, name: &OsStr, flags: OFlags, mode: u32) -> Result<std::fs::File> {
+        let path = self.path.join(name);
+        openat(
+            &self.fd,
+            name,
+            flags | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(mode),
+        )
+        .map(std::fs::File::from)
+        .map_err(|e| match e {
+            rustix::io::Errno::LOOP => Error::invalid(format!(
+                "{} is a symlink; below an allowed directory no symlink is followed",
+                path.display()
+            )),
+            e => io_err(&path, e),
+        })
+    }
+
+    /// Reads a file below this directory.
+    pub fn read(&self, rel: &Path) -> Result<Vec<u8>> {
+        use std::io::Read;
+        let (dir, name) = self.parent_of(rel, false)?;
+        let mut f = dir.open_file(name, OFlags::RDONLY, 0)?;
+        let mut out = vec![];
+        f.read_to_end(&mut out)
+            .map_err(|e| io_err(&dir.path.join(name), e))?;
+        Ok(out)
+    }
+
+    /// Opens a file below this directory for reading and appending (created when missing).
+    pub fn open_append(&self, rel: &Path, mode: u32) -> Result<(PathBuf, std::fs::File)> {
+        let (dir, name) = self.parent_of(rel, true)?;
+        let f = dir.open_file(name, OFlags::RDWR | OFlags::APPEND | OFlags::CREATE, mode)?;
+        Ok((dir.path.join(name), f))
+    }
+
+    /// Creates a new file in this directory (never replacing one) with `bytes`, synced.
+    pub fn write_new(&self, name: &str, bytes: &[u8], mode: u32) -> Result<()> {
+        let path = self.path.join(name);
+        let mut f = self.open_file(
+            OsStr::new(name),
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL,
+            mode,
+        )?;
+        f.write_all(bytes).map_err(|e| io_err(&path, e))?;
+        f.sync_all().map_err(|e| io_err(&path, e))
+    }
+
+    /// Writes `bytes` to `rel` atomically: a temporary file beside it, then one rename. A failure
+    /// leaves any earlier file untouched and no partial file behind.
+    pub fn write_atomic(&self, rel: &Path, bytes: &[u8], mode: u32) -> Result<PathBuf> {
+        let (dir, name) = self.parent_of(rel, true)?;
+        let tmp = unique(".fleetscript-");
+        let written = dir.write_new(&tmp, bytes, mode).and_then(|_| {
+            renameat(&dir.fd, tmp.as_str(), &dir.fd, name)
+                .map_err(|e| io_err(&dir.path.join(name), e))
+        });
+        if let Err(e) = written {
+            let _ = unlinkat(&dir.fd, tmp.as_str(), AtFlags::empty());
+            return Err(e);
+        }
+        Ok(dir.path.join(name))
+    }
+
+    /// The names in this directory.
+    pub fn entries(&self) -> Vec<String> {
+        let Ok(d) = rustix::fs::Dir::read_from(&self.fd) else {
+            return vec![];
+        };
+        d.flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "." && n != "..")
+            .collect()
+    }
+
+    /// Removes an entry of this directory and everything below it, without following symlinks.
+    pub fn remove_all(&self, name: &str) -> Result<()> {
+        match unlinkat(&self.fd, name, AtFlags::empty()) {
+            Ok(()) => return Ok(()),
+            Err(rustix::io::Errno::ISDIR) | Err(rustix::io::Errno::PERM) => {}
+            Err(e) => return Err(io_err(&self.path.join(name), e)),
+        }
+        let sub = self.child(OsStr::new(name), false)?;
+        for entry in sub.entries() {
+            sub.remove_all(&entry)?;
+        }
+        unlinkat(&self.fd, name, AtFlags::REMOVEDIR).map_err(|e| io_err(&self.path.join(name), e))
+    }
+
+    /// Makes this directory's entries (renames) durable; not every filesystem supports it.
+    pub fn sync(&self) {
+        let _ = rustix::fs::fsync(&self.fd);
+    }
+}
+
+/// What a [`Confined`] set of directories is for, for its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// The directories a script may read or write, each opened once, and what it never may touch.
+#[derive(Debug)]
+pub struct Confined {
+    access: Access,
+    roots: Vec<Dir>,
+    denied: Vec<PathBuf>,
+}
+
+/// Lexically normalizes a path (resolving `.` and `..`) against the current directory.
+pub fn normalize(path: &Path) -> PathBuf {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Never readable or writable from a script, whatever directories are allowed.
+pub fn always_denied() -> Vec<PathBuf> {
+    vec!["/proc".into(), "/sys".into(), "/dev".into()]
+}
+
+impl Confined {
+    /// Opens `dirs` once (write directories are created when missing; read directories that do
+    /// not exist are skipped). `denied` paths stay out of reach even below an allowed directory.
+    pub fn new(access: Access, dirs: &[PathBuf], denied: &[PathBuf]) -> Result<Confined> {
+        let mut c = Confined {
+            access,
+            roots: vec![],
+            denied: vec![],
+        };
+        for d in always_denied().iter().chain(denied) {
+            c.deny(d);
+        }
+        for d in dirs {
+            c.allow(d)?;
+        }
+        Ok(c)
+    }
+
+    /// Adds an allowed directory (a read directory that does not exist is skipped).
+    pub fn allow(&mut self, dir: &Path) -> Result<()> {
+        let create = self.access == Access::Write;
+        if !create && !dir.is_dir() {
+            return Ok(());
+        }
+        let d = Dir::open(&normalize(dir), create)?;
+        if !self.roots.iter().any(|r| r.path == d.path) {
+            self.roots.push(d);
+        }
+        Ok(())
+    }
+
+    /// Keeps a path out of reach (its resolved form too).
+    pub fn deny(&mut self, p: &Path) {
+        let n = normalize(p);
+        if let Ok(c) = n.canonicalize() {
+            self.denied.push(c);
+        }
+        self.denied.push(n);
+    }
+
+    pub fn dirs(&self) -> Vec<&Path> {
+        self.roots.iter().map(|d| d.path.as_path()).collect()
+    }
+
+    /// The allowed directory `path` lies under, and the rest of the path below it.
+    pub fn locate(&self, path: &str) -> Result<(&Dir, PathBuf)> {
+        if path.trim().is_empty() {
+            return Err(Error::invalid("an empty file name"));
+        }
+        let abs = normalize(Path::new(path));
+        let found = self.roots.iter().find_map(|r| {
+            abs.strip_prefix(&r.path)
+                .ok()
+                .or_else(|| {
+                    // The same directory by the path it was given as (before symlinks resolved).
+                    let shown = normalize(r.path.as_path());
+                    abs.strip_prefix(shown).ok()
+                })
+                .map(|rel| (r, rel.to_path_buf()))
+        });
+        let verb = match self.access {
+            Access::Read => "reading",
+            Access::Write => "writing",
+        };
+        let Some((root, rel)) = found.filter(|(_, rel)| !rel.as_os_str().is_empty()) else {
+            let flag = match self.access {
+                Access::Read => "--allow-read DIR",
+                Access::Write => "--allow-write DIR",
+            };
+            let dirs: Vec<String> = self
+                .dirs()
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect();
+            return Err(Error::invalid(format!(
+                "{verb} {} is not allowed: scripts may {} under {} (add a directory with {flag})",
+                abs.display(),
+                if self.access == Access::Read {
+                    "read"
+                } else {
+                    "write"
+                },
+                if dirs.is_empty() {
+                    "no directory".into()
+                } else {
+                    dirs.join(", ")
+                }
+            )));
+        };
+        let full = root.path.join(&rel);
+        if let Some(d) = self
+            .denied
+            .iter()
+            .find(|d| full.starts_with(d) || abs.starts_with(d))
+        {
+            return Err(Error::invalid(format!(
+                "{verb} {} is never allowed from a script ({} holds configuration, history or system state)",
+                abs.display(),
+                d.display()
+            )));
+        }
+        Ok((root, rel))
+    }
+
+    /// Reads a file under an allowed directory.
+    pub fn read(&self, path: &str) -> Result<Vec<u8>> {
+        let (root, rel) = self.locate(path)?;
+        root.read(&rel)
+    }
+
+    /// Writes a file under an allowed directory, atomically.
+    pub fn write_atomic(&self, path: &str, bytes: &[u8], mode: u32) -> Result<PathBuf> {
+        let (root, rel) = self.locate(path)?;
+        root.write_atomic(&rel, bytes, mode)
+    }
+
+    /// A directory under an allowed directory (created when missing).
+    pub fn dir(&self, path: &str) -> Result<Dir> {
+        let abs = normalize(Path::new(path));
+        if let Some(r) = self.roots.iter().find(|r| r.path == abs) {
+            return r.subdir(Path::new(""), false);
+        }
+        let (root, rel) = self.locate(path)?;
+        root.subdir(&rel, true)
+    }
+
+    /// Opens a file under an allowed directory for reading and appending (a journal).
+    pub fn open_append(&self, path: &str, mode: u32) -> Result<(PathBuf, std::fs::File)> {
+        let (root, rel) = self.locate(path)?;
+        root.open_append(&rel, mode)
+    }
+}
+
+/// A directory being filled next to where it will go; removed on drop unless committed.
+pub struct StagingDir<'a> {
+    parent: &'a Dir,
+    name: Option<String>,
+    dir: Dir,
+}
+
+impl<'a> StagingDir<'a> {
+    /// A fresh, empty staging directory in `parent` for the final name `name`.
+    pub fn new(parent: &'a Dir, name: &str) -> Result<StagingDir<'a>> {
+        let staging = unique(&format!(".{name}{PARTIAL}"));
+        let dir = parent.child(OsStr::new(&staging), true)?;
+        Ok(StagingDir {
+            parent,
+            name: Some(staging),
+            dir,
+        })
+    }
+
+    /// The staging directory, to write into.
+    pub fn dir(&self) -> &Dir {
+        &self.dir
     }
 
     /// Makes the staging directory `parent/name` in one atomic step: whoever looks sees either
     /// the previous directory whole or this one whole, never neither. The previous one is then
     /// removed; a kill before that leaves it as a stale staging directory for the next start.
     pub fn commit(mut self, name: &str) -> Result<PathBuf> {
-        let staging = self.path.take().unwrap_or_default();
-        let target = self.parent.join(name);
-        let io = |e: std::io::Error| Error::io(target.display(), e);
+        let staging = self.name.take().unwrap_or_default();
+        let p = self.parent;
+        let target = p.path.join(name);
+        let swap = |flags| renameat_with(&p.fd, staging.as_str(), &p.fd, name, flags);
         loop {
-            match renameat_with(CWD, &staging, CWD, &target, RenameFlags::EXCHANGE) {
+            match swap(RenameFlags::EXCHANGE) {
                 Ok(()) => {
-                    // `staging` now holds the previous backup.
-                    let _ = std::fs::remove_dir_all(&staging);
+                    // The staging name now holds the previous directory.
+                    let _ = p.remove_all(&staging);
                     break;
                 }
-                Err(rustix::io::Errno::NOENT) => {
-                    match renameat_with(CWD, &staging, CWD, &target, RenameFlags::NOREPLACE) {
-                        Ok(()) => break,
-                        // Another run created it meanwhile: exchange with that one.
-                        Err(rustix::io::Errno::EXIST) => continue,
-                        Err(e) => {
-                            self.path = Some(staging);
-                            return Err(io(e.into()));
-                        }
+                Err(rustix::io::Errno::NOENT) => match swap(RenameFlags::NOREPLACE) {
+                    Ok(()) => break,
+                    // Another run created it meanwhile: exchange with that one.
+                    Err(rustix::io::Errno::EXIST) => continue,
+                    Err(e) => {
+                        self.name = Some(staging);
+                        return Err(io_err(&target, e));
                     }
-                }
+                },
                 Err(e) => {
-                    self.path = Some(staging);
-                    return Err(io(std::io::Error::new(
-                        std::io::ErrorKind::Unsupported,
-                        format!("this filesystem cannot swap directories atomically (renameat2: {e}); use a local filesystem such as ext4, xfs or btrfs"),
-                    )));
+                    self.name = Some(staging);
+                    return Err(Error::io(
+                        target.display(),
+                        std::io::Error::new(
+                            std::io::ErrorKind::Unsupported,
+                            format!("this filesystem cannot swap directories atomically (renameat2: {e}); use a local filesystem such as ext4, xfs or btrfs"),
+                        ),
+                    ));
                 }
             }
         }
-        sync_dir(&self.parent);
+        p.sync();
         Ok(target)
     }
 }
 
-impl Drop for StagingDir {
+impl Drop for StagingDir<'_> {
     fn drop(&mut self) {
-        if let Some(p) = self.path.take() {
-            let _ = std::fs::remove_dir_all(p);
+        if let Some(n) = self.name.take() {
+            let _ = self.parent.remove_all(&n);
         }
-    }
-}
-
-/// Makes a directory's entries (renames) durable; errors are ignored (not every filesystem
-/// supports it, and the data files were synced already).
-pub fn sync_dir(dir: &Path) {
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
     }
 }
 
@@ -116,20 +486,15 @@ fn owner_pid(tail: &str) -> Option<u32> {
 /// At start: removes staging directories in `dir` whose process is gone, and puts back a
 /// previous directory an older version left as `.<name>.old-<pid>` when it was killed between
 /// its two renames (only when `<name>` is missing). Returns what it did, one line each.
-pub fn clean_stale(dir: &Path) -> Vec<String> {
+pub fn clean_stale(dir: &Dir) -> Vec<String> {
     let mut done = vec![];
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return done;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
+    for name in dir.entries() {
         let Some(rest) = name.strip_prefix('.') else {
             continue;
         };
-        let path = entry.path();
         if let Some((_, tail)) = rest.rsplit_once(PARTIAL) {
             if let Some(pid) = owner_pid(tail).filter(|p| !pid_alive(*p)) {
-                if std::fs::remove_dir_all(&path).is_ok() {
+                if dir.remove_all(&name).is_ok() {
                     done.push(format!(
                         "removed {name} (left by process {pid}, which is gone)"
                     ));
@@ -139,14 +504,20 @@ pub fn clean_stale(dir: &Path) -> Vec<String> {
             let Some(pid) = owner_pid(tail).filter(|p| !pid_alive(*p)) else {
                 continue;
             };
-            let target = dir.join(final_name);
             let back = !final_name.is_empty()
-                && renameat_with(CWD, &path, CWD, &target, RenameFlags::NOREPLACE).is_ok();
+                && renameat_with(
+                    &dir.fd,
+                    name.as_str(),
+                    &dir.fd,
+                    final_name,
+                    RenameFlags::NOREPLACE,
+                )
+                .is_ok();
             if back {
                 done.push(format!(
                     "restored {final_name} from {name} (process {pid} was killed mid-swap)"
                 ));
-            } else if std::fs::remove_dir_all(&path).is_ok() {
+            } else if dir.remove_all(&name).is_ok() {
                 done.push(format!(
                     "removed {name} (left by process {pid}, which is gone)"
                 ));
@@ -167,39 +538,40 @@ mod tests {
         pid
     }
 
+    fn sorted(d: &Dir) -> Vec<String> {
+        let mut v = d.entries();
+        v.sort();
+        v
+    }
+
     #[test]
     fn commit_swaps_atomically_over_an_existing_directory_and_onto_a_new_name() {
         let t = tempfile::tempdir().unwrap();
+        let parent = Dir::open(t.path(), false).unwrap();
         for round in 0..3 {
-            let s = StagingDir::new(t.path(), "2026-01-01").unwrap();
-            std::fs::write(s.path().join("f"), format!("{round}")).unwrap();
+            let s = StagingDir::new(&parent, "2026-01-01").unwrap();
+            s.dir()
+                .write_new("f", round.to_string().as_bytes(), 0o600)
+                .unwrap();
             let dir = s.commit("2026-01-01").unwrap();
             assert_eq!(
                 std::fs::read_to_string(dir.join("f")).unwrap(),
                 round.to_string()
             );
         }
-        let names: Vec<_> = std::fs::read_dir(t.path())
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
-        assert_eq!(
-            names,
-            vec![std::ffi::OsString::from("2026-01-01")],
-            "nothing else is left"
-        );
+        assert_eq!(sorted(&parent), vec!["2026-01-01"], "nothing else is left");
     }
 
     #[test]
     fn a_dropped_staging_directory_is_removed() {
         let t = tempfile::tempdir().unwrap();
-        let p = {
-            let s = StagingDir::new(t.path(), "x").unwrap();
-            std::fs::write(s.path().join("f"), "1").unwrap();
-            s.path().to_path_buf()
-        };
-        assert!(!p.exists());
+        let parent = Dir::open(t.path(), false).unwrap();
+        {
+            let s = StagingDir::new(&parent, "x").unwrap();
+            s.dir().subdir(Path::new("a/b"), true).unwrap();
+            s.dir().write_new("f", b"1", 0o600).unwrap();
+        }
+        assert!(parent.entries().is_empty());
     }
 
     #[test]
@@ -216,18 +588,41 @@ mod tests {
             std::fs::create_dir_all(t.path().join(&d).join("sub")).unwrap();
             std::fs::write(t.path().join(&d).join("sub/f"), "x").unwrap();
         }
-        let done = clean_stale(t.path());
+        let parent = Dir::open(t.path(), false).unwrap();
+        let done = clean_stale(&parent);
         assert_eq!(done.len(), 3, "{done:?}");
-        let mut names: Vec<String> = std::fs::read_dir(t.path())
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
         assert_eq!(
-            names,
+            sorted(&parent),
             vec![format!(".2026-01-03.partial-{mine}-7"), "2026-01-04".into()]
         );
         assert!(t.path().join("2026-01-04/sub/f").exists());
+    }
+
+    #[test]
+    fn nothing_below_an_allowed_directory_follows_a_symlink() {
+        let t = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "s").unwrap();
+        std::os::unix::fs::symlink(outside.path(), t.path().join("link")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), t.path().join("file")).unwrap();
+        let w = Confined::new(Access::Write, &[t.path().to_path_buf()], &[]).unwrap();
+        let r = Confined::new(Access::Read, &[t.path().to_path_buf()], &[]).unwrap();
+        let inside = |n: &str| t.path().join(n).display().to_string();
+        assert!(w.write_atomic(&inside("link/x"), b"1", 0o600).is_err());
+        assert!(r.read(&inside("link/secret")).is_err());
+        assert!(r.read(&inside("file")).is_err());
+        // Writing over a symlink replaces the link itself, never its target.
+        w.write_atomic(&inside("file"), b"new", 0o600).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(outside.path().join("secret")).unwrap(),
+            "s"
+        );
+        assert!(outside.path().read_dir().unwrap().count() == 1);
+        w.write_atomic(&inside("a/b/c.txt"), b"ok", 0o600).unwrap();
+        assert_eq!(r.read(&inside("a/b/c.txt")).unwrap(), b"ok");
+        assert!(r
+            .read(&outside.path().join("secret").display().to_string())
+            .is_err());
+        assert!(r.read("/proc/self/environ").is_err());
     }
 }

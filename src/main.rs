@@ -81,6 +81,7 @@ fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
     }
     cfg.http.dry_run = c.dry_run;
     cfg.write_dirs = c.allow_write.clone();
+    cfg.read_dirs = c.allow_read.clone();
     if c.sandbox {
         cfg.sandbox = Some(sim_options(&c.fleet)?);
     }
@@ -194,7 +195,9 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Run(a) => run(a),
         Command::Repl(a) => {
-            let cfg = conn_config(&a.conn)?;
+            let mut cfg = conn_config(&a.conn)?;
+            // The history file is never readable or writable from the prompt's scripts.
+            cfg.denied_paths.extend(a.history.iter().cloned());
             let rt = Runtime::new(cfg)?;
             let banner = match sandbox_line(&rt, &a.conn.fleet) {
                 Some(l) => format!("fleetscript {} — {l}", env!("CARGO_PKG_VERSION")),

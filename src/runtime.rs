@@ -4,6 +4,7 @@
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::files::{Access, Confined};
 use crate::http::{Redactor, Transport};
 use crate::ignitenet::IgniteNetClient;
 use crate::ncm::NcmClient;
@@ -94,11 +95,7 @@ impl Runtime {
         // IgniteNet has a transport of its own: its own stats, rate limit and retry policy.
         let transport = Transport::new(config.http.clone(), redactor.clone(), cancel.clone())?;
         let ignitenet = Arc::new(IgniteNetClient::new(config.ignitenet.clone(), transport)?);
-        let write_dirs = config
-            .write_dirs
-            .iter()
-            .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone()))
-            .collect();
+        let (writes, reads) = confinement(&config)?;
         let ctx = Arc::new(ScriptContext {
             ncm: ncm.clone(),
             ignitenet: ignitenet.clone(),
@@ -106,7 +103,8 @@ impl Runtime {
             bulk_rate: config.bulk_rate,
             redactor: redactor.clone(),
             cancel: cancel.clone(),
-            write_dirs,
+            writes,
+            reads: std::sync::RwLock::new(reads),
         });
         let engine = crate::script::engine::build(&ctx, &config.limits);
         let mut rt = Runtime {
@@ -149,6 +147,10 @@ impl Runtime {
     /// `import` resolves in `dir` (the script's own directory) first, then along the library
     /// path, then the built-in `std/` modules. `None`: the library path only.
     pub fn set_module_dir(&mut self, dir: Option<&Path>) {
+        if let Some(d) = dir {
+            // The script's own directory is readable (its data files sit beside it).
+            let _ = self.ctx.allow_read(d);
+        }
         let mut dirs: Vec<PathBuf> = dir.map(Path::to_path_buf).into_iter().collect();
         dirs.extend(self.config.library_path.iter().cloned());
         self.engine
@@ -333,6 +335,32 @@ impl Runtime {
             Error::Config("no simulator: the runtime was not started with --sandbox".into())
         })
     }
+}
+
+/// Where scripts may write and read. Writes: the `--allow-write` directories, else the current
+/// one. Reads: the current directory, the library path, the write directories and the
+/// `--allow-read` ones (the script's own directory is added when it runs). Never: the config
+/// file, the REPL history, `/proc`, `/sys`, `/dev`.
+fn confinement(config: &Config) -> Result<(Confined, Confined)> {
+    let mut denied = vec![
+        crate::config::config_file_path(),
+        crate::config::data_dir().join("history.txt"),
+    ];
+    denied.extend(config.denied_paths.iter().cloned());
+    let cwd = PathBuf::from(".");
+    let write_dirs = if config.write_dirs.is_empty() {
+        vec![cwd.clone()]
+    } else {
+        config.write_dirs.clone()
+    };
+    let writes = Confined::new(Access::Write, &write_dirs, &denied)?;
+    let read_dirs: Vec<PathBuf> = std::iter::once(cwd)
+        .chain(config.library_path.iter().cloned())
+        .chain(write_dirs)
+        .chain(config.read_dirs.iter().cloned())
+        .collect();
+    let reads = Confined::new(Access::Read, &read_dirs, &denied)?;
+    Ok((writes, reads))
 }
 
 /// A `#!/usr/bin/env fleetscript run` first line becomes a comment (line numbers unchanged).

@@ -342,3 +342,139 @@ fn a_killed_backup_keeps_the_previous_one_and_the_next_run_cleans_up() {
     assert_eq!(entries(&backups), vec![day.clone()]);
     assert_eq!(entries(&backups.join(&day)).len(), 31);
 }
+
+#[test]
+fn scripts_cannot_read_the_config_file_proc_or_outside_the_allowed_directories() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg_dir = home.path().join("fleetscript");
+    std::fs::create_dir_all(&cfg_dir).unwrap();
+    std::fs::write(
+        cfg_dir.join("config.toml"),
+        "default_profile = \"lab\"\n[profiles.lab]\nconcurrency = 2\n[profiles.prod]\nx_cp_api_key = \"prod-cp-key-0123456789\"\n",
+    )
+    .unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("data.csv"), "a\n1\n").unwrap();
+    std::fs::write(cfg_dir.join("s.rhai"), "print(csv::read(ARGS.f));").unwrap();
+    let read = |file: &str, extra: &[&str]| {
+        bin()
+            .current_dir(&cfg_dir) // even from the config file's own directory
+            .env("XDG_CONFIG_HOME", home.path())
+            .args(["run", "s.rhai", "--sandbox", "--arg", &format!("f={file}")])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    for (file, why) in [
+        ("config.toml", "never allowed"),
+        (
+            &*cfg_dir.join("config.toml").display().to_string(),
+            "never allowed",
+        ),
+        ("/proc/self/environ", "not allowed"),
+        ("../fleetscript/config.toml", "never allowed"),
+        (
+            &*outside.path().join("data.csv").display().to_string(),
+            "--allow-read",
+        ),
+    ] {
+        let o = read(file, &[]);
+        assert_eq!(o.status.code(), Some(1), "{file}: {}", text(&o));
+        assert!(text(&o).contains(why), "{file}: {}", text(&o));
+        assert!(!text(&o).contains("prod-cp-key"), "{}", text(&o));
+    }
+    let allowed = outside.path().display().to_string();
+    let o = read(
+        &outside.path().join("data.csv").display().to_string(),
+        &["--allow-read", &allowed],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn modules_come_only_from_the_library_path_and_eval_is_off() {
+    let t = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("evil.rhai"), "fn x() { 1 }").unwrap();
+    std::fs::create_dir_all(t.path().join("scripts")).unwrap();
+    std::fs::write(t.path().join("up.rhai"), "fn x() { 2 }").unwrap();
+    for (import, why) in [
+        (
+            format!("{}/evil", elsewhere.path().display()),
+            "not a module name",
+        ),
+        ("../up".to_string(), "not a module name"),
+    ] {
+        std::fs::write(
+            t.path().join("scripts/s.rhai"),
+            format!("import \"{import}\" as m; print(m::x());"),
+        )
+        .unwrap();
+        let o = bin()
+            .current_dir(t.path())
+            .args(["run", "scripts/s.rhai", "--sandbox"])
+            .output()
+            .unwrap();
+        assert_ne!(o.status.code(), Some(0), "{import}: {}", text(&o));
+        assert!(text(&o).contains(why), "{import}: {}", text(&o));
+    }
+    // eval is not available, so nothing runs that the lint did not see: not even the write
+    // before it.
+    std::fs::write(
+        t.path().join("scripts/e.rhai"),
+        "json::write(\"written.json\", 1);\neval(\"ncm::routres::list()\");\n",
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(t.path())
+        .args(["run", "scripts/e.rhai", "--sandbox"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("eval"), "{}", text(&o));
+    assert!(!t.path().join("written.json").exists());
+}
+
+#[test]
+fn a_symlink_swap_race_never_puts_a_write_outside() {
+    let allowed = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let d = allowed.path().join("d");
+    let real = allowed.path().join("real");
+    let link = allowed.path().join("link");
+    std::fs::create_dir_all(&real).unwrap();
+    std::os::unix::fs::symlink(outside.path(), &link).unwrap();
+    std::fs::create_dir_all(&d).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flipper = {
+        let (stop, d, real, link) = (stop.clone(), d.clone(), real.clone(), link.clone());
+        std::thread::spawn(move || {
+            // `d` is a directory one moment and a symlink to `outside` the next.
+            let tmp = d.with_extension("tmp");
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = std::fs::rename(&d, &tmp);
+                let from = if n % 2 == 0 { &link } else { &real };
+                let _ = std::fs::rename(from, &d);
+                let _ = std::fs::rename(&tmp, from);
+                n += 1;
+            }
+        })
+    };
+    let sim = sim(1);
+    let mut cfg = config_for(&sim);
+    cfg.write_dirs = vec![allowed.path().to_path_buf()];
+    let mut rt = fleetscript::Runtime::new(cfg).unwrap();
+    let ok = eval(
+        &mut rt,
+        &format!(
+            r#"let ok = 0; for i in 0..2000 {{ try {{ json::write(`{}/f${{i}}.json`, i); ok += 1; }} catch {{}} }} ok"#,
+            d.display()
+        ),
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    flipper.join().unwrap();
+    let escaped = std::fs::read_dir(outside.path()).unwrap().count();
+    assert_eq!(escaped, 0, "{escaped} writes landed outside");
+    assert!(ok.as_int().unwrap() > 0, "some writes went through");
+}

@@ -105,9 +105,11 @@ fn repl_in_a_terminal() {
 #[test]
 fn repl_state_commands_and_formats() {
     let dir = tempfile::tempdir().unwrap();
+    let lib = tempfile::tempdir().unwrap();
     let rt = fleetscript::Runtime::new(fleetscript::Config {
         sandbox: Some(Default::default()),
         write_dirs: vec![dir.path().join("allowed")],
+        library_path: vec![lib.path().to_path_buf()],
         ..Default::default()
     })
     .unwrap();
@@ -160,13 +162,15 @@ fn repl_state_commands_and_formats() {
         f.contains("state") && f.contains("state__in") && f.contains("(expandable)"),
         "{f}"
     );
-    // An import typed on its own lasts for the session.
-    let lib = tempfile::tempdir().unwrap();
+    // An import typed on its own lasts for the session; modules come from the library path
+    // only, never from an absolute path.
     std::fs::write(lib.path().join("mine.rhai"), "fn triple(x) { x * 3 }").unwrap();
-    let said = run(
+    let refused = run(
         &mut r,
-        &format!("import \"{}/mine\" as mine;", lib.path().display()),
+        &format!("import \"{}/mine\" as abs;", lib.path().display()),
     );
+    assert!(refused.contains("library path"), "{refused}");
+    let said = run(&mut r, "import \"mine\" as mine;");
     assert!(said.contains("mine:: is"), "{said}");
     run(&mut r, ":format table");
     assert_eq!(run(&mut r, "mine::triple(5)"), "15\n");

@@ -6,12 +6,12 @@
 
 use super::client::NcmClient;
 use crate::error::{Error, Result};
+use crate::files::Dir;
 use crate::sim::fleet::text_of;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -28,20 +28,16 @@ fn q(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = std::fs::File::create(path).map_err(|e| Error::io(path.display(), e))?;
-    f.write_all(bytes)
-        .map_err(|e| Error::io(path.display(), e))?;
-    f.sync_all().map_err(|e| Error::io(path.display(), e))
-}
+/// Backup files hold configuration (Wi-Fi keys among it): owner-only.
+const MODE: u32 = 0o600;
 
-/// Backs up every router's configuration under `dir/<date>`.
-pub fn backup_configs(client: &Arc<NcmClient>, dir: &Path, date: &str) -> Result<BackupSummary> {
+/// Backs up every router's configuration under `dir/<date>` (`dir` opened by the caller, so
+/// nothing below it follows a symlink).
+pub fn backup_configs(client: &Arc<NcmClient>, dir: &Dir, date: &str) -> Result<BackupSummary> {
     let start_requests = client.transport().stats.requests();
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
     let cleaned = crate::files::clean_stale(dir);
     let staging = crate::files::StagingDir::new(dir, date)?;
-    let staging_dir = staging.path().to_path_buf();
+    let staging_dir = staging.dir();
 
     // Lookup tables for the index (a handful of requests whatever the fleet size).
     let names = |ep: &str, field: &str| -> Result<HashMap<String, String>> {
@@ -109,7 +105,7 @@ pub fn backup_configs(client: &Arc<NcmClient>, dir: &Path, date: &str) -> Result
             let mut text = serde_json::to_string_pretty(&cm).unwrap_or_default();
             text.push('\n');
             let file = format!("{rid}.json");
-            write_synced(&staging_dir.join(&file), text.as_bytes())?;
+            staging_dir.write_new(&file, text.as_bytes(), MODE)?;
             let sha: String = Sha256::digest(text.as_bytes())
                 .iter()
                 .map(|b| format!("{b:02x}"))
@@ -147,7 +143,7 @@ pub fn backup_configs(client: &Arc<NcmClient>, dir: &Path, date: &str) -> Result
     let index_bytes = index
         .into_inner()
         .map_err(|e| Error::invalid(format!("index.csv: {e}")))?;
-    write_synced(&staging_dir.join("index.csv"), &index_bytes)?;
+    staging_dir.write_new("index.csv", &index_bytes, MODE)?;
 
     // Swap the complete backup in, in one atomic step; an earlier one of the same day is
     // replaced only now.

@@ -31,7 +31,7 @@ pub struct BulkOptions {
     pub rate: f64,
     /// PUT instead of PATCH.
     pub put: bool,
-    pub journal: Option<PathBuf>,
+    pub journal: Option<JournalFile>,
     /// Wait for every changed device to sync (or reject) before reporting.
     pub verify: bool,
     pub verify_timeout: Duration,
@@ -114,6 +114,36 @@ fn canonical(v: &Value) -> String {
     }
 }
 
+/// A journal file opened for reading and appending (by the caller, under its allowed directory).
+#[derive(Debug, Clone)]
+pub struct JournalFile {
+    pub path: PathBuf,
+    file: Arc<std::fs::File>,
+}
+
+impl JournalFile {
+    pub fn new(path: PathBuf, file: std::fs::File) -> Self {
+        JournalFile {
+            path,
+            file: Arc::new(file),
+        }
+    }
+
+    /// Opens (creating) a journal by path, outside any script confinement (embedding, tests).
+    pub fn open(path: &std::path::Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+        }
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(|e| Error::io(path.display(), e))?;
+        Ok(JournalFile::new(path.to_path_buf(), f))
+    }
+}
+
 /// The journal: one JSON line per finished router; the last line for a router and change wins.
 struct Journal {
     file: Option<std::fs::File>,
@@ -121,39 +151,32 @@ struct Journal {
 }
 
 impl Journal {
-    fn open(path: Option<&PathBuf>) -> Result<Journal> {
-        let Some(p) = path else {
+    fn open(target: Option<&JournalFile>) -> Result<Journal> {
+        let Some(j) = target else {
             return Ok(Journal {
                 file: None,
                 done: HashSet::new(),
             });
         };
+        let p = &j.path;
+        let mut file = j.file.try_clone().map_err(|e| Error::io(p.display(), e))?;
         let mut last: HashMap<(String, String), String> = HashMap::new();
-        if p.exists() {
-            let f = std::fs::File::open(p).map_err(|e| Error::io(p.display(), e))?;
-            for line in std::io::BufReader::new(f).lines() {
-                let line = line.map_err(|e| Error::io(p.display(), e))?;
-                // A line cut short by a crash is ignored: that router is simply done again.
-                let Ok(v) = serde_json::from_str::<Value>(&line) else {
-                    continue;
-                };
-                if let (Some(r), Some(fp), Some(st)) = (
-                    v["router"].as_str(),
-                    v["change"].as_str(),
-                    v["status"].as_str(),
-                ) {
-                    last.insert((r.to_string(), fp.to_string()), st.to_string());
-                }
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0))
+            .map_err(|e| Error::io(p.display(), e))?;
+        for line in std::io::BufReader::new(&file).lines() {
+            let line = line.map_err(|e| Error::io(p.display(), e))?;
+            // A line cut short by a crash is ignored: that router is simply done again.
+            let Ok(v) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            if let (Some(r), Some(fp), Some(st)) = (
+                v["router"].as_str(),
+                v["change"].as_str(),
+                v["status"].as_str(),
+            ) {
+                last.insert((r.to_string(), fp.to_string()), st.to_string());
             }
         }
-        if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
-        }
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .map_err(|e| Error::io(p.display(), e))?;
         let done = last
             .into_iter()
             .filter(|(_, st)| st == "ok")

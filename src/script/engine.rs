@@ -17,6 +17,8 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
         .set_max_array_size(limits.max_array_size)
         .set_max_map_size(limits.max_map_size)
         .set_strict_variables(true);
+    // `eval` would run text the pre-run lint never saw: scripts are checked whole, so it is off.
+    engine.disable_symbol("eval");
     let cancel = ctx.cancel.clone();
     engine.on_progress(move |_| {
         if cancel.load(Ordering::SeqCst) {

@@ -6,7 +6,7 @@
 
 use rhai::{Engine, EvalAltResult, Module, Position, Scope, Shared};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 /// `stdlib/` modules compiled in: (name after `std/`, source).
@@ -64,11 +64,12 @@ impl LibraryResolver {
         }
     }
 
-    /// Where `path` resolves: a file, or the embedded stdlib module's source.
+    /// Where `path` resolves: a file, or the embedded stdlib module's source. A module name
+    /// is relative and plain (`lookup`, `net/util`): an absolute path or a `..` never resolves,
+    /// so modules come only from the library path.
     pub fn locate(&self, path: &str) -> Option<Located> {
-        if Path::new(path).is_absolute() {
-            let f = PathBuf::from(format!("{path}.rhai"));
-            return f.is_file().then_some(Located::File(f));
+        if !is_module_name(path) {
+            return None;
         }
         for d in &self.dirs {
             let f = d.join(format!("{path}.rhai"));
@@ -97,6 +98,19 @@ impl LibraryResolver {
     }
 }
 
+/// A module name: `/`-separated plain names (letters, digits, `-`, `_`, `.` inside a name),
+/// neither absolute nor climbing with `..`.
+pub fn is_module_name(path: &str) -> bool {
+    !path.is_empty()
+        && path.split('/').all(|seg| {
+            !seg.is_empty()
+                && !seg.starts_with('.')
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+}
+
 pub enum Located {
     File(PathBuf),
     Std(&'static str, &'static str),
@@ -111,14 +125,18 @@ impl rhai::ModuleResolver for LibraryResolver {
         pos: Position,
     ) -> Result<Shared<Module>, Box<EvalAltResult>> {
         let located = self.locate(path).ok_or_else(|| {
-            Box::new(EvalAltResult::ErrorRuntime(
+            let msg = if is_module_name(path) {
                 format!(
                     "module \"{path}\" not found; looked for {path}.rhai in {}",
                     self.searched()
                 )
-                .into(),
-                pos,
-            ))
+            } else {
+                format!(
+                    "module \"{path}\" is not a module name: modules come from the library path only ({}), named like \"lookup\" or \"net/util\" (no absolute path, no ..)",
+                    self.searched()
+                )
+            };
+            Box::new(EvalAltResult::ErrorRuntime(msg.into(), pos))
         })?;
         let (key, name, source) = match &located {
             Located::File(f) => {

@@ -1,7 +1,6 @@
 //! The `csv::` Rhai module: write rows (maps) to CSV with an explicit column order, read CSV.
 
 use super::{rhai_error, usage_error, RhaiResult, ScriptContext};
-use crate::error::Error;
 use crate::script::convert::dynamic_to_json;
 use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position, INT};
 use std::sync::Arc;
@@ -52,6 +51,23 @@ fn columns_of(rows: &Array) -> Vec<String> {
     cols
 }
 
+/// CSV text with a header line as maps of strings.
+fn parse(bytes: &[u8]) -> Result<Array, csv::Error> {
+    let mut r = csv::Reader::from_reader(bytes);
+    let headers = r.headers()?.clone();
+    let mut out = Array::new();
+    for rec in r.records() {
+        let rec = rec?;
+        let m: Map = headers
+            .iter()
+            .zip(rec.iter())
+            .map(|(h, v)| (h.into(), v.to_string().into()))
+            .collect();
+        out.push(m.into());
+    }
+    Ok(out)
+}
+
 pub fn module(ctx: &Arc<ScriptContext>) -> Module {
     let mut m = Module::new();
     m.set_doc("/// CSV files.");
@@ -75,22 +91,13 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
             c.write_atomic(path, &bytes).map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
             Ok(rows.len() as INT)
         });
+    let c = ctx.clone();
     FuncRegistration::new("read")
-        .with_comments(["/// Reads a CSV file with a header line into an array of maps (values are strings).\n///\n/// ```rhai\n/// for row in csv::read(\"sites.csv\") { print(row.name); }\n/// ```"])
+        .with_comments(["/// Reads a CSV file with a header line into an array of maps (values are strings). Only under the\n/// directories scripts may read (the current one, the script's own, the library path, `--allow-read`).\n///\n/// ```rhai\n/// for row in csv::read(\"sites.csv\") { print(row.name); }\n/// ```"])
         .with_params_info(["path: string", "Array"])
-        .set_into_module(&mut m, |cx: NativeCallContext, path: &str| -> RhaiResult<Array> {
-            let mut r = csv::Reader::from_path(path).map_err(|e| match e.into_kind() {
-                csv::ErrorKind::Io(io) => rhai_error(cx.call_position(), Error::io(path, io), &Default::default()),
-                other => usage_error(cx.call_position(), format!("{path}: {other:?}")),
-            })?;
-            let headers = r.headers().map_err(|e| usage_error(cx.call_position(), format!("{path}: {e}")))?.clone();
-            let mut out = Array::new();
-            for rec in r.records() {
-                let rec = rec.map_err(|e| usage_error(cx.call_position(), format!("{path}: {e}")))?;
-                let m: Map = headers.iter().zip(rec.iter()).map(|(h, v)| (h.into(), v.to_string().into())).collect();
-                out.push(m.into());
-            }
-            Ok(out)
+        .set_into_module(&mut m, move |cx: NativeCallContext, path: &str| -> RhaiResult<Array> {
+            let bytes = c.read_file(path).map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+            parse(&bytes).map_err(|e| usage_error(cx.call_position(), format!("{path}: {e}")))
         });
     m
 }

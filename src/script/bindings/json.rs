@@ -1,7 +1,6 @@
 //! The `json::` Rhai module: parse, stringify, read and (atomic) write of JSON files.
 
 use super::{rhai_error, usage_error, RhaiResult, ScriptContext};
-use crate::error::Error;
 use crate::script::convert::{dynamic_to_json, json_to_dynamic};
 use rhai::{Dynamic, FuncRegistration, Module, NativeCallContext};
 use std::sync::Arc;
@@ -27,13 +26,13 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
         .set_into_module(&mut m, |v: Dynamic| -> String {
             serde_json::to_string_pretty(&dynamic_to_json(&v)).unwrap_or_default()
         });
+    let c = ctx.clone();
     FuncRegistration::new("read")
-        .with_comments(["/// Reads and parses a JSON file.\n///\n/// ```rhai\n/// let cfg = json::read(\"golden.json\");\n/// ```"])
+        .with_comments(["/// Reads and parses a JSON file. Only under the directories scripts may read (the current one, the\n/// script's own, the library path, `--allow-read`).\n///\n/// ```rhai\n/// let cfg = json::read(\"golden.json\");\n/// ```"])
         .with_params_info(["path: string", "Dynamic"])
-        .set_into_module(&mut m, |cx: NativeCallContext, path: &str| -> RhaiResult<Dynamic> {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| rhai_error(cx.call_position(), Error::io(path, e), &Default::default()))?;
-            serde_json::from_str::<serde_json::Value>(&text)
+        .set_into_module(&mut m, move |cx: NativeCallContext, path: &str| -> RhaiResult<Dynamic> {
+            let bytes = c.read_file(path).map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+            serde_json::from_slice::<serde_json::Value>(&bytes)
                 .map(|v| json_to_dynamic(&v))
                 .map_err(|e| usage_error(cx.call_position(), format!("{path}: not valid JSON: {e}")))
         });

@@ -10,13 +10,14 @@ pub mod ncm_config;
 pub mod time;
 
 use crate::error::Error;
+use crate::files::Confined;
 use crate::http::Redactor;
 use crate::ignitenet::IgniteNetClient;
 use crate::ncm::NcmClient;
 use rhai::{EvalAltResult, Position};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
@@ -41,8 +42,11 @@ pub struct ScriptContext {
     pub bulk_rate: f64,
     pub redactor: Redactor,
     pub cancel: Arc<AtomicBool>,
-    /// Absolute directories scripts may write in.
-    pub write_dirs: Vec<PathBuf>,
+    /// Where scripts may write: the current directory by default, or the `--allow-write` ones.
+    pub writes: Confined,
+    /// Where scripts may read: the current directory, the script's own, the library path, the
+    /// write directories and the `--allow-read` ones; never the config file, history or /proc.
+    pub reads: RwLock<Confined>,
 }
 
 /// Converts a library error into a catchable Rhai error (`catch (e)` sees a map with `status`,
@@ -73,97 +77,38 @@ pub fn usage_error(pos: Position, msg: impl Into<String>) -> Box<EvalAltResult> 
     rhai_error(pos, Error::Invalid(msg.into()), &Redactor::default())
 }
 
-/// Lexically normalizes a path (resolving `.` and `..`) against the current directory.
-fn normalize(path: &Path) -> PathBuf {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// Resolves the deepest existing ancestor through symlinks, keeping the rest.
-fn resolve_links(p: &Path) -> PathBuf {
-    let mut existing = p.to_path_buf();
-    let mut rest = vec![];
-    while !existing.exists() {
-        match (
-            existing.file_name().map(|s| s.to_os_string()),
-            existing.parent(),
-        ) {
-            (Some(n), Some(parent)) => {
-                rest.push(n);
-                existing = parent.to_path_buf();
-            }
-            _ => break,
-        }
-    }
-    let mut base = existing.canonicalize().unwrap_or(existing);
-    for n in rest.into_iter().rev() {
-        base.push(n);
-    }
-    base
-}
-
 impl ScriptContext {
-    /// Checks a path a script wants to write against the allowed directories.
-    pub fn writable_path(&self, path: &str) -> Result<PathBuf, Error> {
-        if path.trim().is_empty() {
-            return Err(Error::invalid("an empty file name"));
-        }
-        let p = resolve_links(&normalize(Path::new(path)));
-        let dirs: Vec<PathBuf> = if self.write_dirs.is_empty() {
-            vec![resolve_links(&normalize(Path::new(".")))]
-        } else {
-            self.write_dirs
-                .iter()
-                .map(|d| resolve_links(&normalize(d)))
-                .collect()
-        };
-        if dirs.iter().any(|d| p.starts_with(d)) {
-            Ok(p)
-        } else {
-            Err(Error::invalid(format!(
-                "writing {} is not allowed: scripts may write under {} (add a directory with --allow-write DIR)",
-                p.display(),
-                dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
-            )))
-        }
+    /// Writes `bytes` to `path` atomically under an allowed write directory (a temporary file,
+    /// then one rename; no symlink below the directory is followed). A failure leaves any
+    /// earlier file untouched and no partial file behind.
+    pub fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<PathBuf, Error> {
+        self.writes.write_atomic(path, bytes, FILE_MODE)
     }
 
-    /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then rename.
-    /// A failure leaves any earlier file untouched and no partial file behind.
-    pub fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<PathBuf, Error> {
-        use std::io::Write;
-        let p = self.writable_path(path)?;
-        // Data is written as it is: masking rewrites only what the tool itself prints.
-        let dir = p
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(dir.display(), e))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".fleetscript-")
-            .tempfile_in(&dir)
-            .map_err(|e| Error::io(dir.display(), e))?;
-        tmp.write_all(bytes)
-            .map_err(|e| Error::io(p.display(), e))?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| Error::io(p.display(), e))?;
-        tmp.persist(&p)
-            .map_err(|e| Error::io(p.display(), e.error))?;
-        Ok(p)
+    /// Reads a file under an allowed read directory.
+    pub fn read_file(&self, path: &str) -> Result<Vec<u8>, Error> {
+        self.reads
+            .read()
+            .map_err(|_| Error::invalid("the read directories are unavailable"))?
+            .read(path)
+    }
+
+    /// Lets scripts read under `dir` too (the running script's own directory).
+    pub fn allow_read(&self, dir: &Path) -> Result<(), Error> {
+        self.reads
+            .write()
+            .map_err(|_| Error::invalid("the read directories are unavailable"))?
+            .allow(dir)
+    }
+
+    /// Checks that `path` may be written, creating nothing yet (the file's parent is made
+    /// when written).
+    pub fn check_writable(&self, path: &str) -> Result<PathBuf, Error> {
+        let (root, rel) = self.writes.locate(path)?;
+        Ok(root.path().join(rel))
     }
 }
+
+/// Files written for scripts (reports, JSON, journals, backups): owner-only, as they may hold
+/// configuration.
+pub const FILE_MODE: u32 = 0o600;

@@ -56,8 +56,17 @@ fn parse_options(c: &ScriptContext, pos: Position, o: &Map) -> RhaiResult<BulkOp
                 other => return Err(usage_error(pos, format!("apply_all: method must be \"patch\" or \"put\", not {other:?}"))),
             },
             "journal" => {
-                let p = c.writable_path(&v.to_string()).map_err(err(c, pos))?;
-                b.journal = Some(p);
+                let path = v.to_string();
+                if c.ncm.transport().options.dry_run {
+                    // Checked, but a dry run writes no journal.
+                    c.check_writable(&path).map_err(err(c, pos))?;
+                } else {
+                    let (p, f) = c
+                        .writes
+                        .open_append(&path, super::FILE_MODE)
+                        .map_err(err(c, pos))?;
+                    b.journal = Some(bulk::JournalFile::new(p, f));
+                }
             }
             other => {
                 return Err(usage_error(pos, format!(
@@ -327,7 +336,7 @@ a failed or killed run leaves no partial file, and what a killed run left is cle
         .with_params_info(["dir: string", "Map"])
         .set_into_module(root, move |cx: NativeCallContext, dir: &str| -> RhaiResult<Dynamic> {
             let pos = cx.call_position();
-            let d = c.writable_path(dir).map_err(err(&c, pos))?;
+            let d = c.writes.dir(dir).map_err(err(&c, pos))?;
             let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
             let r = crate::ncm::backup::backup_configs(&c.ncm, &d, &date).map_err(err(&c, pos))?;
             for line in &r.cleaned {
