@@ -24,9 +24,12 @@ fn main() {
         reset_peak();
         let base = kib("VmRSS:");
         let t = Instant::now();
-        let s =
-            fleetscript::ncm::backup::backup_configs(&rt.ncm, dir.path(), &format!("run-{run}"))
-                .expect("backup");
+        let s = fleetscript::ncm::backup::backup_configs(
+            &rt.ncm,
+            &fleetscript::files::Dir::open(dir.path(), false).expect("dir"),
+            &format!("run-{run}"),
+        )
+        .expect("backup");
         let wall = t.elapsed();
         times.push(wall);
         assert_eq!(s.routers, routers);
