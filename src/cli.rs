@@ -96,6 +96,9 @@ pub struct ConnArgs {
     /// The largest API answer read, in MiB; a larger one is an error [default: 256].
     #[arg(long, value_name = "MIB")]
     pub max_body_mb: Option<f64>,
+    /// Stop the script when the process holds more than MIB of memory [default: 4096].
+    #[arg(long, value_name = "MIB")]
+    pub max_memory: Option<f64>,
 }
 
 #[derive(Args, Debug)]
@@ -105,6 +108,9 @@ pub struct RunArgs {
     /// A script argument, visible as ARGS.key (repeatable).
     #[arg(long = "arg", value_name = "KEY=VALUE")]
     pub args: Vec<String>,
+    /// Stop the script after SECS of wall-clock time, or `none` [default: 7200].
+    #[arg(long, value_name = "SECS|none")]
+    pub max_time: Option<String>,
     #[command(flatten)]
     pub conn: ConnArgs,
     /// Print the script's header (purpose, arguments, example), or this help without a script.

@@ -13,16 +13,30 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Rhai engine limits, so a runaway script cannot exhaust the machine.
+/// Limits of a script run, so a runaway script cannot exhaust the machine: operations, call and
+/// expression depth, the growth one operation may cause (`pad`, `blob`), the process's memory
+/// and the wall clock.
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub max_operations: u64,
     pub max_call_levels: usize,
     pub max_expr_depth: usize,
+    /// The longest string one `pad` may make.
     pub max_string_size: usize,
+    /// The most elements one `pad` or `blob` may make.
     pub max_array_size: usize,
     pub max_map_size: usize,
+    /// Bytes the process may hold while a script runs (checked at every operation, when the
+    /// binary counts allocations; see `memory`).
+    pub max_memory: Option<usize>,
+    /// How long a script may run (`None`: no limit, as in the REPL).
+    pub max_time: Option<Duration>,
 }
+
+/// The default memory bound of a script run.
+pub const DEFAULT_MAX_MEMORY: usize = 4 << 30;
+/// The default wall-clock limit of `fleetscript run` (unattended runs).
+pub const DEFAULT_MAX_TIME: Duration = Duration::from_secs(2 * 3600);
 
 impl Default for Limits {
     fn default() -> Self {
@@ -33,6 +47,8 @@ impl Default for Limits {
             max_string_size: 256 * 1024 * 1024,
             max_array_size: 10_000_000,
             max_map_size: 1_000_000,
+            max_memory: Some(DEFAULT_MAX_MEMORY),
+            max_time: None,
         }
     }
 }

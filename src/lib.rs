@@ -24,6 +24,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod ignitenet;
+pub mod memory;
 pub mod ncm;
 pub mod repl;
 pub mod runtime;

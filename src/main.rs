@@ -14,9 +14,31 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Counts allocations so a script's memory bound costs one atomic load per operation.
+#[global_allocator]
+static ALLOC: fleetscript::memory::Counting = fleetscript::memory::Counting;
+
+/// The stack of the thread everything runs on: deep script values (compared, printed, cloned
+/// or dropped recursively by the engine) fit where the default 8 MiB would overflow. Only the
+/// pages used are ever backed by memory.
+const STACK: usize = 2 << 30;
+
 fn main() {
     let cli = Cli::parse();
-    let code = match real_main(cli) {
+    let big = std::thread::Builder::new()
+        .name("fleetscript".into())
+        .stack_size(STACK)
+        .spawn(move || outcome(cli));
+    let code = match big {
+        Ok(t) => t.join().unwrap_or(exit::FAILURE),
+        // No room for a big stack (strict overcommit): run here, with the default one.
+        Err(_) => outcome(Cli::parse()),
+    };
+    std::process::exit(code);
+}
+
+fn outcome(cli: Cli) -> i32 {
+    match real_main(cli) {
         Ok(code) => code,
         Err(e) => {
             // Masked with every key the environment and the config file hold: a bad setting
@@ -25,8 +47,7 @@ fn main() {
             eprintln!("error: {}", mask.redact(&format!("{e:#}")));
             exit::USAGE
         }
-    };
-    std::process::exit(code);
+    }
 }
 
 /// First Ctrl-C asks the running work to stop cleanly; a second one quits at once.
@@ -78,6 +99,10 @@ fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
     if let Some(mb) = c.max_body_mb {
         let mb = flag(st::MAX_BODY_MB.check(mb))?;
         cfg.http.max_body = (mb * 1024.0 * 1024.0) as u64;
+    }
+    if let Some(mb) = c.max_memory {
+        let mb = flag(st::MAX_MEMORY_MB.count(mb))?;
+        cfg.limits.max_memory = usize::try_from(mb << 20).ok();
     }
     cfg.http.dry_run = c.dry_run;
     cfg.write_dirs = c.allow_write.clone();
@@ -142,6 +167,16 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
         anyhow::ensure!(!k.trim().is_empty(), "--arg {kv:?}: the key is empty");
         cfg.args.insert(k.trim().to_string(), v.to_string());
     }
+    cfg.limits.max_time = match a.max_time.as_deref().map(str::trim) {
+        None => Some(fleetscript::config::DEFAULT_MAX_TIME),
+        Some("none") => None,
+        Some(t) => {
+            let secs: f64 = t
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--max-time takes seconds or `none`, not {t:?}"))?;
+            Some(flag(st::MAX_TIME.duration(secs))?)
+        }
+    };
     let cancel = Arc::new(AtomicBool::new(false));
     install_ctrl_c(cancel.clone());
     let mut rt = Runtime::with_cancel(cfg, cancel)?;

@@ -8,7 +8,7 @@ use crate::files::{Access, Confined};
 use crate::http::{Redactor, Transport};
 use crate::ignitenet::IgniteNetClient;
 use crate::ncm::NcmClient;
-use crate::script::bindings::ScriptContext;
+use crate::script::bindings::{ScriptContext, StopReason};
 use crate::script::diagnostics::{self, Diagnostic};
 use crate::sim::{sandbox_credentials, Simulator};
 use rhai::{Dynamic, Engine, Scope, AST};
@@ -103,6 +103,7 @@ impl Runtime {
             bulk_rate: config.bulk_rate,
             redactor: redactor.clone(),
             cancel: cancel.clone(),
+            stop: Default::default(),
             writes,
             reads: std::sync::RwLock::new(reads),
         });
@@ -261,14 +262,35 @@ impl Runtime {
         scope: &mut Scope,
         ast: &AST,
     ) -> std::result::Result<Dynamic, ScriptError> {
+        self.ctx.stop.clear();
+        let _watchdog = self
+            .config
+            .limits
+            .max_time
+            .map(|t| Watchdog::start(t, self.cancel.clone(), self.ctx.stop.clone()));
         self.engine
             .eval_ast_with_scope::<Dynamic>(scope, ast)
             .map_err(|e| {
                 let d = self.masked(diagnostics::from_eval(name, source, &e));
-                if is_interrupt(&e) {
-                    ScriptError::Interrupted(Box::new(d))
-                } else {
-                    ScriptError::Runtime(Box::new(d))
+                if !is_interrupt(&e) {
+                    return ScriptError::Runtime(Box::new(d));
+                }
+                match self.ctx.stop.get() {
+                    StopReason::TIME => ScriptError::Runtime(Box::new(Diagnostic {
+                        message: format!(
+                            "stopped: the script ran longer than its time limit ({}); raise it with --max-time SECS, or --max-time none",
+                            crate::http::human_duration(self.config.limits.max_time.unwrap_or_default())
+                        ),
+                        ..d
+                    })),
+                    StopReason::MEMORY => ScriptError::Runtime(Box::new(Diagnostic {
+                        message: format!(
+                            "stopped: the process held more than {} MiB while the script ran; raise the bound with --max-memory MIB",
+                            self.config.limits.max_memory.unwrap_or_default() >> 20
+                        ),
+                        ..d
+                    })),
+                    _ => ScriptError::Interrupted(Box::new(d)),
                 }
             })
     }
@@ -334,6 +356,46 @@ impl Runtime {
         self.sim.as_ref().ok_or_else(|| {
             Error::Config("no simulator: the runtime was not started with --sandbox".into())
         })
+    }
+}
+
+/// Stops a run at its wall-clock limit: sets the cancellation flag (scripts stop at the next
+/// operation, requests and waits between two requests) with the reason `TIME`.
+struct Watchdog {
+    done: Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    fn start(limit: std::time::Duration, cancel: Arc<AtomicBool>, stop: Arc<StopReason>) -> Self {
+        let done = Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let d = done.clone();
+        let thread = std::thread::Builder::new()
+            .name("max-time".into())
+            .spawn(move || {
+                let (lock, cv) = &*d;
+                let Ok(guard) = lock.lock() else { return };
+                let waited = cv.wait_timeout_while(guard, limit, |finished| !*finished);
+                if waited.is_ok_and(|(_, t)| t.timed_out()) {
+                    stop.set(StopReason::TIME);
+                    cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            })
+            .ok();
+        Watchdog { done, thread }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        let (lock, cv) = &*self.done;
+        if let Ok(mut g) = lock.lock() {
+            *g = true;
+        }
+        cv.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 

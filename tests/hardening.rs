@@ -478,3 +478,80 @@ fn a_symlink_swap_race_never_puts_a_write_outside() {
     assert_eq!(escaped, 0, "{escaped} writes landed outside");
     assert!(ok.as_int().unwrap() > 0, "some writes went through");
 }
+
+fn run_script(src: &str, flags: &[&str]) -> (Option<i32>, String, std::time::Duration) {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("s.rhai"), src).unwrap();
+    let start = std::time::Instant::now();
+    let o = bin()
+        .current_dir(t.path())
+        .args(["run", "s.rhai"])
+        .args(flags)
+        .output()
+        .unwrap();
+    (o.status.code(), text(&o), start.elapsed())
+}
+
+#[test]
+fn a_busy_loop_stops_at_the_wall_clock_limit() {
+    let (code, out, took) = run_script("let x = 0; loop { x += 1; }", &["--max-time", "1"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("time limit (1s)") && out.contains("--max-time"),
+        "{out}"
+    );
+    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+    // A limit also stops a script waiting on the API, and a backup leaves no staging behind.
+    let t = tempfile::tempdir().unwrap();
+    let o = bin()
+        .current_dir(t.path())
+        .args(["run", "nightly_backup", "--sandbox", "--routers", "3000"])
+        .args(["--latency-ms", "200", "--max-time", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("time limit"), "{}", text(&o));
+    let left = entries(&t.path().join("backups"));
+    assert!(left.iter().all(|n| !n.contains(".partial-")), "{left:?}");
+}
+
+#[test]
+fn indexed_assignment_cannot_bypass_the_memory_bound() {
+    for src in [
+        r#"let m = #{}; let s = "x"; s.pad(10000, "y"); let i = 0; loop { m["k" + i] = s + i; i += 1; }"#,
+        r#"let a = [0]; let s = "x"; s.pad(10000, "y"); let i = 0; loop { a[0] = [a[0], s + i]; i += 1; }"#,
+        r#"let s = "xy"; loop { s += s; }"#,
+    ] {
+        let (code, out, _) = run_script(src, &["--max-memory", "64"]);
+        assert_eq!(code, Some(1), "{src}: {out}");
+        assert!(
+            out.contains("more than 64 MiB") && out.contains("--max-memory"),
+            "{out}"
+        );
+    }
+    // Growth by a count in one step is capped before it allocates.
+    for src in [
+        "let a = []; a.pad(1000000000000, 0);",
+        "blob(1000000000000)",
+        "let s = \"\"; s.pad(1000000000000, \"x\");",
+    ] {
+        let (code, out, _) = run_script(src, &[]);
+        assert_eq!(code, Some(1), "{src}: {out}");
+        assert!(out.contains("in one step"), "{src}: {out}");
+    }
+}
+
+#[test]
+fn deeply_nested_values_compare_print_and_convert_without_a_crash() {
+    let src = r#"
+        let a = []; for i in 0..5000 { a = [take(a)]; }
+        let m = #{}; for i in 0..5000 { m = #{x: take(m)}; }
+        print(a == a); print(m != m); print(a); debug(m); print(`${a}`.len() > 0);
+        let b = a; print(b == a);
+        print(json::stringify(m).len() > 5000);
+    "#;
+    let (code, out, _) = run_script(src, &[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.starts_with("true\nfalse\n[[["), "{out}");
+    assert!(out.contains("[…]") && out.contains("#{…}"), "{out}");
+}

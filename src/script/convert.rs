@@ -38,13 +38,14 @@ pub fn dynamic_to_json(d: &Dynamic) -> Value {
     if d.is_unit() {
         return Value::Null;
     }
-    if let Some(b) = d.clone().try_cast::<bool>() {
+    // Read in place: cloning a container here would copy everything below it at every level.
+    if let Ok(b) = d.as_bool() {
         return Value::Bool(b);
     }
-    if let Some(i) = d.clone().try_cast::<rhai::INT>() {
+    if let Ok(i) = d.as_int() {
         return Value::from(i);
     }
-    if let Some(f) = d.clone().try_cast::<rhai::FLOAT>() {
+    if let Ok(f) = d.as_float() {
         return serde_json::Number::from_f64(f)
             .map(Value::Number)
             .unwrap_or(Value::Null);

@@ -1,7 +1,7 @@
 //! Builds the Rhai engine: limits, strict variables, cancellation through the progress hook,
 //! print/debug hooks that mask secrets, and every binding module registered.
 
-use super::bindings::{self, ncm::PageIter, ScriptContext};
+use super::bindings::{self, ncm::PageIter, ScriptContext, StopReason};
 use crate::config::Limits;
 use rhai::Engine;
 use std::sync::atomic::Ordering;
@@ -9,18 +9,29 @@ use std::sync::Arc;
 
 pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
     let mut engine = Engine::new();
+    // Rhai's own size limits are left off: checking them walks the whole container after every
+    // operation (a `push` onto an array of n elements cost O(n)). The memory bound below is one
+    // atomic load instead, and the operations that grow a value by a count in one step are
+    // capped in `values`.
     engine
         .set_max_operations(limits.max_operations)
         .set_max_call_levels(limits.max_call_levels)
         .set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth / 2)
-        .set_max_string_size(limits.max_string_size)
-        .set_max_array_size(limits.max_array_size)
-        .set_max_map_size(limits.max_map_size)
+        .set_max_string_size(0)
+        .set_max_array_size(0)
+        .set_max_map_size(0)
         .set_strict_variables(true);
+    super::values::register(&mut engine, limits.max_array_size, limits.max_string_size);
     // `eval` would run text the pre-run lint never saw: scripts are checked whole, so it is off.
     engine.disable_symbol("eval");
     let cancel = ctx.cancel.clone();
+    let stop = ctx.stop.clone();
+    let max_memory = limits.max_memory;
     engine.on_progress(move |_| {
+        if max_memory.is_some_and(|max| crate::memory::allocated() > max) {
+            stop.set(StopReason::MEMORY);
+            cancel.store(true, Ordering::SeqCst);
+        }
         if cancel.load(Ordering::SeqCst) {
             Some("interrupted".into())
         } else {

@@ -7,3 +7,4 @@ pub mod docs;
 pub mod engine;
 pub mod library;
 pub mod lint;
+pub mod values;

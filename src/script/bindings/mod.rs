@@ -33,6 +33,33 @@ pub fn ret(v: serde_json::Value) -> rhai::Dynamic {
     crate::script::convert::json_to_dynamic(&v)
 }
 
+/// Why a run was stopped: set with the cancellation flag, so the error can say which limit it
+/// was rather than "interrupted".
+#[derive(Debug, Default)]
+pub struct StopReason(std::sync::atomic::AtomicU8);
+
+impl StopReason {
+    pub const NONE: u8 = 0;
+    pub const TIME: u8 = 1;
+    pub const MEMORY: u8 = 2;
+
+    pub fn set(&self, r: u8) {
+        let _ = self.0.compare_exchange(
+            Self::NONE,
+            r,
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+        );
+    }
+    pub fn get(&self) -> u8 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+    pub fn clear(&self) {
+        self.0
+            .store(Self::NONE, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// What bindings share.
 pub struct ScriptContext {
     pub ncm: Arc<NcmClient>,
@@ -42,6 +69,8 @@ pub struct ScriptContext {
     pub bulk_rate: f64,
     pub redactor: Redactor,
     pub cancel: Arc<AtomicBool>,
+    /// Which limit stopped the run, when one did.
+    pub stop: Arc<StopReason>,
     /// Where scripts may write: the current directory by default, or the `--allow-write` ones.
     pub writes: Confined,
     /// Where scripts may read: the current directory, the script's own, the library path, the
