@@ -354,7 +354,7 @@ impl Config {
             self.sources.insert("concurrency", src.clone());
         }
         if let Some(r) = p.rate_limit {
-            self.bulk_rate = st::RATE.check(r).map_err(bad)?;
+            self.bulk_rate = st::RATE.named("rate_limit").check(r).map_err(bad)?;
             self.sources.insert("rate_limit", src.clone());
         }
         if let Some(n) = p.ignitenet_rate_limit {

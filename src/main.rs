@@ -92,7 +92,11 @@ fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
         cfg.sources.insert("retries", "flag --retries".into());
     }
     if let Some(ms) = c.retry_delay_ms {
-        cfg.http.retry.base_delay = flag(st::RETRY_DELAY_MS.duration(ms as f64))?;
+        cfg.http.retry.base_delay = flag(
+            st::RETRY_DELAY_MS
+                .named("retry-delay-ms")
+                .duration(ms as f64),
+        )?;
         cfg.sources
             .insert("retry_delay_ms", "flag --retry-delay-ms".into());
     }

@@ -61,6 +61,11 @@ pub const SIM_SYNC_DELAY_MS: Bounds = b("sync-delay-ms", 0.0, 3_600_000.0, false
 pub const SIM_FAIL_RATE: Bounds = b("fail-rate", 0.0, 1.0, false, "");
 
 impl Bounds {
+    /// The same bounds under the name a flag or profile key spells them.
+    pub const fn named(self, name: &'static str) -> Bounds {
+        Bounds { name, ..self }
+    }
+
     fn range_text(&self) -> String {
         let u = if self.unit.is_empty() {
             String::new()
