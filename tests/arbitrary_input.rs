@@ -139,14 +139,7 @@ fn every_registered_function_survives_arbitrary_values() {
 const SWEEP: &[&str] = &["0", "-1", "1e-300", "1e30", "NaN"];
 
 fn code_and_text(o: &std::process::Output) -> (Option<i32>, String) {
-    (
-        o.status.code(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-    )
+    (o.status.code(), text(o))
 }
 
 #[test]

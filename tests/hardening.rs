@@ -152,11 +152,7 @@ fn a_body_over_the_cap_is_refused_without_reading_it_all() {
                 len: 64 * 1024 * 1024,
             },
         });
-        let mut c = fleetscript::Config {
-            ncm_base_url: base,
-            ncm_credentials: fleetscript::sim::sandbox_credentials(),
-            ..Default::default()
-        };
+        let mut c = config_at(&base);
         c.http.max_body = 1024 * 1024;
         let mut rt = fleetscript::Runtime::new(c).unwrap();
         let e = eval_err(&mut rt, "ncm::routers::list()");
@@ -173,11 +169,7 @@ fn a_body_that_stalls_says_timed_out() {
         len: 1000,
         sent: 10,
     });
-    let mut c = fleetscript::Config {
-        ncm_base_url: base,
-        ncm_credentials: fleetscript::sim::sandbox_credentials(),
-        ..Default::default()
-    };
+    let mut c = config_at(&base);
     c.http.retry.max_retries = 0;
     c.set_timeout(std::time::Duration::from_millis(300));
     let mut rt = fleetscript::Runtime::new(c).unwrap();
@@ -187,14 +179,6 @@ fn a_body_that_stalls_says_timed_out() {
         "{e}"
     );
     assert!(!e.contains("decoding"), "{e}");
-}
-
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]
@@ -339,6 +323,22 @@ fn a_killed_backup_keeps_the_previous_one_and_the_next_run_cleans_up() {
     let o = run(&["--routers", "30"]).output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("which is gone"), "{}", text(&o));
+    assert_eq!(entries(&backups), vec![day.clone()]);
+    assert_eq!(entries(&backups.join(&day)).len(), 31);
+    // Ctrl-C (SIGINT) mid-run: exit 130, its own staging removed, the previous backup kept.
+    let child = run(&["--routers", "3000", "--latency-ms", "30"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while !entries(&backups).iter().any(|n| n.contains(".partial-")) {
+        assert!(std::time::Instant::now() < deadline + std::time::Duration::from_secs(60));
+        std::thread::yield_now();
+    }
+    let pid = rustix::process::Pid::from_child(&child);
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o));
     assert_eq!(entries(&backups), vec![day.clone()]);
     assert_eq!(entries(&backups.join(&day)).len(), 31);
 }

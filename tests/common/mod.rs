@@ -28,12 +28,7 @@ pub fn fast_retry() -> RetryPolicy {
 }
 
 pub fn config_for(sim: &Simulator) -> Config {
-    let mut c = Config {
-        ncm_base_url: sim.ncm_base_url(),
-        ncm_credentials: sandbox_credentials(),
-        ..Default::default()
-    };
-    c.http.retry = fast_retry();
+    let mut c = config_at(&sim.ncm_base_url());
     c.http.timeout = Duration::from_secs(20);
     c.ignitenet.base_url = sim.ignitenet_base_url();
     c.ignitenet.api_key = fleetscript::sim::SANDBOX_IGNITENET_KEY.into();
@@ -209,13 +204,27 @@ pub fn hostile_server(reply: impl Fn(&str) -> Reply + Send + Sync + 'static) -> 
     base
 }
 
-/// A runtime whose NCM client points at `base` with the sandbox keys and fast retries.
-pub fn runtime_at(base: &str) -> Runtime {
+/// A config whose NCM client points at `base` with the sandbox keys and fast retries.
+pub fn config_at(base: &str) -> Config {
     let mut c = Config {
         ncm_base_url: base.to_string(),
         ncm_credentials: sandbox_credentials(),
         ..Default::default()
     };
     c.http.retry = fast_retry();
-    Runtime::new(c).expect("runtime")
+    c
+}
+
+/// A runtime pointed at `base` (see [`config_at`]).
+pub fn runtime_at(base: &str) -> Runtime {
+    Runtime::new(config_at(base)).expect("runtime")
+}
+
+/// A finished command's stdout and stderr together.
+pub fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
