@@ -154,13 +154,18 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
     };
     let mut cfg = conn_config(&a.conn)?;
     let script = resolve_script(name, &cfg)?;
+    let src = script.source()?;
     if a.help {
-        let src = script.source()?;
         let h = library::header(&src);
         if h.is_empty() {
             println!("{} has no header comment.", script.display());
         } else {
             println!("{}\n\n({})", h, script.display());
+        }
+        match fleetscript::script::args::declaration(&h) {
+            Ok(Some(d)) => println!("{}", fleetscript::script::args::usage(name, &d)),
+            Ok(None) => {}
+            Err(e) => println!("warning: {e}"),
         }
         return Ok(exit::OK);
     }
@@ -184,6 +189,10 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
     let cancel = Arc::new(AtomicBool::new(false));
     install_ctrl_c(cancel.clone());
     let mut rt = Runtime::with_cancel(cfg, cancel)?;
+    if let Err(e) = rt.declare_args(name, &src) {
+        eprint!("{}", e.render());
+        return Ok(e.exit_code());
+    }
     if let Some(line) = sandbox_line(&rt, &a.conn.fleet) {
         eprintln!("{line}");
     }

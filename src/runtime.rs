@@ -63,6 +63,8 @@ pub struct Runtime {
     pub config: Config,
     /// What the bindings share (file writes under the allowed directories, redaction).
     pub ctx: Arc<ScriptContext>,
+    /// Typed `--arg` values of a script that declares its arguments (`declare_args`).
+    arg_values: Option<std::collections::BTreeMap<String, crate::script::args::ArgValue>>,
     /// Every native function path, for the lint (computed when first needed).
     known_paths: std::sync::OnceLock<std::collections::HashSet<String>>,
 }
@@ -117,6 +119,7 @@ impl Runtime {
             redactor,
             config,
             ctx,
+            arg_values: None,
             known_paths: Default::default(),
         };
         rt.set_module_dir(Some(Path::new(".")));
@@ -132,17 +135,47 @@ impl Runtime {
         })
     }
 
-    /// The scope scripts start with: `ARGS`.
+    /// The scope scripts start with: `ARGS` (typed when the script declares its arguments).
     pub fn scope(&self) -> Scope<'static> {
         let mut scope = Scope::new();
-        let args: rhai::Map = self
-            .config
-            .args
-            .iter()
-            .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
-            .collect();
+        let args: rhai::Map = match &self.arg_values {
+            Some(values) => values
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), v.to_dynamic()))
+                .collect(),
+            None => crate::script::args::untyped(&self.config.args),
+        };
         scope.push_constant("ARGS", args);
         scope
+    }
+
+    /// Checks the `--arg`s against the script's declaration (its header's `Arguments:` block):
+    /// an undeclared, missing or malformed argument, or an output file or directory the script
+    /// may not write, is a usage error before anything runs. The script then sees typed values.
+    pub fn declare_args(
+        &mut self,
+        script: &str,
+        source: &str,
+    ) -> std::result::Result<(), ScriptError> {
+        use crate::script::args;
+        let header = crate::script::library::header(source);
+        let decls = match args::declaration(&header) {
+            Ok(Some(d)) => d,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(ScriptError::Setup(format!("{script}: {e}"))),
+        };
+        let values = args::check(script, &decls, &self.config.args).map_err(ScriptError::Setup)?;
+        for (d, path) in args::outputs(&decls, &values) {
+            let probe = match d.form {
+                args::Form::OutDir => format!("{}/.probe", path.trim_end_matches('/')),
+                _ => path.to_string(),
+            };
+            self.ctx
+                .check_writable(&probe)
+                .map_err(|e| ScriptError::Setup(format!("--arg {}={path}: {e}", d.name)))?;
+        }
+        self.arg_values = Some(values);
+        Ok(())
     }
 
     /// `import` resolves in `dir` (the script's own directory) first, then along the library

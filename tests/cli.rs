@@ -90,9 +90,11 @@ fn offline_report_filters_by_hours_and_summarises() {
         .args(["--sandbox", "--arg", "hours=soon"])
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    // A bad argument is a usage error before the script starts, with the usage line.
+    assert_eq!(o.status.code(), Some(2));
     assert!(
-        text(&o).contains("--arg hours must be a whole number"),
+        text(&o).contains("--arg hours=\"soon\": expected a whole number")
+            && text(&o).contains("usage: fleetscript run"),
         "{}",
         text(&o)
     );

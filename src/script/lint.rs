@@ -200,6 +200,15 @@ pub fn check_ignitenet(src: &str, known: &std::collections::HashSet<String>) -> 
     findings
 }
 
+/// The candidate closest to `word` (at most 3 edits away), for "did you mean" hints.
+pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::levenshtein(word, c), c))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

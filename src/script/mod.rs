@@ -1,5 +1,6 @@
 //! The Rhai side: engine construction, the binding modules, value conversion and diagnostics.
 
+pub mod args;
 pub mod bindings;
 pub mod convert;
 pub mod diagnostics;

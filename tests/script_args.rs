@@ -1,0 +1,129 @@
+//! Scripts declare their arguments: `run` checks `--arg`s against the header's `Arguments:`
+//! block before the script starts (undeclared, missing, malformed: exit 2 with the usage line),
+//! output files are checked writable before the first request, values arrive typed, and
+//! `--help` renders the declaration.
+
+mod common;
+
+use common::*;
+use fleetscript::script::{args, library};
+
+#[test]
+fn every_built_in_script_declares_its_arguments() {
+    for (name, src) in library::BUILTIN_SCRIPTS {
+        let decl = args::declaration(&library::header(src))
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .unwrap_or_else(|| panic!("{name} has no Arguments: block"));
+        assert!(!decl.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn undeclared_missing_and_malformed_arguments_are_usage_errors_before_any_request() {
+    let sim = sim(5);
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("inventory.csv"), "the last report\n").unwrap();
+    for (script, a, wants) in [
+        (
+            "inventory",
+            vec!["stat=online"],
+            vec![
+                "no --arg stat",
+                "did you mean --arg state",
+                "it takes: out, state",
+            ],
+        ),
+        (
+            "inventory",
+            vec!["state=onlin"],
+            vec!["one of online, offline, initialized"],
+        ),
+        (
+            "offline_report",
+            vec!["hours=abc"],
+            vec!["expected a whole number"],
+        ),
+        (
+            "apn_rollout",
+            vec!["apn=iot.example"],
+            vec!["needs --arg group=ID"],
+        ),
+        (
+            "inventory",
+            vec!["out=/etc/fleetscript-test.csv"],
+            vec!["--arg out=/etc/fleetscript-test.csv", "not allowed"],
+        ),
+    ] {
+        sim.reset_counters();
+        let mut c = bin_for(&sim);
+        c.current_dir(t.path()).args(["run", script]);
+        for kv in &a {
+            c.args(["--arg", kv]);
+        }
+        let o = c.output().unwrap();
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{script} {a:?}: {out}");
+        for w in wants {
+            assert!(out.contains(w), "{script} {a:?}: wanted {w:?} in {out}");
+        }
+        assert!(
+            out.contains(&format!("usage: fleetscript run {script}"))
+                || out.contains("not allowed"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("std/args"),
+            "no stack trace into std/args: {out}"
+        );
+        assert_eq!(sim.counters().total, 0, "{script} {a:?} sent a request");
+    }
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("inventory.csv")).unwrap(),
+        "the last report\n",
+        "the last report is untouched"
+    );
+}
+
+#[test]
+fn values_arrive_typed_and_help_renders_the_declaration() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("typed.rhai"),
+        "// Purpose: typed arguments.\n//\n// Arguments:\n//   --arg hours=N        hours (default: 5)\n//   --arg rate=RATE      a rate\n//   --arg on=BOOL        a switch (default: false)\n//   --arg to=G,G,...     targets\n\nprint(ARGS.hours + 1); print(type_of(ARGS.rate)); print(ARGS.on); print(ARGS.to.len());\n",
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(t.path())
+        .args([
+            "run",
+            "typed.rhai",
+            "--arg",
+            "rate=2.5",
+            "--arg",
+            "on=yes",
+            "--arg",
+            "to=a,b",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(text(&o), "6\nf64\ntrue\n2\n");
+    let o = bin()
+        .current_dir(t.path())
+        .args(["run", "typed.rhai", "--help"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&o).contains("usage: fleetscript run typed.rhai [--arg hours=N] [--arg rate=RATE] [--arg on=BOOL] [--arg to=G,G,...]"),
+        "{}",
+        text(&o)
+    );
+    let o = bin()
+        .args(["run", "apn_rollout", "--help"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&o).contains("usage: fleetscript run apn_rollout --arg group=ID --arg apn=NAME"),
+        "{}",
+        text(&o)
+    );
+}
