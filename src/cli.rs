@@ -19,10 +19,11 @@ pub enum Command {
     Run(RunArgs),
     /// The interactive prompt: Rhai with every API function, tables, completion and :doc.
     Repl(ReplArgs),
-    /// Compile scripts and check them without calling any API.
+    /// Check scripts (files or names, as `run` takes them) without calling any API: compile,
+    /// lint calls and literal queries against the catalog, the argument declaration, imports.
     Check {
         #[arg(required = true)]
-        scripts: Vec<PathBuf>,
+        scripts: Vec<String>,
     },
     /// List the runnable scripts on the library path (FLEETSCRIPT_PATH, the user library,
     /// the built-in ones) with their purpose.

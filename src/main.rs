@@ -228,11 +228,24 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             Ok(exit::OK)
         }
         Command::Check { scripts } => {
-            let mut rt = Runtime::new(Config::from_env())?;
+            let cfg = Config::from_env();
             let mut code = exit::OK;
-            for s in &scripts {
-                match rt.check_file(s) {
-                    Ok(_) => println!("ok: {}", s.display()),
+            let found: Vec<(String, anyhow::Result<ScriptSource>)> = scripts
+                .iter()
+                .map(|s| (s.clone(), resolve_script(s, &cfg)))
+                .collect();
+            let mut rt = Runtime::new(cfg)?;
+            for (s, script) in found {
+                let script = match script {
+                    Ok(script) => script,
+                    Err(e) => {
+                        eprintln!("error: {e:#}");
+                        code = code.max(exit::USAGE);
+                        continue;
+                    }
+                };
+                match rt.check_script(&script) {
+                    Ok(_) => println!("ok: {s}"),
                     Err(e) => {
                         eprint!("{}", e.render());
                         code = code.max(e.exit_code());

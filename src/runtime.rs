@@ -63,6 +63,8 @@ pub struct Runtime {
     pub config: Config,
     /// What the bindings share (file writes under the allowed directories, redaction).
     pub ctx: Arc<ScriptContext>,
+    /// Where `import` looks, in order (the script's directory, then the library path).
+    module_dirs: Vec<PathBuf>,
     /// Typed `--arg` values of a script that declares its arguments (`declare_args`).
     arg_values: Option<std::collections::BTreeMap<String, crate::script::args::ArgValue>>,
     /// Every native function path, for the lint (computed when first needed).
@@ -120,6 +122,7 @@ impl Runtime {
             config,
             ctx,
             arg_values: None,
+            module_dirs: vec![],
             known_paths: Default::default(),
         };
         rt.set_module_dir(Some(Path::new(".")));
@@ -187,6 +190,7 @@ impl Runtime {
         }
         let mut dirs: Vec<PathBuf> = dir.map(Path::to_path_buf).into_iter().collect();
         dirs.extend(self.config.library_path.iter().cloned());
+        self.module_dirs = dirs.clone();
         self.engine
             .set_module_resolver(crate::script::library::LibraryResolver::new(dirs));
     }
@@ -271,9 +275,67 @@ impl Runtime {
 
     /// Compiles a script file without running it (`fleetscript check`).
     pub fn check_file(&mut self, path: &Path) -> std::result::Result<AST, ScriptError> {
-        let source = Self::read_script(path)?;
-        self.set_module_dir(Some(&Self::script_dir(path)));
-        self.compile_source(&path.display().to_string(), &source)
+        self.check_script(&crate::script::library::ScriptSource::File(
+            path.to_path_buf(),
+        ))
+    }
+
+    /// Everything `run` checks before the script starts, without calling any API
+    /// (`fleetscript check`): compile and lint (calls, literal queries), the argument
+    /// declaration, and every `import` resolved and compiled.
+    pub fn check_script(
+        &mut self,
+        script: &crate::script::library::ScriptSource,
+    ) -> std::result::Result<AST, ScriptError> {
+        use crate::script::library::ScriptSource;
+        let (name, source) = match script {
+            ScriptSource::File(p) => {
+                self.set_module_dir(Some(&Self::script_dir(p)));
+                (p.display().to_string(), Self::read_script(p)?)
+            }
+            ScriptSource::Builtin(n, src) => {
+                self.set_module_dir(None);
+                (format!("{n}.rhai (built in)"), src.to_string())
+            }
+        };
+        let ast = self.compile_source(&name, &source)?;
+        crate::script::args::declaration(&crate::script::library::header(&source)).map_err(
+            |e| ScriptError::Compile(Box::new(self.masked(Diagnostic::plain(&name, e)))),
+        )?;
+        self.check_imports(&name, &source)?;
+        Ok(ast)
+    }
+
+    /// Resolves and compiles every `import "..."` of `source` along the module path.
+    fn check_imports(&self, name: &str, source: &str) -> std::result::Result<(), ScriptError> {
+        let resolver = crate::script::library::LibraryResolver::new(self.module_dirs.clone());
+        for (line, module) in crate::script::lint::imports(source) {
+            let problem = match resolver.locate(&module) {
+                None => Some(format!(
+                    "module \"{module}\" not found on the library path ({})",
+                    resolver.searched()
+                )),
+                Some(found) => found
+                    .source()
+                    .map_err(|e| e.to_string())
+                    .and_then(|src| {
+                        self.engine
+                            .compile(src)
+                            .map(|_| ())
+                            .map_err(|e| e.to_string())
+                    })
+                    .err()
+                    .map(|e| format!("module \"{module}\" does not compile: {e}")),
+            };
+            if let Some(message) = problem {
+                return Err(ScriptError::Compile(Box::new(self.masked(Diagnostic {
+                    line: Some(line),
+                    source_line: source.lines().nth(line - 1).map(str::to_string),
+                    ..Diagnostic::plain(name, message)
+                }))));
+            }
+        }
+        Ok(())
     }
 
     /// Runs source text; the value of the last statement is returned.

@@ -127,3 +127,45 @@ fn values_arrive_typed_and_help_renders_the_declaration() {
         text(&o)
     );
 }
+
+#[test]
+fn check_is_as_strict_as_run() {
+    let t = tempfile::tempdir().unwrap();
+    let names: Vec<&str> = library::BUILTIN_SCRIPTS.iter().map(|(n, _)| *n).collect();
+    let o = bin()
+        .current_dir(t.path())
+        .arg("check")
+        .args(&names)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        text(&o).matches("ok: ").count(),
+        names.len(),
+        "{}",
+        text(&o)
+    );
+    for (src, wants) in [
+        ("print(`${ncm::routres::list().len()}`);", "ncm::routres"),
+        ("ncm::routers::list(#{stat: \"online\"});", "stat"),
+        (
+            "import \"nowhere\" as n;\nprint(1);",
+            "module \"nowhere\" not found",
+        ),
+        ("import \"broken\" as b;", "does not compile"),
+        (
+            "// Purpose: p.\n//\n// Arguments:\n//   --arg hours N\n\nprint(1);",
+            "NAME=FORM",
+        ),
+    ] {
+        std::fs::write(t.path().join("broken.rhai"), "fn x( {").unwrap();
+        std::fs::write(t.path().join("s.rhai"), src).unwrap();
+        let o = bin()
+            .current_dir(t.path())
+            .args(["check", "s.rhai"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{src}: {}", text(&o));
+        assert!(text(&o).contains(wants), "{src}: {}", text(&o));
+    }
+}

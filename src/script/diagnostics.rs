@@ -15,6 +15,18 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A message about a file, with no position.
+    pub fn plain(file: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            message: message.into(),
+            file: file.to_string(),
+            line: None,
+            column: None,
+            source_line: None,
+            notes: vec![],
+        }
+    }
+
     pub fn render(&self) -> String {
         let mut out = format!("error: {}\n", self.message);
         match (self.line, self.column) {

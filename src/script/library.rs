@@ -84,7 +84,8 @@ impl LibraryResolver {
             .map(|(n, src)| Located::Std(n, src))
     }
 
-    fn searched(&self) -> String {
+    /// The directories searched, in order, and the built-in modules.
+    pub fn searched(&self) -> String {
         let mut s: Vec<String> = self.dirs.iter().map(|d| d.display().to_string()).collect();
         s.push(format!(
             "the built-in std/ ({})",
@@ -114,6 +115,16 @@ pub fn is_module_name(path: &str) -> bool {
 pub enum Located {
     File(PathBuf),
     Std(&'static str, &'static str),
+}
+
+impl Located {
+    /// The module's source text.
+    pub fn source(&self) -> std::io::Result<String> {
+        match self {
+            Located::File(f) => std::fs::read_to_string(f),
+            Located::Std(_, src) => Ok(src.to_string()),
+        }
+    }
 }
 
 impl rhai::ModuleResolver for LibraryResolver {
