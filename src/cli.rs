@@ -70,6 +70,9 @@ pub struct ConnArgs {
     /// Print every write (POST/PUT/PATCH/DELETE) instead of sending it; reads still happen.
     #[arg(long)]
     pub dry_run: bool,
+    /// Trace every request on stderr: method, URL (no secrets), status, duration, bytes.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
     /// Run against a built-in simulator on a loopback port; no credentials needed.
     #[arg(long)]
     pub sandbox: bool,

@@ -109,6 +109,7 @@ fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
         cfg.limits.max_memory = usize::try_from(mb << 20).ok();
     }
     cfg.http.dry_run = c.dry_run;
+    cfg.http.verbose = c.verbose;
     cfg.write_dirs = c.allow_write.clone();
     cfg.read_dirs = c.allow_read.clone();
     if c.sandbox {

@@ -412,7 +412,7 @@ impl Runtime {
     }
 
     /// `config check`: one cheap read per configured cloud (NCM: one account; IgniteNet: the
-    /// sites). A line per cloud, and whether it is fine (an unconfigured cloud is not an error).
+    /// sites). A line per cloud, and whether it is fine (an unconfigured cloud is not).
     pub fn check_clouds(&self) -> Vec<(String, bool)> {
         let report = |name: &str, url: &url::Url, r: Result<String>| match r {
             Ok(detail) => (format!("{name} ({url}): ok{detail}"), true),
@@ -422,6 +422,8 @@ impl Runtime {
             ),
         };
         let missing = self.config.ncm_credentials.missing();
+        // An unconfigured cloud is reported and fails the check (exit 1): a cron job must not
+        // believe it can reach a cloud it has no key for.
         let ncm = if missing.is_empty() {
             let q = serde_json::json!({"limit": 1, "fields": ["id"]});
             let r = self.ncm.list("accounts", q.as_object().expect("an object"));
@@ -429,13 +431,13 @@ impl Runtime {
         } else {
             (
                 format!("NCM: not configured (missing {})", missing.join(", ")),
-                true,
+                false,
             )
         };
         let ignitenet = if self.config.ignitenet.api_key.trim().is_empty() {
             (
                 "IgniteNet: not configured (no IGNITENET_API_KEY or ignitenet_api_key)".into(),
-                true,
+                false,
             )
         } else {
             let r = self

@@ -132,6 +132,14 @@ impl RetryPolicy {
         })
     }
 
+    /// How many retries a request that keeps getting `status` may have.
+    pub fn cap_for(&self, status: u16) -> u32 {
+        self.rules
+            .iter()
+            .find(|r| r.status == status)
+            .map_or(self.max_retries, |r| r.max_retries)
+    }
+
     /// The backoff before retry number `attempt` (0-based): exponential with "equal jitter".
     pub fn backoff(&self, attempt: u32) -> Duration {
         let exp = self
@@ -148,6 +156,16 @@ impl RetryPolicy {
     }
 }
 
+/// Retries of a request whose connection was refused: a dead host answers within seconds.
+pub const CONNECT_RETRIES: u32 = 2;
+
+/// A timestamped log line on stderr (`2026-01-01T00:00:00Z WARN  message`), the form the
+/// `log::` script module writes too.
+pub fn log_line(level: &str, msg: &str) {
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+    eprintln!("{now} {level:<5} {msg}");
+}
+
 /// The default cap on one answer's size: 256 MiB (a page of 500 full router configs is a few MiB).
 pub const DEFAULT_MAX_BODY: u64 = 256 * 1024 * 1024;
 
@@ -160,6 +178,8 @@ pub struct HttpOptions {
     pub dry_run: bool,
     /// The largest answer read, in bytes (a larger one is an error, not an out-of-memory).
     pub max_body: u64,
+    /// Trace every request (method, URL, status, duration, bytes) on stderr (`-v`).
+    pub verbose: bool,
 }
 
 impl Default for HttpOptions {
@@ -170,6 +190,7 @@ impl Default for HttpOptions {
             retry: RetryPolicy::default(),
             dry_run: false,
             max_body: DEFAULT_MAX_BODY,
+            verbose: false,
         }
     }
 }
@@ -413,10 +434,12 @@ impl Transport {
             self.check_cancel()?;
             self.wait_for_rate_limit()?;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let started = Instant::now();
             let answer = match self.build(req).send() {
                 Ok(resp) => self.read_answer(resp, req, &url_text),
                 Err(e) => Err(Failure::Send(e)),
             };
+            self.trace(req, &url_text, &answer, started.elapsed());
             let failure = match answer {
                 Ok(a) if (200..300).contains(&a.status) => {
                     return Ok(Response {
@@ -430,8 +453,27 @@ impl Transport {
                 Err(Failure::Fatal(e)) => return Err(e),
                 Err(Failure::Send(e)) => {
                     let transient = e.is_connect() || e.is_timeout() || e.is_request();
-                    if req.retryable && attempt < policy.max_retries && transient {
-                        self.retry_after_delay(policy.backoff(attempt))?;
+                    let cap = if e.is_connect() {
+                        policy.max_retries.min(CONNECT_RETRIES)
+                    } else {
+                        policy.max_retries
+                    };
+                    if req.retryable && attempt < cap && transient {
+                        let why = if e.is_connect() {
+                            "cannot connect"
+                        } else if e.is_timeout() {
+                            "timed out"
+                        } else {
+                            "no answer"
+                        };
+                        self.retry_after_delay(
+                            req,
+                            &url_text,
+                            why,
+                            attempt,
+                            cap,
+                            policy.backoff(attempt),
+                        )?;
                         attempt += 1;
                         continue;
                     }
@@ -452,7 +494,15 @@ impl Transport {
                 same_status,
                 failure.retry_after,
             ) {
-                self.retry_after_delay(delay)?;
+                let cap = policy.cap_for(status);
+                self.retry_after_delay(
+                    req,
+                    &url_text,
+                    &format!("HTTP {status}"),
+                    attempt,
+                    cap,
+                    delay,
+                )?;
                 attempt += 1;
                 continue;
             }
@@ -631,9 +681,56 @@ impl Transport {
         }))
     }
 
-    fn retry_after_delay(&self, delay: Duration) -> Result<()> {
+    /// Logs the retry (WARN: method, URL, why, attempt n of N, delay), then waits.
+    fn retry_after_delay(
+        &self,
+        req: &Request<'_>,
+        url_text: &str,
+        why: &str,
+        attempt: u32,
+        cap: u32,
+        delay: Duration,
+    ) -> Result<()> {
+        log_line(
+            "WARN",
+            &format!(
+                "{} {url_text}: {why}; retry {} of {cap} in {}",
+                req.method,
+                attempt + 1,
+                human_duration(delay)
+            ),
+        );
         self.note_retry(delay);
         self.sleep(delay)
+    }
+
+    /// With `-v`: one line per request sent (method, URL without secrets, status, duration,
+    /// bytes).
+    fn trace(
+        &self,
+        req: &Request<'_>,
+        url_text: &str,
+        answer: &std::result::Result<Answer, Failure>,
+        took: Duration,
+    ) {
+        if !self.options.verbose {
+            return;
+        }
+        let what = match answer {
+            Ok(a) => format!("{} ({} bytes)", a.status, a.text.len()),
+            Err(Failure::Send(e)) => {
+                format!("no answer: {}", self.redactor.redact(&source_chain(e)))
+            }
+            Err(Failure::Fatal(e)) => self.redactor.redact(&e.to_string()),
+        };
+        log_line(
+            "HTTP",
+            &format!(
+                "{} {url_text} -> {what} in {}ms",
+                req.method,
+                took.as_millis()
+            ),
+        );
     }
 
     fn note_retry(&self, delay: Duration) {

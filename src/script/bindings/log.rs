@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 /// One log line on stderr: UTC timestamp, level, the message with secrets masked.
 pub fn write(level: &str, msg: &str, redactor: &crate::http::Redactor) {
-    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
-    eprintln!("{now} {level:<5} {}", redactor.redact(msg));
+    crate::http::log_line(level, &redactor.redact(msg));
 }
 
 pub fn module(ctx: &Arc<ScriptContext>) -> Module {
