@@ -429,8 +429,12 @@ impl Differ {
                                     }
                                 }
                             }
+                            // An appended element is keyed by its offset, not its `_id_`: the
+                            // order of `_id_` keys is lost in maps that sort their keys (Rhai's),
+                            // and the order of these elements matters (WAN rule priority).
                             None => {
-                                u.insert(id.to_string(), ne.clone());
+                                let at = ni.iter().position(|x| x == id).unwrap_or(0);
+                                u.insert(at.to_string(), ne.clone());
                             }
                         }
                         path.pop();
@@ -549,12 +553,21 @@ pub fn equivalent(a: &Diff, b: &Diff, default: Option<&Value>) -> Result<bool, B
     }
 }
 
+/// `v` without `"*"` values; an object that had content and is left empty by that is dropped
+/// too (an empty object is a diff NCM rejects: "empty dict").
 fn strip(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()
                 .filter(|(_, x)| x.as_str() != Some("*"))
                 .map(|(k, x)| (k.clone(), strip(x)))
+                .filter(|(k, x)| {
+                    let emptied = x.as_object().is_some_and(|o| o.is_empty())
+                        && m.get(k)
+                            .and_then(Value::as_object)
+                            .is_some_and(|o| !o.is_empty());
+                    !emptied
+                })
                 .collect(),
         ),
         Value::Array(a) => Value::Array(

@@ -278,6 +278,40 @@ fn arb_json() -> impl Strategy<Value = Value> {
     })
 }
 
+#[test]
+fn masked_values_strip_without_leaving_an_empty_dict() {
+    let dd = strip_masked(&d(
+        json!([{"wpapsk": {"1": "*"}, "a": {"b": "*", "c": 1}}, []]),
+    ));
+    assert_eq!(dd.to_value(), json!([{"a": {"c": 1}}, []]));
+    assert!(validate(&dd.to_value()).is_empty());
+}
+
+#[test]
+fn appended_id_elements_keep_their_order_whatever_their_ids() {
+    let a = json!({"rules2": [{"_id_": "f0000000-0d93-319d-8220-4a1fb0372b51", "v": 0}]});
+    let b = json!({"rules2": [
+        {"_id_": "f0000000-0d93-319d-8220-4a1fb0372b51", "v": 0},
+        {"_id_": "c0000000-0d93-319d-8220-4a1fb0372b51", "v": 1},
+        {"_id_": "a0000000-0d93-319d-8220-4a1fb0372b51", "v": 2},
+    ]});
+    let dd = between(&a, &b);
+    // Through a map that sorts its keys, as a Rhai map does.
+    let sorted: std::collections::BTreeMap<String, Value> = dd.updates["rules2"]
+        .as_object()
+        .unwrap()
+        .clone()
+        .into_iter()
+        .collect();
+    let resorted = Diff {
+        updates: [("rules2".to_string(), json!(sorted))]
+            .into_iter()
+            .collect(),
+        removals: vec![],
+    };
+    assert_eq!(apply(&a, &resorted).unwrap(), b);
+}
+
 fn arb_config() -> impl Strategy<Value = Value> {
     prop::collection::btree_map("[a-d]{1,2}", arb_json(), 0..5)
         .prop_map(|m| Value::Object(m.into_iter().collect()))
@@ -292,6 +326,13 @@ proptest! {
         prop_assert_eq!(apply(&a, &dd).unwrap(), b.clone());
         let dev = between_opts(&a, &b, false);
         prop_assert_eq!(apply(&a, &dev).unwrap(), b);
+    }
+
+    #[test]
+    fn stripping_masked_values_never_leaves_an_empty_dict(a in arb_config(), b in arb_config()) {
+        let dd = strip_masked(&between(&a, &b));
+        prop_assert!(validate(&dd.to_value()).is_empty(), "{:?}", dd);
+        prop_assert!(apply(&a, &dd).is_ok(), "{:?}", dd);
     }
 
     #[test]
