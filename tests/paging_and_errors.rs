@@ -236,7 +236,7 @@ fn retryable_statuses_and_connection_errors_on_idempotent_methods() {
     let mut rt = runtime_for(&sim);
     eval_err(&mut rt, "ncm::routers::list()");
     assert_eq!(sim.counters().route("GET", "routers"), 1);
-    // A closed port: connection errors are retried, then reported with the fix.
+    // A closed port: a refused connection is retried at most twice, then reported with the fix.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -246,10 +246,10 @@ fn retryable_statuses_and_connection_errors_on_idempotent_methods() {
     let mut rt = fleetscript::Runtime::new(cfg).unwrap();
     let err = eval_err(&mut rt, "ncm::routers::list()");
     assert!(
-        err.contains("cannot connect") && err.contains("after 3 retries"),
+        err.contains("cannot connect") && err.contains("after 2 retries"),
         "{err}"
     );
-    assert_eq!(rt.ncm.transport().stats.requests(), 4);
+    assert_eq!(rt.ncm.transport().stats.requests(), 3);
 }
 
 #[test]
