@@ -169,3 +169,44 @@ fn check_is_as_strict_as_run() {
         assert!(text(&o).contains(wants), "{src}: {}", text(&o));
     }
 }
+
+#[test]
+fn every_file_written_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    for args in [
+        vec!["run", "nightly_backup", "--sandbox", "--routers", "3"],
+        vec!["run", "inventory", "--sandbox", "--routers", "3"],
+    ] {
+        let o = bin().current_dir(t.path()).args(&args).output().unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    std::fs::write(
+        t.path().join("j.rhai"),
+        "json::write(\"out.json\", #{a: 1}); ncm::apply_all([], #{journal: \"j.journal\"});",
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(t.path())
+        .args(["run", "j.rhai", "--sandbox"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let day = std::fs::read_dir(t.path().join("backups"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut files = vec![
+        t.path().join("inventory.csv"),
+        t.path().join("out.json"),
+        t.path().join("j.journal"),
+        day.join("index.csv"),
+    ];
+    files.extend(std::fs::read_dir(&day).unwrap().map(|e| e.unwrap().path()));
+    for f in files {
+        assert_eq!(mode(&f), 0o600, "{}", f.display());
+    }
+}
