@@ -553,29 +553,27 @@ pub fn equivalent(a: &Diff, b: &Diff, default: Option<&Value>) -> Result<bool, B
     }
 }
 
-/// `v` without `"*"` values; an object that had content and is left empty by that is dropped
-/// too (an empty object is a diff NCM rejects: "empty dict").
+/// `v` without the `"*"` NCM shows for a password field's value. Only field values are masks:
+/// an array element (a numeral key of an array update, or an element of a list) that is `"*"` is
+/// data and stays. A field object left empty by the stripping is dropped too (an empty object is
+/// a diff NCM rejects: "empty dict"); an array element's update left empty stays `{}`, so the
+/// offsets of the elements after it keep their meaning.
 fn strip(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()
-                .filter(|(_, x)| x.as_str() != Some("*"))
+                .filter(|(k, x)| x.as_str() != Some("*") || numeral(k).is_some())
                 .map(|(k, x)| (k.clone(), strip(x)))
                 .filter(|(k, x)| {
                     let emptied = x.as_object().is_some_and(|o| o.is_empty())
                         && m.get(k)
                             .and_then(Value::as_object)
                             .is_some_and(|o| !o.is_empty());
-                    !emptied
+                    !emptied || numeral(k).is_some()
                 })
                 .collect(),
         ),
-        Value::Array(a) => Value::Array(
-            a.iter()
-                .filter(|x| x.as_str() != Some("*"))
-                .map(strip)
-                .collect(),
-        ),
+        Value::Array(a) => Value::Array(a.iter().map(strip).collect()),
         other => other.clone(),
     }
 }

@@ -280,11 +280,25 @@ fn arb_json() -> impl Strategy<Value = Value> {
 
 #[test]
 fn masked_values_strip_without_leaving_an_empty_dict() {
-    let dd = strip_masked(&d(
-        json!([{"wpapsk": {"1": "*"}, "a": {"b": "*", "c": 1}}, []]),
-    ));
+    let dd = strip_masked(&d(json!([{"w": {"pw": "*"}, "a": {"b": "*", "c": 1}}, []])));
     assert_eq!(dd.to_value(), json!([{"a": {"c": 1}}, []]));
     assert!(validate(&dd.to_value()).is_empty());
+    // An array element that is "*" is data, not a mask: `{wpapsk: {"1": "*"}}` no longer
+    // becomes `{wpapsk: {}}`, which NCM rejects ("empty dict").
+    let dd = strip_masked(&d(json!([{"wpapsk": {"1": "*"}}, []])));
+    assert_eq!(dd.to_value(), json!([{"wpapsk": {"1": "*"}}, []]));
+    // An element's update emptied by stripping stays `{}`: the offsets after it keep meaning.
+    let dd = strip_masked(&d(
+        json!([{"users": {"0": {"password": "*"}, "1": {"username": "x"}}}, []]),
+    ));
+    assert_eq!(
+        dd.to_value(),
+        json!([{"users": {"0": {}, "1": {"username": "x"}}}, []])
+    );
+    assert_eq!(
+        apply(&json!({"users": [{"username": "a", "password": "p"}]}), &dd).unwrap(),
+        json!({"users": [{"username": "a", "password": "p"}, {"username": "x"}]})
+    );
 }
 
 #[test]

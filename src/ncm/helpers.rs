@@ -39,6 +39,97 @@ fn check_netmask(s: &str) -> Result<()> {
     }
 }
 
+/// An address that would leave the router unreachable on its subnet: the subnet's network or
+/// broadcast address (subnets of 4 or more addresses; a /31 uses both, RFC 3021).
+fn check_host_address(what: &str, ip: &str, netmask: &str) -> Result<()> {
+    let (Ok(a), Ok(m)) = (ip.parse::<Ipv4Addr>(), netmask.parse::<Ipv4Addr>()) else {
+        return Ok(());
+    };
+    let (a, m) = (u32::from(a), u32::from(m));
+    if m.leading_ones() > 30 {
+        return Ok(());
+    }
+    let network = a & m;
+    let broadcast = network | !m;
+    let which = if a == network {
+        "network"
+    } else if a == broadcast {
+        "broadcast"
+    } else {
+        return Ok(());
+    };
+    Err(Error::invalid(format!(
+        "{what} {ip} is the {which} address of its subnet ({}/{}); the router would be unreachable: use an address between {} and {}",
+        Ipv4Addr::from(network),
+        m.leading_ones(),
+        Ipv4Addr::from(network + 1),
+        Ipv4Addr::from(broadcast - 1)
+    )))
+}
+
+/// A static WAN gateway the router can reach: inside the address's subnet, and not the address.
+fn check_gateway(ip: &str, netmask: &str, gateway: &str) -> Result<()> {
+    let (Ok(a), Ok(m), Ok(g)) = (
+        ip.parse::<Ipv4Addr>(),
+        netmask.parse::<Ipv4Addr>(),
+        gateway.parse::<Ipv4Addr>(),
+    ) else {
+        return Ok(());
+    };
+    if a == g {
+        return Err(Error::invalid(format!(
+            "the gateway {gateway} is the WAN address itself; the router would have no route out"
+        )));
+    }
+    let m32 = u32::from(m);
+    if u32::from(a) & m32 != u32::from(g) & m32 {
+        return Err(Error::invalid(format!(
+            "the gateway {gateway} is outside the WAN subnet {}/{} of {ip}; the router could not reach it and would lose its WAN",
+            Ipv4Addr::from(u32::from(a) & m32),
+            m32.leading_ones()
+        )));
+    }
+    check_host_address("the gateway", gateway, netmask)
+}
+
+/// An APN a modem can take (3GPP TS 23.003 9.1): labels of letters, digits and hyphens separated
+/// by dots, no label starting or ending with a hyphen, at most 62 characters (63 octets
+/// encoded), not ending in `.gprs` (reserved for the operator part).
+pub fn check_apn(apn: &str) -> Result<()> {
+    let bad = |why: &str| {
+        Err(Error::invalid(format!(
+            "APN {apn:?} is not valid: {why} (e.g. iot.example or broadband)"
+        )))
+    };
+    if apn.is_empty() {
+        return bad("it is empty");
+    }
+    if apn.len() > 62 {
+        return bad(&format!(
+            "it is {} characters; a modem takes at most 62",
+            apn.len()
+        ));
+    }
+    for label in apn.split('.') {
+        if label.is_empty() {
+            return bad("it has an empty label (two dots, or a dot at an end)");
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return bad("only letters, digits, hyphens and dots are allowed");
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return bad("a label cannot start or end with a hyphen");
+        }
+    }
+    if apn.to_ascii_lowercase().ends_with(".gprs") {
+        return bad("an APN network identifier cannot end in .gprs");
+    }
+    Ok(())
+}
+
 fn one(path: &[&str], value: Value) -> Diff {
     let mut v = value;
     for seg in path.iter().rev() {
@@ -62,12 +153,7 @@ fn rule_path(firmware: &str, lte: bool) -> (&'static str, &'static str) {
 /// Sets a manual APN on the LTE WAN rule (`wan.rules` before 6.0, `wan.rules2` from 6.0).
 pub fn apn_diff(firmware: &str, apn: &str) -> Result<Diff> {
     let apn = apn.trim();
-    if apn.is_empty() || apn.len() > 100 || apn.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(Error::invalid(format!(
-            "APN {apn:?} is not valid: it must be 1-100 characters without spaces"
-        )));
-    }
+    check_apn(apn)?;
     let (rules, id) = rule_path(firmware, true);
     Ok(one(
         &["wan", rules, id],
@@ -103,6 +189,7 @@ pub fn ssid_diff(ssid: &str, passkey: &str, radio: usize) -> Result<Diff> {
 pub fn lan_ip_diff(ip: &str, netmask: &str) -> Result<Diff> {
     check_ipv4("LAN IP", ip)?;
     check_netmask(netmask)?;
+    check_host_address("LAN IP", ip, netmask)?;
     Ok(one(
         &["lan", PRIMARY_LAN_ID],
         json!({"_id_": PRIMARY_LAN_ID, "ip_address": ip, "netmask": netmask}),
@@ -120,6 +207,8 @@ pub fn wan_static_ip_diff(
     check_ipv4("WAN IP", ip)?;
     check_netmask(netmask)?;
     check_ipv4("gateway", gateway)?;
+    check_host_address("WAN IP", ip, netmask)?;
+    check_gateway(ip, netmask, gateway)?;
     for d in dns {
         check_ipv4("DNS server", d)?;
     }
@@ -234,5 +323,65 @@ mod tests {
         assert!(
             is_netmask("255.255.252.0") && !is_netmask("0.0.0.0") && !is_netmask("255.255.255.1")
         );
+    }
+
+    #[test]
+    fn configs_that_would_cut_a_router_off_are_refused() {
+        let dns = ["8.8.8.8".to_string()];
+        let wan = |ip, mask, gw| wan_static_ip_diff("7.0.0", ip, mask, gw, &dns);
+        let e = wan("10.0.0.10", "255.255.255.0", "10.0.1.1")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("outside the WAN subnet 10.0.0.0/24"), "{e}");
+        let e = wan("10.0.0.10", "255.255.255.0", "10.0.0.10")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is the WAN address itself"), "{e}");
+        let e = wan("10.0.0.0", "255.255.255.0", "10.0.0.1")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("network address"), "{e}");
+        let e = wan("10.0.0.255", "255.255.255.0", "10.0.0.1")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("broadcast address"), "{e}");
+        assert!(wan("10.0.0.10", "255.255.255.0", "10.0.0.255").is_err());
+        assert!(wan("10.0.0.10", "255.255.255.0", "10.0.0.1").is_ok());
+        assert!(
+            wan("10.0.0.0", "255.255.255.254", "10.0.0.1").is_ok(),
+            "a /31 uses both"
+        );
+        let e = lan_ip_diff("192.168.1.0", "255.255.255.0")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("network address") && e.contains("192.168.1.1 and 192.168.1.254"),
+            "{e}"
+        );
+        assert!(lan_ip_diff("192.168.1.255", "255.255.255.0").is_err());
+        assert!(lan_ip_diff("192.168.0.255", "255.255.254.0").is_ok());
+        for bad in [
+            "",
+            "iot example",
+            "iot_example",
+            "iot..example",
+            ".iot",
+            "-iot.example",
+            "iot-.x",
+            "iot.mnc001.gprs",
+            "é.example",
+            &"a".repeat(63),
+        ] {
+            assert!(apn_diff("7.0.0", bad).is_err(), "{bad:?} accepted");
+        }
+        for good in [
+            "iot.example",
+            "broadband",
+            "VZWINTERNET",
+            "m2m-apn.carrier.com",
+            &"a".repeat(62),
+        ] {
+            assert!(apn_diff("7.0.0", good).is_ok(), "{good:?} refused");
+        }
     }
 }
