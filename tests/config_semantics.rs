@@ -104,13 +104,21 @@ fn put_replaces_patch_merges_and_the_device_syncs() {
             &json!({"configuration": [{}, []]}),
         )
         .unwrap();
-    rt.ncm
+    // A PATCH with removals is refused before it is sent (NCM would drop them silently).
+    let before = sim.counters().writes;
+    let e = rt
+        .ncm
         .patch(
             "configuration_managers",
             &cm,
             &json!({"configuration": [{}, [["system", "gps"]]]}),
         )
-        .unwrap();
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("PATCH cannot remove; use PUT"),
+        "{e}"
+    );
+    assert_eq!(sim.counters().writes, before);
     let same = rt
         .ncm
         .get("configuration_managers", &cm, &Map::new())

@@ -149,6 +149,17 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// The fields `order_by` accepts. The spec's Sort column kept its check marks only on the
+    /// `created_at_timeuuid` rows ("Ordering by the ID is equivalent to time ordering"); every
+    /// other row's Sort cell is empty, so other endpoints sort by nothing.
+    pub fn sortable(&self) -> Vec<&'static str> {
+        self.fields
+            .iter()
+            .filter(|f| f.ty == Ty::TimeUuid && f.filterable())
+            .map(|f| f.name)
+            .collect()
+    }
+
     pub fn supports(&self, m: Method) -> bool {
         self.methods.contains(&m)
     }
@@ -330,6 +341,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
         &[
             f("account", I, EQ),
             f("action__id", S, EQ),
+            // The endpoint's text: "action (action__type): something an actor did" and its
+            // example call "using: action__type: create" (the table lost this row).
+            f("action__type", S, EQ),
             f("action__timestamp", T, RANGE),
             f("actor__id", S, EQ),
             f("actor__type", S, EQ),
@@ -601,7 +615,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
         "net_device_health",
         "Cellular health of net devices, expressed as uptime.",
         &[Get],
-        &[f("net_device", I, EQ), f("uptime", F, N), f("date", T, N)],
+        // The doc's table lists net_device only (its example answer is empty).
+        &[f("net_device", I, EQ)],
     )),
     ep(
         "net_device_metrics",
@@ -848,6 +863,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
             f("locality", S, N),
             f("mac", S, EQ_IN),
             f("name", S, EQ_IN),
+            // In the documented router record ("pc_removed": "unknown"), not in its table.
+            f("pc_removed", S, N),
             f("product", L, N),
             f("reboot_required", B, EQ_IN),
             f("resource_url", L, N),

@@ -281,6 +281,7 @@ impl NcmClient {
         self.write(Self::endpoint(endpoint)?, Method::Put, Some(id), Some(body))
     }
     pub fn patch(&self, endpoint: &str, id: &str, body: &Value) -> Result<Value> {
+        refuse_patch_removals(body)?;
         self.write(
             Self::endpoint(endpoint)?,
             Method::Patch,
@@ -309,6 +310,21 @@ impl NcmClient {
         let body = serde_json::json!({ "group": self.endpoint_url("groups", Some(&id)).as_str() });
         self.create("reboot_activity", &body)
     }
+}
+
+/// A PATCH merges: NCM drops the removals of a `configuration` diff sent with it. Refused before
+/// sending, rather than silently not removing.
+fn refuse_patch_removals(body: &Value) -> Result<()> {
+    let removals = body
+        .pointer("/configuration/1")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if removals > 0 {
+        return Err(Error::invalid(format!(
+            "PATCH cannot remove; use PUT (update, or ncm::put_router_config): this configuration diff removes {removals} path(s), which a PATCH would silently drop"
+        )));
+    }
+    Ok(())
 }
 
 /// Single-object answers come either bare or wrapped as `{"success": true, "data": {...}}`.

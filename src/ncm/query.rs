@@ -140,7 +140,10 @@ fn check_value(ep: &Endpoint, key: &str, f: &Field, op: Op, text: &str) -> Resul
             }
         }
         (Ty::TimeUuid, _) => {
-            if uuid::Uuid::parse_str(text).is_ok() {
+            // A UUID, or the 24-hex-digit id form the router_logs example shows
+            // ("created_at_timeuuid":"5603d1d2be3c87573aa6e613").
+            let hex24 = text.len() == 24 && text.bytes().all(|b| b.is_ascii_hexdigit());
+            if uuid::Uuid::parse_str(text).is_ok() || hex24 {
                 Ok(text.into())
             } else {
                 Err(Error::invalid(format!(
@@ -287,10 +290,22 @@ pub fn prepare(ep: &Endpoint, query: &Map<String, Value>) -> Result<Prepared> {
                 "order_by" => {
                     let text = scalar_text(value).unwrap_or_default();
                     let name = text.trim_start_matches('-');
-                    if ep.field(name).is_none() {
+                    let sortable = ep.sortable();
+                    if !sortable.contains(&name) {
                         return Err(Error::invalid(format!(
-                            "{}: cannot order by unknown field '{name}'",
-                            ep.name
+                            "{}: cannot order by '{name}'; {}",
+                            ep.name,
+                            if sortable.is_empty() {
+                                format!(
+                                    "{} has no sortable field (the API documents none)",
+                                    ep.name
+                                )
+                            } else {
+                                format!(
+                                    "sortable: {} (prefix - for descending)",
+                                    sortable.join(", ")
+                                )
+                            }
                         )));
                     }
                     base.push((key.clone(), text));

@@ -342,8 +342,21 @@ fn equals(f: &Field, v: &Value, x: &str) -> bool {
     }
 }
 
+/// A record's value of a field; a nested filter field (`actor__type`) names `actor.type`.
+fn field_value<'a>(rec: &'a Value, name: &str) -> &'a Value {
+    if let Some(v) = rec.get(name) {
+        return v;
+    }
+    match name.split_once("__") {
+        Some((outer, inner)) => rec
+            .get(outer)
+            .map_or(&Value::Null, |o| field_value(o, inner)),
+        None => &Value::Null,
+    }
+}
+
 fn matches(rec: &Value, f: &Field, op: Op, vals: &[String]) -> bool {
-    let v = rec.get(f.name).unwrap_or(&Value::Null);
+    let v = field_value(rec, f.name);
     match op {
         Op::IsNull => v.is_null() == (vals[0] == "true"),
         Op::Eq | Op::Exact | Op::In => vals.iter().any(|x| equals(f, v, x)),
@@ -380,9 +393,10 @@ fn project(
     if ep.name == "configuration_managers" || ep.name == "groups" {
         super::config::mask_passwords(&mut r);
     }
-    // Records are stored without null fields; every catalog field is part of the shape.
+    // Records are stored without null fields; every catalog field is part of the shape, except
+    // filter names of nested fields (`actor__type` filters `actor.type`; no such key exists).
     if let Value::Object(m) = &mut r {
-        for f in ep.fields {
+        for f in ep.fields.iter().filter(|f| !f.name.contains("__")) {
             if !m.contains_key(f.name) {
                 m.insert(f.name.to_string(), Value::Null);
             }
