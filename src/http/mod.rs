@@ -106,18 +106,17 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// The wait before retrying a request that got `status`, or `None` when it is not retried.
-    /// `attempt` is how many retries this request has had, `same_status` how many of them
-    /// followed this same status.
+    /// `attempt` is how many retries this request has had, whatever statuses they followed: a
+    /// per-status cap counts them all (a request that got 503, 429, 503... stops at the cap).
     pub fn retry_delay(
         &self,
         status: u16,
         retryable: bool,
         attempt: u32,
-        same_status: u32,
         retry_after: Option<Duration>,
     ) -> Option<Duration> {
         if let Some(rule) = self.rules.iter().find(|r| r.status == status) {
-            if !(retryable || rule.even_if_not_idempotent) || same_status >= rule.max_retries {
+            if !(retryable || rule.even_if_not_idempotent) || attempt >= rule.max_retries {
                 return None;
             }
             let ra = retry_after.map(|d| d.min(self.max_retry_after));
@@ -428,8 +427,6 @@ impl Transport {
         }
         let policy = &self.options.retry;
         let mut attempt: u32 = 0;
-        let mut last_status: Option<u16> = None;
-        let mut same_status: u32 = 0;
         loop {
             self.check_cancel()?;
             self.wait_for_rate_limit()?;
@@ -481,19 +478,9 @@ impl Transport {
                 }
             };
             let status = failure.status;
-            same_status = if last_status == Some(status) {
-                same_status + 1
-            } else {
-                0
-            };
-            last_status = Some(status);
-            if let Some(delay) = policy.retry_delay(
-                status,
-                req.retryable,
-                attempt,
-                same_status,
-                failure.retry_after,
-            ) {
+            if let Some(delay) =
+                policy.retry_delay(status, req.retryable, attempt, failure.retry_after)
+            {
                 let cap = policy.cap_for(status);
                 self.retry_after_delay(
                     req,

@@ -150,7 +150,9 @@ impl Default for IgniteNetOptions {
             },
             retry_interval: Duration::from_secs(60),
             unavailable_retries: 10,
-            too_many_wait: Duration::from_secs(10),
+            // "We recommend a minimum retry interval of 60s with a maximum of 10 retries" (429,
+            // 502 and 503 alike); a longer Retry-After wins.
+            too_many_wait: Duration::from_secs(60),
             stale_retries: 5,
         }
     }
@@ -614,18 +616,30 @@ mod tests {
         .retry_policy(&RetryPolicy::default());
         let ms = Duration::from_millis;
         // 502/503: GET retried 10 times, POST never.
-        assert_eq!(p.retry_delay(503, true, 0, 0, None), Some(ms(60)));
-        assert_eq!(p.retry_delay(502, true, 9, 9, None), Some(ms(60)));
-        assert_eq!(p.retry_delay(503, true, 10, 10, None), None);
-        assert_eq!(p.retry_delay(503, false, 0, 0, None), None);
+        assert_eq!(p.retry_delay(503, true, 0, None), Some(ms(60)));
+        assert_eq!(p.retry_delay(502, true, 9, None), Some(ms(60)));
+        assert_eq!(p.retry_delay(503, true, 10, None), None);
+        assert_eq!(p.retry_delay(503, false, 0, None), None);
         // 500: once.
-        assert_eq!(p.retry_delay(500, true, 0, 0, None), Some(ms(60)));
-        assert_eq!(p.retry_delay(500, true, 1, 1, None), None);
+        assert_eq!(p.retry_delay(500, true, 0, None), Some(ms(60)));
+        assert_eq!(p.retry_delay(500, true, 1, None), None);
         // 429: POST too, and a longer Retry-After wins.
-        assert_eq!(p.retry_delay(429, false, 0, 0, None), Some(ms(10)));
-        assert_eq!(p.retry_delay(429, false, 0, 0, Some(ms(40))), Some(ms(40)));
+        assert_eq!(p.retry_delay(429, false, 0, None), Some(ms(10)));
+        assert_eq!(p.retry_delay(429, false, 0, Some(ms(40))), Some(ms(40)));
         // Others: not retried.
-        assert_eq!(p.retry_delay(504, true, 0, 0, None), None);
-        assert_eq!(p.retry_delay(400, true, 0, 0, None), None);
+        assert_eq!(p.retry_delay(504, true, 0, None), None);
+        assert_eq!(p.retry_delay(400, true, 0, None), None);
+        // The cap counts every retry of a request, whatever mix of statuses came: after 9
+        // retries of 503s and 429s, one more; after 10, none.
+        assert_eq!(p.retry_delay(429, true, 9, None), Some(ms(10)));
+        assert_eq!(p.retry_delay(429, true, 10, None), None);
+        // A 500 after a retried 503 is not retried (its one retry is spent).
+        assert_eq!(p.retry_delay(500, true, 1, None), None);
+        // A 429 without Retry-After waits the spec's 60 s by default.
+        let d = IgniteNetOptions::default().retry_policy(&RetryPolicy::default());
+        assert_eq!(
+            d.retry_delay(429, true, 0, None),
+            Some(Duration::from_secs(60))
+        );
     }
 }
