@@ -92,3 +92,34 @@ fn the_simulator_filters_activity_logs_on_nested_fields() {
         "no stray top-level keys: {m:?}"
     );
 }
+
+#[test]
+fn the_simulator_keeps_group_fields_guards_device_type_and_propagates_target_firmware() {
+    let sim = sim(20);
+    let mut rt = runtime_for(&sim);
+    // A group PUT keeps the other fields it carries.
+    let name = eval(
+        &mut rt,
+        r#"let g = ncm::groups::list(#{limit: 1})[0];
+           ncm::groups::update(g.id, #{name: "Stores West", configuration: [#{}, []]});
+           ncm::groups::get(g.id).name"#,
+    );
+    assert_eq!(name.to_string(), "Stores West");
+    // device_type is read-only.
+    let e = eval_err(
+        &mut rt,
+        r#"ncm::routers::update(10001, #{device_type: "modem"})"#,
+    );
+    assert!(e.contains("device_type is not writable"), "{e}");
+    // A group's target_firmware becomes its routers' target, with upgrade_pending.
+    let out = eval(
+        &mut rt,
+        r#"let r = ncm::routers::list(#{fields: ["id", "group", "actual_firmware", "product"]}).filter(|r| r.group != ())[0];
+           let gid = ncm::id_of(r.group);
+           let other = ncm::firmwares::list().filter(|f| f.product == r.product).filter(|f| ncm::id_of(f.resource_url) != ncm::id_of(r.actual_firmware))[0];
+           ncm::groups::patch(gid, #{target_firmware: other.resource_url});
+           let after = ncm::routers::get(r.id, #{fields: ["target_firmware", "upgrade_pending"]});
+           [ncm::id_of(after.target_firmware) == ncm::id_of(other.resource_url), after.upgrade_pending]"#,
+    );
+    assert_eq!(format!("{out:?}"), "[true, true]");
+}

@@ -921,6 +921,7 @@ fn modify(
         "resource_uri",
         "created_at",
         "updated_at",
+        "device_type",
     ];
     for k in b.keys() {
         let ok = match ep.writable {
@@ -986,6 +987,9 @@ fn modify(
         rec["updated_at"] = json!(super::fleet::ts(chrono::Utc::now()));
     }
     let rec = rec.clone();
+    if ep.name == "groups" {
+        group_firmware_to_routers(store, id);
+    }
     // A router moved between groups gets a new target.
     if ep.name == "routers" {
         let cms: Vec<String> = store
@@ -1006,6 +1010,40 @@ fn modify(
     }
     let (fields, expand) = detail_params(params);
     Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
+}
+
+/// A group's `target_firmware` is its routers' target: each router's `target_firmware` follows
+/// it, and `upgrade_pending` says whether that differs from what the router runs.
+fn group_firmware_to_routers(store: &mut Store, group_id: &str) {
+    let Some(target) = store
+        .find("groups", group_id)
+        .map(|g| g["target_firmware"].clone())
+    else {
+        return;
+    };
+    let members: Vec<String> = store
+        .table("routers")
+        .iter()
+        .filter(|r| {
+            r.get("group")
+                .and_then(Value::as_str)
+                .and_then(id_of)
+                .as_deref()
+                == Some(group_id)
+        })
+        .filter_map(|r| r["id"].as_str().map(str::to_string))
+        .collect();
+    for rid in members {
+        if let Some(r) = store.find_mut("routers", &rid) {
+            let pending = !target.is_null()
+                && target.as_str().and_then(id_of)
+                    != r.get("actual_firmware")
+                        .and_then(Value::as_str)
+                        .and_then(id_of);
+            r["target_firmware"] = target.clone();
+            r["upgrade_pending"] = json!(pending);
+        }
+    }
 }
 
 /// PUT/PATCH of a configuration manager, or of a group's configuration.
@@ -1068,6 +1106,18 @@ fn modify_config(
         }
     }
     if ep.name == "groups" {
+        // A group PUT/PATCH keeps the other fields it carries (name, target_firmware...).
+        let others: Map<String, Value> = b
+            .iter()
+            .filter(|(k, _)| k.as_str() != "configuration")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(r) = store.find_mut(ep.name, id) {
+            for (k, v) in others {
+                r[k.as_str()] = v;
+            }
+        }
+        group_firmware_to_routers(store, id);
         for cm in cfg::members(store, id) {
             cfg::retarget(store, &cm, now);
         }
