@@ -123,3 +123,49 @@ fn the_simulator_keeps_group_fields_guards_device_type_and_propagates_target_fir
     );
     assert_eq!(format!("{out:?}"), "[true, true]");
 }
+
+#[test]
+fn speed_test_bodies_are_checked_before_sending_and_results_name_the_router() {
+    let sim = sim(10);
+    let mut rt = runtime_for(&sim);
+    let nd = eval(
+        &mut rt,
+        r#"ncm::net_devices::list(#{mode: "wan", limit: 1})[0].id"#,
+    )
+    .to_string();
+    let cfg = |over: &str| {
+        format!(
+            r#"let c = #{{host: "speed.example.com", max_test_concurrency: 5, net_device_ids: [{nd}], port: 12865, size: (), test_timeout: 10, test_type: "TCP Download", time: 10}}; {over}; ncm::speed_test::create(#{{config: c}})"#
+        )
+    };
+    for (over, wants) in [
+        ("c.remove(\"port\")", "config.port required"),
+        ("c.net_device_ids = []", "1 to 10000 net device ids"),
+        (
+            "c.net_device_ids = []; for i in 0..10001 { c.net_device_ids.push(i); }",
+            "1 to 10000 net device ids",
+        ),
+        (
+            "c.max_test_concurrency = 51",
+            "max_test_concurrency must be 1 to 50",
+        ),
+        (
+            "c.test_type = \"UDP\"",
+            "test_type must be one of TCP Download, TCP Upload, TCP Latency",
+        ),
+    ] {
+        let e = eval_err(&mut rt, &cfg(over));
+        assert!(e.contains(wants), "{over}: {e}");
+    }
+    assert_eq!(
+        sim.counters().route("POST", "speed_test"),
+        0,
+        "nothing was sent"
+    );
+    let r = eval(&mut rt, &format!("{}; let j = ncm::speed_test::create(#{{config: c}}); ncm::speed_test::get(j.id).results[0]", cfg("1").rsplit_once("; ncm::").unwrap().0));
+    let m = r.cast::<rhai::Map>();
+    assert!(
+        m.get("router_id").is_some_and(|v| v.as_int().is_ok()),
+        "{m:?}"
+    );
+}

@@ -897,6 +897,75 @@ pub static ENDPOINTS: &[Endpoint] = &[
     ),
 ];
 
+/// The speed_test `config` object: "All attributes for the "config" object in the following JSON
+/// payload example are required for a POST request".
+pub const SPEED_TEST_CONFIG: &[&str] = &[
+    "host",
+    "max_test_concurrency",
+    "net_device_ids",
+    "port",
+    "size",
+    "test_timeout",
+    "test_type",
+    "time",
+];
+/// "TCP Download, TCP Upload, TCP Latency".
+pub const SPEED_TEST_TYPES: &[&str] = &["TCP Download", "TCP Upload", "TCP Latency"];
+/// "up to 10,000 net_device IDs per request".
+pub const SPEED_TEST_MAX_DEVICES: usize = 10_000;
+/// "Number of maximum simultaneous tests to server (1-50)".
+pub const SPEED_TEST_CONCURRENCY: std::ops::RangeInclusive<i64> = 1..=50;
+
+/// Checks a speed_test POST body against the documented config object; the reason otherwise.
+pub fn check_speed_test(body: &serde_json::Value) -> Result<(), String> {
+    let c = body
+        .get("config")
+        .filter(|c| c.is_object())
+        .ok_or("speed_test: the body needs a config object")?;
+    let missing: Vec<&str> = SPEED_TEST_CONFIG
+        .iter()
+        .copied()
+        .filter(|k| c.get(*k).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "speed_test: config.{} required (every config attribute is: {})",
+            missing.join(", config."),
+            SPEED_TEST_CONFIG.join(", ")
+        ));
+    }
+    let ids = c["net_device_ids"].as_array();
+    let n = ids.map_or(0, Vec::len);
+    if n == 0
+        || n > SPEED_TEST_MAX_DEVICES
+        || !ids
+            .into_iter()
+            .flatten()
+            .all(|i| i.is_i64() || i.as_str().is_some_and(|s| s.parse::<i64>().is_ok()))
+    {
+        return Err(format!(
+            "speed_test: config.net_device_ids must list 1 to {SPEED_TEST_MAX_DEVICES} net device ids (it has {n})"
+        ));
+    }
+    if !c["max_test_concurrency"]
+        .as_i64()
+        .is_some_and(|x| SPEED_TEST_CONCURRENCY.contains(&x))
+    {
+        return Err(format!(
+            "speed_test: config.max_test_concurrency must be {} to {}",
+            SPEED_TEST_CONCURRENCY.start(),
+            SPEED_TEST_CONCURRENCY.end()
+        ));
+    }
+    if !SPEED_TEST_TYPES.contains(&c["test_type"].as_str().unwrap_or("")) {
+        return Err(format!(
+            "speed_test: config.test_type must be one of {}",
+            SPEED_TEST_TYPES.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 /// Looks an endpoint up by its URL name.
 ///
 /// ```

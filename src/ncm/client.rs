@@ -275,6 +275,9 @@ impl NcmClient {
     }
 
     pub fn create(&self, endpoint: &str, body: &Value) -> Result<Value> {
+        if endpoint == "speed_test" {
+            super::catalog::check_speed_test(body).map_err(Error::invalid)?;
+        }
         self.write(Self::endpoint(endpoint)?, Method::Post, None, Some(body))
     }
     pub fn update(&self, endpoint: &str, id: &str, body: &Value) -> Result<Value> {

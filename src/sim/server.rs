@@ -706,18 +706,36 @@ fn detail(store: &mut Store, ep: &Endpoint, id: &str, params: &[(String, String)
     if !ep.detail {
         return Reply::error(404, "not_found", format!("{} has no object URLs", ep.name));
     }
-    // A speed test finishes the first time it is looked at after being created.
+    // A speed test finishes the first time it is looked at after being created; each result
+    // names its net device and that device's router (`router_id`, as the spec's example shows).
     if ep.name == "speed_test" {
-        if let Some(rec) = store.find_mut("speed_test", id) {
-            if rec["state"] == "created" {
-                let ids: Vec<Value> = rec["config"]["net_device_ids"]
+        let pending: Option<Vec<Value>> = store
+            .find("speed_test", id)
+            .filter(|r| r["state"] == "created")
+            .map(|r| {
+                r["config"]["net_device_ids"]
                     .as_array()
                     .cloned()
-                    .unwrap_or_default();
+                    .unwrap_or_default()
+            });
+        let routers: Vec<Value> = pending
+            .iter()
+            .flatten()
+            .map(|n| {
+                store
+                    .find("net_devices", &text_of(n))
+                    .and_then(|d| d["router"].as_str())
+                    .and_then(id_of)
+                    .and_then(|r| r.parse::<u64>().ok())
+                    .map_or(Value::Null, |r| json!(r))
+            })
+            .collect();
+        if let (Some(ids), Some(rec)) = (pending, store.find_mut("speed_test", id)) {
+            {
                 let now = super::fleet::ts(chrono::Utc::now());
-                let results: Vec<Value> = ids.iter().map(|n| json!({"created_at": now, "net_device_id": n,
+                let results: Vec<Value> = ids.iter().zip(&routers).map(|(n, r)| json!({"created_at": now, "net_device_id": n,
                     "results": "TCP Download Test Duration: 10.01 Seconds Download Throughput: 58.34 Mbps",
-                    "state": "success", "updated_at": now})).collect();
+                    "router_id": r, "state": "success", "updated_at": now})).collect();
                 rec["progress"] = json!({"completed": ids.len(), "total_count": ids.len()});
                 rec["results"] = Value::Array(results);
                 rec["state"] = json!("complete");
@@ -785,33 +803,8 @@ fn create(store: &mut Store, st: &SimState, ep: &'static Endpoint, body: &[u8]) 
         ));
     }
     if ep.name == "speed_test" {
-        let c = &b["config"];
-        for k in [
-            "host",
-            "max_test_concurrency",
-            "net_device_ids",
-            "port",
-            "size",
-            "test_timeout",
-            "test_type",
-            "time",
-        ] {
-            if c.get(k).is_none() {
-                return bad(format!("config.{k} is required"));
-            }
-        }
-        let n = c["net_device_ids"].as_array().map(Vec::len).unwrap_or(0);
-        if n == 0 || n > 10_000 {
-            return bad("config.net_device_ids must list 1 to 10,000 net device ids");
-        }
-        let conc = c["max_test_concurrency"].as_i64().unwrap_or(0);
-        if !(1..=50).contains(&conc) {
-            return bad("config.max_test_concurrency must be 1-50");
-        }
-        if !["TCP Download", "TCP Upload", "TCP Latency"]
-            .contains(&c["test_type"].as_str().unwrap_or(""))
-        {
-            return bad("config.test_type must be TCP Download, TCP Upload or TCP Latency");
+        if let Err(why) = crate::ncm::catalog::check_speed_test(&Value::Object(b.clone())) {
+            return bad(why);
         }
     }
     let id = store.alloc_id(ep.name).max(100_000);
