@@ -169,3 +169,32 @@ fn speed_test_bodies_are_checked_before_sending_and_results_name_the_router() {
         "{m:?}"
     );
 }
+
+#[test]
+fn in_lists_split_over_several_requests_honour_limit_and_order_overall() {
+    let sim = sim(300);
+    let mut rt = runtime_for(&sim);
+    // 250 ids, highest first: the first request's chunk holds the highest ids.
+    let got = eval(
+        &mut rt,
+        r#"let ids = ncm::routers::list(#{fields: ["id"]}).map(|r| parse_int(r.id));
+           ids.sort(); ids.reverse();
+           let wanted = ids.extract(0, 250);
+           let five = ncm::routers::list(#{id__in: wanted, limit: 5, fields: ["id"]}).map(|r| parse_int(r.id));
+           let lowest = wanted; lowest.sort();
+           [five, lowest.extract(0, 5)]"#,
+    );
+    let pair = got.into_array().unwrap();
+    assert_eq!(format!("{:?}", pair[0]), format!("{:?}", pair[1]));
+    // order_by across chunks: the newest alerts of 250 routers, overall.
+    let got = eval(
+        &mut rt,
+        r#"let ids = ncm::routers::list(#{fields: ["id"]}).map(|r| r.id).extract(0, 250);
+           let newest = ncm::router_alerts::list(#{router__in: ids, order_by: "-created_at_timeuuid", limit: 5});
+           let all = ncm::router_alerts::list(#{router__in: ids});
+           all.sort(|a, b| if a.created_at > b.created_at { -1 } else if a.created_at < b.created_at { 1 } else { 0 });
+           [newest.map(|a| a.created_at), all.extract(0, 5).map(|a| a.created_at)]"#,
+    );
+    let pair = got.into_array().unwrap();
+    assert_eq!(format!("{:?}", pair[0]), format!("{:?}", pair[1]));
+}

@@ -45,6 +45,10 @@ impl Pager {
 
     /// The next page of records, `Ok(None)` when every page has been read.
     pub fn next_page(&mut self) -> Result<Option<Vec<Value>>> {
+        if self.needs_merge() {
+            let all = self.merge_chunks()?;
+            return Ok((!all.is_empty()).then_some(all));
+        }
         loop {
             if self.finished || self.remaining == Some(0) {
                 self.finished = true;
@@ -115,6 +119,70 @@ impl Pager {
         }
     }
 
+    /// The `order_by` of the query, if any.
+    fn order_by(&self) -> Option<String> {
+        self.chunks
+            .front()?
+            .iter()
+            .find(|(k, _)| k == "order_by")
+            .map(|(_, v)| v.clone())
+    }
+
+    /// An `__in` list split over several requests, with a `limit` or an `order_by`: the API
+    /// orders and limits each request on its own, so the chunks are merged here.
+    fn needs_merge(&self) -> bool {
+        self.pages_fetched == 0
+            && self.next.is_none()
+            && self.chunks.len() > 1
+            && (self.remaining.is_some() || self.order_by().is_some())
+    }
+
+    /// Reads every chunk (each at most `limit` records: the overall first `limit` are among
+    /// them), orders the union by `order_by` (by `id` when none is given) and keeps `limit`.
+    fn merge_chunks(&mut self) -> Result<Vec<Value>> {
+        let limit = self.remaining;
+        let order = self.order_by();
+        let mut all = vec![];
+        for params in std::mem::take(&mut self.chunks) {
+            let mut sub = Pager {
+                client: self.client.clone(),
+                ep: self.ep,
+                chunks: VecDeque::from([params]),
+                page_size: self.page_size,
+                offset: self.offset,
+                next: None,
+                remaining: limit,
+                finished: false,
+                visited: Default::default(),
+                pages_fetched: 0,
+                records_seen: 0,
+            };
+            while let Some(mut page) = sub.next_page()? {
+                all.append(&mut page);
+            }
+            self.pages_fetched += sub.pages_fetched;
+        }
+        let (field, descending) = match order.as_deref() {
+            Some(o) => (o.trim_start_matches('-').to_string(), o.starts_with('-')),
+            None => ("id".to_string(), false),
+        };
+        all.sort_by(|a, b| {
+            let o = compare_values(&a[field.as_str()], &b[field.as_str()]);
+            if descending {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+        if let Some(l) = limit {
+            all.truncate(l);
+        }
+        self.remaining = limit.map(|_| 0);
+        self.finished = true;
+        self.records_seen += all.len();
+        Ok(all)
+    }
+
     /// Reads every remaining page into one list.
     /// Every remaining record. With a `label`, a progress line (records, pages, rate) shows on
     /// a terminal once more than two pages have been read; never when stderr is not a terminal.
@@ -160,6 +228,34 @@ impl Iterator for Pager {
             }
         }
     }
+}
+
+/// The order of two field values: numbers (or numeric strings) by value, time UUIDs by their
+/// time, anything else as text.
+fn compare_values(a: &Value, b: &Value) -> std::cmp::Ordering {
+    let num = |v: &Value| {
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.parse::<f64>().ok()))
+    };
+    if let (Some(x), Some(y)) = (num(a), num(b)) {
+        return x.total_cmp(&y);
+    }
+    let time = |v: &Value| {
+        v.as_str()
+            .and_then(|s| uuid::Uuid::parse_str(s).ok())
+            .and_then(|u| u.get_timestamp())
+            .map(|t| t.to_unix())
+    };
+    if let (Some(x), Some(y)) = (time(a), time(b)) {
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    text(a).cmp(&text(b))
 }
 
 /// Splits a collection body into its records and `meta.next`; an answer that is not JSON says
