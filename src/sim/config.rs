@@ -336,9 +336,9 @@ pub fn retarget(store: &mut Store, cm_id: &str, now: Instant) {
     }
 }
 
-/// Every configuration manager whose device is in `group_id`.
-pub fn members(store: &Store, group_id: &str) -> Vec<String> {
-    let routers: std::collections::HashSet<String> = store
+/// The ids of the routers in `group_id`.
+pub fn group_routers(store: &Store, group_id: &str) -> Vec<String> {
+    store
         .table("routers")
         .iter()
         .filter(|r| {
@@ -349,7 +349,13 @@ pub fn members(store: &Store, group_id: &str) -> Vec<String> {
                 == Some(group_id)
         })
         .filter_map(|r| r["id"].as_str().map(str::to_string))
-        .collect();
+        .collect()
+}
+
+/// Every configuration manager whose device is in `group_id`.
+pub fn members(store: &Store, group_id: &str) -> Vec<String> {
+    let routers: std::collections::HashSet<String> =
+        group_routers(store, group_id).into_iter().collect();
     store
         .table("configuration_managers")
         .iter()

@@ -1014,19 +1014,7 @@ fn group_firmware_to_routers(store: &mut Store, group_id: &str) {
     else {
         return;
     };
-    let members: Vec<String> = store
-        .table("routers")
-        .iter()
-        .filter(|r| {
-            r.get("group")
-                .and_then(Value::as_str)
-                .and_then(id_of)
-                .as_deref()
-                == Some(group_id)
-        })
-        .filter_map(|r| r["id"].as_str().map(str::to_string))
-        .collect();
-    for rid in members {
+    for rid in super::config::group_routers(store, group_id) {
         if let Some(r) = store.find_mut("routers", &rid) {
             let pending = !target.is_null()
                 && target.as_str().and_then(id_of)
