@@ -149,6 +149,13 @@ pub struct FleetArgs {
     /// A router id whose simulated device rejects every config it is sent (repeatable).
     #[arg(long, value_name = "ROUTER_ID")]
     pub reject_config: Vec<String>,
+    /// An APN that cuts a simulated device's WAN: a device that syncs it goes offline, then
+    /// rolls back after --rollback-after and has its config sync suspended.
+    #[arg(long, value_name = "APN")]
+    pub break_apn: Option<String>,
+    /// Seconds a cut-off simulated device waits before rolling its config back.
+    #[arg(long, value_name = "SECS", default_value_t = 900.0)]
+    pub rollback_after: f64,
 }
 
 #[derive(Args, Debug)]

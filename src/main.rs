@@ -73,6 +73,8 @@ fn sim_options(f: &FleetArgs) -> anyhow::Result<SimOptions> {
         latency: flag(st::SIM_LATENCY_MS.duration(f.latency_ms as f64))?,
         sync_delay: flag(st::SIM_SYNC_DELAY_MS.duration(f.sync_delay_ms as f64))?,
         reject_config: f.reject_config.clone(),
+        break_apn: f.break_apn.clone(),
+        rollback_after: flag(st::SIM_ROLLBACK_AFTER.duration(f.rollback_after))?,
         ..SimOptions::default()
     })
 }

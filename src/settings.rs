@@ -57,6 +57,8 @@ pub const SIM_ROUTERS: Bounds = b("routers", 1.0, 1_000_000.0, false, "");
 pub const SIM_LATENCY_MS: Bounds = b("latency-ms", 0.0, 60_000.0, false, "ms");
 /// How long a simulated device takes to sync, milliseconds.
 pub const SIM_SYNC_DELAY_MS: Bounds = b("sync-delay-ms", 0.0, 3_600_000.0, false, "ms");
+/// How long a simulated device cut off by `--break-apn` waits before rolling back, seconds.
+pub const SIM_ROLLBACK_AFTER: Bounds = b("rollback-after", 0.001, 86_400.0, false, "s");
 /// Fraction of simulated requests failed at random.
 pub const SIM_FAIL_RATE: Bounds = b("fail-rate", 0.0, 1.0, false, "");
 
@@ -202,6 +204,7 @@ mod tests {
         SIM_ROUTERS,
         SIM_LATENCY_MS,
         SIM_SYNC_DELAY_MS,
+        SIM_ROLLBACK_AFTER,
         SIM_FAIL_RATE,
     ];
 

@@ -421,6 +421,10 @@ pub fn run_due_syncs(store: &mut Store, now: Instant) {
             .get("target")
             .and_then(|c| Diff::from_value(c).ok())
             .unwrap_or_default();
+        if cuts_wan(store, &default, &target) {
+            cut_off(store, &cm_id, &cm, &rid, now);
+            continue;
+        }
         let v = cm["version_number"].as_u64().unwrap_or(0);
         let actual = with_version(&device_form(&default, &target), v);
         if let Some(rec) = store.find_mut("configuration_managers", &cm_id) {
@@ -430,6 +434,69 @@ pub fn run_due_syncs(store: &mut Store, now: Instant) {
         }
         if let Some(r) = store.find_mut("routers", &rid) {
             r["config_status"] = json!("synched");
+        }
+    }
+}
+
+/// Does this target set the APN that cuts the WAN (`--break-apn`) on any WAN rule?
+fn cuts_wan(store: &Store, default: &Value, target: &Diff) -> bool {
+    let Some(bad) = store.break_apn.as_deref() else {
+        return false;
+    };
+    let Ok(config) = diff::apply(default, target) else {
+        return false;
+    };
+    ["rules", "rules2"].iter().any(|r| {
+        config["wan"][*r]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|rule| rule["modem"]["manual_apn"].as_str() == Some(bad))
+    })
+}
+
+/// The device applied a config that cut its WAN: it goes offline (NCM never hears it synced)
+/// and will roll back after `rollback_after`.
+fn cut_off(store: &mut Store, cm_id: &str, cm: &Value, rid: &str, now: Instant) {
+    let previous = cm.get("actual").cloned().unwrap_or(Value::Null);
+    let when = now + store.rollback_after;
+    store
+        .rollback_due
+        .insert(cm_id.to_string(), (when, previous));
+    if let Some(r) = store.find_mut("routers", rid) {
+        r["state"] = json!("offline");
+        r["state_updated_at"] = json!(ts(chrono::Utc::now()));
+    }
+}
+
+/// The spec's "Config Rollback": a cut-off device that could not reach NCM reverts to its
+/// previous config, comes back online and tells NCM, which suspends its config sync.
+pub fn run_due_rollbacks(store: &mut Store, now: Instant) {
+    let due: Vec<String> = store
+        .rollback_due
+        .iter()
+        .filter(|(_, (t, _))| *t <= now)
+        .map(|(k, _)| k.clone())
+        .collect();
+    for cm_id in due {
+        let Some((_, previous)) = store.rollback_due.remove(&cm_id) else {
+            continue;
+        };
+        let Some(cm) = store.find("configuration_managers", &cm_id).cloned() else {
+            continue;
+        };
+        let rid = router_of(store, &cm)
+            .and_then(|r| r["id"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        if let Some(rec) = store.find_mut("configuration_managers", &cm_id) {
+            rec["actual"] = previous;
+            rec["synched"] = json!(false);
+            rec["suspended"] = json!(true);
+        }
+        if let Some(r) = store.find_mut("routers", &rid) {
+            r["state"] = json!("online");
+            r["state_updated_at"] = json!(ts(chrono::Utc::now()));
+            r["config_status"] = json!("suspended");
         }
     }
 }

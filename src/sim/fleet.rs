@@ -20,6 +20,13 @@ pub struct Store {
     pub sync_delay: std::time::Duration,
     /// Routers whose device rejects every config it is sent.
     pub rejecting: std::collections::HashSet<String>,
+    /// An APN that cuts a device's WAN: a device that syncs a config setting it goes offline.
+    pub break_apn: Option<String>,
+    /// How long a cut-off device waits before it rolls its config back (the spec: 15 minutes).
+    pub rollback_after: std::time::Duration,
+    /// Cut-off devices: configuration manager id -> when it rolls back, and the `actual`
+    /// config it rolls back to.
+    pub rollback_due: HashMap<String, (std::time::Instant, Value)>,
 }
 
 pub const PRODUCTS: &[(u64, &str, &str)] = &[

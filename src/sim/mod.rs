@@ -103,6 +103,12 @@ pub struct SimOptions {
     pub sync_delay: Duration,
     /// Router ids whose devices reject every config they are sent (sync becomes suspended).
     pub reject_config: Vec<String>,
+    /// An APN that cuts a device off: a device that syncs a config setting it goes offline, and
+    /// after `rollback_after` reverts its config, comes back and has its config sync suspended
+    /// (the spec's "Config Rollback").
+    pub break_apn: Option<String>,
+    /// How long a cut-off device takes to roll back (the spec: 15 minutes).
+    pub rollback_after: Duration,
     /// The IgniteNet `x-api-key` the simulator accepts.
     pub ignitenet_key: String,
     /// IgniteNet sites, and devices in each.
@@ -124,6 +130,8 @@ impl Default for SimOptions {
             addr: "127.0.0.1:0".parse().unwrap(),
             sync_delay: Duration::from_secs(2),
             reject_config: vec![],
+            break_apn: None,
+            rollback_after: Duration::from_secs(900),
             ignitenet_key: SANDBOX_IGNITENET_KEY.into(),
             ignitenet_sites: 3,
             ignitenet_devices_per_site: 6,
@@ -201,6 +209,8 @@ impl Simulator {
         );
         store.sync_delay = opts.sync_delay;
         store.rejecting = opts.reject_config.iter().cloned().collect();
+        store.break_apn = opts.break_apn.clone();
+        store.rollback_after = opts.rollback_after;
         let state = Arc::new(SimState {
             store: Mutex::new(store),
             counters: Mutex::new(Counters::default()),

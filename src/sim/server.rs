@@ -196,6 +196,7 @@ fn ncm(
         .collect();
     let mut store = st.store.lock().unwrap();
     super::config::run_due_syncs(&mut store, std::time::Instant::now());
+    super::config::run_due_rollbacks(&mut store, std::time::Instant::now());
     match (m, segs.len()) {
         (Method::Get, 1) => collection(&store, ep, &params, host),
         (Method::Get, 2) => detail(&mut store, ep, segs[1], &params),
