@@ -290,6 +290,78 @@ fn apn_rollout_dry_run_sends_nothing_and_writes_no_journal() {
 }
 
 #[test]
+fn golden_config_never_loses_a_target_groups_own_wifi_key() {
+    let sim = Simulator::start(SimOptions {
+        routers: 80,
+        ..Default::default()
+    })
+    .unwrap();
+    let key_path = ["wlan", "radio", "0", "bss", "0", "wpapsk"];
+    let stored_key = |sim: &Simulator| {
+        let g = sim
+            .records("groups")
+            .into_iter()
+            .find(|g| g["id"] == "2002")
+            .unwrap();
+        key_path
+            .iter()
+            .fold(&g["configuration"][0], |v, k| &v[*k])
+            .clone()
+    };
+    // Group 2002 holds its own Wi-Fi key (read back as "*").
+    sim.with_store(|s| {
+        let g = s.find_mut("groups", "2002").unwrap();
+        g["configuration"][0]["wlan"] =
+            json!({"radio": {"0": {"bss": {"0": {"wpapsk": "own-secret-key-2002"}}}}});
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut rt = runtime(&sim, dir.path(), &[("from", "2001"), ("to", "2002")]);
+    let out = rt.run_source("golden_config.rhai", &script("golden_config.rhai"));
+    // Either refused naming the key path, or done with a PATCH that keeps it.
+    match out {
+        Err(e) => {
+            assert!(e.render().contains("refused"), "{}", e.render());
+            assert_eq!(sim.counters().writes, 0);
+        }
+        Ok(_) => assert_eq!(
+            sim.counters().route("PUT", "groups"),
+            0,
+            "a PATCH, not a PUT"
+        ),
+    }
+    assert_eq!(
+        stored_key(&sim),
+        json!("own-secret-key-2002"),
+        "the stored key survives"
+    );
+    // A golden config that needs a removal on the target: refused, naming the key path.
+    sim.with_store(|s| {
+        let g = s.find_mut("groups", "2002").unwrap();
+        g["configuration"][0]["zz_target_only"] = json!({"x": 1});
+    });
+    sim.reset_counters();
+    let mut rt = runtime(&sim, dir.path(), &[("from", "2001"), ("to", "2002")]);
+    let e = rt
+        .run_source("golden_config.rhai", &script("golden_config.rhai"))
+        .unwrap_err()
+        .render();
+    assert!(e.contains("refused"), "{e}");
+    assert_eq!(sim.counters().writes, 0, "nothing sent");
+    assert_eq!(stored_key(&sim), json!("own-secret-key-2002"));
+    // With the operator's consent the PUT goes through; "*" is never sent.
+    let mut rt = runtime(
+        &sim,
+        dir.path(),
+        &[("from", "2001"), ("to", "2002"), ("drop_secrets", "true")],
+    );
+    let _ = rt
+        .run_source("golden_config.rhai", &script("golden_config.rhai"))
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+    assert_eq!(sim.counters().route("PUT", "groups"), 1);
+    assert_ne!(stored_key(&sim), json!("*"));
+}
+
+#[test]
 fn golden_config_copies_without_masked_passwords_and_drift_report_names_rejections() {
     let sim = Simulator::start(SimOptions {
         routers: 80,
@@ -320,7 +392,11 @@ fn golden_config_copies_without_masked_passwords_and_drift_report_names_rejectio
         Value::Null,
         "another product: left alone"
     );
-    assert_eq!(sim.counters().route("PUT", "groups"), 1);
+    // One write, the smallest: a PATCH when nothing must be removed.
+    assert_eq!(
+        sim.counters().route("PUT", "groups") + sim.counters().route("PATCH", "groups"),
+        1
+    );
     // Drift: a device that rejects its config shows up with the reason.
     let rid = sim
         .records("routers")

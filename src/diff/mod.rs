@@ -4,6 +4,9 @@
 //! numerals (`"2"`) or by an element's `_id_`. Also: layering (indie over group), the smallest
 //! diff between two configs, equivalence of index- and `_id_`-keyed forms, masked passwords.
 
+mod plan;
+pub use plan::{plan_write, WritePlan};
+
 use crate::error::ConfigIssue;
 use serde_json::{json, Map, Value};
 
