@@ -100,6 +100,9 @@ impl Field {
     }
 }
 
+/// A check of a request body against the endpoint's documented rules: the reason it fails.
+pub type BodyCheck = fn(&serde_json::Value) -> Result<(), String>;
+
 /// How an endpoint pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Paging {
@@ -144,6 +147,9 @@ pub struct Endpoint {
     pub required: &'static [&'static str],
     /// Fields a POST body must carry (the spec's `*` attributes).
     pub create_requires: &'static [&'static str],
+    /// The documented rules a POST body must meet beyond its required fields (speed_test's
+    /// config object), checked by the client before sending and by the simulator alike.
+    pub create_check: Option<BodyCheck>,
     /// Fields a PUT/PATCH may change (`None`: any field that is not read-only by nature).
     pub writable: Option<&'static [&'static str]>,
 }
@@ -293,12 +299,18 @@ const fn ep(
         detail: true,
         required: &[],
         create_requires: &[],
+        create_check: None,
         writable: None,
     }
 }
 
 const fn creates(mut e: Endpoint, fields: &'static [&'static str]) -> Endpoint {
     e.create_requires = fields;
+    e
+}
+
+const fn checked_create(mut e: Endpoint, check: BodyCheck) -> Endpoint {
+    e.create_check = Some(check);
     e
 }
 
@@ -876,24 +888,27 @@ pub static ENDPOINTS: &[Endpoint] = &[
             f("updated_at", T, GT_LT),
         ],
     ),
-    creates(
-        ep(
-            "speed_test",
-            "Speed-test jobs over up to 10,000 net devices.",
-            &[Get, Post],
-            &[
-                x("account", L, EQ_IN),
-                f("config", J, N),
-                f("id", I, N),
-                f("created_at", T, N),
-                f("progress", J, N),
-                f("resource_uri", L, N),
-                f("results", J, N),
-                f("state", S, N),
-                f("updated_at", T, N),
-            ],
+    checked_create(
+        creates(
+            ep(
+                "speed_test",
+                "Speed-test jobs over up to 10,000 net devices.",
+                &[Get, Post],
+                &[
+                    x("account", L, EQ_IN),
+                    f("config", J, N),
+                    f("id", I, N),
+                    f("created_at", T, N),
+                    f("progress", J, N),
+                    f("resource_uri", L, N),
+                    f("results", J, N),
+                    f("state", S, N),
+                    f("updated_at", T, N),
+                ],
+            ),
+            &["config"],
         ),
-        &["config"],
+        check_speed_test,
     ),
 ];
 

@@ -275,10 +275,11 @@ impl NcmClient {
     }
 
     pub fn create(&self, endpoint: &str, body: &Value) -> Result<Value> {
-        if endpoint == "speed_test" {
-            super::catalog::check_speed_test(body).map_err(Error::invalid)?;
+        let ep = Self::endpoint(endpoint)?;
+        if let Some(check) = ep.create_check {
+            check(body).map_err(Error::invalid)?;
         }
-        self.write(Self::endpoint(endpoint)?, Method::Post, None, Some(body))
+        self.write(ep, Method::Post, None, Some(body))
     }
     pub fn update(&self, endpoint: &str, id: &str, body: &Value) -> Result<Value> {
         self.write(Self::endpoint(endpoint)?, Method::Put, Some(id), Some(body))

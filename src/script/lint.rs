@@ -128,9 +128,10 @@ fn ident_at(chars: &[char], mut i: usize) -> (String, usize) {
 /// Checks every `ncm::a::b` reference in `src`.
 pub fn check(src: &str) -> Vec<Finding> {
     let code = code_only(src);
+    // Every line as characters, once (a literal query map may span the lines after its call).
+    let all: Vec<Vec<char>> = code.lines().map(|l| l.chars().collect()).collect();
     let mut findings = vec![];
-    for (ln, line) in code.lines().enumerate() {
-        let chars: Vec<char> = line.chars().collect();
+    for (ln, chars) in all.iter().enumerate() {
         let mut i = 0;
         while i + 5 <= chars.len() {
             let at_word_start = i == 0
@@ -138,9 +139,9 @@ pub fn check(src: &str) -> Vec<Finding> {
                     || chars[i - 1] == '_'
                     || chars[i - 1] == ':');
             if at_word_start && chars[i..].starts_with(&['n', 'c', 'm', ':', ':']) {
-                let (a, j) = ident_at(&chars, i + 5);
+                let (a, j) = ident_at(chars, i + 5);
                 if chars.get(j) == Some(&':') && chars.get(j + 1) == Some(&':') {
-                    let (verb, k) = ident_at(&chars, j + 2);
+                    let (verb, k) = ident_at(chars, j + 2);
                     let column = i + 1;
                     match endpoint(&a) {
                         None => {
@@ -163,7 +164,7 @@ pub fn check(src: &str) -> Vec<Finding> {
                         Some(ep) => {
                             let verbs: Vec<&str> = ep.verbs().iter().map(|v| v.name()).collect();
                             if matches!(verb.as_str(), "list" | "pages") {
-                                findings.extend(literal_query(&code, ln, k, ep));
+                                findings.extend(literal_query(&all[ln..], ln, k, ep));
                             }
                             if !verb.is_empty() && !verbs.contains(&verb.as_str()) {
                                 findings.push(Finding {
@@ -221,13 +222,13 @@ pub fn imports(src: &str) -> Vec<(usize, String)> {
 /// The keys of a literal query map given right at a call (`list(#{stat: "online"})`), checked
 /// against the endpoint's filters and controls. `line`/`col` is where the call's name ends;
 /// the map may span lines.
-fn literal_query(code: &str, line: usize, col: usize, ep: &crate::ncm::Endpoint) -> Vec<Finding> {
+fn literal_query(
+    lines: &[Vec<char>],
+    line: usize,
+    col: usize,
+    ep: &crate::ncm::Endpoint,
+) -> Vec<Finding> {
     use crate::ncm::query::{resolve_filter, CONTROL_KEYS};
-    let lines: Vec<Vec<char>> = code
-        .lines()
-        .skip(line)
-        .map(|l| l.chars().collect())
-        .collect();
     // Walk (line, column) positions from the end of the call's name.
     let mut pos = (0usize, col);
     let at = |p: (usize, usize)| lines.get(p.0).and_then(|l| l.get(p.1)).copied();

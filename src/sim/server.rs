@@ -803,8 +803,8 @@ fn create(store: &mut Store, st: &SimState, ep: &'static Endpoint, body: &[u8]) 
             missing.join(", ")
         ));
     }
-    if ep.name == "speed_test" {
-        if let Err(why) = crate::ncm::catalog::check_speed_test(&Value::Object(b.clone())) {
+    if let Some(check) = ep.create_check {
+        if let Err(why) = check(&Value::Object(b.clone())) {
             return bad(why);
         }
     }
