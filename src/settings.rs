@@ -43,6 +43,8 @@ pub const RATE: Bounds = b("rate", 0.001, 10_000.0, true, "requests/s");
 pub const IGNITENET_RATE: Bounds = b("ignitenet_rate_limit", 1.0, 200.0, false, "per 10 s");
 /// How long bulk writes wait for devices to sync, seconds.
 pub const VERIFY_TIMEOUT: Bounds = b("verify_timeout", 0.0, 86_400.0, false, "s");
+/// How long a roll-out wave must stay healthy after it synced, seconds.
+pub const SOAK: Bounds = b("soak", 0.0, 86_400.0, false, "s");
 /// How often bulk writes poll for sync, seconds.
 pub const POLL_INTERVAL: Bounds = b("poll_interval", 0.01, 3600.0, false, "s");
 /// Wall-clock limit of a script run, seconds.

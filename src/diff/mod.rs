@@ -5,10 +5,14 @@
 //! diff between two configs, equivalence of index- and `_id_`-keyed forms, masked passwords.
 
 mod plan;
-pub use plan::{plan_write, WritePlan};
+pub use plan::{plan_revert, plan_write, NotRevertible, WritePlan};
 
 use crate::error::ConfigIssue;
 use serde_json::{json, Map, Value};
+
+/// Config keys whose values are secrets (passwords, passkeys): NCM shows them as `"*"` when a
+/// config is read back.
+pub const SECRET_KEYS: &[&str] = &["password", "wpapsk", "passphrase", "shared_secret"];
 
 /// A parsed config diff.
 #[derive(Debug, Clone, PartialEq, Default)]

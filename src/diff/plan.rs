@@ -77,6 +77,66 @@ pub fn plan_write(
     })
 }
 
+/// Why a configuration cannot be put back exactly through the API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotRevertible {
+    /// Secret paths whose previous value cannot be written (it reads back as `"*"`).
+    pub secrets: Vec<Vec<Value>>,
+}
+
+/// The write that takes `current` back to `previous` exactly (both as read back, secrets
+/// masked): a PATCH of the previous values when nothing has to be removed, else a PUT of the
+/// previous configuration. A secret of `previous` that differs from `current`'s (gone, or set
+/// by the change: `changed_secrets`) or that a PUT would drop cannot be restored: that is
+/// `NotRevertible`, naming the paths, and nothing should be written.
+pub fn plan_revert(
+    current: &Diff,
+    previous: &Diff,
+    changed_secrets: &[Vec<Value>],
+) -> Result<Result<WritePlan, NotRevertible>, Box<crate::error::ConfigIssue>> {
+    let cur = apply(&json!({}), current)?;
+    let prev = apply(&json!({}), previous)?;
+    let mut prev_secrets = vec![];
+    masked_paths(&prev, &mut vec![], &mut prev_secrets);
+    let change = between(&cur, &prev);
+    // A previous secret the change overwrote, or one the current config no longer holds.
+    let mut lost: Vec<Vec<Value>> = prev_secrets
+        .iter()
+        .filter(|p| changed_secrets.contains(p) || get(&cur, p) != Some(&json!("*")))
+        .cloned()
+        .collect();
+    if change.removals.is_empty() {
+        if !lost.is_empty() {
+            return Ok(Err(NotRevertible { secrets: lost }));
+        }
+        let send = strip_masked(&Diff {
+            updates: change.updates.clone(),
+            removals: vec![],
+        });
+        return Ok(Ok(WritePlan {
+            patch: true,
+            send,
+            change,
+            dropped_secrets: vec![],
+        }));
+    }
+    // A PUT sends the previous configuration without its secrets: each would be dropped.
+    for p in prev_secrets {
+        if !lost.contains(&p) {
+            lost.push(p);
+        }
+    }
+    if !lost.is_empty() {
+        return Ok(Err(NotRevertible { secrets: lost }));
+    }
+    Ok(Ok(WritePlan {
+        patch: false,
+        send: strip_masked(previous),
+        change,
+        dropped_secrets: vec![],
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +185,36 @@ mod tests {
             .unwrap()
             .dropped_secrets
             .is_empty());
+    }
+
+    #[test]
+    fn a_revert_patches_back_or_puts_back_and_never_writes_a_mask() {
+        // Only values changed: PATCH of the previous values.
+        let cur = d(json!([{"apn": "new", "wpapsk": "*"}, []]));
+        let prev = d(json!([{"apn": "old", "wpapsk": "*"}, []]));
+        let p = plan_revert(&cur, &prev, &[]).unwrap().unwrap();
+        assert!(p.patch);
+        assert_eq!(p.send.to_value(), json!([{"apn": "old"}, []]));
+        // A path the change added must go: PUT of the previous config, fine without secrets.
+        let cur = d(json!([{"apn": "new"}, []]));
+        let prev = d(json!([{}, []]));
+        let p = plan_revert(&cur, &prev, &[]).unwrap().unwrap();
+        assert!(!p.patch);
+        assert_eq!(p.send.to_value(), json!([{}, []]));
+        // ... but that PUT would drop a stored secret: not revertible, naming it.
+        let cur = d(json!([{"apn": "new", "wlan": {"wpapsk": "*"}}, []]));
+        let prev = d(json!([{"wlan": {"wpapsk": "*"}}, []]));
+        let e = plan_revert(&cur, &prev, &[]).unwrap().unwrap_err();
+        assert_eq!(e.secrets, vec![vec![json!("wlan"), json!("wpapsk")]]);
+        // A secret the change overwrote cannot be restored.
+        let cur = d(json!([{"wpapsk": "*"}, []]));
+        let prev = d(json!([{"wpapsk": "*"}, []]));
+        let e = plan_revert(&cur, &prev, &[vec![json!("wpapsk")]])
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.secrets, vec![vec![json!("wpapsk")]]);
+        // Nothing changed: an empty PATCH.
+        let p = plan_revert(&prev, &prev, &[]).unwrap().unwrap();
+        assert!(p.change.is_empty());
     }
 }

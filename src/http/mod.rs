@@ -392,6 +392,11 @@ impl Transport {
         }
     }
 
+    /// Shows a dry-run line (a plan, a write not sent) where dry-run writes are shown.
+    pub fn dry_run_note(&self, line: &str) {
+        (self.dry_run_sink)(line);
+    }
+
     pub fn with_dry_run_sink(mut self, sink: DryRunSink) -> Self {
         self.dry_run_sink = sink;
         self
@@ -405,8 +410,8 @@ impl Transport {
         }
     }
 
-    /// Sleeps in small steps so Ctrl-C interrupts a long backoff.
-    fn sleep(&self, d: Duration) -> Result<()> {
+    /// Sleeps in small steps so Ctrl-C (or `--max-time`) interrupts a long wait.
+    pub fn sleep(&self, d: Duration) -> Result<()> {
         let end = Instant::now() + d;
         loop {
             self.check_cancel()?;

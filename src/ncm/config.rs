@@ -69,28 +69,57 @@ impl NcmClient {
         Ok(out)
     }
 
-    fn write_config(self: &Arc<Self>, router_id: &str, d: &Diff, put: bool) -> Result<Value> {
+    /// PATCH a diff into a router's individual config (merges; cannot remove).
+    pub fn patch_router_config(self: &Arc<Self>, router_id: &str, d: &Diff) -> Result<Value> {
         let issues = crate::diff::validate(&d.to_value());
         if let Some(i) = issues.into_iter().next() {
             return Err(Error::diff(Box::new(i)));
         }
         let cm = self.config_manager_id(router_id)?;
         let body = json!({"configuration": d.to_value()});
-        if put {
-            self.update("configuration_managers", &cm, &body)
-        } else {
-            self.patch("configuration_managers", &cm, &body)
+        self.patch("configuration_managers", &cm, &body)
+    }
+
+    /// Replaces a router's individual config with `d` by the smallest write that never loses a
+    /// stored secret: a PATCH when nothing but the router's own secrets would have to be removed
+    /// (they stay), else a PUT — refused, naming each secret path, when it would drop a secret
+    /// the router holds, unless `drop_secrets`. `"*"` is never sent. Nothing to change: no write.
+    pub fn put_router_config(
+        self: &Arc<Self>,
+        router_id: &str,
+        d: &Diff,
+        drop_secrets: bool,
+    ) -> Result<Value> {
+        if let Some(i) = crate::diff::validate(&d.to_value()).into_iter().next() {
+            return Err(Error::diff(Box::new(i)));
         }
-    }
-
-    /// PATCH a diff into a router's individual config (merges; cannot remove).
-    pub fn patch_router_config(self: &Arc<Self>, router_id: &str, d: &Diff) -> Result<Value> {
-        self.write_config(router_id, d, false)
-    }
-
-    /// PUT a router's whole individual config (anything not in the diff is unassigned).
-    pub fn put_router_config(self: &Arc<Self>, router_id: &str, d: &Diff) -> Result<Value> {
-        self.write_config(router_id, d, true)
+        let cm = self.router_config(router_id)?;
+        let current = Diff::from_value(&cm["configuration"]).unwrap_or_default();
+        let plan = crate::diff::plan_write(&current, d).map_err(Error::diff)?;
+        if plan.change.is_empty() {
+            return Ok(cm);
+        }
+        if !plan.dropped_secrets.is_empty() && !drop_secrets {
+            let paths: Vec<String> = plan
+                .dropped_secrets
+                .iter()
+                .map(|p| crate::diff::path_text(p))
+                .collect();
+            return Err(Error::Refused(format!(
+                "router {router_id}: refused: replacing its configuration would drop its own secret(s) {}; put them in the new configuration, or pass #{{drop_secrets: true}}",
+                paths.join(", ")
+            )));
+        }
+        let id = cm
+            .get("id")
+            .map(crate::sim::fleet::text_of)
+            .unwrap_or_default();
+        let body = json!({"configuration": plan.send.to_value()});
+        if plan.patch {
+            self.patch("configuration_managers", &id, &body)
+        } else {
+            self.update("configuration_managers", &id, &body)
+        }
     }
 
     /// Resumes config sync of a suspended router (only works while it is online).

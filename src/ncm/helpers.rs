@@ -4,8 +4,9 @@
 
 use crate::diff::Diff;
 use crate::error::{Error, Result};
+pub use crate::sim::defaults::uses_rules2;
 use crate::sim::defaults::{
-    uses_rules2, PRIMARY_LAN_ID, RULES2_ETHERNET_ID, RULES2_LTE_ID, RULES_ETHERNET_ID, RULES_LTE_ID,
+    PRIMARY_LAN_ID, RULES2_ETHERNET_ID, RULES2_LTE_ID, RULES_ETHERNET_ID, RULES_LTE_ID,
 };
 use serde_json::{json, Value};
 use std::net::Ipv4Addr;

@@ -16,7 +16,8 @@
 //!
 //! Forms: `N`/`INT`/`COUNT` whole numbers; `S`/`SECONDS`/`NUMBER`/`RATE` numbers; `BOOL`,
 //! `true`/`false` booleans; `FILE` an output file and `PATH`/`DIR` an output directory (both
-//! checked writable before the first request); `a|b|c` one of these words; `X,X,...`/`LIST`
+//! checked writable before the first request); `N|N%`/`AMOUNT` a count or a percentage;
+//! `a|b|c` one of these words; `X,X,...`/`LIST`
 //! comma-separated lists; anything else (`ID`, `NAME`, `APN`) text. `(required)` makes it
 //! required; `(default: V)` gives the value when absent, when `V` is of the form.
 
@@ -34,6 +35,8 @@ pub enum Form {
     /// An output directory (checked writable before the script starts).
     OutDir,
     OneOf(Vec<String>),
+    /// A count or a percentage (`3`, `10%`), as a failure budget or a wave takes.
+    Amount,
     List,
     Text,
 }
@@ -86,6 +89,7 @@ fn form_of(shown: &str) -> Form {
         "FILE" => Form::OutFile,
         "PATH" | "DIR" => Form::OutDir,
         "LIST" => Form::List,
+        "N|N%" | "AMOUNT" => Form::Amount,
         s if s.contains(",...") => Form::List,
         s if s.contains('|') => Form::OneOf(s.split('|').map(str::to_string).collect()),
         _ => Form::Text,
@@ -175,6 +179,10 @@ fn typed(d: &ArgDecl, v: &str) -> Result<ArgValue, String> {
         Form::OneOf(allowed) => match allowed.iter().find(|a| a.eq_ignore_ascii_case(t)) {
             Some(a) => Ok(ArgValue::Text(a.clone())),
             None => bad(&format!("one of {}", allowed.join(", "))),
+        },
+        Form::Amount => match crate::ncm::bulk::waves::Amount::parse(t, &d.name) {
+            Ok(_) => Ok(ArgValue::Text(t.to_string())),
+            Err(_) => bad("a count (3) or a percentage (10%)"),
         },
         Form::List => Ok(ArgValue::List(
             t.split(',')

@@ -47,6 +47,7 @@ pub const BUILTIN_SCRIPTS: &[(&str, &str)] = &[
         "offline_report",
         include_str!("../../scripts/offline_report.rhai"),
     ),
+    ("rollback", include_str!("../../scripts/rollback.rhai")),
 ];
 
 /// Resolves `import` paths along the library path, then the embedded stdlib.

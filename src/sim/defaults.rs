@@ -14,8 +14,8 @@ pub const RULES_LTE_ID: &str = "00000002-dea3-3ccd-a78d-e0196084396f";
 pub const RULES2_ETHERNET_ID: &str = "00000000-a81d-3590-93ca-8b1fcfeb8e14";
 pub const RULES2_LTE_ID: &str = "00000002-a81d-3590-93ca-8b1fcfeb8e14";
 
-/// Keys whose values are passwords: shown as `"*"` when read back.
-pub const PASSWORD_KEYS: &[&str] = &["password", "wpapsk", "passphrase", "shared_secret"];
+/// Keys whose values are passwords: shown as `"*"` when read back (a domain fact of `diff`).
+pub use crate::diff::SECRET_KEYS as PASSWORD_KEYS;
 
 /// `(major, minor, patch)` of a firmware version such as `7.22.60`.
 pub fn version_tuple(v: &str) -> (u32, u32, u32) {

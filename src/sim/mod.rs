@@ -156,6 +156,8 @@ pub struct Counters {
     pub reboots: Vec<String>,
     /// IgniteNet requests answered 429 by the rate limit.
     pub too_many: u64,
+    /// Every NCM write that reached an endpoint: when, and `"PATCH configuration_managers/7"`.
+    pub write_log: Vec<(std::time::Instant, String)>,
 }
 
 impl Counters {

@@ -180,6 +180,10 @@ fn ncm(
     if let Some(r) = count_and_fault(st, m.as_str(), ep.name, m.is_write(), false) {
         return r;
     }
+    if m.is_write() {
+        let entry = (std::time::Instant::now(), format!("{m} {rest}"));
+        st.counters.lock().unwrap().write_log.push(entry);
+    }
     if !ep.supports(m) {
         return Reply::error(
             405,

@@ -228,3 +228,57 @@ pub fn text(o: &std::process::Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// The text of a shipped script (`scripts/NAME`).
+pub fn script(name: &str) -> String {
+    std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("scripts")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// A runtime for a script run: writes allowed under `dir`, these `--arg`s.
+pub fn script_runtime(sim: &Simulator, dir: &std::path::Path, args: &[(&str, &str)]) -> Runtime {
+    let mut c: Config = config_for(sim);
+    c.write_dirs = vec![dir.to_path_buf()];
+    for (k, v) in args {
+        c.args.insert(k.to_string(), v.to_string());
+    }
+    Runtime::new(c).unwrap()
+}
+
+/// Makes group 2001 exactly the first `n` routers (mixed firmware), online, synched and on their
+/// actual firmware, with no suspended config sync anywhere. Returns their ids.
+pub fn group_of(sim: &Simulator, n: usize) -> Vec<String> {
+    use serde_json::{json, Value};
+    let ids: Vec<String> = sim
+        .records("routers")
+        .iter()
+        .take(n)
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    sim.with_store(|s| {
+        let in_group = s.url("groups", 2001);
+        for r in s.tables.get_mut("routers").unwrap().iter_mut() {
+            if ids.contains(&r["id"].as_str().unwrap().to_string()) {
+                r["group"] = json!(in_group);
+                r["state"] = json!("online");
+                r["config_status"] = json!("synched");
+                r["target_firmware"] = r["actual_firmware"].clone();
+            } else if r["group"] == in_group.as_str() {
+                r["group"] = Value::Null;
+            }
+        }
+        for cm in s
+            .tables
+            .get_mut("configuration_managers")
+            .unwrap()
+            .iter_mut()
+        {
+            cm["suspended"] = json!(false);
+        }
+    });
+    ids
+}

@@ -1,16 +1,14 @@
 //! `ncm::` configuration helpers for scripts: read/patch/put a router's config by router id,
 //! resume sync, everyday changes (APN, SSID, LAN IP, static WAN IP, users), their pure diff
-//! builders, bulk `apply_all` and `backup_configs`.
+//! builders and `backup_configs` (bulk writes are in `ncm_bulk`).
 
 use super::diff::diff_arg;
 use super::ncm::id_arg;
 use super::{doc, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::diff::{self, Diff};
 use crate::error::Error;
-use crate::ncm::bulk::{self, BulkOptions, Change};
 use crate::ncm::helpers;
-use crate::settings as st;
-use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
+use rhai::{Array, Dynamic, FuncRegistration, Module, NativeCallContext, Position};
 use std::sync::Arc;
 
 fn err(c: &ScriptContext, pos: Position) -> impl Fn(Error) -> Box<rhai::EvalAltResult> + '_ {
@@ -29,55 +27,6 @@ fn strings(pos: Position, a: &Array, what: &str) -> RhaiResult<Vec<String>> {
         .collect()
 }
 
-fn parse_options(c: &ScriptContext, pos: Position, o: &Map) -> RhaiResult<BulkOptions> {
-    let mut b = BulkOptions {
-        concurrency: c.bulk_concurrency,
-        rate: c.bulk_rate,
-        ..BulkOptions::default()
-    };
-    let num = |k: &str, v: &Dynamic| -> RhaiResult<f64> {
-        v.as_float()
-            .or_else(|_| v.as_int().map(|i| i as f64))
-            .map_err(|_| usage_error(pos, format!("apply_all: option {k} must be a number")))
-    };
-    let bad = |e: Error| usage_error(pos, format!("apply_all: option {e}"));
-    for (k, v) in o {
-        match k.as_str() {
-            "concurrency" => b.concurrency = st::CONCURRENCY.usize(num(k, v)?).map_err(bad)?,
-            "rate" => b.rate = st::RATE.check(num(k, v)?).map_err(bad)?,
-            "verify" => b.verify = v.as_bool().map_err(|_| usage_error(pos, "apply_all: verify must be true or false"))?,
-            "verify_timeout" => b.verify_timeout = st::VERIFY_TIMEOUT.duration(num(k, v)?).map_err(bad)?,
-            "poll_interval" => b.poll_interval = st::POLL_INTERVAL.duration(num(k, v)?).map_err(bad)?,
-            "progress" => b.progress = v.as_bool().unwrap_or(true),
-            "label" => b.label = v.to_string(),
-            "method" => match v.to_string().to_ascii_lowercase().as_str() {
-                "patch" => b.put = false,
-                "put" => b.put = true,
-                other => return Err(usage_error(pos, format!("apply_all: method must be \"patch\" or \"put\", not {other:?}"))),
-            },
-            "journal" => {
-                let path = v.to_string();
-                if c.ncm.transport().options.dry_run {
-                    // Checked, but a dry run writes no journal.
-                    c.check_writable(&path).map_err(err(c, pos))?;
-                } else {
-                    let (p, f) = c
-                        .writes
-                        .open_append(&path, super::FILE_MODE)
-                        .map_err(err(c, pos))?;
-                    b.journal = Some(bulk::JournalFile::new(p, f));
-                }
-            }
-            other => {
-                return Err(usage_error(pos, format!(
-                    "apply_all: unknown option {other:?}; options: concurrency, rate, method, journal, verify, verify_timeout, poll_interval, progress, label"
-                )))
-            }
-        }
-    }
-    Ok(b)
-}
-
 pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
     let c = ctx.clone();
     FuncRegistration::new("router_config")
@@ -87,32 +36,48 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
             let id = id_arg(cx.call_position(), &id)?;
             c.ncm.router_config(&id).map(ret).map_err(err(&c, cx.call_position()))
         });
-    for (name, put) in [("patch_router_config", false), ("put_router_config", true)] {
+    let c = ctx.clone();
+    FuncRegistration::new("patch_router_config")
+        .with_comments([doc(
+            "PATCHes a diff into a router's individual config: merges, cannot remove. Printed, not sent, under --dry-run.",
+            "ncm::patch_router_config(42, [#{system: #{gps: #{enabled: true}}}, []]);",
+        )])
+        .with_params_info(["router_id: int|string", "diff: Array", "Map"])
+        .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, d: Dynamic| -> RhaiResult<Dynamic> {
+            let pos = cx.call_position();
+            let (id, d) = (id_arg(pos, &id)?, diff_arg(pos, &d)?);
+            c.ncm.patch_router_config(&id, &d).map(ret).map_err(err(&c, pos))
+        });
+    for with_options in [false, true] {
         let c = ctx.clone();
-        let summary = if put {
-            "PUTs a router's whole individual config: whatever the diff does not mention is unassigned\n(then the group config or the default applies). Printed, not sent, under --dry-run."
-        } else {
-            "PATCHes a diff into a router's individual config: merges, cannot remove. Printed, not sent, under --dry-run."
+        let f = move |pos: Position,
+                      id: Dynamic,
+                      d: Dynamic,
+                      o: rhai::Map|
+              -> RhaiResult<Dynamic> {
+            let (id, d) = (id_arg(pos, &id)?, diff_arg(pos, &d)?);
+            let mut drop_secrets = false;
+            for (k, v) in &o {
+                match (k.as_str(), v.as_bool()) {
+                    ("drop_secrets", Ok(b)) => drop_secrets = b,
+                    _ => return Err(usage_error(pos, format!("put_router_config: unknown option {k:?} (or not true/false); options: drop_secrets"))),
+                }
+            }
+            c.ncm
+                .put_router_config(&id, &d, drop_secrets)
+                .map(ret)
+                .map_err(err(&c, pos))
         };
-        FuncRegistration::new(name)
-            .with_comments([doc(
-                summary,
-                &format!("ncm::{name}(42, [#{{system: #{{gps: #{{enabled: true}}}}}}, []]);"),
-            )])
-            .with_params_info(["router_id: int|string", "diff: Array", "Map"])
-            .set_into_module(
-                root,
-                move |cx: NativeCallContext, id: Dynamic, d: Dynamic| -> RhaiResult<Dynamic> {
-                    let id = id_arg(cx.call_position(), &id)?;
-                    let d = diff_arg(cx.call_position(), &d)?;
-                    let r = if put {
-                        c.ncm.put_router_config(&id, &d)
-                    } else {
-                        c.ncm.patch_router_config(&id, &d)
-                    };
-                    r.map(ret).map_err(err(&c, cx.call_position()))
-                },
-            );
+        let reg = FuncRegistration::new("put_router_config");
+        if with_options {
+            reg.with_comments([doc("`put_router_config` with options: `drop_secrets: true` allows a PUT that drops the router's own secrets.", "ncm::put_router_config(42, wanted, #{drop_secrets: true});")])
+                .with_params_info(["router_id: int|string", "diff: Array", "options: Map", "Map"])
+                .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, d: Dynamic, o: rhai::Map| f(cx.call_position(), id, d, o));
+        } else {
+            reg.with_comments([doc("Makes a router's individual config the given one by the smallest write that never loses a stored secret:\na PATCH when nothing but the router's own secrets would be removed (they stay), else a PUT (whatever the diff does\nnot mention is unassigned). A PUT that would drop a secret the router holds is refused, naming each path\n(pass #{drop_secrets: true} to allow it). \"*\" is never sent. Printed, not sent, under --dry-run.", "ncm::put_router_config(42, [#{system: #{gps: #{enabled: true}}}, []]);")])
+                .with_params_info(["router_id: int|string", "diff: Array", "Map"])
+                .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, d: Dynamic| f(cx.call_position(), id, d, rhai::Map::new()));
+        }
     }
     let c = ctx.clone();
     FuncRegistration::new("resume_sync")
@@ -298,34 +263,7 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
         }
     }
 
-    let c = ctx.clone();
-    FuncRegistration::new("apply_all")
-        .with_comments([doc(
-            "Applies one change per router (`[#{router: 42, diff: [updates, removals]}, ...]`) with bounded concurrency,\na rate limit and retries; returns a report `#{router, config_manager, status, reason, http_status}` per change\n(status ok, failed, skipped or pending). Options: concurrency (4), rate (20 requests/s), method (\"patch\"|\"put\"),\njournal (file: a re-run skips routers already done), verify (wait for devices to sync; a rejection fails),\nverify_timeout (300 s), poll_interval (5 s), progress, label. Stops cleanly on Ctrl-C.",
-            "let report = ncm::apply_all(changes, #{concurrency: 8, journal: \"apn.journal\", verify: true});",
-        )])
-        .with_params_info(["changes: Array", "options: Map", "Array"])
-        .set_into_module(root, move |cx: NativeCallContext, changes: Array, options: Map| -> RhaiResult<Array> {
-            let pos = cx.call_position();
-            let opts = parse_options(&c, pos, &options)?;
-            let mut list = vec![];
-            for (i, ch) in changes.iter().enumerate() {
-                let Some(m) = ch.read_lock::<Map>() else {
-                    return Err(usage_error(pos, format!("apply_all: change {i} is a {}, not #{{router: id, diff: [..]}}", ch.type_name())));
-                };
-                let router = m.get("router").ok_or_else(|| usage_error(pos, format!("apply_all: change {i} has no router")))?;
-                let d = m.get("diff").ok_or_else(|| usage_error(pos, format!("apply_all: change {i} has no diff")))?;
-                list.push(Change { router: id_arg(pos, router)?, diff: diff_arg(pos, d)? });
-            }
-            let report = bulk::apply_all(&c.ncm, &list, &opts).map_err(err(&c, pos))?;
-            Ok(report
-                .into_iter()
-                .map(|o| {
-                    ret(serde_json::json!({"router": o.router, "config_manager": o.config_manager, "status": o.status.as_str(),
-                        "reason": o.reason, "http_status": o.http_status}))
-                })
-                .collect())
-        });
+    super::ncm_bulk::register(root, ctx);
     let c = ctx.clone();
     FuncRegistration::new("backup_configs")
         .with_comments([doc(

@@ -1,0 +1,558 @@
+//! One bulk-write run, step by step: plan every router, sort them (journal first: what an
+//! earlier run sent is verified, not skipped; then unchanged, refused, online targets in waves,
+//! offline targets last), write each wave with bounded concurrency and a rate limit, hold it at
+//! the health gate, count failures against the budget and halt — skipping the rest and, with
+//! `rollback`, reverting what the run wrote — when the budget is exceeded.
+
+use super::*;
+
+/// What the run has learnt so far, shared by the write workers.
+struct Book {
+    results: Vec<Option<Outcome>>,
+    journal: Journal,
+    /// Failures counted against the budget.
+    failures: usize,
+}
+
+/// Who is written when.
+#[derive(Default)]
+struct Work {
+    /// Sent by an earlier run (the configuration carries the change): verify before going on.
+    verify_first: Vec<usize>,
+    online: Vec<usize>,
+    offline: Vec<usize>,
+}
+
+struct Run<'a> {
+    client: &'a Arc<NcmClient>,
+    changes: &'a [Change],
+    opts: &'a BulkOptions,
+    fps: Vec<String>,
+    plan: Plan,
+    book: Mutex<Book>,
+    budget: usize,
+    pb: indicatif::ProgressBar,
+}
+
+fn log(opts: &BulkOptions, level: &str, msg: &str) {
+    if opts.progress {
+        crate::http::log_line(level, msg);
+    }
+}
+
+impl<'a> Run<'a> {
+    fn outcome(&self, i: usize, status: Status, reason: impl Into<String>) -> Outcome {
+        let e = &self.plan.entries[i];
+        Outcome {
+            router: self.changes[i].router.clone(),
+            config_manager: self
+                .plan
+                .states
+                .get(&e.router)
+                .and_then(|s| s.config_manager.clone()),
+            status,
+            reason: reason.into(),
+            http_status: None,
+            wave: 0,
+            method: e.verb(),
+            paths: e.paths.clone(),
+        }
+    }
+
+    fn set(&self, i: usize, o: Outcome) {
+        self.book.lock().unwrap().results[i] = Some(o);
+    }
+
+    fn status(&self, i: usize) -> Option<Status> {
+        self.book.lock().unwrap().results[i]
+            .as_ref()
+            .map(|o| o.status)
+    }
+
+    fn failures(&self) -> usize {
+        self.book.lock().unwrap().failures
+    }
+
+    /// Sorts every change into what is already settled and what is left to do.
+    fn classify(&self, invalid: &[Option<String>]) -> Work {
+        let mut work = Work::default();
+        let journal_marks: Vec<Option<Mark>> = {
+            let b = self.book.lock().unwrap();
+            self.changes
+                .iter()
+                .zip(&self.fps)
+                .map(|(c, fp)| b.journal.mark(&c.router, fp))
+                .collect()
+        };
+        for (i, e) in self.plan.entries.iter().enumerate() {
+            let online = self
+                .plan
+                .states
+                .get(&e.router)
+                .is_some_and(RouterState::online);
+            if let Some(why) = &invalid[i] {
+                self.set(
+                    i,
+                    self.outcome(i, Status::Failed, format!("invalid change: {why}")),
+                );
+                continue;
+            }
+            let earlier = journal_marks[i];
+            match (&e.action, earlier) {
+                (_, Some(Mark::Verified)) => self.set(i, self.outcome(i, Status::Skipped, "already applied and verified in an earlier run (journal)")),
+                (Action::Unchanged, Some(Mark::Writing | Mark::Sent | Mark::Pending | Mark::Failed)) if online => work.verify_first.push(i),
+                (Action::Unchanged, Some(Mark::Writing | Mark::Sent | Mark::Pending | Mark::Failed)) => self.set(
+                    i,
+                    self.outcome(i, Status::Pending, "sent in an earlier run; the device is offline and will sync when it reconnects"),
+                ),
+                (Action::Unchanged, _) => self.set(i, self.outcome(i, Status::Unchanged, "the configuration already carries the change; not written")),
+                (Action::Refuse(why), _) => self.set(i, self.outcome(i, Status::Failed, why.clone())),
+                (Action::Write { .. }, _) if online => work.online.push(i),
+                (Action::Write { .. }, _) => work.offline.push(i),
+            }
+        }
+        work
+    }
+
+    /// Writes one router (journal first, so a crash leaves a trace) and records the result.
+    fn write_one(
+        &self,
+        i: usize,
+        wave: usize,
+        offline: bool,
+        pacer: &Option<crate::http::RateLimiter>,
+    ) -> Result<()> {
+        let e = &self.plan.entries[i];
+        let Action::Write { patch, send } = &e.action else {
+            return Ok(());
+        };
+        let state = self.plan.states.get(&e.router).cloned().unwrap_or_default();
+        let cm = state.config_manager.clone().unwrap_or_default();
+        let snapshot = Snapshot {
+            router: e.router.clone(),
+            config_manager: cm.clone(),
+            change: self.fps[i].clone(),
+            before: state.configuration.clone(),
+            secrets: state::secret_paths(send),
+        };
+        self.book.lock().unwrap().journal.writing(&snapshot, wave);
+        if let Some(p) = pacer {
+            p.acquire(&self.client.transport().cancel)?;
+        }
+        let body = json!({"configuration": send.to_value()});
+        let sent = if *patch {
+            self.client.patch("configuration_managers", &cm, &body)
+        } else {
+            self.client.update("configuration_managers", &cm, &body)
+        };
+        let mut o = self.outcome(i, Status::Pending, "sent; not verified yet");
+        o.wave = wave;
+        let mark = match sent {
+            Err(Error::Interrupted) => return Err(Error::Interrupted),
+            Err(e) => {
+                o.http_status = e.status();
+                o.status = Status::Failed;
+                o.reason = e.short_message();
+                Mark::Failed
+            }
+            Ok(_) if offline => {
+                o.reason = "sent; the device is offline and will sync when it reconnects".into();
+                Mark::Pending
+            }
+            Ok(_) => Mark::Sent,
+        };
+        let mut b = self.book.lock().unwrap();
+        b.journal.record(&e.router, &self.fps[i], mark, &o.reason);
+        if mark == Mark::Failed && !offline {
+            b.failures += 1;
+        }
+        b.results[i] = Some(o);
+        Ok(())
+    }
+
+    /// Writes a wave with `concurrency` workers, stopping early on Ctrl-C or (unless `offline`)
+    /// once the failure budget is exceeded.
+    fn write_wave(&self, idxs: &[usize], wave: usize, offline: bool) -> Result<()> {
+        let pacer = crate::http::RateLimiter::per_second(self.opts.rate);
+        let next = AtomicUsize::new(0);
+        let interrupted = std::sync::atomic::AtomicBool::new(false);
+        let workers = self.opts.concurrency.max(1).min(idxs.len().max(1));
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| loop {
+                    if self.client.transport().check_cancel().is_err()
+                        || (!offline && self.failures() > self.budget)
+                    {
+                        return;
+                    }
+                    let Some(&i) = idxs.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                        return;
+                    };
+                    if self.write_one(i, wave, offline, &pacer).is_err() {
+                        interrupted.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                    self.pb.inc(1);
+                });
+            }
+        });
+        if interrupted.load(Ordering::SeqCst) {
+            return Err(Error::Interrupted);
+        }
+        self.client.transport().check_cancel()
+    }
+
+    /// Holds the routers of a wave that were sent at the health gate and records the verdicts.
+    fn gate(
+        &self,
+        idxs: &[usize],
+        wave: usize,
+        label: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let sent: Vec<usize> = idxs
+            .iter()
+            .copied()
+            .filter(|&i| matches!(self.status(i), None | Some(Status::Pending)))
+            .collect();
+        if sent.is_empty() {
+            return Ok(());
+        }
+        if !self.opts.verify {
+            for &i in &sent {
+                let mut o = self.outcome(i, Status::Ok, "sent (not verified: verify is off)");
+                o.wave = wave;
+                self.set(i, o);
+            }
+            return Ok(());
+        }
+        let watched: Vec<Watched> = sent
+            .iter()
+            .filter_map(|&i| {
+                let s = self.plan.states.get(&self.changes[i].router)?;
+                Some(Watched {
+                    router: s.router.clone(),
+                    config_manager: s.config_manager.clone()?,
+                })
+            })
+            .collect();
+        let opts = GateOptions {
+            verify_timeout: self.opts.verify_timeout,
+            poll_interval: self.opts.poll_interval,
+            soak: self.opts.soak,
+        };
+        let pb = &self.pb;
+        let verdicts = gate::run(
+            self.client,
+            &watched,
+            since,
+            &opts,
+            &mut |p: GateProgress| {
+                pb.set_message(format!(
+                    "{label}: {} ({} healthy, {} waiting, {} failed)",
+                    p.what, p.healthy, p.waiting, p.failed
+                ));
+            },
+        )?;
+        let mut b = self.book.lock().unwrap();
+        for &i in &sent {
+            let router = &self.changes[i].router;
+            let (status, mark, reason) = match verdicts.get(router) {
+                Some(None) => (
+                    Status::Ok,
+                    Mark::Verified,
+                    "synched and healthy".to_string(),
+                ),
+                Some(Some(why)) => (Status::Failed, Mark::Failed, why.clone()),
+                None => (
+                    Status::Failed,
+                    Mark::Failed,
+                    "no configuration manager to verify".into(),
+                ),
+            };
+            b.journal.record(router, &self.fps[i], mark, &reason);
+            if status == Status::Failed {
+                b.failures += 1;
+            }
+            let mut o = self.outcome(i, status, reason);
+            o.wave = wave;
+            o.http_status = None;
+            b.results[i] = Some(o);
+        }
+        Ok(())
+    }
+
+    fn over_budget(&self) -> bool {
+        self.failures() > self.budget
+    }
+
+    fn halt_reason(&self, after: &str, total: usize) -> String {
+        let budget = match self.opts.max_failures {
+            Some(a) => format!(
+                "max_failures {} = {} of {total} routers",
+                a.text(),
+                self.budget
+            ),
+            None => "no failure allowed".into(),
+        };
+        format!(
+            "{} router(s) failed {after}, more than the budget ({budget})",
+            self.failures()
+        )
+    }
+
+    /// Writes and gates every wave, then the offline routers; returns why it halted, if it did.
+    fn execute(&self, work: &Work) -> Result<Option<String>> {
+        let total = work.verify_first.len() + work.online.len() + work.offline.len();
+        if !work.verify_first.is_empty() {
+            log(
+                self.opts,
+                "INFO",
+                &format!(
+                    "{}: verifying {} router(s) an earlier run sent",
+                    self.opts.label,
+                    work.verify_first.len()
+                ),
+            );
+            self.gate(
+                &work.verify_first,
+                0,
+                "verifying earlier writes",
+                chrono::Utc::now(),
+            )?;
+            if self.over_budget() {
+                return Ok(Some(
+                    self.halt_reason("verifying what an earlier run sent", total),
+                ));
+            }
+        }
+        let kinds: Vec<(String, String)> = work
+            .online
+            .iter()
+            .map(|&i| {
+                self.plan
+                    .states
+                    .get(&self.changes[i].router)
+                    .map(|s| (s.product.clone(), s.firmware.clone()))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let order: Vec<usize> = waves::spread(&kinds)
+            .into_iter()
+            .map(|k| work.online[k])
+            .collect();
+        let sizes = waves::wave_sizes(&self.opts.waves, order.len());
+        let mut start = 0;
+        for (k, size) in sizes.iter().enumerate() {
+            let wave = k + 1;
+            let idxs = &order[start..start + size];
+            start += size;
+            let label = format!("{}: wave {wave}/{}", self.opts.label, sizes.len());
+            log(
+                self.opts,
+                "INFO",
+                &format!("{label}: writing {size} router(s)"),
+            );
+            self.pb.set_message(format!("{label}: writing"));
+            let since = chrono::Utc::now();
+            self.write_wave(idxs, wave, false)?;
+            if !self.over_budget() {
+                self.gate(idxs, wave, &label, since)?;
+            }
+            if self.over_budget() {
+                return Ok(Some(
+                    self.halt_reason(&format!("by wave {wave}/{}", sizes.len()), total),
+                ));
+            }
+            if self.opts.verify {
+                log(
+                    self.opts,
+                    "INFO",
+                    &format!(
+                        "{label}: passed the health gate ({} failure(s) so far)",
+                        self.failures()
+                    ),
+                );
+            }
+        }
+        if !work.offline.is_empty() {
+            log(
+                self.opts,
+                "INFO",
+                &format!(
+                    "{}: writing {} offline router(s) last; they sync when they reconnect",
+                    self.opts.label,
+                    work.offline.len()
+                ),
+            );
+            self.pb
+                .set_message(format!("{}: offline routers", self.opts.label));
+            self.write_wave(&work.offline, sizes.len() + 1, true)?;
+        }
+        Ok(None)
+    }
+
+    /// Reverts what this run's journal says was written, and notes it on each outcome.
+    fn roll_back(&self) -> Result<Vec<Reverted>> {
+        let mine: HashMap<&str, usize> = self
+            .changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.router.as_str(), i))
+            .collect();
+        let mut b = self.book.lock().unwrap();
+        let snapshots: Vec<Snapshot> = b
+            .journal
+            .to_roll_back()
+            .into_iter()
+            .filter(|s| {
+                mine.get(s.router.as_str())
+                    .is_some_and(|&i| self.fps[i] == s.change)
+            })
+            .collect();
+        log(
+            self.opts,
+            "WARN",
+            &format!(
+                "{}: rolling back {} router(s)",
+                self.opts.label,
+                snapshots.len()
+            ),
+        );
+        let reverted = rollback::rollback(self.client, &snapshots, &mut b.journal, self.opts.rate)?;
+        for r in &reverted {
+            let Some(o) = mine
+                .get(r.router.as_str())
+                .and_then(|&i| b.results[i].as_mut())
+            else {
+                continue;
+            };
+            match (o.status, r.status) {
+                (Status::Failed, _) => {
+                    o.reason = format!("{}; {}: {}", o.reason, r.status, r.reason)
+                }
+                (_, "rolled back" | "nothing to revert") => {
+                    o.status = Status::RolledBack;
+                    o.reason = format!("rolled back: {}", r.reason);
+                }
+                (_, "needs manual rollback") => {
+                    o.status = Status::ManualRollback;
+                    o.reason = r.reason.clone();
+                }
+                _ => o.reason = format!("{}; rollback failed: {}", o.reason, r.reason),
+            }
+        }
+        Ok(reverted)
+    }
+
+    fn dry_run(&self) {
+        let t = self.client.transport();
+        for line in state::render(&self.opts.label, &self.plan.entries, &self.plan.states) {
+            t.dry_run_note(&format!("dry-run: {line}"));
+        }
+        for (i, e) in self.plan.entries.iter().enumerate() {
+            let o = match &e.action {
+                Action::Write { .. } => {
+                    t.stats.dry_run_writes.fetch_add(1, Ordering::Relaxed);
+                    self.outcome(i, Status::Skipped, "dry run: planned, not sent")
+                }
+                Action::Unchanged => self.outcome(
+                    i,
+                    Status::Unchanged,
+                    "the configuration already carries the change; not written",
+                ),
+                Action::Refuse(why) => self.outcome(i, Status::Failed, why.clone()),
+            };
+            self.set(i, o);
+        }
+    }
+
+    /// Every outcome, the ones never reached reported `skipped` with `why`.
+    fn outcomes(&self, why: &str) -> Vec<Outcome> {
+        let results = std::mem::take(&mut self.book.lock().unwrap().results);
+        results
+            .into_iter()
+            .enumerate()
+            .map(|(i, o)| o.unwrap_or_else(|| self.outcome(i, Status::Skipped, why)))
+            .collect()
+    }
+}
+
+/// Applies every change (see the module). Returns one outcome per change, in order. A halted
+/// run returns normally with `Report::halted` set; an interrupted one (Ctrl-C) leaves the
+/// journal written and returns `Error::Interrupted`.
+pub fn apply_all(
+    client: &Arc<NcmClient>,
+    changes: &[Change],
+    opts: &BulkOptions,
+) -> Result<Report> {
+    let dry = client.transport().options.dry_run;
+    let invalid: Vec<Option<String>> = changes
+        .iter()
+        .map(|c| {
+            crate::diff::validate(&c.diff.to_value())
+                .into_iter()
+                .next()
+                .map(|i| i.message)
+        })
+        .collect();
+    let journal = Journal::open(if dry { None } else { opts.journal.as_ref() })?;
+    let plan = plan(client, changes, opts)?;
+    let run = Run {
+        client,
+        changes,
+        opts,
+        fps: changes
+            .iter()
+            .map(|c| fingerprint(&c.diff, opts.method))
+            .collect(),
+        book: Mutex::new(Book {
+            results: vec![None; changes.len()],
+            journal,
+            failures: 0,
+        }),
+        plan,
+        budget: usize::MAX,
+        pb: indicatif::ProgressBar::hidden(),
+    };
+    if dry {
+        run.dry_run();
+        return Ok(Report {
+            outcomes: run.outcomes("dry run"),
+            ..Report::default()
+        });
+    }
+    let work = run.classify(&invalid);
+    let total = work.verify_first.len() + work.online.len() + work.offline.len();
+    let run = Run {
+        budget: opts.max_failures.map_or(usize::MAX, |a| a.of(total, false)),
+        pb: progress_bar(
+            work.online.len() + work.offline.len(),
+            &opts.label,
+            opts.progress,
+        ),
+        ..run
+    };
+    let halted = match run.execute(&work) {
+        Ok(h) => h,
+        Err(Error::Interrupted) => {
+            run.pb.finish_and_clear();
+            return Err(Error::Interrupted);
+        }
+        Err(e) => return Err(e),
+    };
+    run.pb.finish_and_clear();
+    let mut report = Report::default();
+    if let Some(why) = &halted {
+        log(opts, "ERROR", &format!("{}: halted: {why}", opts.label));
+        if opts.rollback {
+            report.rollback = run.roll_back()?;
+        }
+    }
+    report.outcomes = run.outcomes(&match &halted {
+        Some(why) => format!("halted: {why}"),
+        None => "not reached".into(),
+    });
+    report.halted = halted;
+    Ok(report)
+}

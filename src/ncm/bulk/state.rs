@@ -1,0 +1,570 @@
+//! What a bulk write starts from and what it will do. Each router's current individual
+//! configuration, config sync state, connection state, product and firmware are read in a few
+//! paged requests (`__in` lists), never one per router; from them, per router, the plan: the
+//! paths the change sets or removes with their current and new values, or `unchanged` when the
+//! individual configuration already carries the change. Secrets show as `*`, never in clear.
+
+use super::{Change, WriteMethod};
+use crate::diff::{self, Diff};
+use crate::error::Result;
+use crate::ncm::client::NcmClient;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// A router as a bulk write sees it.
+#[derive(Debug, Clone, Default)]
+pub struct RouterState {
+    pub router: String,
+    pub name: String,
+    pub config_manager: Option<String>,
+    /// The individual configuration, `[updates, removals]`, as the API shows it.
+    pub configuration: Value,
+    pub synched: bool,
+    pub suspended: bool,
+    pub state: String,
+    pub product: String,
+    /// Firmware version with the WAN-rule family it uses (`7.22.60 (wan.rules2)`).
+    pub firmware: String,
+}
+
+impl RouterState {
+    pub fn online(&self) -> bool {
+        self.state == "online"
+    }
+}
+
+fn q(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+pub(crate) fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn url_id(v: &Value) -> Option<String> {
+    v.as_str().and_then(crate::ncm::id_of)
+}
+
+/// `id -> field` of the records of `endpoint` whose ids are given (one `__in` listing).
+fn names_of(
+    client: &Arc<NcmClient>,
+    endpoint: &str,
+    field: &str,
+    ids: Vec<String>,
+) -> Result<HashMap<String, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = client.list(
+        endpoint,
+        &q(json!({"id__in": ids, "fields": ["id", field]})),
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| (text(&r["id"]), text(&r[field])))
+        .collect())
+}
+
+fn distinct(it: impl Iterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = it.collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Reads the state of the given routers: configuration managers, routers, their firmwares and
+/// products, each in `__in` listings of up to 100 ids a request.
+pub fn read_states(
+    client: &Arc<NcmClient>,
+    routers: &[String],
+) -> Result<HashMap<String, RouterState>> {
+    let mut out: HashMap<String, RouterState> = HashMap::new();
+    if routers.is_empty() {
+        return Ok(out);
+    }
+    let ids = distinct(routers.iter().cloned());
+    let rows = client.list(
+        "routers",
+        &q(json!({"id__in": ids, "fields": ["id", "name", "state", "product", "actual_firmware", "target_firmware"]})),
+    )?;
+    let firmware_of =
+        |r: &Value| url_id(&r["target_firmware"]).or_else(|| url_id(&r["actual_firmware"]));
+    let versions = names_of(
+        client,
+        "firmwares",
+        "version",
+        distinct(rows.iter().filter_map(firmware_of)),
+    )?;
+    let products = names_of(
+        client,
+        "products",
+        "name",
+        distinct(rows.iter().filter_map(|r| url_id(&r["product"]))),
+    )?;
+    for r in &rows {
+        let version = firmware_of(r)
+            .and_then(|f| versions.get(&f).cloned())
+            .unwrap_or_default();
+        let family = if crate::ncm::helpers::uses_rules2(&version) {
+            "wan.rules2"
+        } else {
+            "wan.rules"
+        };
+        let product = url_id(&r["product"]).unwrap_or_default();
+        out.insert(
+            text(&r["id"]),
+            RouterState {
+                router: text(&r["id"]),
+                name: text(&r["name"]),
+                state: text(&r["state"]),
+                product: products.get(&product).cloned().unwrap_or(product),
+                firmware: if version.is_empty() {
+                    "unknown".into()
+                } else {
+                    format!("{version} ({family})")
+                },
+                ..RouterState::default()
+            },
+        );
+    }
+    let cms = client.list(
+        "configuration_managers",
+        &q(json!({"router__in": ids, "fields": ["id", "router", "configuration", "synched", "suspended"]})),
+    )?;
+    for cm in cms {
+        if let Some(s) = url_id(&cm["router"]).and_then(|r| out.get_mut(&r)) {
+            s.config_manager = Some(text(&cm["id"]));
+            s.configuration = cm["configuration"].clone();
+            s.synched = cm["synched"] == true;
+            s.suspended = cm["suspended"] == true;
+        }
+    }
+    Ok(out)
+}
+
+/// One path a change sets: its current value (None: unset) and the new one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathChange {
+    pub path: Vec<Value>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// What a bulk write will do to one router.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// The individual configuration already carries the change: no write.
+    Unchanged,
+    /// Write `send` by PATCH (merge) or PUT (replace).
+    Write { patch: bool, send: Diff },
+    /// Refused before any write, with the reason.
+    Refuse(String),
+}
+
+/// One router's plan.
+#[derive(Debug, Clone)]
+pub struct PlanEntry {
+    pub router: String,
+    pub action: Action,
+    /// Paths set (after is Some) or removed (after is None), with their values.
+    pub paths: Vec<PathChange>,
+}
+
+impl PlanEntry {
+    pub fn verb(&self) -> &'static str {
+        match &self.action {
+            Action::Unchanged => "unchanged",
+            Action::Write { patch: true, .. } => "patch",
+            Action::Write { patch: false, .. } => "put",
+            Action::Refuse(_) => "refused",
+        }
+    }
+}
+
+/// Is this path's last key one whose value NCM masks?
+fn is_secret(path: &[Value]) -> bool {
+    path.last()
+        .and_then(Value::as_str)
+        .is_some_and(|k| diff::SECRET_KEYS.contains(&k))
+}
+
+/// A value as the plan shows it: a secret's value as `*`.
+fn shown(path: &[Value], v: Option<&Value>) -> Option<Value> {
+    v.map(|v| {
+        if is_secret(path) && !v.is_null() && v != "" {
+            json!("*")
+        } else {
+            v.clone()
+        }
+    })
+}
+
+/// Every leaf path of a diff's updates.
+fn leaf_paths(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, x) in m {
+                path.push(json!(k));
+                leaf_paths(x, path, out);
+                path.pop();
+            }
+        }
+        _ => out.push(path.clone()),
+    }
+}
+
+/// The paths of the secrets a diff sets (as path arrays), never their values.
+pub fn secret_paths(d: &Diff) -> Vec<Value> {
+    let mut leaves = vec![];
+    leaf_paths(&Value::Object(d.updates.clone()), &mut vec![], &mut leaves);
+    leaves
+        .into_iter()
+        .filter(|p| is_secret(p))
+        .map(Value::Array)
+        .collect()
+}
+
+/// The paths that differ between two configurations, with their values as shown.
+fn changed_paths(before: &Value, after: &Value) -> Vec<PathChange> {
+    let d = diff::between(before, after);
+    let mut leaves = vec![];
+    leaf_paths(&Value::Object(d.updates), &mut vec![], &mut leaves);
+    let mut out: Vec<PathChange> = leaves
+        .into_iter()
+        // An element's `_id_` addresses it; it is not a setting worth a line.
+        .filter(|p| !p.is_empty() && p.last() != Some(&json!("_id_")))
+        .map(|p| PathChange {
+            before: shown(&p, diff::get(before, &p)),
+            after: shown(&p, diff::get(after, &p)),
+            path: p,
+        })
+        .collect();
+    out.extend(d.removals.into_iter().map(|p| PathChange {
+        before: shown(&p, diff::get(before, &p)),
+        after: None,
+        path: p,
+    }));
+    out
+}
+
+/// The plan for one router: what its individual configuration is, what the change makes of it,
+/// and the write that gets there (a PUT that would drop a stored secret is refused unless
+/// `drop_secrets`).
+pub fn plan_one(
+    state: Option<&RouterState>,
+    change: &Change,
+    method: WriteMethod,
+    drop_secrets: bool,
+) -> PlanEntry {
+    let entry = |action, paths| PlanEntry {
+        router: change.router.clone(),
+        action,
+        paths,
+    };
+    let Some(state) = state.filter(|s| s.config_manager.is_some()) else {
+        return entry(
+            Action::Refuse("no configuration manager for this router (is the id right?)".into()),
+            vec![],
+        );
+    };
+    let current = Diff::from_value(&state.configuration).unwrap_or_default();
+    let wanted = diff::strip_masked(&change.diff);
+    let before = diff::apply(&json!({}), &current).unwrap_or_else(|_| json!({}));
+    if method == WriteMethod::Patch {
+        if !wanted.removals.is_empty() {
+            return entry(
+                Action::Refuse(
+                    "a PATCH cannot remove paths; use method \"put\" (or diff::plan_write)".into(),
+                ),
+                vec![],
+            );
+        }
+        let after = match diff::apply(&before, &wanted) {
+            Ok(a) => a,
+            Err(i) => {
+                return entry(
+                    Action::Refuse(format!("the change does not apply: {}", i.message)),
+                    vec![],
+                )
+            }
+        };
+        let paths = changed_paths(&before, &after);
+        // A secret the change sets cannot be compared with the mask: it is always written.
+        let sets_secret = !secret_paths(&wanted).is_empty();
+        if paths.is_empty() && !sets_secret {
+            return entry(Action::Unchanged, vec![]);
+        }
+        return entry(
+            Action::Write {
+                patch: true,
+                send: wanted,
+            },
+            paths,
+        );
+    }
+    let plan = match diff::plan_write(&current, &wanted) {
+        Ok(p) => p,
+        Err(i) => {
+            return entry(
+                Action::Refuse(format!("the change does not apply: {}", i.message)),
+                vec![],
+            )
+        }
+    };
+    let after = diff::apply(&json!({}), &wanted).unwrap_or_else(|_| json!({}));
+    let paths = changed_paths(&before, &after);
+    if plan.change.is_empty() {
+        return entry(Action::Unchanged, paths);
+    }
+    if !plan.dropped_secrets.is_empty() && !drop_secrets {
+        let names: Vec<String> = plan
+            .dropped_secrets
+            .iter()
+            .map(|p| diff::path_text(p))
+            .collect();
+        return entry(Action::Refuse(format!(
+            "refused: the PUT would drop the router's own secret(s) {}; set them in the change, or pass drop_secrets: true",
+            names.join(", ")
+        )), paths);
+    }
+    entry(
+        Action::Write {
+            patch: plan.patch,
+            send: plan.send,
+        },
+        paths,
+    )
+}
+
+/// Counts of planned actions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    pub change: usize,
+    pub unchanged: usize,
+    pub refused: usize,
+}
+
+impl Counts {
+    fn add(&mut self, e: &PlanEntry) {
+        match e.action {
+            Action::Unchanged => self.unchanged += 1,
+            Action::Write { .. } => self.change += 1,
+            Action::Refuse(_) => self.refused += 1,
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        json!({"change": self.change, "unchanged": self.unchanged, "refused": self.refused})
+    }
+}
+
+/// Totals of a plan: overall, by product, by firmware and by connection state.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    pub all: Counts,
+    pub by_product: BTreeMap<String, Counts>,
+    pub by_firmware: BTreeMap<String, Counts>,
+    pub by_state: BTreeMap<String, Counts>,
+}
+
+impl Totals {
+    pub fn of(entries: &[PlanEntry], states: &HashMap<String, RouterState>) -> Totals {
+        let mut t = Totals::default();
+        let unknown = RouterState {
+            product: "unknown".into(),
+            firmware: "unknown".into(),
+            state: "unknown".into(),
+            ..Default::default()
+        };
+        for e in entries {
+            let s = states.get(&e.router).unwrap_or(&unknown);
+            t.all.add(e);
+            t.by_product.entry(s.product.clone()).or_default().add(e);
+            t.by_firmware.entry(s.firmware.clone()).or_default().add(e);
+            t.by_state.entry(s.state.clone()).or_default().add(e);
+        }
+        t
+    }
+
+    pub fn to_value(&self) -> Value {
+        let m = |b: &BTreeMap<String, Counts>| -> Value {
+            Value::Object(b.iter().map(|(k, c)| (k.clone(), c.to_value())).collect())
+        };
+        json!({"change": self.all.change, "unchanged": self.all.unchanged, "refused": self.all.refused,
+               "by_product": m(&self.by_product), "by_firmware": m(&self.by_firmware), "by_state": m(&self.by_state)})
+    }
+}
+
+fn value_text(v: &Option<Value>) -> String {
+    match v {
+        None => "(unset)".into(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// The plan as text: a line per router (and one per path it changes), then the totals.
+pub fn render(
+    label: &str,
+    entries: &[PlanEntry],
+    states: &HashMap<String, RouterState>,
+) -> Vec<String> {
+    let totals = Totals::of(entries, states);
+    let mut out = vec![format!(
+        "plan: {label}: {} routers: {} to change, {} unchanged, {} refused",
+        entries.len(),
+        totals.all.change,
+        totals.all.unchanged,
+        totals.all.refused
+    )];
+    for e in entries {
+        let s = states.get(&e.router);
+        let about = s
+            .map(|s| format!(" ({}; {}; {}; {})", s.name, s.product, s.firmware, s.state))
+            .unwrap_or_default();
+        let what = match &e.action {
+            Action::Refuse(why) => format!("refused: {why}"),
+            _ => e.verb().to_uppercase(),
+        };
+        out.push(format!("  router {}{about}: {what}", e.router));
+        if matches!(e.action, Action::Unchanged) {
+            continue;
+        }
+        for p in &e.paths {
+            let path = diff::path_text(&p.path);
+            match &p.after {
+                Some(_) => out.push(format!(
+                    "      set    {path}: {} -> {}",
+                    value_text(&p.before),
+                    value_text(&p.after)
+                )),
+                None => out.push(format!(
+                    "      remove {path} (was {})",
+                    value_text(&p.before)
+                )),
+            }
+        }
+    }
+    let line = |what: &str, b: &BTreeMap<String, Counts>| {
+        let parts: Vec<String> = b
+            .iter()
+            .map(|(k, c)| {
+                format!(
+                    "{k}: {} change, {} unchanged, {} refused",
+                    c.change, c.unchanged, c.refused
+                )
+            })
+            .collect();
+        format!("  by {what}: {}", parts.join("; "))
+    };
+    out.push(line("product", &totals.by_product));
+    out.push(line("firmware", &totals.by_firmware));
+    out.push(line("state", &totals.by_state));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(cfg: Value) -> RouterState {
+        RouterState {
+            router: "1".into(),
+            config_manager: Some("10".into()),
+            configuration: cfg,
+            state: "online".into(),
+            ..Default::default()
+        }
+    }
+
+    fn change(d: Value) -> Change {
+        Change {
+            router: "1".into(),
+            diff: Diff::from_value(&d).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_patch_shows_before_and_after_and_an_applied_one_is_unchanged() {
+        let s = state(json!([{"wan": {"rules2": {"x": {"apn": "old"}}}}, []]));
+        let e = plan_one(
+            Some(&s),
+            &change(json!([{"wan": {"rules2": {"x": {"apn": "new"}}}}, []])),
+            WriteMethod::Patch,
+            false,
+        );
+        assert_eq!(e.verb(), "patch");
+        assert_eq!(
+            e.paths,
+            vec![PathChange {
+                path: vec![json!("wan"), json!("rules2"), json!("x"), json!("apn")],
+                before: Some(json!("old")),
+                after: Some(json!("new"))
+            }]
+        );
+        let e = plan_one(
+            Some(&s),
+            &change(json!([{"wan": {"rules2": {"x": {"apn": "old"}}}}, []])),
+            WriteMethod::Patch,
+            false,
+        );
+        assert_eq!(e.action, Action::Unchanged);
+    }
+
+    #[test]
+    fn secrets_never_show_and_are_always_written() {
+        let s = state(json!([{"wlan": {"ssid": "a", "wpapsk": "*"}}, []]));
+        let e = plan_one(
+            Some(&s),
+            &change(json!([{"wlan": {"ssid": "a", "wpapsk": "new-secret-1"}}, []])),
+            WriteMethod::Patch,
+            false,
+        );
+        assert_eq!(e.verb(), "patch", "a set secret is always sent");
+        let text = render("t", &[e], &HashMap::new()).join("\n");
+        assert!(!text.contains("new-secret-1"), "{text}");
+    }
+
+    #[test]
+    fn a_put_that_drops_a_secret_is_refused_naming_it() {
+        let s = state(json!([{"wlan": {"wpapsk": "*"}, "extra": 1}, []]));
+        let e = plan_one(
+            Some(&s),
+            &change(json!([{"other": 2}, []])),
+            WriteMethod::Put,
+            false,
+        );
+        match &e.action {
+            Action::Refuse(why) => assert!(why.contains("wlan.wpapsk"), "{why}"),
+            a => panic!("{a:?}"),
+        }
+        let e = plan_one(
+            Some(&s),
+            &change(json!([{"other": 2}, []])),
+            WriteMethod::Put,
+            true,
+        );
+        assert_eq!(e.verb(), "put");
+        let e = plan_one(
+            Some(&s),
+            &change(json!([{"other": 2}, [["extra"]]])),
+            WriteMethod::Patch,
+            false,
+        );
+        assert_eq!(e.verb(), "refused", "a PATCH cannot remove");
+        assert_eq!(
+            plan_one(
+                None,
+                &change(json!([{"a": 1}, []])),
+                WriteMethod::Patch,
+                false
+            )
+            .verb(),
+            "refused"
+        );
+    }
+}

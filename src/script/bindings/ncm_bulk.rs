@@ -1,0 +1,243 @@
+//! `ncm::` bulk writes for scripts: `plan` (what a change would do, per router, with totals),
+//! `apply_all` (waves, health gates, failure budget, journal, rollback on halt) and `rollback`
+//! (revert a run from its journal). Options are checked here, at the edge, with one message
+//! per mistake.
+
+use super::diff::diff_arg;
+use super::ncm::id_arg;
+use super::{doc, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
+use crate::error::Error;
+use crate::ncm::bulk::{self, waves::Amount, BulkOptions, Change, Outcome, WriteMethod};
+use crate::settings as st;
+use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const OPTIONS: &str = "concurrency, rate, method, journal, verify, verify_timeout, poll_interval, waves, soak, max_failures, rollback, drop_secrets, progress, label";
+
+fn err(c: &ScriptContext, pos: Position) -> impl Fn(Error) -> Box<rhai::EvalAltResult> + '_ {
+    move |e| rhai_error(pos, e, &c.redactor)
+}
+
+/// A count or percentage given as an int (`3`) or a string (`"10%"`, `"3"`).
+fn amount(pos: Position, what: &str, v: &Dynamic) -> RhaiResult<Amount> {
+    if let Ok(i) = v.as_int() {
+        return usize::try_from(i)
+            .map(Amount::Count)
+            .map_err(|_| usage_error(pos, format!("{what}: {i} is not a count of routers")));
+    }
+    if v.is_string() {
+        return Amount::parse(&v.to_string(), what).map_err(|e| usage_error(pos, e.to_string()));
+    }
+    Err(usage_error(
+        pos,
+        format!(
+            "{what}: a {} is neither a count (3) nor a percentage (\"10%\")",
+            v.type_name()
+        ),
+    ))
+}
+
+/// `waves`: an array of counts/percentages, or one string `"1,10%,100%"`.
+fn wave_list(pos: Position, v: &Dynamic) -> RhaiResult<Vec<Amount>> {
+    let items: Vec<Dynamic> = if v.is_string() {
+        v.to_string()
+            .split(',')
+            .map(|s| Dynamic::from(s.trim().to_string()))
+            .collect()
+    } else if let Some(a) = v.read_lock::<Array>() {
+        a.clone()
+    } else {
+        return Err(usage_error(
+            pos,
+            "apply_all: waves must be a list such as [1, \"10%\", \"100%\"]",
+        ));
+    };
+    let list = items
+        .iter()
+        .map(|x| amount(pos, "waves", x))
+        .collect::<RhaiResult<Vec<_>>>()?;
+    bulk::waves::check_waves(&list).map_err(|e| usage_error(pos, e.to_string()))?;
+    Ok(list)
+}
+
+fn flag(pos: Position, k: &str, v: &Dynamic) -> RhaiResult<bool> {
+    v.as_bool()
+        .map_err(|_| usage_error(pos, format!("apply_all: {k} must be true or false")))
+}
+
+fn parse_options(c: &ScriptContext, pos: Position, o: &Map) -> RhaiResult<BulkOptions> {
+    let mut b = BulkOptions {
+        concurrency: c.bulk_concurrency,
+        rate: c.bulk_rate,
+        ..BulkOptions::default()
+    };
+    let num = |k: &str, v: &Dynamic| -> RhaiResult<f64> {
+        v.as_float()
+            .or_else(|_| v.as_int().map(|i| i as f64))
+            .map_err(|_| usage_error(pos, format!("apply_all: option {k} must be a number")))
+    };
+    let bad = |e: Error| usage_error(pos, format!("apply_all: option {e}"));
+    for (k, v) in o {
+        match k.as_str() {
+            "concurrency" => b.concurrency = st::CONCURRENCY.usize(num(k, v)?).map_err(bad)?,
+            "rate" => b.rate = st::RATE.check(num(k, v)?).map_err(bad)?,
+            "verify" => b.verify = flag(pos, k, v)?,
+            "verify_timeout" => {
+                b.verify_timeout = st::VERIFY_TIMEOUT.duration(num(k, v)?).map_err(bad)?
+            }
+            "poll_interval" => {
+                b.poll_interval = st::POLL_INTERVAL.duration(num(k, v)?).map_err(bad)?
+            }
+            "soak" => b.soak = st::SOAK.duration(num(k, v)?).map_err(bad)?,
+            "waves" => b.waves = wave_list(pos, v)?,
+            "max_failures" => b.max_failures = Some(amount(pos, "max_failures", v)?),
+            "rollback" => b.rollback = flag(pos, k, v)?,
+            "drop_secrets" => b.drop_secrets = flag(pos, k, v)?,
+            "progress" => b.progress = flag(pos, k, v)?,
+            "label" => b.label = v.to_string(),
+            "method" => {
+                b.method = match v.to_string().to_ascii_lowercase().as_str() {
+                    "patch" => WriteMethod::Patch,
+                    "put" => WriteMethod::Put,
+                    other => {
+                        return Err(usage_error(
+                            pos,
+                            format!(
+                                "apply_all: method must be \"patch\" or \"put\", not {other:?}"
+                            ),
+                        ))
+                    }
+                }
+            }
+            "journal" => {
+                let path = v.to_string();
+                if c.ncm.transport().options.dry_run {
+                    // Checked, but a dry run writes no journal.
+                    c.check_writable(&path).map_err(err(c, pos))?;
+                } else {
+                    let (p, f) = c
+                        .writes
+                        .open_append(&path, super::FILE_MODE)
+                        .map_err(err(c, pos))?;
+                    b.journal = Some(bulk::JournalFile::new(p, f));
+                }
+            }
+            other => {
+                return Err(usage_error(
+                    pos,
+                    format!("apply_all: unknown option {other:?}; options: {OPTIONS}"),
+                ))
+            }
+        }
+    }
+    if (!b.waves.is_empty() || !b.soak.is_zero()) && !b.verify && o.contains_key("verify") {
+        return Err(usage_error(pos, "apply_all: waves and soak need verify: true (each wave must pass the health gate before the next)"));
+    }
+    if !b.waves.is_empty() || !b.soak.is_zero() {
+        b.verify = true;
+    }
+    Ok(b)
+}
+
+fn changes_arg(pos: Position, changes: &Array) -> RhaiResult<Vec<Change>> {
+    let mut list = vec![];
+    for (i, ch) in changes.iter().enumerate() {
+        let Some(m) = ch.read_lock::<Map>() else {
+            return Err(usage_error(
+                pos,
+                format!(
+                    "change {i} is a {}, not #{{router: id, diff: [..]}}",
+                    ch.type_name()
+                ),
+            ));
+        };
+        let router = m
+            .get("router")
+            .ok_or_else(|| usage_error(pos, format!("change {i} has no router")))?;
+        let d = m
+            .get("diff")
+            .ok_or_else(|| usage_error(pos, format!("change {i} has no diff")))?;
+        list.push(Change {
+            router: id_arg(pos, router)?,
+            diff: diff_arg(pos, d)?,
+        });
+    }
+    Ok(list)
+}
+
+fn paths_value(paths: &[bulk::state::PathChange]) -> Value {
+    paths
+        .iter()
+        .map(|p| json!({"path": crate::diff::path_text(&p.path), "before": p.before, "after": p.after, "removed": p.after.is_none()}))
+        .collect()
+}
+
+fn outcome_value(o: &Outcome, halted: &Option<String>) -> Value {
+    json!({"router": o.router, "config_manager": o.config_manager, "status": o.status.as_str(), "reason": o.reason,
+           "http_status": o.http_status, "wave": o.wave, "method": o.method, "changes": paths_value(&o.paths),
+           "halted": halted.clone().unwrap_or_default()})
+}
+
+pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
+    let c = ctx.clone();
+    FuncRegistration::new("plan")
+        .with_comments([doc(
+            "What `apply_all` would do, without writing: per router its action (\"patch\", \"put\", \"unchanged\" or \"refused\"\nwith a reason) and `changes` (`#{path, before, after, removed}`, secrets as \"*\"), read from each router's current\nindividual configuration in a few paged requests; plus totals overall and by product, firmware and state.\nTakes the same options as `apply_all` (method and drop_secrets matter here).",
+            "let p = ncm::plan(changes, #{}); print(`${p.totals.change} to change, ${p.totals.unchanged} unchanged`);",
+        )])
+        .with_params_info(["changes: Array", "options: Map", "Map"])
+        .set_into_module(root, move |cx: NativeCallContext, changes: Array, options: Map| -> RhaiResult<Dynamic> {
+            let pos = cx.call_position();
+            let opts = parse_options(&c, pos, &options)?;
+            let list = changes_arg(pos, &changes)?;
+            let p = bulk::plan(&c.ncm, &list, &opts).map_err(err(&c, pos))?;
+            let routers: Vec<Value> = p
+                .entries
+                .iter()
+                .map(|e| {
+                    let s = p.states.get(&e.router).cloned().unwrap_or_default();
+                    let reason = match &e.action { bulk::state::Action::Refuse(why) => why.clone(), _ => String::new() };
+                    json!({"router": e.router, "name": s.name, "product": s.product, "firmware": s.firmware, "state": s.state,
+                           "config_manager": s.config_manager, "action": e.verb(), "reason": reason, "changes": paths_value(&e.paths)})
+                })
+                .collect();
+            let totals = bulk::state::Totals::of(&p.entries, &p.states).to_value();
+            Ok(ret(json!({"routers": routers, "totals": totals})))
+        });
+
+    let c = ctx.clone();
+    FuncRegistration::new("apply_all")
+        .with_comments([doc(
+            "Applies one change per router (`[#{router: 42, diff: [updates, removals]}, ...]`): plans first (routers whose\nindividual config already carries the change are `unchanged` and not written; under --dry-run the plan is\nprinted and nothing is sent), then writes in `waves` (cumulative counts or percentages, e.g. [1, \"10%\", \"100%\"];\nthe first wave's canaries are online routers spread over products and firmwares). After each wave its routers\nmust pass the health gate (synched, online, not suspended, no new config_rejected alert, still so after `soak`\nseconds; not synced within `verify_timeout` fails). More failures than `max_failures` (count or \"N%\", over the\nrun) halts: the rest is `skipped` with \"halted: ...\", and `rollback: true` reverts what the run wrote. Offline\nrouters are written last and reported `pending`. A `journal` makes a re-run continue where one stopped (sent but\nunverified routers are verified, not skipped). Returns `#{router, config_manager, status, reason, http_status, wave,\nmethod, changes, halted}` per change (`halted`: why the run halted, \"\" when it did not) (status ok, failed, skipped, pending, unchanged, rolled back, needs manual rollback).\nOptions: concurrency (4), rate (20 writes/s), method (\"patch\"|\"put\"), journal, verify (false; implied by waves or\nsoak), verify_timeout (300 s), poll_interval (5 s), waves, soak (0), max_failures (any), rollback (false),\ndrop_secrets (false: a PUT that would drop a router's own secret is refused), progress, label.",
+            "let report = ncm::apply_all(changes, #{waves: [1, \"10%\"], soak: 60, max_failures: 1, rollback: true, journal: \"apn.journal\"});",
+        )])
+        .with_params_info(["changes: Array", "options: Map", "Array"])
+        .set_into_module(root, move |cx: NativeCallContext, changes: Array, options: Map| -> RhaiResult<Array> {
+            let pos = cx.call_position();
+            let opts = parse_options(&c, pos, &options)?;
+            let list = changes_arg(pos, &changes)?;
+            let report = bulk::apply_all(&c.ncm, &list, &opts).map_err(err(&c, pos))?;
+            Ok(report.outcomes.iter().map(|o| ret(outcome_value(o, &report.halted))).collect())
+        });
+
+    let c = ctx.clone();
+    FuncRegistration::new("rollback")
+        .with_comments([doc(
+            "Reverts the writes a bulk-write journal recorded: each router the run changed gets back its individual\nconfiguration from before the run, by a PATCH of the previous values when no path must be removed, else a PUT.\nA masked secret is never written: a router whose revert would need one is `needs manual rollback` (with the\npaths); the others are still rolled back. Returns `#{router, status, reason}` per router (rolled back, nothing to\nrevert, needs manual rollback, failed). Under --dry-run the writes are printed, not sent.",
+            "for r in ncm::rollback(\"apn_rollout-2001.journal\") { print(`${r.router}: ${r.status}`); }",
+        )])
+        .with_params_info(["journal: string", "Array"])
+        .set_into_module(root, move |cx: NativeCallContext, journal: &str| -> RhaiResult<Array> {
+            let pos = cx.call_position();
+            // A journal that is not there is an error, not a new empty file.
+            c.writes.read(journal).map_err(err(&c, pos))?;
+            let (p, f) = c.writes.open_append(journal, super::FILE_MODE).map_err(err(&c, pos))?;
+            let file = bulk::JournalFile::new(p, f);
+            let reverted = bulk::rollback_journal(&c.ncm, &file, c.bulk_rate).map_err(err(&c, pos))?;
+            Ok(reverted
+                .iter()
+                .map(|r| ret(json!({"router": r.router, "status": r.status, "reason": r.reason})))
+                .collect())
+        });
+}
