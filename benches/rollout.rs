@@ -7,7 +7,6 @@
 
 use fleetscript::ncm::bulk::{self, waves::Amount, BulkOptions, Change};
 use fleetscript::sim::{SimOptions, Simulator};
-use serde_json::json;
 use std::time::{Duration, Instant};
 
 mod common;
@@ -17,7 +16,7 @@ const RATE: f64 = 20.0;
 const SYNC_DELAY: Duration = Duration::from_secs(1);
 const SOAK: Duration = Duration::from_secs(1);
 
-/// All `n` first routers in group 2001, online, with no suspended sync.
+/// A fleet whose group 2001 holds the first `n` routers, online.
 fn fleet(n: usize) -> (Simulator, Vec<String>) {
     let sim = Simulator::start(SimOptions {
         routers: n + n / 10,
@@ -25,30 +24,7 @@ fn fleet(n: usize) -> (Simulator, Vec<String>) {
         ..Default::default()
     })
     .expect("simulator");
-    let ids: Vec<String> = sim
-        .records("routers")
-        .iter()
-        .take(n)
-        .map(|r| r["id"].as_str().unwrap().to_string())
-        .collect();
-    sim.with_store(|s| {
-        let group = s.url("groups", 2001);
-        for r in s.tables.get_mut("routers").unwrap().iter_mut() {
-            if ids.contains(&r["id"].as_str().unwrap().to_string()) {
-                r["group"] = json!(group);
-                r["state"] = json!("online");
-                r["target_firmware"] = r["actual_firmware"].clone();
-            }
-        }
-        for cm in s
-            .tables
-            .get_mut("configuration_managers")
-            .unwrap()
-            .iter_mut()
-        {
-            cm["suspended"] = json!(false);
-        }
-    });
+    let ids = sim.stage_group(2001, n);
     (sim, ids)
 }
 

@@ -323,6 +323,36 @@ impl Simulator {
     pub fn with_store<R>(&self, f: impl FnOnce(&mut fleet::Store) -> R) -> R {
         f(&mut self.state.store.lock().unwrap())
     }
+
+    /// Stages a roll-out rehearsal: group `group` becomes exactly the first `n` routers (mixed
+    /// firmware), online, synched and targeting their actual firmware, and no config sync in
+    /// the account is suspended. Returns their ids.
+    pub fn stage_group(&self, group: u64, n: usize) -> Vec<String> {
+        let mut store = self.state.store.lock().unwrap();
+        let url = store.url("groups", group);
+        let mut ids = vec![];
+        for r in store.tables.entry("routers").or_default().iter_mut() {
+            let id = r["id"].as_str().unwrap_or_default().to_string();
+            if ids.len() < n {
+                r["group"] = serde_json::json!(url);
+                r["state"] = serde_json::json!("online");
+                r["config_status"] = serde_json::json!("synched");
+                r["target_firmware"] = r["actual_firmware"].clone();
+                ids.push(id);
+            } else if r["group"] == url.as_str() {
+                r["group"] = serde_json::Value::Null;
+            }
+        }
+        for cm in store
+            .tables
+            .entry("configuration_managers")
+            .or_default()
+            .iter_mut()
+        {
+            cm["suspended"] = serde_json::json!(false);
+        }
+        ids
+    }
 }
 
 impl Drop for Simulator {

@@ -249,36 +249,7 @@ pub fn script_runtime(sim: &Simulator, dir: &std::path::Path, args: &[(&str, &st
     Runtime::new(c).unwrap()
 }
 
-/// Makes group 2001 exactly the first `n` routers (mixed firmware), online, synched and on their
-/// actual firmware, with no suspended config sync anywhere. Returns their ids.
+/// Makes group 2001 exactly the first `n` routers, online and synched (see `stage_group`).
 pub fn group_of(sim: &Simulator, n: usize) -> Vec<String> {
-    use serde_json::{json, Value};
-    let ids: Vec<String> = sim
-        .records("routers")
-        .iter()
-        .take(n)
-        .map(|r| r["id"].as_str().unwrap().to_string())
-        .collect();
-    sim.with_store(|s| {
-        let in_group = s.url("groups", 2001);
-        for r in s.tables.get_mut("routers").unwrap().iter_mut() {
-            if ids.contains(&r["id"].as_str().unwrap().to_string()) {
-                r["group"] = json!(in_group);
-                r["state"] = json!("online");
-                r["config_status"] = json!("synched");
-                r["target_firmware"] = r["actual_firmware"].clone();
-            } else if r["group"] == in_group.as_str() {
-                r["group"] = Value::Null;
-            }
-        }
-        for cm in s
-            .tables
-            .get_mut("configuration_managers")
-            .unwrap()
-            .iter_mut()
-        {
-            cm["suspended"] = json!(false);
-        }
-    });
-    ids
+    sim.stage_group(2001, n)
 }
