@@ -73,6 +73,9 @@ pub enum Error {
     /// The operator interrupted the work (Ctrl-C).
     #[error("interrupted")]
     Interrupted,
+    /// The git backup repository could not be read or written.
+    #[error("git repository {path}: {message}")]
+    Git { path: String, message: String },
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -121,6 +124,7 @@ impl Error {
             Error::Refused(_) => "refused",
             Error::Interrupted => "interrupted",
             Error::Io { .. } => "io",
+            Error::Git { .. } => "git",
         }
     }
 

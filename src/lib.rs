@@ -18,6 +18,7 @@
 
 #![recursion_limit = "512"]
 
+pub mod backup;
 pub mod config;
 pub mod diff;
 pub mod error;

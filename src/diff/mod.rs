@@ -4,7 +4,9 @@
 //! numerals (`"2"`) or by an element's `_id_`. Also: layering (indie over group), the smallest
 //! diff between two configs, equivalence of index- and `_id_`-keyed forms, masked passwords.
 
+mod paths;
 mod plan;
+pub use paths::{changed_paths, is_secret, leaf_paths, PathChange};
 pub use plan::{plan_revert, plan_write, NotRevertible, WritePlan};
 
 use crate::error::ConfigIssue;

@@ -147,13 +147,7 @@ pub fn read_states(
     Ok(out)
 }
 
-/// One path a change sets: its current value (None: unset) and the new one.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PathChange {
-    pub path: Vec<Value>,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-}
+pub use crate::diff::PathChange;
 
 /// What a bulk write will do to one router.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,71 +180,18 @@ impl PlanEntry {
     }
 }
 
-/// Is this path's last key one whose value NCM masks?
-fn is_secret(path: &[Value]) -> bool {
-    path.last()
-        .and_then(Value::as_str)
-        .is_some_and(|k| diff::SECRET_KEYS.contains(&k))
-}
-
-/// A value as the plan shows it: a secret's value as `*`.
-fn shown(path: &[Value], v: Option<&Value>) -> Option<Value> {
-    v.map(|v| {
-        if is_secret(path) && !v.is_null() && v != "" {
-            json!("*")
-        } else {
-            v.clone()
-        }
-    })
-}
-
-/// Every leaf path of a diff's updates.
-fn leaf_paths(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            for (k, x) in m {
-                path.push(json!(k));
-                leaf_paths(x, path, out);
-                path.pop();
-            }
-        }
-        _ => out.push(path.clone()),
-    }
-}
-
 /// The paths of the secrets a diff sets (as path arrays), never their values.
 pub fn secret_paths(d: &Diff) -> Vec<Value> {
     let mut leaves = vec![];
-    leaf_paths(&Value::Object(d.updates.clone()), &mut vec![], &mut leaves);
+    diff::leaf_paths(&Value::Object(d.updates.clone()), &mut vec![], &mut leaves);
     leaves
         .into_iter()
-        .filter(|p| is_secret(p))
+        .filter(|p| diff::is_secret(p))
         .map(Value::Array)
         .collect()
 }
 
-/// The paths that differ between two configurations, with their values as shown.
-fn changed_paths(before: &Value, after: &Value) -> Vec<PathChange> {
-    let d = diff::between(before, after);
-    let mut leaves = vec![];
-    leaf_paths(&Value::Object(d.updates), &mut vec![], &mut leaves);
-    let mut out: Vec<PathChange> = leaves
-        .into_iter()
-        // An element's `_id_` addresses it; it is not a setting worth a line.
-        .filter(|p| !p.is_empty() && p.last() != Some(&json!("_id_")))
-        .map(|p| PathChange {
-            before: shown(&p, diff::get(before, &p)),
-            after: shown(&p, diff::get(after, &p)),
-            path: p,
-        })
-        .collect();
-    out.extend(d.removals.into_iter().map(|p| PathChange {
-        before: shown(&p, diff::get(before, &p)),
-        after: None,
-        path: p,
-    }));
-    out
-}
+use crate::diff::changed_paths;
 
 /// The plan for one router: what its individual configuration is, what the change makes of it,
 /// and the write that gets there (a PUT that would drop a stored secret is refused unless

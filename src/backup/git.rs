@@ -1,0 +1,191 @@
+//! The git backup store: a repository (created when missing) whose work tree holds
+//! `routers/<id>.json`, `groups/<id>.json` and `index.csv`. A run writes only the files whose
+//! content changed (volatile values aside), removes the files of routers and groups gone from the
+//! account, and commits once, only when something changed: `git log -p`, `git diff` and
+//! `git blame` work on the result with no `git` binary needed here. Objects are made from the
+//! bytes in memory (never read back through a path), and work-tree files are written below the
+//! allowed directory without following symlinks.
+
+use super::{changed_config_paths, normalized, Document};
+use crate::error::{Error, Result};
+use crate::files::Dir;
+use git2::{IndexEntry, IndexTime, Oid, Repository, Signature};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Backup files hold configuration (Wi-Fi keys among it): owner-only.
+const MODE: u32 = 0o600;
+/// The most changed paths a commit message lists per router or group.
+const PATHS_PER_LINE: usize = 8;
+
+/// What a git backup run did.
+#[derive(Debug, Clone, Default)]
+pub struct GitSummary {
+    pub dir: PathBuf,
+    pub documents: usize,
+    pub changed: usize,
+    pub added: usize,
+    pub removed: usize,
+    /// The new commit, when something changed.
+    pub commit: Option<String>,
+    pub message: String,
+}
+
+fn git_err(dir: &Dir) -> impl Fn(git2::Error) -> Error + '_ {
+    move |e| Error::Git {
+        path: dir.path().display().to_string(),
+        message: e.message().to_string(),
+    }
+}
+
+/// Adds `bytes` as the blob of `path` in the index (the object made from memory).
+fn stage(
+    index: &mut git2::Index,
+    path: &str,
+    bytes: &[u8],
+) -> std::result::Result<(), git2::Error> {
+    let entry = IndexEntry {
+        ctime: IndexTime::new(0, 0),
+        mtime: IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: 0o100_644,
+        uid: 0,
+        gid: 0,
+        file_size: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+        id: Oid::zero(),
+        flags: 0,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    };
+    index.add_frombuffer(&entry, bytes)
+}
+
+/// The document stored at `path` in the last commit, if any.
+fn previous(repo: &Repository, tree: Option<&git2::Tree>, path: &str) -> Option<Value> {
+    let entry = tree?.get_path(Path::new(path)).ok()?;
+    let blob = repo.find_blob(entry.id()).ok()?;
+    serde_json::from_slice(blob.content()).ok()
+}
+
+/// Removes a work-tree file (`routers/42.json`) if it is there.
+fn remove_file(dir: &Dir, rel: &str) -> Result<()> {
+    let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let d = if parent.is_empty() {
+        return dir.remove_all(name);
+    } else {
+        dir.subdir(Path::new(parent), false)
+    };
+    match d.and_then(|d| d.remove_all(name)) {
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+fn message(summary: &GitSummary, lines: &[String]) -> String {
+    let mut m = format!(
+        "backup: {} changed, {} added, {} removed ({} routers and groups)\n",
+        summary.changed, summary.added, summary.removed, summary.documents
+    );
+    if !lines.is_empty() {
+        m.push('\n');
+        for l in lines {
+            m.push_str(l);
+            m.push('\n');
+        }
+    }
+    m
+}
+
+fn change_line(label: &str, paths: &[String]) -> String {
+    let mut shown: Vec<&str> = paths
+        .iter()
+        .map(String::as_str)
+        .take(PATHS_PER_LINE)
+        .collect();
+    let more = paths.len().saturating_sub(PATHS_PER_LINE);
+    let more_text = format!("and {more} more");
+    if more > 0 {
+        shown.push(&more_text);
+    }
+    if shown.is_empty() {
+        format!("{label}: changed (sync state or version)")
+    } else {
+        format!("{label}: {}", shown.join(", "))
+    }
+}
+
+/// Stores the documents in the repository at `dir` and commits when anything changed.
+pub fn store(dir: &Dir, docs: &[Document], index_csv: &[u8]) -> Result<GitSummary> {
+    let e = git_err(dir);
+    let repo = match Repository::open(dir.path()) {
+        Ok(r) => r,
+        Err(_) => Repository::init(dir.path()).map_err(&e)?,
+    };
+    let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let tree = head.as_ref().and_then(|c| c.tree().ok());
+    let mut index = repo.index().map_err(&e)?;
+    match &tree {
+        Some(t) => index.read_tree(t).map_err(&e)?,
+        None => index.clear().map_err(&e)?,
+    }
+    let mut s = GitSummary {
+        dir: dir.path().to_path_buf(),
+        documents: docs.len(),
+        ..Default::default()
+    };
+    let mut lines = vec![];
+    let mut seen = HashSet::new();
+    for doc in docs {
+        seen.insert(doc.path.as_str());
+        let old = previous(&repo, tree.as_ref(), &doc.path);
+        match &old {
+            Some(o) if normalized(o) == normalized(&doc.value) => continue,
+            Some(o) => {
+                s.changed += 1;
+                lines.push(change_line(
+                    &doc.label,
+                    &changed_config_paths(o, &doc.value),
+                ));
+            }
+            None => s.added += 1,
+        }
+        let mut bytes = serde_json::to_vec_pretty(&doc.value).unwrap_or_default();
+        bytes.push(b'\n');
+        dir.write_atomic(Path::new(&doc.path), &bytes, MODE)?;
+        stage(&mut index, &doc.path, &bytes).map_err(&e)?;
+    }
+    let gone: Vec<String> = index
+        .iter()
+        .map(|x| String::from_utf8_lossy(&x.path).into_owned())
+        .filter(|p| {
+            (p.starts_with("routers/") || p.starts_with("groups/")) && !seen.contains(p.as_str())
+        })
+        .collect();
+    for p in &gone {
+        index.remove_path(Path::new(p)).map_err(&e)?;
+        remove_file(dir, p)?;
+        s.removed += 1;
+        lines.push(format!(
+            "{}: removed (gone from the account)",
+            p.trim_end_matches(".json").replace('/', " ")
+        ));
+    }
+    if s.changed + s.added + s.removed == 0 {
+        return Ok(s);
+    }
+    dir.write_atomic(Path::new("index.csv"), index_csv, MODE)?;
+    stage(&mut index, "index.csv", index_csv).map_err(&e)?;
+    let tree_id = index.write_tree().map_err(&e)?;
+    index.write().map_err(&e)?;
+    let new_tree = repo.find_tree(tree_id).map_err(&e)?;
+    let sig = Signature::now("fleetscript", "fleetscript@localhost").map_err(&e)?;
+    s.message = message(&s, &lines);
+    let parents: Vec<&git2::Commit> = head.iter().collect();
+    let oid = repo
+        .commit(Some("HEAD"), &sig, &sig, &s.message, &new_tree, &parents)
+        .map_err(&e)?;
+    s.commit = Some(oid.to_string());
+    Ok(s)
+}

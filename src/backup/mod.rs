@@ -1,0 +1,195 @@
+//! Backups beyond one dated copy: the documents a backup holds (each router's configuration
+//! manager, each group's configuration) gathered page by page with `fields`, and the git store
+//! that keeps their history (`git`). What counts as a change ignores values that move without a
+//! config change (`VOLATILE`).
+
+pub mod git;
+
+use crate::error::Result;
+use crate::ncm::client::NcmClient;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One file of a backup: where it goes, what it holds, and who it is about (for messages).
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Relative path (`routers/42.json`, `groups/2001.json`).
+    pub path: String,
+    pub value: Value,
+    /// `router 42 (Shop-12)`, `group 2001 (Stores)`.
+    pub label: String,
+}
+
+/// Values that change without a config change and so never make a commit on their own:
+/// `synched` (flips as a device syncs), the `ecm.config_version` counter NCM keeps inside
+/// `actual` and `target`, and the scheme and host of resource URLs (only their `/api/v2/...`
+/// path counts). They are still stored, as of the last real change.
+pub const VOLATILE: &[&str] = &[
+    "synched",
+    "actual.ecm.config_version",
+    "target.ecm.config_version",
+    "the host part of resource URLs",
+];
+
+/// A document without its volatile values, for comparison.
+pub fn normalized(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(m) = v.as_object_mut() {
+        m.shift_remove("synched");
+        for x in m.values_mut() {
+            if let Some(path) = x.as_str().and_then(|s| {
+                s.find("/api/v2/")
+                    .filter(|_| s.starts_with("http"))
+                    .map(|i| s[i..].to_string())
+            }) {
+                *x = Value::String(path);
+            }
+        }
+        for doc in ["actual", "target"] {
+            if let Some(Value::Object(ecm)) = m
+                .get_mut(doc)
+                .and_then(|d| d.get_mut(0))
+                .and_then(|u| u.get_mut("ecm"))
+            {
+                ecm.shift_remove("config_version");
+            }
+        }
+    }
+    v
+}
+
+fn q(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Every router's configuration manager and every group's configuration, with index rows.
+pub fn ncm_documents(client: &Arc<NcmClient>) -> Result<(Vec<Document>, Vec<Vec<String>>)> {
+    let names: HashMap<String, String> = client
+        .list("routers", &q(json!({"fields": ["id", "name"]})))?
+        .iter()
+        .map(|r| (text(&r["id"]), text(&r["name"])))
+        .collect();
+    let mut docs = vec![];
+    let mut rows = vec![];
+    let mut pager = client.pages(
+        "configuration_managers",
+        &q(json!({"fields": ["id", "router", "version_number", "synched", "suspended", "actual", "target", "configuration"]})),
+    )?;
+    while let Some(page) = pager.next_page()? {
+        for cm in page {
+            let rid = cm["router"]
+                .as_str()
+                .and_then(crate::ncm::id_of)
+                .unwrap_or_else(|| format!("cm-{}", text(&cm["id"])));
+            let name = names.get(&rid).cloned().unwrap_or_default();
+            rows.push(vec![
+                format!("routers/{rid}.json"),
+                "router".into(),
+                rid.clone(),
+                name.clone(),
+                text(&cm["id"]),
+            ]);
+            docs.push(Document {
+                path: format!("routers/{rid}.json"),
+                value: cm,
+                label: format!("router {rid} ({name})"),
+            });
+        }
+    }
+    for g in client.list(
+        "groups",
+        &q(json!({"fields": ["id", "name", "product", "target_firmware", "configuration"]})),
+    )? {
+        let gid = text(&g["id"]);
+        let name = text(&g["name"]);
+        rows.push(vec![
+            format!("groups/{gid}.json"),
+            "group".into(),
+            gid.clone(),
+            name.clone(),
+            String::new(),
+        ]);
+        docs.push(Document {
+            path: format!("groups/{gid}.json"),
+            value: g,
+            label: format!("group {gid} ({name})"),
+        });
+    }
+    Ok((docs, rows))
+}
+
+/// What a git backup run did, with the counts of what it read.
+#[derive(Debug, Clone)]
+pub struct GitBackup {
+    pub summary: git::GitSummary,
+    pub routers: usize,
+    pub groups: usize,
+    pub requests: u64,
+}
+
+/// Backs up every router's and group's configuration into the git repository at `dir`.
+pub fn backup_git(client: &Arc<NcmClient>, dir: &crate::files::Dir) -> Result<GitBackup> {
+    let start = client.transport().stats.requests();
+    let (docs, rows) = ncm_documents(client)?;
+    let mut w = csv::Writer::from_writer(vec![]);
+    let csv_err = |e: csv::Error| crate::error::Error::invalid(format!("index.csv: {e}"));
+    w.write_record(["file", "kind", "id", "name", "config_manager_id"])
+        .map_err(csv_err)?;
+    for r in &rows {
+        w.write_record(r).map_err(csv_err)?;
+    }
+    let index = w
+        .into_inner()
+        .map_err(|e| crate::error::Error::invalid(format!("index.csv: {e}")))?;
+    let summary = git::store(dir, &docs, &index)?;
+    Ok(GitBackup {
+        routers: docs
+            .iter()
+            .filter(|d| d.path.starts_with("routers/"))
+            .count(),
+        groups: docs
+            .iter()
+            .filter(|d| d.path.starts_with("groups/"))
+            .count(),
+        summary,
+        requests: client.transport().stats.requests() - start,
+    })
+}
+
+/// The config paths that changed between two versions of a document, as `doc:path` texts
+/// (`configuration:wan.rules2.x.modem.manual_apn`), from its `configuration` and `actual`.
+pub fn changed_config_paths(old: &Value, new: &Value) -> Vec<String> {
+    let mut out = vec![];
+    for doc in ["configuration", "actual"] {
+        let full = |v: &Value| {
+            crate::diff::Diff::from_value(&v[doc])
+                .ok()
+                .and_then(|d| crate::diff::apply(&json!({}), &d).ok())
+                .unwrap_or_else(|| json!({}))
+        };
+        let (a, b) = (normalized_config(&full(old)), normalized_config(&full(new)));
+        for p in crate::diff::changed_paths(&a, &b) {
+            out.push(format!("{doc}:{}", crate::diff::path_text(&p.path)));
+        }
+    }
+    out
+}
+
+fn normalized_config(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(Value::Object(ecm)) = v.get_mut("ecm") {
+        ecm.shift_remove("config_version");
+        if ecm.is_empty() {
+            v.as_object_mut().map(|m| m.shift_remove("ecm"));
+        }
+    }
+    v
+}

@@ -1,0 +1,157 @@
+//! The git backup store against the simulator: the first night commits every router and group,
+//! a night after one router's change commits exactly that file with the changed path in the
+//! message, a night without change commits nothing, and a router gone from the account has its
+//! file removed in the next commit.
+
+mod common;
+
+use common::*;
+use git2::Repository;
+use std::path::Path;
+
+fn night(rt: &mut fleetscript::Runtime, dir: &Path) -> rhai::Map {
+    eval(
+        rt,
+        &format!(
+            r#"ncm::backup_configs("{}", #{{store: "git"}})"#,
+            dir.display()
+        ),
+    )
+    .cast::<rhai::Map>()
+}
+
+fn commits(repo: &Repository) -> usize {
+    let mut walk = repo.revwalk().unwrap();
+    walk.push_head().unwrap();
+    walk.count()
+}
+
+/// The paths the last commit changed against its parent.
+fn last_change(repo: &Repository) -> Vec<String> {
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let parent = head.parent(0).unwrap();
+    let d = repo
+        .diff_tree_to_tree(
+            Some(&parent.tree().unwrap()),
+            Some(&head.tree().unwrap()),
+            None,
+        )
+        .unwrap();
+    d.deltas()
+        .map(|x| {
+            x.new_file()
+                .path()
+                .or(x.old_file().path())
+                .unwrap()
+                .display()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn nights_commit_only_what_changed_and_name_the_path() {
+    let sim = sim(40);
+    let dir = tempfile::tempdir().unwrap();
+    let repo_dir = dir.path().join("ncm-git");
+    let mut c = config_for(&sim);
+    c.write_dirs = vec![dir.path().to_path_buf()];
+    let mut rt = fleetscript::Runtime::new(c).unwrap();
+
+    let n1 = night(&mut rt, &repo_dir);
+    let repo = Repository::open(&repo_dir).unwrap();
+    assert_eq!(commits(&repo), 1);
+    let routers = sim.records("routers").len();
+    let groups = sim.records("groups").len();
+    assert_eq!(n1["added"].as_int().unwrap() as usize, routers + groups);
+    let tree = repo.head().unwrap().peel_to_tree().unwrap();
+    assert_eq!(
+        tree.get_path(Path::new("routers"))
+            .unwrap()
+            .to_object(&repo)
+            .unwrap()
+            .as_tree()
+            .unwrap()
+            .len(),
+        routers
+    );
+    assert!(tree.get_path(Path::new("index.csv")).is_ok());
+
+    // One router's config changes: exactly one commit, touching only its file.
+    let rid = sim.records("routers")[3]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    run(
+        &mut rt,
+        &format!(
+            r#"ncm::patch_router_config({rid}, [#{{system: #{{system_id: "night-two"}}}}, []])"#
+        ),
+    );
+    let n2 = night(&mut rt, &repo_dir);
+    assert_eq!(commits(&repo), 2);
+    assert_eq!(n2["changed"].as_int().unwrap(), 1, "{n2:?}");
+    assert_eq!(last_change(&repo), vec![format!("routers/{rid}.json")]);
+    let msg = repo
+        .head()
+        .unwrap()
+        .peel_to_commit()
+        .unwrap()
+        .message()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.starts_with("backup: 1 changed, 0 added, 0 removed"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!("router {rid} (")) && msg.contains("configuration:system.system_id"),
+        "{msg}"
+    );
+
+    // Nothing changed: no commit, the repository untouched.
+    let head = repo.head().unwrap().target().unwrap();
+    let n3 = night(&mut rt, &repo_dir);
+    assert!(n3["commit"].is_unit(), "{n3:?}");
+    assert_eq!(repo.head().unwrap().target().unwrap(), head);
+
+    // A router gone from the account: its file goes in the next commit.
+    let gone = sim.records("routers")[5]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sim.with_store(|s| {
+        s.tables
+            .get_mut("routers")
+            .unwrap()
+            .retain(|r| r["id"] != gone.as_str());
+        s.tables
+            .get_mut("configuration_managers")
+            .unwrap()
+            .retain(|c| {
+                !c["router"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/routers/{gone}/"))
+            });
+    });
+    let n4 = night(&mut rt, &repo_dir);
+    assert_eq!(n4["removed"].as_int().unwrap(), 1);
+    // (index.csv loses its row too.)
+    assert_eq!(
+        last_change(&repo),
+        vec!["index.csv".to_string(), format!("routers/{gone}.json")]
+    );
+    assert!(!repo_dir.join(format!("routers/{gone}.json")).exists());
+    // The work tree matches the last commit: `git status` would be clean.
+    let statuses = repo.statuses(None).unwrap();
+    assert_eq!(
+        statuses.len(),
+        0,
+        "{:?}",
+        statuses
+            .iter()
+            .map(|s| s.path().unwrap().to_string())
+            .collect::<Vec<_>>()
+    );
+}
