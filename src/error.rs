@@ -73,6 +73,9 @@ pub enum Error {
     /// The operator interrupted the work (Ctrl-C).
     #[error("interrupted")]
     Interrupted,
+    /// Another run holds the lock of this backup directory or journal.
+    #[error("another fleetscript run (pid {holder}) holds {path}; it is still working on it: try again when it is done")]
+    Locked { path: String, holder: String },
     /// The git backup repository could not be read or written.
     #[error("git repository {path}: {message}")]
     Git { path: String, message: String },
@@ -125,6 +128,7 @@ impl Error {
             Error::Interrupted => "interrupted",
             Error::Io { .. } => "io",
             Error::Git { .. } => "git",
+            Error::Locked { .. } => "locked",
         }
     }
 

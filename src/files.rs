@@ -186,6 +186,34 @@ impl Dir {
         Ok(dir.path.join(name))
     }
 
+    /// Takes the lock `name` in this directory (created 0600 when missing) for as long as the
+    /// returned guard lives: an exclusive `flock`, so a crashed holder never leaves it stuck. A
+    /// lock held by another process is `Error::Locked` naming the holder's pid.
+    pub fn lock(&self, name: &str) -> Result<LockGuard> {
+        use std::io::{Read, Seek, Write};
+        let path = self.path.join(name);
+        let mut f = self.open_file(OsStr::new(name), OFlags::RDWR | OFlags::CREATE, 0o600)?;
+        if let Err(e) = rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+        {
+            if e != rustix::io::Errno::WOULDBLOCK {
+                return Err(io_err(&path, e));
+            }
+            let mut pid = String::new();
+            let _ = f.read_to_string(&mut pid);
+            return Err(Error::Locked {
+                path: path.display().to_string(),
+                holder: pid.trim().to_string(),
+            });
+        }
+        let me = std::process::id().to_string();
+        let written = f
+            .set_len(0)
+            .and_then(|_| f.rewind())
+            .and_then(|_| f.write_all(me.as_bytes()));
+        written.map_err(|e| io_err(&path, e))?;
+        Ok(LockGuard { _file: f })
+    }
+
     /// The names in this directory.
     pub fn entries(&self) -> Vec<String> {
         let Ok(d) = rustix::fs::Dir::read_from(&self.fd) else {
@@ -388,6 +416,17 @@ impl Confined {
         let (root, rel) = self.locate(path)?;
         root.open_append(&rel, mode)
     }
+
+    /// Takes the lock file `path` under an allowed directory (see `Dir::lock`).
+    pub fn lock(&self, path: &str) -> Result<LockGuard> {
+        let (root, rel) = self.locate(path)?;
+        let parent = rel.parent().filter(|p| !p.as_os_str().is_empty());
+        let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        match parent {
+            Some(p) => root.subdir(p, true)?.lock(name),
+            None => root.lock(name),
+        }
+    }
 }
 
 /// A directory being filled next to where it will go; removed on drop unless committed.
@@ -525,6 +564,12 @@ pub fn clean_stale(dir: &Dir) -> Vec<String> {
         }
     }
     done
+}
+
+/// A held lock (`Dir::lock`); released when dropped (or when the process dies).
+#[derive(Debug)]
+pub struct LockGuard {
+    _file: std::fs::File,
 }
 
 #[cfg(test)]

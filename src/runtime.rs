@@ -22,6 +22,8 @@ pub mod exit {
     pub const OK: i32 = 0;
     pub const FAILURE: i32 = 1;
     pub const USAGE: i32 = 2;
+    /// Another run holds the backup directory's or journal's lock (EX_TEMPFAIL).
+    pub const LOCKED: i32 = 75;
     pub const INTERRUPTED: i32 = 130;
 }
 
@@ -31,6 +33,8 @@ pub enum ScriptError {
     Compile(Box<Diagnostic>),
     Runtime(Box<Diagnostic>),
     Interrupted(Box<Diagnostic>),
+    /// Another run holds a lock this one needs.
+    Locked(Box<Diagnostic>),
     Setup(String),
 }
 
@@ -40,13 +44,15 @@ impl ScriptError {
             ScriptError::Compile(_) | ScriptError::Setup(_) => exit::USAGE,
             ScriptError::Runtime(_) => exit::FAILURE,
             ScriptError::Interrupted(_) => exit::INTERRUPTED,
+            ScriptError::Locked(_) => exit::LOCKED,
         }
     }
     pub fn render(&self) -> String {
         match self {
-            ScriptError::Compile(d) | ScriptError::Runtime(d) | ScriptError::Interrupted(d) => {
-                d.render()
-            }
+            ScriptError::Compile(d)
+            | ScriptError::Runtime(d)
+            | ScriptError::Interrupted(d)
+            | ScriptError::Locked(d) => d.render(),
             ScriptError::Setup(s) => format!("error: {s}\n"),
         }
     }
@@ -367,6 +373,9 @@ impl Runtime {
             .eval_ast_with_scope::<Dynamic>(scope, ast)
             .map_err(|e| {
                 let d = self.masked(diagnostics::from_eval(name, source, &e));
+                if is_locked(&e) {
+                    return ScriptError::Locked(Box::new(d));
+                }
                 if !is_interrupt(&e) {
                     return ScriptError::Runtime(Box::new(d));
                 }
@@ -527,6 +536,18 @@ pub fn strip_shebang(source: &str) -> std::borrow::Cow<'_, str> {
     match source.strip_prefix("#!") {
         Some(rest) => std::borrow::Cow::Owned(format!("// {rest}")),
         None => std::borrow::Cow::Borrowed(source),
+    }
+}
+
+/// Did the script fail on a lock another run holds (an uncaught `kind: "locked"` error)?
+fn is_locked(e: &rhai::EvalAltResult) -> bool {
+    use rhai::EvalAltResult::*;
+    match e {
+        ErrorRuntime(v, _) => v
+            .read_lock::<rhai::Map>()
+            .is_some_and(|m| m.get("kind").is_some_and(|k| k.to_string() == "locked")),
+        ErrorInFunctionCall(_, _, inner, _) | ErrorInModule(_, inner, _) => is_locked(inner),
+        _ => false,
     }
 }
 

@@ -144,7 +144,13 @@ fn nights_commit_only_what_changed_and_name_the_path() {
     );
     assert!(!repo_dir.join(format!("routers/{gone}.json")).exists());
     // The work tree matches the last commit: `git status` would be clean.
-    let statuses = repo.statuses(None).unwrap();
+    let statuses = repo
+        .statuses(Some(
+            git2::StatusOptions::new()
+                .include_ignored(false)
+                .include_untracked(true),
+        ))
+        .unwrap();
     assert_eq!(
         statuses.len(),
         0,
@@ -154,4 +160,83 @@ fn nights_commit_only_what_changed_and_name_the_path() {
             .map(|s| s.path().unwrap().to_string())
             .collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn a_second_backup_into_the_same_directory_exits_75_at_once_naming_the_holder() {
+    let sim = fleetscript::sim::Simulator::start(fleetscript::sim::SimOptions {
+        routers: 300,
+        latency: std::time::Duration::from_millis(40),
+        ..Default::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let backup = |store: &str| {
+        let mut c = bin_for(&sim);
+        c.current_dir(dir.path()).args([
+            "run",
+            "nightly_backup",
+            "--arg",
+            "dir=nightly",
+            "--arg",
+            &format!("store={store}"),
+        ]);
+        c
+    };
+    let first = backup("git")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lock = dir.path().join("nightly").join(".fleetscript.lock");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::read_to_string(&lock).unwrap_or_default().trim() != first.id().to_string() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first backup never took the lock"
+        );
+        std::thread::yield_now();
+    }
+    let t = std::time::Instant::now();
+    let second = backup("git").output().unwrap();
+    assert_eq!(second.status.code(), Some(75), "{}", text(&second));
+    assert!(
+        text(&second).contains(&format!("pid {}", first.id())),
+        "{}",
+        text(&second)
+    );
+    assert!(t.elapsed() < std::time::Duration::from_secs(5), "at once");
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success(), "{}", text(&first));
+    // The lock file stays out of git.
+    let repo = Repository::open(dir.path().join("nightly")).unwrap();
+    let clean = repo
+        .statuses(Some(
+            git2::StatusOptions::new()
+                .include_ignored(false)
+                .include_untracked(true),
+        ))
+        .unwrap();
+    assert_eq!(clean.len(), 0);
+    // A journal is locked the same way.
+    let held = fleetscript::files::Dir::open(dir.path(), false)
+        .unwrap()
+        .lock("apn.journal.lock")
+        .unwrap();
+    let o = bin_for(&sim)
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "apn_rollout",
+            "--arg",
+            "group=2001",
+            "--arg",
+            "apn=iot.example",
+            "--arg",
+            "journal=apn.journal",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(75), "{}", text(&o));
+    drop(held);
 }

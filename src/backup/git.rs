@@ -116,6 +116,30 @@ fn change_line(label: &str, paths: &[String]) -> String {
     }
 }
 
+/// Keeps the backup directory's lock file out of `git status` (`.git/info/exclude`).
+fn exclude_lock_file(repo: &Repository) -> Result<()> {
+    let path = repo.path().join("info").join("exclude");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    if text.lines().any(|l| l.trim() == super::LOCK_FILE) {
+        return Ok(());
+    }
+    let io = |e| Error::io(path.display(), e);
+    std::fs::create_dir_all(repo.path().join("info")).map_err(io)?;
+    std::fs::write(
+        &path,
+        format!(
+            "{text}{}{}\n",
+            if text.is_empty() || text.ends_with('\n') {
+                ""
+            } else {
+                "\n"
+            },
+            super::LOCK_FILE
+        ),
+    )
+    .map_err(io)
+}
+
 /// Stores the documents in the repository at `dir` and commits when anything changed.
 pub fn store(dir: &Dir, docs: &[Document], index_csv: &[u8]) -> Result<GitSummary> {
     let e = git_err(dir);
@@ -123,6 +147,7 @@ pub fn store(dir: &Dir, docs: &[Document], index_csv: &[u8]) -> Result<GitSummar
         Ok(r) => r,
         Err(_) => Repository::init(dir.path()).map_err(&e)?,
     };
+    exclude_lock_file(&repo)?;
     let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let tree = head.as_ref().and_then(|c| c.tree().ok());
     let mut index = repo.index().map_err(&e)?;

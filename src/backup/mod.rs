@@ -11,6 +11,9 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The lock file of a backup directory (kept out of git by `.git/info/exclude`).
+pub const LOCK_FILE: &str = ".fleetscript.lock";
+
 /// One file of a backup: where it goes, what it holds, and who it is about (for messages).
 #[derive(Debug, Clone)]
 pub struct Document {

@@ -16,6 +16,8 @@ use std::sync::Arc;
 pub struct JournalFile {
     pub path: PathBuf,
     file: Arc<std::fs::File>,
+    /// The journal's lock (`<journal>.lock`): one run at a time per journal.
+    lock: Option<Arc<crate::files::LockGuard>>,
 }
 
 impl JournalFile {
@@ -23,7 +25,14 @@ impl JournalFile {
         JournalFile {
             path,
             file: Arc::new(file),
+            lock: None,
         }
+    }
+
+    /// The journal, held under its lock for as long as this value (or a clone) lives.
+    pub fn locked(mut self, lock: crate::files::LockGuard) -> Self {
+        self.lock = Some(Arc::new(lock));
+        self
     }
 
     /// Opens (creating) a journal by path, outside any script confinement (embedding, tests).

@@ -365,14 +365,11 @@ impl<'a> Run<'a> {
                 ));
             }
             if self.opts.verify {
-                log(
-                    self.opts,
-                    "INFO",
-                    &format!(
-                        "{label}: passed the health gate ({} failure(s) so far)",
-                        self.failures()
-                    ),
-                );
+                let failed = idxs
+                    .iter()
+                    .filter(|&&i| self.status(i) == Some(Status::Failed))
+                    .count();
+                log(self.opts, "INFO", &format!("{label}: {} healthy, {failed} failed; within the failure budget ({} so far)", idxs.len() - failed, self.failures()));
             }
         }
         if !work.offline.is_empty() {

@@ -116,11 +116,16 @@ fn parse_options(c: &ScriptContext, pos: Position, o: &Map) -> RhaiResult<BulkOp
                     // Checked, but a dry run writes no journal.
                     c.check_writable(&path).map_err(err(c, pos))?;
                 } else {
+                    // One run per journal: a second one exits at once (75), naming the holder.
+                    let lock = c
+                        .writes
+                        .lock(&format!("{path}.lock"))
+                        .map_err(err(c, pos))?;
                     let (p, f) = c
                         .writes
                         .open_append(&path, super::FILE_MODE)
                         .map_err(err(c, pos))?;
-                    b.journal = Some(bulk::JournalFile::new(p, f));
+                    b.journal = Some(bulk::JournalFile::new(p, f).locked(lock));
                 }
             }
             other => {
@@ -232,8 +237,9 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
             let pos = cx.call_position();
             // A journal that is not there is an error, not a new empty file.
             c.writes.read(journal).map_err(err(&c, pos))?;
+            let lock = c.writes.lock(&format!("{journal}.lock")).map_err(err(&c, pos))?;
             let (p, f) = c.writes.open_append(journal, super::FILE_MODE).map_err(err(&c, pos))?;
-            let file = bulk::JournalFile::new(p, f);
+            let file = bulk::JournalFile::new(p, f).locked(lock);
             let reverted = bulk::rollback_journal(&c.ncm, &file, c.bulk_rate).map_err(err(&c, pos))?;
             Ok(reverted
                 .iter()

@@ -276,6 +276,8 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
                 }
             }
             let d = c.writes.dir(dir).map_err(err(&c, pos))?;
+            // One backup at a time per directory: a second run exits at once (75), naming the holder.
+            let _lock = d.lock(crate::backup::LOCK_FILE).map_err(err(&c, pos))?;
             if git {
                 let r = crate::backup::backup_git(&c.ncm, &d).map_err(err(&c, pos))?;
                 return Ok(ret(
