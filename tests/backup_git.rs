@@ -240,3 +240,85 @@ fn a_second_backup_into_the_same_directory_exits_75_at_once_naming_the_holder() 
     assert_eq!(o.status.code(), Some(75), "{}", text(&o));
     drop(held);
 }
+
+#[test]
+fn restore_puts_the_backed_up_config_back_and_never_drops_a_secret() {
+    let sim = sim(40);
+    let dir = tempfile::tempdir().unwrap();
+    let repo_dir = dir.path().join("ncm-git");
+    let mut c = config_for(&sim);
+    c.write_dirs = vec![dir.path().to_path_buf()];
+    c.read_dirs = vec![dir.path().to_path_buf()];
+    let mut rt = fleetscript::Runtime::new(c).unwrap();
+    let rid = sim.records("routers")[2]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cm_of = |sim: &fleetscript::sim::Simulator| {
+        sim.records("configuration_managers")
+            .into_iter()
+            .find(|c| {
+                c["router"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/routers/{rid}/"))
+            })
+            .unwrap()
+    };
+    let cm_id = cm_of(&sim)["id"].as_str().unwrap().to_string();
+    sim.with_store(|s| {
+        let id = cm_id;
+        s.find_mut("configuration_managers", &id).unwrap()["configuration"] =
+            serde_json::json!([{"system": {"system_id": "backed-up"}}, []]);
+    });
+    night(&mut rt, &repo_dir);
+    let backed_up = cm_of(&sim)["configuration"].clone();
+    // A change that adds a key: the restore must remove it (a PUT).
+    run(
+        &mut rt,
+        &format!(
+            r#"ncm::patch_router_config({rid}, [#{{system: #{{system_id: "changed", gps: #{{enabled: true}}}}}}, []])"#
+        ),
+    );
+    night(&mut rt, &repo_dir);
+    let file = repo_dir
+        .join(format!("routers/{rid}.json"))
+        .display()
+        .to_string();
+    let restore = |rt: &mut fleetscript::Runtime, rev: &str| {
+        let mut c = rt.config.clone();
+        c.args.insert("router".into(), rid.clone());
+        c.args.insert("from".into(), file.clone());
+        c.args.insert("rev".into(), rev.into());
+        let mut r = fleetscript::Runtime::new(c).unwrap();
+        r.run_source("restore_config.rhai", &script("restore_config.rhai"))
+    };
+    sim.reset_counters();
+    let _ = restore(&mut rt, "HEAD~1").unwrap_or_else(|e| panic!("{}", e.render()));
+    assert_eq!(sim.counters().route("PUT", "configuration_managers"), 1);
+    assert_eq!(
+        cm_of(&sim)["configuration"],
+        backed_up,
+        "the configuration equals the backed-up one"
+    );
+    // A secret in the way: the router now holds a Wi-Fi key and an extra key; the PUT would drop
+    // the key: refused, naming it, nothing sent.
+    run(
+        &mut rt,
+        &format!(
+            r#"ncm::patch_router_config({rid}, [#{{wlan: #{{radio: #{{"0": #{{bss: #{{"0": #{{wpapsk: "kept-secret-1"}}}}}}}}}}, system: #{{gps: #{{enabled: true}}}}}}, []])"#
+        ),
+    );
+    sim.reset_counters();
+    let e = restore(&mut rt, "HEAD~1").unwrap_err();
+    assert!(
+        e.render().contains("wlan.radio.0.bss.0.wpapsk"),
+        "{}",
+        e.render()
+    );
+    assert_eq!(sim.counters().writes, 0);
+    assert_eq!(
+        cm_of(&sim)["configuration"][0]["wlan"]["radio"]["0"]["bss"]["0"]["wpapsk"],
+        "kept-secret-1"
+    );
+}

@@ -214,3 +214,38 @@ pub fn store(dir: &Dir, docs: &[Document], index_csv: &[u8]) -> Result<GitSummar
     s.commit = Some(oid.to_string());
     Ok(s)
 }
+
+/// A backup file's content at revision `rev` of the git repository holding it.
+pub fn read_at(file: &Path, rev: &str) -> Result<Value> {
+    let git = |e: git2::Error| Error::Git {
+        path: file.display().to_string(),
+        message: e.message().to_string(),
+    };
+    let parent = file.parent().unwrap_or(Path::new("."));
+    let repo = Repository::discover(parent).map_err(git)?;
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| Error::invalid(format!("{}: not in a git work tree", file.display())))?;
+    let canon = |p: &Path| std::fs::canonicalize(p).map_err(|e| Error::io(p.display(), e));
+    let name = file
+        .file_name()
+        .ok_or_else(|| Error::invalid(format!("{}: not a file name", file.display())))?;
+    let rel = canon(parent)?.join(name);
+    let rel = rel
+        .strip_prefix(canon(workdir)?)
+        .map_err(|_| {
+            Error::invalid(format!(
+                "{} is not inside the repository {}",
+                file.display(),
+                workdir.display()
+            ))
+        })?
+        .to_string_lossy()
+        .into_owned();
+    let blob = repo
+        .revparse_single(&format!("{rev}:{rel}"))
+        .and_then(|o| o.peel_to_blob())
+        .map_err(|e| Error::invalid(format!("{rel} at {rev}: {}", e.message())))?;
+    serde_json::from_slice(blob.content())
+        .map_err(|e| Error::invalid(format!("{rel} at {rev}: not valid JSON: {e}")))
+}

@@ -8,6 +8,18 @@ use crate::error::{Error, Result};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
+/// What `restore_config` did.
+#[derive(Debug, Clone)]
+pub struct Restored {
+    /// `patch`, `put` or `unchanged`.
+    pub method: &'static str,
+    /// Every path that differs, before and after (secrets as `*`).
+    pub paths: Vec<crate::diff::PathChange>,
+    /// The API's answer (the configuration manager when nothing was sent).
+    pub response: Value,
+    pub sent: bool,
+}
+
 fn q(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
 }
@@ -90,24 +102,71 @@ impl NcmClient {
         d: &Diff,
         drop_secrets: bool,
     ) -> Result<Value> {
+        let r = self.restore_config(router_id, &d.to_value(), drop_secrets)?;
+        Ok(r.response)
+    }
+
+    /// Puts a configuration back on a router (`put_router_config`'s smallest write): `document`
+    /// is a backup file's configuration manager (its `configuration` is used) or a bare
+    /// `[updates, removals]` diff. Under `--dry-run` every path's before and after is shown.
+    pub fn restore_config(
+        self: &Arc<Self>,
+        router_id: &str,
+        document: &Value,
+        drop_secrets: bool,
+    ) -> Result<Restored> {
+        let wanted = match document.get("configuration") {
+            Some(c) => c,
+            None if document.is_array() => document,
+            None => return Err(Error::invalid("the document has no \"configuration\": give a backup file's JSON or a [updates, removals] diff")),
+        };
+        let d = Diff::from_value(wanted).map_err(Error::diff)?;
         if let Some(i) = crate::diff::validate(&d.to_value()).into_iter().next() {
             return Err(Error::diff(Box::new(i)));
         }
         let cm = self.router_config(router_id)?;
         let current = Diff::from_value(&cm["configuration"]).unwrap_or_default();
-        let plan = crate::diff::plan_write(&current, d).map_err(Error::diff)?;
+        let plan = crate::diff::plan_write(&current, &d).map_err(Error::diff)?;
+        let full = |x: &Diff| crate::diff::apply(&json!({}), x).unwrap_or_else(|_| json!({}));
+        let paths =
+            crate::diff::changed_paths(&full(&current), &full(&crate::diff::strip_masked(&d)));
+        let method = if plan.patch { "PATCH" } else { "PUT" };
+        if self.transport().options.dry_run {
+            for p in &paths {
+                let show =
+                    |v: &Option<Value>| v.as_ref().map_or("(unset)".to_string(), Value::to_string);
+                self.transport().dry_run_note(&format!(
+                    "dry-run: router {router_id}: {method}: {}: {} -> {}",
+                    crate::diff::path_text(&p.path),
+                    show(&p.before),
+                    show(&p.after)
+                ));
+            }
+        }
+        let out = |response, sent| Restored {
+            method: if plan.change.is_empty() {
+                "unchanged"
+            } else if plan.patch {
+                "patch"
+            } else {
+                "put"
+            },
+            paths: paths.clone(),
+            response,
+            sent,
+        };
         if plan.change.is_empty() {
-            return Ok(cm);
+            return Ok(out(cm, false));
         }
         if !plan.dropped_secrets.is_empty() && !drop_secrets {
-            let paths: Vec<String> = plan
+            let names: Vec<String> = plan
                 .dropped_secrets
                 .iter()
                 .map(|p| crate::diff::path_text(p))
                 .collect();
             return Err(Error::Refused(format!(
-                "router {router_id}: refused: replacing its configuration would drop its own secret(s) {}; put them in the new configuration, or pass #{{drop_secrets: true}}",
-                paths.join(", ")
+                "router {router_id}: refused: replacing its configuration would drop its own secret(s) {}; put them in the new configuration, or pass drop_secrets (#{{drop_secrets: true}}, --arg drop_secrets=true)",
+                names.join(", ")
             )));
         }
         let id = cm
@@ -115,11 +174,12 @@ impl NcmClient {
             .map(crate::sim::fleet::text_of)
             .unwrap_or_default();
         let body = json!({"configuration": plan.send.to_value()});
-        if plan.patch {
-            self.patch("configuration_managers", &id, &body)
+        let response = if plan.patch {
+            self.patch("configuration_managers", &id, &body)?
         } else {
-            self.update("configuration_managers", &id, &body)
-        }
+            self.update("configuration_managers", &id, &body)?
+        };
+        Ok(out(response, true))
     }
 
     /// Resumes config sync of a suspended router (only works while it is online).

@@ -47,6 +47,10 @@ pub const BUILTIN_SCRIPTS: &[(&str, &str)] = &[
         "offline_report",
         include_str!("../../scripts/offline_report.rhai"),
     ),
+    (
+        "restore_config",
+        include_str!("../../scripts/restore_config.rhai"),
+    ),
     ("rollback", include_str!("../../scripts/rollback.rhai")),
 ];
 

@@ -6,6 +6,7 @@ pub mod ignitenet;
 pub mod json;
 pub mod log;
 pub mod ncm;
+pub mod ncm_backup;
 pub mod ncm_bulk;
 pub mod ncm_config;
 pub mod time;

@@ -1,6 +1,6 @@
 //! `ncm::` configuration helpers for scripts: read/patch/put a router's config by router id,
 //! resume sync, everyday changes (APN, SSID, LAN IP, static WAN IP, users), their pure diff
-//! builders and `backup_configs` (bulk writes are in `ncm_bulk`).
+//! builders (bulk writes are in `ncm_bulk`, backups and restore in `ncm_backup`).
 
 use super::diff::diff_arg;
 use super::ncm::id_arg;
@@ -264,51 +264,5 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
     }
 
     super::ncm_bulk::register(root, ctx);
-    for with_options in [false, true] {
-        let c = ctx.clone();
-        let f = move |pos: Position, dir: &str, o: rhai::Map| -> RhaiResult<Dynamic> {
-            let mut git = false;
-            for (k, v) in &o {
-                match (k.as_str(), v.to_string().as_str()) {
-                    ("store", "git") => git = true,
-                    ("store", "dated") => git = false,
-                    _ => return Err(usage_error(pos, format!("backup_configs: option {k}={v} is not known; options: store (\"dated\" or \"git\")"))),
-                }
-            }
-            let d = c.writes.dir(dir).map_err(err(&c, pos))?;
-            // One backup at a time per directory: a second run exits at once (75), naming the holder.
-            let _lock = d.lock(crate::backup::LOCK_FILE).map_err(err(&c, pos))?;
-            if git {
-                let r = crate::backup::backup_git(&c.ncm, &d).map_err(err(&c, pos))?;
-                return Ok(ret(
-                    serde_json::json!({"store": "git", "dir": r.summary.dir.display().to_string(), "routers": r.routers, "groups": r.groups,
-                    "changed": r.summary.changed, "added": r.summary.added, "removed": r.summary.removed, "commit": r.summary.commit, "requests": r.requests}),
-                ));
-            }
-            let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
-            let r = crate::ncm::backup::backup_configs(&c.ncm, &d, &date).map_err(err(&c, pos))?;
-            for line in &r.cleaned {
-                super::log::write("INFO", &format!("backup: {line}"), &c.redactor);
-            }
-            Ok(ret(
-                serde_json::json!({"store": "dated", "dir": r.dir.display().to_string(), "routers": r.routers, "bytes": r.bytes, "requests": r.requests, "date": date}),
-            ))
-        };
-        let reg = FuncRegistration::new("backup_configs");
-        if with_options {
-            reg.with_comments([doc(
-                "`backup_configs` with options: `store: \"git\"` keeps history in a git repository at `dir` (created when\nmissing): `routers/<id>.json` (the configuration manager as the API returned it), `groups/<id>.json`\n(configuration, target firmware) and `index.csv`; one commit per run that changed something, whose message\nnames each changed router or group and its changed config paths; routers gone from the account are removed.\nValues that move without a config change (`synched`, `ecm.config_version`) never commit on their own.\nReturns #{store, dir, routers, groups, changed, added, removed, commit, requests} (commit is () without change).",
-                "let r = ncm::backup_configs(\"/var/backups/ncm\", #{store: \"git\"}); print(`${r.changed} changed`);",
-            )])
-            .with_params_info(["dir: string", "options: Map", "Map"])
-            .set_into_module(root, move |cx: NativeCallContext, dir: &str, o: rhai::Map| f(cx.call_position(), dir, o));
-        } else {
-            reg.with_comments([doc(
-                "Backs up every router's configuration (actual, target, configuration, version, sync state) to\n`<dir>/<YYYY-MM-DD>/<router_id>.json` plus `index.csv` with a SHA-256 per file, page by page with `fields`\n(never one request per router). Atomic: the finished backup replaces an earlier one of the same day in one step;\na failed or killed run leaves no partial file, and what a killed run left is cleaned up at the next start.\nReturns #{store, dir, routers, bytes, requests, date}.",
-                "let r = ncm::backup_configs(\"backups\"); print(`${r.routers} routers in ${r.dir}`);",
-            )])
-            .with_params_info(["dir: string", "Map"])
-            .set_into_module(root, move |cx: NativeCallContext, dir: &str| f(cx.call_position(), dir, rhai::Map::new()));
-        }
-    }
+    super::ncm_backup::register(root, ctx);
 }

@@ -1,0 +1,155 @@
+//! `ncm::` backups and restore for scripts: `backup_configs` (dated or git store, one run per
+//! directory), `read_backup` (a backup file, or its content at a git revision) and
+//! `restore_config` (the smallest write that puts a backed-up configuration back).
+
+use super::ncm::id_arg;
+use super::{doc, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
+use crate::error::Error;
+use rhai::{Dynamic, FuncRegistration, Module, NativeCallContext, Position};
+use std::sync::Arc;
+
+fn err(c: &ScriptContext, pos: Position) -> impl Fn(Error) -> Box<rhai::EvalAltResult> + '_ {
+    move |e| rhai_error(pos, e, &c.redactor)
+}
+
+fn flag_option(pos: Position, what: &str, o: &rhai::Map, key: &str) -> RhaiResult<bool> {
+    let mut out = false;
+    for (k, v) in o {
+        match (k.as_str(), v.as_bool()) {
+            (x, Ok(b)) if x == key => out = b,
+            _ => {
+                return Err(usage_error(
+                    pos,
+                    format!("{what}: unknown option {k:?} (or not true/false); options: {key}"),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn read_backup(
+    c: &ScriptContext,
+    pos: Position,
+    file: &str,
+    rev: Option<&str>,
+) -> RhaiResult<Dynamic> {
+    let Some(rev) = rev else {
+        let bytes = c.read_file(file).map_err(err(c, pos))?;
+        return serde_json::from_slice::<serde_json::Value>(&bytes)
+            .map(ret)
+            .map_err(|e| usage_error(pos, format!("{file}: not valid JSON: {e}")));
+    };
+    let reads = c
+        .reads
+        .read()
+        .map_err(|_| usage_error(pos, "the read directories are unavailable"))?;
+    let (root, rel) = reads.locate(file).map_err(err(c, pos))?;
+    let path = root.path().join(rel);
+    drop(reads);
+    crate::backup::git::read_at(&path, rev)
+        .map(ret)
+        .map_err(err(c, pos))
+}
+
+pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
+    for with_options in [false, true] {
+        let c = ctx.clone();
+        let f = move |pos: Position, dir: &str, o: rhai::Map| -> RhaiResult<Dynamic> {
+            let mut git = false;
+            for (k, v) in &o {
+                match (k.as_str(), v.to_string().as_str()) {
+                    ("store", "git") => git = true,
+                    ("store", "dated") => git = false,
+                    _ => return Err(usage_error(pos, format!("backup_configs: option {k}={v} is not known; options: store (\"dated\" or \"git\")"))),
+                }
+            }
+            let d = c.writes.dir(dir).map_err(err(&c, pos))?;
+            // One backup at a time per directory: a second run exits at once (75), naming the holder.
+            let _lock = d.lock(crate::backup::LOCK_FILE).map_err(err(&c, pos))?;
+            if git {
+                let r = crate::backup::backup_git(&c.ncm, &d).map_err(err(&c, pos))?;
+                return Ok(ret(
+                    serde_json::json!({"store": "git", "dir": r.summary.dir.display().to_string(), "routers": r.routers, "groups": r.groups,
+                    "changed": r.summary.changed, "added": r.summary.added, "removed": r.summary.removed, "commit": r.summary.commit, "requests": r.requests}),
+                ));
+            }
+            let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+            let r = crate::ncm::backup::backup_configs(&c.ncm, &d, &date).map_err(err(&c, pos))?;
+            for line in &r.cleaned {
+                super::log::write("INFO", &format!("backup: {line}"), &c.redactor);
+            }
+            Ok(ret(
+                serde_json::json!({"store": "dated", "dir": r.dir.display().to_string(), "routers": r.routers, "bytes": r.bytes, "requests": r.requests, "date": date}),
+            ))
+        };
+        let reg = FuncRegistration::new("backup_configs");
+        if with_options {
+            reg.with_comments([doc(
+                "`backup_configs` with options: `store: \"git\"` keeps history in a git repository at `dir` (created when\nmissing): `routers/<id>.json` (the configuration manager as the API returned it), `groups/<id>.json`\n(configuration, target firmware) and `index.csv`; one commit per run that changed something, whose message\nnames each changed router or group and its changed config paths; routers gone from the account are removed.\nValues that move without a config change (`synched`, `ecm.config_version`) never commit on their own.\nReturns #{store, dir, routers, groups, changed, added, removed, commit, requests} (commit is () without change).",
+                "let r = ncm::backup_configs(\"/var/backups/ncm\", #{store: \"git\"}); print(`${r.changed} changed`);",
+            )])
+            .with_params_info(["dir: string", "options: Map", "Map"])
+            .set_into_module(root, move |cx: NativeCallContext, dir: &str, o: rhai::Map| f(cx.call_position(), dir, o));
+        } else {
+            reg.with_comments([doc(
+                "Backs up every router's configuration (actual, target, configuration, version, sync state) to\n`<dir>/<YYYY-MM-DD>/<router_id>.json` plus `index.csv` with a SHA-256 per file, page by page with `fields`\n(never one request per router). Atomic: the finished backup replaces an earlier one of the same day in one step;\na failed or killed run leaves no partial file, and what a killed run left is cleaned up at the next start.\nReturns #{store, dir, routers, bytes, requests, date}.",
+                "let r = ncm::backup_configs(\"backups\"); print(`${r.routers} routers in ${r.dir}`);",
+            )])
+            .with_params_info(["dir: string", "Map"])
+            .set_into_module(root, move |cx: NativeCallContext, dir: &str| f(cx.call_position(), dir, rhai::Map::new()));
+        }
+    }
+    for with_rev in [false, true] {
+        let c = ctx.clone();
+        let reg = FuncRegistration::new("read_backup");
+        if with_rev {
+            reg.with_comments([doc("A backup file as it was at a revision of the git store holding it (a commit, `HEAD~1`, a branch).", "let doc = ncm::read_backup(\"backups/routers/10001.json\", \"HEAD~1\");")])
+                .with_params_info(["file: string", "rev: string", "Map"])
+                .set_into_module(root, move |cx: NativeCallContext, file: &str, rev: &str| read_backup(&c, cx.call_position(), file, Some(rev)));
+        } else {
+            reg.with_comments([doc(
+                "A backup file (of either store): the configuration manager document as backed up.",
+                "let doc = ncm::read_backup(\"backups/2026-11-20/10001.json\");",
+            )])
+            .with_params_info(["file: string", "Map"])
+            .set_into_module(root, move |cx: NativeCallContext, file: &str| {
+                read_backup(&c, cx.call_position(), file, None)
+            });
+        }
+    }
+    for with_options in [false, true] {
+        let c = ctx.clone();
+        let f = move |pos: Position,
+                      id: Dynamic,
+                      document: Dynamic,
+                      o: rhai::Map|
+              -> RhaiResult<Dynamic> {
+            let id = id_arg(pos, &id)?;
+            let drop_secrets = flag_option(pos, "restore_config", &o, "drop_secrets")?;
+            let doc = crate::script::convert::dynamic_to_json(&document);
+            let r = c
+                .ncm
+                .restore_config(&id, &doc, drop_secrets)
+                .map_err(err(&c, pos))?;
+            let paths: Vec<serde_json::Value> = r
+                .paths
+                .iter()
+                .map(|p| serde_json::json!({"path": crate::diff::path_text(&p.path), "before": p.before, "after": p.after, "removed": p.after.is_none()}))
+                .collect();
+            Ok(ret(
+                serde_json::json!({"router": id, "method": r.method, "sent": r.sent, "changes": paths}),
+            ))
+        };
+        let reg = FuncRegistration::new("restore_config");
+        if with_options {
+            reg.with_comments([doc("`restore_config` with options: `drop_secrets: true` allows a PUT that drops the router's own secrets.", "ncm::restore_config(10001, doc, #{drop_secrets: true});")])
+                .with_params_info(["router_id: int|string", "document: Map|Array", "options: Map", "Map"])
+                .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, d: Dynamic, o: rhai::Map| f(cx.call_position(), id, d, o));
+        } else {
+            reg.with_comments([doc("Puts a backed-up individual configuration back on a router (a backup file's document, or a bare diff) by the\nsmallest write: a PATCH when nothing must be removed, else a PUT. \"*\" is never written; a PUT that would drop\na secret the router holds is refused naming the paths. --dry-run shows every path's before and after.\nReturns #{router, method (patch, put, unchanged), sent, changes}.", "let r = ncm::restore_config(10001, ncm::read_backup(\"backups/2026-11-20/10001.json\"));")])
+                .with_params_info(["router_id: int|string", "document: Map|Array", "Map"])
+                .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, d: Dynamic| f(cx.call_position(), id, d, rhai::Map::new()));
+        }
+    }
+}
