@@ -109,6 +109,30 @@ fn nights_commit_only_what_changed_and_name_the_path() {
         "{msg}"
     );
 
+    // backup_diff between nights 1 and 2: exactly that router and path.
+    let out = dir.path().join("diff.csv");
+    let mut c = rt.config.clone();
+    c.read_dirs = vec![dir.path().to_path_buf()];
+    c.args.insert("dir".into(), repo_dir.display().to_string());
+    c.args.insert("out".into(), out.display().to_string());
+    let mut diff_rt = fleetscript::Runtime::new(c).unwrap();
+    diff_rt
+        .run_source("backup_diff.rhai", &script("backup_diff.rhai"))
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+    let mut rd = csv::Reader::from_path(&out).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert_eq!(
+            (&r[0], &r[1], &r[3], &r[4]),
+            ("router", rid.as_str(), "system.system_id", "added"),
+            "{r:?}"
+        );
+    }
+    assert!(rows
+        .iter()
+        .any(|r| &r[2] == "configuration" && &r[6] == "\"night-two\""));
+
     // Nothing changed: no commit, the repository untouched.
     let head = repo.head().unwrap().target().unwrap();
     let n3 = night(&mut rt, &repo_dir);

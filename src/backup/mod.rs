@@ -3,6 +3,7 @@
 //! that keeps their history (`git`). What counts as a change ignores values that move without a
 //! config change (`VOLATILE`).
 
+pub mod changes;
 pub mod git;
 
 use crate::error::Result;
@@ -186,7 +187,8 @@ pub fn changed_config_paths(old: &Value, new: &Value) -> Vec<String> {
     out
 }
 
-fn normalized_config(v: &Value) -> Value {
+/// A full configuration without NCM's `ecm.config_version` counter.
+pub fn normalized_config(v: &Value) -> Value {
     let mut v = v.clone();
     if let Some(Value::Object(ecm)) = v.get_mut("ecm") {
         ecm.shift_remove("config_version");

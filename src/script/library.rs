@@ -23,6 +23,10 @@ pub const BUILTIN_SCRIPTS: &[(&str, &str)] = &[
         include_str!("../../scripts/apn_rollout.rhai"),
     ),
     (
+        "backup_diff",
+        include_str!("../../scripts/backup_diff.rhai"),
+    ),
+    (
         "drift_report",
         include_str!("../../scripts/drift_report.rhai"),
     ),

@@ -52,7 +52,64 @@ fn read_backup(
         .map_err(err(c, pos))
 }
 
+/// The changes between two backups in `dir` (either store), `from`/`to` from the options.
+fn backup_changes(
+    c: &ScriptContext,
+    pos: Position,
+    dir: &str,
+    o: &rhai::Map,
+) -> RhaiResult<rhai::Array> {
+    let (mut from, mut to) = (None, None);
+    for (k, v) in o {
+        match k.as_str() {
+            "from" => from = Some(v.to_string()),
+            "to" => to = Some(v.to_string()),
+            _ => {
+                return Err(usage_error(
+                    pos,
+                    format!("backup_changes: unknown option {k:?}; options: from, to"),
+                ))
+            }
+        }
+    }
+    let reads = c
+        .reads
+        .read()
+        .map_err(|_| usage_error(pos, "the read directories are unavailable"))?;
+    let (root, rel) = reads.locate(dir).map_err(err(c, pos))?;
+    let d = root.subdir(&rel, false).map_err(err(c, pos))?;
+    drop(reads);
+    use crate::backup::changes;
+    let rows = if d.path().join(".git").is_dir() {
+        changes::git_changes(
+            d.path(),
+            from.as_deref().unwrap_or("HEAD~1"),
+            to.as_deref().unwrap_or("HEAD"),
+        )
+    } else {
+        changes::dated_changes(&d, from.as_deref(), to.as_deref())
+    };
+    Ok(rows
+        .map_err(err(c, pos))?
+        .iter()
+        .map(|r| ret(r.to_value()))
+        .collect())
+}
+
 pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
+    for with_options in [false, true] {
+        let c = ctx.clone();
+        let reg = FuncRegistration::new("backup_changes");
+        if with_options {
+            reg.with_comments([doc("`backup_changes` between two given backups: `from`/`to` are git revisions (git store) or dates (dated store).", "let rows = ncm::backup_changes(\"ncm-git\", #{from: \"HEAD~7\", to: \"HEAD\"});")])
+                .with_params_info(["dir: string", "options: Map", "Array"])
+                .set_into_module(root, move |cx: NativeCallContext, dir: &str, o: rhai::Map| backup_changes(&c, cx.call_position(), dir, &o));
+        } else {
+            reg.with_comments([doc("What changed between the last two backups in `dir` (either store): one row per router or group and config path,\n`#{kind, id, document, path, change, before, after}` (document configuration or actual, or file for a router added or\nremoved whole; change added, changed or removed; secrets stay masked).", "for r in ncm::backup_changes(\"backups\") { print(`${r.kind} ${r.id}: ${r.change} ${r.path}`); }")])
+                .with_params_info(["dir: string", "Array"])
+                .set_into_module(root, move |cx: NativeCallContext, dir: &str| backup_changes(&c, cx.call_position(), dir, &rhai::Map::new()));
+        }
+    }
     for with_options in [false, true] {
         let c = ctx.clone();
         let f = move |pos: Position, dir: &str, o: rhai::Map| -> RhaiResult<Dynamic> {
