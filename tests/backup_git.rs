@@ -116,7 +116,7 @@ fn nights_commit_only_what_changed_and_name_the_path() {
     c.args.insert("dir".into(), repo_dir.display().to_string());
     c.args.insert("out".into(), out.display().to_string());
     let mut diff_rt = fleetscript::Runtime::new(c).unwrap();
-    diff_rt
+    let _ = diff_rt
         .run_source("backup_diff.rhai", &script("backup_diff.rhai"))
         .unwrap_or_else(|e| panic!("{}", e.render()));
     let mut rd = csv::Reader::from_path(&out).unwrap();
