@@ -27,6 +27,7 @@ pub mod http;
 pub mod ignitenet;
 pub mod memory;
 pub mod ncm;
+pub mod notify;
 pub mod repl;
 pub mod runtime;
 pub mod script;

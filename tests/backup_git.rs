@@ -346,3 +346,103 @@ fn restore_puts_the_backed_up_config_back_and_never_drops_a_secret() {
         "kept-secret-1"
     );
 }
+
+/// A local notify receiver: records (path, body) of each request, answers 200.
+fn receiver() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/ping/abc-uuid", listener.local_addr().unwrap());
+    let got = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
+    let seen = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut r = BufReader::new(stream);
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+            let path = line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_string();
+            let mut len = 0;
+            loop {
+                let mut h = String::new();
+                r.read_line(&mut h).unwrap();
+                if h.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; len];
+            r.read_exact(&mut body).unwrap();
+            seen.lock()
+                .unwrap()
+                .push((path, String::from_utf8_lossy(&body).into_owned()));
+            let _ = r
+                .get_mut()
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK");
+        }
+    });
+    (url, got)
+}
+
+#[test]
+fn notify_pings_start_then_success_or_start_then_fail() {
+    let sim = sim(30);
+    let dir = tempfile::tempdir().unwrap();
+    let (url, got) = receiver();
+    let run_backup = |notify: &str| {
+        let mut c = config_for(&sim);
+        c.write_dirs = vec![dir.path().to_path_buf()];
+        for (k, v) in [
+            ("dir", dir.path().join("b").display().to_string()),
+            ("store", "git".into()),
+            ("notify", notify.into()),
+        ] {
+            c.args.insert(k.into(), v);
+        }
+        let mut rt = fleetscript::Runtime::new(c).unwrap();
+        rt.run_source("nightly_backup.rhai", &script("nightly_backup.rhai"))
+    };
+    let _ = run_backup(&url).unwrap_or_else(|e| panic!("{}", e.render()));
+    {
+        let g = got.lock().unwrap();
+        assert_eq!(g.len(), 2, "{g:?}");
+        assert_eq!(g[0].0, "/ping/abc-uuid/start");
+        assert_eq!(g[1].0, "/ping/abc-uuid");
+        let summary: serde_json::Value = serde_json::from_str(&g[1].1).unwrap();
+        assert_eq!(summary["routers"], 30);
+        assert!(
+            summary["commit"].is_string() && summary["duration_s"].is_number(),
+            "{summary}"
+        );
+    }
+    // A failing backup: start, then fail with the error.
+    got.lock().unwrap().clear();
+    sim.inject(fleetscript::sim::Fault::new("GET", "configuration_managers", 1, 500).times(50));
+    let e = run_backup(&url).unwrap_err();
+    assert_eq!(e.exit_code(), 1);
+    {
+        let g = got.lock().unwrap();
+        assert_eq!(
+            g.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(),
+            ["/ping/abc-uuid/start", "/ping/abc-uuid/fail"]
+        );
+        let body: serde_json::Value = serde_json::from_str(&g[1].1).unwrap();
+        assert!(body["error"].as_str().unwrap().contains("500"), "{body}");
+        assert!(body["log"].is_array());
+    }
+    // An unreachable notify URL is a warning, never a failed backup.
+    sim.clear_faults();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let _ =
+        run_backup(&format!("http://{closed}/ping")).unwrap_or_else(|e| panic!("{}", e.render()));
+}

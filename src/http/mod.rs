@@ -162,7 +162,27 @@ pub const CONNECT_RETRIES: u32 = 2;
 /// `log::` script module writes too.
 pub fn log_line(level: &str, msg: &str) {
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
-    eprintln!("{now} {level:<5} {msg}");
+    let line = format!("{now} {level:<5} {msg}");
+    eprintln!("{line}");
+    if let Ok(mut recent) = RECENT_LOG.lock() {
+        if recent.len() == RECENT_LOG_LINES {
+            recent.pop_front();
+        }
+        recent.push_back(line);
+    }
+}
+
+/// How many of the latest log lines are kept (for a failure notification).
+const RECENT_LOG_LINES: usize = 20;
+static RECENT_LOG: std::sync::Mutex<std::collections::VecDeque<String>> =
+    std::sync::Mutex::new(std::collections::VecDeque::new());
+
+/// The latest log lines written (at most 20), oldest first.
+pub fn recent_log_lines() -> Vec<String> {
+    RECENT_LOG
+        .lock()
+        .map(|r| r.iter().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// The default cap on one answer's size: 256 MiB (a page of 500 full router configs is a few MiB).

@@ -58,5 +58,6 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
     engine.register_static_module("csv", bindings::csv::module(ctx).into());
     engine.register_static_module("time", bindings::time::module().into());
     engine.register_static_module("log", bindings::log::module(ctx).into());
+    engine.register_static_module("notify", bindings::notify::module(ctx).into());
     engine
 }
