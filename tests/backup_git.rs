@@ -347,11 +347,11 @@ fn restore_puts_the_backed_up_config_back_and_never_drops_a_secret() {
     );
 }
 
+/// What the notify receiver got: (path, body) per request.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
 /// A local notify receiver: records (path, body) of each request, answers 200.
-fn receiver() -> (
-    String,
-    std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
-) {
+fn receiver() -> (String, Received) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/ping/abc-uuid", listener.local_addr().unwrap());
