@@ -28,6 +28,7 @@ fn main() {
             &rt.ncm,
             &fleetscript::files::Dir::open(dir.path(), false).expect("dir"),
             &format!("run-{run}"),
+            None,
         )
         .expect("backup");
         let wall = t.elapsed();

@@ -214,6 +214,13 @@ impl Dir {
         Ok(LockGuard { _file: f })
     }
 
+    /// Makes `name` in this directory a hard link to `name` in `from` (same filesystem),
+    /// without following a symlink. Fails when `name` exists here.
+    pub fn link_from(&self, from: &Dir, name: &str) -> Result<()> {
+        rustix::fs::linkat(&from.fd, name, &self.fd, name, AtFlags::empty())
+            .map_err(|e| io_err(&self.path.join(name), e))
+    }
+
     /// The names in this directory.
     pub fn entries(&self) -> Vec<String> {
         let Ok(d) = rustix::fs::Dir::read_from(&self.fd) else {

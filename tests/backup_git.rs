@@ -446,3 +446,69 @@ fn notify_pings_start_then_success_or_start_then_fail() {
     let _ =
         run_backup(&format!("http://{closed}/ping")).unwrap_or_else(|e| panic!("{}", e.render()));
 }
+
+#[test]
+fn the_dated_store_links_unchanged_files_counts_changes_keeps_groups_and_prunes() {
+    use std::os::unix::fs::MetadataExt;
+    let sim = sim(30);
+    let dir = tempfile::tempdir().unwrap();
+    let mut rt = runtime_for(&sim);
+    let d = fleetscript::files::Dir::open(dir.path(), false).unwrap();
+    let first = fleetscript::ncm::backup::backup_configs(&rt.ncm, &d, "2026-11-01", None).unwrap();
+    assert_eq!(first.routers, 30);
+    assert_eq!(first.groups, sim.records("groups").len());
+    assert!(dir.path().join("2026-11-01/groups/2001.json").exists());
+    let rid = sim.records("routers")[4]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = sim.records("routers")[9]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    run(
+        &mut rt,
+        &format!(
+            r#"ncm::patch_router_config({rid}, [#{{system: #{{system_id: "day-two"}}}}, []])"#
+        ),
+    );
+    let second =
+        fleetscript::ncm::backup::backup_configs(&rt.ncm, &d, "2026-11-02", Some(2)).unwrap();
+    assert_eq!(second.changed, 1, "only the changed router counts");
+    let ino = |day: &str, id: &str| {
+        std::fs::metadata(dir.path().join(format!("{day}/{id}.json")))
+            .unwrap()
+            .ino()
+    };
+    assert_eq!(
+        ino("2026-11-01", &other),
+        ino("2026-11-02", &other),
+        "an unchanged file is a hard link"
+    );
+    assert_ne!(ino("2026-11-01", &rid), ino("2026-11-02", &rid));
+    assert!(second.linked >= 29, "{}", second.linked);
+    // keep=2: a third night removes the oldest.
+    run(
+        &mut rt,
+        &format!(
+            r#"ncm::patch_router_config({rid}, [#{{system: #{{system_id: "day-three"}}}}, []])"#
+        ),
+    );
+    let third =
+        fleetscript::ncm::backup::backup_configs(&rt.ncm, &d, "2026-11-03", Some(2)).unwrap();
+    assert_eq!(third.pruned, vec!["2026-11-01".to_string()]);
+    assert!(!dir.path().join("2026-11-01").exists() && dir.path().join("2026-11-02").exists());
+    // backup_changes on the dated store names the router and path.
+    let rows =
+        fleetscript::backup::changes::dated_changes(&d, Some("2026-11-02"), Some("2026-11-03"))
+            .unwrap();
+    assert!(rows.iter().all(|r| r.id == rid), "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r.document == "configuration"
+            && r.path == "system.system_id"
+            && r.change == "changed"
+            && r.old == Some(serde_json::json!("day-two"))
+            && r.new == Some(serde_json::json!("day-three"))),
+        "{rows:?}"
+    );
+}

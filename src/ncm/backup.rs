@@ -1,8 +1,10 @@
-//! Nightly config backups: every router's configuration manager (`actual`, `target`,
-//! `configuration`, version, sync state) fetched page by page with `fields`, written as the
-//! JSON the API returned to `<dir>/<YYYY-MM-DD>/<router_id>.json` plus `index.csv` (with a
-//! SHA-256 per file). Everything is written in a staging directory and swapped in at the end,
-//! so a failed run leaves no partial file and never replaces an earlier good backup.
+//! Nightly config backups, the dated store: every router's configuration manager (`actual`,
+//! `target`, `configuration`, version, sync state) fetched page by page with `fields`, written as
+//! the JSON the API returned to `<dir>/<YYYY-MM-DD>/<router_id>.json`, each group's configuration
+//! to `groups/<group_id>.json`, plus `index.csv` (with a SHA-256 per file). A file identical to
+//! the previous backup's is a hard link to it. Everything is written in a staging directory and
+//! swapped in at the end, so a failed run leaves no partial file and never replaces an earlier
+//! good backup; `keep` removes the oldest dated backups beyond N.
 
 use super::client::NcmClient;
 use crate::error::{Error, Result};
@@ -18,8 +20,15 @@ use std::sync::Arc;
 pub struct BackupSummary {
     pub dir: PathBuf,
     pub routers: usize,
+    pub groups: usize,
     pub bytes: u64,
     pub requests: u64,
+    /// Routers whose configuration differs from the previous backup's (or that are new).
+    pub changed: usize,
+    /// Files that are hard links to the previous backup's identical ones.
+    pub linked: usize,
+    /// Dated backups removed by `keep`.
+    pub pruned: Vec<String>,
     /// What the start-up clean-up did with staging directories of killed runs.
     pub cleaned: Vec<String>,
 }
@@ -31,11 +40,54 @@ fn q(v: Value) -> Map<String, Value> {
 /// Backup files hold configuration (Wi-Fi keys among it): owner-only.
 const MODE: u32 = 0o600;
 
-/// Backs up every router's configuration under `dir/<date>` (`dir` opened by the caller, so
-/// nothing below it follows a symlink).
-pub fn backup_configs(client: &Arc<NcmClient>, dir: &Dir, date: &str) -> Result<BackupSummary> {
+/// Writes one backup file: a hard link to the previous backup's file when the bytes are the
+/// same, else a new file. Returns (linked, changed) where changed compares without volatile values.
+fn put_file(
+    into: &Dir,
+    previous: Option<&Dir>,
+    name: &str,
+    text: &[u8],
+    value: &Value,
+) -> Result<(bool, bool)> {
+    let before = previous.and_then(|p| p.read(std::path::Path::new(name)).ok());
+    if let (Some(p), Some(b)) = (previous, &before) {
+        if b.as_slice() == text && into.link_from(p, name).is_ok() {
+            return Ok((true, false));
+        }
+    }
+    into.write_new(name, text, MODE)?;
+    let changed = match before.and_then(|b| serde_json::from_slice::<Value>(&b).ok()) {
+        Some(old) => crate::backup::normalized(&old) != crate::backup::normalized(value),
+        None => true,
+    };
+    Ok((false, changed))
+}
+
+/// Removes the oldest dated backups so that at most `keep` remain.
+fn prune(dir: &Dir, keep: usize) -> Result<Vec<String>> {
+    let days = crate::backup::changes::dated_backups(dir);
+    let extra = days.len().saturating_sub(keep.max(1));
+    let mut out = vec![];
+    for day in days.into_iter().take(extra) {
+        dir.remove_all(&day)?;
+        out.push(day);
+    }
+    Ok(out)
+}
+
+/// Backs up every router's and group's configuration under `dir/<date>` (`dir` opened by the
+/// caller, so nothing below it follows a symlink); then keeps the newest `keep` dated backups.
+pub fn backup_configs(
+    client: &Arc<NcmClient>,
+    dir: &Dir,
+    date: &str,
+    keep: Option<usize>,
+) -> Result<BackupSummary> {
     let start_requests = client.transport().stats.requests();
     let cleaned = crate::files::clean_stale(dir);
+    let previous = crate::backup::changes::dated_backups(dir)
+        .last()
+        .and_then(|d| dir.subdir(std::path::Path::new(d), false).ok());
     let staging = crate::files::StagingDir::new(dir, date)?;
     let staging_dir = staging.dir();
 
@@ -82,6 +134,7 @@ pub fn backup_configs(client: &Arc<NcmClient>, dir: &Dir, date: &str) -> Result<
         ])
         .map_err(csv_err)?;
     let mut count = 0;
+    let (mut changed, mut linked) = (0, 0);
     let mut bytes_total = 0u64;
     let mut seen = std::collections::HashSet::new();
     let mut pager = client.pages(
@@ -105,7 +158,9 @@ pub fn backup_configs(client: &Arc<NcmClient>, dir: &Dir, date: &str) -> Result<
             let mut text = serde_json::to_string_pretty(&cm).unwrap_or_default();
             text.push('\n');
             let file = format!("{rid}.json");
-            staging_dir.write_new(&file, text.as_bytes(), MODE)?;
+            let (l, c) = put_file(staging_dir, previous.as_ref(), &file, text.as_bytes(), &cm)?;
+            linked += usize::from(l);
+            changed += usize::from(c);
             let sha: String = Sha256::digest(text.as_bytes())
                 .iter()
                 .map(|b| format!("{b:02x}"))
@@ -144,15 +199,53 @@ pub fn backup_configs(client: &Arc<NcmClient>, dir: &Dir, date: &str) -> Result<
         .into_inner()
         .map_err(|e| Error::invalid(format!("index.csv: {e}")))?;
     staging_dir.write_new("index.csv", &index_bytes, MODE)?;
+    let groups = backup_groups(client, staging_dir, previous.as_ref())?;
+    linked += groups.1;
 
     // Swap the complete backup in, in one atomic step; an earlier one of the same day is
     // replaced only now.
     let final_dir = staging.commit(date)?;
+    let pruned = match keep {
+        Some(n) => prune(dir, n)?,
+        None => vec![],
+    };
     Ok(BackupSummary {
         dir: final_dir,
         routers: count,
+        groups: groups.0,
         bytes: bytes_total,
         requests: client.transport().stats.requests() - start_requests,
+        changed,
+        linked,
+        pruned,
         cleaned,
     })
+}
+
+/// Each group's configuration to `groups/<id>.json`; returns (groups, linked).
+fn backup_groups(
+    client: &Arc<NcmClient>,
+    into: &Dir,
+    previous: Option<&Dir>,
+) -> Result<(usize, usize)> {
+    let rows = client.list(
+        "groups",
+        &q(json!({"fields": ["id", "name", "product", "target_firmware", "configuration"]})),
+    )?;
+    let dir = into.subdir(std::path::Path::new("groups"), true)?;
+    let prev = previous.and_then(|p| p.subdir(std::path::Path::new("groups"), false).ok());
+    let mut linked = 0;
+    for g in &rows {
+        let mut text = serde_json::to_string_pretty(g).unwrap_or_default();
+        text.push('\n');
+        let (l, _) = put_file(
+            &dir,
+            prev.as_ref(),
+            &format!("{}.json", text_of(&g["id"])),
+            text.as_bytes(),
+            g,
+        )?;
+        linked += usize::from(l);
+    }
+    Ok((rows.len(), linked))
 }

@@ -113,12 +113,13 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
     for with_options in [false, true] {
         let c = ctx.clone();
         let f = move |pos: Position, dir: &str, o: rhai::Map| -> RhaiResult<Dynamic> {
-            let mut git = false;
+            let (mut git, mut keep) = (false, None);
             for (k, v) in &o {
                 match (k.as_str(), v.to_string().as_str()) {
                     ("store", "git") => git = true,
                     ("store", "dated") => git = false,
-                    _ => return Err(usage_error(pos, format!("backup_configs: option {k}={v} is not known; options: store (\"dated\" or \"git\")"))),
+                    ("keep", _) if v.as_int().is_ok_and(|n| n >= 1) => keep = v.as_int().ok().and_then(|n| usize::try_from(n).ok()),
+                    _ => return Err(usage_error(pos, format!("backup_configs: option {k}={v} is not known; options: store (\"dated\" or \"git\"), keep (a count of dated backups, 1 or more)"))),
                 }
             }
             let d = c.writes.dir(dir).map_err(err(&c, pos))?;
@@ -132,25 +133,34 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
                 ));
             }
             let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
-            let r = crate::ncm::backup::backup_configs(&c.ncm, &d, &date).map_err(err(&c, pos))?;
+            let r = crate::ncm::backup::backup_configs(&c.ncm, &d, &date, keep)
+                .map_err(err(&c, pos))?;
             for line in &r.cleaned {
                 super::log::write("INFO", &format!("backup: {line}"), &c.redactor);
             }
+            for day in &r.pruned {
+                super::log::write(
+                    "INFO",
+                    &format!("backup: removed the dated backup {day} (keep)"),
+                    &c.redactor,
+                );
+            }
             Ok(ret(
-                serde_json::json!({"store": "dated", "dir": r.dir.display().to_string(), "routers": r.routers, "bytes": r.bytes, "requests": r.requests, "date": date}),
+                serde_json::json!({"store": "dated", "dir": r.dir.display().to_string(), "routers": r.routers, "groups": r.groups,
+                "changed": r.changed, "linked": r.linked, "bytes": r.bytes, "requests": r.requests, "date": date, "pruned": r.pruned}),
             ))
         };
         let reg = FuncRegistration::new("backup_configs");
         if with_options {
             reg.with_comments([doc(
-                "`backup_configs` with options: `store: \"git\"` keeps history in a git repository at `dir` (created when\nmissing): `routers/<id>.json` (the configuration manager as the API returned it), `groups/<id>.json`\n(configuration, target firmware) and `index.csv`; one commit per run that changed something, whose message\nnames each changed router or group and its changed config paths; routers gone from the account are removed.\nValues that move without a config change (`synched`, `ecm.config_version`) never commit on their own.\nReturns #{store, dir, routers, groups, changed, added, removed, commit, requests} (commit is () without change).",
+                "`backup_configs` with options: `store: \"git\"` keeps history in a git repository at `dir` (created when\nmissing): `routers/<id>.json` (the configuration manager as the API returned it), `groups/<id>.json`\n(configuration, target firmware) and `index.csv`; one commit per run that changed something, whose message\nnames each changed router or group and its changed config paths; routers gone from the account are removed.\nValues that move without a config change (`synched`, `ecm.config_version`) never commit on their own.\nReturns #{store, dir, routers, groups, changed, added, removed, commit, requests} (commit is () without change).\n`keep: N` (dated store) keeps the newest N dated backups.",
                 "let r = ncm::backup_configs(\"/var/backups/ncm\", #{store: \"git\"}); print(`${r.changed} changed`);",
             )])
             .with_params_info(["dir: string", "options: Map", "Map"])
             .set_into_module(root, move |cx: NativeCallContext, dir: &str, o: rhai::Map| f(cx.call_position(), dir, o));
         } else {
             reg.with_comments([doc(
-                "Backs up every router's configuration (actual, target, configuration, version, sync state) to\n`<dir>/<YYYY-MM-DD>/<router_id>.json` plus `index.csv` with a SHA-256 per file, page by page with `fields`\n(never one request per router). Atomic: the finished backup replaces an earlier one of the same day in one step;\na failed or killed run leaves no partial file, and what a killed run left is cleaned up at the next start.\nReturns #{store, dir, routers, bytes, requests, date}.",
+                "Backs up every router's configuration (actual, target, configuration, version, sync state) to\n`<dir>/<YYYY-MM-DD>/<router_id>.json` plus `index.csv` with a SHA-256 per file, page by page with `fields`\n(never one request per router). Atomic: the finished backup replaces an earlier one of the same day in one step;\na failed or killed run leaves no partial file, and what a killed run left is cleaned up at the next start.\nEach group's configuration goes to `groups/<id>.json`; a file identical to the previous backup's is a hard link\nto it. Returns #{store, dir, routers, groups, changed, linked, bytes, requests, date, pruned}.",
                 "let r = ncm::backup_configs(\"backups\"); print(`${r.routers} routers in ${r.dir}`);",
             )])
             .with_params_info(["dir: string", "Map"])
