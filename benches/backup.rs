@@ -24,11 +24,12 @@ fn main() {
         reset_peak();
         let base = kib("VmRSS:");
         let t = Instant::now();
-        let s = fleetscript::ncm::backup::backup_configs(
+        let s = fleetscript::backup::dated::backup_configs(
             &rt.ncm,
             &fleetscript::files::Dir::open(dir.path(), false).expect("dir"),
             &format!("run-{run}"),
             None,
+            &[],
         )
         .expect("backup");
         let wall = t.elapsed();

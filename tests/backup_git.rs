@@ -63,8 +63,18 @@ fn nights_commit_only_what_changed_and_name_the_path() {
     assert_eq!(commits(&repo), 1);
     let routers = sim.records("routers").len();
     let groups = sim.records("groups").len();
-    assert_eq!(n1["added"].as_int().unwrap() as usize, routers + groups);
+    // IgniteNet sites and devices too (the test profile has an IgniteNet key).
+    let ignitenet = n1["ignitenet"].as_int().unwrap() as usize;
+    assert!(ignitenet > 0);
+    assert_eq!(
+        n1["added"].as_int().unwrap() as usize,
+        routers + groups + ignitenet
+    );
     let tree = repo.head().unwrap().peel_to_tree().unwrap();
+    assert!(
+        tree.get_path(Path::new("ignitenet/sites")).is_ok()
+            && tree.get_path(Path::new("ignitenet/devices")).is_ok()
+    );
     assert_eq!(
         tree.get_path(Path::new("routers"))
             .unwrap()
@@ -454,7 +464,8 @@ fn the_dated_store_links_unchanged_files_counts_changes_keeps_groups_and_prunes(
     let dir = tempfile::tempdir().unwrap();
     let mut rt = runtime_for(&sim);
     let d = fleetscript::files::Dir::open(dir.path(), false).unwrap();
-    let first = fleetscript::ncm::backup::backup_configs(&rt.ncm, &d, "2026-11-01", None).unwrap();
+    let first =
+        fleetscript::backup::dated::backup_configs(&rt.ncm, &d, "2026-11-01", None, &[]).unwrap();
     assert_eq!(first.routers, 30);
     assert_eq!(first.groups, sim.records("groups").len());
     assert!(dir.path().join("2026-11-01/groups/2001.json").exists());
@@ -473,7 +484,8 @@ fn the_dated_store_links_unchanged_files_counts_changes_keeps_groups_and_prunes(
         ),
     );
     let second =
-        fleetscript::ncm::backup::backup_configs(&rt.ncm, &d, "2026-11-02", Some(2)).unwrap();
+        fleetscript::backup::dated::backup_configs(&rt.ncm, &d, "2026-11-02", Some(2), &[])
+            .unwrap();
     assert_eq!(second.changed, 1, "only the changed router counts");
     let ino = |day: &str, id: &str| {
         std::fs::metadata(dir.path().join(format!("{day}/{id}.json")))
@@ -494,8 +506,8 @@ fn the_dated_store_links_unchanged_files_counts_changes_keeps_groups_and_prunes(
             r#"ncm::patch_router_config({rid}, [#{{system: #{{system_id: "day-three"}}}}, []])"#
         ),
     );
-    let third =
-        fleetscript::ncm::backup::backup_configs(&rt.ncm, &d, "2026-11-03", Some(2)).unwrap();
+    let third = fleetscript::backup::dated::backup_configs(&rt.ncm, &d, "2026-11-03", Some(2), &[])
+        .unwrap();
     assert_eq!(third.pruned, vec!["2026-11-01".to_string()]);
     assert!(!dir.path().join("2026-11-01").exists() && dir.path().join("2026-11-02").exists());
     // backup_changes on the dated store names the router and path.

@@ -40,6 +40,8 @@ fn kind_and_id(rel: &str) -> Option<(String, String)> {
     let kind = match dir {
         "routers" => "router",
         "groups" => "group",
+        "ignitenet/sites" => "ignitenet site",
+        "ignitenet/devices" => "ignitenet device",
         _ => return None,
     };
     Some((kind.to_string(), id.to_string()))
@@ -51,6 +53,25 @@ fn full(doc: &Value, which: &str) -> Value {
         .and_then(|d| crate::diff::apply(&json!({}), &d).ok())
         .unwrap_or_else(|| json!({}));
     normalized_config(&v)
+}
+
+/// The documents of a backup file to compare: an NCM file's `configuration` and `actual`
+/// (full configs), an IgniteNet file's config-changes document itself (its `timestamp` aside).
+fn documents(kind: &str, o: &Value, n: &Value) -> Vec<(&'static str, Value, Value)> {
+    if kind.starts_with("ignitenet") {
+        let strip = |v: &Value| {
+            let mut v = v.clone();
+            if let Some(m) = v.as_object_mut() {
+                m.shift_remove("timestamp");
+            }
+            v
+        };
+        return vec![("config", strip(o), strip(n))];
+    }
+    ["configuration", "actual"]
+        .into_iter()
+        .map(|d| (d, full(o, d), full(n, d)))
+        .collect()
 }
 
 /// The rows for one file that differs between the two backups.
@@ -72,10 +93,10 @@ pub fn rows_for(rel: &str, old: Option<&Value>, new: Option<&Value>) -> Vec<Chan
     match (old, new) {
         (None, Some(_)) => vec![row("file", String::new(), "added", None, None)],
         (Some(_), None) => vec![row("file", String::new(), "removed", None, None)],
-        (Some(o), Some(n)) => ["configuration", "actual"]
-            .iter()
-            .flat_map(|doc| {
-                crate::diff::changed_paths(&full(o, doc), &full(n, doc))
+        (Some(o), Some(n)) => documents(&kind, o, n)
+            .into_iter()
+            .flat_map(|(doc, a, b)| {
+                crate::diff::changed_paths(&a, &b)
                     .into_iter()
                     .map(move |p| (doc, p))
             })
@@ -184,12 +205,14 @@ pub fn dated_changes(dir: &Dir, from: Option<&str>, to: Option<&str>) -> Result<
             ))
         })?;
         let mut files = json_files(&d);
-        if let Ok(g) = d.subdir(Path::new("groups"), false) {
-            files.extend(
-                json_files(&g)
-                    .into_iter()
-                    .map(|(n, b)| (format!("groups/{n}"), b)),
-            );
+        for sub in ["groups", "ignitenet/sites", "ignitenet/devices"] {
+            if let Ok(g) = d.subdir(Path::new(sub), false) {
+                files.extend(
+                    json_files(&g)
+                        .into_iter()
+                        .map(|(n, b)| (format!("{sub}/{n}"), b)),
+                );
+            }
         }
         Ok(files)
     };

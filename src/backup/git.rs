@@ -1,12 +1,12 @@
 //! The git backup store: a repository (created when missing) whose work tree holds
-//! `routers/<id>.json`, `groups/<id>.json` and `index.csv`. A run writes only the files whose
+//! `routers/<id>.json`, `groups/<id>.json`, `ignitenet/{sites,devices}/<id>.json` and `index.csv`. A run writes only the files whose
 //! content changed (volatile values aside), removes the files of routers and groups gone from the
 //! account, and commits once, only when something changed: `git log -p`, `git diff` and
 //! `git blame` work on the result with no `git` binary needed here. Objects are made from the
 //! bytes in memory (never read back through a path), and work-tree files are written below the
 //! allowed directory without following symlinks.
 
-use super::{changed_config_paths, normalized, Document};
+use super::{normalized, Document};
 use crate::error::{Error, Result};
 use crate::files::Dir;
 use git2::{IndexEntry, IndexTime, Oid, Repository, Signature};
@@ -169,10 +169,12 @@ pub fn store(dir: &Dir, docs: &[Document], index_csv: &[u8]) -> Result<GitSummar
             Some(o) if normalized(o) == normalized(&doc.value) => continue,
             Some(o) => {
                 s.changed += 1;
-                lines.push(change_line(
-                    &doc.label,
-                    &changed_config_paths(o, &doc.value),
-                ));
+                let paths: Vec<String> =
+                    super::changes::rows_for(&doc.path, Some(o), Some(&doc.value))
+                        .into_iter()
+                        .map(|r| format!("{}:{}", r.document, r.path))
+                        .collect();
+                lines.push(change_line(&doc.label, &paths));
             }
             None => s.added += 1,
         }
@@ -184,9 +186,7 @@ pub fn store(dir: &Dir, docs: &[Document], index_csv: &[u8]) -> Result<GitSummar
     let gone: Vec<String> = index
         .iter()
         .map(|x| String::from_utf8_lossy(&x.path).into_owned())
-        .filter(|p| {
-            (p.starts_with("routers/") || p.starts_with("groups/")) && !seen.contains(p.as_str())
-        })
+        .filter(|p| p.ends_with(".json") && !seen.contains(p.as_str()))
         .collect();
     for p in &gone {
         index.remove_path(Path::new(p)).map_err(&e)?;

@@ -1,9 +1,10 @@
 //! Backups beyond one dated copy: the documents a backup holds (each router's configuration
-//! manager, each group's configuration) gathered page by page with `fields`, and the git store
+//! manager, each group's configuration, each IgniteNet site's and device's config) gathered page by page with `fields`, and the git store
 //! that keeps their history (`git`). What counts as a change ignores values that move without a
 //! config change (`VOLATILE`).
 
 pub mod changes;
+pub mod dated;
 pub mod git;
 
 use crate::error::Result;
@@ -130,19 +131,60 @@ pub fn ncm_documents(client: &Arc<NcmClient>) -> Result<(Vec<Document>, Vec<Vec<
     Ok((docs, rows))
 }
 
+/// Each IgniteNet site's and device's config-changes document (`ignitenet/sites/<id>.json`,
+/// `ignitenet/devices/<id>.json`): one request per site and per device, as the API has no
+/// bulk read. Nothing when no IgniteNet key is configured.
+pub fn ignitenet_documents(client: &crate::ignitenet::IgniteNetClient) -> Result<Vec<Document>> {
+    use crate::ignitenet::Target;
+    let mut docs = vec![];
+    if !client.has_key() {
+        return Ok(docs);
+    }
+    for site in client.sites()? {
+        let sid = text(&site["id"]);
+        let name = text(&site["name"]);
+        let value = client.config(&Target::Site(sid.clone()))?;
+        docs.push(Document {
+            path: format!("ignitenet/sites/{sid}.json"),
+            value,
+            label: format!("IgniteNet site {sid} ({name})"),
+        });
+        for dev in client.site_devices(&sid)? {
+            let did = text(&dev["id"]);
+            let name = text(&dev["name"]);
+            let value = client.config(&Target::Device(did.clone()))?;
+            docs.push(Document {
+                path: format!("ignitenet/devices/{did}.json"),
+                value,
+                label: format!("IgniteNet device {did} ({name})"),
+            });
+        }
+    }
+    Ok(docs)
+}
+
 /// What a git backup run did, with the counts of what it read.
 #[derive(Debug, Clone)]
 pub struct GitBackup {
     pub summary: git::GitSummary,
     pub routers: usize,
     pub groups: usize,
+    /// IgniteNet sites and devices.
+    pub ignitenet: usize,
     pub requests: u64,
 }
 
 /// Backs up every router's and group's configuration into the git repository at `dir`.
-pub fn backup_git(client: &Arc<NcmClient>, dir: &crate::files::Dir) -> Result<GitBackup> {
+pub fn backup_git(
+    client: &Arc<NcmClient>,
+    ignitenet: &crate::ignitenet::IgniteNetClient,
+    dir: &crate::files::Dir,
+) -> Result<GitBackup> {
     let start = client.transport().stats.requests();
-    let (docs, rows) = ncm_documents(client)?;
+    let (mut docs, rows) = ncm_documents(client)?;
+    let ig = ignitenet_documents(ignitenet)?;
+    let ignitenet_docs = ig.len();
+    docs.extend(ig);
     let mut w = csv::Writer::from_writer(vec![]);
     let csv_err = |e: csv::Error| crate::error::Error::invalid(format!("index.csv: {e}"));
     w.write_record(["file", "kind", "id", "name", "config_manager_id"])
@@ -163,28 +205,10 @@ pub fn backup_git(client: &Arc<NcmClient>, dir: &crate::files::Dir) -> Result<Gi
             .iter()
             .filter(|d| d.path.starts_with("groups/"))
             .count(),
+        ignitenet: ignitenet_docs,
         summary,
         requests: client.transport().stats.requests() - start,
     })
-}
-
-/// The config paths that changed between two versions of a document, as `doc:path` texts
-/// (`configuration:wan.rules2.x.modem.manual_apn`), from its `configuration` and `actual`.
-pub fn changed_config_paths(old: &Value, new: &Value) -> Vec<String> {
-    let mut out = vec![];
-    for doc in ["configuration", "actual"] {
-        let full = |v: &Value| {
-            crate::diff::Diff::from_value(&v[doc])
-                .ok()
-                .and_then(|d| crate::diff::apply(&json!({}), &d).ok())
-                .unwrap_or_else(|| json!({}))
-        };
-        let (a, b) = (normalized_config(&full(old)), normalized_config(&full(new)));
-        for p in crate::diff::changed_paths(&a, &b) {
-            out.push(format!("{doc}:{}", crate::diff::path_text(&p.path)));
-        }
-    }
-    out
 }
 
 /// A full configuration without NCM's `ecm.config_version` counter.

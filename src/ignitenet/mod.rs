@@ -260,6 +260,11 @@ impl IgniteNetClient {
         })
     }
 
+    /// Is an API key configured (else every request fails before it is sent)?
+    pub fn has_key(&self) -> bool {
+        self.has_key
+    }
+
     pub fn transport(&self) -> &Transport {
         &self.transport
     }

@@ -1,6 +1,5 @@
 //! NCM API v2: the endpoint catalog, query validation, paging and the client.
 
-pub mod backup;
 pub mod bulk;
 pub mod catalog;
 pub mod client;

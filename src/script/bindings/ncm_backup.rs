@@ -126,14 +126,18 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
             // One backup at a time per directory: a second run exits at once (75), naming the holder.
             let _lock = d.lock(crate::backup::LOCK_FILE).map_err(err(&c, pos))?;
             if git {
-                let r = crate::backup::backup_git(&c.ncm, &d).map_err(err(&c, pos))?;
+                let r =
+                    crate::backup::backup_git(&c.ncm, &c.ignitenet, &d).map_err(err(&c, pos))?;
                 return Ok(ret(
-                    serde_json::json!({"store": "git", "dir": r.summary.dir.display().to_string(), "routers": r.routers, "groups": r.groups,
+                    serde_json::json!({"store": "git", "dir": r.summary.dir.display().to_string(), "routers": r.routers, "groups": r.groups, "ignitenet": r.ignitenet,
                     "changed": r.summary.changed, "added": r.summary.added, "removed": r.summary.removed, "commit": r.summary.commit, "requests": r.requests}),
                 ));
             }
             let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
-            let r = crate::ncm::backup::backup_configs(&c.ncm, &d, &date, keep)
+            let r = crate::backup::ignitenet_documents(&c.ignitenet)
+                .and_then(|extra| {
+                    crate::backup::dated::backup_configs(&c.ncm, &d, &date, keep, &extra)
+                })
                 .map_err(err(&c, pos))?;
             for line in &r.cleaned {
                 super::log::write("INFO", &format!("backup: {line}"), &c.redactor);

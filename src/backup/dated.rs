@@ -6,9 +6,9 @@
 //! swapped in at the end, so a failed run leaves no partial file and never replaces an earlier
 //! good backup; `keep` removes the oldest dated backups beyond N.
 
-use super::client::NcmClient;
 use crate::error::{Error, Result};
 use crate::files::Dir;
+use crate::ncm::client::NcmClient;
 use crate::sim::fleet::text_of;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -82,6 +82,7 @@ pub fn backup_configs(
     dir: &Dir,
     date: &str,
     keep: Option<usize>,
+    extra: &[super::Document],
 ) -> Result<BackupSummary> {
     let start_requests = client.transport().stats.requests();
     let cleaned = crate::files::clean_stale(dir);
@@ -146,7 +147,7 @@ pub fn backup_configs(
             let rid = cm
                 .get("router")
                 .and_then(Value::as_str)
-                .and_then(super::id_of)
+                .and_then(crate::ncm::id_of)
                 .unwrap_or_else(|| format!("cm-{}", text_of(&cm["id"])));
             if !seen.insert(rid.clone()) {
                 return Err(Error::Protocol {
@@ -173,7 +174,7 @@ pub fn backup_configs(
                     .to_string()
             };
             let lookup = |table: &HashMap<String, String>, k: &str| {
-                super::id_of(&field(k))
+                crate::ncm::id_of(&field(k))
                     .and_then(|id| table.get(&id).cloned())
                     .unwrap_or_default()
             };
@@ -201,6 +202,7 @@ pub fn backup_configs(
     staging_dir.write_new("index.csv", &index_bytes, MODE)?;
     let groups = backup_groups(client, staging_dir, previous.as_ref())?;
     linked += groups.1;
+    linked += backup_extra(extra, staging_dir, previous.as_ref())?;
 
     // Swap the complete backup in, in one atomic step; an earlier one of the same day is
     // replaced only now.
@@ -220,6 +222,21 @@ pub fn backup_configs(
         pruned,
         cleaned,
     })
+}
+
+/// Other documents (IgniteNet sites and devices) at their relative paths; returns how many were
+/// linked to the previous backup's.
+fn backup_extra(docs: &[super::Document], into: &Dir, previous: Option<&Dir>) -> Result<usize> {
+    let mut linked = 0;
+    for d in docs {
+        let (sub, name) = d.path.rsplit_once('/').unwrap_or(("", d.path.as_str()));
+        let dir = into.subdir(std::path::Path::new(sub), true)?;
+        let prev = previous.and_then(|p| p.subdir(std::path::Path::new(sub), false).ok());
+        let mut text = serde_json::to_string_pretty(&d.value).unwrap_or_default();
+        text.push('\n');
+        linked += usize::from(put_file(&dir, prev.as_ref(), name, text.as_bytes(), &d.value)?.0);
+    }
+    Ok(linked)
 }
 
 /// Each group's configuration to `groups/<id>.json`; returns (groups, linked).
