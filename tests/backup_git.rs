@@ -115,6 +115,10 @@ fn nights_commit_only_what_changed_and_name_the_path() {
         "{msg}"
     );
     assert!(
+        msg.contains(" (by API key"),
+        "who changed it, from the activity log: {msg}"
+    );
+    assert!(
         msg.contains(&format!("router {rid} (")) && msg.contains("configuration:system.system_id"),
         "{msg}"
     );

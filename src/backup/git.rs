@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::files::Dir;
 use git2::{IndexEntry, IndexTime, Oid, Repository, Signature};
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Backup files hold configuration (Wi-Fi keys among it): owner-only.
@@ -140,8 +140,21 @@ fn exclude_lock_file(repo: &Repository) -> Result<()> {
     .map_err(io)
 }
 
-/// Stores the documents in the repository at `dir` and commits when anything changed.
-pub fn store(dir: &Dir, docs: &[Document], index_csv: &[u8]) -> Result<GitSummary> {
+/// When the last backup was committed (seconds since the epoch), if there is one.
+pub fn last_commit_time(dir: &Dir) -> Option<i64> {
+    let repo = Repository::open(dir.path()).ok()?;
+    let head = repo.head().ok()?.peel_to_commit().ok()?;
+    Some(head.time().seconds())
+}
+
+/// Stores the documents in the repository at `dir` and commits when anything changed; `who`
+/// names, per document path, who changed it and when (from the activity log).
+pub fn store(
+    dir: &Dir,
+    docs: &[Document],
+    index_csv: &[u8],
+    who: &HashMap<String, String>,
+) -> Result<GitSummary> {
     let e = git_err(dir);
     let repo = match Repository::open(dir.path()) {
         Ok(r) => r,
@@ -174,7 +187,11 @@ pub fn store(dir: &Dir, docs: &[Document], index_csv: &[u8]) -> Result<GitSummar
                         .into_iter()
                         .map(|r| format!("{}:{}", r.document, r.path))
                         .collect();
-                lines.push(change_line(&doc.label, &paths));
+                let mut line = change_line(&doc.label, &paths);
+                if let Some(w) = who.get(&doc.path) {
+                    line.push_str(&format!(" ({w})"));
+                }
+                lines.push(line);
             }
             None => s.added += 1,
         }

@@ -163,6 +163,45 @@ pub fn ignitenet_documents(client: &crate::ignitenet::IgniteNetClient) -> Result
     Ok(docs)
 }
 
+/// Who changed which router or group since `since` (epoch seconds), and when, by document
+/// path, from the activity log (one paged listing): `by operator@example.com at 2026-11-20T10:00:00Z`.
+pub fn changed_by(client: &Arc<NcmClient>, since: i64) -> Result<HashMap<String, String>> {
+    let Some(t) = chrono::DateTime::from_timestamp(since, 0) else {
+        return Ok(HashMap::new());
+    };
+    let rows = client.list(
+        "activity_logs",
+        &q(json!({"created_at__gt": t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)})),
+    )?;
+    let mut out: HashMap<String, (String, String)> = HashMap::new();
+    for r in rows {
+        let dir = match r["object"]["type"].as_str() {
+            Some("router") => "routers",
+            Some("group") => "groups",
+            _ => continue,
+        };
+        let path = format!("{dir}/{}.json", text(&r["object"]["id"]));
+        let actor = ["email", "name", "id"]
+            .iter()
+            .find_map(|k| r["actor"][*k].as_str().filter(|s| !s.is_empty()))
+            .unwrap_or("someone")
+            .to_string();
+        let when = r["action"]["timestamp"]
+            .as_str()
+            .or(r["created_at"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        // The latest activity wins.
+        if out.get(&path).is_none_or(|(_, w)| *w < when) {
+            out.insert(path, (actor, when));
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|(p, (a, w))| (p, format!("by {a} at {w}")))
+        .collect())
+}
+
 /// What a git backup run did, with the counts of what it read.
 #[derive(Debug, Clone)]
 pub struct GitBackup {
@@ -195,7 +234,11 @@ pub fn backup_git(
     let index = w
         .into_inner()
         .map_err(|e| crate::error::Error::invalid(format!("index.csv: {e}")))?;
-    let summary = git::store(dir, &docs, &index)?;
+    let who = match git::last_commit_time(dir) {
+        Some(since) => changed_by(client, since)?,
+        None => HashMap::new(),
+    };
+    let summary = git::store(dir, &docs, &index, &who)?;
     Ok(GitBackup {
         routers: docs
             .iter()

@@ -1090,6 +1090,7 @@ fn modify_config(
         if let Some(r) = store.find_mut(ep.name, id) {
             r["configuration"] = new.to_value();
         }
+        log_config_activity(store, ep.name, id);
     }
     if ep.name == "groups" {
         // A group PUT/PATCH keeps the other fields it carries (name, target_firmware...).
@@ -1154,6 +1155,33 @@ fn modify_config(
     let rec = store.find(ep.name, id).cloned().unwrap_or(Value::Null);
     let (fields, expand) = detail_params(params);
     Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
+}
+
+/// NCM's activity log records who changed a router's or group's configuration, and when.
+fn log_config_activity(store: &mut Store, endpoint: &str, id: &str) {
+    let (kind, object_id, name) = if endpoint == "groups" {
+        let name = store
+            .find("groups", id)
+            .map(|g| g["name"].clone())
+            .unwrap_or(Value::Null);
+        ("group", id.to_string(), name)
+    } else {
+        let rid = store
+            .find(endpoint, id)
+            .and_then(|c| c["router"].as_str().and_then(id_of))
+            .unwrap_or_default();
+        let name = store
+            .find("routers", &rid)
+            .map(|r| r["name"].clone())
+            .unwrap_or(Value::Null);
+        ("router", rid, name)
+    };
+    let now = chrono::Utc::now();
+    let seq = store.alloc_id("activity_logs");
+    let account = store.url("accounts", 1);
+    store.push("activity_logs", json!({"account": account, "action": {"id": format!("act-cfg-{seq}"), "type": "update",
+        "timestamp": super::fleet::ts(now)}, "actor": {"id": "api-key-1", "type": "api_key", "name": "API key (X-CP-API-ID)"},
+        "object": {"id": object_id, "type": kind, "name": name}, "created_at": super::fleet::ts(now)}));
 }
 
 /// The default configuration of a firmware record's product and version.
