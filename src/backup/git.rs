@@ -63,10 +63,26 @@ fn stage(
 }
 
 /// The document stored at `path` in the last commit, if any.
-fn previous(repo: &Repository, tree: Option<&git2::Tree>, path: &str) -> Option<Value> {
-    let entry = tree?.get_path(Path::new(path)).ok()?;
-    let blob = repo.find_blob(entry.id()).ok()?;
+fn previous(repo: &Repository, id: Oid) -> Option<Value> {
+    let blob = repo.find_blob(id).ok()?;
     serde_json::from_slice(blob.content()).ok()
+}
+
+/// Every blob of a tree by path, read in one walk (looking paths up one by one re-reads a
+/// 10,000-entry subtree each time).
+fn blobs_of(tree: Option<&git2::Tree>) -> HashMap<String, Oid> {
+    let mut out = HashMap::new();
+    if let Some(t) = tree {
+        let _ = t.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob) {
+                if let Some(name) = entry.name() {
+                    out.insert(format!("{root}{name}"), entry.id());
+                }
+            }
+            git2::TreeWalkResult::Ok
+        });
+    }
+    out
 }
 
 /// Removes a work-tree file (`routers/42.json`) if it is there.
@@ -175,9 +191,17 @@ pub fn store(
     };
     let mut lines = vec![];
     let mut seen = HashSet::new();
+    let before = blobs_of(tree.as_ref());
     for doc in docs {
         seen.insert(doc.path.as_str());
-        let old = previous(&repo, tree.as_ref(), &doc.path);
+        let mut bytes = serde_json::to_vec_pretty(&doc.value).unwrap_or_default();
+        bytes.push(b'\n');
+        let old_id = before.get(&doc.path).copied();
+        // The same bytes: nothing to compare further.
+        if old_id.is_some() && old_id == Oid::hash_object(git2::ObjectType::Blob, &bytes).ok() {
+            continue;
+        }
+        let old = old_id.and_then(|id| previous(&repo, id));
         match &old {
             Some(o) if normalized(o) == normalized(&doc.value) => continue,
             Some(o) => {
@@ -195,8 +219,6 @@ pub fn store(
             }
             None => s.added += 1,
         }
-        let mut bytes = serde_json::to_vec_pretty(&doc.value).unwrap_or_default();
-        bytes.push(b'\n');
         dir.write_atomic(Path::new(&doc.path), &bytes, MODE)?;
         stage(&mut index, &doc.path, &bytes).map_err(&e)?;
     }
