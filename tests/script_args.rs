@@ -195,17 +195,29 @@ fn every_file_written_is_owner_only() {
     assert!(o.status.success(), "{}", text(&o));
     let day = std::fs::read_dir(t.path().join("backups"))
         .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
     let mut files = vec![
         t.path().join("inventory.csv"),
         t.path().join("out.json"),
         t.path().join("j.journal"),
+        t.path().join("j.journal.lock"),
+        t.path().join("backups/.fleetscript.lock"),
         day.join("index.csv"),
     ];
-    files.extend(std::fs::read_dir(&day).unwrap().map(|e| e.unwrap().path()));
+    // Every file of the backup, groups/ and ignitenet/ included.
+    let mut dirs = vec![day.clone()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
     for f in files {
         assert_eq!(mode(&f), 0o600, "{}", f.display());
     }
