@@ -103,6 +103,9 @@ pub struct ConnArgs {
     /// Stop the script when the process holds more than MIB of memory [default: 4096].
     #[arg(long, value_name = "MIB")]
     pub max_memory: Option<f64>,
+    /// Pages of one listing fetched at once (offset-paged endpoints) [default: 4].
+    #[arg(long, value_name = "N")]
+    pub page_concurrency: Option<f64>,
 }
 
 #[derive(Args, Debug)]

@@ -74,6 +74,8 @@ pub struct Config {
     pub limits: Limits,
     /// Default parallelism and request rate (per second) of bulk config writes.
     pub bulk_concurrency: usize,
+    /// Pages of one offset-paged listing fetched at once.
+    pub page_concurrency: usize,
     pub bulk_rate: f64,
     /// Progress lines on a terminal for long listings (never when stderr is not a terminal).
     pub progress: bool,
@@ -101,6 +103,8 @@ pub struct Profile {
     pub ignitenet_api_key: Option<String>,
     /// Bulk write parallelism.
     pub concurrency: Option<f64>,
+    /// Pages of one listing fetched at once.
+    pub page_concurrency: Option<f64>,
     /// Bulk write requests per second (NCM).
     pub rate_limit: Option<f64>,
     /// IgniteNet requests per 10 seconds (the API allows 200).
@@ -248,6 +252,7 @@ impl Default for Config {
             denied_paths: vec![],
             limits: Limits::default(),
             bulk_concurrency: 4,
+            page_concurrency: crate::ncm::client::DEFAULT_PAGE_CONCURRENCY,
             bulk_rate: 20.0,
             progress: true,
             library_path: vec![],
@@ -273,6 +278,7 @@ pub const STRING_SETTINGS: &[(&str, &str, bool)] = &[
 /// The numeric settings `config show` lists after the text ones.
 pub const NUMERIC_SETTINGS: &[&str] = &[
     "concurrency",
+    "page_concurrency",
     "rate_limit",
     "ignitenet_rate_limit",
     "timeout",
@@ -353,6 +359,10 @@ impl Config {
             self.bulk_concurrency = st::CONCURRENCY.usize(n).map_err(bad)?;
             self.sources.insert("concurrency", src.clone());
         }
+        if let Some(n) = p.page_concurrency {
+            self.page_concurrency = st::PAGE_CONCURRENCY.usize(n).map_err(bad)?;
+            self.sources.insert("page_concurrency", src.clone());
+        }
         if let Some(r) = p.rate_limit {
             self.bulk_rate = st::RATE.named("rate_limit").check(r).map_err(bad)?;
             self.sources.insert("rate_limit", src.clone());
@@ -417,6 +427,7 @@ impl Config {
         }
         match key {
             "concurrency" => self.bulk_concurrency.to_string(),
+            "page_concurrency" => self.page_concurrency.to_string(),
             "rate_limit" => format!("{} requests/s", self.bulk_rate),
             "ignitenet_rate_limit" => format!(
                 "{} requests per {:?}",

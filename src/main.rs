@@ -106,6 +106,11 @@ fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
         let mb = flag(st::MAX_BODY_MB.check(mb))?;
         cfg.http.max_body = (mb * 1024.0 * 1024.0) as u64;
     }
+    if let Some(n) = c.page_concurrency {
+        cfg.page_concurrency = flag(st::PAGE_CONCURRENCY.named("page-concurrency").usize(n))?;
+        cfg.sources
+            .insert("page_concurrency", "flag --page-concurrency".into());
+    }
     if let Some(mb) = c.max_memory {
         let mb = flag(st::MAX_MEMORY_MB.count(mb))?;
         cfg.limits.max_memory = usize::try_from(mb << 20).ok();

@@ -100,7 +100,8 @@ impl Runtime {
         let transport = Transport::new(config.http.clone(), redactor.clone(), cancel.clone())?;
         let ncm = Arc::new(
             NcmClient::new(&config.ncm_base_url, &config.ncm_credentials, transport)?
-                .with_progress(config.progress),
+                .with_progress(config.progress)
+                .with_page_concurrency(config.page_concurrency),
         );
         // IgniteNet has a transport of its own: its own stats, rate limit and retry policy.
         let transport = Transport::new(config.http.clone(), redactor.clone(), cancel.clone())?;

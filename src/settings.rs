@@ -37,6 +37,8 @@ pub const RETRIES: Bounds = b("retries", 0.0, 100.0, false, "");
 pub const RETRY_DELAY_MS: Bounds = b("retry_delay_ms", 0.0, 600_000.0, false, "ms");
 /// Bulk write parallelism.
 pub const CONCURRENCY: Bounds = b("concurrency", 1.0, 64.0, false, "");
+/// Pages of one offset-paged listing in flight at once.
+pub const PAGE_CONCURRENCY: Bounds = b("page_concurrency", 1.0, 32.0, false, "");
 /// Bulk write requests per second (0: no limit).
 pub const RATE: Bounds = b("rate", 0.001, 10_000.0, true, "requests/s");
 /// IgniteNet requests per 10 s.

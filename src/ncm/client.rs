@@ -59,6 +59,9 @@ impl NcmCredentials {
     }
 }
 
+/// Pages of one offset-paged listing in flight at once, unless a profile or flag says otherwise.
+pub const DEFAULT_PAGE_CONCURRENCY: usize = 4;
+
 pub struct NcmClient {
     transport: Transport,
     /// Always ends with `/`.
@@ -67,6 +70,8 @@ pub struct NcmClient {
     creds_missing: Vec<&'static str>,
     /// Show a progress line on a terminal while `list` reads many pages.
     progress: bool,
+    /// Pages of an offset-paged listing fetched at once (1: one after the other).
+    pub(crate) page_concurrency: usize,
 }
 
 impl std::fmt::Debug for NcmClient {
@@ -105,7 +110,14 @@ impl NcmClient {
             headers,
             creds_missing: creds.missing(),
             progress: false,
+            page_concurrency: DEFAULT_PAGE_CONCURRENCY,
         })
+    }
+
+    /// How many pages of an offset-paged listing may be in flight at once (at least 1).
+    pub fn with_page_concurrency(mut self, n: usize) -> Self {
+        self.page_concurrency = n.max(1);
+        self
     }
 
     /// Turns the terminal progress line of long listings on (it never shows when stderr is

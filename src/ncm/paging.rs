@@ -10,7 +10,16 @@ use serde_json::Value;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// A lazy sequence of pages; constant memory whatever the fleet size.
+/// A page being fetched ahead: its URL and the request's outcome when it lands.
+type Ahead = (
+    url::Url,
+    std::thread::JoinHandle<Result<crate::http::Response>>,
+);
+
+/// A lazy sequence of pages; memory bounded by the pages in flight, whatever the fleet size.
+/// Offset-paged listings fetch up to `page_concurrency` pages at once (the next page the API
+/// names, then guesses at the offsets after it) and hand them on in order; a guess is used only
+/// when the page before it names exactly that URL as `meta.next`.
 pub struct Pager {
     client: Arc<NcmClient>,
     ep: &'static Endpoint,
@@ -24,6 +33,8 @@ pub struct Pager {
     visited: std::collections::HashSet<String>,
     pub pages_fetched: usize,
     pub records_seen: usize,
+    /// Pages requested ahead of the one being read, in order.
+    ahead: VecDeque<Ahead>,
 }
 
 impl Pager {
@@ -40,6 +51,76 @@ impl Pager {
             visited: Default::default(),
             pages_fetched: 0,
             records_seen: 0,
+            ahead: VecDeque::new(),
+        }
+    }
+
+    /// The answer for `url`: the prefetched one when it was guessed right, else a request now.
+    /// Wrong guesses are dropped (their requests finish on their own and are ignored).
+    fn fetch(&mut self, url: &url::Url) -> Result<crate::http::Response> {
+        while let Some((u, handle)) = self.ahead.pop_front() {
+            if &u == url {
+                return handle.join().unwrap_or_else(|_| {
+                    Err(Error::Protocol {
+                        method: "GET".into(),
+                        url: self.client.redact(url.as_str()),
+                        message: "the page request stopped unexpectedly".into(),
+                    })
+                });
+            }
+        }
+        self.client.get_url(url)
+    }
+
+    /// After a page naming `next`: keeps up to `page_concurrency` pages in flight — `next`
+    /// itself, then the same query at the offsets after it.
+    fn prefetch(&mut self, next: &url::Url) {
+        let n = self.client.page_concurrency;
+        if n <= 1
+            || !matches!(self.ep.paging, super::catalog::Paging::Offset)
+            || self.remaining.is_some()
+        {
+            return;
+        }
+        let param = |u: &url::Url, k: &str| {
+            u.query_pairs()
+                .find(|(x, _)| x == k)
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+        };
+        let (Some(offset), Some(limit)) = (param(next, "offset"), param(next, "limit")) else {
+            return;
+        };
+        let at = |o: usize| {
+            let mut u = next.clone();
+            let pairs: Vec<(String, String)> = next
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if k == "offset" {
+                        o.to_string()
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            u.query_pairs_mut().clear().extend_pairs(pairs);
+            u
+        };
+        for k in 0..n {
+            let Some(o) = offset.checked_add(k.saturating_mul(limit.max(1))) else {
+                break;
+            };
+            let u = if k == 0 { next.clone() } else { at(o) };
+            if self.ahead.iter().any(|(x, _)| *x == u) {
+                continue;
+            }
+            if self.ahead.len() >= n {
+                break;
+            }
+            let client = self.client.clone();
+            let target = u.clone();
+            self.ahead
+                .push_back((u, std::thread::spawn(move || client.get_url(&target))));
         }
     }
 
@@ -77,7 +158,7 @@ impl Pager {
                     }
                 },
             };
-            let resp = self.client.get_url(&url)?;
+            let resp = self.fetch(&url)?;
             let protocol = |message: String| Error::Protocol {
                 method: "GET".into(),
                 url: self.client.redact(url.as_str()),
@@ -103,6 +184,7 @@ impl Pager {
                         self.pages_fetched
                     )));
                 }
+                self.prefetch(&next);
                 self.next = Some(next);
             }
             if let Some(rem) = self.remaining.as_mut() {
@@ -156,6 +238,7 @@ impl Pager {
                 visited: Default::default(),
                 pages_fetched: 0,
                 records_seen: 0,
+                ahead: VecDeque::new(),
             };
             while let Some(mut page) = sub.next_page()? {
                 all.append(&mut page);

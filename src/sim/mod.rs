@@ -158,6 +158,9 @@ pub struct Counters {
     pub too_many: u64,
     /// Every NCM write that reached an endpoint: when, and `"PATCH configuration_managers/7"`.
     pub write_log: Vec<(std::time::Instant, String)>,
+    /// Requests being answered right now, and the most there ever were at once.
+    pub in_flight: usize,
+    pub max_in_flight: usize,
 }
 
 impl Counters {

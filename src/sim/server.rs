@@ -30,6 +30,7 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let _in_flight = InFlight::enter(&st);
     let latency = st.latency_ms.load(std::sync::atomic::Ordering::Relaxed);
     if latency > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
@@ -52,6 +53,25 @@ async fn handle(
         )
     };
     out.into_http(&host)
+}
+
+/// Counts a request as in flight for as long as it lives (tests check client concurrency).
+struct InFlight<'a>(&'a SimState);
+
+impl<'a> InFlight<'a> {
+    fn enter(st: &'a SimState) -> Self {
+        let mut c = st.counters.lock().unwrap();
+        c.in_flight += 1;
+        c.max_in_flight = c.max_in_flight.max(c.in_flight);
+        InFlight(st)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut c = self.0.counters.lock().unwrap();
+        c.in_flight = c.in_flight.saturating_sub(1);
+    }
 }
 
 /// A response before the prefix rewrite.
