@@ -51,9 +51,16 @@ fn repl_in_a_terminal() {
     p.expect("fleetscript> ").unwrap();
 
     // A multi-line function, decided by the parser, kept for later inputs.
+    // Each line goes once the terminal has echoed the one before (as a person types), and
+    // the last one ends with an expression whose value (1042) is not in its text: seeing it
+    // means the whole definition was evaluated, not merely redrawn.
     p.send("fn double(x) {\r").unwrap();
+    p.expect("double(x) {").unwrap();
     p.send("    x * 2\r").unwrap();
-    p.send("}\r").unwrap();
+    p.expect("x * 2").unwrap();
+    p.send("}; 6 * 7 + 1000\r").unwrap();
+    p.expect("\r\n1042\r\n")
+        .expect("the definition was evaluated");
     p.expect("fleetscript> ").unwrap();
     p.send("double(21)\r").unwrap();
     p.expect("42").expect("the function persisted");
