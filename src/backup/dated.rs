@@ -55,7 +55,7 @@ fn put_file(
             return Ok((true, false));
         }
     }
-    into.write_new(name, text, MODE)?;
+    into.write_new_unsynced(name, text, MODE)?;
     let changed = match before.and_then(|b| serde_json::from_slice::<Value>(&b).ok()) {
         Some(old) => crate::backup::normalized(&old) != crate::backup::normalized(value),
         None => true,
@@ -199,13 +199,14 @@ pub fn backup_configs(
     let index_bytes = index
         .into_inner()
         .map_err(|e| Error::invalid(format!("index.csv: {e}")))?;
-    staging_dir.write_new("index.csv", &index_bytes, MODE)?;
+    staging_dir.write_new_unsynced("index.csv", &index_bytes, MODE)?;
     let groups = backup_groups(client, staging_dir, previous.as_ref())?;
     linked += groups.1;
     linked += backup_extra(extra, staging_dir, previous.as_ref())?;
 
-    // Swap the complete backup in, in one atomic step; an earlier one of the same day is
-    // replaced only now.
+    // One durability barrier for every file written (not an fsync per file), then swap the
+    // complete backup in, in one atomic step; an earlier one of the same day is replaced only now.
+    staging_dir.sync_filesystem()?;
     let final_dir = staging.commit(date)?;
     let pruned = match keep {
         Some(n) => prune(dir, n)?,

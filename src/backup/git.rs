@@ -219,7 +219,7 @@ pub fn store(
             }
             None => s.added += 1,
         }
-        dir.write_atomic(Path::new(&doc.path), &bytes, MODE)?;
+        dir.write_atomic_unsynced(Path::new(&doc.path), &bytes, MODE)?;
         stage(&mut index, &doc.path, &bytes).map_err(&e)?;
     }
     let gone: Vec<String> = index
@@ -239,7 +239,9 @@ pub fn store(
     if s.changed + s.added + s.removed == 0 {
         return Ok(s);
     }
-    dir.write_atomic(Path::new("index.csv"), index_csv, MODE)?;
+    dir.write_atomic_unsynced(Path::new("index.csv"), index_csv, MODE)?;
+    // One barrier for every work-tree file written, before the commit that records them.
+    dir.sync_filesystem()?;
     stage(&mut index, "index.csv", index_csv).map_err(&e)?;
     let tree_id = index.write_tree().map_err(&e)?;
     index.write().map_err(&e)?;
