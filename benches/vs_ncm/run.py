@@ -1,0 +1,36 @@
+"""Runs fleetscript and the Python `ncm` equivalents alternately against one simulator and prints
+medians, the ratio, peak memory (max RSS of the process) and the floor (the largest listing's
+pages x latency). Called by benches/vs_ncm.sh."""
+import math, os, resource, statistics, subprocess, sys, tempfile, time
+
+fleetscript, python, routers, latency_ms, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+here = os.path.dirname(os.path.abspath(__file__))
+
+def timed(cmd, cwd):
+    """Wall seconds and peak RSS (MiB) of one command (wait4 gives the child's own max RSS)."""
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    err = p.stderr.read().decode(errors="replace")
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{err}")
+    return wall, usage.ru_maxrss / 1024
+
+jobs = {
+    "backup": ([fleetscript, "run", "nightly_backup", "--arg", "dir=out", "--allow-write", "."], [python, os.path.join(here, "backup.py"), "out"]),
+    "inventory": ([fleetscript, "run", "inventory", "--arg", "out=inventory.csv"], [python, os.path.join(here, "inventory.py"), "inventory.csv"]),
+}
+floor = math.ceil(routers / 500) * latency_ms / 1000
+print(f"{routers} routers, {latency_ms} ms latency, {runs} alternating runs; floor {floor:.2f} s (ceil(N/500) pages x latency)")
+for job, (fs_cmd, py_cmd) in jobs.items():
+    res = {"fleetscript": [], "python ncm": []}
+    for _ in range(runs):
+        for name, cmd in (("fleetscript", fs_cmd), ("python ncm", py_cmd)):
+            with tempfile.TemporaryDirectory() as d:
+                res[name].append(timed(cmd, d))
+    fs = statistics.median(w for w, _ in res["fleetscript"])
+    py = statistics.median(w for w, _ in res["python ncm"])
+    print(f"{job:<10} fleetscript {fs:6.2f} s (peak {max(m for _, m in res['fleetscript']):6.1f} MiB)   "
+          f"python ncm {py:6.2f} s (peak {max(m for _, m in res['python ncm']):6.1f} MiB)   "
+          f"speed-up {py / fs:5.2f}x   fleetscript / floor {fs / floor:5.2f}x")
