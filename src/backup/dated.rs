@@ -138,17 +138,10 @@ pub fn backup_configs(
     let (mut changed, mut linked) = (0, 0);
     let mut bytes_total = 0u64;
     let mut seen = std::collections::HashSet::new();
-    let mut pager = client.pages(
-        "configuration_managers",
-        &q(json!({"fields": ["id", "router", "version_number", "synched", "suspended", "actual", "target", "configuration"]})),
-    )?;
+    let mut pager = super::config_manager_pages(client)?;
     while let Some(page) = pager.next_page()? {
         for cm in page {
-            let rid = cm
-                .get("router")
-                .and_then(Value::as_str)
-                .and_then(crate::ncm::id_of)
-                .unwrap_or_else(|| format!("cm-{}", text_of(&cm["id"])));
+            let rid = super::router_of(&cm);
             if !seen.insert(rid.clone()) {
                 return Err(Error::Protocol {
                     method: "GET".into(),

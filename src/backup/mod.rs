@@ -75,6 +75,22 @@ fn text(v: &Value) -> String {
     }
 }
 
+/// The configuration managers with what a backup keeps of them, page by page.
+pub fn config_manager_pages(client: &Arc<NcmClient>) -> Result<crate::ncm::paging::Pager> {
+    client.pages(
+        "configuration_managers",
+        &q(json!({"fields": ["id", "router", "version_number", "synched", "suspended", "actual", "target", "configuration"]})),
+    )
+}
+
+/// The router a configuration manager belongs to (`cm-<id>` when it names none).
+pub fn router_of(cm: &Value) -> String {
+    cm["router"]
+        .as_str()
+        .and_then(crate::ncm::id_of)
+        .unwrap_or_else(|| format!("cm-{}", text(&cm["id"])))
+}
+
 /// Every router's configuration manager and every group's configuration, with index rows.
 pub fn ncm_documents(client: &Arc<NcmClient>) -> Result<(Vec<Document>, Vec<Vec<String>>)> {
     let names: HashMap<String, String> = client
@@ -84,16 +100,10 @@ pub fn ncm_documents(client: &Arc<NcmClient>) -> Result<(Vec<Document>, Vec<Vec<
         .collect();
     let mut docs = vec![];
     let mut rows = vec![];
-    let mut pager = client.pages(
-        "configuration_managers",
-        &q(json!({"fields": ["id", "router", "version_number", "synched", "suspended", "actual", "target", "configuration"]})),
-    )?;
+    let mut pager = config_manager_pages(client)?;
     while let Some(page) = pager.next_page()? {
         for cm in page {
-            let rid = cm["router"]
-                .as_str()
-                .and_then(crate::ncm::id_of)
-                .unwrap_or_else(|| format!("cm-{}", text(&cm["id"])));
+            let rid = router_of(&cm);
             let name = names.get(&rid).cloned().unwrap_or_default();
             rows.push(vec![
                 format!("routers/{rid}.json"),
