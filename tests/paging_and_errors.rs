@@ -9,7 +9,10 @@ use std::collections::HashSet;
 #[test]
 fn offset_paging_returns_every_record_exactly_once() {
     let sim = sim(50);
-    let mut rt = runtime_for(&sim);
+    // One page at a time, to count requests exactly (tests/concurrent_paging.rs covers the rest).
+    let mut cfg = config_for(&sim);
+    cfg.page_concurrency = 1;
+    let mut rt = fleetscript::Runtime::new(cfg).unwrap();
     let ids = eval(&mut rt, "ncm::routers::list(#{page_size: 7}).map(|r| r.id)")
         .into_array()
         .unwrap();
@@ -93,7 +96,10 @@ fn limit_caps_the_total_and_sets_the_page_size() {
 fn an_error_on_page_two_is_an_error_not_a_partial_list() {
     let sim = sim(50);
     sim.inject(Fault::new("GET", "routers", 2, 500));
-    let mut rt = runtime_for(&sim);
+    // One page at a time, so that "the second request" is page 2 and retries count exactly.
+    let mut cfg = config_for(&sim);
+    cfg.page_concurrency = 1;
+    let mut rt = fleetscript::Runtime::new(cfg).unwrap();
     let out = eval(
         &mut rt,
         r#"
