@@ -33,6 +33,27 @@ pub fn json_to_dynamic(v: &Value) -> Dynamic {
     }
 }
 
+/// `json_to_dynamic` for an owned value: strings, arrays and maps are moved into the Rhai value,
+/// not copied (what every API answer goes through).
+pub fn json_into_dynamic(v: Value) -> Dynamic {
+    match v {
+        Value::String(s) => s.into(),
+        Value::Array(a) => a
+            .into_iter()
+            .map(json_into_dynamic)
+            .collect::<rhai::Array>()
+            .into(),
+        Value::Object(o) => {
+            let m: rhai::Map = o
+                .into_iter()
+                .map(|(k, v)| (k.into(), json_into_dynamic(v)))
+                .collect();
+            m.into()
+        }
+        other => json_to_dynamic(&other),
+    }
+}
+
 /// Converts a Rhai value to JSON. Unit becomes null; functions and custom types become strings.
 pub fn dynamic_to_json(d: &Dynamic) -> Value {
     if d.is_unit() {

@@ -33,7 +33,7 @@ pub fn doc(summary: &str, example: &str) -> String {
 
 /// A JSON value as a script value.
 pub fn ret(v: serde_json::Value) -> rhai::Dynamic {
-    crate::script::convert::json_to_dynamic(&v)
+    crate::script::convert::json_into_dynamic(v)
 }
 
 /// Why a run was stopped: set with the cancellation flag, so the error can say which limit it

@@ -5,7 +5,7 @@
 use super::{rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::ncm::catalog::{Endpoint, Verb, ENDPOINTS};
 use crate::ncm::paging::Pager;
-use crate::script::convert::{dynamic_to_json, json_to_dynamic};
+use crate::script::convert::{dynamic_to_json, json_into_dynamic};
 use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
@@ -26,7 +26,7 @@ impl IntoIterator for PageIter {
         match pager {
             Some(p) => Box::new(p.map(move |r| match r {
                 Ok(page) => Ok(Dynamic::from_array(
-                    page.iter().map(json_to_dynamic).collect(),
+                    page.into_iter().map(json_into_dynamic).collect(),
                 )),
                 Err(e) => Err(rhai_error(Position::NONE, e, &ctx.redactor)),
             })),
@@ -148,7 +148,7 @@ fn endpoint_module(ep: &'static Endpoint, ctx: &Arc<ScriptContext>) -> Module {
                             .ncm
                             .list(name, &map_to_json(q))
                             .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                        Ok(rows.iter().map(json_to_dynamic).collect())
+                        Ok(rows.into_iter().map(json_into_dynamic).collect())
                     };
                     let reg =
                         FuncRegistration::new("list").with_comments([verb_doc(ep, verb, with_q)]);
@@ -203,7 +203,7 @@ fn endpoint_module(ep: &'static Endpoint, ctx: &Arc<ScriptContext>) -> Module {
                                 .ncm
                                 .get(name, &id, &map_to_json(q))
                                 .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                            Ok(json_to_dynamic(&v))
+                            Ok(json_into_dynamic(v))
                         };
                     let reg =
                         FuncRegistration::new("get").with_comments([verb_doc(ep, verb, with_q)]);
@@ -233,7 +233,7 @@ fn endpoint_module(ep: &'static Endpoint, ctx: &Arc<ScriptContext>) -> Module {
                                 .ncm
                                 .create(name, &Value::Object(map_to_json(body)))
                                 .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                            Ok(json_to_dynamic(&v))
+                            Ok(json_into_dynamic(v))
                         },
                     );
             }
@@ -257,7 +257,7 @@ fn endpoint_module(ep: &'static Endpoint, ctx: &Arc<ScriptContext>) -> Module {
                             };
                             let v =
                                 r.map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                            Ok(json_to_dynamic(&v))
+                            Ok(json_into_dynamic(v))
                         },
                     );
             }
@@ -315,7 +315,7 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
                     } else {
                         c.ncm.reboot_group(&id)
                     };
-                    r.map(|v| json_to_dynamic(&v))
+                    r.map(json_into_dynamic)
                         .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
                 },
             );
