@@ -589,15 +589,21 @@ fn collection(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let mut matched: Vec<&Value> = store
-        .table(ep.name)
-        .iter()
-        .filter(|r| {
-            p.filters
-                .iter()
-                .all(|(f, op, vals)| matches(r, f, *op, vals))
-        })
-        .collect();
+    let filtered = store.table(ep.name).iter().filter(|r| {
+        p.filters
+            .iter()
+            .all(|(f, op, vals)| matches(r, f, *op, vals))
+    });
+    // An offset page in the stored order needs the records up to its end and one more (to know
+    // whether a next page exists), not the whole filtered table.
+    let lazy = p.order_by.is_none() && ep.paging == Paging::Offset;
+    let mut matched: Vec<&Value> = if lazy {
+        filtered
+            .take(p.offset.saturating_add(p.limit).saturating_add(1))
+            .collect()
+    } else {
+        filtered.collect()
+    };
     let tu = |r: &Value| {
         r.get("created_at_timeuuid")
             .and_then(Value::as_str)
