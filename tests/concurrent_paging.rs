@@ -80,3 +80,37 @@ fn an_error_on_page_7_of_20_fails_the_listing() {
     );
     assert!(e.contains("500"), "{e}");
 }
+
+#[test]
+fn independent_listings_run_at_the_same_time() {
+    let sim = start(300);
+    // One page at a time within a listing: two requests in flight can only be the two listings.
+    let mut cfg = config_for(&sim);
+    cfg.page_concurrency = 1;
+    let mut rt = fleetscript::Runtime::new(cfg).unwrap();
+    let got = eval(
+        &mut rt,
+        r#"let l = ncm::lists(#{routers: #{fields: ["id"]}, net_devices: #{mode: "wan", fields: ["id"]}});
+           [l.routers.len(), l.net_devices.len()]"#,
+    )
+    .into_array()
+    .unwrap();
+    let wan = sim
+        .records("net_devices")
+        .iter()
+        .filter(|n| n["mode"] == "wan")
+        .count();
+    assert_eq!(
+        (
+            got[0].as_int().unwrap() as usize,
+            got[1].as_int().unwrap() as usize
+        ),
+        (300, wan)
+    );
+    assert!(
+        sim.counters().max_in_flight >= 2,
+        "both listings were in flight together"
+    );
+    let e = eval_err(&mut rt, r#"ncm::lists(#{routerz: #{}})"#);
+    assert!(e.contains("routerz is not an NCM endpoint"), "{e}");
+}

@@ -322,6 +322,46 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
     }
     super::ncm_config::register(&mut root, ctx);
     let c = ctx.clone();
+    FuncRegistration::new("lists")
+        .with_comments(["/// Several independent listings at once: `#{endpoint: query, ...}` -> `#{endpoint: [records], ...}`,
+/// each read in full as by `list`, all at the same time (a job's routers and net devices, say). An error in
+/// any of them is the error of the call.
+///
+/// ```rhai
+/// let l = ncm::lists(#{routers: #{fields: [\"id\", \"name\"]}, net_devices: #{mode: \"wan\"}});
+/// print(`${l.routers.len()} routers, ${l.net_devices.len()} WAN devices`);
+/// ```"])
+        .with_params_info(["queries: Map", "Map"])
+        .set_into_module(&mut root, move |cx: NativeCallContext, queries: Map| -> RhaiResult<Map> {
+            let pos = cx.call_position();
+            let mut jobs = vec![];
+            for (name, q) in queries {
+                let Some(q) = q.try_cast::<Map>() else {
+                    return Err(usage_error(pos, format!("ncm::lists: the query of {name} must be a map")));
+                };
+                if crate::ncm::endpoint(name.as_str()).is_none() {
+                    return Err(usage_error(pos, format!("ncm::lists: {name} is not an NCM endpoint (fleetscript endpoints lists them)")));
+                }
+                jobs.push((name.to_string(), map_to_json(q)));
+            }
+            let results: Vec<(String, crate::error::Result<Vec<Value>>)> = std::thread::scope(|scope| {
+                let handles: Vec<_> = jobs
+                    .iter()
+                    .map(|(name, q)| (name.clone(), scope.spawn(|| c.ncm.list(name, q))))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|(n, h)| (n, h.join().unwrap_or_else(|_| Err(crate::error::Error::invalid("a listing stopped unexpectedly")))))
+                    .collect()
+            });
+            let mut out = Map::new();
+            for (name, r) in results {
+                let rows = r.map_err(|e| rhai_error(pos, e, &c.redactor))?;
+                out.insert(name.into(), Dynamic::from_array(rows.into_iter().map(json_into_dynamic).collect()));
+            }
+            Ok(out)
+        });
+    let c = ctx.clone();
     FuncRegistration::new("stats")
         .with_comments(["/// What the client has done so far: `requests` sent, `retries`, `dry_run_writes` (writes printed instead of sent).\n///\n/// ```rhai\n/// log::info(`${ncm::stats().requests} requests`);\n/// ```"])
         .with_params_info(["Map"])
