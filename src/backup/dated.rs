@@ -92,106 +92,19 @@ pub fn backup_configs(
     let staging = crate::files::StagingDir::new(dir, date)?;
     let staging_dir = staging.dir();
 
-    // Lookup tables for the index (a handful of requests whatever the fleet size).
-    let names = |ep: &str, field: &str| -> Result<HashMap<String, String>> {
-        Ok(client
-            .list(ep, &q(json!({"fields": ["id", field]})))?
-            .iter()
-            .map(|r| {
-                (
-                    text_of(&r["id"]),
-                    r[field].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect())
-    };
-    let products = names("products", "name")?;
-    let firmwares = names("firmwares", "version")?;
-    let mut routers: HashMap<String, Value> = HashMap::new();
-    let mut pager = client.pages(
-        "routers",
-        &q(json!({"fields": ["id", "name", "mac", "product", "actual_firmware"]})),
-    )?;
-    while let Some(page) = pager.next_page()? {
-        for r in page {
-            routers.insert(text_of(&r["id"]), r);
-        }
-    }
-
-    let mut index = csv::Writer::from_writer(vec![]);
-    let csv_err = |e: csv::Error| Error::invalid(format!("index.csv: {e}"));
-    index
-        .write_record([
-            "router_id",
-            "name",
-            "mac",
-            "product",
-            "firmware",
-            "config_manager_id",
-            "version_number",
-            "synched",
-            "file",
-            "sha256",
-        ])
-        .map_err(csv_err)?;
-    let mut count = 0;
-    let (mut changed, mut linked) = (0, 0);
-    let mut bytes_total = 0u64;
-    let mut seen = std::collections::HashSet::new();
-    let mut pager = super::config_manager_pages(client)?;
-    while let Some(page) = pager.next_page()? {
-        for cm in page {
-            let rid = super::router_of(&cm);
-            if !seen.insert(rid.clone()) {
-                return Err(Error::Protocol {
-                    method: "GET".into(),
-                    url: "configuration_managers/".into(),
-                    message: format!("router {rid} appears twice; the listing changed while paging, run the backup again"),
-                });
-            }
-            let mut text = serde_json::to_string_pretty(&cm).unwrap_or_default();
-            text.push('\n');
-            let file = format!("{rid}.json");
-            let (l, c) = put_file(staging_dir, previous.as_ref(), &file, text.as_bytes(), &cm)?;
-            linked += usize::from(l);
-            changed += usize::from(c);
-            let sha: String = Sha256::digest(text.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            let r = routers.get(&rid);
-            let field = |k: &str| {
-                r.and_then(|r| r.get(k))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let lookup = |table: &HashMap<String, String>, k: &str| {
-                crate::ncm::id_of(&field(k))
-                    .and_then(|id| table.get(&id).cloned())
-                    .unwrap_or_default()
-            };
-            index
-                .write_record([
-                    rid.clone(),
-                    field("name"),
-                    field("mac"),
-                    lookup(&products, "product"),
-                    lookup(&firmwares, "actual_firmware"),
-                    text_of(&cm["id"]),
-                    text_of(&cm["version_number"]),
-                    text_of(&cm["synched"]),
-                    file,
-                    sha,
-                ])
-                .map_err(csv_err)?;
-            count += 1;
-            bytes_total += text.len() as u64;
-        }
-    }
-    let index_bytes = index
-        .into_inner()
-        .map_err(|e| Error::invalid(format!("index.csv: {e}")))?;
+    // The index's router facts are an independent listing: read them while the configuration
+    // managers are paged and written.
+    let (facts, written) = std::thread::scope(|scope| {
+        let facts = scope.spawn(|| router_facts(client));
+        let written = write_config_managers(client, staging_dir, previous.as_ref());
+        let facts = facts
+            .join()
+            .unwrap_or_else(|_| Err(Error::invalid("the router listing stopped unexpectedly")));
+        (facts, written)
+    });
+    let (rows, mut linked, changed, bytes_total) = written?;
+    let index_bytes = index_csv(&rows, &facts?)?;
+    let count = rows.len();
     staging_dir.write_new_unsynced("index.csv", &index_bytes, MODE)?;
     let groups = backup_groups(client, staging_dir, previous.as_ref())?;
     linked += groups.1;
@@ -231,6 +144,152 @@ fn backup_extra(docs: &[super::Document], into: &Dir, previous: Option<&Dir>) ->
         linked += usize::from(put_file(&dir, prev.as_ref(), name, text.as_bytes(), &d.value)?.0);
     }
     Ok(linked)
+}
+
+/// What the index needs of the routers: name, MAC, product and firmware names.
+struct RouterFacts {
+    routers: HashMap<String, Value>,
+    products: HashMap<String, String>,
+    firmwares: HashMap<String, String>,
+}
+
+/// The routers, products and firmwares listings behind the index (a handful of requests).
+fn router_facts(client: &Arc<NcmClient>) -> Result<RouterFacts> {
+    let names = |ep: &str, field: &str| -> Result<HashMap<String, String>> {
+        Ok(client
+            .list(ep, &q(json!({"fields": ["id", field]})))?
+            .iter()
+            .map(|r| {
+                (
+                    text_of(&r["id"]),
+                    r[field].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect())
+    };
+    let products = names("products", "name")?;
+    let firmwares = names("firmwares", "version")?;
+    let mut routers: HashMap<String, Value> = HashMap::new();
+    let mut pager = client.pages(
+        "routers",
+        &q(json!({"fields": ["id", "name", "mac", "product", "actual_firmware"]})),
+    )?;
+    while let Some(page) = pager.next_page()? {
+        for r in page {
+            routers.insert(text_of(&r["id"]), r);
+        }
+    }
+    Ok(RouterFacts {
+        routers,
+        products,
+        firmwares,
+    })
+}
+
+/// One written router file, for the index.
+struct CmRow {
+    rid: String,
+    cm_id: String,
+    version: String,
+    synched: String,
+    file: String,
+    sha: String,
+}
+
+/// Pages every configuration manager into `<router_id>.json` files; returns the rows for the
+/// index, how many files were linked and changed, and the bytes written.
+fn write_config_managers(
+    client: &Arc<NcmClient>,
+    into: &Dir,
+    previous: Option<&Dir>,
+) -> Result<(Vec<CmRow>, usize, usize, u64)> {
+    let (mut rows, mut linked, mut changed, mut bytes) = (vec![], 0, 0, 0u64);
+    let mut seen = std::collections::HashSet::new();
+    let mut pager = super::config_manager_pages(client)?;
+    while let Some(page) = pager.next_page()? {
+        for cm in page {
+            let rid = super::router_of(&cm);
+            if !seen.insert(rid.clone()) {
+                return Err(Error::Protocol {
+                    method: "GET".into(),
+                    url: "configuration_managers/".into(),
+                    message: format!("router {rid} appears twice; the listing changed while paging, run the backup again"),
+                });
+            }
+            let mut text = serde_json::to_string_pretty(&cm).unwrap_or_default();
+            text.push('\n');
+            let file = format!("{rid}.json");
+            let (l, c) = put_file(into, previous, &file, text.as_bytes(), &cm)?;
+            linked += usize::from(l);
+            changed += usize::from(c);
+            bytes += text.len() as u64;
+            let sha = Sha256::digest(text.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            rows.push(CmRow {
+                rid,
+                cm_id: text_of(&cm["id"]),
+                version: text_of(&cm["version_number"]),
+                synched: text_of(&cm["synched"]),
+                file,
+                sha,
+            });
+        }
+    }
+    Ok((rows, linked, changed, bytes))
+}
+
+/// `index.csv`: per router file, the router's name, MAC, product, firmware, config manager,
+/// version, sync state and the file's SHA-256.
+fn index_csv(rows: &[CmRow], facts: &RouterFacts) -> Result<Vec<u8>> {
+    let csv_err = |e: csv::Error| Error::invalid(format!("index.csv: {e}"));
+    let mut index = csv::Writer::from_writer(vec![]);
+    index
+        .write_record([
+            "router_id",
+            "name",
+            "mac",
+            "product",
+            "firmware",
+            "config_manager_id",
+            "version_number",
+            "synched",
+            "file",
+            "sha256",
+        ])
+        .map_err(csv_err)?;
+    for row in rows {
+        let r = facts.routers.get(&row.rid);
+        let field = |k: &str| {
+            r.and_then(|r| r.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let lookup = |table: &HashMap<String, String>, k: &str| {
+            crate::ncm::id_of(&field(k))
+                .and_then(|id| table.get(&id).cloned())
+                .unwrap_or_default()
+        };
+        index
+            .write_record([
+                row.rid.as_str(),
+                &field("name"),
+                &field("mac"),
+                &lookup(&facts.products, "product"),
+                &lookup(&facts.firmwares, "actual_firmware"),
+                &row.cm_id,
+                &row.version,
+                &row.synched,
+                &row.file,
+                &row.sha,
+            ])
+            .map_err(csv_err)?;
+    }
+    index
+        .into_inner()
+        .map_err(|e| Error::invalid(format!("index.csv: {e}")))
 }
 
 /// Each group's configuration to `groups/<id>.json`; returns (groups, linked).
