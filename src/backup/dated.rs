@@ -9,8 +9,8 @@
 use crate::error::{Error, Result};
 use crate::files::Dir;
 use crate::ncm::client::NcmClient;
-use crate::sim::fleet::text_of;
-use serde_json::{json, Map, Value};
+use crate::ncm::text as text_of;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -33,9 +33,7 @@ pub struct BackupSummary {
     pub cleaned: Vec<String>,
 }
 
-fn q(v: Value) -> Map<String, Value> {
-    v.as_object().cloned().unwrap_or_default()
-}
+use crate::ncm::query as q;
 
 /// Backup files hold configuration (Wi-Fi keys among it): owner-only.
 const MODE: u32 = 0o600;

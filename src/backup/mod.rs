@@ -1,7 +1,7 @@
 //! Backups beyond one dated copy: the documents a backup holds (each router's configuration
 //! manager, each group's configuration, each IgniteNet site's and device's config) gathered page by page with `fields`, and the git store
 //! that keeps their history (`git`). What counts as a change ignores values that move without a
-//! config change (`VOLATILE`).
+//! config change (`normalized`).
 
 pub mod changes;
 pub mod dated;
@@ -9,7 +9,7 @@ pub mod git;
 
 use crate::error::Result;
 use crate::ncm::client::NcmClient;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -26,18 +26,10 @@ pub struct Document {
     pub label: String,
 }
 
-/// Values that change without a config change and so never make a commit on their own:
-/// `synched` (flips as a device syncs), the `ecm.config_version` counter NCM keeps inside
-/// `actual` and `target`, and the scheme and host of resource URLs (only their `/api/v2/...`
-/// path counts). They are still stored, as of the last real change.
-pub const VOLATILE: &[&str] = &[
-    "synched",
-    "actual.ecm.config_version",
-    "target.ecm.config_version",
-    "the host part of resource URLs",
-];
-
-/// A document without its volatile values, for comparison.
+/// A document without the values that change without a config change, which so never make a
+/// commit on their own: `synched` (flips as a device syncs), the `ecm.config_version` counter NCM
+/// keeps inside `actual` and `target`, and the scheme and host of resource URLs (only their
+/// `/api/v2/...` path counts). They are still stored, as of the last real change.
 pub fn normalized(v: &Value) -> Value {
     let mut v = v.clone();
     if let Some(m) = v.as_object_mut() {
@@ -64,16 +56,9 @@ pub fn normalized(v: &Value) -> Value {
     v
 }
 
-fn q(v: Value) -> Map<String, Value> {
-    v.as_object().cloned().unwrap_or_default()
-}
+use crate::ncm::query as q;
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
+use crate::ncm::text;
 
 /// The configuration managers with what a backup keeps of them, page by page.
 pub fn config_manager_pages(client: &Arc<NcmClient>) -> Result<crate::ncm::paging::Pager> {

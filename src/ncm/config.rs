@@ -5,7 +5,7 @@
 use super::client::NcmClient;
 use crate::diff::Diff;
 use crate::error::{Error, Result};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// What `restore_config` did.
@@ -20,9 +20,7 @@ pub struct Restored {
     pub sent: bool,
 }
 
-fn q(v: Value) -> Map<String, Value> {
-    v.as_object().cloned().unwrap_or_default()
-}
+use crate::ncm::query as q;
 
 impl NcmClient {
     /// The configuration manager record of a router (one request).
@@ -45,40 +43,10 @@ impl NcmClient {
         )?;
         rows.first()
             .and_then(|r| r.get("id"))
-            .map(crate::sim::fleet::text_of)
+            .map(super::text)
             .ok_or_else(|| {
                 Error::invalid(format!("router {router_id} has no configuration manager"))
             })
-    }
-
-    /// Configuration manager ids for many routers, in few requests (`router__in`, split at 100).
-    pub fn config_manager_ids(
-        self: &Arc<Self>,
-        router_ids: &[String],
-    ) -> Result<std::collections::HashMap<String, String>> {
-        let mut out = std::collections::HashMap::new();
-        if router_ids.is_empty() {
-            return Ok(out);
-        }
-        let router_ids = router_ids
-            .iter()
-            .map(|id| super::checked_id(Some("routers"), id))
-            .collect::<Result<Vec<_>>>()?;
-        let rows = self.list(
-            "configuration_managers",
-            &q(json!({"router__in": router_ids, "fields": ["id", "router"]})),
-        )?;
-        for r in rows {
-            if let (Some(rid), Some(id)) = (
-                r.get("router")
-                    .and_then(Value::as_str)
-                    .and_then(super::id_of),
-                r.get("id"),
-            ) {
-                out.insert(rid, crate::sim::fleet::text_of(id));
-            }
-        }
-        Ok(out)
     }
 
     /// PATCH a diff into a router's individual config (merges; cannot remove).
@@ -169,10 +137,7 @@ impl NcmClient {
                 names.join(", ")
             )));
         }
-        let id = cm
-            .get("id")
-            .map(crate::sim::fleet::text_of)
-            .unwrap_or_default();
+        let id = cm.get("id").map(super::text).unwrap_or_default();
         let body = json!({"configuration": plan.send.to_value()});
         let response = if plan.patch {
             self.patch("configuration_managers", &id, &body)?

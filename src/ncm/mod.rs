@@ -11,6 +11,23 @@ pub mod query;
 pub use catalog::{endpoint, Endpoint, Method, ENDPOINTS};
 pub use client::{NcmClient, NcmCredentials, DEFAULT_NCM_BASE_URL};
 
+/// A JSON value as text: a string as is, null as "", anything else as JSON (ids, counts, flags).
+pub fn text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// A query map written as `json!({...})`.
+pub fn query(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    match v {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
 /// Extracts the id from a resource URL (`.../routers/42/` → `42`). A bare id is returned as is.
 pub fn id_of(url: &str) -> Option<String> {
     let t = url.trim();

@@ -7,7 +7,7 @@
 use super::state::text;
 use crate::error::Result;
 use crate::ncm::client::NcmClient;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -66,9 +66,7 @@ impl Health {
     }
 }
 
-fn q(v: Value) -> Map<String, Value> {
-    v.as_object().cloned().unwrap_or_default()
-}
+use crate::ncm::query as q;
 
 /// Reads the health of the watched routers (three listings, each split at 100 ids).
 fn read_health(

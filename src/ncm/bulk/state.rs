@@ -8,7 +8,7 @@ use super::{Change, WriteMethod};
 use crate::diff::{self, Diff};
 use crate::error::Result;
 use crate::ncm::client::NcmClient;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -34,17 +34,9 @@ impl RouterState {
     }
 }
 
-fn q(v: Value) -> Map<String, Value> {
-    v.as_object().cloned().unwrap_or_default()
-}
+use crate::ncm::query as q;
 
-pub(crate) fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
+pub(crate) use crate::ncm::text;
 
 fn url_id(v: &Value) -> Option<String> {
     v.as_str().and_then(crate::ncm::id_of)

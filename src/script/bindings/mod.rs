@@ -105,6 +105,36 @@ pub fn rhai_error(pos: Position, e: Error, redactor: &Redactor) -> Box<EvalAltRe
 }
 
 /// A plain script-usage error (bad argument) as a Rhai error.
+/// The paths a plan or restore changes, as scripts see them: `#{path, before, after, removed}`.
+pub fn paths_value(paths: &[crate::diff::PathChange]) -> serde_json::Value {
+    paths
+        .iter()
+        .map(|p| serde_json::json!({"path": crate::diff::path_text(&p.path), "before": p.before, "after": p.after, "removed": p.after.is_none()}))
+        .collect()
+}
+
+/// An options map that may only hold the true/false option `key` (false when absent).
+pub fn flag_option(pos: Position, what: &str, o: &rhai::Map, key: &str) -> RhaiResult<bool> {
+    let mut out = false;
+    for (k, v) in o {
+        match (k.as_str(), v.as_bool()) {
+            (x, Ok(b)) if x == key => out = b,
+            _ => {
+                return Err(usage_error(
+                    pos,
+                    format!("{what}: unknown option {k:?} (or not true/false); options: {key}"),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Maps a library error at `pos` into the script's error, with the context's secrets masked.
+pub fn err_at(c: &ScriptContext, pos: Position) -> impl Fn(Error) -> Box<EvalAltResult> + '_ {
+    move |e| rhai_error(pos, e, &c.redactor)
+}
+
 pub fn usage_error(pos: Position, msg: impl Into<String>) -> Box<EvalAltResult> {
     rhai_error(pos, Error::Invalid(msg.into()), &Redactor::default())
 }

@@ -3,30 +3,13 @@
 //! `restore_config` (the smallest write that puts a backed-up configuration back).
 
 use super::ncm::id_arg;
-use super::{doc, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
-use crate::error::Error;
+use super::{doc, ret, usage_error, RhaiResult, ScriptContext};
 use rhai::{Dynamic, FuncRegistration, Module, NativeCallContext, Position};
 use std::sync::Arc;
 
-fn err(c: &ScriptContext, pos: Position) -> impl Fn(Error) -> Box<rhai::EvalAltResult> + '_ {
-    move |e| rhai_error(pos, e, &c.redactor)
-}
+use super::err_at as err;
 
-fn flag_option(pos: Position, what: &str, o: &rhai::Map, key: &str) -> RhaiResult<bool> {
-    let mut out = false;
-    for (k, v) in o {
-        match (k.as_str(), v.as_bool()) {
-            (x, Ok(b)) if x == key => out = b,
-            _ => {
-                return Err(usage_error(
-                    pos,
-                    format!("{what}: unknown option {k:?} (or not true/false); options: {key}"),
-                ))
-            }
-        }
-    }
-    Ok(out)
-}
+use super::flag_option;
 
 fn read_backup(
     c: &ScriptContext,
@@ -203,11 +186,7 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
                 .ncm
                 .restore_config(&id, &doc, drop_secrets)
                 .map_err(err(&c, pos))?;
-            let paths: Vec<serde_json::Value> = r
-                .paths
-                .iter()
-                .map(|p| serde_json::json!({"path": crate::diff::path_text(&p.path), "before": p.before, "after": p.after, "removed": p.after.is_none()}))
-                .collect();
+            let paths = super::paths_value(&r.paths);
             Ok(ret(
                 serde_json::json!({"router": id, "method": r.method, "sent": r.sent, "changes": paths}),
             ))

@@ -5,7 +5,7 @@
 
 use super::diff::diff_arg;
 use super::ncm::id_arg;
-use super::{doc, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
+use super::{doc, ret, usage_error, RhaiResult, ScriptContext};
 use crate::error::Error;
 use crate::ncm::bulk::{self, waves::Amount, BulkOptions, Change, Outcome, WriteMethod};
 use crate::settings as st;
@@ -15,9 +15,7 @@ use std::sync::Arc;
 
 const OPTIONS: &str = "concurrency, rate, method, journal, verify, verify_timeout, poll_interval, waves, soak, max_failures, rollback, drop_secrets, progress, label";
 
-fn err(c: &ScriptContext, pos: Position) -> impl Fn(Error) -> Box<rhai::EvalAltResult> + '_ {
-    move |e| rhai_error(pos, e, &c.redactor)
-}
+use super::err_at as err;
 
 /// A count or percentage given as an int (`3`) or a string (`"10%"`, `"3"`).
 fn amount(pos: Position, what: &str, v: &Dynamic) -> RhaiResult<Amount> {
@@ -171,12 +169,7 @@ fn changes_arg(pos: Position, changes: &Array) -> RhaiResult<Vec<Change>> {
     Ok(list)
 }
 
-fn paths_value(paths: &[bulk::state::PathChange]) -> Value {
-    paths
-        .iter()
-        .map(|p| json!({"path": crate::diff::path_text(&p.path), "before": p.before, "after": p.after, "removed": p.after.is_none()}))
-        .collect()
-}
+use super::paths_value;
 
 fn outcome_value(o: &Outcome, halted: &Option<String>) -> Value {
     json!({"router": o.router, "config_manager": o.config_manager, "status": o.status.as_str(), "reason": o.reason,
@@ -194,6 +187,9 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
         .with_params_info(["changes: Array", "options: Map", "Map"])
         .set_into_module(root, move |cx: NativeCallContext, changes: Array, options: Map| -> RhaiResult<Dynamic> {
             let pos = cx.call_position();
+            // A plan writes nothing: no journal is opened (or created, or locked) for it.
+            let mut options = options;
+            options.remove("journal");
             let opts = parse_options(&c, pos, &options)?;
             let list = changes_arg(pos, &changes)?;
             let p = bulk::plan(&c.ncm, &list, &opts).map_err(err(&c, pos))?;

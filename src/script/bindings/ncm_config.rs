@@ -11,9 +11,7 @@ use crate::ncm::helpers;
 use rhai::{Array, Dynamic, FuncRegistration, Module, NativeCallContext, Position};
 use std::sync::Arc;
 
-fn err(c: &ScriptContext, pos: Position) -> impl Fn(Error) -> Box<rhai::EvalAltResult> + '_ {
-    move |e| rhai_error(pos, e, &c.redactor)
-}
+use super::err_at as err;
 
 fn strings(pos: Position, a: &Array, what: &str) -> RhaiResult<Vec<String>> {
     a.iter()
@@ -50,24 +48,16 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
         });
     for with_options in [false, true] {
         let c = ctx.clone();
-        let f = move |pos: Position,
-                      id: Dynamic,
-                      d: Dynamic,
-                      o: rhai::Map|
-              -> RhaiResult<Dynamic> {
-            let (id, d) = (id_arg(pos, &id)?, diff_arg(pos, &d)?);
-            let mut drop_secrets = false;
-            for (k, v) in &o {
-                match (k.as_str(), v.as_bool()) {
-                    ("drop_secrets", Ok(b)) => drop_secrets = b,
-                    _ => return Err(usage_error(pos, format!("put_router_config: unknown option {k:?} (or not true/false); options: drop_secrets"))),
-                }
-            }
-            c.ncm
-                .put_router_config(&id, &d, drop_secrets)
-                .map(ret)
-                .map_err(err(&c, pos))
-        };
+        let f =
+            move |pos: Position, id: Dynamic, d: Dynamic, o: rhai::Map| -> RhaiResult<Dynamic> {
+                let (id, d) = (id_arg(pos, &id)?, diff_arg(pos, &d)?);
+                let drop_secrets =
+                    super::flag_option(pos, "put_router_config", &o, "drop_secrets")?;
+                c.ncm
+                    .put_router_config(&id, &d, drop_secrets)
+                    .map(ret)
+                    .map_err(err(&c, pos))
+            };
         let reg = FuncRegistration::new("put_router_config");
         if with_options {
             reg.with_comments([doc("`put_router_config` with options: `drop_secrets: true` allows a PUT that drops the router's own secrets.", "ncm::put_router_config(42, wanted, #{drop_secrets: true});")])
