@@ -169,6 +169,17 @@ impl Dir {
         self.write_new_with(name, bytes, mode, false)
     }
 
+    /// Creates a new file in this directory (never replacing one) to be written as a stream;
+    /// not synced (see `sync_filesystem`). Returns its path, for messages.
+    pub fn create_new(&self, name: &str, mode: u32) -> Result<(PathBuf, std::fs::File)> {
+        let f = self.open_file(
+            OsStr::new(name),
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL,
+            mode,
+        )?;
+        Ok((self.path.join(name), f))
+    }
+
     fn write_new_with(&self, name: &str, bytes: &[u8], mode: u32, sync: bool) -> Result<()> {
         let path = self.path.join(name);
         let mut f = self.open_file(

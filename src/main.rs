@@ -24,6 +24,7 @@ static ALLOC: fleetscript::memory::Counting = fleetscript::memory::Counting;
 const STACK: usize = 2 << 30;
 
 fn main() {
+    fleetscript::memory::limit_arenas();
     let cli = Cli::parse();
     let big = std::thread::Builder::new()
         .name("fleetscript".into())

@@ -114,3 +114,143 @@ fn independent_listings_run_at_the_same_time() {
     let e = eval_err(&mut rt, r#"ncm::lists(#{routerz: #{}})"#);
     assert!(e.contains("routerz is not an NCM endpoint"), "{e}");
 }
+
+#[test]
+fn pages_are_read_ahead_in_order_and_two_pagers_overlap() {
+    let sim = start(1_050);
+    let mut cfg = config_for(&sim);
+    cfg.page_concurrency = 1; // one request per listing at a time: overlap can only be the two
+    let mut rt = fleetscript::Runtime::new(cfg).unwrap();
+    let got = eval(
+        &mut rt,
+        r#"let a = ncm::routers::pages(#{fields: ["id"], page_size: 100});
+           let b = ncm::net_devices::pages(#{mode: "wan", fields: ["id"], page_size: 100});
+           let ids = [];
+           for page in a { for r in page { ids.push(r.id); } }
+           let n = 0;
+           for page in b { n += page.len(); }
+           [ids, n]"#,
+    )
+    .into_array()
+    .unwrap();
+    let want: Vec<String> = sim
+        .records("routers")
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let ids: Vec<String> = got[0]
+        .clone()
+        .into_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(ids, want, "every router exactly once, in order");
+    let wan = sim
+        .records("net_devices")
+        .iter()
+        .filter(|n| n["mode"] == "wan")
+        .count();
+    assert_eq!(got[1].as_int().unwrap() as usize, wan);
+    let c = sim.counters();
+    assert_eq!(c.route("GET", "routers"), 11, "one request per page");
+    assert!(
+        c.max_in_flight >= 2,
+        "the second listing was read while the first was: {}",
+        c.max_in_flight
+    );
+}
+
+#[test]
+fn a_failed_page_fails_a_pages_loop_and_a_loop_left_early_stops_reading() {
+    let sim = start(2_000);
+    sim.inject(Fault::new("GET", "routers", 7, 500).times(1_000));
+    let mut cfg = config_for(&sim);
+    cfg.http.retry = fast_retry();
+    let mut rt = fleetscript::Runtime::new(cfg).unwrap();
+    let e = eval_err(
+        &mut rt,
+        r#"let n = 0;
+           for page in ncm::routers::pages(#{fields: ["id"], page_size: 100}) { n += page.len(); }
+           n"#,
+    );
+    assert!(e.contains("500"), "{e}");
+    // Leaving the loop after the first page: the reader stops within its read-ahead window
+    // (twice page_concurrency pages buffered plus page_concurrency in flight), not at page 20.
+    sim.clear_faults();
+    sim.reset_counters();
+    let first = eval(
+        &mut rt,
+        r#"let first = 0;
+           for page in ncm::routers::pages(#{fields: ["id"], page_size: 100}) { first = page.len(); break; }
+           first"#,
+    );
+    assert_eq!(first.as_int().unwrap(), 100);
+    // Wait for the reads still in flight to land (a condition, not a fixed time).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while sim.counters().in_flight > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let requests = sim.counters().route("GET", "routers");
+    assert!(
+        requests <= 1 + 8 + 4 + 1,
+        "{requests} pages read for a loop that stopped after one"
+    );
+}
+
+#[test]
+fn name_of_reads_a_table_in_place() {
+    let sim = start(20);
+    let mut rt = runtime_for(&sim);
+    let got = eval(
+        &mut rt,
+        r#"let t = #{"41": "IBR900"};
+           [ncm::name_of(t, "https://x/api/v2/products/41/"), ncm::name_of(t, ()), ncm::name_of(t, 7), ncm::name_of(t, "41")]"#,
+    )
+    .into_array()
+    .unwrap();
+    let got: Vec<String> = got.iter().map(|d| d.to_string()).collect();
+    assert_eq!(got, ["IBR900", "", "#7", "IBR900"]);
+}
+
+#[test]
+fn a_filtered_listing_sees_every_change_made_since_the_last_one() {
+    // The simulator keeps each filtered listing's selection between pages; a change must show.
+    let sim = start(50);
+    let mut rt = runtime_for(&sim);
+    let online = |rt: &mut fleetscript::Runtime| {
+        eval(
+            rt,
+            r#"ncm::routers::list(#{state: "online", fields: ["id"]}).len()"#,
+        )
+        .as_int()
+        .unwrap()
+    };
+    let before = online(&mut rt);
+    let first = sim.with_store(|s| {
+        let r = s
+            .tables
+            .get_mut("routers")
+            .unwrap()
+            .iter_mut()
+            .find(|r| r["state"] == "online")
+            .unwrap();
+        r["state"] = serde_json::json!("offline");
+        r["id"].as_str().unwrap().to_string()
+    });
+    assert_eq!(online(&mut rt), before - 1, "a change in the store");
+    let named = |rt: &mut fleetscript::Runtime| {
+        eval(
+            rt,
+            &format!(r#"ncm::routers::list(#{{name: "renamed-{first}", fields: ["id"]}}).len()"#),
+        )
+        .as_int()
+        .unwrap()
+    };
+    assert_eq!(named(&mut rt), 0);
+    let _ = eval(
+        &mut rt,
+        &format!(r#"ncm::routers::update({first}, #{{name: "renamed-{first}"}})"#),
+    );
+    assert_eq!(named(&mut rt), 1, "a write through the API");
+}

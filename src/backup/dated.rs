@@ -101,9 +101,9 @@ pub fn backup_configs(
         (facts, written)
     });
     let (rows, mut linked, changed, bytes_total) = written?;
-    let index_bytes = index_csv(&rows, &facts?)?;
+    write_index(staging_dir, &rows, &facts?)?;
     let count = rows.len();
-    staging_dir.write_new_unsynced("index.csv", &index_bytes, MODE)?;
+    drop(rows);
     let groups = backup_groups(client, staging_dir, previous.as_ref())?;
     linked += groups.1;
     linked += backup_extra(extra, staging_dir, previous.as_ref())?;
@@ -144,9 +144,19 @@ fn backup_extra(docs: &[super::Document], into: &Dir, previous: Option<&Dir>) ->
     Ok(linked)
 }
 
+/// What the index needs of one router, kept small: at 100,000 routers these facts and the rows
+/// below are most of what the backup holds (the configurations themselves stream to disk).
+struct RouterFact {
+    name: Box<str>,
+    mac: Box<str>,
+    /// Product and firmware ids, named through the small tables at index time.
+    product: Box<str>,
+    firmware: Box<str>,
+}
+
 /// What the index needs of the routers: name, MAC, product and firmware names.
 struct RouterFacts {
-    routers: HashMap<String, Value>,
+    routers: HashMap<Box<str>, RouterFact>,
     products: HashMap<String, String>,
     firmwares: HashMap<String, String>,
 }
@@ -167,14 +177,27 @@ fn router_facts(client: &Arc<NcmClient>) -> Result<RouterFacts> {
     };
     let products = names("products", "name")?;
     let firmwares = names("firmwares", "version")?;
-    let mut routers: HashMap<String, Value> = HashMap::new();
+    let mut routers = HashMap::new();
     let mut pager = client.pages(
         "routers",
         &q(json!({"fields": ["id", "name", "mac", "product", "actual_firmware"]})),
     )?;
+    let text = |v: &Value| -> Box<str> { v.as_str().unwrap_or_default().into() };
+    let id = |v: &Value| -> Box<str> {
+        v.as_str()
+            .and_then(crate::ncm::id_of)
+            .unwrap_or_default()
+            .into()
+    };
     while let Some(page) = pager.next_page()? {
         for r in page {
-            routers.insert(text_of(&r["id"]), r);
+            let fact = RouterFact {
+                name: text(&r["name"]),
+                mac: text(&r["mac"]),
+                product: id(&r["product"]),
+                firmware: id(&r["actual_firmware"]),
+            };
+            routers.insert(text_of(&r["id"]).into_boxed_str(), fact);
         }
     }
     Ok(RouterFacts {
@@ -184,14 +207,13 @@ fn router_facts(client: &Arc<NcmClient>) -> Result<RouterFacts> {
     })
 }
 
-/// One written router file, for the index.
+/// One written router file (`<rid>.json`), for the index.
 struct CmRow {
-    rid: String,
-    cm_id: String,
-    version: String,
-    synched: String,
-    file: String,
-    sha: String,
+    rid: Box<str>,
+    cm_id: Box<str>,
+    version: Box<str>,
+    synched: Box<str>,
+    sha: [u8; 32],
 }
 
 /// Pages every configuration manager into `<router_id>.json` files; returns the rows for the
@@ -207,7 +229,7 @@ fn write_config_managers(
     while let Some(page) = pager.next_page()? {
         for cm in page {
             let rid = super::router_of(&cm);
-            if !seen.insert(rid.clone()) {
+            if !seen.insert(rid.clone().into_boxed_str()) {
                 return Err(Error::Protocol {
                     method: "GET".into(),
                     url: "configuration_managers/".into(),
@@ -216,33 +238,28 @@ fn write_config_managers(
             }
             let mut text = serde_json::to_string_pretty(&cm).unwrap_or_default();
             text.push('\n');
-            let file = format!("{rid}.json");
-            let (l, c) = put_file(into, previous, &file, text.as_bytes(), &cm)?;
+            let (l, c) = put_file(into, previous, &format!("{rid}.json"), text.as_bytes(), &cm)?;
             linked += usize::from(l);
             changed += usize::from(c);
             bytes += text.len() as u64;
-            let sha = Sha256::digest(text.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
             rows.push(CmRow {
-                rid,
-                cm_id: text_of(&cm["id"]),
-                version: text_of(&cm["version_number"]),
-                synched: text_of(&cm["synched"]),
-                file,
-                sha,
+                rid: rid.into_boxed_str(),
+                cm_id: text_of(&cm["id"]).into_boxed_str(),
+                version: text_of(&cm["version_number"]).into_boxed_str(),
+                synched: text_of(&cm["synched"]).into_boxed_str(),
+                sha: Sha256::digest(text.as_bytes()).into(),
             });
         }
     }
     Ok((rows, linked, changed, bytes))
 }
 
-/// `index.csv`: per router file, the router's name, MAC, product, firmware, config manager,
-/// version, sync state and the file's SHA-256.
-fn index_csv(rows: &[CmRow], facts: &RouterFacts) -> Result<Vec<u8>> {
-    let csv_err = |e: csv::Error| Error::invalid(format!("index.csv: {e}"));
-    let mut index = csv::Writer::from_writer(vec![]);
+/// Writes `index.csv` into `into` as it goes: per router file, the router's name, MAC, product,
+/// firmware, config manager, version, sync state and the file's SHA-256.
+fn write_index(into: &Dir, rows: &[CmRow], facts: &RouterFacts) -> Result<()> {
+    let (path, file) = into.create_new("index.csv", MODE)?;
+    let csv_err = |e: csv::Error| Error::invalid(format!("{}: {e}", path.display()));
+    let mut index = csv::Writer::from_writer(std::io::BufWriter::new(file));
     index
         .write_record([
             "router_id",
@@ -257,37 +274,40 @@ fn index_csv(rows: &[CmRow], facts: &RouterFacts) -> Result<Vec<u8>> {
             "sha256",
         ])
         .map_err(csv_err)?;
+    fn name<'a>(table: &'a HashMap<String, String>, id: Option<&str>) -> &'a str {
+        id.and_then(|id| table.get(id))
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+    let mut sha = String::with_capacity(64);
     for row in rows {
         let r = facts.routers.get(&row.rid);
-        let field = |k: &str| {
-            r.and_then(|r| r.get(k))
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        let lookup = |table: &HashMap<String, String>, k: &str| {
-            crate::ncm::id_of(&field(k))
-                .and_then(|id| table.get(&id).cloned())
-                .unwrap_or_default()
-        };
+        sha.clear();
+        for b in row.sha {
+            use std::fmt::Write;
+            let _ = write!(sha, "{b:02x}");
+        }
         index
             .write_record([
-                row.rid.as_str(),
-                &field("name"),
-                &field("mac"),
-                &lookup(&facts.products, "product"),
-                &lookup(&facts.firmwares, "actual_firmware"),
-                &row.cm_id,
-                &row.version,
-                &row.synched,
-                &row.file,
-                &row.sha,
+                &*row.rid,
+                r.map_or("", |r| &*r.name),
+                r.map_or("", |r| &*r.mac),
+                name(&facts.products, r.map(|r| &*r.product)),
+                name(&facts.firmwares, r.map(|r| &*r.firmware)),
+                &*row.cm_id,
+                &*row.version,
+                &*row.synched,
+                &format!("{}.json", row.rid),
+                &sha,
             ])
             .map_err(csv_err)?;
     }
     index
         .into_inner()
-        .map_err(|e| Error::invalid(format!("index.csv: {e}")))
+        .map_err(|e| Error::io(path.display(), e.into_error()))?
+        .into_inner()
+        .map_err(|e| Error::io(path.display(), e.into_error()))?;
+    Ok(())
 }
 
 /// Each group's configuration to `groups/<id>.json`; returns (groups, linked).

@@ -236,6 +236,18 @@ impl NcmClient {
         Ok(Pager::new(self.clone(), ep, prepared))
     }
 
+    /// The collection's pages, read on a thread of their own from now on (up to twice
+    /// `page_concurrency` pages ahead of the reader), with a progress line on a terminal.
+    pub fn read_ahead(
+        self: &Arc<Self>,
+        endpoint: &str,
+        q: &Map<String, Value>,
+    ) -> Result<super::paging::ReadAhead> {
+        let label = self.progress.then_some(endpoint);
+        self.pages(endpoint, q)?
+            .read_ahead(self.page_concurrency.saturating_mul(2), label)
+    }
+
     /// Every record of the collection matching `q` (or `limit` of them).
     pub fn list(self: &Arc<Self>, endpoint: &str, q: &Map<String, Value>) -> Result<Vec<Value>> {
         let label = self.progress.then_some(endpoint);

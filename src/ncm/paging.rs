@@ -165,7 +165,7 @@ impl Pager {
                 message,
             };
             let (mut data, next) =
-                split_page(&resp.body, resp.content_type.as_deref()).map_err(protocol)?;
+                split_page(resp.body, resp.content_type.as_deref()).map_err(protocol)?;
             self.pages_fetched += 1;
             self.visited.insert(url.to_string());
             if let Some(n) = next {
@@ -266,36 +266,128 @@ impl Pager {
         Ok(all)
     }
 
-    /// Reads every remaining page into one list.
     /// Every remaining record. With a `label`, a progress line (records, pages, rate) shows on
     /// a terminal once more than two pages have been read; never when stderr is not a terminal.
     pub fn collect_all(mut self, label: Option<&str>) -> Result<Vec<Value>> {
-        use std::io::IsTerminal;
-        let show = label.is_some() && std::io::stderr().is_terminal();
-        let pb = indicatif::ProgressBar::hidden();
+        let mut progress = Progress::new(label);
         let mut all = vec![];
         while let Some(mut page) = self.next_page()? {
+            progress.page(page.len());
             all.append(&mut page);
-            if show && self.pages_fetched == 3 {
-                pb.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{spinner} {msg}: {pos} records, {per_sec}",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-                );
-                pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        Ok(all)
+    }
+
+    /// Reads the pages on a thread of its own from now on, up to `buffer` pages ahead of the
+    /// reader (plus the `page_concurrency` in flight), so a listing goes on while the caller
+    /// works on earlier pages or reads another listing. Same pages, same order, same errors.
+    pub fn read_ahead(self, buffer: usize, label: Option<&str>) -> Result<ReadAhead> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(buffer.max(1));
+        std::thread::Builder::new()
+            .name("fleetscript-pages".into())
+            .spawn(move || {
+                let mut pager = self;
+                loop {
+                    let page = pager.next_page();
+                    let last = !matches!(page, Ok(Some(_)));
+                    // The reader is gone (a loop left early): stop reading.
+                    if tx.send(page).is_err() || last {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::io("a thread to read pages ahead", e))?;
+        Ok(ReadAhead {
+            pages: std::sync::Mutex::new(rx),
+            progress: Progress::new(label),
+            done: false,
+        })
+    }
+}
+
+/// A progress line for a listing of more than two pages, on a terminal only; cleared when done.
+pub struct Progress {
+    pb: Option<indicatif::ProgressBar>,
+    label: String,
+    pages: usize,
+    records: u64,
+}
+
+impl Progress {
+    /// Shows nothing without a label or when stderr is not a terminal.
+    pub fn new(label: Option<&str>) -> Self {
+        use std::io::IsTerminal;
+        let on = label.is_some() && std::io::stderr().is_terminal();
+        Progress {
+            pb: on.then(indicatif::ProgressBar::hidden),
+            label: label.unwrap_or_default().to_string(),
+            pages: 0,
+            records: 0,
+        }
+    }
+
+    /// One more page of `records` read.
+    pub fn page(&mut self, records: usize) {
+        self.pages += 1;
+        self.records += records as u64;
+        let Some(pb) = &self.pb else { return };
+        if self.pages == 3 {
+            pb.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {msg}: {pos} records, {per_sec}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        pb.set_message(format!("{} ({} pages)", self.label, self.pages));
+        pb.set_position(self.records);
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(pb) = &self.pb {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+/// Pages read ahead by [`Pager::read_ahead`], in order; ends after the last page or an error.
+pub struct ReadAhead {
+    /// `Ok(None)` marks the end: a channel closed without it means the reader died.
+    /// (In a mutex only so that the iterator may be shared between threads, as Rhai asks.)
+    pages: std::sync::Mutex<std::sync::mpsc::Receiver<Result<Option<Vec<Value>>>>>,
+    progress: Progress,
+    done: bool,
+}
+
+impl Iterator for ReadAhead {
+    type Item = Result<Vec<Value>>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let rx = self.pages.get_mut().unwrap_or_else(|e| e.into_inner());
+        let item = rx.recv().unwrap_or_else(|_| {
+            Err(Error::invalid(
+                "the thread reading pages ahead stopped unexpectedly; the listing is incomplete",
+            ))
+        });
+        match item {
+            Ok(Some(page)) => {
+                self.progress.page(page.len());
+                Some(Ok(page))
             }
-            if show {
-                pb.set_message(format!(
-                    "{} ({} pages)",
-                    label.unwrap_or_default(),
-                    self.pages_fetched
-                ));
-                pb.set_position(all.len() as u64);
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
             }
         }
-        pb.finish_and_clear();
-        Ok(all)
     }
 }
 
@@ -344,21 +436,21 @@ fn compare_values(a: &Value, b: &Value) -> std::cmp::Ordering {
 /// Splits a collection body into its records and `meta.next`; an answer that is not JSON says
 /// so (with its content type), not "no data list".
 pub fn split_page(
-    body: &Value,
+    mut body: Value,
     content_type: Option<&str>,
 ) -> std::result::Result<(Vec<Value>, Option<String>), String> {
-    if let Value::String(text) = body {
+    if let Value::String(text) = &body {
         let start: String = text.chars().take(80).collect();
         return Err(format!(
             "the answer is not JSON ({}): {start:?}",
             content_type.unwrap_or("no content-type")
         ));
     }
-    let data = body
-        .get("data")
-        .and_then(Value::as_array)
-        .ok_or_else(|| "the collection body has no 'data' list".to_string())?
-        .clone();
+    // Taken out of the body, not copied: a page of configuration managers is megabytes of values.
+    let data = match body.get_mut("data").map(Value::take) {
+        Some(Value::Array(a)) => a,
+        _ => return Err("the collection body has no 'data' list".to_string()),
+    };
     let next = match body.pointer("/meta/next") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.is_empty() => None,

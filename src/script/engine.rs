@@ -20,7 +20,10 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
         .set_max_string_size(0)
         .set_max_array_size(0)
         .set_max_map_size(0)
-        .set_strict_variables(true);
+        .set_strict_variables(true)
+        // No string interning: its cache is scanned on every eviction, and a fleet-wide loop
+        // makes a new string per record (measured: 5% of the inventory's CPU).
+        .set_max_strings_interned(0);
     super::values::register(&mut engine, limits.max_array_size, limits.max_string_size);
     // `eval` would run text the pre-run lint never saw: scripts are checked whole, so it is off.
     engine.disable_symbol("eval");

@@ -27,6 +27,9 @@ pub struct Store {
     /// Cut-off devices: configuration manager id -> when it rolls back, and the `actual`
     /// config it rolls back to.
     pub rollback_due: HashMap<String, (std::time::Instant, Value)>,
+    /// Bumped whenever records may have changed (a write, a device sync, a test's set-up), so
+    /// the server's cached listing selections know when they are stale.
+    pub generation: u64,
 }
 
 pub const PRODUCTS: &[(u64, &str, &str)] = &[

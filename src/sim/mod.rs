@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::ncm::NcmCredentials;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 /// The sandbox keys `--sandbox` uses; the simulator accepts exactly these by default.
@@ -173,7 +173,9 @@ impl Counters {
 }
 
 pub struct SimState {
-    pub store: Mutex<fleet::Store>,
+    pub store: RwLock<fleet::Store>,
+    /// Which records a filtered or ordered listing selects, per store generation.
+    pub listings: Mutex<server::ListingCache>,
     pub counters: Mutex<Counters>,
     pub faults: Mutex<Vec<Fault>>,
     pub latency_ms: std::sync::atomic::AtomicU64,
@@ -217,7 +219,8 @@ impl Simulator {
         store.break_apn = opts.break_apn.clone();
         store.rollback_after = opts.rollback_after;
         let state = Arc::new(SimState {
-            store: Mutex::new(store),
+            store: RwLock::new(store),
+            listings: Mutex::new(server::ListingCache::default()),
             counters: Mutex::new(Counters::default()),
             faults: Mutex::new(opts.faults.clone()),
             latency_ms: (opts.latency.as_millis() as u64).into(),
@@ -321,17 +324,20 @@ impl Simulator {
     }
     /// A copy of an endpoint's records as stored (URLs use the production prefix).
     pub fn records(&self, endpoint: &str) -> Vec<serde_json::Value> {
-        self.state.store.lock().unwrap().table(endpoint).to_vec()
+        self.state.store.read().unwrap().table(endpoint).to_vec()
     }
     pub fn with_store<R>(&self, f: impl FnOnce(&mut fleet::Store) -> R) -> R {
-        f(&mut self.state.store.lock().unwrap())
+        let mut store = self.state.store.write().unwrap();
+        store.generation += 1;
+        f(&mut store)
     }
 
     /// Stages a roll-out rehearsal: group `group` becomes exactly the first `n` routers (mixed
     /// firmware), online, synched and targeting their actual firmware, and no config sync in
     /// the account is suspended. Returns their ids.
     pub fn stage_group(&self, group: u64, n: usize) -> Vec<String> {
-        let mut store = self.state.store.lock().unwrap();
+        let mut store = self.state.store.write().unwrap();
+        store.generation += 1;
         let url = store.url("groups", group);
         let mut ids = vec![];
         for r in store.tables.entry("routers").or_default().iter_mut() {

@@ -218,11 +218,19 @@ fn ncm(
     let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
-    let mut store = st.store.lock().unwrap();
+    let mut store = st.store.write().unwrap();
+    if m.is_write() || !store.sync_due.is_empty() || !store.rollback_due.is_empty() {
+        store.generation += 1;
+    }
     super::config::run_due_syncs(&mut store, std::time::Instant::now());
     super::config::run_due_rollbacks(&mut store, std::time::Instant::now());
+    if (m, segs.len()) == (Method::Get, 1) {
+        // Listings only read: they share the store, so concurrent pages are served in parallel.
+        drop(store);
+        let store = st.store.read().unwrap();
+        return collection(&store, &st.listings, ep, &params, host);
+    }
     match (m, segs.len()) {
-        (Method::Get, 1) => collection(&store, ep, &params, host),
         (Method::Get, 2) => detail(&mut store, ep, segs[1], &params),
         (Method::Get, 3) if ep.name == "firmwares" && segs[2] == "default_configuration" => {
             match store.find("firmwares", segs[1]) {
@@ -414,6 +422,9 @@ fn project(
     fields: Option<&[String]>,
     expand: &[String],
 ) -> Value {
+    if let (Some(fields), true) = (fields, expand.is_empty()) {
+        return project_fields(store, ep, rec, fields);
+    }
     let mut r = rec.clone();
     if ep.name == "configuration_managers" || ep.name == "groups" {
         super::config::mask_passwords(&mut r);
@@ -464,6 +475,44 @@ fn project(
         }
     }
     Value::Object(out)
+}
+
+/// `?fields=`: copies only the fields asked for (a catalog field the record does not store is
+/// `null`; `a.b` reads `b` of the record `a` links to), then masks secrets in the copy.
+fn project_fields(store: &Store, ep: &Endpoint, rec: &Value, fields: &[String]) -> Value {
+    let mut out = Map::new();
+    for f in fields {
+        match f.split_once('.') {
+            Some((a, b)) => {
+                let sub = match rec.get(a) {
+                    Some(Value::String(u)) => resolve(store, u),
+                    Some(o @ Value::Object(_)) => Some(o),
+                    _ => None,
+                };
+                if let Some(val) = sub.and_then(|s| s.get(b)) {
+                    let entry = out.entry(a.to_string()).or_insert_with(|| json!({}));
+                    if !entry.is_object() {
+                        *entry = json!({});
+                    }
+                    entry[b] = val.clone();
+                }
+            }
+            None => match rec.get(f.as_str()) {
+                Some(v) => {
+                    out.insert(f.clone(), v.clone());
+                }
+                None if !f.contains("__") && ep.field(f).is_some() => {
+                    out.insert(f.clone(), Value::Null);
+                }
+                None => {}
+            },
+        }
+    }
+    let mut out = Value::Object(out);
+    if ep.name == "configuration_managers" || ep.name == "groups" {
+        super::config::mask_passwords(&mut out);
+    }
+    out
 }
 
 struct ListParams {
@@ -579,36 +628,72 @@ fn list_url(host: &str, ep: &Endpoint, pairs: &[(String, String)]) -> String {
     format!("http://{host}/api/v2/{}/?{}", ep.name, ser.finish())
 }
 
-fn collection(
+/// The positions (in a table) of the records a filtered or ordered listing selects, in listing
+/// order, kept per store generation: the pages of one listing are served from one selection
+/// instead of each page filtering and sorting the whole table again.
+#[derive(Default)]
+pub struct ListingCache {
+    generation: u64,
+    selections: std::collections::HashMap<String, Arc<Vec<usize>>>,
+}
+
+/// Cursor filters make every page a new selection; a handful of listings at a time is plenty.
+const CACHED_SELECTIONS: usize = 64;
+
+/// The table positions a listing selects, in its order (cached; see [`ListingCache`]).
+fn selection(
     store: &Store,
+    cache: &std::sync::Mutex<ListingCache>,
     ep: &'static Endpoint,
-    params: &[(String, String)],
-    host: &str,
-) -> Reply {
-    let p = match parse_list(ep, params) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let filtered = store.table(ep.name).iter().filter(|r| {
+    p: &ListParams,
+) -> Arc<Vec<usize>> {
+    let key = format!(
+        "{}|{:?}|{:?}",
+        ep.name,
+        p.order_by,
         p.filters
             .iter()
-            .all(|(f, op, vals)| matches(r, f, *op, vals))
-    });
-    // An offset page in the stored order needs the records up to its end and one more (to know
-    // whether a next page exists), not the whole filtered table.
-    let lazy = p.order_by.is_none() && ep.paging == Paging::Offset;
-    let mut matched: Vec<&Value> = if lazy {
-        filtered
-            .take(p.offset.saturating_add(p.limit).saturating_add(1))
-            .collect()
-    } else {
-        filtered.collect()
-    };
+            .map(|(f, op, vals)| (f.name, op, vals))
+            .collect::<Vec<_>>()
+    );
+    {
+        let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if c.generation != store.generation {
+            c.generation = store.generation;
+            c.selections.clear();
+        }
+        if let Some(sel) = c.selections.get(&key) {
+            return sel.clone();
+        }
+    }
+    let table = store.table(ep.name);
+    let mut matched: Vec<usize> = (0..table.len())
+        .filter(|&i| {
+            p.filters
+                .iter()
+                .all(|(f, op, vals)| matches(&table[i], f, *op, vals))
+        })
+        .collect();
+    sort_selection(table, ep, p, &mut matched);
+    let sel = Arc::new(matched);
+    let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if c.generation == store.generation {
+        if c.selections.len() >= CACHED_SELECTIONS {
+            c.selections.clear();
+        }
+        c.selections.insert(key, sel.clone());
+    }
+    sel
+}
+
+/// Orders a selection by `order_by`, or by time for the timeuuid-paged endpoints.
+fn sort_selection(table: &[Value], ep: &Endpoint, p: &ListParams, matched: &mut [usize]) {
     let tu = |r: &Value| {
         r.get("created_at_timeuuid")
             .and_then(Value::as_str)
             .and_then(timeuuid_time)
     };
+    let uuid = |r: &Value| r["created_at_timeuuid"].as_str().map(str::to_string);
     match (&p.order_by, ep.paging) {
         (Some(o), _) => {
             let (name, desc) = match o.strip_prefix('-') {
@@ -616,10 +701,10 @@ fn collection(
                 None => (o.as_str(), false),
             };
             let f = ep.field(name);
-            matched.sort_by(|a, b| {
+            matched.sort_by(|&a, &b| {
                 let (va, vb) = (
-                    a.get(name).unwrap_or(&Value::Null),
-                    b.get(name).unwrap_or(&Value::Null),
+                    table[a].get(name).unwrap_or(&Value::Null),
+                    table[b].get(name).unwrap_or(&Value::Null),
                 );
                 let ord = f
                     .and_then(|f| compare(f, va, &text_of(vb)))
@@ -631,23 +716,56 @@ fn collection(
                 }
             });
         }
-        (None, Paging::TimeUuidAsc) => matched.sort_by(|a, b| {
-            tu(a).cmp(&tu(b)).then_with(|| {
-                a["created_at_timeuuid"]
-                    .as_str()
-                    .cmp(&b["created_at_timeuuid"].as_str())
-            })
-        }),
-        (None, Paging::TimeUuidDesc) => matched.sort_by(|a, b| {
-            tu(b).cmp(&tu(a)).then_with(|| {
-                b["created_at_timeuuid"]
-                    .as_str()
-                    .cmp(&a["created_at_timeuuid"].as_str())
-            })
-        }),
+        (None, Paging::TimeUuidAsc) => {
+            matched.sort_by_cached_key(|&i| (tu(&table[i]), uuid(&table[i])))
+        }
+        (None, Paging::TimeUuidDesc) => {
+            matched.sort_by_cached_key(|&i| std::cmp::Reverse((tu(&table[i]), uuid(&table[i]))))
+        }
         (None, Paging::Offset) => {}
     }
-    let total = matched.len();
+}
+
+fn collection(
+    store: &Store,
+    cache: &std::sync::Mutex<ListingCache>,
+    ep: &'static Endpoint,
+    params: &[(String, String)],
+    host: &str,
+) -> Reply {
+    let p = match parse_list(ep, params) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let table = store.table(ep.name);
+    // A plain offset listing is the table itself; anything else is a (cached) selection.
+    let plain = p.filters.is_empty() && p.order_by.is_none() && ep.paging == Paging::Offset;
+    let sel = (!plain).then(|| selection(store, cache, ep, &p));
+    let matched: Vec<&Value> = match &sel {
+        None => {
+            let start = p.offset.min(table.len());
+            let end = start.saturating_add(p.limit).min(table.len());
+            // Only the page itself is collected; `total` below is the table's length.
+            table[start..end].iter().collect()
+        }
+        Some(sel) if ep.paging == Paging::Offset => {
+            let start = p.offset.min(sel.len());
+            let end = start.saturating_add(p.limit).min(sel.len());
+            sel[start..end].iter().map(|&i| &table[i]).collect()
+        }
+        Some(sel) => sel
+            .iter()
+            .take(p.limit.saturating_add(1))
+            .map(|&i| &table[i])
+            .collect(),
+    };
+    // Offset listings: all the records selected; cursor listings: the page and one more, which
+    // tells whether a next page exists.
+    let total = match (&sel, ep.paging) {
+        (_, Paging::TimeUuidAsc | Paging::TimeUuidDesc) => matched.len(),
+        (Some(sel), _) => sel.len(),
+        (None, _) => table.len(),
+    };
     let (page, meta) = if ep.paging.is_timeuuid() {
         let page: Vec<&Value> = matched.iter().take(p.limit).copied().collect();
         let cursor = if ep.paging == Paging::TimeUuidAsc {
@@ -693,8 +811,8 @@ fn collection(
         )
     } else {
         let start = p.offset.min(total);
-        let end = (start + p.limit).min(total);
-        let page: Vec<&Value> = matched[start..end].to_vec();
+        let end = start.saturating_add(p.limit).min(total);
+        let page = matched;
         let at = |off: usize| {
             let mut pairs = p.passthrough.clone();
             pairs.push(("limit".into(), p.limit.to_string()));

@@ -4,16 +4,18 @@
 
 use super::{rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::ncm::catalog::{Endpoint, Verb, ENDPOINTS};
-use crate::ncm::paging::Pager;
+use crate::ncm::paging::ReadAhead;
 use crate::script::convert::{dynamic_to_json, json_into_dynamic};
 use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 
-/// A lazy page iterator returned by `ncm::<endpoint>::pages(query)`; use it in a `for` loop.
+/// The page iterator returned by `ncm::<endpoint>::pages(query)`; use it in a `for` loop. The
+/// pages are read ahead from the moment `pages()` is called, so two listings started one after
+/// the other are read at the same time.
 #[derive(Clone)]
 pub struct PageIter {
-    pager: Arc<Mutex<Option<Pager>>>,
+    pager: Arc<Mutex<Option<ReadAhead>>>,
     ctx: Arc<ScriptContext>,
 }
 
@@ -171,7 +173,7 @@ fn endpoint_module(ep: &'static Endpoint, ctx: &Arc<ScriptContext>) -> Module {
                     let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<PageIter> {
                         let p = c
                             .ncm
-                            .pages(name, &map_to_json(q))
+                            .read_ahead(name, &map_to_json(q))
                             .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
                         Ok(PageIter {
                             pager: Arc::new(Mutex::new(Some(p))),
@@ -281,6 +283,22 @@ fn endpoint_module(ep: &'static Endpoint, ctx: &Arc<ScriptContext>) -> Module {
     m
 }
 
+/// `ncm::name_of`: the table's entry for the URL's id.
+fn name_in(table: &rhai::Map, url: &Dynamic) -> Dynamic {
+    let id = match url.clone().into_immutable_string() {
+        Ok(s) => crate::ncm::id_of(&s),
+        Err(_) if url.is_int() => Some(url.to_string()),
+        Err(_) => None,
+    };
+    match id {
+        None => Dynamic::from(""),
+        Some(id) => table
+            .get(id.as_str())
+            .cloned()
+            .unwrap_or_else(|| Dynamic::from(format!("#{id}"))),
+    }
+}
+
 /// Builds the `ncm` module.
 pub fn module(ctx: &Arc<ScriptContext>) -> Module {
     let mut root = Module::new();
@@ -300,6 +318,12 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
         .with_comments(["/// `()` stays `()` (a null URL field such as an ungrouped router's `group`).\n///\n/// ```rhai\n/// if ncm::id_of(r.group) == () { print(\"no group\"); }\n/// ```"])
         .with_params_info(["url: ()", "()"])
         .set_into_module(&mut root, |_: ()| -> Dynamic { Dynamic::UNIT });
+    FuncRegistration::new("name_of")
+        .with_comments(["/// The name a resource URL (or bare id) has in an id -> name table such as `lookup::groups()`:\n/// `\"\"` for a null URL, `#ID` for an id the table lacks. The table is read in place, so a call\n/// costs the same whatever its size (a script function would copy the table on every call).\n///\n/// ```rhai\n/// let groups = lookup::groups();\n/// for r in ncm::routers::list(#{fields: [\"id\", \"group\"]}) { print(ncm::name_of(groups, r.group)); }\n/// ```"])
+        .with_params_info(["table: &mut Map", "url: string|()", "string"])
+        .set_into_module(&mut root, |table: &mut rhai::Map, url: Dynamic| -> Dynamic {
+            name_in(table, &url)
+        });
     for (fname, which) in [("reboot_router", "router"), ("reboot_group", "group")] {
         let c = ctx.clone();
         let doc = format!("/// Reboots one {which} through the reboot_activity endpoint (POST). A 201 means submitted, not rebooted; an offline router loses the request.\n/// Printed, not sent, under --dry-run.\n///\n/// ```rhai\n/// ncm::{fname}(42);\n/// ```");
