@@ -6,6 +6,7 @@
 #
 #   bash benches/vs_ncm.sh                       # 10,000 routers, 20 ms, 3 runs
 #   FLEET_ROUTERS=100000 FLEET_RUNS=1 bash benches/vs_ncm.sh
+#   FLEET_OUT=/mnt/tmpfs bash benches/vs_ncm.sh   # outputs on a tmpfs: the clients, not the disk
 set -euo pipefail
 cd "$(dirname "$0")/.."
 routers=${FLEET_ROUTERS:-10000}

@@ -231,6 +231,24 @@ impl Dir {
         Ok(dir.path.join(name))
     }
 
+    /// A file written as a stream that appears at `rel` only when committed: until then it is a
+    /// hidden temporary next to it, removed if the writer is dropped (a script that failed).
+    pub fn create_atomic(&self, rel: &Path, mode: u32) -> Result<AtomicFile> {
+        let (dir, name) = self.parent_of(rel, true)?;
+        let tmp = unique(".fleetscript-");
+        let file = dir.open_file(
+            OsStr::new(&tmp),
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL,
+            mode,
+        )?;
+        Ok(AtomicFile {
+            name: name.to_os_string(),
+            tmp,
+            file: Some(std::io::BufWriter::new(file)),
+            dir,
+        })
+    }
+
     /// Takes the lock `name` in this directory (created 0600 when missing) for as long as the
     /// returned guard lives: an exclusive `flock`, so a crashed holder never leaves it stuck. A
     /// lock held by another process is `Error::Locked` naming the holder's pid.
@@ -310,6 +328,64 @@ pub struct Confined {
     access: Access,
     roots: Vec<Dir>,
     denied: Vec<PathBuf>,
+}
+
+/// A file being written as a stream (see [`Dir::create_atomic`]).
+pub struct AtomicFile {
+    dir: Dir,
+    name: std::ffi::OsString,
+    tmp: String,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    fn io(&self, e: std::io::Error) -> Error {
+        io_err(&self.dir.path.join(&self.name), e)
+    }
+
+    /// Appends bytes.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        use std::io::Write;
+        let r = match self.file.as_mut() {
+            Some(f) => f.write_all(bytes),
+            None => return Err(Error::invalid("the file was already closed")),
+        };
+        r.map_err(|e| self.io(e))
+    }
+
+    /// Flushes, syncs and moves the file into place; returns its path.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        let f = self
+            .file
+            .take()
+            .ok_or_else(|| Error::invalid("the file was already closed"))?;
+        let f = f.into_inner().map_err(|e| self.io(e.into_error()))?;
+        f.sync_all().map_err(|e| self.io(e))?;
+        renameat(&self.dir.fd, self.tmp.as_str(), &self.dir.fd, &self.name)
+            .map_err(|e| self.io(e.into()))?;
+        self.tmp.clear();
+        Ok(self.dir.path.join(&self.name))
+    }
+}
+
+impl std::io::Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.file.as_mut() {
+            Some(f) => f.write(buf),
+            None => Err(std::io::Error::other("the file was already closed")),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), |f| f.flush())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.tmp.is_empty() {
+            let _ = unlinkat(&self.dir.fd, self.tmp.as_str(), AtFlags::empty());
+        }
+    }
 }
 
 /// Lexically normalizes a path (resolving `.` and `..`) against the current directory.
@@ -461,6 +537,12 @@ impl Confined {
         }
         let (root, rel) = self.locate(path)?;
         root.subdir(&rel, true)
+    }
+
+    /// A file under an allowed directory written as a stream (see `Dir::create_atomic`).
+    pub fn create_atomic(&self, path: &str, mode: u32) -> Result<AtomicFile> {
+        let (root, rel) = self.locate(path)?;
+        root.create_atomic(&rel, mode)
     }
 
     /// Opens a file under an allowed directory for reading and appending (a journal).

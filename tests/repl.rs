@@ -189,3 +189,41 @@ fn repl_state_commands_and_formats() {
     let mut out = vec![];
     assert_eq!(r.handle(":quit", &mut out), Outcome::Quit);
 }
+
+/// `run` on a terminal: a pages() loop of more than a few pages shows a progress line; the same
+/// run with stderr not a terminal shows none.
+#[test]
+fn run_shows_progress_for_a_long_pages_loop_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("walk.rhai");
+    std::fs::write(
+        &script,
+        "let n = 0;\nfor page in ncm::routers::pages(#{fields: [\"id\"], page_size: 50}) { n += page.len(); }\nprint(`walked ${n}`);\n",
+    )
+    .unwrap();
+    let args = |cmd: &mut Command| {
+        cmd.arg("run")
+            .arg(&script)
+            .args(["--sandbox", "--routers", "1500", "--latency-ms", "30"])
+            .env("TERM", "xterm")
+            .current_dir(dir.path());
+    };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetscript"));
+    args(&mut cmd);
+    let mut p = Session::spawn(cmd).expect("spawn run in a pty");
+    p.set_expect_timeout(Some(Duration::from_secs(30)));
+    p.expect(expectrl::Regex(r"routers \(\d+ pages\): \d+ records"))
+        .expect("a progress line naming the listing, its pages and records");
+    p.expect("walked 1500").expect("the script finished");
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetscript"));
+    args(&mut cmd);
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("walked 1500"));
+    assert!(
+        !stderr.contains("pages)"),
+        "no progress when not a terminal: {stderr}"
+    );
+}

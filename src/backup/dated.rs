@@ -6,13 +6,13 @@
 //! swapped in at the end, so a failed run leaves no partial file and never replaces an earlier
 //! good backup; `keep` removes the oldest dated backups beyond N.
 
+use super::index::{router_facts, write_index, Rows};
 use crate::error::{Error, Result};
 use crate::files::Dir;
 use crate::ncm::client::NcmClient;
 use crate::ncm::text as text_of;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -101,7 +101,7 @@ pub fn backup_configs(
         (facts, written)
     });
     let (rows, mut linked, changed, bytes_total) = written?;
-    write_index(staging_dir, &rows, &facts?)?;
+    write_index(staging_dir, &rows, &facts?, MODE)?;
     let count = rows.len();
     drop(rows);
     let groups = backup_groups(client, staging_dir, previous.as_ref())?;
@@ -144,170 +144,34 @@ fn backup_extra(docs: &[super::Document], into: &Dir, previous: Option<&Dir>) ->
     Ok(linked)
 }
 
-/// What the index needs of one router, kept small: at 100,000 routers these facts and the rows
-/// below are most of what the backup holds (the configurations themselves stream to disk).
-struct RouterFact {
-    name: Box<str>,
-    mac: Box<str>,
-    /// Product and firmware ids, named through the small tables at index time.
-    product: Box<str>,
-    firmware: Box<str>,
-}
-
-/// What the index needs of the routers: name, MAC, product and firmware names.
-struct RouterFacts {
-    routers: HashMap<Box<str>, RouterFact>,
-    products: HashMap<String, String>,
-    firmwares: HashMap<String, String>,
-}
-
-/// The routers, products and firmwares listings behind the index (a handful of requests).
-fn router_facts(client: &Arc<NcmClient>) -> Result<RouterFacts> {
-    let names = |ep: &str, field: &str| -> Result<HashMap<String, String>> {
-        Ok(client
-            .list(ep, &q(json!({"fields": ["id", field]})))?
-            .iter()
-            .map(|r| {
-                (
-                    text_of(&r["id"]),
-                    r[field].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect())
-    };
-    let products = names("products", "name")?;
-    let firmwares = names("firmwares", "version")?;
-    let mut routers = HashMap::new();
-    let mut pager = client.pages(
-        "routers",
-        &q(json!({"fields": ["id", "name", "mac", "product", "actual_firmware"]})),
-    )?;
-    let text = |v: &Value| -> Box<str> { v.as_str().unwrap_or_default().into() };
-    let id = |v: &Value| -> Box<str> {
-        v.as_str()
-            .and_then(crate::ncm::id_of)
-            .unwrap_or_default()
-            .into()
-    };
-    while let Some(page) = pager.next_page()? {
-        for r in page {
-            let fact = RouterFact {
-                name: text(&r["name"]),
-                mac: text(&r["mac"]),
-                product: id(&r["product"]),
-                firmware: id(&r["actual_firmware"]),
-            };
-            routers.insert(text_of(&r["id"]).into_boxed_str(), fact);
-        }
-    }
-    Ok(RouterFacts {
-        routers,
-        products,
-        firmwares,
-    })
-}
-
-/// One written router file (`<rid>.json`), for the index.
-struct CmRow {
-    rid: Box<str>,
-    cm_id: Box<str>,
-    version: Box<str>,
-    synched: Box<str>,
-    sha: [u8; 32],
-}
-
 /// Pages every configuration manager into `<router_id>.json` files; returns the rows for the
 /// index, how many files were linked and changed, and the bytes written.
 fn write_config_managers(
     client: &Arc<NcmClient>,
     into: &Dir,
     previous: Option<&Dir>,
-) -> Result<(Vec<CmRow>, usize, usize, u64)> {
-    let (mut rows, mut linked, mut changed, mut bytes) = (vec![], 0, 0, 0u64);
-    let mut seen = std::collections::HashSet::new();
+) -> Result<(Rows, usize, usize, u64)> {
+    let (mut rows, mut linked, mut changed, mut bytes) = (Rows::default(), 0, 0, 0u64);
     let mut pager = super::config_manager_pages(client)?;
     while let Some(page) = pager.next_page()? {
         for cm in page {
             let rid = super::router_of(&cm);
-            if !seen.insert(rid.clone().into_boxed_str()) {
+            let mut text = serde_json::to_string_pretty(&cm).unwrap_or_default();
+            text.push('\n');
+            if !rows.add(&rid, &cm, Sha256::digest(text.as_bytes()).into())? {
                 return Err(Error::Protocol {
                     method: "GET".into(),
                     url: "configuration_managers/".into(),
                     message: format!("router {rid} appears twice; the listing changed while paging, run the backup again"),
                 });
             }
-            let mut text = serde_json::to_string_pretty(&cm).unwrap_or_default();
-            text.push('\n');
             let (l, c) = put_file(into, previous, &format!("{rid}.json"), text.as_bytes(), &cm)?;
             linked += usize::from(l);
             changed += usize::from(c);
             bytes += text.len() as u64;
-            rows.push(CmRow {
-                rid: rid.into_boxed_str(),
-                cm_id: text_of(&cm["id"]).into_boxed_str(),
-                version: text_of(&cm["version_number"]).into_boxed_str(),
-                synched: text_of(&cm["synched"]).into_boxed_str(),
-                sha: Sha256::digest(text.as_bytes()).into(),
-            });
         }
     }
     Ok((rows, linked, changed, bytes))
-}
-
-/// Writes `index.csv` into `into` as it goes: per router file, the router's name, MAC, product,
-/// firmware, config manager, version, sync state and the file's SHA-256.
-fn write_index(into: &Dir, rows: &[CmRow], facts: &RouterFacts) -> Result<()> {
-    let (path, file) = into.create_new("index.csv", MODE)?;
-    let csv_err = |e: csv::Error| Error::invalid(format!("{}: {e}", path.display()));
-    let mut index = csv::Writer::from_writer(std::io::BufWriter::new(file));
-    index
-        .write_record([
-            "router_id",
-            "name",
-            "mac",
-            "product",
-            "firmware",
-            "config_manager_id",
-            "version_number",
-            "synched",
-            "file",
-            "sha256",
-        ])
-        .map_err(csv_err)?;
-    fn name<'a>(table: &'a HashMap<String, String>, id: Option<&str>) -> &'a str {
-        id.and_then(|id| table.get(id))
-            .map(String::as_str)
-            .unwrap_or_default()
-    }
-    let mut sha = String::with_capacity(64);
-    for row in rows {
-        let r = facts.routers.get(&row.rid);
-        sha.clear();
-        for b in row.sha {
-            use std::fmt::Write;
-            let _ = write!(sha, "{b:02x}");
-        }
-        index
-            .write_record([
-                &*row.rid,
-                r.map_or("", |r| &*r.name),
-                r.map_or("", |r| &*r.mac),
-                name(&facts.products, r.map(|r| &*r.product)),
-                name(&facts.firmwares, r.map(|r| &*r.firmware)),
-                &*row.cm_id,
-                &*row.version,
-                &*row.synched,
-                &format!("{}.json", row.rid),
-                &sha,
-            ])
-            .map_err(csv_err)?;
-    }
-    index
-        .into_inner()
-        .map_err(|e| Error::io(path.display(), e.into_error()))?
-        .into_inner()
-        .map_err(|e| Error::io(path.display(), e.into_error()))?;
-    Ok(())
 }
 
 /// Each group's configuration to `groups/<id>.json`; returns (groups, linked).

@@ -6,6 +6,7 @@
 pub mod changes;
 pub mod dated;
 pub mod git;
+pub mod index;
 
 use crate::error::Result;
 use crate::ncm::client::NcmClient;

@@ -53,6 +53,7 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
         eprintln!("{at}{}", r.redact(s));
     });
     engine.register_type_with_name::<PageIter>("Pages");
+    engine.register_type_with_name::<bindings::csv::CsvWriter>("CsvWriter");
     engine.register_iterator_result::<PageIter, rhai::Dynamic>();
     engine.register_static_module("ncm", bindings::ncm::module(ctx).into());
     engine.register_static_module("ignitenet", bindings::ignitenet::module(ctx).into());

@@ -200,6 +200,14 @@ pub struct Simulator {
 impl Simulator {
     pub fn start(opts: SimOptions) -> Result<Simulator> {
         use rand::SeedableRng;
+        let mut store = fleet::generate(
+            opts.routers,
+            opts.seed,
+            chrono::Utc::now(),
+            "https://www.cradlepointecm.com/api/v2/",
+        );
+        // Bound only once the fleet exists: a client that can connect gets answers at once
+        // (a 100,000-router fleet takes seconds to generate).
         let listener = std::net::TcpListener::bind(opts.addr)
             .map_err(|e| Error::Config(format!("simulator cannot bind {}: {e}", opts.addr)))?;
         listener
@@ -208,12 +216,6 @@ impl Simulator {
         let addr = listener
             .local_addr()
             .map_err(|e| Error::io("simulator socket", e))?;
-        let mut store = fleet::generate(
-            opts.routers,
-            opts.seed,
-            chrono::Utc::now(),
-            "https://www.cradlepointecm.com/api/v2/",
-        );
         store.sync_delay = opts.sync_delay;
         store.rejecting = opts.reject_config.iter().cloned().collect();
         store.break_apn = opts.break_apn.clone();

@@ -1,9 +1,12 @@
-//! The `csv::` Rhai module: write rows (maps) to CSV with an explicit column order, read CSV.
+//! The `csv::` Rhai module: write rows (maps) to CSV with an explicit column order, at once or
+//! row by row through a writer, and read CSV.
 
 use super::{rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::script::convert::dynamic_to_json;
-use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position, INT};
-use std::sync::Arc;
+use rhai::{
+    Array, Dynamic, FnNamespace, FuncRegistration, Map, Module, NativeCallContext, Position, INT,
+};
+use std::sync::{Arc, Mutex};
 
 fn cell(d: Option<&Dynamic>) -> String {
     match d {
@@ -51,6 +54,68 @@ fn columns_of(rows: &Array) -> Vec<String> {
     cols
 }
 
+/// The value `csv::writer(path, columns)` returns: rows go to a hidden file next to `path` as
+/// they are written, which becomes `path` at `close()`; dropped unclosed (the script failed or
+/// forgot), the hidden file is removed and `path` is untouched.
+#[derive(Clone)]
+pub struct CsvWriter(Arc<Mutex<Option<OpenCsv>>>);
+
+pub struct OpenCsv {
+    out: csv::Writer<crate::files::AtomicFile>,
+    columns: Vec<String>,
+    path: String,
+    rows: INT,
+}
+
+impl CsvWriter {
+    fn with<R>(
+        &self,
+        pos: Position,
+        f: impl FnOnce(&mut OpenCsv) -> RhaiResult<R>,
+    ) -> RhaiResult<R> {
+        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.as_mut() {
+            Some(open) => f(open),
+            None => Err(usage_error(pos, "this CSV writer is closed")),
+        }
+    }
+
+    fn write(&self, pos: Position, row: &Dynamic) -> RhaiResult<INT> {
+        self.with(pos, |w| {
+            let Some(m) = row.read_lock::<Map>() else {
+                return Err(usage_error(
+                    pos,
+                    format!(
+                        "{}: a row is an object map, not a {}",
+                        w.path,
+                        row.type_name()
+                    ),
+                ));
+            };
+            let rec: Vec<String> = w.columns.iter().map(|c| cell(m.get(c.as_str()))).collect();
+            w.out
+                .write_record(&rec)
+                .map_err(|e| usage_error(pos, format!("{}: {e}", w.path)))?;
+            w.rows += 1;
+            Ok(w.rows)
+        })
+    }
+
+    fn close(&self, pos: Position, ctx: &ScriptContext) -> RhaiResult<INT> {
+        let open = self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let Some(open) = open else {
+            return Err(usage_error(pos, "this CSV writer is already closed"));
+        };
+        let file = open
+            .out
+            .into_inner()
+            .map_err(|e| usage_error(pos, format!("{}: {}", open.path, e.error())))?;
+        file.commit()
+            .map_err(|e| rhai_error(pos, e, &ctx.redactor))?;
+        Ok(open.rows)
+    }
+}
+
 /// CSV text with a header line as maps of strings.
 fn parse(bytes: &[u8]) -> Result<Array, csv::Error> {
     let mut r = csv::Reader::from_reader(bytes);
@@ -90,6 +155,33 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
             let bytes = render(cx.call_position(), &rows, &cols)?;
             c.write_atomic(path, &bytes).map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
             Ok(rows.len() as INT)
+        });
+    let c = ctx.clone();
+    FuncRegistration::new("writer")
+        .with_comments(["/// A CSV file written row by row (memory stays flat however many rows): the header now, a row per\n/// `w.write(row)`, and the file appears at `path` only at `w.close()` (which returns the row count);\n/// a script that fails before `close()` leaves `path` as it was.\n///\n/// ```rhai\n/// let w = csv::writer(\"routers.csv\", [\"id\", \"name\"]);\n/// for page in ncm::routers::pages(#{fields: [\"id\", \"name\"]}) { for r in page { w.write(r); } }\n/// print(`${w.close()} rows`);\n/// ```"])
+        .with_params_info(["path: string", "columns: Array", "CsvWriter"])
+        .set_into_module(&mut m, move |cx: NativeCallContext, path: &str, cols: Array| -> RhaiResult<CsvWriter> {
+            let pos = cx.call_position();
+            let columns: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
+            let file = c.writes.create_atomic(path, super::FILE_MODE).map_err(|e| rhai_error(pos, e, &c.redactor))?;
+            let mut out = csv::Writer::from_writer(file);
+            out.write_record(&columns).map_err(|e| usage_error(pos, format!("{path}: {e}")))?;
+            Ok(CsvWriter(Arc::new(Mutex::new(Some(OpenCsv { out, columns, path: path.to_string(), rows: 0 })))))
+        });
+    FuncRegistration::new("write")
+        .with_namespace(FnNamespace::Global)
+        .with_comments(["/// Writes one row (an object map) to a `csv::writer`, columns in the writer's order; returns the rows so far.\n///\n/// ```rhai\n/// w.write(#{id: 1, name: \"a\"});\n/// ```"])
+        .with_params_info(["w: CsvWriter", "row: Map", "int"])
+        .set_into_module(&mut m, |cx: NativeCallContext, w: &mut CsvWriter, row: Dynamic| -> RhaiResult<INT> {
+            w.write(cx.call_position(), &row)
+        });
+    let c = ctx.clone();
+    FuncRegistration::new("close")
+        .with_namespace(FnNamespace::Global)
+        .with_comments(["/// Finishes a `csv::writer`: flushes, syncs and moves the file into place; returns the row count.\n///\n/// ```rhai\n/// let n = w.close();\n/// ```"])
+        .with_params_info(["w: CsvWriter", "int"])
+        .set_into_module(&mut m, move |cx: NativeCallContext, w: &mut CsvWriter| -> RhaiResult<INT> {
+            w.close(cx.call_position(), &c)
         });
     let c = ctx.clone();
     FuncRegistration::new("read")

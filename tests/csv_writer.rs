@@ -1,0 +1,92 @@
+//! `csv::writer`: rows stream to a hidden file that becomes the named one only at `close()`; a
+//! script that fails first leaves the named file as it was and no hidden file behind.
+
+mod common;
+
+use common::*;
+use fleetscript::sim::{SimOptions, Simulator};
+
+fn sim() -> Simulator {
+    Simulator::start(SimOptions {
+        routers: 30,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn rows_stream_and_the_file_appears_at_close() {
+    let sim = sim();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.csv");
+    let mut rt = script_runtime(&sim, dir.path(), &[]);
+    let src = format!(
+        r#"let w = csv::writer("{}", ["id", "name", "extra"]);
+           let n = 0;
+           for page in ncm::routers::pages(#{{fields: ["id", "name"], page_size: 10}}) {{
+               for r in page {{ n = w.write(r); }}
+           }}
+           let before = n;
+           [before, w.close()]"#,
+        out.display()
+    );
+    let got = eval(&mut rt, &src).into_array().unwrap();
+    assert_eq!(
+        (got[0].as_int().unwrap(), got[1].as_int().unwrap()),
+        (30, 30)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "id,name,extra");
+    assert_eq!(lines.len(), 31);
+    assert!(
+        lines[1].ends_with(','),
+        "a missing column is empty: {}",
+        lines[1]
+    );
+    let x = dir.path().join("x.csv");
+    let e = eval_err(
+        &mut rt,
+        &format!(
+            "let w = csv::writer(\"{}\", [\"a\"]); w.close(); w.close()",
+            x.display()
+        ),
+    );
+    assert!(e.contains("already closed"), "{e}");
+}
+
+#[test]
+fn a_failed_script_leaves_the_old_file_and_nothing_hidden() {
+    let sim = sim();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.csv");
+    std::fs::write(&out, "yesterday\n").unwrap();
+    let mut rt = script_runtime(&sim, dir.path(), &[]);
+    let src = format!(
+        r#"let w = csv::writer("{}", ["id"]);
+           w.write(#{{id: 1}});
+           w.write("not a map");"#,
+        out.display()
+    );
+    let e = eval_err(&mut rt, &src);
+    assert!(e.contains("a row is an object map, not a string"), "{e}");
+    drop(rt);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "yesterday\n");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["r.csv"], "no hidden file left behind");
+}
+
+#[test]
+fn a_writer_outside_the_allowed_directories_is_refused() {
+    let sim = sim();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rt = script_runtime(&sim, dir.path(), &[]);
+    let e = eval_err(
+        &mut rt,
+        r#"csv::writer("/etc/fleetscript-test.csv", ["a"])"#,
+    );
+    assert!(e.contains("/etc"), "{e}");
+}
