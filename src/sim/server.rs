@@ -449,32 +449,10 @@ fn project(
             }
         }
     }
-    let Some(fields) = fields else { return r };
-    let mut out = Map::new();
-    for f in fields {
-        match f.split_once('.') {
-            Some((a, b)) => {
-                let sub = match r.get(a) {
-                    Some(Value::String(u)) => resolve(store, u).cloned(),
-                    Some(o @ Value::Object(_)) => Some(o.clone()),
-                    _ => None,
-                };
-                if let Some(val) = sub.as_ref().and_then(|s| s.get(b)) {
-                    let entry = out.entry(a.to_string()).or_insert_with(|| json!({}));
-                    if !entry.is_object() {
-                        *entry = json!({});
-                    }
-                    entry[b] = val.clone();
-                }
-            }
-            None => {
-                if let Some(v) = r.get(f.as_str()) {
-                    out.insert(f.clone(), v.clone());
-                }
-            }
-        }
+    match fields {
+        Some(fields) => project_fields(store, ep, &r, fields),
+        None => r,
     }
-    Value::Object(out)
 }
 
 /// `?fields=`: copies only the fields asked for (a catalog field the record does not store is
