@@ -141,19 +141,10 @@ impl Error {
         }
     }
 
-    /// Converts the error into the map a script sees in `catch (e)`.
-    /// This is the only place the library's errors become Rhai values.
-    pub fn to_rhai_map(&self, redact: &dyn Fn(&str) -> String) -> rhai::Map {
-        let mut m = rhai::Map::new();
-        m.insert("kind".into(), self.kind().into());
-        m.insert("message".into(), redact(&self.short_message()).into());
-        m.insert("description".into(), redact(&self.to_string()).into());
-        let status: rhai::Dynamic = match self.status() {
-            Some(s) => (s as rhai::INT).into(),
-            None => rhai::Dynamic::UNIT,
-        };
-        m.insert("status".into(), status);
-        let (method, url, body, errors) = match self {
+    /// The request an error came from and what the server said of it: method, URL, body and
+    /// the per-field problems (empty where they do not apply).
+    pub fn request_parts(&self) -> (String, String, Value, Vec<ConfigIssue>) {
+        match self {
             Error::Api(a) => (
                 a.method.clone(),
                 a.url.clone(),
@@ -170,30 +161,7 @@ impl Error {
                 vec![(**i).clone()],
             ),
             _ => (String::new(), String::new(), Value::Null, vec![]),
-        };
-        m.insert("method".into(), method.into());
-        m.insert("url".into(), redact(&url).into());
-        let body = crate::script::convert::json_to_dynamic(&redact_value(&body, redact));
-        m.insert("body".into(), body);
-        let errs: rhai::Array = errors
-            .iter()
-            .map(|e| {
-                let mut em = rhai::Map::new();
-                em.insert("message".into(), redact(&e.message).into());
-                em.insert("reason".into(), e.reason.clone().into());
-                em.insert(
-                    "path".into(),
-                    crate::script::convert::json_to_dynamic(&Value::Array(e.path.clone())),
-                );
-                em.insert(
-                    "value".into(),
-                    crate::script::convert::json_to_dynamic(&redact_value(&e.value, redact)),
-                );
-                em.into()
-            })
-            .collect();
-        m.insert("errors".into(), errs.into());
-        m
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use fleetscript::diff::{self, Diff};
-use fleetscript::sim::defaults::{default_config, GUEST_LAN_ID, PRIMARY_LAN_ID};
+use fleetscript::ncm::defaults::{default_config, GUEST_LAN_ID, PRIMARY_LAN_ID};
 use fleetscript::sim::{SimOptions, Simulator};
 use serde_json::{json, Map, Value};
 use std::time::Duration;

@@ -162,10 +162,10 @@ fn apn_rollout_to_300_routers_with_failures_and_a_resumable_journal() {
             .unwrap()
             .to_string();
         let d = Diff::from_value(&cm["target"]).unwrap();
-        let (rules, rid) = if fleetscript::sim::defaults::uses_rules2(&version) {
-            ("rules2", fleetscript::sim::defaults::RULES2_LTE_ID)
+        let (rules, rid) = if fleetscript::ncm::defaults::uses_rules2(&version) {
+            ("rules2", fleetscript::ncm::defaults::RULES2_LTE_ID)
         } else {
-            ("rules", fleetscript::sim::defaults::RULES_LTE_ID)
+            ("rules", fleetscript::ncm::defaults::RULES_LTE_ID)
         };
         assert_eq!(
             d.updates["wan"][rules][rid]["modem"]["manual_apn"], "iot.example",

@@ -2,7 +2,7 @@
 //! part, validation wording, and property tests.
 
 use super::*;
-use crate::sim::defaults::{default_config, GUEST_LAN_ID, PRIMARY_LAN_ID};
+use crate::ncm::defaults::{default_config, GUEST_LAN_ID, PRIMARY_LAN_ID};
 use proptest::prelude::*;
 use serde_json::json;
 

@@ -4,8 +4,8 @@
 
 use crate::diff::Diff;
 use crate::error::{Error, Result};
-pub use crate::sim::defaults::uses_rules2;
-use crate::sim::defaults::{
+pub use crate::ncm::defaults::uses_rules2;
+use crate::ncm::defaults::{
     PRIMARY_LAN_ID, RULES2_ETHERNET_ID, RULES2_LTE_ID, RULES_ETHERNET_ID, RULES_LTE_ID,
 };
 use serde_json::{json, Value};
@@ -266,7 +266,7 @@ pub fn user_diff(index: usize, username: &str, password: &str, group: &str) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::defaults::default_config;
+    use crate::ncm::defaults::default_config;
 
     #[test]
     fn apn_picks_rules_by_firmware_and_applies_to_the_default() {

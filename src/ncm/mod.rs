@@ -4,6 +4,7 @@ pub mod bulk;
 pub mod catalog;
 pub mod client;
 pub mod config;
+pub mod defaults;
 pub mod helpers;
 pub mod paging;
 pub mod query;

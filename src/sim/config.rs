@@ -5,10 +5,10 @@
 //! device's offset-keyed form, device-side rejection (suspended + `config_rejected` alert),
 //! resuming only online devices, and passwords read back as `"*"`.
 
-use super::defaults::{default_config, PASSWORD_KEYS};
 use super::fleet::{text_of, timeuuid, ts, Store};
 use crate::diff::{self, is_uuid, Diff};
 use crate::error::ConfigIssue;
+use crate::ncm::defaults::{default_config, PASSWORD_KEYS};
 use crate::ncm::id_of;
 use serde_json::{json, Map, Value};
 use std::time::Instant;

@@ -406,7 +406,7 @@ pub fn generate(
         // Configuration manager: its id is not the router id. Config state is filled in below.
         let cm_id = 500_000 + i as u64 * 3 + 7;
         let indie = if rng.random_bool(0.1) {
-            json!([{"lan": {super::defaults::PRIMARY_LAN_ID: {"_id_": super::defaults::PRIMARY_LAN_ID,
+            json!([{"lan": {crate::ncm::defaults::PRIMARY_LAN_ID: {"_id_": crate::ncm::defaults::PRIMARY_LAN_ID,
                 "ip_address": format!("192.168.{}.1", 1 + i % 250)}}}, []])
         } else if rng.random_bool(0.05) {
             json!([{"wlan": {"radio": {"0": {"bss": {"0": {"ssid": format!("Store-{i}"), "wpapsk": format!("secret-{:08x}", rng.random::<u32>())}}}}}}, []])
@@ -634,7 +634,7 @@ fn init_configs(s: &mut Store) {
         let key = firmware_of(s, router);
         let default = defaults
             .entry(key.clone())
-            .or_insert_with(|| super::defaults::default_config(&key.0, &key.1))
+            .or_insert_with(|| crate::ncm::defaults::default_config(&key.0, &key.1))
             .clone();
         let gid = router["group"]
             .as_str()

@@ -3,7 +3,6 @@
 //! counters and injectable faults/latency. It runs on its own tokio runtime thread so blocking clients can call it from anywhere.
 
 pub mod config;
-pub mod defaults;
 pub mod fleet;
 pub mod ignitenet;
 pub mod server;

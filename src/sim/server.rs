@@ -1316,5 +1316,5 @@ fn firmware_default(store: &Store, fw: &Value) -> Value {
         .and_then(|p| p["name"].as_str())
         .unwrap_or("IBR900")
         .to_string();
-    super::defaults::default_config(&product, fw["version"].as_str().unwrap_or("7.22.60"))
+    crate::ncm::defaults::default_config(&product, fw["version"].as_str().unwrap_or("7.22.60"))
 }

@@ -81,6 +81,45 @@ pub struct ScriptContext {
     pub reads: RwLock<Confined>,
 }
 
+/// The map a script sees in `catch (e)` for a library error: the only place the library's
+/// errors become Rhai values.
+fn error_map(e: &Error, redact: &dyn Fn(&str) -> String) -> rhai::Map {
+    use crate::error::redact_value;
+    use crate::script::convert::json_to_dynamic;
+    let mut m = rhai::Map::new();
+    m.insert("kind".into(), e.kind().into());
+    m.insert("message".into(), redact(&e.short_message()).into());
+    m.insert("description".into(), redact(&e.to_string()).into());
+    let status: rhai::Dynamic = match e.status() {
+        Some(s) => (s as rhai::INT).into(),
+        None => rhai::Dynamic::UNIT,
+    };
+    m.insert("status".into(), status);
+    let (method, url, body, errors) = e.request_parts();
+    m.insert("method".into(), method.into());
+    m.insert("url".into(), redact(&url).into());
+    m.insert("body".into(), json_to_dynamic(&redact_value(&body, redact)));
+    let errs: rhai::Array = errors
+        .iter()
+        .map(|i| {
+            let mut em = rhai::Map::new();
+            em.insert("message".into(), redact(&i.message).into());
+            em.insert("reason".into(), i.reason.clone().into());
+            em.insert(
+                "path".into(),
+                json_to_dynamic(&serde_json::Value::Array(i.path.clone())),
+            );
+            em.insert(
+                "value".into(),
+                json_to_dynamic(&redact_value(&i.value, redact)),
+            );
+            em.into()
+        })
+        .collect();
+    m.insert("errors".into(), errs.into());
+    m
+}
+
 /// Converts a library error into a catchable Rhai error (`catch (e)` sees a map with `status`,
 /// `message`, `body`, `errors`, `method`, `url`, `kind`, `line`, `column`). Interruption becomes
 /// Rhai's termination, which `try`/`catch` cannot swallow.
@@ -88,7 +127,7 @@ pub fn rhai_error(pos: Position, e: Error, redactor: &Redactor) -> Box<EvalAltRe
     if matches!(e, Error::Interrupted) {
         return EvalAltResult::ErrorTerminated("interrupted".into(), pos).into();
     }
-    let mut m = e.to_rhai_map(&|s| redactor.redact(s));
+    let mut m = error_map(&e, &|s| redactor.redact(s));
     m.insert(
         "line".into(),
         pos.line()

@@ -1,7 +1,8 @@
 //! Default device configurations per product and firmware (what a factory reset gives), with the
 //! spec's default `_id_`s: `lan` (Primary/Guest LAN), `vlan` (the MBR1400 5.4.0 layout), WAN
-//! rules (`wan.rules` before 6.0, `wan.rules2` from 6.0), radios, users, zones. The simulator
-//! also uses them as the DTD a config is validated against.
+//! rules (`wan.rules` before 6.0, `wan.rules2` from 6.0), radios, users, zones. NCM domain facts:
+//! the config helpers build with them, and the simulator uses them as the DTD a config is
+//! validated against.
 
 use serde_json::{json, Value};
 
