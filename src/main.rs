@@ -24,8 +24,12 @@ static ALLOC: fleetscript::memory::Counting = fleetscript::memory::Counting;
 const STACK: usize = 2 << 30;
 
 fn main() {
-    fleetscript::memory::limit_arenas();
     let cli = Cli::parse();
+    // A client's job holds little at a time; the simulator holds a whole fleet and serves
+    // requests from several threads, where more arenas are faster.
+    if !matches!(cli.command, Command::Sim(_)) {
+        fleetscript::memory::limit_arenas();
+    }
     let big = std::thread::Builder::new()
         .name("fleetscript".into())
         .stack_size(STACK)

@@ -81,6 +81,8 @@ pub(crate) struct Reply {
     pub headers: Vec<(&'static str, String)>,
     /// The body is a plain-text message (IgniteNet's errors), not JSON.
     pub plain: bool,
+    /// The body is JSON text already serialized (a listing page, written without copies).
+    pub serialized: bool,
 }
 
 impl Reply {
@@ -90,6 +92,7 @@ impl Reply {
             body: Some(body),
             headers: vec![],
             plain: false,
+            serialized: false,
         }
     }
     pub(crate) fn plain(status: u16, text: impl Into<String>) -> Self {
@@ -98,6 +101,16 @@ impl Reply {
             body: Some(Value::String(text.into())),
             headers: vec![],
             plain: true,
+            serialized: false,
+        }
+    }
+    fn serialized_json(status: u16, text: String) -> Self {
+        Reply {
+            status,
+            body: Some(Value::String(text)),
+            headers: vec![],
+            plain: false,
+            serialized: true,
         }
     }
     fn empty(status: u16) -> Self {
@@ -106,6 +119,7 @@ impl Reply {
             body: None,
             headers: vec![],
             plain: false,
+            serialized: false,
         }
     }
     fn error(status: u16, kind: &str, message: impl Into<String>) -> Self {
@@ -123,6 +137,10 @@ impl Reply {
                 text,
             )
                 .into_response(),
+            Some(Value::String(text)) if self.serialized => {
+                let text = text.replace(STORED_PREFIX, &format!("http://{host}/api/v2/"));
+                (status, [("content-type", "application/json")], text).into_response()
+            }
             Some(b) => {
                 let text = b
                     .to_string()
@@ -804,11 +822,126 @@ fn collection(
             json!({"limit": p.limit, "next": next, "offset": p.offset, "previous": previous}),
         )
     };
+    let direct = p.expand.is_empty()
+        && p.fields
+            .as_deref()
+            .is_none_or(|f| f.iter().all(|f| !f.contains('.')));
+    if direct {
+        return Reply::serialized_json(200, page_text(ep, &page, p.fields.as_deref(), &meta));
+    }
     let data: Vec<Value> = page
         .iter()
         .map(|r| project(store, ep, r, p.fields.as_deref(), &p.expand))
         .collect();
     Reply::json(200, json!({"data": data, "meta": meta}))
+}
+
+/// A page's JSON written straight from the stored records (no copy of any record): the fields
+/// asked for, or all of them with the catalog's missing ones as `null`; passwords masked.
+fn page_text(
+    ep: &'static Endpoint,
+    page: &[&Value],
+    fields: Option<&[String]>,
+    meta: &Value,
+) -> String {
+    let mask = ep.name == "configuration_managers" || ep.name == "groups";
+    let data: Vec<View> = page
+        .iter()
+        .map(|rec| View {
+            ep,
+            rec,
+            fields,
+            mask,
+        })
+        .collect();
+    serde_json::to_string(&json!({"meta": meta}))
+        .ok()
+        .and_then(|m| {
+            let d = serde_json::to_string(&data).ok()?;
+            // {"meta":...} -> {"data":[...],"meta":...}
+            Some(format!("{{\"data\":{d},{}", m.strip_prefix('{')?))
+        })
+        .unwrap_or_default()
+}
+
+/// One record as a listing shows it (see [`page_text`]).
+struct View<'a> {
+    ep: &'static Endpoint,
+    rec: &'a Value,
+    fields: Option<&'a [String]>,
+    mask: bool,
+}
+
+impl serde::Serialize for View<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        let shown = |f: &str| !f.contains("__");
+        let masked = |v| Masked { v, on: self.mask };
+        match self.fields {
+            Some(fields) => {
+                for f in fields {
+                    match self.rec.get(f.as_str()) {
+                        Some(v) => m.serialize_entry(f, &masked(v))?,
+                        None if shown(f) && self.ep.field(f).is_some() => {
+                            m.serialize_entry(f, &Value::Null)?
+                        }
+                        None => {}
+                    }
+                }
+            }
+            None => {
+                let obj = self.rec.as_object();
+                for (k, v) in obj.into_iter().flatten() {
+                    m.serialize_entry(k, &masked(v))?;
+                }
+                for f in self.ep.fields.iter().filter(|f| shown(f.name)) {
+                    if obj.is_none_or(|o| !o.contains_key(f.name)) {
+                        m.serialize_entry(f.name, &Value::Null)?;
+                    }
+                }
+            }
+        }
+        m.end()
+    }
+}
+
+/// A value serialized with every non-empty password shown as `"*"` (when `on`).
+struct Masked<'a> {
+    v: &'a Value,
+    on: bool,
+}
+
+impl serde::Serialize for Masked<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        if !self.on {
+            return self.v.serialize(s);
+        }
+        match self.v {
+            Value::Object(o) => {
+                let mut m = s.serialize_map(Some(o.len()))?;
+                for (k, x) in o {
+                    let secret = crate::ncm::defaults::PASSWORD_KEYS.contains(&k.as_str())
+                        && x.as_str().is_some_and(|t| !t.is_empty());
+                    if secret {
+                        m.serialize_entry(k, "*")?;
+                    } else {
+                        m.serialize_entry(k, &Masked { v: x, on: true })?;
+                    }
+                }
+                m.end()
+            }
+            Value::Array(a) => {
+                let mut q = s.serialize_seq(Some(a.len()))?;
+                for x in a {
+                    q.serialize_element(&Masked { v: x, on: true })?;
+                }
+                q.end()
+            }
+            other => other.serialize(s),
+        }
+    }
 }
 
 fn detail_params(params: &[(String, String)]) -> (Option<Vec<String>>, Vec<String>) {
