@@ -2,12 +2,10 @@
 //! listing (through the pager), single-object reads and the documented writes of each endpoint.
 
 use super::catalog::{Endpoint, Method};
-use super::paging::Pager;
 use super::query;
 use crate::error::{Error, Result};
 use crate::http::{Request, Transport};
 use serde_json::{Map, Value};
-use std::sync::Arc;
 
 pub const DEFAULT_NCM_BASE_URL: &str = "https://www.cradlepointecm.com/api/v2";
 
@@ -69,7 +67,7 @@ pub struct NcmClient {
     headers: Vec<(&'static str, String)>,
     creds_missing: Vec<&'static str>,
     /// Show a progress line on a terminal while `list` reads many pages.
-    progress: bool,
+    pub(super) progress: bool,
     /// Pages of an offset-paged listing fetched at once (1: one after the other).
     pub(crate) page_concurrency: usize,
 }
@@ -150,7 +148,7 @@ impl NcmClient {
             .expect("endpoint names and ids are URL-safe")
     }
 
-    fn check_creds(&self) -> Result<()> {
+    pub(super) fn check_creds(&self) -> Result<()> {
         if self.creds_missing.is_empty() {
             Ok(())
         } else {
@@ -161,7 +159,7 @@ impl NcmClient {
         }
     }
 
-    fn check_method(ep: &Endpoint, m: Method) -> Result<()> {
+    pub(super) fn check_method(ep: &Endpoint, m: Method) -> Result<()> {
         if ep.supports(m) {
             Ok(())
         } else {
@@ -173,7 +171,7 @@ impl NcmClient {
         }
     }
 
-    fn endpoint(name: &str) -> Result<&'static Endpoint> {
+    pub(super) fn endpoint(name: &str) -> Result<&'static Endpoint> {
         super::endpoint(name).ok_or_else(|| {
             Error::invalid(format!(
                 "unknown NCM endpoint '{name}'; see `fleetscript endpoints`"
@@ -225,33 +223,6 @@ impl NcmClient {
 
     fn normalize_id(ep: &Endpoint, id: &str) -> Result<String> {
         super::checked_id(Some(ep.name), id)
-    }
-
-    /// A lazy pager over the collection.
-    pub fn pages(self: &Arc<Self>, endpoint: &str, q: &Map<String, Value>) -> Result<Pager> {
-        let ep = Self::endpoint(endpoint)?;
-        Self::check_method(ep, Method::Get)?;
-        let prepared = query::prepare(ep, q)?;
-        self.check_creds()?;
-        Ok(Pager::new(self.clone(), ep, prepared))
-    }
-
-    /// The collection's pages, read on a thread of their own from now on (up to twice
-    /// `page_concurrency` pages ahead of the reader), with a progress line on a terminal.
-    pub fn read_ahead(
-        self: &Arc<Self>,
-        endpoint: &str,
-        q: &Map<String, Value>,
-    ) -> Result<super::paging::ReadAhead> {
-        let label = self.progress.then_some(endpoint);
-        self.pages(endpoint, q)?
-            .read_ahead(self.page_concurrency.saturating_mul(2), label)
-    }
-
-    /// Every record of the collection matching `q` (or `limit` of them).
-    pub fn list(self: &Arc<Self>, endpoint: &str, q: &Map<String, Value>) -> Result<Vec<Value>> {
-        let label = self.progress.then_some(endpoint);
-        self.pages(endpoint, q)?.collect_all(label)
     }
 
     pub fn get(&self, endpoint: &str, id: &str, q: &Map<String, Value>) -> Result<Value> {

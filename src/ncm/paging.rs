@@ -4,11 +4,44 @@
 
 use super::catalog::Endpoint;
 use super::client::NcmClient;
-use super::query::Prepared;
+use super::query::{self, Prepared};
+use super::Method;
 use crate::error::{Error, Result};
+use serde_json::Map;
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::sync::Arc;
+
+/// The listing calls of the client: they build pagers, so they live with them (the client
+/// itself knows nothing of paging).
+impl NcmClient {
+    /// A lazy pager over the collection.
+    pub fn pages(self: &Arc<Self>, endpoint: &str, q: &Map<String, Value>) -> Result<Pager> {
+        let ep = Self::endpoint(endpoint)?;
+        Self::check_method(ep, Method::Get)?;
+        let prepared = query::prepare(ep, q)?;
+        self.check_creds()?;
+        Ok(Pager::new(self.clone(), ep, prepared))
+    }
+
+    /// The collection's pages, read on a thread of their own from now on (up to twice
+    /// `page_concurrency` pages ahead of the reader), with a progress line on a terminal.
+    pub fn read_ahead(
+        self: &Arc<Self>,
+        endpoint: &str,
+        q: &Map<String, Value>,
+    ) -> Result<ReadAhead> {
+        let label = self.progress.then_some(endpoint);
+        self.pages(endpoint, q)?
+            .read_ahead(self.page_concurrency.saturating_mul(2), label)
+    }
+
+    /// Every record of the collection matching `q` (or `limit` of them).
+    pub fn list(self: &Arc<Self>, endpoint: &str, q: &Map<String, Value>) -> Result<Vec<Value>> {
+        let label = self.progress.then_some(endpoint);
+        self.pages(endpoint, q)?.collect_all(label)
+    }
+}
 
 /// A page being fetched ahead: its URL and the request's outcome when it lands.
 type Ahead = (

@@ -7,7 +7,8 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
-/// Records of every endpoint, each list in ascending id order.
+/// Records of every endpoint, each list in ascending id order. (The configuration managers'
+/// `target`/`actual`/`pending` are filled in by `config::init_configs`.)
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     pub tables: HashMap<&'static str, Vec<Value>>,
@@ -589,7 +590,6 @@ pub fn generate(
         "net_device_ids": nd_ids, "port": 12865, "size": null, "test_timeout": 10, "test_type": "TCP Download", "time": 10},
         "created_at": ts(ago(86400)), "id": "47535", "progress": {"completed": nd_ids.len(), "total_count": nd_ids.len()},
         "resource_uri": s.url("speed_test", 47535), "results": [], "state": "complete", "updated_at": ts(ago(86390))}));
-    init_configs(&mut s);
     // Timeuuid endpoints keep time order.
     for name in ["alerts", "router_alerts"] {
         if let Some(t) = s.tables.get_mut(name) {
@@ -597,95 +597,4 @@ pub fn generate(
         }
     }
     s
-}
-
-/// (product, firmware, group id, individual config, version, synched)
-type MemoKey = (String, String, String, String, u64, bool);
-
-/// Fills every configuration manager's `target`, `actual` and `pending` consistently with its
-/// group and individual configs: synched devices report the target in their own offset form,
-/// others are one version behind with the difference pending.
-fn init_configs(s: &mut Store) {
-    use super::config::{device_form, firmware_of};
-    use crate::diff::{self, Diff};
-    let mut defaults: HashMap<(String, String), Value> = HashMap::new();
-    let mut group_cfg: HashMap<String, Diff> = HashMap::new();
-    for g in s.table("groups") {
-        if let (Some(id), Some(c)) = (g["id"].as_str(), g.get("configuration")) {
-            group_cfg.insert(id.to_string(), Diff::from_value(c).unwrap_or_default());
-        }
-    }
-    let routers: HashMap<String, Value> = s
-        .table("routers")
-        .iter()
-        .map(|r| (r["id"].as_str().unwrap_or_default().to_string(), r.clone()))
-        .collect();
-    let mut updates = vec![];
-    // Most devices share firmware, group and an empty individual config: compute each combination once.
-    let mut memo: HashMap<MemoKey, (Diff, Diff, Diff)> = HashMap::new();
-    for (pos, cm) in s.table("configuration_managers").iter().enumerate() {
-        let rid = cm["router"]
-            .as_str()
-            .and_then(crate::ncm::id_of)
-            .unwrap_or_default();
-        let Some(router) = routers.get(&rid) else {
-            continue;
-        };
-        let key = firmware_of(s, router);
-        let default = defaults
-            .entry(key.clone())
-            .or_insert_with(|| crate::ncm::defaults::default_config(&key.0, &key.1))
-            .clone();
-        let gid = router["group"]
-            .as_str()
-            .and_then(crate::ncm::id_of)
-            .unwrap_or_default();
-        let v = cm["version_number"].as_u64().unwrap_or(1);
-        let synched = cm["synched"].as_bool().unwrap_or(true);
-        let memo_key = (
-            key.0.clone(),
-            key.1.clone(),
-            gid.clone(),
-            cm["configuration"].to_string(),
-            v,
-            synched,
-        );
-        if let Some((t, a, p)) = memo.get(&memo_key) {
-            updates.push((pos, t.clone(), a.clone(), p.clone()));
-            continue;
-        }
-        let group = group_cfg.get(&gid).cloned().unwrap_or_default();
-        let indie = Diff::from_value(&cm["configuration"]).unwrap_or_default();
-        let layered = diff::layer(&group, &indie);
-        let mut target = layered.clone();
-        target
-            .updates
-            .insert("ecm".into(), json!({"config_version": v}));
-        let (actual, pending) = if synched {
-            let mut a = device_form(&default, &layered);
-            a.updates.insert("ecm".into(), json!({"config_version": v}));
-            (a, Diff::empty())
-        } else {
-            let mut a = device_form(&default, &group);
-            a.updates
-                .insert("ecm".into(), json!({"config_version": v - 1}));
-            let pending = match (diff::apply(&default, &a), diff::apply(&default, &target)) {
-                (Ok(x), Ok(y)) => diff::between(&x, &y),
-                _ => target.clone(),
-            };
-            (a, pending)
-        };
-        memo.insert(memo_key, (target.clone(), actual.clone(), pending.clone()));
-        updates.push((pos, target, actual, pending));
-    }
-    let table = s
-        .tables
-        .get_mut("configuration_managers")
-        .expect("generated above");
-    for (pos, target, actual, pending) in updates {
-        let rec = &mut table[pos];
-        rec["target"] = target.to_value();
-        rec["actual"] = actual.to_value();
-        rec["pending"] = pending.to_value();
-    }
 }

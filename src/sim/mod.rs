@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod fleet;
+pub mod front;
 pub mod ignitenet;
 pub mod server;
 
@@ -205,6 +206,7 @@ impl Simulator {
             chrono::Utc::now(),
             "https://www.cradlepointecm.com/api/v2/",
         );
+        config::init_configs(&mut store);
         // Bound only once the fleet exists: a client that can connect gets answers at once
         // (a 100,000-router fleet takes seconds to generate).
         let listener = std::net::TcpListener::bind(opts.addr)
@@ -265,7 +267,7 @@ impl Simulator {
                         }
                     };
                     let _ = ready_tx.send(Ok(()));
-                    let app = server::router(st);
+                    let app = front::router(st);
                     let _ = axum::serve(listener, app)
                         .with_graceful_shutdown(async {
                             let _ = rx.await;

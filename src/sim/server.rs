@@ -1,15 +1,14 @@
-//! HTTP routing of the simulator: NCM API v2 under `/api/v2/`, driven by the endpoint catalog
-//! (auth, trailing-slash redirects, filter validation, paging, `fields`/`expand`, writes), and
-//! IgniteNet under `/pub/v1/` (in `ignitenet.rs`), with fault injection, latency and request
-//! counters shared by both.
+//! The simulated NCM API v2 under `/api/v2/`, driven by the endpoint catalog (auth,
+//! trailing-slash redirects, filter validation, paging, `fields`/`expand`, writes), and the reply,
+//! fault-injection and request-counting pieces the IgniteNet side (`ignitenet.rs`) shares.
 
 use super::fleet::{text_of, timeuuid_time, Store};
 use super::SimState;
 use crate::ncm::catalog::{self, Endpoint, Field, Method, Op, Paging, Ty};
 use crate::ncm::id_of;
 use crate::ncm::query::{has_time_portion, resolve_filter};
-use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use serde_json::{json, Map, Value};
@@ -18,61 +17,6 @@ use std::sync::Arc;
 
 /// The URL prefix records are stored with; rewritten to the simulator's own host on output.
 pub const STORED_PREFIX: &str = "https://www.cradlepointecm.com/api/v2/";
-
-pub fn router(st: Arc<SimState>) -> axum::Router {
-    axum::Router::new().fallback(handle).with_state(st)
-}
-
-async fn handle(
-    axum::extract::State(st): axum::extract::State<Arc<SimState>>,
-    method: axum::http::Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let _in_flight = InFlight::enter(&st);
-    let latency = st.latency_ms.load(std::sync::atomic::Ordering::Relaxed);
-    if latency > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
-    }
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1")
-        .to_string();
-    let path = uri.path().to_string();
-    let query = uri.query().unwrap_or("").to_string();
-    let out = if path == "/api/v2" || path.starts_with("/api/v2/") {
-        ncm(&st, method.as_str(), &path, &query, &host, &headers, &body)
-    } else if path == "/pub/v1" || path.starts_with("/pub/v1/") {
-        super::ignitenet::handle(&st, method.as_str(), &path, &headers, &body)
-    } else {
-        Reply::json(
-            404,
-            json!({"exception": {"message": format!("no such API: {path} (NCM is under /api/v2/, IgniteNet under /pub/v1/)"), "type": "not_found"}}),
-        )
-    };
-    out.into_http(&host)
-}
-
-/// Counts a request as in flight for as long as it lives (tests check client concurrency).
-struct InFlight<'a>(&'a SimState);
-
-impl<'a> InFlight<'a> {
-    fn enter(st: &'a SimState) -> Self {
-        let mut c = st.counters.lock().unwrap();
-        c.in_flight += 1;
-        c.max_in_flight = c.max_in_flight.max(c.in_flight);
-        InFlight(st)
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        let mut c = self.0.counters.lock().unwrap();
-        c.in_flight = c.in_flight.saturating_sub(1);
-    }
-}
 
 /// A response before the prefix rewrite.
 pub(crate) struct Reply {
@@ -128,7 +72,7 @@ impl Reply {
             json!({"exception": {"message": message.into(), "type": kind}}),
         )
     }
-    fn into_http(self, host: &str) -> Response {
+    pub(crate) fn into_http(self, host: &str) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut resp = match self.body {
             Some(Value::String(text)) if self.plain => (
@@ -158,7 +102,7 @@ impl Reply {
     }
 }
 
-fn ncm(
+pub(crate) fn ncm(
     st: &SimState,
     method: &str,
     path: &str,

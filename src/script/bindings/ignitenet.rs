@@ -3,7 +3,7 @@
 //! by origin, entities, CRC-32 user ids), `ignitenet::set_ssid`, `ignitenet::add_user`,
 //! `ignitenet::request` and `ignitenet::stats`.
 
-use super::ncm::id_arg;
+use super::id_arg;
 use super::{doc, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::error::Error;
 use crate::http::Method;

@@ -81,6 +81,23 @@ pub struct ScriptContext {
     pub reads: RwLock<Confined>,
 }
 
+/// An id given as an integer, a string or a resource URL.
+pub fn id_arg(pos: Position, d: &rhai::Dynamic) -> RhaiResult<String> {
+    if let Ok(i) = d.as_int() {
+        return Ok(i.to_string());
+    }
+    if d.is_string() {
+        return Ok(d.to_string());
+    }
+    Err(usage_error(
+        pos,
+        format!(
+            "an id must be an integer or a string, not {}",
+            d.type_name()
+        ),
+    ))
+}
+
 /// The map a script sees in `catch (e)` for a library error: the only place the library's
 /// errors become Rhai values.
 fn error_map(e: &Error, redact: &dyn Fn(&str) -> String) -> rhai::Map {

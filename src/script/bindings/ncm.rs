@@ -2,7 +2,7 @@
 //! (registered in one loop from the catalog, each with a generated doc comment), plus
 //! `ncm::id_of`, `ncm::reboot_router`, `ncm::reboot_group` and `ncm::stats`.
 
-use super::{rhai_error, usage_error, RhaiResult, ScriptContext};
+use super::{id_arg, rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::ncm::catalog::{Endpoint, Verb, ENDPOINTS};
 use crate::ncm::paging::ReadAhead;
 use crate::script::convert::{dynamic_to_json, json_into_dynamic};
@@ -38,23 +38,6 @@ impl IntoIterator for PageIter {
             )))),
         }
     }
-}
-
-/// An id given as an integer, a string or a resource URL.
-pub fn id_arg(pos: Position, d: &Dynamic) -> RhaiResult<String> {
-    if let Ok(i) = d.as_int() {
-        return Ok(i.to_string());
-    }
-    if d.is_string() {
-        return Ok(d.to_string());
-    }
-    Err(usage_error(
-        pos,
-        format!(
-            "an id must be an integer or a string, not {}",
-            d.type_name()
-        ),
-    ))
 }
 
 fn map_to_json(m: Map) -> serde_json::Map<String, Value> {

@@ -2,7 +2,7 @@
 //! directory), `read_backup` (a backup file, or its content at a git revision) and
 //! `restore_config` (the smallest write that puts a backed-up configuration back).
 
-use super::ncm::id_arg;
+use super::id_arg;
 use super::{doc, ret, usage_error, RhaiResult, ScriptContext};
 use rhai::{Dynamic, FuncRegistration, Module, NativeCallContext, Position};
 use std::sync::Arc;

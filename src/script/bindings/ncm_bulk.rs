@@ -4,7 +4,7 @@
 //! per mistake.
 
 use super::diff::diff_arg;
-use super::ncm::id_arg;
+use super::id_arg;
 use super::{doc, ret, usage_error, RhaiResult, ScriptContext};
 use crate::error::Error;
 use crate::ncm::bulk::{self, waves::Amount, BulkOptions, Change, Outcome, WriteMethod};

@@ -3,7 +3,7 @@
 //! builders (bulk writes are in `ncm_bulk`, backups and restore in `ncm_backup`).
 
 use super::diff::diff_arg;
-use super::ncm::id_arg;
+use super::id_arg;
 use super::{doc, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::diff::{self, Diff};
 use crate::error::Error;
