@@ -12,7 +12,7 @@ use std::time::Duration;
 
 fn masked(v: &Value) -> Value {
     let mut v = v.clone();
-    fleetscript::sim::config::mask_passwords(&mut v);
+    fleetscript::sim::config_sync::mask_passwords(&mut v);
     v
 }
 

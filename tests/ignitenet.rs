@@ -6,7 +6,7 @@
 mod common;
 use common::*;
 use fleetscript::http::RateLimit;
-use fleetscript::ignitenet::{config::Origin, EntityRef, Target};
+use fleetscript::ignitenet::{config_map::Origin, EntityRef, Target};
 use fleetscript::sim::{Fault, SimOptions, Simulator};
 use fleetscript::Runtime;
 use std::time::{Duration, Instant};
@@ -66,9 +66,9 @@ fn retry_policy_per_status_code() {
     sim.inject(Fault::new("POST", "ignitenet/site_config", 1, 503));
     let target = Target::Site(SITE.into());
     let build = |_: &serde_json::Value| {
-        Ok(fleetscript::ignitenet::config::ConfigMap::from([(
+        Ok(fleetscript::ignitenet::config_map::ConfigMap::from([(
             "radio/global/bandSteering".to_string(),
-            fleetscript::ignitenet::config::Entry::new("1", Origin::Site),
+            fleetscript::ignitenet::config_map::Entry::new("1", Origin::Site),
         )]))
     };
     assert_eq!(api_err(ig.set_config(&target, &build)).status, 503);
@@ -223,9 +223,9 @@ fn a_stale_timestamp_is_retried_after_a_concurrent_change() {
         if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
             sim.with_ignitenet(|s| s.touch_site(SITE, "locale/code", "CA"));
         }
-        Ok(fleetscript::ignitenet::config::ConfigMap::from([(
+        Ok(fleetscript::ignitenet::config_map::ConfigMap::from([(
             "radio/global/bandSteering".to_string(),
-            fleetscript::ignitenet::config::Entry::new("1", Origin::Site),
+            fleetscript::ignitenet::config_map::Entry::new("1", Origin::Site),
         )]))
     };
     let answer = rt.ignitenet.set_config(&target, &build).unwrap();
@@ -252,9 +252,9 @@ fn a_stale_timestamp_is_retried_after_a_concurrent_change() {
     sim.reset_counters();
     let always = |_: &serde_json::Value| {
         sim.with_ignitenet(|s| s.touch_site(SITE, "locale/code", "MX"));
-        Ok(fleetscript::ignitenet::config::ConfigMap::from([(
+        Ok(fleetscript::ignitenet::config_map::ConfigMap::from([(
             "radio/r24/enable".to_string(),
-            fleetscript::ignitenet::config::Entry::new("0", Origin::Site),
+            fleetscript::ignitenet::config_map::Entry::new("0", Origin::Site),
         )]))
     };
     let e = rt.ignitenet.set_config(&target, &always).unwrap_err();

@@ -4,11 +4,11 @@
 //! 429/502/503/500 retries with configurable intervals), and config-changes reads and writes
 //! with optimistic concurrency (`timestamp` / `serverSideChanged`).
 
-pub mod config;
+pub mod config_map;
 
 use crate::error::{Error, Result};
 use crate::http::{Method, RateLimit, Request, RetryPolicy, StatusRule, Transport};
-use config::{ConfigMap, Origin};
+use config_map::{ConfigMap, Origin};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -365,11 +365,10 @@ impl IgniteNetClient {
                     )));
                 }
             }
-            let body =
-                json!({"timestamp": current["timestamp"], "changes": config::to_value(&changes)});
+            let body = json!({"timestamp": current["timestamp"], "changes": config_map::to_value(&changes)});
             let mut answer = self.request(Method::Post, &path, Some(&body))?;
             if answer.get("dry_run").is_some() {
-                answer["changes"] = config::to_value(&changes);
+                answer["changes"] = config_map::to_value(&changes);
                 return Ok(answer);
             }
             suspended_check(target, &answer)?;
@@ -383,7 +382,7 @@ impl IgniteNetClient {
                 continue;
             }
             if let Value::Object(m) = &mut answer {
-                m.insert("changes".into(), config::to_value(&changes));
+                m.insert("changes".into(), config_map::to_value(&changes));
                 m.insert("attempts".into(), json!(attempts));
             }
             return Ok(answer);
@@ -401,9 +400,9 @@ pub enum EntityRef {
 /// Flat `key -> value` of a config-changes answer: the effective config of a device answer
 /// (site merged with device), the site config of a site answer.
 pub fn answer_values(answer: &Value) -> Result<std::collections::BTreeMap<String, String>> {
-    let site = config::parse_map(answer.get("site").unwrap_or(&Value::Null))?;
+    let site = config_map::parse_map(answer.get("site").unwrap_or(&Value::Null))?;
     match answer.get("device") {
-        Some(d) => Ok(config::effective(&site, &config::parse_map(d)?)),
+        Some(d) => Ok(config_map::effective(&site, &config_map::parse_map(d)?)),
         None => Ok(site.into_iter().map(|(k, e)| (k, e.value)).collect()),
     }
 }
@@ -415,7 +414,7 @@ pub fn find_entity(
     prop: &str,
     which: &EntityRef,
 ) -> Result<u64> {
-    let ids = config::entity_ids(values.keys(), root);
+    let ids = config_map::entity_ids(values.keys(), root);
     let label = |id: &u64| {
         let name = values
             .get(&format!("{root}/{id}/{prop}"))
@@ -482,23 +481,24 @@ impl IgniteNetClient {
             match target {
                 Target::Site(_) => Ok(ConfigMap::from([(
                     key,
-                    config::Entry::new(new_ssid, Origin::Site),
+                    config_map::Entry::new(new_ssid, Origin::Site),
                 )])),
                 Target::Device(_) => {
-                    let device = config::parse_map(answer.get("device").unwrap_or(&Value::Null))?;
+                    let device =
+                        config_map::parse_map(answer.get("device").unwrap_or(&Value::Null))?;
                     if device.get(&key).is_some_and(|e| e.origin == Origin::Device) {
                         return Ok(ConfigMap::from([(
                             key,
-                            config::Entry::new(new_ssid, Origin::Device),
+                            config_map::Entry::new(new_ssid, Origin::Device),
                         )]));
                     }
                     // The whole entity as the device runs it (site values, or an earlier override).
                     let eff: ConfigMap = values
                         .iter()
                         .filter(|(k, _)| k.starts_with(&format!("wireless/{id}/")))
-                        .map(|(k, v)| (k.clone(), config::Entry::new(v.clone(), Origin::Site)))
+                        .map(|(k, v)| (k.clone(), config_map::Entry::new(v.clone(), Origin::Site)))
                         .collect();
-                    config::override_entity(&eff, "wireless", id, &props)
+                    config_map::override_entity(&eff, "wireless", id, &props)
                 }
             }
         };
@@ -523,26 +523,26 @@ impl IgniteNetClient {
         if password.chars().count() < 8 {
             return Err(Error::invalid("the password must be at least 8 characters"));
         }
-        let id = config::user_id(name);
+        let id = config_map::user_id(name);
         let build = |answer: &Value| -> Result<ConfigMap> {
             let props = std::collections::BTreeMap::from([
                 ("name".to_string(), name.to_string()),
                 ("password".to_string(), password.to_string()),
             ]);
-            let site = config::parse_map(answer.get("site").unwrap_or(&Value::Null))?;
+            let site = config_map::parse_map(answer.get("site").unwrap_or(&Value::Null))?;
             if site.contains_key(&format!("users/{id}/")) {
                 return Ok(props
                     .into_iter()
                     .map(|(p, v)| {
                         (
                             format!("users/{id}/{p}"),
-                            config::Entry::new(v, Origin::Site),
+                            config_map::Entry::new(v, Origin::Site),
                         )
                     })
                     .collect());
             }
-            let defaults = config::defaults_of(answer, "user")?;
-            Ok(config::entity_changes(
+            let defaults = config_map::defaults_of(answer, "user")?;
+            Ok(config_map::entity_changes(
                 "users",
                 id,
                 &defaults,

@@ -3,11 +3,11 @@
 pub mod bulk;
 pub mod catalog;
 pub mod client;
-pub mod config;
 pub mod defaults;
 pub mod helpers;
 pub mod paging;
 pub mod query;
+pub mod router_config;
 
 pub use catalog::{endpoint, Endpoint, Method, ENDPOINTS};
 pub use client::{NcmClient, NcmCredentials, DEFAULT_NCM_BASE_URL};

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
 /// Records of every endpoint, each list in ascending id order. (The configuration managers'
-/// `target`/`actual`/`pending` are filled in by `config::init_configs`.)
+/// `target`/`actual`/`pending` are filled in by `config_sync::init_configs`.)
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     pub tables: HashMap<&'static str, Vec<Value>>,

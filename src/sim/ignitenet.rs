@@ -8,7 +8,7 @@
 use super::fleet::timeuuid;
 use super::server::{count_and_fault, Reply};
 use super::SimState;
-use crate::ignitenet::config::{self as cfg, ConfigMap, Entry, Origin};
+use crate::ignitenet::config_map::{self as cfg, ConfigMap, Entry, Origin};
 use crate::ignitenet::match_path;
 use axum::http::HeaderMap;
 use rand::{Rng, SeedableRng};

@@ -2,7 +2,7 @@
 //! HTTP on a loopback port, enforcing what the real clouds enforce, with per-route request
 //! counters and injectable faults/latency. It runs on its own tokio runtime thread so blocking clients can call it from anywhere.
 
-pub mod config;
+pub mod config_sync;
 pub mod fleet;
 pub mod front;
 pub mod ignitenet;
@@ -206,7 +206,7 @@ impl Simulator {
             chrono::Utc::now(),
             "https://www.cradlepointecm.com/api/v2/",
         );
-        config::init_configs(&mut store);
+        config_sync::init_configs(&mut store);
         // Bound only once the fleet exists: a client that can connect gets answers at once
         // (a 100,000-router fleet takes seconds to generate).
         let listener = std::net::TcpListener::bind(opts.addr)

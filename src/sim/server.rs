@@ -184,8 +184,8 @@ pub(crate) fn ncm(
     if m.is_write() || !store.sync_due.is_empty() || !store.rollback_due.is_empty() {
         store.generation += 1;
     }
-    super::config::run_due_syncs(&mut store, std::time::Instant::now());
-    super::config::run_due_rollbacks(&mut store, std::time::Instant::now());
+    super::config_sync::run_due_syncs(&mut store, std::time::Instant::now());
+    super::config_sync::run_due_rollbacks(&mut store, std::time::Instant::now());
     if (m, segs.len()) == (Method::Get, 1) {
         // Listings only read: they share the store, so concurrent pages are served in parallel.
         drop(store);
@@ -389,7 +389,7 @@ fn project(
     }
     let mut r = rec.clone();
     if ep.name == "configuration_managers" || ep.name == "groups" {
-        super::config::mask_passwords(&mut r);
+        super::config_sync::mask_passwords(&mut r);
     }
     // Records are stored without null fields; every catalog field is part of the shape, except
     // filter names of nested fields (`actor__type` filters `actor.type`; no such key exists).
@@ -450,7 +450,7 @@ fn project_fields(store: &Store, ep: &Endpoint, rec: &Value, fields: &[String]) 
     }
     let mut out = Value::Object(out);
     if ep.name == "configuration_managers" || ep.name == "groups" {
-        super::config::mask_passwords(&mut out);
+        super::config_sync::mask_passwords(&mut out);
     }
     out
 }
@@ -1202,7 +1202,7 @@ fn modify(
             .filter_map(|c| c["id"].as_str().map(str::to_string))
             .collect();
         for cm in cms {
-            super::config::retarget(store, &cm, std::time::Instant::now());
+            super::config_sync::retarget(store, &cm, std::time::Instant::now());
         }
     }
     let (fields, expand) = detail_params(params);
@@ -1218,7 +1218,7 @@ fn group_firmware_to_routers(store: &mut Store, group_id: &str) {
     else {
         return;
     };
-    for rid in super::config::group_routers(store, group_id) {
+    for rid in super::config_sync::group_routers(store, group_id) {
         if let Some(r) = store.find_mut("routers", &rid) {
             let pending = !target.is_null()
                 && target.as_str().and_then(id_of)
@@ -1240,7 +1240,7 @@ fn modify_config(
     b: Map<String, Value>,
     params: &[(String, String)],
 ) -> Reply {
-    use super::config::{self as cfg, Refusal};
+    use super::config_sync::{self as cfg, Refusal};
     use crate::diff::{self, Diff};
     let Some(rec) = store.find(ep.name, id).cloned() else {
         return not_found(ep, id);

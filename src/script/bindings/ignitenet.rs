@@ -7,7 +7,7 @@ use super::id_arg;
 use super::{doc, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::error::Error;
 use crate::http::Method;
-use crate::ignitenet::config::{self as cfg, ConfigMap, Entry, Origin};
+use crate::ignitenet::config_map::{self as cfg, ConfigMap, Entry, Origin};
 use crate::ignitenet::{answer_values, EntityRef, Target};
 use crate::script::convert::{dynamic_to_json, json_to_dynamic};
 use rhai::{Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
