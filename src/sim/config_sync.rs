@@ -27,15 +27,18 @@ pub fn firmware_of(store: &Store, router: &Value) -> (String, String) {
         .and_then(|f| f["version"].as_str())
         .unwrap_or("7.22.60")
         .to_string();
-    let product = router
-        .get("product")
+    (product_name(store, router), version)
+}
+
+/// The name of the product a record (a router, a firmware) points at; `IBR900` when unknown.
+pub fn product_name(store: &Store, rec: &Value) -> String {
+    rec.get("product")
         .and_then(Value::as_str)
         .and_then(id_of)
         .and_then(|id| store.find("products", &id))
         .and_then(|p| p["name"].as_str())
         .unwrap_or("IBR900")
-        .to_string();
-    (product, version)
+        .to_string()
 }
 
 fn group_firmware(store: &Store, group: &Value) -> (String, String) {

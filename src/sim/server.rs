@@ -1385,13 +1385,6 @@ fn log_config_activity(store: &mut Store, endpoint: &str, id: &str) {
 
 /// The default configuration of a firmware record's product and version.
 fn firmware_default(store: &Store, fw: &Value) -> Value {
-    let product = fw
-        .get("product")
-        .and_then(Value::as_str)
-        .and_then(id_of)
-        .and_then(|p| store.find("products", &p))
-        .and_then(|p| p["name"].as_str())
-        .unwrap_or("IBR900")
-        .to_string();
+    let product = super::config_sync::product_name(store, fw);
     crate::ncm::defaults::default_config(&product, fw["version"].as_str().unwrap_or("7.22.60"))
 }
