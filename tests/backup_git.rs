@@ -54,9 +54,7 @@ fn nights_commit_only_what_changed_and_name_the_path() {
     let sim = sim(40);
     let dir = tempfile::tempdir().unwrap();
     let repo_dir = dir.path().join("ncm-git");
-    let mut c = config_for(&sim);
-    c.write_dirs = vec![dir.path().to_path_buf()];
-    let mut rt = fleetscript::Runtime::new(c).unwrap();
+    let mut rt = script_runtime(&sim, dir.path(), &[]);
 
     let n1 = night(&mut rt, &repo_dir);
     let repo = Repository::open(&repo_dir).unwrap();
@@ -261,20 +259,7 @@ fn a_second_backup_into_the_same_directory_exits_75_at_once_naming_the_holder() 
         .unwrap()
         .lock("apn.journal.lock")
         .unwrap();
-    let o = bin_for(&sim)
-        .current_dir(dir.path())
-        .args([
-            "run",
-            "apn_rollout",
-            "--arg",
-            "group=2001",
-            "--arg",
-            "apn=iot.example",
-            "--arg",
-            "journal=apn.journal",
-        ])
-        .output()
-        .unwrap();
+    let o = apn_rollout_in(&sim, dir.path()).output().unwrap();
     assert_eq!(o.status.code(), Some(75), "{}", text(&o));
     drop(held);
 }
@@ -292,17 +277,7 @@ fn restore_puts_the_backed_up_config_back_and_never_drops_a_secret() {
         .as_str()
         .unwrap()
         .to_string();
-    let cm_of = |sim: &fleetscript::sim::Simulator| {
-        sim.records("configuration_managers")
-            .into_iter()
-            .find(|c| {
-                c["router"]
-                    .as_str()
-                    .unwrap()
-                    .ends_with(&format!("/routers/{rid}/"))
-            })
-            .unwrap()
-    };
+    let cm_of = |sim: &fleetscript::sim::Simulator| cm_of_router(sim, &rid);
     let cm_id = cm_of(&sim)["id"].as_str().unwrap().to_string();
     sim.with_store(|s| {
         let id = cm_id;

@@ -66,14 +66,20 @@ fn every_record_once_in_order_with_at_most_page_concurrency_in_flight() {
     assert_eq!((c.route("GET", "routers"), c.max_in_flight), (11, 1));
 }
 
-#[test]
-fn an_error_on_page_7_of_20_fails_the_listing() {
-    let sim = start(2_000); // 20 pages of 100
-                            // Every answer from the 7th request on is a 500 (retries too): pages 7..20 cannot be read.
+/// 2,000 routers (20 pages of 100) where every answer from the 7th request on is a 500, retries
+/// included: pages 7..20 cannot be read. Retries are fast.
+fn failing_from_page_7() -> (Simulator, fleetscript::Runtime) {
+    let sim = start(2_000);
     sim.inject(Fault::new("GET", "routers", 7, 500).times(1_000));
     let mut cfg = config_for(&sim);
     cfg.http.retry = fast_retry();
-    let mut rt = fleetscript::Runtime::new(cfg).unwrap();
+    let rt = fleetscript::Runtime::new(cfg).unwrap();
+    (sim, rt)
+}
+
+#[test]
+fn an_error_on_page_7_of_20_fails_the_listing() {
+    let (_sim, mut rt) = failing_from_page_7();
     let e = eval_err(
         &mut rt,
         r#"ncm::routers::list(#{fields: ["id"], page_size: 100}).len()"#,
@@ -163,11 +169,7 @@ fn pages_are_read_ahead_in_order_and_two_pagers_overlap() {
 
 #[test]
 fn a_failed_page_fails_a_pages_loop_and_a_loop_left_early_stops_reading() {
-    let sim = start(2_000);
-    sim.inject(Fault::new("GET", "routers", 7, 500).times(1_000));
-    let mut cfg = config_for(&sim);
-    cfg.http.retry = fast_retry();
-    let mut rt = fleetscript::Runtime::new(cfg).unwrap();
+    let (sim, mut rt) = failing_from_page_7();
     let e = eval_err(
         &mut rt,
         r#"let n = 0;

@@ -29,16 +29,7 @@ fn online_router(sim: &Simulator, product_id: &str) -> (String, String) {
         })
         .expect("such a router");
     let rid = r["id"].as_str().unwrap().to_string();
-    let cm = sim
-        .records("configuration_managers")
-        .into_iter()
-        .find(|c| {
-            c["router"]
-                .as_str()
-                .unwrap()
-                .ends_with(&format!("/routers/{rid}/"))
-        })
-        .unwrap();
+    let cm = cm_of_router(sim, &rid);
     (rid, cm["id"].as_str().unwrap().to_string())
 }
 

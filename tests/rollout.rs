@@ -383,18 +383,7 @@ fn a_run_killed_before_verification_is_verified_on_resume_and_the_rejection_show
     sim.with_store(|s| s.rejecting.insert(rejecting.clone()));
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("apn.journal");
-    let mut child = bin_for(&sim)
-        .current_dir(dir.path())
-        .args([
-            "run",
-            "apn_rollout",
-            "--arg",
-            "group=2001",
-            "--arg",
-            "apn=iot.example",
-            "--arg",
-            "journal=apn.journal",
-        ])
+    let mut child = apn_rollout_in(&sim, dir.path())
         .args([
             "--arg",
             "waves=100%",

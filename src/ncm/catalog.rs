@@ -152,6 +152,8 @@ pub struct Endpoint {
     pub create_check: Option<BodyCheck>,
     /// Fields a PUT/PATCH may change (`None`: any field that is not read-only by nature).
     pub writable: Option<&'static [&'static str]>,
+    /// Records carry device configurations, whose passwords the API shows as `"*"`.
+    pub holds_configs: bool,
 }
 
 impl Endpoint {
@@ -301,6 +303,7 @@ const fn ep(
         create_requires: &[],
         create_check: None,
         writable: None,
+        holds_configs: false,
     }
 }
 
@@ -311,6 +314,11 @@ const fn creates(mut e: Endpoint, fields: &'static [&'static str]) -> Endpoint {
 
 const fn checked_create(mut e: Endpoint, check: BodyCheck) -> Endpoint {
     e.create_check = Some(check);
+    e
+}
+
+const fn holds_configs(mut e: Endpoint) -> Endpoint {
+    e.holds_configs = true;
     e
 }
 
@@ -430,6 +438,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             ],
         );
         e.writable = Some(&["configuration", "suspended"]);
+        e.holds_configs = true;
         e
     },
     ep(
@@ -540,7 +549,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             f("version", S, EQ_IN),
         ],
     ),
-    creates(
+    holds_configs(creates(
         ep(
             "groups",
             "Groups of devices of one product sharing a firmware and a configuration.",
@@ -557,7 +566,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
             ],
         ),
         &["account", "name", "product", "target_firmware"],
-    ),
+    )),
     {
         let mut e = samples(
             ep(
@@ -1062,6 +1071,16 @@ pub fn table() -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn configuration_managers_and_groups_hold_configs() {
+        let holding: Vec<&str> = ENDPOINTS
+            .iter()
+            .filter(|e| e.holds_configs)
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(holding, ["configuration_managers", "groups"]);
+    }
+
     use super::*;
 
     #[test]

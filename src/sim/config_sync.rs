@@ -339,20 +339,26 @@ pub fn retarget(store: &mut Store, cm_id: &str, now: Instant) {
     }
 }
 
-/// The ids of the routers in `group_id`.
-pub fn group_routers(store: &Store, group_id: &str) -> Vec<String> {
+/// The ids of the records of `table` whose URL field `field` points at `id` (the routers of a
+/// group, the configuration managers of a router).
+pub fn ids_linking(store: &Store, table: &str, field: &str, id: &str) -> Vec<String> {
     store
-        .table("routers")
+        .table(table)
         .iter()
         .filter(|r| {
-            r.get("group")
+            r.get(field)
                 .and_then(Value::as_str)
                 .and_then(id_of)
                 .as_deref()
-                == Some(group_id)
+                == Some(id)
         })
         .filter_map(|r| r["id"].as_str().map(str::to_string))
         .collect()
+}
+
+/// The ids of the routers in `group_id`.
+pub fn group_routers(store: &Store, group_id: &str) -> Vec<String> {
+    ids_linking(store, "routers", "group", group_id)
 }
 
 /// Every configuration manager whose device is in `group_id`.

@@ -388,7 +388,7 @@ fn project(
         return project_fields(store, ep, rec, fields);
     }
     let mut r = rec.clone();
-    if ep.name == "configuration_managers" || ep.name == "groups" {
+    if ep.holds_configs {
         super::config_sync::mask_passwords(&mut r);
     }
     // Records are stored without null fields; every catalog field is part of the shape, except
@@ -449,7 +449,7 @@ fn project_fields(store: &Store, ep: &Endpoint, rec: &Value, fields: &[String]) 
         }
     }
     let mut out = Value::Object(out);
-    if ep.name == "configuration_managers" || ep.name == "groups" {
+    if ep.holds_configs {
         super::config_sync::mask_passwords(&mut out);
     }
     out
@@ -788,7 +788,7 @@ fn page_text(
     fields: Option<&[String]>,
     meta: &Value,
 ) -> String {
-    let mask = ep.name == "configuration_managers" || ep.name == "groups";
+    let mask = ep.holds_configs;
     let data: Vec<View> = page
         .iter()
         .map(|rec| View {
@@ -1189,18 +1189,7 @@ fn modify(
     }
     // A router moved between groups gets a new target.
     if ep.name == "routers" {
-        let cms: Vec<String> = store
-            .table("configuration_managers")
-            .iter()
-            .filter(|c| {
-                c.get("router")
-                    .and_then(Value::as_str)
-                    .and_then(id_of)
-                    .as_deref()
-                    == Some(id)
-            })
-            .filter_map(|c| c["id"].as_str().map(str::to_string))
-            .collect();
+        let cms = super::config_sync::ids_linking(store, "configuration_managers", "router", id);
         for cm in cms {
             super::config_sync::retarget(store, &cm, std::time::Instant::now());
         }

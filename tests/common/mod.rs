@@ -253,3 +253,32 @@ pub fn script_runtime(sim: &Simulator, dir: &std::path::Path, args: &[(&str, &st
 pub fn group_of(sim: &Simulator, n: usize) -> Vec<String> {
     sim.stage_group(2001, n)
 }
+
+/// The configuration manager (as stored) of router `rid`.
+pub fn cm_of_router(sim: &Simulator, rid: &str) -> serde_json::Value {
+    sim.records("configuration_managers")
+        .into_iter()
+        .find(|c| {
+            c["router"]
+                .as_str()
+                .is_some_and(|u| u.ends_with(&format!("/routers/{rid}/")))
+        })
+        .expect("every simulated router has a configuration manager")
+}
+
+/// `fleetscript run apn_rollout` for group 2001 with APN `iot.example` and journal
+/// `apn.journal`, run in `dir` against `sim`; add further `--arg`s before running it.
+pub fn apn_rollout_in(sim: &Simulator, dir: &std::path::Path) -> Command {
+    let mut c = bin_for(sim);
+    c.current_dir(dir).args([
+        "run",
+        "apn_rollout",
+        "--arg",
+        "group=2001",
+        "--arg",
+        "apn=iot.example",
+        "--arg",
+        "journal=apn.journal",
+    ]);
+    c
+}
