@@ -46,11 +46,11 @@ fn measure(what: &str, f: impl FnOnce() -> String, dir: &Path) {
 fn change_one_percent(sim: &fleetscript::sim::Simulator, night: u32) -> usize {
     sim.with_store(|s| {
         let mut n = 0;
-        for (i, cm) in s.tables.get_mut("configuration_managers").unwrap().iter_mut().enumerate() {
-            if i % 100 == 0 {
-                cm["configuration"] = serde_json::json!([{"system": {"system_id": format!("night-{night}-{i}")}}, []]);
-                n += 1;
-            }
+        for i in (0..s.table("configuration_managers").len()).step_by(100) {
+            let cm = s.kept_mut("configuration_managers", i).unwrap();
+            cm["configuration"] =
+                serde_json::json!([{"system": {"system_id": format!("night-{night}-{i}")}}, []]);
+            n += 1;
         }
         n
     })

@@ -156,20 +156,13 @@ fn nights_commit_only_what_changed_and_name_the_path() {
         .as_str()
         .unwrap()
         .to_string();
+    let gone_cm = cm_of_router(&sim, &gone)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     sim.with_store(|s| {
-        s.tables
-            .get_mut("routers")
-            .unwrap()
-            .retain(|r| r["id"] != gone.as_str());
-        s.tables
-            .get_mut("configuration_managers")
-            .unwrap()
-            .retain(|c| {
-                !c["router"]
-                    .as_str()
-                    .unwrap()
-                    .ends_with(&format!("/routers/{gone}/"))
-            });
+        assert!(s.remove("routers", &gone));
+        assert!(s.remove("configuration_managers", &gone_cm));
     });
     let n4 = night(&mut rt, &repo_dir);
     assert_eq!(n4["removed"].as_int().unwrap(), 1);

@@ -230,13 +230,11 @@ fn a_filtered_listing_sees_every_change_made_since_the_last_one() {
     };
     let before = online(&mut rt);
     let first = sim.with_store(|s| {
-        let r = s
-            .tables
-            .get_mut("routers")
-            .unwrap()
-            .iter_mut()
-            .find(|r| r["state"] == "online")
+        let routers = s.table("routers");
+        let pos = (0..routers.len())
+            .find(|&i| routers.get(i).unwrap()["state"] == "online")
             .unwrap();
+        let r = s.kept_mut("routers", pos).unwrap();
         r["state"] = serde_json::json!("offline");
         r["id"].as_str().unwrap().to_string()
     });
@@ -250,9 +248,19 @@ fn a_filtered_listing_sees_every_change_made_since_the_last_one() {
         .unwrap()
     };
     assert_eq!(named(&mut rt), 0);
+    // An unfiltered page is cached as served; the write must reach it too.
+    let name_in_page = |rt: &mut fleetscript::Runtime| {
+        eval(
+            rt,
+            &format!(r#"ncm::routers::list(#{{fields: ["id", "name"]}}).filter(|r| r.id == "{first}")[0].name"#),
+        )
+        .to_string()
+    };
+    assert_ne!(name_in_page(&mut rt), format!("renamed-{first}"));
     let _ = eval(
         &mut rt,
         &format!(r#"ncm::routers::update({first}, #{{name: "renamed-{first}"}})"#),
     );
     assert_eq!(named(&mut rt), 1, "a write through the API");
+    assert_eq!(name_in_page(&mut rt), format!("renamed-{first}"));
 }

@@ -305,7 +305,7 @@ fn s_url(ep: &str, id: &str) -> String {
 
 #[test]
 fn validation_error_bodies_match_the_spec() {
-    let sim = fast_sim(20);
+    let sim = fast_sim(40);
     let rt = runtime_for(&sim);
     let (_, cm) = online_router(&sim, "41");
     let e = api_err(rt.ncm.update(
@@ -375,7 +375,7 @@ fn validation_error_bodies_match_the_spec() {
 
 #[test]
 fn passwords_read_back_masked_and_strip_masked_keeps_them() {
-    let sim = fast_sim(20);
+    let sim = fast_sim(40);
     let rt = runtime_for(&sim);
     let (_, cm) = online_router(&sim, "41");
     rt.ncm.patch("configuration_managers", &cm, &json!({"configuration": [{"wlan": {"radio": {"0": {"bss": {"0": {"radius0nasid": null, "wpapsk": "2secret4Usorry"}}}}}}, []]})).unwrap();

@@ -5,7 +5,7 @@
 //! device's offset-keyed form, device-side rejection (suspended + `config_rejected` alert),
 //! resuming only online devices, and passwords read back as `"*"`.
 
-use super::fleet::{text_of, timeuuid, ts, Store};
+use super::store::{text_of, timeuuid, ts, Store};
 use crate::diff::{self, is_uuid, Diff};
 use crate::error::ConfigIssue;
 use crate::ncm::defaults::{default_config, PASSWORD_KEYS};
@@ -24,9 +24,8 @@ pub fn firmware_of(store: &Store, router: &Value) -> (String, String) {
         .unwrap_or_default();
     let version = id_of(fw_url)
         .and_then(|id| store.find("firmwares", &id))
-        .and_then(|f| f["version"].as_str())
-        .unwrap_or("7.22.60")
-        .to_string();
+        .and_then(|f| f["version"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "7.22.60".to_string());
     (product_name(store, router), version)
 }
 
@@ -36,9 +35,8 @@ pub fn product_name(store: &Store, rec: &Value) -> String {
         .and_then(Value::as_str)
         .and_then(id_of)
         .and_then(|id| store.find("products", &id))
-        .and_then(|p| p["name"].as_str())
-        .unwrap_or("IBR900")
-        .to_string()
+        .and_then(|p| p["name"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "IBR900".to_string())
 }
 
 fn group_firmware(store: &Store, group: &Value) -> (String, String) {
@@ -241,14 +239,18 @@ fn group_diff(store: &Store, router: &Value) -> Diff {
         .and_then(Value::as_str)
         .and_then(id_of)
         .and_then(|g| store.find("groups", &g))
-        .and_then(|g| g.get("configuration"))
-        .and_then(|c| Diff::from_value(c).ok())
+        .and_then(|g| {
+            g.get("configuration")
+                .and_then(|c| Diff::from_value(c).ok())
+        })
         .unwrap_or_default()
 }
 
 fn router_of(store: &Store, cm: &Value) -> Option<Value> {
     let rid = id_of(cm.get("router")?.as_str()?)?;
-    store.find("routers", &rid).cloned()
+    store
+        .find("routers", &rid)
+        .map(std::borrow::Cow::into_owned)
 }
 
 fn with_version(d: &Diff, version: u64) -> Diff {
@@ -283,7 +285,10 @@ pub fn device_form(default: &Value, target: &Diff) -> Diff {
 /// Recomputes a configuration manager's target after its individual or group config changed;
 /// bumps `version_number`, clears `synched` and schedules a sync when the target changed.
 pub fn retarget(store: &mut Store, cm_id: &str, now: Instant) {
-    let Some(cm) = store.find("configuration_managers", cm_id).cloned() else {
+    let Some(cm) = store
+        .find("configuration_managers", cm_id)
+        .map(std::borrow::Cow::into_owned)
+    else {
         return;
     };
     let Some(router) = router_of(store, &cm) else {
@@ -393,7 +398,10 @@ pub fn run_due_syncs(store: &mut Store, now: Instant) {
         .collect();
     for cm_id in due {
         store.sync_due.remove(&cm_id);
-        let Some(cm) = store.find("configuration_managers", &cm_id).cloned() else {
+        let Some(cm) = store
+            .find("configuration_managers", &cm_id)
+            .map(std::borrow::Cow::into_owned)
+        else {
             continue;
         };
         let Some(router) = router_of(store, &cm) else {
@@ -407,14 +415,8 @@ pub fn run_due_syncs(store: &mut Store, now: Instant) {
             let alert = json!({"created_at": ts(when), "created_at_timeuuid": timeuuid(when, 9_000_000 + seq), "detected_at": ts(when),
                 "friendly_info": "A configuration change that was sent to the device has been rejected.",
                 "info": {"reason": reason, "patch": cm["pending"].clone()}, "router": store.url("routers", &rid), "type": "config_rejected"});
-            store
-                .tables
-                .entry("router_alerts")
-                .or_default()
-                .push(alert.clone());
-            let mut a = alert;
-            a["account"] = Value::Null;
-            store.tables.entry("alerts").or_default().push(a);
+            store.push("router_alerts", alert.clone());
+            store.push("alerts", alert);
             if let Some(rec) = store.find_mut("configuration_managers", &cm_id) {
                 rec["suspended"] = json!(true);
                 rec["synched"] = json!(false);
@@ -491,7 +493,10 @@ pub fn run_due_rollbacks(store: &mut Store, now: Instant) {
         let Some((_, previous)) = store.rollback_due.remove(&cm_id) else {
             continue;
         };
-        let Some(cm) = store.find("configuration_managers", &cm_id).cloned() else {
+        let Some(cm) = store
+            .find("configuration_managers", &cm_id)
+            .map(std::borrow::Cow::into_owned)
+        else {
             continue;
         };
         let rid = router_of(store, &cm)
@@ -538,93 +543,37 @@ pub fn id_text(v: &Value) -> String {
     text_of(v)
 }
 
-/// (product, firmware, group id, individual config, version, synched)
-type MemoKey = (String, String, String, String, u64, bool);
-
-/// Fills every configuration manager's `target`, `actual` and `pending` consistently with its
-/// group and individual configs: synched devices report the target in their own offset form,
-/// others are one version behind with the difference pending.
-pub fn init_configs(s: &mut Store) {
-    use crate::diff::{self, Diff};
-    use std::collections::HashMap;
-    let mut defaults: HashMap<(String, String), Value> = HashMap::new();
-    let mut group_cfg: HashMap<String, Diff> = HashMap::new();
-    for g in s.table("groups") {
-        if let (Some(id), Some(c)) = (g["id"].as_str(), g.get("configuration")) {
-            group_cfg.insert(id.to_string(), Diff::from_value(c).unwrap_or_default());
-        }
-    }
-    let routers: HashMap<String, Value> = s
-        .table("routers")
-        .iter()
-        .map(|r| (r["id"].as_str().unwrap_or_default().to_string(), r.clone()))
-        .collect();
-    let mut updates = vec![];
-    // Most devices share firmware, group and an empty individual config: compute each combination once.
-    let mut memo: HashMap<MemoKey, (Diff, Diff, Diff)> = HashMap::new();
-    for (pos, cm) in s.table("configuration_managers").iter().enumerate() {
-        let rid = cm["router"]
-            .as_str()
-            .and_then(crate::ncm::id_of)
-            .unwrap_or_default();
-        let Some(router) = routers.get(&rid) else {
-            continue;
-        };
-        let key = firmware_of(s, router);
-        let default = defaults
-            .entry(key.clone())
-            .or_insert_with(|| crate::ncm::defaults::default_config(&key.0, &key.1))
-            .clone();
-        let gid = router["group"]
-            .as_str()
-            .and_then(crate::ncm::id_of)
-            .unwrap_or_default();
-        let v = cm["version_number"].as_u64().unwrap_or(1);
-        let synched = cm["synched"].as_bool().unwrap_or(true);
-        let memo_key = (
-            key.0.clone(),
-            key.1.clone(),
-            gid.clone(),
-            cm["configuration"].to_string(),
-            v,
-            synched,
+/// A configuration manager's `target`, `actual` and `pending` as the fleet starts, consistent
+/// with its group and individual configs: a synched device reports the target in its own offset
+/// form; another is one version behind with the difference pending.
+pub fn initial_state(
+    default: &Value,
+    group: &Diff,
+    indie: &Diff,
+    version: u64,
+    synched: bool,
+) -> [Value; 3] {
+    let layered = diff::layer(group, indie);
+    let mut target = layered.clone();
+    target
+        .updates
+        .insert("ecm".into(), json!({"config_version": version}));
+    let (actual, pending) = if synched {
+        let mut a = device_form(default, &layered);
+        a.updates
+            .insert("ecm".into(), json!({"config_version": version}));
+        (a, Diff::empty())
+    } else {
+        let mut a = device_form(default, group);
+        a.updates.insert(
+            "ecm".into(),
+            json!({"config_version": version.saturating_sub(1)}),
         );
-        if let Some((t, a, p)) = memo.get(&memo_key) {
-            updates.push((pos, t.clone(), a.clone(), p.clone()));
-            continue;
-        }
-        let group = group_cfg.get(&gid).cloned().unwrap_or_default();
-        let indie = Diff::from_value(&cm["configuration"]).unwrap_or_default();
-        let layered = diff::layer(&group, &indie);
-        let mut target = layered.clone();
-        target
-            .updates
-            .insert("ecm".into(), json!({"config_version": v}));
-        let (actual, pending) = if synched {
-            let mut a = device_form(&default, &layered);
-            a.updates.insert("ecm".into(), json!({"config_version": v}));
-            (a, Diff::empty())
-        } else {
-            let mut a = device_form(&default, &group);
-            a.updates
-                .insert("ecm".into(), json!({"config_version": v - 1}));
-            let pending = match (diff::apply(&default, &a), diff::apply(&default, &target)) {
-                (Ok(x), Ok(y)) => diff::between(&x, &y),
-                _ => target.clone(),
-            };
-            (a, pending)
+        let pending = match (diff::apply(default, &a), diff::apply(default, &target)) {
+            (Ok(x), Ok(y)) => diff::between(&x, &y),
+            _ => target.clone(),
         };
-        memo.insert(memo_key, (target.clone(), actual.clone(), pending.clone()));
-        updates.push((pos, target, actual, pending));
-    }
-    let table = s
-        .tables
-        .get_mut("configuration_managers")
-        .expect("generated above");
-    for (pos, target, actual, pending) in updates {
-        let rec = &mut table[pos];
-        rec["target"] = target.to_value();
-        rec["actual"] = actual.to_value();
-        rec["pending"] = pending.to_value();
-    }
+        (a, pending)
+    };
+    [target.to_value(), actual.to_value(), pending.to_value()]
 }

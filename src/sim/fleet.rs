@@ -1,37 +1,21 @@
 //! The simulator's deterministic, seeded fleet: accounts, products, firmwares, groups, routers,
 //! net devices, configuration managers, alerts, logs, samples, locations, failovers, batteries,
-//! device apps and speed tests, with the record shapes of the NCM spec.
+//! device apps and speed tests, with the record shapes of the NCM spec. One seeded pass draws a
+//! small [`Core`] per router (what links its records to each other); every per-router record is
+//! built from it on demand ([`Fleet`] is the store's record source), each with its own seeded
+//! random stream, so a 100,000-router fleet starts in a moment and costs a few bytes a record.
+//! Fleet-wide tables of bounded size are kept as values.
 
+use super::config_sync::initial_state;
+use super::store::{timeuuid, ts, RecordSource, Row, Store};
+use crate::diff::Diff;
+use crate::ncm::defaults::{default_config, PRIMARY_LAN_ID};
+use chrono::{DateTime, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
-
-/// Records of every endpoint, each list in ascending id order. (The configuration managers'
-/// `target`/`actual`/`pending` are filled in by `config_sync::init_configs`.)
-#[derive(Debug, Default, Clone)]
-pub struct Store {
-    pub tables: HashMap<&'static str, Vec<Value>>,
-    pub next_id: HashMap<&'static str, u64>,
-    /// The URL prefix records carry (`https://www.cradlepointecm.com/api/v2/` in production).
-    pub prefix: String,
-    /// Configuration managers waiting for their device to sync, and when it will.
-    pub sync_due: HashMap<String, std::time::Instant>,
-    /// How long a device takes to sync a changed config.
-    pub sync_delay: std::time::Duration,
-    /// Routers whose device rejects every config it is sent.
-    pub rejecting: std::collections::HashSet<String>,
-    /// An APN that cuts a device's WAN: a device that syncs a config setting it goes offline.
-    pub break_apn: Option<String>,
-    /// How long a cut-off device waits before it rolls its config back (the spec: 15 minutes).
-    pub rollback_after: std::time::Duration,
-    /// Cut-off devices: configuration manager id -> when it rolls back, and the `actual`
-    /// config it rolls back to.
-    pub rollback_due: HashMap<String, (std::time::Instant, Value)>,
-    /// Bumped whenever records may have changed (a write, a device sync, a test's set-up), so
-    /// the server's cached listing selections know when they are stale.
-    pub generation: u64,
-}
+use std::sync::{Arc, Mutex};
 
 pub const PRODUCTS: &[(u64, &str, &str)] = &[
     (1, "MBR1400", "router"),
@@ -50,85 +34,86 @@ const LOCALITIES: &[&str] = &[
     "US/Pacific",
     "Europe/London",
 ];
+const STATES: [&str; 3] = ["online", "offline", "initialized"];
+const CONFIG_STATUSES: [&str; 3] = ["synched", "pending", "suspended"];
+const REJECT_REASONS: [&str; 3] = [
+    "invalid value for wan.rules2.0.apn",
+    "rejected",
+    "out of range: lan.0.netmask",
+];
+const NET_DEVICE_KINDS: [&str; 3] = ["ethernet-wan", "mdm", "ethernet-lan"];
 
-pub fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string()
+/// First ids of the per-router tables (a router's records are numbered from its position).
+const FIRST_ROUTER: u64 = 10_001;
+const FIRST_NET_DEVICE: u64 = 50_001;
+const FIRST_CM: u64 = 500_007;
+const FIRST_LOCATION: u64 = 7000;
+const FIRST_BATTERY: u64 = 15_000;
+
+/// Random streams of the records built on demand, one per table.
+#[derive(Clone, Copy)]
+enum Stream {
+    NetDevice = 1,
+    Metric,
+    Config,
+    Location,
+    Battery,
+    Failover,
 }
 
-/// A version-1 (time-based) UUID for `t`, unique per `seq`.
-pub fn timeuuid(t: chrono::DateTime<chrono::Utc>, seq: u64) -> String {
-    let nanos = t.timestamp_subsec_nanos() / 100 * 100 + (seq % 100) as u32;
-    let stamp = uuid::Timestamp::from_unix(uuid::NoContext, t.timestamp() as u64, nanos);
-    let node = [0x0a, 0x81, 0x1c, 0x6a, (seq >> 8) as u8, seq as u8];
-    uuid::Uuid::new_v1(stamp, &node).to_string()
+/// Everything one router's records are built from that links them to each other.
+#[derive(Debug, Clone, Copy)]
+struct Core {
+    product: u8,
+    /// Group id; 0 when the router is in none.
+    group: u32,
+    actual_fw: u32,
+    state: u8,
+    state_age: u32,
+    config_status: u8,
+    has_location: bool,
+    created_age: u32,
+    reboot_required: bool,
+    /// The individual config: 0 none, 1 a LAN address, 2 a store Wi-Fi.
+    individual: u8,
+    version: u8,
+    /// Seconds since the device rejected a config (0: it did not).
+    reject_age: u32,
+    reject_reason: u8,
 }
 
-/// Seconds (with 100 ns resolution) since the Unix epoch encoded in a time-based UUID.
-pub fn timeuuid_time(s: &str) -> Option<(u64, u32)> {
-    let u = uuid::Uuid::parse_str(s).ok()?;
-    u.get_timestamp().map(|t| t.to_unix())
+/// The generated fleet: the record source behind the simulator's store.
+#[derive(Debug)]
+pub struct Fleet {
+    seed: u64,
+    now: DateTime<Utc>,
+    prefix: String,
+    account: String,
+    cores: Vec<Core>,
+    /// Firmware ids and versions of each product (by position in [`PRODUCTS`]), oldest first.
+    firmwares: Vec<Vec<(u64, &'static str)>>,
+    group_configs: HashMap<u32, Diff>,
+    /// Default config per firmware id.
+    defaults: Mutex<HashMap<u64, Arc<Value>>>,
+    /// Initial config states as they are first built: shared by the configuration managers
+    /// with no individual config (most of them), one per router for the others.
+    configs: Mutex<HashMap<ConfigKey, Arc<[Value; 3]>>>,
 }
 
-impl Store {
-    pub fn url(&self, endpoint: &str, id: impl std::fmt::Display) -> String {
-        format!("{}{endpoint}/{id}/", self.prefix)
-    }
-
-    pub fn table(&self, name: &str) -> &[Value] {
-        self.tables.get(name).map(Vec::as_slice).unwrap_or(&[])
-    }
-
-    pub fn find(&self, endpoint: &str, id: &str) -> Option<&Value> {
-        self.table(endpoint)
-            .iter()
-            .find(|r| r.get("id").map(text_of).as_deref() == Some(id))
-    }
-
-    pub fn find_mut(&mut self, endpoint: &str, id: &str) -> Option<&mut Value> {
-        self.tables
-            .get_mut(endpoint)?
-            .iter_mut()
-            .find(|r| r.get("id").map(text_of).as_deref() == Some(id))
-    }
-
-    pub fn alloc_id(&mut self, endpoint: &'static str) -> u64 {
-        let n = self.next_id.entry(endpoint).or_insert(1);
-        let id = *n;
-        *n += 1;
-        id
-    }
-
-    /// Stores a record. Null fields are dropped to keep large fleets small in memory; the server
-    /// restores every catalog field on output, so clients see the spec's full shape.
-    pub fn push(&mut self, endpoint: &'static str, mut rec: Value) {
-        if let Value::Object(m) = &mut rec {
-            // Rebuilt from an exact-size iterator: no spare capacity per record.
-            *m = std::mem::take(m)
-                .into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .collect();
-        }
-        if let Some(id) = rec
-            .get("id")
-            .map(text_of)
-            .and_then(|s| s.parse::<u64>().ok())
-        {
-            let n = self.next_id.entry(endpoint).or_insert(1);
-            if id >= *n {
-                *n = id + 1;
-            }
-        }
-        self.tables.entry(endpoint).or_default().push(rec);
-    }
+/// Which configuration managers share an initial config state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ConfigKey {
+    /// No individual config: (firmware, group, version, synched).
+    Shared(u64, u32, u8, bool),
+    /// Router `i`'s own individual config.
+    Router(usize),
 }
 
-/// Text of a scalar JSON value (strings unquoted).
-pub fn text_of(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "null".into(),
-        other => other.to_string(),
+fn compact(mut v: Value) -> Value {
+    if let Value::Object(m) = &mut v {
+        m.retain(|_, x| !x.is_null());
     }
+    v
 }
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -139,39 +124,66 @@ fn obj(v: Value) -> Map<String, Value> {
 }
 
 /// Builds the fleet for `routers` devices from `seed`. Times are relative to `now`.
-pub fn generate(
-    routers: usize,
-    seed: u64,
-    now: chrono::DateTime<chrono::Utc>,
-    prefix: &str,
-) -> Store {
+pub fn generate(routers: usize, seed: u64, now: DateTime<Utc>, prefix: &str) -> Store {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut s = Store {
+    let mut fleet = Fleet {
+        seed,
+        now,
         prefix: prefix.to_string(),
-        ..Default::default()
+        account: format!("{prefix}accounts/{ROOT_ACCOUNT}/"),
+        cores: vec![],
+        firmwares: vec![],
+        group_configs: HashMap::new(),
+        defaults: Mutex::default(),
+        configs: Mutex::default(),
     };
-    let ago = |secs: i64| now - chrono::Duration::seconds(secs);
-    let mut seq: u64 = 0;
-    let mut next_seq = || {
-        seq += 1;
-        seq
-    };
+    let mut s = Store::with_source(prefix, None);
+    accounts(&mut s);
+    fleet.firmwares = products_and_firmwares(&mut s, &mut rng, now);
+    let groups = groups(&mut s, &fleet);
+    for g in s.table("groups").iter() {
+        if let (Some(id), Some(c)) = (g["id"].as_str(), g.get("configuration")) {
+            let id = id.parse().unwrap_or(0);
+            fleet
+                .group_configs
+                .insert(id, Diff::from_value(c).unwrap_or_default());
+        }
+    }
+    fleet.cores = (0..routers)
+        .map(|_| draw_core(&mut rng, &fleet.firmwares, &groups))
+        .collect();
+    let fleet = Arc::new(fleet);
+    s.set_source(fleet.clone());
+    per_router_rows(&mut s, &fleet);
+    let account_alerts = fleet_wide(&mut s, &fleet, &mut rng);
+    let (router_alerts, alerts) = alert_rows(&fleet, account_alerts);
+    s.push_rows("router_alerts", router_alerts);
+    s.push_rows("alerts", alerts);
+    s
+}
 
-    // Accounts: the owning account and two sub-accounts.
-    let root = 1000u64;
+const ROOT_ACCOUNT: u64 = 1000;
+
+/// The owning account and two sub-accounts.
+fn accounts(s: &mut Store) {
     for (id, name, parent) in [
-        (root, "fleet-root", 900u64),
-        (1001, "east-region", root),
-        (1002, "west-region", root),
+        (ROOT_ACCOUNT, "fleet-root", 900u64),
+        (1001, "east-region", ROOT_ACCOUNT),
+        (1002, "west-region", ROOT_ACCOUNT),
     ] {
         let r = json!({"account": s.url("accounts", parent), "id": id.to_string(), "is_disabled": false,
             "name": name, "resource_url": s.url("accounts", id)});
         s.push("accounts", r);
     }
-    let account = s.url("accounts", root);
+}
 
-    // Products and firmwares.
-    let mut fw_by_product: HashMap<u64, Vec<(u64, &str)>> = HashMap::new();
+/// Products, and the firmwares of each (two for the MBR1400, three for the others).
+fn products_and_firmwares(
+    s: &mut Store,
+    rng: &mut ChaCha8Rng,
+    now: DateTime<Utc>,
+) -> Vec<Vec<(u64, &'static str)>> {
+    let mut by_product = vec![];
     let mut fw_id = 300u64;
     for (pid, name, dtype) in PRODUCTS {
         s.push(
@@ -179,14 +191,15 @@ pub fn generate(
             json!({"device_type": dtype, "id": pid.to_string(), "name": name,
             "resource_url": s.url("products", pid), "series": 3}),
         );
-        let versions: &[&str] = if *name == "MBR1400" {
+        let versions: &[&'static str] = if *name == "MBR1400" {
             &["5.4.0", "6.1.0"]
         } else {
             &["7.22.60", "7.23.40", "7.24.10"]
         };
+        let mut fws = vec![];
         for (i, v) in versions.iter().enumerate() {
             fw_id += 1;
-            let built = ago(86400 * (400 - 90 * i as i64));
+            let built = now - chrono::Duration::seconds(86400 * (400 - 90 * i as i64));
             s.push("firmwares", json!({"built_at": ts(built),
                 "default_configuration": format!("{}firmwares/{fw_id}/default_configuration/", s.prefix),
                 "expires_at": ts(built + chrono::Duration::days(1000)),
@@ -194,17 +207,23 @@ pub fn generate(
                 "product": s.url("products", pid), "released_at": ts(built),
                 "resource_url": s.url("firmwares", fw_id), "uploaded_at": ts(built + chrono::Duration::hours(3)),
                 "url": format!("https://firmware.example.invalid/{name}-{v}.bin"), "version": v}));
-            fw_by_product.entry(*pid).or_default().push((fw_id, v));
+            fws.push((fw_id, *v));
         }
+        by_product.push(fws);
     }
+    by_product
+}
 
-    // Groups: two per product, on the newest firmware.
-    let mut groups_by_product: HashMap<u64, Vec<u64>> = HashMap::new();
-    let mut gid = 2000u64;
-    for (pid, name, dtype) in PRODUCTS {
+/// Two groups per product (Stores, Vehicles), on the newest firmware; returns each product's
+/// group ids.
+fn groups(s: &mut Store, fleet: &Fleet) -> Vec<Vec<u32>> {
+    let mut by_product = vec![];
+    let mut gid = 2000u32;
+    for (k, (pid, name, dtype)) in PRODUCTS.iter().enumerate() {
+        let mut ids = vec![];
         for purpose in ["Stores", "Vehicles"] {
             gid += 1;
-            let fw = fw_by_product[pid].last().unwrap().0;
+            let fw = fleet.newest_firmware(k);
             // Stores groups carry a richer config (GPS on, a store Wi-Fi with its passkey).
             let configuration = if purpose == "Stores" {
                 json!([{"system": {"logging": {"level": "info"}, "gps": {"enabled": true}},
@@ -214,260 +233,170 @@ pub fn generate(
             };
             s.push(
                 "groups",
-                json!({"account": account, "configuration": configuration,
+                json!({"account": fleet.account, "configuration": configuration,
                 "device_type": dtype, "id": gid.to_string(), "name": format!("{name} {purpose}"),
                 "product": s.url("products", pid), "resource_url": s.url("groups", gid),
                 "target_firmware": s.url("firmwares", fw)}),
             );
-            groups_by_product.entry(*pid).or_default().push(gid);
+            ids.push(gid);
+        }
+        by_product.push(ids);
+    }
+    by_product
+}
+
+/// One router's core, drawn from the fleet's seeded stream.
+fn draw_core(rng: &mut ChaCha8Rng, firmwares: &[Vec<(u64, &str)>], groups: &[Vec<u32>]) -> Core {
+    let product = rng.random_range(0..PRODUCTS.len());
+    let fws = &firmwares[product];
+    let group = if rng.random_bool(0.85) {
+        groups[product][rng.random_range(0..groups[product].len())]
+    } else {
+        0
+    };
+    let newest = fws.last().map_or(0, |f| f.0);
+    let actual_fw = if rng.random_bool(0.8) {
+        newest
+    } else {
+        fws[rng.random_range(0..fws.len())].0
+    };
+    let roll: f64 = rng.random();
+    let state = if roll < 0.78 {
+        0
+    } else if roll < 0.97 {
+        1
+    } else {
+        2
+    };
+    let state_age = if state == 1 {
+        rng.random_range(600..86400 * 20)
+    } else {
+        rng.random_range(60..86400 * 60)
+    };
+    let cfg_roll: f64 = rng.random();
+    let config_status = if cfg_roll < 0.9 {
+        0
+    } else if cfg_roll < 0.96 {
+        1
+    } else {
+        2
+    };
+    let individual = if rng.random_bool(0.1) {
+        1
+    } else if rng.random_bool(0.05) {
+        2
+    } else {
+        0
+    };
+    let (reject_age, reject_reason) = if config_status == 2 {
+        (rng.random_range(600..86400 * 3), rng.random_range(0..3))
+    } else {
+        (0, 0)
+    };
+    Core {
+        product: product as u8,
+        group,
+        actual_fw: actual_fw as u32,
+        state,
+        state_age,
+        config_status,
+        has_location: rng.random_bool(0.3),
+        created_age: 86400 * rng.random_range(60..900),
+        reboot_required: rng.random_bool(0.05),
+        individual,
+        version: rng.random_range(1..40),
+        reject_age,
+        reject_reason,
+    }
+}
+
+/// The rows of every per-router table, in id order (alerts in time order), and the ids after
+/// them.
+fn per_router_rows(s: &mut Store, fleet: &Fleet) {
+    let n = fleet.cores.len() as u32;
+    s.push_rows("routers", (0..n).map(Row::Gen));
+    s.push_rows(
+        "locations",
+        (0..n)
+            .filter(|&i| fleet.cores[i as usize].has_location)
+            .map(Row::Gen),
+    );
+    s.push_rows("net_devices", (0..n.saturating_mul(3)).map(Row::Gen));
+    s.push_rows("net_device_metrics", (0..n.saturating_mul(2)).map(Row::Gen));
+    s.push_rows("configuration_managers", (0..n).map(Row::Gen));
+    s.push_rows(
+        "batteries",
+        (0..n)
+            .filter(|&i| PRODUCTS[fleet.cores[i as usize].product as usize].1 == "E100")
+            .flat_map(|i| [2 * i, 2 * i + 1])
+            .map(Row::Gen),
+    );
+    s.push_rows(
+        "device_failover_events",
+        (0..n).filter(|i| i % 10 == 0).map(Row::Gen),
+    );
+    for (table, first, count) in [
+        ("routers", FIRST_ROUTER, n as u64),
+        ("net_devices", FIRST_NET_DEVICE, 3 * n as u64),
+        ("net_device_metrics", FIRST_NET_DEVICE, 3 * n as u64),
+        ("configuration_managers", FIRST_CM, 3 * n as u64),
+        ("locations", FIRST_LOCATION, n as u64),
+        ("batteries", FIRST_BATTERY, 2 * n as u64),
+    ] {
+        if count > 0 {
+            s.bump_next_id(table, first + count - 1);
         }
     }
+}
 
-    // Routers, their net devices, configuration managers, metrics.
-    let mut nd_id = 50_000u64;
-    let mut modems: Vec<(u64, u64)> = vec![]; // (net_device id, router id)
-    let mut router_ids = vec![];
-    for i in 0..routers {
-        let rid = 10_001 + i as u64;
-        router_ids.push(rid);
-        let (pid, pname, _) = PRODUCTS[rng.random_range(0..PRODUCTS.len())];
-        let fws = &fw_by_product[&pid];
-        let group = if rng.random_bool(0.85) {
-            let g = &groups_by_product[&pid];
-            Some(g[rng.random_range(0..g.len())])
-        } else {
-            None
-        };
-        let target_fw = group.map(|_| fws.last().unwrap().0);
-        let actual_fw = if rng.random_bool(0.8) {
-            fws.last().unwrap().0
-        } else {
-            fws[rng.random_range(0..fws.len())].0
-        };
-        let roll: f64 = rng.random();
-        let state = if roll < 0.78 {
-            "online"
-        } else if roll < 0.97 {
-            "offline"
-        } else {
-            "initialized"
-        };
-        let state_age = if state == "offline" {
-            rng.random_range(600..86400 * 20)
-        } else {
-            rng.random_range(60..86400 * 60)
-        };
-        let cfg_roll: f64 = rng.random();
-        let config_status = if cfg_roll < 0.9 {
-            "synched"
-        } else if cfg_roll < 0.96 {
-            "pending"
-        } else {
-            "suspended"
-        };
-        let mac = format!(
-            "00:30:44:{:02X}:{:02X}:{:02X}",
-            (i >> 16) & 0xff,
-            (i >> 8) & 0xff,
-            i & 0xff
-        );
-        let has_loc = rng.random_bool(0.3);
-        let loc_id = 7000 + i as u64;
-        let created = ago(86400 * rng.random_range(60..900));
-        s.push("routers", json!({
-            "account": account, "actual_firmware": s.url("firmwares", actual_fw), "asset_id": null,
-            "config_status": config_status, "created_at": ts(created), "custom1": null, "custom2": null,
-            "description": null, "device_type": "router", "full_product_name": format!("{pname}-{}", if pid == 1 { "AT" } else { "C7A" }),
-            "group": group.map(|g| Value::String(s.url("groups", g))).unwrap_or(Value::Null),
-            "id": rid.to_string(), "ipv4_address": format!("10.{}.{}.{}", ((i + 1) >> 16) & 0xff, ((i + 1) >> 8) & 0xff, (i + 1) & 0xff),
-            "last_known_location": if has_loc { Value::String(s.url("locations", loc_id)) } else { Value::Null },
-            "locality": LOCALITIES[i % LOCALITIES.len()], "mac": mac,
-            "name": format!("{pname}-{:04x}", i), "pc_removed": "unknown", "product": s.url("products", pid),
-            "reboot_required": rng.random_bool(0.05), "resource_url": s.url("routers", rid),
-            "serial_number": format!("WA{:09}", 100_000_000 + i), "state": state,
-            "state_updated_at": ts(ago(state_age)),
-            "target_firmware": target_fw.map(|f| Value::String(s.url("firmwares", f))).unwrap_or(Value::Null),
-            "upgrade_pending": target_fw.is_some_and(|t| t != actual_fw),
-            "updated_at": ts(ago(state_age.min(86400))),
-        }));
-        if has_loc {
-            s.push("locations", json!({"account": account, "accuracy": rng.random_range(3..50), "id": loc_id.to_string(),
-                "latitude": 39.0 + rng.random_range(-5.0..5.0f64), "longitude": -104.9 + rng.random_range(-8.0..8.0f64),
-                "method": "gps", "resource_url": s.url("locations", loc_id), "router": s.url("routers", rid),
-                "updated_at": ts(ago(rng.random_range(60..86400)))}));
-        }
-        // Net devices: Ethernet WAN, one LTE modem, Ethernet LAN.
-        let online = state == "online";
-        for kind in ["ethernet-wan", "mdm", "ethernet-lan"] {
-            nd_id += 1;
-            let mut r = obj(json!({
-                "account": account, "bsid": null, "carrier": null, "carrier_id": null, "channel": null,
-                "connection_state": if online { "connected" } else { "disconnected" }, "dns0": null, "dns1": null,
-                "esn": null, "gateway": null, "gsn": null, "homecarrid": null, "hostname": null, "iccid": null,
-                "id": nd_id.to_string(), "imei": null, "imsi": null, "ipv4_address": null, "is_asset": false,
-                "is_gps_supported": false, "is_upgrade_available": false, "is_upgrade_supported": false,
-                "ltebandwidth": null, "mac": null, "manufacturer": null, "mdn": null, "meid": null,
-                "mfg_model": null, "mfg_product": null, "mn_ha_spi": null, "mn_ha_ss": null, "mode": "wan",
-                "model": null, "modem_fw": null, "mtu": 1500, "nai": null, "name": kind, "netmask": null,
-                "pin_status": null, "port": null, "prlv": null, "profile": null,
-                "resource_url": s.url("net_devices", nd_id), "rfband": null, "rfchannel": null, "roam": null,
-                "router": s.url("routers", rid), "rxchannel": null, "serial": null, "service_type": "Ethernet",
-                "ssid": null, "summary": if online { "connected" } else { "unplugged" }, "txchannel": null,
-                "type": "ethernet", "uid": "wan", "updated_at": ts(ago(rng.random_range(60..86400))),
-                "uptime": if online { json!(rng.random_range(100.0..900000.0f64)) } else { Value::Null },
-                "ver_pkg": null, "version": null, "wimax_realm": null}));
-            match kind {
-                "mdm" => {
-                    let uid = format!("{:08x}", rng.random::<u32>());
-                    let carrier = CARRIERS[rng.random_range(0..CARRIERS.len())];
-                    r.insert("name".into(), json!(format!("mdm-{uid}")));
-                    r.insert("uid".into(), json!(uid));
-                    r.insert("type".into(), json!("lte"));
-                    r.insert("is_asset".into(), json!(true));
-                    r.insert("is_gps_supported".into(), json!(true));
-                    r.insert("carrier".into(), json!(carrier));
-                    r.insert("carrier_id".into(), json!(carrier));
-                    r.insert("homecarrid".into(), json!(carrier));
-                    r.insert(
-                        "service_type".into(),
-                        json!(if rng.random_bool(0.3) { "5G" } else { "LTE" }),
-                    );
-                    r.insert(
-                        "iccid".into(),
-                        json!(format!(
-                            "8901{:015}",
-                            rng.random_range(0..1_000_000_000_000_000u64)
-                        )),
-                    );
-                    r.insert(
-                        "imei".into(),
-                        json!(format!(
-                            "35{:013}",
-                            rng.random_range(0..10_000_000_000_000u64)
-                        )),
-                    );
-                    r.insert("manufacturer".into(), json!("Sierra Wireless"));
-                    r.insert("mfg_model".into(), json!("EM7511"));
-                    r.insert("port".into(), json!("Internal 1"));
-                    r.insert(
-                        "rfband".into(),
-                        json!(format!(
-                            "Band {}",
-                            [2, 4, 12, 13, 66][rng.random_range(0..5)]
-                        )),
-                    );
-                    r.insert("pin_status".into(), json!("READY"));
-                    r.insert(
-                        "ipv4_address".into(),
-                        if online {
-                            json!(format!(
-                                "100.{}.{}.{}",
-                                rng.random_range(64..128),
-                                rng.random_range(0..255),
-                                rng.random_range(1..255)
-                            ))
-                        } else {
-                            Value::Null
-                        },
-                    );
-                    modems.push((nd_id, rid));
-                }
-                "ethernet-lan" => {
-                    r.insert("mode".into(), json!("lan"));
-                    r.insert("uid".into(), json!("lan"));
-                    r.insert("connection_state".into(), json!("connected"));
-                    r.insert("ipv4_address".into(), json!("192.168.0.1"));
-                    r.insert("netmask".into(), json!("255.255.255.0"));
-                }
-                _ => {
-                    r.insert("port".into(), json!("Ethernet 1"));
-                    r.insert(
-                        "ipv4_address".into(),
-                        if online {
-                            json!(format!("203.0.113.{}", (i % 250) + 1))
-                        } else {
-                            Value::Null
-                        },
-                    );
-                }
-            }
-            let is_wan = kind != "ethernet-lan";
-            s.push("net_devices", Value::Object(r));
-            if is_wan {
-                s.push("net_device_metrics", json!({"bytes_in": rng.random_range(0..5_000_000_000u64), "bytes_out": rng.random_range(0..2_000_000_000u64),
-                    "cinr": null, "dbm": if kind == "mdm" { json!(rng.random_range(-110..-60)) } else { Value::Null }, "ecio": null,
-                    "id": nd_id.to_string(), "net_device": s.url("net_devices", nd_id), "resource_url": s.url("net_device_metrics", nd_id),
-                    "rsrp": null, "rsrq": null, "rssi": null, "service_type": if kind == "mdm" { "LTE" } else { "Ethernet" },
-                    "signal_strength": if kind == "mdm" { json!(rng.random_range(10..100)) } else { Value::Null }, "sinr": null,
-                    "update_ts": ts(ago(rng.random_range(60..3600))), "cell_id": if kind == "mdm" { json!(format!("{}", rng.random_range(10000..99999))) } else { Value::Null },
-                    "mcc": if kind == "mdm" { json!("310") } else { Value::Null }, "mnc": if kind == "mdm" { json!("410") } else { Value::Null },
-                    "lac": null, "tac": if kind == "mdm" { json!(format!("{}", rng.random_range(1000..9999))) } else { Value::Null }}));
-            }
-        }
-        // Configuration manager: its id is not the router id. Config state is filled in below.
-        let cm_id = 500_000 + i as u64 * 3 + 7;
-        let indie = if rng.random_bool(0.1) {
-            json!([{"lan": {crate::ncm::defaults::PRIMARY_LAN_ID: {"_id_": crate::ncm::defaults::PRIMARY_LAN_ID,
-                "ip_address": format!("192.168.{}.1", 1 + i % 250)}}}, []])
-        } else if rng.random_bool(0.05) {
-            json!([{"wlan": {"radio": {"0": {"bss": {"0": {"ssid": format!("Store-{i}"), "wpapsk": format!("secret-{:08x}", rng.random::<u32>())}}}}}}, []])
-        } else {
-            json!([{}, []])
-        };
-        s.push(
-            "configuration_managers",
-            json!({
-            "account": account, "configuration": indie, "id": cm_id.to_string(),
-            "resource_url": s.url("configuration_managers", cm_id), "router": s.url("routers", rid),
-            "suspended": config_status == "suspended", "synched": config_status == "synched",
-            "version_number": rng.random_range(1..40u64)}),
-        );
-        if pname == "E100" {
-            for b in 0..2 {
-                s.push("batteries", json!({"type": "battery", "id": format!("{}", 15_000 + i * 2 + b), "router_id": rid,
-                    "created_at": ts(created), "updated_at": ts(ago(rng.random_range(60..3600))),
-                    "serial": format!("{}", 12_000 + i * 2 + b), "milliamps": rng.random_range(-300..300),
-                    "health": rng.random_range(60..101), "rsoc": rng.random_range(5..101), "temp": rng.random_range(15..45),
-                    "time_remaining": rng.random_range(0..1500), "millivolts": rng.random_range(7000..8400),
-                    "manufacturer": "GETAC", "status": (["Charging", "Discharging", "Idle"][rng.random_range(0..3)])}));
-            }
-        }
-        // Router alerts: the latest state change, and a config_rejected for suspended sync.
-        let t = ago(state_age);
-        let sq = next_seq();
-        let alert = json!({"created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq), "detected_at": ts(t),
-            "friendly_info": format!("The device entered the \"{state}\" state."), "info": {"state": state},
-            "router": s.url("routers", rid), "type": "connection_state"});
-        s.push("router_alerts", alert.clone());
-        let mut a = obj(alert);
-        a.insert("account".into(), Value::Null);
-        s.push("alerts", Value::Object(a));
-        if config_status == "suspended" {
-            let t = ago(rng.random_range(600..86400 * 3));
-            let sq = next_seq();
-            let reason = [
-                "invalid value for wan.rules2.0.apn",
-                "rejected",
-                "out of range: lan.0.netmask",
-            ][rng.random_range(0..3)];
-            let alert = json!({"created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq), "detected_at": ts(t),
-                "friendly_info": "A configuration change that was sent to the device has been rejected.",
-                "info": {"reason": reason, "patch": null}, "router": s.url("routers", rid), "type": "config_rejected"});
-            s.push("router_alerts", alert.clone());
-            let mut a = obj(alert);
-            a.insert("account".into(), Value::Null);
-            s.push("alerts", Value::Object(a));
+/// Router alerts (the latest state change, and a `config_rejected` for a suspended sync) and
+/// the account's alerts, oldest first.
+fn alert_rows(fleet: &Fleet, account_alerts: Vec<(u32, Value)>) -> (Vec<Row>, Vec<Row>) {
+    let mut aged: Vec<(u32, Row)> = vec![];
+    for (i, c) in fleet.cores.iter().enumerate() {
+        aged.push((c.state_age, Row::Gen(2 * i as u32)));
+        if c.reject_age > 0 {
+            aged.push((c.reject_age, Row::Gen(2 * i as u32 + 1)));
         }
     }
-
-    // Account-level alerts.
-    for k in 0..5 {
-        let t = ago(3600 * (k + 1) * 7);
+    // Stable: equal ages keep generation order.
+    aged.sort_by_key(|(age, _)| std::cmp::Reverse(*age));
+    let router_alerts: Vec<Row> = aged.iter().map(|(_, r)| r.clone()).collect();
+    aged.extend(
+        account_alerts
+            .into_iter()
+            .map(|(age, v)| (age, Row::Kept(v))),
+    );
+    aged.sort_by_key(|(age, _)| std::cmp::Reverse(*age));
+    (router_alerts, aged.into_iter().map(|(_, r)| r).collect())
+}
+/// The fleet-wide tables of bounded size (samples, logs and locations of the first routers,
+/// device apps, the activity log, a speed test); returns the account-level alerts with their age.
+fn fleet_wide(s: &mut Store, fleet: &Fleet, rng: &mut ChaCha8Rng) -> Vec<(u32, Value)> {
+    let now = fleet.now;
+    let ago = |secs: i64| now - chrono::Duration::seconds(secs);
+    let account = fleet.account.clone();
+    let n = fleet.cores.len() as u64;
+    // Alerts of router `i` use sequence numbers 2i+1 and 2i+2.
+    let mut seq: u64 = 2 * n;
+    let mut next_seq = || {
+        seq += 1;
+        seq
+    };
+    let router_ids: Vec<u64> = (0..n.min(200)).map(|i| FIRST_ROUTER + i).collect();
+    let modems: Vec<(u64, u64)> = (0..n.min(100))
+        .map(|i| (FIRST_NET_DEVICE + 3 * i + 1, FIRST_ROUTER + i))
+        .collect();
+    // Account-level alerts (merged into the alerts' time order by the caller).
+    let mut account_alerts = vec![];
+    for k in 0..5u32 {
+        let age = 3600 * (k + 1) * 7;
+        let t = ago(age as i64);
         let sq = next_seq();
-        s.push("alerts", json!({"account": account, "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq),
+        account_alerts.push((age, compact(json!({"account": account, "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq),
             "detected_at": ts(t), "friendly_info": "Verizon data usage alerted at 80 percent of the total monthly data plan.",
             "info": {"alert_rule": {"threshold": 80}, "data_plan": {"carrier_name": "Verizon"}}, "router": null,
-            "type": "pdp_account_overage"}));
+            "type": "pdp_account_overage"}))));
     }
 
     // Time-series samples for a bounded slice of the fleet (so 10,000 routers stay cheap).
@@ -531,18 +460,6 @@ pub fn generate(
                 "sinr_5g": null, "summary": "connected"}));
         }
     }
-    // Failovers: one in ten routers.
-    for (k, rid) in router_ids.iter().enumerate().filter(|(k, _)| k % 10 == 0) {
-        let start = ago(rng.random_range(3600..86400 * 30));
-        let end = start + chrono::Duration::seconds(rng.random_range(20..600));
-        let group_id = 2001 + (k as u64 % 12);
-        s.push("device_failover_events", json!({"account_id": root, "carrier_name": CARRIERS[k % 3],
-            "current_wan_interface": "ethernet-wan", "current_wan_priority": 0.00088295, "data_usage": rng.random_range(1000..100000),
-            "elapsed_time": (end - start).num_seconds(), "ended_at": ts(end), "group_id": group_id, "group_name": format!("group-{group_id}"),
-            "percent_data_cap": null, "previous_wan_interface": "mdm-3983dbd5", "previous_wan_priority": 2.25014338,
-            "router_id": rid, "router_name": format!("router-{rid}"), "started_at": ts(start), "tenant_id": "0013800001TB9s1",
-            "updated_at": ts(end + chrono::Duration::seconds(60)), "uuid": uuid::Uuid::from_u128(rng.random()).to_string()}));
-    }
     // SDK apps.
     for (k, name) in ["hello_world", "gps_reporter", "modbus_bridge"]
         .iter()
@@ -579,7 +496,7 @@ pub fn generate(
     // Activity log.
     for k in 0..40i64 {
         let t = ago(3600 * k);
-        s.push("activity_logs", json!({"account": root, "action": {"id": format!("act-{k}"), "type": (["create", "update", "delete"][(k % 3) as usize]),
+        s.push("activity_logs", json!({"account": ROOT_ACCOUNT, "action": {"id": format!("act-{k}"), "type": (["create", "update", "delete"][(k % 3) as usize]),
             "timestamp": ts(t)}, "actor": {"id": "user-1", "type": "sso_user", "email": "operator@example.com"},
             "object": {"id": format!("{}", 2001 + k % 12), "type": "group", "name": format!("group-{}", 2001 + k % 12)},
             "created_at": ts(t)}));
@@ -590,11 +507,371 @@ pub fn generate(
         "net_device_ids": nd_ids, "port": 12865, "size": null, "test_timeout": 10, "test_type": "TCP Download", "time": 10},
         "created_at": ts(ago(86400)), "id": "47535", "progress": {"completed": nd_ids.len(), "total_count": nd_ids.len()},
         "resource_uri": s.url("speed_test", 47535), "results": [], "state": "complete", "updated_at": ts(ago(86390))}));
-    // Timeuuid endpoints keep time order.
-    for name in ["alerts", "router_alerts"] {
-        if let Some(t) = s.tables.get_mut(name) {
-            t.sort_by(|a, b| a["created_at"].as_str().cmp(&b["created_at"].as_str()));
+    account_alerts
+}
+
+impl Fleet {
+    fn url(&self, endpoint: &str, id: impl std::fmt::Display) -> String {
+        format!("{}{endpoint}/{id}/", self.prefix)
+    }
+
+    fn ago(&self, secs: u32) -> DateTime<Utc> {
+        self.now - chrono::Duration::seconds(secs as i64)
+    }
+
+    /// The random stream of one record.
+    fn rng(&self, stream: Stream, idx: usize) -> ChaCha8Rng {
+        let mixed = self.seed.rotate_left(17) ^ ((stream as u64) << 56) ^ idx as u64;
+        ChaCha8Rng::seed_from_u64(mixed)
+    }
+
+    fn newest_firmware(&self, product: usize) -> u64 {
+        self.firmwares[product].last().map_or(0, |f| f.0)
+    }
+
+    fn version_of(&self, fw: u64) -> &'static str {
+        self.firmwares
+            .iter()
+            .flatten()
+            .find(|f| f.0 == fw)
+            .map_or("7.22.60", |f| f.1)
+    }
+
+    fn target_firmware(&self, c: &Core) -> Option<u64> {
+        (c.group != 0).then(|| self.newest_firmware(c.product as usize))
+    }
+
+    fn router(&self, i: usize, c: &Core) -> Value {
+        let (pid, pname, _) = PRODUCTS[c.product as usize];
+        let rid = FIRST_ROUTER + i as u64;
+        let target_fw = self.target_firmware(c);
+        let url_or_null = |ep: &str, id: Option<u64>| {
+            id.map_or(Value::Null, |id| Value::String(self.url(ep, id)))
+        };
+        compact(json!({
+            "account": self.account, "actual_firmware": self.url("firmwares", c.actual_fw),
+            "config_status": CONFIG_STATUSES[c.config_status as usize],
+            "created_at": ts(self.ago(c.created_age)), "device_type": "router",
+            "full_product_name": format!("{pname}-{}", if pid == 1 { "AT" } else { "C7A" }),
+            "group": url_or_null("groups", (c.group != 0).then_some(c.group as u64)),
+            "id": rid.to_string(),
+            "ipv4_address": format!("10.{}.{}.{}", ((i + 1) >> 16) & 0xff, ((i + 1) >> 8) & 0xff, (i + 1) & 0xff),
+            "last_known_location": url_or_null("locations", c.has_location.then_some(FIRST_LOCATION + i as u64)),
+            "locality": LOCALITIES[i % LOCALITIES.len()],
+            "mac": format!("00:30:44:{:02X}:{:02X}:{:02X}", (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff),
+            "name": format!("{pname}-{:04x}", i), "pc_removed": "unknown", "product": self.url("products", pid),
+            "reboot_required": c.reboot_required, "resource_url": self.url("routers", rid),
+            "serial_number": format!("WA{:09}", 100_000_000 + i), "state": STATES[c.state as usize],
+            "state_updated_at": ts(self.ago(c.state_age)),
+            "target_firmware": url_or_null("firmwares", target_fw),
+            "upgrade_pending": target_fw.is_some_and(|t| t != c.actual_fw as u64),
+            "updated_at": ts(self.ago(c.state_age.min(86400))),
+        }))
+    }
+
+    fn location(&self, i: usize) -> Value {
+        let mut rng = self.rng(Stream::Location, i);
+        let id = FIRST_LOCATION + i as u64;
+        json!({"account": self.account, "accuracy": rng.random_range(3..50), "id": id.to_string(),
+            "latitude": 39.0 + rng.random_range(-5.0..5.0f64), "longitude": -104.9 + rng.random_range(-8.0..8.0f64),
+            "method": "gps", "resource_url": self.url("locations", id), "router": self.url("routers", FIRST_ROUTER + i as u64),
+            "updated_at": ts(self.ago(rng.random_range(60..86400)))})
+    }
+
+    /// Net device `kind` of router `i`: its Ethernet WAN, its LTE modem or its Ethernet LAN.
+    fn net_device(&self, i: usize, kind: usize, c: &Core) -> Value {
+        let idx = 3 * i + kind;
+        let mut rng = self.rng(Stream::NetDevice, idx);
+        let id = FIRST_NET_DEVICE + idx as u64;
+        let online = c.state == 0;
+        let mut r = obj(json!({
+            "account": self.account, "connection_state": if online { "connected" } else { "disconnected" },
+            "id": id.to_string(), "is_asset": false, "is_gps_supported": false, "is_upgrade_available": false,
+            "is_upgrade_supported": false, "mode": "wan", "mtu": 1500, "name": NET_DEVICE_KINDS[kind],
+            "resource_url": self.url("net_devices", id), "router": self.url("routers", FIRST_ROUTER + i as u64),
+            "service_type": "Ethernet", "summary": if online { "connected" } else { "unplugged" },
+            "type": "ethernet", "uid": "wan", "updated_at": ts(self.ago(rng.random_range(60..86400))),
+        }));
+        if online {
+            r.insert("uptime".into(), json!(rng.random_range(100.0..900000.0f64)));
+        }
+        let extra = match kind {
+            1 => modem_fields(&mut rng, online),
+            2 => json!({"mode": "lan", "uid": "lan", "connection_state": "connected",
+                "ipv4_address": "192.168.0.1", "netmask": "255.255.255.0"}),
+            _ => {
+                let ip = online.then(|| format!("203.0.113.{}", (i % 250) + 1));
+                compact(json!({"port": "Ethernet 1", "ipv4_address": ip}))
+            }
+        };
+        r.extend(obj(extra));
+        Value::Object(r)
+    }
+
+    /// The metrics of router `i`'s Ethernet WAN (`modem` false) or modem.
+    fn metric(&self, i: usize, modem: bool) -> Value {
+        let mut rng = self.rng(Stream::Metric, 2 * i + modem as usize);
+        let nd = FIRST_NET_DEVICE + 3 * i as u64 + modem as u64;
+        let mut r = obj(json!({"bytes_in": rng.random_range(0..5_000_000_000u64),
+            "bytes_out": rng.random_range(0..2_000_000_000u64), "id": nd.to_string(),
+            "net_device": self.url("net_devices", nd), "resource_url": self.url("net_device_metrics", nd),
+            "service_type": if modem { "LTE" } else { "Ethernet" },
+            "update_ts": ts(self.ago(rng.random_range(60..3600)))}));
+        if modem {
+            r.extend(obj(json!({"dbm": rng.random_range(-110..-60), "signal_strength": rng.random_range(10..100),
+                "cell_id": format!("{}", rng.random_range(10000..99999)), "mcc": "310", "mnc": "410",
+                "tac": format!("{}", rng.random_range(1000..9999))})));
+        }
+        Value::Object(r)
+    }
+
+    fn configuration_manager(&self, i: usize, c: &Core) -> Value {
+        let id = FIRST_CM + 3 * i as u64;
+        let individual = match c.individual {
+            1 => json!([{"lan": {PRIMARY_LAN_ID: {"_id_": PRIMARY_LAN_ID,
+                "ip_address": format!("192.168.{}.1", 1 + i % 250)}}}, []]),
+            2 => {
+                let secret = self.rng(Stream::Config, i).random::<u32>();
+                json!([{"wlan": {"radio": {"0": {"bss": {"0": {"ssid": format!("Store-{i}"),
+                    "wpapsk": format!("secret-{secret:08x}")}}}}}}, []])
+            }
+            _ => json!([{}, []]),
+        };
+        let synched = c.config_status == 0;
+        let [target, actual, pending] = &*self.initial_configs(i, c, &individual);
+        json!({
+            "account": self.account, "configuration": individual, "id": id.to_string(),
+            "resource_url": self.url("configuration_managers", id),
+            "router": self.url("routers", FIRST_ROUTER + i as u64),
+            "suspended": c.config_status == 2, "synched": synched,
+            "version_number": c.version, "target": target, "actual": actual, "pending": pending})
+    }
+
+    /// `target`, `actual`, `pending` of a configuration manager as the fleet starts (shared by
+    /// every device with the same firmware, group, version and no individual config).
+    fn initial_configs(&self, i: usize, c: &Core, individual: &Value) -> Arc<[Value; 3]> {
+        let fw = self.target_firmware(c).unwrap_or(c.actual_fw as u64);
+        let synched = c.config_status == 0;
+        let key = match c.individual {
+            0 => ConfigKey::Shared(fw, c.group, c.version, synched),
+            _ => ConfigKey::Router(i),
+        };
+        let lock = || self.configs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = lock().get(&key) {
+            return hit.clone();
+        }
+        let default = self.default_of(fw, c.product as usize);
+        let group = self
+            .group_configs
+            .get(&c.group)
+            .cloned()
+            .unwrap_or_default();
+        let indie = Diff::from_value(individual).unwrap_or_default();
+        let state = Arc::new(initial_state(
+            &default,
+            &group,
+            &indie,
+            c.version as u64,
+            synched,
+        ));
+        lock().insert(key, state.clone());
+        state
+    }
+
+    fn default_of(&self, fw: u64, product: usize) -> Arc<Value> {
+        let mut d = self.defaults.lock().unwrap_or_else(|e| e.into_inner());
+        d.entry(fw)
+            .or_insert_with(|| Arc::new(default_config(PRODUCTS[product].1, self.version_of(fw))))
+            .clone()
+    }
+
+    fn battery(&self, i: usize, b: usize, c: &Core) -> Value {
+        let mut rng = self.rng(Stream::Battery, 2 * i + b);
+        json!({"type": "battery", "id": format!("{}", FIRST_BATTERY as usize + i * 2 + b),
+            "router_id": FIRST_ROUTER + i as u64,
+            "created_at": ts(self.ago(c.created_age)), "updated_at": ts(self.ago(rng.random_range(60..3600))),
+            "serial": format!("{}", 12_000 + i * 2 + b), "milliamps": rng.random_range(-300..300),
+            "health": rng.random_range(60..101), "rsoc": rng.random_range(5..101), "temp": rng.random_range(15..45),
+            "time_remaining": rng.random_range(0..1500), "millivolts": rng.random_range(7000..8400),
+            "manufacturer": "GETAC", "status": (["Charging", "Discharging", "Idle"][rng.random_range(0..3)])})
+    }
+
+    /// Router `i`'s latest state change, or (`rejected`) its device's rejection of a config.
+    fn alert(&self, i: usize, rejected: bool, c: &Core) -> Value {
+        let router = self.url("routers", FIRST_ROUTER + i as u64);
+        let seq = 2 * i as u64 + 1 + rejected as u64;
+        if !rejected {
+            let state = STATES[c.state as usize];
+            let t = self.ago(c.state_age);
+            return json!({"created_at": ts(t), "created_at_timeuuid": timeuuid(t, seq), "detected_at": ts(t),
+                "friendly_info": format!("The device entered the \"{state}\" state."), "info": {"state": state},
+                "router": router, "type": "connection_state"});
+        }
+        let t = self.ago(c.reject_age);
+        json!({"created_at": ts(t), "created_at_timeuuid": timeuuid(t, seq), "detected_at": ts(t),
+            "friendly_info": "A configuration change that was sent to the device has been rejected.",
+            "info": {"reason": REJECT_REASONS[c.reject_reason as usize], "patch": null}, "router": router,
+            "type": "config_rejected"})
+    }
+
+    fn failover(&self, i: usize) -> Value {
+        let mut rng = self.rng(Stream::Failover, i);
+        let rid = FIRST_ROUTER + i as u64;
+        let start = self.ago(rng.random_range(3600..86400 * 30));
+        let end = start + chrono::Duration::seconds(rng.random_range(20..600));
+        let group_id = 2001 + (i as u64 % 12);
+        compact(
+            json!({"account_id": ROOT_ACCOUNT, "carrier_name": CARRIERS[i % 3],
+            "current_wan_interface": "ethernet-wan", "current_wan_priority": 0.00088295, "data_usage": rng.random_range(1000..100000),
+            "elapsed_time": (end - start).num_seconds(), "ended_at": ts(end), "group_id": group_id, "group_name": format!("group-{group_id}"),
+            "percent_data_cap": null, "previous_wan_interface": "mdm-3983dbd5", "previous_wan_priority": 2.25014338,
+            "router_id": rid, "router_name": format!("router-{rid}"), "started_at": ts(start), "tenant_id": "0013800001TB9s1",
+            "updated_at": ts(end + chrono::Duration::seconds(60)), "uuid": uuid::Uuid::from_u128(rng.random()).to_string()}),
+        )
+    }
+}
+
+/// The fields a modem adds to (or changes in) a net device.
+fn modem_fields(rng: &mut ChaCha8Rng, online: bool) -> Value {
+    let uid = format!("{:08x}", rng.random::<u32>());
+    let carrier = CARRIERS[rng.random_range(0..CARRIERS.len())];
+    let service = if rng.random_bool(0.3) { "5G" } else { "LTE" };
+    let iccid = format!("8901{:015}", rng.random_range(0..1_000_000_000_000_000u64));
+    let imei = format!("35{:013}", rng.random_range(0..10_000_000_000_000u64));
+    let band = [2, 4, 12, 13, 66][rng.random_range(0..5)];
+    let ip = online.then(|| {
+        format!(
+            "100.{}.{}.{}",
+            rng.random_range(64..128),
+            rng.random_range(0..255),
+            rng.random_range(1..255)
+        )
+    });
+    compact(
+        json!({"name": format!("mdm-{uid}"), "uid": uid, "type": "lte", "is_asset": true,
+        "is_gps_supported": true, "carrier": carrier, "carrier_id": carrier, "homecarrid": carrier,
+        "service_type": service, "iccid": iccid, "imei": imei, "manufacturer": "Sierra Wireless",
+        "mfg_model": "EM7511", "port": "Internal 1", "rfband": format!("Band {band}"),
+        "pin_status": "READY", "ipv4_address": ip}),
+    )
+}
+
+impl RecordSource for Fleet {
+    fn record(&self, table: &str, idx: u32) -> Value {
+        let idx = idx as usize;
+        let core = |i: usize| self.cores.get(i);
+        let built = match table {
+            "routers" => core(idx).map(|c| self.router(idx, c)),
+            "locations" => core(idx).map(|_| self.location(idx)),
+            "net_devices" => core(idx / 3).map(|c| self.net_device(idx / 3, idx % 3, c)),
+            "net_device_metrics" => core(idx / 2).map(|_| self.metric(idx / 2, idx % 2 == 1)),
+            "configuration_managers" => core(idx).map(|c| self.configuration_manager(idx, c)),
+            "batteries" => core(idx / 2).map(|c| self.battery(idx / 2, idx % 2, c)),
+            "alerts" | "router_alerts" => {
+                core(idx / 2).map(|c| self.alert(idx / 2, idx % 2 == 1, c))
+            }
+            "device_failover_events" => core(idx).map(|_| self.failover(idx)),
+            _ => None,
+        };
+        built.unwrap_or(Value::Null)
+    }
+
+    fn id(&self, table: &str, idx: u32) -> Option<u64> {
+        let idx = idx as u64;
+        match table {
+            "routers" => Some(FIRST_ROUTER + idx),
+            "locations" => Some(FIRST_LOCATION + idx),
+            "net_devices" => Some(FIRST_NET_DEVICE + idx),
+            "net_device_metrics" => Some(FIRST_NET_DEVICE + 3 * (idx / 2) + idx % 2),
+            "configuration_managers" => Some(FIRST_CM + 3 * idx),
+            "batteries" => Some(FIRST_BATTERY + idx),
+            _ => None,
         }
     }
-    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fleet(n: usize) -> Store {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        generate(n, 7, now, "https://x/api/v2/")
+    }
+
+    #[test]
+    fn records_are_built_the_same_every_time_and_carry_the_ids_they_are_found_by() {
+        let (a, b) = (fleet(300), fleet(300));
+        for table in [
+            "routers",
+            "net_devices",
+            "net_device_metrics",
+            "configuration_managers",
+            "locations",
+            "batteries",
+            "alerts",
+            "router_alerts",
+            "device_failover_events",
+        ] {
+            let (ta, tb) = (a.table(table), b.table(table));
+            assert!(!ta.is_empty(), "{table}");
+            assert_eq!(ta.len(), tb.len(), "{table}");
+            for (x, y) in ta.iter().zip(tb.iter()) {
+                assert_eq!(x, y, "{table}");
+                if let Some(id) = x.get("id").and_then(Value::as_str) {
+                    assert_eq!(a.find(table, id).as_deref(), Some(&*x), "{table} {id}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_fleet_is_drawn_not_built() {
+        let s = fleet(100_000);
+        assert_eq!(s.table("routers").len(), 100_000);
+        assert_eq!(s.table("net_devices").len(), 300_000);
+        let last = s.find("routers", "110000").expect("the last router");
+        assert_eq!(last["resource_url"], "https://x/api/v2/routers/110000/");
+        let cm = s
+            .find("configuration_managers", "800004")
+            .expect("its manager");
+        assert_eq!(cm["router"], last["resource_url"]);
+        let modem = s.find("net_devices", "349999").expect("its modem");
+        assert_eq!(modem["router"], last["resource_url"]);
+        assert_eq!(modem["type"], "lte");
+    }
+
+    #[test]
+    fn alerts_are_in_time_order_and_linked_records_agree() {
+        let s = fleet(200);
+        let times: Vec<String> = s
+            .table("alerts")
+            .iter()
+            .map(|a| a["created_at"].as_str().unwrap().to_string())
+            .collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]));
+        for r in s.table("routers").iter() {
+            let online = r["state"] == "online";
+            let id = r["id"].as_str().unwrap().parse::<u64>().unwrap();
+            let wan = s
+                .find(
+                    "net_devices",
+                    &(FIRST_NET_DEVICE + 3 * (id - FIRST_ROUTER)).to_string(),
+                )
+                .unwrap();
+            assert_eq!(wan["router"], r["resource_url"]);
+            assert_eq!(wan["connection_state"] == "connected", online);
+            let synched = r["config_status"] == "synched";
+            let cm = s
+                .find(
+                    "configuration_managers",
+                    &(FIRST_CM + 3 * (id - FIRST_ROUTER)).to_string(),
+                )
+                .unwrap();
+            assert_eq!(cm["synched"] == true, synched, "{r}");
+            assert!(cm["target"].is_array() && cm["actual"].is_array());
+        }
+    }
 }

@@ -5,8 +5,8 @@
 //! roots, and the 200-requests-per-10-s limit answering 429. Routing uses the client's
 //! route table.
 
-use super::fleet::timeuuid;
 use super::server::{count_and_fault, Reply};
+use super::store::timeuuid;
 use super::SimState;
 use crate::ignitenet::config_map::{self as cfg, ConfigMap, Entry, Origin};
 use crate::ignitenet::match_path;

@@ -7,6 +7,7 @@ pub mod fleet;
 pub mod front;
 pub mod ignitenet;
 pub mod server;
+pub mod store;
 
 use crate::error::{Error, Result};
 use crate::ncm::NcmCredentials;
@@ -173,7 +174,7 @@ impl Counters {
 }
 
 pub struct SimState {
-    pub store: RwLock<fleet::Store>,
+    pub store: RwLock<store::Store>,
     /// Which records a filtered or ordered listing selects, per store generation.
     pub listings: Mutex<server::ListingCache>,
     pub counters: Mutex<Counters>,
@@ -206,7 +207,6 @@ impl Simulator {
             chrono::Utc::now(),
             "https://www.cradlepointecm.com/api/v2/",
         );
-        config_sync::init_configs(&mut store);
         // Bound only once the fleet exists: a client that can connect gets answers at once
         // (a 100,000-router fleet takes seconds to generate).
         let listener = std::net::TcpListener::bind(opts.addr)
@@ -327,9 +327,15 @@ impl Simulator {
     }
     /// A copy of an endpoint's records as stored (URLs use the production prefix).
     pub fn records(&self, endpoint: &str) -> Vec<serde_json::Value> {
-        self.state.store.read().unwrap().table(endpoint).to_vec()
+        let store = self.state.store.read().unwrap();
+        let records = store
+            .table(endpoint)
+            .iter()
+            .map(|r| r.into_owned())
+            .collect();
+        records
     }
-    pub fn with_store<R>(&self, f: impl FnOnce(&mut fleet::Store) -> R) -> R {
+    pub fn with_store<R>(&self, f: impl FnOnce(&mut store::Store) -> R) -> R {
         let mut store = self.state.store.write().unwrap();
         store.generation += 1;
         f(&mut store)
@@ -343,25 +349,37 @@ impl Simulator {
         store.generation += 1;
         let url = store.url("groups", group);
         let mut ids = vec![];
-        for r in store.tables.entry("routers").or_default().iter_mut() {
-            let id = r["id"].as_str().unwrap_or_default().to_string();
+        for pos in 0..store.table("routers").len() {
+            let Some(rec) = store.table("routers").get(pos) else {
+                continue;
+            };
+            let in_group = rec["group"] == url.as_str();
+            if ids.len() >= n && !in_group {
+                continue;
+            }
+            let Some(r) = store.kept_mut("routers", pos) else {
+                continue;
+            };
             if ids.len() < n {
                 r["group"] = serde_json::json!(url);
                 r["state"] = serde_json::json!("online");
                 r["config_status"] = serde_json::json!("synched");
                 r["target_firmware"] = r["actual_firmware"].clone();
-                ids.push(id);
-            } else if r["group"] == url.as_str() {
+                ids.push(r["id"].as_str().unwrap_or_default().to_string());
+            } else {
                 r["group"] = serde_json::Value::Null;
             }
         }
-        for cm in store
-            .tables
-            .entry("configuration_managers")
-            .or_default()
-            .iter_mut()
-        {
-            cm["suspended"] = serde_json::json!(false);
+        for pos in 0..store.table("configuration_managers").len() {
+            let suspended = store
+                .table("configuration_managers")
+                .get(pos)
+                .is_some_and(|cm| cm["suspended"] == true);
+            if suspended {
+                if let Some(cm) = store.kept_mut("configuration_managers", pos) {
+                    cm["suspended"] = serde_json::json!(false);
+                }
+            }
         }
         ids
     }

@@ -2,7 +2,7 @@
 //! trailing-slash redirects, filter validation, paging, `fields`/`expand`, writes), and the reply,
 //! fault-injection and request-counting pieces the IgniteNet side (`ignitenet.rs`) shares.
 
-use super::fleet::{text_of, timeuuid_time, Store};
+use super::store::{text_of, timeuuid_time, Store};
 use super::SimState;
 use crate::ncm::catalog::{self, Endpoint, Field, Method, Op, Paging, Ty};
 use crate::ncm::id_of;
@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -196,7 +197,7 @@ pub(crate) fn ncm(
         (Method::Get, 2) => detail(&mut store, ep, segs[1], &params),
         (Method::Get, 3) if ep.name == "firmwares" && segs[2] == "default_configuration" => {
             match store.find("firmwares", segs[1]) {
-                Some(fw) => Reply::json(200, firmware_default(&store, fw)),
+                Some(fw) => Reply::json(200, firmware_default(&store, &fw)),
                 None => not_found(ep, segs[1]),
             }
         }
@@ -208,15 +209,10 @@ pub(crate) fn ncm(
         ),
         (Method::Put | Method::Patch, 2) => modify(&mut store, ep, m, segs[1], body, &params),
         (Method::Delete, 2) => {
-            let Some(t) = store.tables.get_mut(ep.name) else {
-                return not_found(ep, segs[1]);
-            };
-            let before = t.len();
-            t.retain(|r| r.get("id").map(text_of).as_deref() != Some(segs[1]));
-            if t.len() == before {
-                not_found(ep, segs[1])
-            } else {
+            if store.remove(ep.name, segs[1]) {
                 Reply::empty(204)
+            } else {
+                not_found(ep, segs[1])
             }
         }
         _ => Reply::error(404, "not_found", format!("no such resource: {path}")),
@@ -369,7 +365,7 @@ fn matches(rec: &Value, f: &Field, op: Op, vals: &[String]) -> bool {
 }
 
 /// Finds the record a resource URL points at.
-fn resolve<'a>(store: &'a Store, url: &str) -> Option<&'a Value> {
+fn resolve<'a>(store: &'a Store, url: &'a str) -> Option<Cow<'a, Value>> {
     let path = url.split('?').next()?.trim_end_matches('/');
     let mut it = path.rsplit('/');
     let id = it.next()?;
@@ -407,7 +403,7 @@ fn project(
         }
         if let Some(Value::String(u)) = r.get(e.as_str()) {
             if let Some(target) = resolve(store, u) {
-                r[e.as_str()] = target.clone();
+                r[e.as_str()] = target.into_owned();
             }
         }
     }
@@ -426,15 +422,15 @@ fn project_fields(store: &Store, ep: &Endpoint, rec: &Value, fields: &[String]) 
             Some((a, b)) => {
                 let sub = match rec.get(a) {
                     Some(Value::String(u)) => resolve(store, u),
-                    Some(o @ Value::Object(_)) => Some(o),
+                    Some(o @ Value::Object(_)) => Some(Cow::Borrowed(o)),
                     _ => None,
                 };
-                if let Some(val) = sub.and_then(|s| s.get(b)) {
+                if let Some(val) = sub.and_then(|s| s.get(b).cloned()) {
                     let entry = out.entry(a.to_string()).or_insert_with(|| json!({}));
                     if !entry.is_object() {
                         *entry = json!({});
                     }
-                    entry[b] = val.clone();
+                    entry[b] = val;
                 }
             }
             None => match rec.get(f.as_str()) {
@@ -571,10 +567,45 @@ fn list_url(host: &str, ep: &Endpoint, pairs: &[(String, String)]) -> String {
 /// The positions (in a table) of the records a filtered or ordered listing selects, in listing
 /// order, kept per store generation: the pages of one listing are served from one selection
 /// instead of each page filtering and sorting the whole table again.
+/// Also the serialized pages themselves, by request: a client that reads the same listing again
+/// (a nightly job, a benchmark's next run) is answered without building a record, as a server
+/// with response caching would.
 #[derive(Default)]
 pub struct ListingCache {
     generation: u64,
     selections: std::collections::HashMap<String, Arc<Vec<usize>>>,
+    pages: std::collections::HashMap<String, Arc<str>>,
+    page_bytes: usize,
+}
+
+/// At most this much page text is kept (about 300 pages of 500 records).
+const CACHED_PAGE_BYTES: usize = 64 << 20;
+
+impl ListingCache {
+    /// Forgets everything when the store changed since the cache was filled.
+    fn at_generation(&mut self, generation: u64) -> &mut Self {
+        if self.generation != generation {
+            self.generation = generation;
+            self.selections.clear();
+            self.pages.clear();
+            self.page_bytes = 0;
+        }
+        self
+    }
+
+    fn page(&mut self, generation: u64, key: &str) -> Option<Arc<str>> {
+        self.at_generation(generation).pages.get(key).cloned()
+    }
+
+    fn keep_page(&mut self, generation: u64, key: String, text: &str) {
+        let c = self.at_generation(generation);
+        if c.page_bytes.saturating_add(text.len()) > CACHED_PAGE_BYTES {
+            c.pages.clear();
+            c.page_bytes = 0;
+        }
+        c.page_bytes += text.len();
+        c.pages.insert(key, Arc::from(text));
+    }
 }
 
 /// Cursor filters make every page a new selection; a handful of listings at a time is plenty.
@@ -598,23 +629,25 @@ fn selection(
     );
     {
         let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
-        if c.generation != store.generation {
-            c.generation = store.generation;
-            c.selections.clear();
-        }
-        if let Some(sel) = c.selections.get(&key) {
+        if let Some(sel) = c.at_generation(store.generation).selections.get(&key) {
             return sel.clone();
         }
     }
     let table = store.table(ep.name);
-    let mut matched: Vec<usize> = (0..table.len())
-        .filter(|&i| {
+    // Each record is looked at once (a generated one is built once), keeping what the order
+    // needs.
+    let mut matched: Vec<(usize, SortKey)> = table
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
             p.filters
                 .iter()
-                .all(|(f, op, vals)| matches(&table[i], f, *op, vals))
+                .all(|(f, op, vals)| matches(r, f, *op, vals))
         })
+        .map(|(i, r)| (i, sort_key(ep, p, &r)))
         .collect();
-    sort_selection(table, ep, p, &mut matched);
+    sort_selection(ep, p, &mut matched);
+    let matched: Vec<usize> = matched.into_iter().map(|(i, _)| i).collect();
     let sel = Arc::new(matched);
     let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
     if c.generation == store.generation {
@@ -626,14 +659,33 @@ fn selection(
     sel
 }
 
+/// What a selected record is ordered by: the `order_by` field's value, or its timeuuid.
+enum SortKey {
+    None,
+    Field(Value),
+    Time(Option<(u64, u32)>, Option<String>),
+}
+
+fn sort_key(ep: &Endpoint, p: &ListParams, r: &Value) -> SortKey {
+    match (&p.order_by, ep.paging) {
+        (Some(o), _) => {
+            let name = o.strip_prefix('-').unwrap_or(o);
+            SortKey::Field(r.get(name).cloned().unwrap_or(Value::Null))
+        }
+        (None, Paging::TimeUuidAsc | Paging::TimeUuidDesc) => {
+            let u = r.get("created_at_timeuuid").and_then(Value::as_str);
+            SortKey::Time(u.and_then(timeuuid_time), u.map(str::to_string))
+        }
+        (None, Paging::Offset) => SortKey::None,
+    }
+}
+
 /// Orders a selection by `order_by`, or by time for the timeuuid-paged endpoints.
-fn sort_selection(table: &[Value], ep: &Endpoint, p: &ListParams, matched: &mut [usize]) {
-    let tu = |r: &Value| {
-        r.get("created_at_timeuuid")
-            .and_then(Value::as_str)
-            .and_then(timeuuid_time)
+fn sort_selection(ep: &Endpoint, p: &ListParams, matched: &mut [(usize, SortKey)]) {
+    let by_time = |a: &SortKey, b: &SortKey| match (a, b) {
+        (SortKey::Time(ta, ua), SortKey::Time(tb, ub)) => (ta, ua).cmp(&(tb, ub)),
+        _ => Ordering::Equal,
     };
-    let uuid = |r: &Value| r["created_at_timeuuid"].as_str().map(str::to_string);
     match (&p.order_by, ep.paging) {
         (Some(o), _) => {
             let (name, desc) = match o.strip_prefix('-') {
@@ -641,11 +693,14 @@ fn sort_selection(table: &[Value], ep: &Endpoint, p: &ListParams, matched: &mut 
                 None => (o.as_str(), false),
             };
             let f = ep.field(name);
-            matched.sort_by(|&a, &b| {
-                let (va, vb) = (
-                    table[a].get(name).unwrap_or(&Value::Null),
-                    table[b].get(name).unwrap_or(&Value::Null),
-                );
+            fn value(k: &SortKey) -> &Value {
+                match k {
+                    SortKey::Field(v) => v,
+                    _ => &Value::Null,
+                }
+            }
+            matched.sort_by(|(_, a), (_, b)| {
+                let (va, vb) = (value(a), value(b));
                 let ord = f
                     .and_then(|f| compare(f, va, &text_of(vb)))
                     .unwrap_or_else(|| text_of(va).cmp(&text_of(vb)));
@@ -656,12 +711,8 @@ fn sort_selection(table: &[Value], ep: &Endpoint, p: &ListParams, matched: &mut 
                 }
             });
         }
-        (None, Paging::TimeUuidAsc) => {
-            matched.sort_by_cached_key(|&i| (tu(&table[i]), uuid(&table[i])))
-        }
-        (None, Paging::TimeUuidDesc) => {
-            matched.sort_by_cached_key(|&i| std::cmp::Reverse((tu(&table[i]), uuid(&table[i]))))
-        }
+        (None, Paging::TimeUuidAsc) => matched.sort_by(|(_, a), (_, b)| by_time(a, b)),
+        (None, Paging::TimeUuidDesc) => matched.sort_by(|(_, a), (_, b)| by_time(b, a)),
         (None, Paging::Offset) => {}
     }
 }
@@ -677,28 +728,50 @@ fn collection(
         Ok(p) => p,
         Err(r) => return r,
     };
+    let lock = || cache.lock().unwrap_or_else(|e| e.into_inner());
+    let key = format!("{host} {} {params:?}", ep.name);
+    if let Some(text) = lock().page(store.generation, &key) {
+        return Reply::serialized_json(200, text.to_string());
+    }
+    let reply = page(store, cache, ep, &p, host);
+    if let (true, Some(Value::String(text))) = (reply.serialized, &reply.body) {
+        lock().keep_page(store.generation, key, text);
+    }
+    reply
+}
+
+/// One page of a listing, its records built and written.
+fn page(
+    store: &Store,
+    cache: &std::sync::Mutex<ListingCache>,
+    ep: &'static Endpoint,
+    p: &ListParams,
+    host: &str,
+) -> Reply {
     let table = store.table(ep.name);
     // A plain offset listing is the table itself; anything else is a (cached) selection.
     let plain = p.filters.is_empty() && p.order_by.is_none() && ep.paging == Paging::Offset;
-    let sel = (!plain).then(|| selection(store, cache, ep, &p));
-    let matched: Vec<&Value> = match &sel {
+    let sel = (!plain).then(|| selection(store, cache, ep, p));
+    let positions: Vec<usize> = match &sel {
         None => {
             let start = p.offset.min(table.len());
             let end = start.saturating_add(p.limit).min(table.len());
             // Only the page itself is collected; `total` below is the table's length.
-            table[start..end].iter().collect()
+            (start..end).collect()
         }
         Some(sel) if ep.paging == Paging::Offset => {
             let start = p.offset.min(sel.len());
             let end = start.saturating_add(p.limit).min(sel.len());
-            sel[start..end].iter().map(|&i| &table[i]).collect()
+            sel[start..end].to_vec()
         }
         Some(sel) => sel
             .iter()
             .take(p.limit.saturating_add(1))
-            .map(|&i| &table[i])
+            .copied()
             .collect(),
     };
+    let matched: Vec<Cow<Value>> = positions.iter().filter_map(|&i| table.get(i)).collect();
+    let matched: Vec<&Value> = matched.iter().map(|r| r.as_ref()).collect();
     // Offset listings: all the records selected; cursor listings: the page and one more, which
     // tells whether a next page exists.
     let total = match (&sel, ep.paging) {
@@ -928,15 +1001,14 @@ fn detail(store: &mut Store, ep: &Endpoint, id: &str, params: &[(String, String)
             .map(|n| {
                 store
                     .find("net_devices", &text_of(n))
-                    .and_then(|d| d["router"].as_str())
-                    .and_then(id_of)
+                    .and_then(|d| d["router"].as_str().and_then(id_of))
                     .and_then(|r| r.parse::<u64>().ok())
                     .map_or(Value::Null, |r| json!(r))
             })
             .collect();
         if let (Some(ids), Some(rec)) = (pending, store.find_mut("speed_test", id)) {
             {
-                let now = super::fleet::ts(chrono::Utc::now());
+                let now = super::store::ts(chrono::Utc::now());
                 let results: Vec<Value> = ids.iter().zip(&routers).map(|(n, r)| json!({"created_at": now, "net_device_id": n,
                     "results": "TCP Download Test Duration: 10.01 Seconds Download Throughput: 58.34 Mbps",
                     "router_id": r, "state": "success", "updated_at": now})).collect();
@@ -951,7 +1023,7 @@ fn detail(store: &mut Store, ep: &Endpoint, id: &str, params: &[(String, String)
         return not_found(ep, id);
     };
     let (fields, expand) = detail_params(params);
-    Reply::json(200, project(store, ep, rec, fields.as_deref(), &expand))
+    Reply::json(200, project(store, ep, &rec, fields.as_deref(), &expand))
 }
 
 fn parse_body(body: &[u8]) -> Result<Map<String, Value>, Reply> {
@@ -1012,7 +1084,7 @@ fn create(store: &mut Store, st: &SimState, ep: &'static Endpoint, body: &[u8]) 
         }
     }
     let id = store.alloc_id(ep.name).max(100_000);
-    let now = super::fleet::ts(chrono::Utc::now());
+    let now = super::store::ts(chrono::Utc::now());
     let mut rec = Map::new();
     for f in ep.fields {
         rec.insert(f.name.to_string(), Value::Null);
@@ -1181,7 +1253,7 @@ fn modify(
         rec["synched"] = json!(false);
     }
     if rec.get("updated_at").is_some() {
-        rec["updated_at"] = json!(super::fleet::ts(chrono::Utc::now()));
+        rec["updated_at"] = json!(super::store::ts(chrono::Utc::now()));
     }
     let rec = rec.clone();
     if ep.name == "groups" {
@@ -1231,7 +1303,7 @@ fn modify_config(
 ) -> Reply {
     use super::config_sync::{self as cfg, Refusal};
     use crate::diff::{self, Diff};
-    let Some(rec) = store.find(ep.name, id).cloned() else {
+    let Some(rec) = store.find(ep.name, id).map(std::borrow::Cow::into_owned) else {
         return not_found(ep, id);
     };
     // The spec: an invalid config is a 409 on PUT and a 400 on PATCH.
@@ -1305,7 +1377,7 @@ fn modify_config(
                 .get("router")
                 .and_then(Value::as_str)
                 .and_then(id_of)
-                .and_then(|r| store.find("routers", &r).cloned());
+                .and_then(|r| store.find("routers", &r).map(std::borrow::Cow::into_owned));
             let online = router.as_ref().is_some_and(|r| r["state"] == "online");
             let rid = router
                 .as_ref()
@@ -1340,7 +1412,10 @@ fn modify_config(
         }
         cfg::retarget(store, id, now);
     }
-    let rec = store.find(ep.name, id).cloned().unwrap_or(Value::Null);
+    let rec = store
+        .find(ep.name, id)
+        .map(std::borrow::Cow::into_owned)
+        .unwrap_or(Value::Null);
     let (fields, expand) = detail_params(params);
     Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
 }
@@ -1368,8 +1443,8 @@ fn log_config_activity(store: &mut Store, endpoint: &str, id: &str) {
     let seq = store.alloc_id("activity_logs");
     let account = store.url("accounts", 1);
     store.push("activity_logs", json!({"account": account, "action": {"id": format!("act-cfg-{seq}"), "type": "update",
-        "timestamp": super::fleet::ts(now)}, "actor": {"id": "api-key-1", "type": "api_key", "name": "API key (X-CP-API-ID)"},
-        "object": {"id": object_id, "type": kind, "name": name}, "created_at": super::fleet::ts(now)}));
+        "timestamp": super::store::ts(now)}, "actor": {"id": "api-key-1", "type": "api_key", "name": "API key (X-CP-API-ID)"},
+        "object": {"id": object_id, "type": kind, "name": name}, "created_at": super::store::ts(now)}));
 }
 
 /// The default configuration of a firmware record's product and version.
