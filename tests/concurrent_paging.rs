@@ -178,16 +178,16 @@ fn a_failed_page_fails_a_pages_loop_and_a_loop_left_early_stops_reading() {
     );
     assert!(e.contains("500"), "{e}");
     // Leaving the loop after the first page: the reader stops within its read-ahead window
-    // (twice page_concurrency pages buffered plus page_concurrency in flight), not at page 20.
+    // (READ_AHEAD_PAGES buffered plus page_concurrency in flight), not at page 80.
     sim.clear_faults();
     sim.reset_counters();
     let first = eval(
         &mut rt,
         r#"let first = 0;
-           for page in ncm::routers::pages(#{fields: ["id"], page_size: 100}) { first = page.len(); break; }
+           for page in ncm::routers::pages(#{fields: ["id"], page_size: 25}) { first = page.len(); break; }
            first"#,
     );
-    assert_eq!(first.as_int().unwrap(), 100);
+    assert_eq!(first.as_int().unwrap(), 25);
     // Wait for the reads still in flight to land (a condition, not a fixed time).
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while sim.counters().in_flight > 0 && std::time::Instant::now() < deadline {
@@ -195,7 +195,7 @@ fn a_failed_page_fails_a_pages_loop_and_a_loop_left_early_stops_reading() {
     }
     let requests = sim.counters().route("GET", "routers");
     assert!(
-        requests <= 1 + 8 + 4 + 1,
+        requests <= 1 + fleetscript::ncm::paging::READ_AHEAD_PAGES as u64 + 4 + 1,
         "{requests} pages read for a loop that stopped after one"
     );
 }

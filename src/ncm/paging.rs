@@ -24,16 +24,18 @@ impl NcmClient {
         Ok(Pager::new(self.clone(), ep, prepared))
     }
 
-    /// The collection's pages, read on a thread of their own from now on (up to twice
-    /// `page_concurrency` pages ahead of the reader), with a progress line on a terminal.
-    pub fn read_ahead(
+    /// The collection's pages, read on a thread of their own from now on (up to
+    /// [`READ_AHEAD_PAGES`] pages ahead of the reader), each made into a `T` by `convert` on
+    /// that thread, with a progress line on a terminal.
+    pub fn read_ahead<T: Send + 'static>(
         self: &Arc<Self>,
         endpoint: &str,
         q: &Map<String, Value>,
-    ) -> Result<ReadAhead> {
+        convert: fn(Vec<Value>) -> T,
+    ) -> Result<ReadAhead<T>> {
         let label = self.progress.then_some(endpoint);
-        self.pages(endpoint, q)?
-            .read_ahead(self.page_concurrency.saturating_mul(2), label)
+        let buffer = READ_AHEAD_PAGES.max(self.page_concurrency.saturating_mul(2));
+        self.pages(endpoint, q)?.read_ahead(buffer, label, convert)
     }
 
     /// Every record of the collection matching `q` (or `limit` of them).
@@ -314,14 +316,21 @@ impl Pager {
     /// Reads the pages on a thread of its own from now on, up to `buffer` pages ahead of the
     /// reader (plus the `page_concurrency` in flight), so a listing goes on while the caller
     /// works on earlier pages or reads another listing. Same pages, same order, same errors.
-    pub fn read_ahead(self, buffer: usize, label: Option<&str>) -> Result<ReadAhead> {
+    pub fn read_ahead<T: Send + 'static>(
+        self,
+        buffer: usize,
+        label: Option<&str>,
+        convert: fn(Vec<Value>) -> T,
+    ) -> Result<ReadAhead<T>> {
         let (tx, rx) = std::sync::mpsc::sync_channel(buffer.max(1));
         std::thread::Builder::new()
             .name("fleetscript-pages".into())
             .spawn(move || {
                 let mut pager = self;
                 loop {
-                    let page = pager.next_page();
+                    let page = pager
+                        .next_page()
+                        .map(|p| p.map(|records| (records.len(), convert(records))));
                     let last = !matches!(page, Ok(Some(_)));
                     // The reader is gone (a loop left early): stop reading.
                     if tx.send(page).is_err() || last {
@@ -386,17 +395,27 @@ impl Drop for Progress {
     }
 }
 
+/// How many pages a listing read by [`NcmClient::read_ahead`] may run ahead of its reader: a job
+/// that reads two listings one after the other (net devices, then routers) gets the second
+/// whole while it works on the first. Memory stays bounded whatever the fleet's size.
+pub const READ_AHEAD_PAGES: usize = 24;
+
+/// What the reading thread sends: a page (its record count and converted records), the end
+/// (`None`), or the error that ended the listing.
+type PageSent<T> = Result<Option<(usize, T)>>;
+
 /// Pages read ahead by [`Pager::read_ahead`], in order; ends after the last page or an error.
-pub struct ReadAhead {
-    /// `Ok(None)` marks the end: a channel closed without it means the reader died.
-    /// (In a mutex only so that the iterator may be shared between threads, as Rhai asks.)
-    pages: std::sync::Mutex<std::sync::mpsc::Receiver<Result<Option<Vec<Value>>>>>,
+pub struct ReadAhead<T> {
+    /// Each page's record count and converted page; `Ok(None)` marks the end: a channel closed
+    /// without it means the reader died. (In a mutex only so that the iterator may be shared
+    /// between threads, as Rhai asks.)
+    pages: std::sync::Mutex<std::sync::mpsc::Receiver<PageSent<T>>>,
     progress: Progress,
     done: bool,
 }
 
-impl Iterator for ReadAhead {
-    type Item = Result<Vec<Value>>;
+impl<T> Iterator for ReadAhead<T> {
+    type Item = Result<T>;
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
@@ -408,8 +427,8 @@ impl Iterator for ReadAhead {
             ))
         });
         match item {
-            Ok(Some(page)) => {
-                self.progress.page(page.len());
+            Ok(Some((records, page))) => {
+                self.progress.page(records);
                 Some(Ok(page))
             }
             Ok(None) => {

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 /// the other are read at the same time.
 #[derive(Clone)]
 pub struct PageIter {
-    pager: Arc<Mutex<Option<ReadAhead>>>,
+    pager: Arc<Mutex<Option<ReadAhead<Dynamic>>>>,
     ctx: Arc<ScriptContext>,
 }
 
@@ -26,18 +26,20 @@ impl IntoIterator for PageIter {
         let pager = self.pager.lock().unwrap().take();
         let ctx = self.ctx.clone();
         match pager {
-            Some(p) => Box::new(p.map(move |r| match r {
-                Ok(page) => Ok(Dynamic::from_array(
-                    page.into_iter().map(json_into_dynamic).collect(),
-                )),
-                Err(e) => Err(rhai_error(Position::NONE, e, &ctx.redactor)),
-            })),
+            Some(p) => Box::new(
+                p.map(move |r| r.map_err(|e| rhai_error(Position::NONE, e, &ctx.redactor))),
+            ),
             None => Box::new(std::iter::once(Err(usage_error(
                 Position::NONE,
                 "this pages() iterator was already used; call pages() again",
             )))),
         }
     }
+}
+
+/// A page of records as a Rhai array (run on the thread reading the pages, off the script's).
+fn page_into_dynamic(page: Vec<Value>) -> Dynamic {
+    Dynamic::from_array(page.into_iter().map(json_into_dynamic).collect())
 }
 
 fn map_to_json(m: Map) -> serde_json::Map<String, Value> {
@@ -156,7 +158,7 @@ fn endpoint_module(ep: &'static Endpoint, ctx: &Arc<ScriptContext>) -> Module {
                     let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<PageIter> {
                         let p = c
                             .ncm
-                            .read_ahead(name, &map_to_json(q))
+                            .read_ahead(name, &map_to_json(q), page_into_dynamic)
                             .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
                         Ok(PageIter {
                             pager: Arc::new(Mutex::new(Some(p))),
