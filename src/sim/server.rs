@@ -573,13 +573,13 @@ fn list_url(host: &str, ep: &Endpoint, pairs: &[(String, String)]) -> String {
 #[derive(Default)]
 pub struct ListingCache {
     generation: u64,
-    selections: std::collections::HashMap<String, Arc<Vec<usize>>>,
+    selections: std::collections::HashMap<String, Arc<std::sync::OnceLock<Arc<Vec<usize>>>>>,
     pages: std::collections::HashMap<String, Arc<str>>,
     page_bytes: usize,
 }
 
-/// At most this much page text is kept (about 300 pages of 500 records).
-const CACHED_PAGE_BYTES: usize = 64 << 20;
+/// At most this much page text is kept (a 100,000-router fleet's listings of a nightly job).
+const CACHED_PAGE_BYTES: usize = 256 << 20;
 
 impl ListingCache {
     /// Forgets everything when the store changed since the cache was filled.
@@ -627,12 +627,21 @@ fn selection(
             .map(|(f, op, vals)| (f.name, op, vals))
             .collect::<Vec<_>>()
     );
-    {
+    // The pages of one listing arrive together: the first computes the selection, the others
+    // wait for it rather than each filtering the whole table again.
+    let slot = {
         let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(sel) = c.at_generation(store.generation).selections.get(&key) {
-            return sel.clone();
+        let c = c.at_generation(store.generation);
+        if c.selections.len() >= CACHED_SELECTIONS && !c.selections.contains_key(&key) {
+            c.selections.clear();
         }
-    }
+        c.selections.entry(key).or_default().clone()
+    };
+    slot.get_or_init(|| Arc::new(select(store, ep, p))).clone()
+}
+
+/// The positions of the records a listing selects, in its order.
+fn select(store: &Store, ep: &'static Endpoint, p: &ListParams) -> Vec<usize> {
     let table = store.table(ep.name);
     // Each record is looked at once (a generated one is built once), keeping what the order
     // needs.
@@ -647,16 +656,7 @@ fn selection(
         .map(|(i, r)| (i, sort_key(ep, p, &r)))
         .collect();
     sort_selection(ep, p, &mut matched);
-    let matched: Vec<usize> = matched.into_iter().map(|(i, _)| i).collect();
-    let sel = Arc::new(matched);
-    let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
-    if c.generation == store.generation {
-        if c.selections.len() >= CACHED_SELECTIONS {
-            c.selections.clear();
-        }
-        c.selections.insert(key, sel.clone());
-    }
-    sel
+    matched.into_iter().map(|(i, _)| i).collect()
 }
 
 /// What a selected record is ordered by: the `order_by` field's value, or its timeuuid.
