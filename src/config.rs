@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::http::HttpOptions;
 use crate::ignitenet::IgniteNetOptions;
 use crate::ncm::{NcmCredentials, DEFAULT_NCM_BASE_URL};
+#[cfg(feature = "sim")]
 use crate::sim::SimOptions;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -61,6 +62,7 @@ pub struct Config {
     pub ignitenet: IgniteNetOptions,
     pub http: HttpOptions,
     /// When set, an in-process simulator is started and both clouds point at it.
+    #[cfg(feature = "sim")]
     pub sandbox: Option<SimOptions>,
     /// `--arg key=value` pairs, visible to scripts as `ARGS`.
     pub args: BTreeMap<String, String>,
@@ -245,6 +247,7 @@ impl Default for Config {
             ncm_credentials: NcmCredentials::default(),
             ignitenet: IgniteNetOptions::default(),
             http: HttpOptions::default(),
+            #[cfg(feature = "sim")]
             sandbox: None,
             args: BTreeMap::new(),
             write_dirs: vec![],

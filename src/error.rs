@@ -241,7 +241,7 @@ pub fn message_from_body(status: u16, body: &Value) -> String {
             return s.chars().take(300).collect();
         }
     }
-    let reason = reqwest::StatusCode::from_u16(status)
+    let reason = ureq::http::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("error");

@@ -28,10 +28,13 @@ pub mod ignitenet;
 pub mod memory;
 pub mod ncm;
 pub mod notify;
+pub mod progress;
+#[cfg(feature = "repl")]
 pub mod repl;
 pub mod runtime;
 pub mod script;
 pub mod settings;
+#[cfg(feature = "sim")]
 pub mod sim;
 
 pub use config::Config;

@@ -35,17 +35,21 @@ pub fn ping(url: &str, suffix: &str, body: Option<&Value>) -> std::result::Resul
         let path = format!("{}/{suffix}", u.path().trim_end_matches('/'));
         u.set_path(&path);
     }
-    let client = reqwest::blocking::Client::builder()
-        .timeout(PING_TIMEOUT)
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(PING_TIMEOUT))
+        .http_status_as_error(false)
         .build()
-        .map_err(|e| e.to_string())?;
-    let req = match body {
-        Some(b) => client.post(u.clone()).json(b),
-        None => client.post(u.clone()),
+        .into();
+    let req = agent.post(u.as_str());
+    let sent = match body {
+        Some(b) => req
+            .header("Content-Type", "application/json")
+            .send(b.to_string()),
+        None => req.send_empty(),
     };
-    match req.send() {
+    match sent {
         Ok(r) if r.status().is_success() => Ok(()),
         Ok(r) => Err(format!("{} answered {}", shown(&u), r.status())),
-        Err(e) => Err(format!("{} unreachable: {}", shown(&u), e.without_url())),
+        Err(e) => Err(format!("{} unreachable: {e}", shown(&u))),
     }
 }

@@ -3,13 +3,14 @@
 //! exit code the CLI should use.
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::files::{Access, Confined};
 use crate::http::{Redactor, Transport};
 use crate::ignitenet::IgniteNetClient;
 use crate::ncm::NcmClient;
 use crate::script::bindings::{ScriptContext, StopReason};
 use crate::script::diagnostics::{self, Diagnostic};
+#[cfg(feature = "sim")]
 use crate::sim::{sandbox_credentials, Simulator};
 use rhai::{Dynamic, Engine, Scope, AST};
 use std::path::{Path, PathBuf};
@@ -63,6 +64,7 @@ pub struct Runtime {
     pub ncm: Arc<NcmClient>,
     pub ignitenet: Arc<IgniteNetClient>,
     /// The in-process simulator of `--sandbox`.
+    #[cfg(feature = "sim")]
     pub sim: Option<Simulator>,
     pub cancel: Arc<AtomicBool>,
     pub redactor: Redactor,
@@ -83,18 +85,9 @@ impl Runtime {
     }
 
     /// Builds the runtime with a cancellation flag owned by the caller (Ctrl-C handlers).
-    pub fn with_cancel(mut config: Config, cancel: Arc<AtomicBool>) -> Result<Runtime> {
-        let sim = match config.sandbox.clone() {
-            Some(opts) => {
-                let sim = Simulator::start(opts.clone())?;
-                config.ncm_base_url = sim.ncm_base_url();
-                config.ncm_credentials = opts.ncm_keys.clone();
-                config.ignitenet.base_url = sim.ignitenet_base_url();
-                config.ignitenet.api_key = opts.ignitenet_key.clone();
-                Some(sim)
-            }
-            None => None,
-        };
+    pub fn with_cancel(config: Config, cancel: Arc<AtomicBool>) -> Result<Runtime> {
+        #[cfg(feature = "sim")]
+        let (config, sim) = start_sandbox(config)?;
         config.check_secrets()?;
         let redactor = Redactor::new(config.secrets());
         let transport = Transport::new(config.http.clone(), redactor.clone(), cancel.clone())?;
@@ -123,6 +116,7 @@ impl Runtime {
             engine,
             ncm,
             ignitenet,
+            #[cfg(feature = "sim")]
             sim,
             cancel,
             redactor,
@@ -137,6 +131,7 @@ impl Runtime {
     }
 
     /// A runtime against a fresh sandbox with default options (tests, examples).
+    #[cfg(feature = "sim")]
     pub fn sandbox() -> Result<Runtime> {
         Runtime::new(Config {
             sandbox: Some(Default::default()),
@@ -459,11 +454,28 @@ impl Runtime {
         vec![ncm, ignitenet]
     }
 
+    #[cfg(feature = "sim")]
     pub fn sim(&self) -> Result<&Simulator> {
         self.sim.as_ref().ok_or_else(|| {
-            Error::Config("no simulator: the runtime was not started with --sandbox".into())
+            crate::error::Error::Config(
+                "no simulator: the runtime was not started with --sandbox".into(),
+            )
         })
     }
+}
+
+/// `--sandbox`: starts the in-process simulator and points both clouds (and their keys) at it.
+#[cfg(feature = "sim")]
+fn start_sandbox(mut config: Config) -> Result<(Config, Option<Simulator>)> {
+    let Some(opts) = config.sandbox.clone() else {
+        return Ok((config, None));
+    };
+    let sim = Simulator::start(opts.clone())?;
+    config.ncm_base_url = sim.ncm_base_url();
+    config.ncm_credentials = opts.ncm_keys.clone();
+    config.ignitenet.base_url = sim.ignitenet_base_url();
+    config.ignitenet.api_key = opts.ignitenet_key.clone();
+    Ok((config, Some(sim)))
 }
 
 /// Stops a run at its wall-clock limit: sets the cancellation flag (scripts stop at the next

@@ -359,7 +359,7 @@ impl RateLimiter {
 
 #[derive(Clone)]
 pub struct Transport {
-    client: reqwest::blocking::Client,
+    client: ureq::Agent,
     pub options: HttpOptions,
     pub stats: Arc<Stats>,
     pub redactor: Redactor,
@@ -378,15 +378,22 @@ impl std::fmt::Debug for Transport {
 
 impl Transport {
     pub fn new(options: HttpOptions, redactor: Redactor, cancel: Arc<AtomicBool>) -> Result<Self> {
-        let client = reqwest::blocking::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.timeout)
+        let client: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_connect(Some(options.connect_timeout))
+            .timeout_global(Some(options.timeout))
             // Never follow redirects: a redirect costs a second billed call and could carry
-            // the auth headers elsewhere. The client builds slashed URLs so none should occur.
-            .redirect(reqwest::redirect::Policy::none())
+            // the auth headers elsewhere. The client builds slashed URLs so none should occur;
+            // one that does is answered as it came (and reported).
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            // Every status is an answer to judge here (retries, error bodies).
+            .http_status_as_error(false)
+            // Concurrent pages keep their connections.
+            .max_idle_connections(64)
+            .max_idle_connections_per_host(32)
             .user_agent(concat!("fleetscript/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+            .into();
         Ok(Transport {
             client,
             options,
@@ -457,9 +464,14 @@ impl Transport {
             self.wait_for_rate_limit()?;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
             let started = Instant::now();
-            let answer = match self.build(req).send() {
-                Ok(resp) => self.read_answer(resp, req, &url_text),
-                Err(e) => Err(Failure::Send(e)),
+            let answer = match self.build(req) {
+                Ok(r) => match r {
+                    Outgoing::Empty(r) => self.client.run(r),
+                    Outgoing::Body(r) => self.client.run(r),
+                }
+                .map_err(Failure::Send)
+                .and_then(|resp| self.read_answer(resp, req, &url_text)),
+                Err(e) => Err(Failure::Fatal(e)),
             };
             self.trace(req, &url_text, &answer, started.elapsed());
             let failure = match answer {
@@ -474,16 +486,16 @@ impl Transport {
                 Ok(a) => a,
                 Err(Failure::Fatal(e)) => return Err(e),
                 Err(Failure::Send(e)) => {
-                    let transient = e.is_connect() || e.is_timeout() || e.is_request();
-                    let cap = if e.is_connect() {
+                    let transient = is_connect(&e) || is_timeout(&e) || is_no_answer(&e);
+                    let cap = if is_connect(&e) {
                         policy.max_retries.min(CONNECT_RETRIES)
                     } else {
                         policy.max_retries
                     };
                     if req.retryable && attempt < cap && transient {
-                        let why = if e.is_connect() {
+                        let why = if is_connect(&e) {
                             "cannot connect"
-                        } else if e.is_timeout() {
+                        } else if is_timeout(&e) {
                             "timed out"
                         } else {
                             "no answer"
@@ -539,39 +551,51 @@ impl Transport {
     }
 
     /// The HTTP request of one attempt.
-    fn build(&self, req: &Request<'_>) -> reqwest::blocking::RequestBuilder {
+    fn build(&self, req: &Request<'_>) -> Result<Outgoing> {
+        use ureq::http::Method as M;
         let method = match req.method {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Patch => reqwest::Method::PATCH,
-            Method::Delete => reqwest::Method::DELETE,
+            Method::Get => M::GET,
+            Method::Post => M::POST,
+            Method::Put => M::PUT,
+            Method::Patch => M::PATCH,
+            Method::Delete => M::DELETE,
         };
-        let mut rb = self.client.request(method, req.url.clone());
+        let mut rb = ureq::http::Request::builder()
+            .method(method)
+            .uri(req.url.as_str());
         for (k, v) in req.headers {
-            rb = rb.header(*k, v);
+            rb = rb.header(*k, v.as_str());
         }
-        if let Some(b) = req.body {
-            if !req
-                .headers
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-            {
-                rb = rb.header("Content-Type", "application/json");
+        let invalid = |e: ureq::http::Error| {
+            Error::Config(format!(
+                "cannot build the request to {}: {e}",
+                self.redactor.redact(req.url.as_str())
+            ))
+        };
+        match req.body {
+            Some(b) => {
+                let typed = req
+                    .headers
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+                if !typed {
+                    rb = rb.header("Content-Type", "application/json");
+                }
+                rb.body(b.to_string().into_bytes())
+                    .map(Outgoing::Body)
+                    .map_err(invalid)
             }
-            rb = rb.body(b.to_string());
+            None => rb.body(()).map(Outgoing::Empty).map_err(invalid),
         }
-        rb
     }
 
     /// Reads an answer's status, headers and body (at most `max_body` bytes).
     fn read_answer(
         &self,
-        mut resp: reqwest::blocking::Response,
+        resp: ureq::http::Response<ureq::Body>,
         req: &Request<'_>,
         url_text: &str,
     ) -> std::result::Result<Answer, Failure> {
-        use std::io::Read;
         let header = |name: &str| {
             resp.headers()
                 .get(name)
@@ -595,17 +619,15 @@ impl Transport {
                 timeout: false,
             })
         };
-        if resp.content_length().is_some_and(|n| n > cap) {
+        let mut body = resp.into_body();
+        if body.content_length().is_some_and(|n| n > cap) {
             return Err(too_large());
         }
-        let mut bytes = Vec::new();
-        (&mut resp)
-            .take(cap.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|e| Failure::Fatal(self.read_error(req, url_text, &e)))?;
-        if bytes.len() as u64 > cap {
-            return Err(too_large());
-        }
+        let bytes = match body.with_config().limit(cap).read_to_vec() {
+            Ok(b) => b,
+            Err(ureq::Error::BodyExceedsLimit(_)) => return Err(too_large()),
+            Err(e) => return Err(Failure::Fatal(self.read_error(req, url_text, &e))),
+        };
         Ok(Answer {
             status,
             text: String::from_utf8_lossy(&bytes).into_owned(),
@@ -616,12 +638,8 @@ impl Transport {
     }
 
     /// A body that could not be read: a stall past the timeout says so.
-    fn read_error(&self, req: &Request<'_>, url_text: &str, e: &std::io::Error) -> Error {
-        let timeout = e.kind() == std::io::ErrorKind::TimedOut
-            || e.get_ref()
-                .and_then(|x| x.downcast_ref::<reqwest::Error>())
-                .is_some_and(reqwest::Error::is_timeout)
-            || e.to_string().contains("timed out");
+    fn read_error(&self, req: &Request<'_>, url_text: &str, e: &ureq::Error) -> Error {
+        let timeout = is_timeout(e) || e.to_string().contains("timed out");
         let message = if timeout {
             self.timeout_text("reading the answer")
         } else {
@@ -650,12 +668,12 @@ impl Transport {
         &self,
         req: &Request<'_>,
         url_text: &str,
-        e: &reqwest::Error,
+        e: &ureq::Error,
         attempt: u32,
     ) -> Error {
-        let what = if e.is_timeout() {
+        let what = if is_timeout(e) {
             self.timeout_text("the request")
-        } else if e.is_connect() {
+        } else if is_connect(e) {
             format!(
                 "cannot connect: {} (check the base URL and your network)",
                 source_chain(e)
@@ -667,7 +685,7 @@ impl Transport {
             method: req.method.to_string(),
             url: url_text.to_string(),
             message: self.redactor.redact(&with_retries(what, attempt)),
-            timeout: e.is_timeout(),
+            timeout: is_timeout(e),
         }
     }
 
@@ -767,7 +785,7 @@ struct Answer {
 /// Why an attempt produced no answer to judge.
 enum Failure {
     /// The request could not be sent or got no answer (maybe retried).
-    Send(reqwest::Error),
+    Send(ureq::Error),
     /// Final: the answer could not be read (too large, stalled).
     Fatal(Error),
 }
@@ -791,9 +809,9 @@ pub fn human_duration(d: Duration) -> String {
     }
 }
 
-fn source_chain(e: &reqwest::Error) -> String {
+fn source_chain(e: &ureq::Error) -> String {
     use std::error::Error as _;
-    let mut parts = vec![e.without_url_ref()];
+    let mut parts = vec![e.to_string()];
     let mut src = e.source();
     while let Some(s) = src {
         let t = s.to_string();
@@ -805,17 +823,36 @@ fn source_chain(e: &reqwest::Error) -> String {
     parts.join(": ")
 }
 
-trait WithoutUrlRef {
-    fn without_url_ref(&self) -> String;
-}
-impl WithoutUrlRef for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        let s = self.to_string();
-        match s.find(" for url (") {
-            Some(i) => s[..i].to_string(),
-            None => s,
-        }
+/// The request found no server to talk to (refused, unreachable, unknown host).
+fn is_connect(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind as K;
+    match e {
+        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => true,
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            K::ConnectionRefused | K::AddrNotAvailable | K::NotConnected | K::HostUnreachable
+        ),
+        _ => false,
     }
+}
+
+fn is_timeout(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::Timeout(_) => true,
+        ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::TimedOut,
+        _ => false,
+    }
+}
+
+/// The connection broke before an answer came (reset, closed, garbled): worth another try.
+fn is_no_answer(e: &ureq::Error) -> bool {
+    matches!(e, ureq::Error::Io(_) | ureq::Error::Protocol(_))
+}
+
+/// A request of one attempt, with or without a body.
+enum Outgoing {
+    Empty(ureq::http::Request<()>),
+    Body(ureq::http::Request<Vec<u8>>),
 }
 
 /// JSON when it parses, else the text as a JSON string, `Null` when empty.

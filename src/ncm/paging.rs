@@ -349,7 +349,7 @@ impl Pager {
 
 /// A progress line for a listing of more than two pages, on a terminal only; cleared when done.
 pub struct Progress {
-    pb: Option<indicatif::ProgressBar>,
+    pb: Option<crate::progress::ProgressBar>,
     label: String,
     pages: usize,
     records: u64,
@@ -361,7 +361,7 @@ impl Progress {
         use std::io::IsTerminal;
         let on = label.is_some() && std::io::stderr().is_terminal();
         Progress {
-            pb: on.then(indicatif::ProgressBar::hidden),
+            pb: on.then(crate::progress::ProgressBar::hidden),
             label: label.unwrap_or_default().to_string(),
             pages: 0,
             records: 0,
@@ -375,12 +375,12 @@ impl Progress {
         let Some(pb) = &self.pb else { return };
         if self.pages == 3 {
             pb.set_style(
-                indicatif::ProgressStyle::with_template(
+                crate::progress::ProgressStyle::with_template(
                     "{spinner} {msg}: {pos} records, {per_sec}",
                 )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                .unwrap_or_else(|_| crate::progress::ProgressStyle::default_spinner()),
             );
-            pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            pb.set_draw_target(crate::progress::ProgressDrawTarget::stderr());
         }
         pb.set_message(format!("{} ({} pages)", self.label, self.pages));
         pb.set_position(self.records);

@@ -206,16 +206,18 @@ pub fn rollback_journal(
 }
 
 /// The progress bar of a run (hidden when stderr is not a terminal).
-fn progress_bar(len: usize, label: &str, enabled: bool) -> indicatif::ProgressBar {
+fn progress_bar(len: usize, label: &str, enabled: bool) -> crate::progress::ProgressBar {
     use std::io::IsTerminal;
     if !enabled || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
+        return crate::progress::ProgressBar::hidden();
     }
-    let pb = indicatif::ProgressBar::new(len as u64);
+    let pb = crate::progress::ProgressBar::new(len as u64);
     pb.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} routers, eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        crate::progress::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {pos}/{len} routers, eta {eta}",
+        )
+        .unwrap_or_else(|_| crate::progress::ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     pb.set_message(label.to_string());
     pb

@@ -31,7 +31,7 @@ struct Run<'a> {
     plan: Plan,
     book: Mutex<Book>,
     budget: usize,
-    pb: indicatif::ProgressBar,
+    pb: crate::progress::ProgressBar,
 }
 
 fn log(opts: &BulkOptions, level: &str, msg: &str) {
@@ -510,7 +510,7 @@ pub fn apply_all(
         }),
         plan,
         budget: usize::MAX,
-        pb: indicatif::ProgressBar::hidden(),
+        pb: crate::progress::ProgressBar::hidden(),
     };
     if dry {
         run.dry_run();
