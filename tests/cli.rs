@@ -284,7 +284,7 @@ fn ctrl_c_interrupts_a_running_script_cleanly() {
         "print(\"started\");\nloop { ncm::routers::list(#{limit: 1}); }\n",
     )
     .unwrap();
-    let child = bin()
+    let mut child = bin()
         .arg("run")
         .arg(&s)
         .args(["--sandbox", "--latency-ms", "200"])
@@ -292,7 +292,14 @@ fn ctrl_c_interrupts_a_running_script_cleanly() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // The script says when it is running (no fixed delay).
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    assert_eq!(first.trim(), "started");
     let st = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -306,7 +313,6 @@ fn ctrl_c_interrupts_a_running_script_cleanly() {
     );
     assert_eq!(o.status.code(), Some(130), "{}", text(&o));
     assert!(text(&o).contains("interrupted"), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("started"));
 }
 
 #[test]

@@ -173,7 +173,13 @@ fn ctrl_c_during_a_rollout_leaves_a_journal_the_rerun_continues_from() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Interrupted once writes are under way (a condition, not a fixed delay).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while sim.counters().route("PATCH", "configuration_managers") < 4
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -36,13 +36,17 @@ fn online_router(sim: &Simulator, product_id: &str) -> (String, String) {
 fn fast_sim(routers: usize) -> Simulator {
     sim_with(SimOptions {
         routers,
-        sync_delay: Duration::from_millis(150),
+        sync_delay: SYNC_DELAY,
         ..Default::default()
     })
 }
 
-fn wait_sync() {
-    std::thread::sleep(Duration::from_millis(300));
+/// Long enough that no device syncs by itself during a test: the test moves the simulator's
+/// clock instead of sleeping.
+const SYNC_DELAY: Duration = Duration::from_secs(60);
+
+fn wait_sync(sim: &Simulator) {
+    sim.advance(SYNC_DELAY);
 }
 
 #[test]
@@ -117,7 +121,7 @@ fn put_replaces_patch_merges_and_the_device_syncs() {
     assert_eq!(same["version_number"], got["version_number"]);
     assert_eq!(same["configuration"], got["configuration"]);
     // The device syncs: actual = target in its own offset-keyed form.
-    wait_sync();
+    wait_sync(&sim);
     let synced = rt
         .ncm
         .get("configuration_managers", &cm, &Map::new())
@@ -261,7 +265,7 @@ fn the_complicated_put_on_an_mbr1400_540() {
         [["vlan", 1, "ports", 3], ["lan", GUEST_LAN_ID]]]});
     let r = rt.ncm.update("configuration_managers", &cm, &body).unwrap();
     assert!(r["version_number"].as_u64().unwrap() > 0);
-    wait_sync();
+    wait_sync(&sim);
     let got = rt
         .ncm
         .get("configuration_managers", &cm, &Map::new())
@@ -430,7 +434,7 @@ fn passwords_read_back_masked_and_strip_masked_keeps_them() {
 fn resume_sync_only_resumes_online_devices_and_rejections_suspend() {
     let sim = Simulator::start(SimOptions {
         routers: 60,
-        sync_delay: Duration::from_millis(100),
+        sync_delay: SYNC_DELAY,
         ..Default::default()
     })
     .unwrap();
@@ -456,7 +460,7 @@ fn resume_sync_only_resumes_online_devices_and_rejections_suspend() {
             .update("configuration_managers", &cm, &json!({"suspended": false}))
             .unwrap();
         assert_eq!(r["suspended"], false);
-        wait_sync();
+        wait_sync(&sim);
         assert_eq!(
             rt.ncm
                 .get("configuration_managers", &cm, &Map::new())
@@ -488,7 +492,7 @@ fn resume_sync_only_resumes_online_devices_and_rejections_suspend() {
             &json!({"configuration": [{"system": {"gps": {"enabled": true}}}, []]}),
         )
         .unwrap();
-    wait_sync();
+    wait_sync(&sim);
     let got = rt
         .ncm
         .get("configuration_managers", &cm, &Map::new())

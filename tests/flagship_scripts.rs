@@ -379,7 +379,8 @@ fn golden_config_copies_without_masked_passwords_and_drift_report_names_rejectio
             &json!({"configuration": [{"system": {"gps": {"enabled": true}}}, []]}),
         )
         .unwrap();
-    std::thread::sleep(Duration::from_millis(200));
+    // The device syncs (and rejects the config) once its sync delay has passed.
+    sim.advance(Duration::from_secs(1));
     let out = dir.path().join("drift.csv");
     let mut rt = script_runtime(&sim, dir.path(), &[("out", out.to_str().unwrap())]);
     let _ = rt

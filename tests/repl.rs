@@ -80,7 +80,8 @@ fn repl_in_a_terminal() {
     // Ctrl-C during a slowed-down listing (150 pages of 40 ms) returns to the prompt.
     p.send("let all = ncm::routers::list(#{page_size: 10}); all.len()\r")
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1200));
+    // Interrupted once the listing is under way: its progress line is on the screen.
+    p.expect("pages)").expect("a progress line");
     let t = Instant::now();
     p.send(ControlCode::EndOfText).unwrap();
     p.expect("interrupted").expect("the listing stopped");

@@ -341,6 +341,14 @@ impl Simulator {
         f(&mut store)
     }
 
+    /// Moves the simulator's clock `by` forward: device syncs and rollbacks due by then happen
+    /// at the next request, as if that much time had passed (tests use it instead of sleeping).
+    pub fn advance(&self, by: Duration) {
+        let mut store = self.state.store.write().unwrap();
+        store.clock_ahead = store.clock_ahead.saturating_add(by);
+        store.generation += 1;
+    }
+
     /// Stages a roll-out rehearsal: group `group` becomes exactly the first `n` routers (mixed
     /// firmware), online, synched and targeting their actual firmware, and no config sync in
     /// the account is suspended. Returns their ids.

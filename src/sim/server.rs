@@ -185,8 +185,9 @@ pub(crate) fn ncm(
     if m.is_write() || !store.sync_due.is_empty() || !store.rollback_due.is_empty() {
         store.generation += 1;
     }
-    super::config_sync::run_due_syncs(&mut store, std::time::Instant::now());
-    super::config_sync::run_due_rollbacks(&mut store, std::time::Instant::now());
+    let now = store.now();
+    super::config_sync::run_due_syncs(&mut store, now);
+    super::config_sync::run_due_rollbacks(&mut store, now);
     if (m, segs.len()) == (Method::Get, 1) {
         // Listings only read: they share the store, so concurrent pages are served in parallel.
         drop(store);
@@ -1263,7 +1264,8 @@ fn modify(
     if ep.name == "routers" {
         let cms = super::config_sync::ids_linking(store, "configuration_managers", "router", id);
         for cm in cms {
-            super::config_sync::retarget(store, &cm, std::time::Instant::now());
+            let now = store.now();
+            super::config_sync::retarget(store, &cm, now);
         }
     }
     let (fields, expand) = detail_params(params);
@@ -1308,7 +1310,7 @@ fn modify_config(
     };
     // The spec: an invalid config is a 409 on PUT and a 400 on PATCH.
     let invalid_status = if m == Method::Put { 409 } else { 400 };
-    let now = std::time::Instant::now();
+    let now = store.now();
     if let Some(body) = b.get("configuration") {
         if let Some(r) = check_diff_shape(invalid_status, body) {
             return r;

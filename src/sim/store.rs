@@ -52,6 +52,9 @@ pub struct Store {
     /// Bumped whenever records may have changed (a write, a device sync, a test's set-up), so
     /// the server's cached listing selections know when they are stale.
     pub generation: u64,
+    /// How far the simulator's clock runs ahead of the real one: tests move it forward
+    /// ([`super::Simulator::advance`]) instead of sleeping until a device syncs or rolls back.
+    pub clock_ahead: std::time::Duration,
 }
 
 /// A read-only view of one table: its length and its records by position.
@@ -124,6 +127,12 @@ impl Store {
     /// Sets the source of the generated rows.
     pub fn set_source(&mut self, source: Arc<dyn RecordSource>) {
         self.source = Some(source);
+    }
+
+    /// The simulator's time for device syncs and rollbacks.
+    pub fn now(&self) -> std::time::Instant {
+        let real = std::time::Instant::now();
+        real.checked_add(self.clock_ahead).unwrap_or(real)
     }
 
     pub fn url(&self, endpoint: &str, id: impl std::fmt::Display) -> String {
