@@ -25,7 +25,7 @@ fn main() {
         let base = kib("VmRSS:");
         let t = Instant::now();
         let s = fleetscript::backup::dated::backup_configs(
-            &rt.ncm,
+            rt.ncm(),
             &fleetscript::files::Dir::open(dir.path(), false).expect("dir"),
             &format!("run-{run}"),
             None,
@@ -51,7 +51,7 @@ fn main() {
         let t = Instant::now();
         let q = serde_json::json!({"fields": ["id", "router", "version_number", "synched", "suspended", "actual", "target", "configuration"]});
         let mut pager = rt
-            .ncm
+            .ncm()
             .pages("configuration_managers", q.as_object().unwrap())
             .expect("pages");
         let (mut n, mut bytes) = (0, 0);

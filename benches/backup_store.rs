@@ -80,7 +80,7 @@ fn main() {
     std::fs::create_dir_all(&git_dir).unwrap();
     let gd = fleetscript::files::Dir::open(&git_dir, false).unwrap();
     let night = |label: &str| {
-        let r = fleetscript::backup::backup_git(&rt.ncm, &rt.ignitenet, &gd).expect("git backup");
+        let r = fleetscript::backup::backup_git(rt.ncm(), rt.ignitenet(), &gd).expect("git backup");
         format!(
             "{label}: {} changed, {} added; {} requests",
             r.summary.changed, r.summary.added, r.requests
@@ -103,7 +103,7 @@ fn main() {
     std::fs::create_dir_all(&dated_dir).unwrap();
     let dd = fleetscript::files::Dir::open(&dated_dir, false).unwrap();
     let dated = |date: &str| {
-        let r = fleetscript::backup::dated::backup_configs(&rt.ncm, &dd, date, None, &[])
+        let r = fleetscript::backup::dated::backup_configs(rt.ncm(), &dd, date, None, &[])
             .expect("dated backup");
         format!(
             "{} changed, {} linked; {} requests",

@@ -82,7 +82,7 @@ fn main() {
         };
         sim.reset_counters();
         let t = Instant::now();
-        let report = bulk::apply_all(&rt.ncm, &changes, &opts).expect("roll-out");
+        let report = bulk::apply_all(rt.ncm(), &changes, &opts).expect("roll-out");
         let wall = t.elapsed().as_secs_f64();
         let ok = report
             .outcomes

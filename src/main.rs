@@ -131,7 +131,7 @@ fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
 }
 
 fn sandbox_line(rt: &Runtime, f: &FleetArgs) -> Option<String> {
-    rt.sim.as_ref().map(|sim| {
+    rt.simulator().map(|sim| {
         format!(
             "sandbox: simulated NCM at {} ({} routers, seed {}), IgniteNet at {}",
             sim.ncm_base_url(),
@@ -278,8 +278,8 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 None => format!(
                     "fleetscript {} — NCM at {}, IgniteNet at {}",
                     env!("CARGO_PKG_VERSION"),
-                    rt.ncm.base_url(),
-                    rt.ignitenet.base_url()
+                    rt.ncm().base_url(),
+                    rt.ignitenet().base_url()
                 ),
             };
             let mut repl = fleetscript::repl::Repl::new(rt);
@@ -316,7 +316,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Docs { out, check } => {
             let rt = Runtime::new(Config::default())?;
-            let text = fleetscript::script::docs::reference(&rt.engine);
+            let text = fleetscript::script::docs::reference(rt.engine());
             if check {
                 let current = std::fs::read_to_string(&out).unwrap_or_default();
                 if current == text {

@@ -60,17 +60,17 @@ impl ScriptError {
 }
 
 pub struct Runtime {
-    pub engine: Engine,
-    pub ncm: Arc<NcmClient>,
-    pub ignitenet: Arc<IgniteNetClient>,
+    engine: Engine,
+    ncm: Arc<NcmClient>,
+    ignitenet: Arc<IgniteNetClient>,
     /// The in-process simulator of `--sandbox`.
     #[cfg(feature = "sim")]
-    pub sim: Option<Simulator>,
-    pub cancel: Arc<AtomicBool>,
-    pub redactor: Redactor,
-    pub config: Config,
+    sim: Option<Simulator>,
+    cancel: Arc<AtomicBool>,
+    redactor: Redactor,
+    config: Config,
     /// What the bindings share (file writes under the allowed directories, redaction).
-    pub ctx: Arc<ScriptContext>,
+    ctx: Arc<ScriptContext>,
     /// Where `import` looks, in order (the script's directory, then the library path).
     module_dirs: Vec<PathBuf>,
     /// Typed `--arg` values of a script that declares its arguments (`declare_args`).
@@ -128,6 +128,59 @@ impl Runtime {
         };
         rt.set_module_dir(Some(Path::new(".")));
         Ok(rt)
+    }
+
+    /// The engine (compile, docs metadata).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Makes `module` importable under `name` without an `import` (the REPL's `:load`).
+    pub fn register_module(&mut self, name: &str, module: Arc<rhai::Module>) {
+        self.engine.register_static_module(name, module);
+    }
+
+    /// The NCM API v2 client scripts use.
+    pub fn ncm(&self) -> &Arc<NcmClient> {
+        &self.ncm
+    }
+
+    /// The IgniteNet Cloud client scripts use.
+    pub fn ignitenet(&self) -> &Arc<IgniteNetClient> {
+        &self.ignitenet
+    }
+
+    /// The flag that stops a running script (set it from a Ctrl-C handler).
+    pub fn cancel_flag(&self) -> &Arc<AtomicBool> {
+        &self.cancel
+    }
+
+    /// Clears a stop asked for earlier, before the next evaluation.
+    pub fn reset_cancel(&self) {
+        self.cancel
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Masks every secret of this runtime's configuration in a text.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// The configuration the runtime was built from (after `--sandbox` pointed it at the
+    /// simulator).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// What the bindings share: confined file access, redaction, the clients.
+    pub fn ctx(&self) -> &Arc<ScriptContext> {
+        &self.ctx
+    }
+
+    /// The in-process simulator of `--sandbox`, if the runtime started one.
+    #[cfg(feature = "sim")]
+    pub fn simulator(&self) -> Option<&Simulator> {
+        self.sim.as_ref()
     }
 
     /// A runtime against a fresh sandbox with default options (tests, examples).

@@ -86,7 +86,7 @@ fn every_registered_function_survives_arbitrary_values() {
     cfg.ignitenet.rate_limit.requests = 1_000_000;
     cfg.limits.max_time = Some(std::time::Duration::from_secs(5));
     let rt = fleetscript::Runtime::new(cfg).unwrap();
-    let mut fns: Vec<(String, usize)> = fleetscript::script::docs::native_docs(&rt.engine)
+    let mut fns: Vec<(String, usize)> = fleetscript::script::docs::native_docs(rt.engine())
         .iter()
         .map(|d| (d.path(), arity(&d.signature)))
         .collect();
@@ -115,7 +115,7 @@ fn every_registered_function_survives_arbitrary_values() {
                 scope.push(format!("x{i}"), a.clone());
             }
             // `log::debug` cannot be called from a script (`debug` is a reserved word in Rhai).
-            let Ok(ast) = rt.engine.compile_with_scope(&scope, &call) else {
+            let Ok(ast) = rt.engine().compile_with_scope(&scope, &call) else {
                 prop_assert_eq!(path.as_str(), "log::debug");
                 return Ok(());
             };

@@ -123,7 +123,7 @@ fn nights_commit_only_what_changed_and_name_the_path() {
 
     // backup_diff between nights 1 and 2: exactly that router and path.
     let out = dir.path().join("diff.csv");
-    let mut c = rt.config.clone();
+    let mut c = rt.config().clone();
     c.read_dirs = vec![dir.path().to_path_buf()];
     c.args.insert("dir".into(), repo_dir.display().to_string());
     c.args.insert("out".into(), out.display().to_string());
@@ -292,7 +292,7 @@ fn restore_puts_the_backed_up_config_back_and_never_drops_a_secret() {
         .display()
         .to_string();
     let restore = |rt: &mut fleetscript::Runtime, rev: &str| {
-        let mut c = rt.config.clone();
+        let mut c = rt.config().clone();
         c.args.insert("router".into(), rid.clone());
         c.args.insert("from".into(), file.clone());
         c.args.insert("rev".into(), rev.into());
@@ -437,7 +437,7 @@ fn the_dated_store_links_unchanged_files_counts_changes_keeps_groups_and_prunes(
     let mut rt = runtime_for(&sim);
     let d = fleetscript::files::Dir::open(dir.path(), false).unwrap();
     let first =
-        fleetscript::backup::dated::backup_configs(&rt.ncm, &d, "2026-11-01", None, &[]).unwrap();
+        fleetscript::backup::dated::backup_configs(rt.ncm(), &d, "2026-11-01", None, &[]).unwrap();
     assert_eq!(first.routers, 30);
     assert_eq!(first.groups, sim.records("groups").len());
     assert!(dir.path().join("2026-11-01/groups/2001.json").exists());
@@ -456,7 +456,7 @@ fn the_dated_store_links_unchanged_files_counts_changes_keeps_groups_and_prunes(
         ),
     );
     let second =
-        fleetscript::backup::dated::backup_configs(&rt.ncm, &d, "2026-11-02", Some(2), &[])
+        fleetscript::backup::dated::backup_configs(rt.ncm(), &d, "2026-11-02", Some(2), &[])
             .unwrap();
     assert_eq!(second.changed, 1, "only the changed router counts");
     let ino = |day: &str, id: &str| {
@@ -478,8 +478,9 @@ fn the_dated_store_links_unchanged_files_counts_changes_keeps_groups_and_prunes(
             r#"ncm::patch_router_config({rid}, [#{{system: #{{system_id: "day-three"}}}}, []])"#
         ),
     );
-    let third = fleetscript::backup::dated::backup_configs(&rt.ncm, &d, "2026-11-03", Some(2), &[])
-        .unwrap();
+    let third =
+        fleetscript::backup::dated::backup_configs(rt.ncm(), &d, "2026-11-03", Some(2), &[])
+            .unwrap();
     assert_eq!(third.pruned, vec!["2026-11-01".to_string()]);
     assert!(!dir.path().join("2026-11-01").exists() && dir.path().join("2026-11-02").exists());
     // backup_changes on the dated store names the router and path.

@@ -55,13 +55,13 @@ fn put_replaces_patch_merges_and_the_device_syncs() {
     let rt = runtime_for(&sim);
     let (_rid, cm) = online_router(&sim, "41");
     let before = rt
-        .ncm
+        .ncm()
         .get("configuration_managers", &cm, &Map::new())
         .unwrap();
     let v0 = before["version_number"].as_u64().unwrap();
     // PUT Example: A Simple Config (with ?fields=configuration semantics in the answer).
     let r = rt
-        .ncm
+        .ncm()
         .update(
             "configuration_managers",
             &cm,
@@ -80,9 +80,9 @@ fn put_replaces_patch_merges_and_the_device_syncs() {
         "pending shows what will be sent"
     );
     // PATCH Example: Set Primary LAN IP Address: merges, GPS stays.
-    rt.ncm.patch("configuration_managers", &cm, &json!({"configuration": [{"lan": {PRIMARY_LAN_ID: {"_id_": PRIMARY_LAN_ID, "ip_address": "192.168.30.1"}}}, []]})).unwrap();
+    rt.ncm().patch("configuration_managers", &cm, &json!({"configuration": [{"lan": {PRIMARY_LAN_ID: {"_id_": PRIMARY_LAN_ID, "ip_address": "192.168.30.1"}}}, []]})).unwrap();
     let got = rt
-        .ncm
+        .ncm()
         .get("configuration_managers", &cm, &Map::new())
         .unwrap();
     assert_eq!(got["configuration"][0]["system"]["gps"]["enabled"], true);
@@ -92,7 +92,7 @@ fn put_replaces_patch_merges_and_the_device_syncs() {
     );
     assert_eq!(got["version_number"].as_u64().unwrap(), v0 + 2);
     // PATCH with nothing new changes nothing, and PATCH cannot remove.
-    rt.ncm
+    rt.ncm()
         .patch(
             "configuration_managers",
             &cm,
@@ -102,7 +102,7 @@ fn put_replaces_patch_merges_and_the_device_syncs() {
     // A PATCH with removals is refused before it is sent (NCM would drop them silently).
     let before = sim.counters().writes;
     let e = rt
-        .ncm
+        .ncm()
         .patch(
             "configuration_managers",
             &cm,
@@ -115,7 +115,7 @@ fn put_replaces_patch_merges_and_the_device_syncs() {
     );
     assert_eq!(sim.counters().writes, before);
     let same = rt
-        .ncm
+        .ncm()
         .get("configuration_managers", &cm, &Map::new())
         .unwrap();
     assert_eq!(same["version_number"], got["version_number"]);
@@ -123,7 +123,7 @@ fn put_replaces_patch_merges_and_the_device_syncs() {
     // The device syncs: actual = target in its own offset-keyed form.
     wait_sync(&sim);
     let synced = rt
-        .ncm
+        .ncm()
         .get("configuration_managers", &cm, &Map::new())
         .unwrap();
     assert_eq!(synced["synched"], true);
@@ -143,7 +143,7 @@ fn put_replaces_patch_merges_and_the_device_syncs() {
         diff::equivalent(&actual, &target, Some(&default_config("IBR900", "7.24.10"))).unwrap()
     );
     // PUT replaces: GPS and LAN are gone from the individual config.
-    rt.ncm
+    rt.ncm()
         .update(
             "configuration_managers",
             &cm,
@@ -151,7 +151,7 @@ fn put_replaces_patch_merges_and_the_device_syncs() {
         )
         .unwrap();
     let put = rt
-        .ncm
+        .ncm()
         .get(
             "configuration_managers",
             &cm,
@@ -180,8 +180,8 @@ fn group_and_individual_configs_layer_as_the_walk_through_says() {
     .unwrap();
     let level = |t: &Value| diff::apply(&json!({}), &Diff::from_value(t).unwrap()).unwrap();
     // Group config {a: {b: 1, c: 2}} in real terms: logging level and remote server.
-    rt.ncm.update("groups", &gid, &json!({"configuration": [{"system": {"logging": {"level": "debug", "remote_server": "10.0.0.2"}}}, []]})).unwrap();
-    rt.ncm
+    rt.ncm().update("groups", &gid, &json!({"configuration": [{"system": {"logging": {"level": "debug", "remote_server": "10.0.0.2"}}}, []]})).unwrap();
+    rt.ncm()
         .update(
             "configuration_managers",
             &cm,
@@ -189,7 +189,7 @@ fn group_and_individual_configs_layer_as_the_walk_through_says() {
         )
         .unwrap();
     let t = level(
-        &rt.ncm
+        &rt.ncm()
             .get("configuration_managers", &cm, &Map::new())
             .unwrap()["target"],
     );
@@ -198,9 +198,9 @@ fn group_and_individual_configs_layer_as_the_walk_through_says() {
         json!({"level": "debug", "remote_server": "10.0.0.2"})
     );
     // PATCH {a: {b: 3, d: 4}}: level overridden, gps added, remote_server kept from the group.
-    rt.ncm.patch("configuration_managers", &cm, &json!({"configuration": [{"system": {"logging": {"level": "warning"}, "gps": {"enabled": true}}}, []]})).unwrap();
+    rt.ncm().patch("configuration_managers", &cm, &json!({"configuration": [{"system": {"logging": {"level": "warning"}, "gps": {"enabled": true}}}, []]})).unwrap();
     let t = level(
-        &rt.ncm
+        &rt.ncm()
             .get("configuration_managers", &cm, &Map::new())
             .unwrap()["target"],
     );
@@ -210,24 +210,24 @@ fn group_and_individual_configs_layer_as_the_walk_through_says() {
     );
     assert_eq!(t["system"]["gps"]["enabled"], true);
     // Removed from the group: only the individual config remains.
-    rt.ncm
+    rt.ncm()
         .update("routers", &rid, &json!({"group": null}))
         .unwrap();
     let t = level(
-        &rt.ncm
+        &rt.ncm()
             .get("configuration_managers", &cm, &Map::new())
             .unwrap()["target"],
     );
     assert_eq!(t["system"]["logging"], json!({"level": "warning"}));
     // Back in the group with the individual config cleared: the group config.
-    rt.ncm
+    rt.ncm()
         .update(
             "routers",
             &rid,
             &json!({"group": format!("https://www.cradlepointecm.com/api/v2/groups/{gid}/")}),
         )
         .unwrap();
-    rt.ncm
+    rt.ncm()
         .update(
             "configuration_managers",
             &cm,
@@ -235,7 +235,7 @@ fn group_and_individual_configs_layer_as_the_walk_through_says() {
         )
         .unwrap();
     let t = level(
-        &rt.ncm
+        &rt.ncm()
             .get("configuration_managers", &cm, &Map::new())
             .unwrap()["target"],
     );
@@ -263,11 +263,14 @@ fn the_complicated_put_on_an_mbr1400_540() {
             "ip_address": "192.168.20.1", "name": "Aleph LAN", "netmask": "255.255.255.0"}},
         "vlan": {"2": {"mode": "lan", "ports": [{"mode": "tagged", "port": 4}], "uid": "aleph", "vid": 3}}},
         [["vlan", 1, "ports", 3], ["lan", GUEST_LAN_ID]]]});
-    let r = rt.ncm.update("configuration_managers", &cm, &body).unwrap();
+    let r = rt
+        .ncm()
+        .update("configuration_managers", &cm, &body)
+        .unwrap();
     assert!(r["version_number"].as_u64().unwrap() > 0);
     wait_sync(&sim);
     let got = rt
-        .ncm
+        .ncm()
         .get("configuration_managers", &cm, &Map::new())
         .unwrap();
     assert_eq!(got["synched"], true);
@@ -312,7 +315,7 @@ fn validation_error_bodies_match_the_spec() {
     let sim = fast_sim(40);
     let rt = runtime_for(&sim);
     let (_, cm) = online_router(&sim, "41");
-    let e = api_err(rt.ncm.update(
+    let e = api_err(rt.ncm().update(
         "configuration_managers",
         &cm,
         &json!({"configuration": [{"foo": "bar"}, []]}),
@@ -325,7 +328,7 @@ fn validation_error_bodies_match_the_spec() {
     );
     assert_eq!(e.errors[0].path, vec![json!("foo")]);
     // PATCH answers 400 for an invalid config; types are checked.
-    let e = api_err(rt.ncm.patch(
+    let e = api_err(rt.ncm().patch(
         "configuration_managers",
         &cm,
         &json!({"configuration": [{"system": {"gps": {"enabled": "yes"}}}, []]}),
@@ -334,14 +337,14 @@ fn validation_error_bodies_match_the_spec() {
         (e.status, e.errors[0].reason.as_str()),
         (400, "not a boolean")
     );
-    let e = api_err(rt.ncm.patch(
+    let e = api_err(rt.ncm().patch(
         "configuration_managers",
         &cm,
         &json!({"configuration": [{"lan": {"0": {"netmask": "255.0.255.0"}}}, []]}),
     ));
     assert_eq!(e.errors[0].reason, "invalid subnet mask");
     // Removing what does not exist is an invalid path too.
-    let e = api_err(rt.ncm.update(
+    let e = api_err(rt.ncm().update(
         "configuration_managers",
         &cm,
         &json!({"configuration": [{}, [["lan", 7]]]}),
@@ -351,7 +354,7 @@ fn validation_error_bodies_match_the_spec() {
         (409, "invalid path")
     );
     // The "strange validation error": an _id_ key without the _id_ field.
-    let e = api_err(rt.ncm.patch(
+    let e = api_err(rt.ncm().patch(
         "configuration_managers",
         &cm,
         &json!({"configuration": [{"lan": {PRIMARY_LAN_ID: {"ip_address": "192.168.30.1"}}}, []]}),
@@ -368,7 +371,7 @@ fn validation_error_bodies_match_the_spec() {
     // Only configuration and suspended are writable.
     assert_eq!(
         api_err(
-            rt.ncm
+            rt.ncm()
                 .update("configuration_managers", &cm, &json!({"synched": true}))
         )
         .status,
@@ -382,9 +385,9 @@ fn passwords_read_back_masked_and_strip_masked_keeps_them() {
     let sim = fast_sim(40);
     let rt = runtime_for(&sim);
     let (_, cm) = online_router(&sim, "41");
-    rt.ncm.patch("configuration_managers", &cm, &json!({"configuration": [{"wlan": {"radio": {"0": {"bss": {"0": {"radius0nasid": null, "wpapsk": "2secret4Usorry"}}}}}}, []]})).unwrap();
+    rt.ncm().patch("configuration_managers", &cm, &json!({"configuration": [{"wlan": {"radio": {"0": {"bss": {"0": {"radius0nasid": null, "wpapsk": "2secret4Usorry"}}}}}}, []]})).unwrap();
     let read = rt
-        .ncm
+        .ncm()
         .get(
             "configuration_managers",
             &cm,
@@ -411,7 +414,7 @@ fn passwords_read_back_masked_and_strip_masked_keeps_them() {
         json!("debug"),
     )
     .unwrap();
-    rt.ncm
+    rt.ncm()
         .patch(
             "configuration_managers",
             &cm,
@@ -420,7 +423,7 @@ fn passwords_read_back_masked_and_strip_masked_keeps_them() {
         .unwrap();
     assert_eq!(stored(), "2secret4Usorry");
     // ...while writing the read-back value as is overwrites it with "*".
-    rt.ncm
+    rt.ncm()
         .patch(
             "configuration_managers",
             &cm,
@@ -446,7 +449,7 @@ fn resume_sync_only_resumes_online_devices_and_rejections_suspend() {
             .map(|r| r["id"].as_str().unwrap().to_string())
     };
     let cm_of = |rid: &str| {
-        rt.ncm
+        rt.ncm()
             .list("configuration_managers", &q(json!({"router": rid})))
             .unwrap()[0]["id"]
             .as_str()
@@ -456,19 +459,19 @@ fn resume_sync_only_resumes_online_devices_and_rejections_suspend() {
     if let Some(rid) = suspended(true) {
         let cm = cm_of(&rid);
         let r = rt
-            .ncm
+            .ncm()
             .update("configuration_managers", &cm, &json!({"suspended": false}))
             .unwrap();
         assert_eq!(r["suspended"], false);
         wait_sync(&sim);
         assert_eq!(
-            rt.ncm
+            rt.ncm()
                 .get("configuration_managers", &cm, &Map::new())
                 .unwrap()["synched"],
             true
         );
         assert_eq!(
-            rt.ncm.get("routers", &rid, &Map::new()).unwrap()["config_status"],
+            rt.ncm().get("routers", &rid, &Map::new()).unwrap()["config_status"],
             "synched"
         );
     } else {
@@ -477,7 +480,7 @@ fn resume_sync_only_resumes_online_devices_and_rejections_suspend() {
     if let Some(rid) = suspended(false) {
         let cm = cm_of(&rid);
         let r = rt
-            .ncm
+            .ncm()
             .update("configuration_managers", &cm, &json!({"suspended": false}))
             .unwrap();
         assert_eq!(r["suspended"], true, "an offline device stays suspended");
@@ -485,7 +488,7 @@ fn resume_sync_only_resumes_online_devices_and_rejections_suspend() {
     // A device that rejects its config suspends sync and raises config_rejected.
     let (rid, cm) = online_router(&sim, "41");
     sim.with_store(|s| s.rejecting.insert(rid.clone()));
-    rt.ncm
+    rt.ncm()
         .patch(
             "configuration_managers",
             &cm,
@@ -494,7 +497,7 @@ fn resume_sync_only_resumes_online_devices_and_rejections_suspend() {
         .unwrap();
     wait_sync(&sim);
     let got = rt
-        .ncm
+        .ncm()
         .get("configuration_managers", &cm, &Map::new())
         .unwrap();
     assert_eq!(
@@ -502,7 +505,7 @@ fn resume_sync_only_resumes_online_devices_and_rejections_suspend() {
         (json!(true), json!(false))
     );
     let alerts = rt
-        .ncm
+        .ncm()
         .list(
             "alerts",
             &q(json!({"router": rid, "type": "config_rejected"})),

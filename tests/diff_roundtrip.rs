@@ -73,7 +73,7 @@ fn between_apply_and_strip_masked_round_trip_through_rhai() {
     known
         .push("a", rhai::Dynamic::UNIT)
         .push("b", rhai::Dynamic::UNIT);
-    let ast = rt.engine.compile_with_scope(&known, script).unwrap();
+    let ast = rt.engine().compile_with_scope(&known, script).unwrap();
     let pair = prop_oneof![(arb_config(), arb_config()), rules_pair()];
     let mut runner = TestRunner::new(PtConfig {
         cases: 2500,
@@ -87,7 +87,7 @@ fn between_apply_and_strip_masked_round_trip_through_rhai() {
         scope.push("a", json_to_dynamic(&a));
         scope.push("b", json_to_dynamic(&b));
         let out = rt
-            .engine
+            .engine()
             .eval_ast_with_scope::<rhai::Dynamic>(&mut scope, &ast);
         let out = out.map_err(|e| TestCaseError::fail(format!("{e}: a={a} b={b}")))?;
         let out = dynamic_to_json(&out);

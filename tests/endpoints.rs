@@ -192,7 +192,7 @@ fn every_exported_function_has_a_doc_comment_with_an_example() {
     let sim = sim(1);
     let rt = runtime_for(&sim);
     let meta: serde_json::Value =
-        serde_json::from_str(&rt.engine.gen_fn_metadata_to_json(false).unwrap()).unwrap();
+        serde_json::from_str(&rt.engine().gen_fn_metadata_to_json(false).unwrap()).unwrap();
     let mut checked = 0;
     fn walk(path: &str, m: &serde_json::Value, checked: &mut usize) {
         for f in m["functions"].as_array().into_iter().flatten() {

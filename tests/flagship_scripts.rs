@@ -189,7 +189,7 @@ fn apn_rollout_to_300_routers_with_failures_and_a_resumable_journal() {
         failed[0]
     );
     assert_eq!(rows.iter().filter(|r| &r[2] == "ok").count(), 299);
-    let retries = rt.ncm.transport().stats.retries();
+    let retries = rt.ncm().transport().stats.retries();
     assert!(retries >= 5, "the injected 503s were retried ({retries})");
     // The re-run with the journal writes nothing: the failed router already carries the APN (a
     // second write would not unsuspend it), so it is verified again, and still fails.
@@ -202,8 +202,8 @@ fn apn_rollout_to_300_routers_with_failures_and_a_resumable_journal() {
     assert_eq!(rows.iter().filter(|r| &r[2] == "skipped").count(), 299);
     // Once the device accepts configs again, a third run finishes the job.
     sim.with_store(|s| s.rejecting.clear());
-    let cm = rt.ncm.config_manager_id(&rejecting).unwrap();
-    rt.ncm
+    let cm = rt.ncm().config_manager_id(&rejecting).unwrap();
+    rt.ncm()
         .update("configuration_managers", &cm, &json!({"suspended": false}))
         .unwrap();
     let mut rt = script_runtime(&sim, dir.path(), &args);
@@ -234,7 +234,7 @@ fn apn_rollout_dry_run_sends_nothing_and_writes_no_journal() {
         .run_source("apn_rollout.rhai", &script("apn_rollout.rhai"))
         .unwrap_or_else(|e| panic!("{}", e.render()));
     assert_eq!(sim.counters().writes, 0);
-    assert_eq!(rt.ncm.transport().stats.dry_run_writes(), 300);
+    assert_eq!(rt.ncm().transport().stats.dry_run_writes(), 300);
     assert!(!journal.exists());
     // A bad APN is refused before any request.
     sim.reset_counters();
@@ -371,8 +371,8 @@ fn golden_config_copies_without_masked_passwords_and_drift_report_names_rejectio
         .unwrap()
         .to_string();
     sim.with_store(|s| s.rejecting.insert(rid.clone()));
-    let cm = rt.ncm.config_manager_id(&rid).unwrap();
-    rt.ncm
+    let cm = rt.ncm().config_manager_id(&rid).unwrap();
+    rt.ncm()
         .patch(
             "configuration_managers",
             &cm,

@@ -65,7 +65,7 @@ fn ids_cannot_escape_their_endpoint_for_any_verb_even_in_dry_run() {
             "no request may be sent for an escaping id: {:?}",
             sim.counters().routes
         );
-        assert_eq!(rt.ncm.transport().stats.dry_run_writes(), 0);
+        assert_eq!(rt.ncm().transport().stats.dry_run_writes(), 0);
     }
 }
 
@@ -107,7 +107,7 @@ fn a_repeating_next_link_fails_instead_of_looping_forever() {
     let e = eval_err(&mut rt, "ncm::routers::list().len()");
     assert!(e.contains("meta.next repeats"), "{e}");
     // Two pages read, plus at most page_concurrency - 1 asked for ahead.
-    assert!(rt.ncm.transport().stats.requests() <= 3 + 3);
+    assert!(rt.ncm().transport().stats.requests() <= 3 + 3);
 }
 
 #[test]
@@ -126,7 +126,7 @@ fn an_empty_page_that_still_links_onward_fails() {
     let mut rt = runtime_at(&base);
     let e = eval_err(&mut rt, "ncm::routers::list().len()");
     assert!(e.contains("is empty but links to a next page"), "{e}");
-    assert_eq!(rt.ncm.transport().stats.requests(), 1);
+    assert_eq!(rt.ncm().transport().stats.requests(), 1);
 }
 
 #[test]

@@ -25,7 +25,7 @@ fn first_site_devices(sim: &Simulator) -> Vec<String> {
 fn retry_policy_per_status_code() {
     let sim = sim(1);
     let rt = runtime_for(&sim);
-    let ig = &rt.ignitenet;
+    let ig = &rt.ignitenet();
     let gets = |sim: &Simulator| sim.counters().route("GET", "ignitenet/sites");
     let posts = |sim: &Simulator| sim.counters().route("POST", "ignitenet/site_config");
 
@@ -181,7 +181,7 @@ fn a_script_under_the_limit_never_sees_429() {
     assert_eq!(n.as_int().unwrap(), 1500);
     assert_eq!(sim.counters().route("GET", "ignitenet/sites"), 500);
     assert_eq!(sim.counters().too_many, 0, "no 429 answered");
-    assert_eq!(rt.ignitenet.transport().stats.retries(), 0);
+    assert_eq!(rt.ignitenet().transport().stats.retries(), 0);
     assert!(
         t.elapsed() >= Duration::from_millis(250 * 12),
         "the limiter paced the requests: {:?}",
@@ -228,7 +228,7 @@ fn a_stale_timestamp_is_retried_after_a_concurrent_change() {
             fleetscript::ignitenet::config_map::Entry::new("1", Origin::Site),
         )]))
     };
-    let answer = rt.ignitenet.set_config(&target, &build).unwrap();
+    let answer = rt.ignitenet().set_config(&target, &build).unwrap();
     assert_eq!(answer["attempts"], 2);
     assert_eq!(answer["serverSideChanged"], false);
     assert_eq!(
@@ -242,11 +242,11 @@ fn a_stale_timestamp_is_retried_after_a_concurrent_change() {
     assert_eq!(sim.counters().route("POST", "ignitenet/site_config"), 2);
 
     // The timestamp changes on every save.
-    let t1 = rt.ignitenet.config(&target).unwrap()["timestamp"].clone();
-    rt.ignitenet
+    let t1 = rt.ignitenet().config(&target).unwrap()["timestamp"].clone();
+    rt.ignitenet()
         .set_config(&target, &|_| Ok(Default::default()))
         .unwrap();
-    assert_ne!(rt.ignitenet.config(&target).unwrap()["timestamp"], t1);
+    assert_ne!(rt.ignitenet().config(&target).unwrap()["timestamp"], t1);
 
     // Someone saving every time: bounded attempts, then a clear failure; nothing saved.
     sim.reset_counters();
@@ -257,7 +257,7 @@ fn a_stale_timestamp_is_retried_after_a_concurrent_change() {
             fleetscript::ignitenet::config_map::Entry::new("0", Origin::Site),
         )]))
     };
-    let e = rt.ignitenet.set_config(&target, &always).unwrap_err();
+    let e = rt.ignitenet().set_config(&target, &always).unwrap_err();
     assert!(
         e.to_string().contains("serverSideChanged") && e.to_string().contains("nothing was saved"),
         "{e}"
@@ -278,7 +278,7 @@ fn a_stale_timestamp_is_retried_after_a_concurrent_change() {
     let dev = first_site_devices(&sim)[1].clone();
     sim.with_ignitenet(|s| s.touch_device(&dev, "system/hostname", "renamed", Origin::Device));
     let r = rt
-        .ignitenet
+        .ignitenet()
         .set_ssid(
             &Target::Device(dev.clone()),
             &EntityRef::Name("Guest".into()),
@@ -552,7 +552,7 @@ fn dry_run_posts_nothing() {
         "Guest-2026"
     );
     assert_eq!(sim.counters().route("POST", "ignitenet/site_config"), 0);
-    assert_eq!(rt.ignitenet.transport().stats.dry_run_writes(), 1);
+    assert_eq!(rt.ignitenet().transport().stats.dry_run_writes(), 1);
     sim.with_ignitenet(|s| {
         assert_eq!(
             s.site(SITE).unwrap().config["wireless/1000000002/ssid"].value,
@@ -593,7 +593,7 @@ fn the_simulator_wants_json_posts() {
     );
     // The client always sends it.
     let rt = runtime_for(&sim);
-    rt.ignitenet
+    rt.ignitenet()
         .set_config(&Target::Site(SITE.into()), &|_| Ok(Default::default()))
         .unwrap();
 }

@@ -212,9 +212,9 @@ fn a_429_with_retry_after_is_retried_and_honoured() {
         "waited the Retry-After second"
     );
     assert_eq!(sim.counters().route("GET", "routers"), 2);
-    assert_eq!(rt.ncm.transport().stats.retries(), 1);
+    assert_eq!(rt.ncm().transport().stats.retries(), 1);
     assert_eq!(
-        *rt.ncm.transport().stats.retry_delays.lock().unwrap(),
+        *rt.ncm().transport().stats.retry_delays.lock().unwrap(),
         vec![std::time::Duration::from_secs(1)]
     );
 }
@@ -255,7 +255,7 @@ fn retryable_statuses_and_connection_errors_on_idempotent_methods() {
         err.contains("cannot connect") && err.contains("after 2 retries"),
         "{err}"
     );
-    assert_eq!(rt.ncm.transport().stats.requests(), 3);
+    assert_eq!(rt.ncm().transport().stats.requests(), 3);
 }
 
 #[test]
@@ -289,7 +289,7 @@ fn timeouts_are_enforced() {
         "let k = (); try { ncm::routers::list(); } catch (e) { k = e.kind; } k",
     );
     assert_eq!(out.to_string(), "timeout");
-    assert_eq!(rt.ncm.transport().stats.requests(), 2);
+    assert_eq!(rt.ncm().transport().stats.requests(), 2);
 }
 
 #[test]
@@ -313,7 +313,7 @@ fn dry_run_sends_no_writes() {
     let c = sim.counters();
     assert_eq!(c.writes, 0, "no write reached the simulator");
     assert_eq!(c.route("GET", "routers"), 1, "reads still happen");
-    assert_eq!(rt.ncm.transport().stats.dry_run_writes(), 6);
+    assert_eq!(rt.ncm().transport().stats.dry_run_writes(), 6);
 }
 
 #[test]

@@ -225,21 +225,23 @@ fn scales_to_ten_thousand_routers() {
     eprintln!("generated 10,000 routers in {gen:?}");
 }
 
+/// Needs python3 with the `ncm` package: off in a plain `cargo test` (listed as ignored), on
+/// with `--features python-compat`, where a missing Python or package is a failure.
 #[test]
+#[cfg_attr(
+    not(feature = "python-compat"),
+    ignore = "needs python3 and `pip install ncm`: cargo test --features python-compat"
+)]
 fn the_official_python_client_works_unchanged() {
     let has_ncm = std::process::Command::new("python3")
         .args(["-c", "import ncm"])
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
-    if !has_ncm {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must install the Python ncm package (pip install ncm) for this test"
-        );
-        eprintln!("SKIPPED: python3 with the ncm package is not installed (pip install ncm)");
-        return;
-    }
+    assert!(
+        has_ncm,
+        "python3 with the ncm package is missing: pip install ncm (or leave out --features python-compat)"
+    );
     let sim = sim(600);
     let k = sandbox_credentials();
     let py = format!(

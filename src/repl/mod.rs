@@ -53,13 +53,13 @@ impl Repl {
     pub fn new(mut rt: Runtime) -> Self {
         // The std/ modules are there without `import` at the prompt: `args::int(...)`.
         for (name, src) in crate::script::library::STDLIB {
-            if let Ok(ast) = rt.engine.compile(src) {
-                if let Ok(m) = rhai::Module::eval_ast_as_new(Scope::new(), &ast, &rt.engine) {
-                    rt.engine.register_static_module(*name, m.into());
+            if let Ok(ast) = rt.engine().compile(src) {
+                if let Ok(m) = rhai::Module::eval_ast_as_new(Scope::new(), &ast, rt.engine()) {
+                    rt.register_module(name, m.into());
                 }
             }
         }
-        let docs = docs::all_docs(&rt.engine);
+        let docs = docs::all_docs(rt.engine());
         let scope = rt.scope();
         Repl {
             rt,
@@ -101,13 +101,13 @@ impl Repl {
         }
         self.inputs += 1;
         let name = format!("<input {}>", self.inputs);
-        self.rt.cancel.store(false, Ordering::SeqCst);
+        self.rt.reset_cancel();
         match self.eval(&name, input) {
             Ok(v) => {
                 if !v.is_unit() {
                     let fields = format::fields_in(input);
                     let text = format::render(&v, self.format, format::terminal_width(), &fields);
-                    let _ = out.write_all(self.rt.redactor.redact(&text).as_bytes());
+                    let _ = out.write_all(self.rt.redactor().redact(&text).as_bytes());
                     self.last = Some(v);
                 }
             }
@@ -118,21 +118,20 @@ impl Repl {
                 let _ = out.write_all(e.render().as_bytes());
             }
         }
-        self.rt.cancel.store(false, Ordering::SeqCst);
+        self.rt.reset_cancel();
         Outcome::Continue
     }
 
     /// `import "path" as alias;` typed on its own: the module stays available to later inputs
     /// (an import inside a larger input is that input's only, as in scripts).
     fn import(&mut self, path: &str, alias: &str) -> Result<(), String> {
-        let m = self
-            .rt
-            .engine
+        let engine = self.rt.engine();
+        let m = engine
             .module_resolver()
-            .resolve(&self.rt.engine, None, path, rhai::Position::NONE)
+            .resolve(engine, None, path, rhai::Position::NONE)
             .map_err(|e| crate::script::diagnostics::from_eval(path, "", &e).message)?;
-        self.rt.engine.register_static_module(alias, m);
-        self.docs = docs::all_docs(&self.rt.engine);
+        self.rt.register_module(alias, m);
+        self.docs = docs::all_docs(self.rt.engine());
         self.docs_version += 1;
         Ok(())
     }
@@ -190,7 +189,7 @@ impl Repl {
                 (_, "") => say("usage: :save FILE.json or :save FILE.csv\n".into()),
                 (None, _) => say("nothing to save yet: evaluate something first\n".into()),
                 (Some(v), path) => match format::save_text(v, path) {
-                    Ok(text) => match self.rt.ctx.write_atomic(path, text.as_bytes()) {
+                    Ok(text) => match self.rt.ctx().write_atomic(path, text.as_bytes()) {
                         Ok(p) => say(format!("saved to {}\n", p.display())),
                         Err(e) => say(format!("error: {e}\n")),
                     },
@@ -203,7 +202,7 @@ impl Repl {
                 } else {
                     match std::fs::read_to_string(arg) {
                         Ok(src) => {
-                            self.rt.cancel.store(false, Ordering::SeqCst);
+                            self.rt.reset_cancel();
                             match self.eval(arg, &src) {
                                 Ok(v) if !v.is_unit() => say(format::render(
                                     &v,
@@ -259,7 +258,7 @@ impl Repl {
             .unwrap_or_else(|| crate::config::data_dir().join("history.txt"));
         let _ = ed.load_history(&history);
         // Ctrl-C while code runs stops it; at the prompt it only clears the line.
-        let cancel = self.rt.cancel.clone();
+        let cancel = self.rt.cancel_flag().clone();
         let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::SeqCst));
         println!("{}", opts.banner);
         println!("Type :help for help; Tab completes; Ctrl-C cancels; Ctrl-D quits.");
@@ -274,7 +273,7 @@ impl Repl {
             }
             match ed.readline("fleetscript> ") {
                 Ok(line) => {
-                    if !line.trim().is_empty() && !self.rt.redactor.is_secret_in(&line) {
+                    if !line.trim().is_empty() && !self.rt.redactor().is_secret_in(&line) {
                         let _ = ed.add_history_entry(line.as_str());
                         save_history(&mut ed, &history);
                     }
