@@ -373,141 +373,193 @@ fn alert_rows(fleet: &Fleet, account_alerts: Vec<(u32, Value)>) -> (Vec<Row>, Ve
 /// The fleet-wide tables of bounded size (samples, logs and locations of the first routers,
 /// device apps, the activity log, a speed test); returns the account-level alerts with their age.
 fn fleet_wide(s: &mut Store, fleet: &Fleet, rng: &mut ChaCha8Rng) -> Vec<(u32, Value)> {
-    let now = fleet.now;
-    let ago = |secs: i64| now - chrono::Duration::seconds(secs);
-    let account = fleet.account.clone();
     let n = fleet.cores.len() as u64;
-    // Alerts of router `i` use sequence numbers 2i+1 and 2i+2.
-    let mut seq: u64 = 2 * n;
-    let mut next_seq = || {
-        seq += 1;
-        seq
+    let mut w = FleetWide {
+        s,
+        now: fleet.now,
+        account: fleet.account.clone(),
+        rng,
+        // Alerts of router `i` use sequence numbers 2i+1 and 2i+2.
+        seq: 2 * n,
+        router_ids: (0..n.min(200)).map(|i| FIRST_ROUTER + i).collect(),
+        modems: (0..n.min(100))
+            .map(|i| (FIRST_NET_DEVICE + 3 * i + 1, FIRST_ROUTER + i))
+            .collect(),
     };
-    let router_ids: Vec<u64> = (0..n.min(200)).map(|i| FIRST_ROUTER + i).collect();
-    let modems: Vec<(u64, u64)> = (0..n.min(100))
-        .map(|i| (FIRST_NET_DEVICE + 3 * i + 1, FIRST_ROUTER + i))
-        .collect();
-    // Account-level alerts (merged into the alerts' time order by the caller).
-    let mut account_alerts = vec![];
-    for k in 0..5u32 {
-        let age = 3600 * (k + 1) * 7;
-        let t = ago(age as i64);
-        let sq = next_seq();
-        account_alerts.push((age, compact(json!({"account": account, "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq),
+    let account_alerts = w.account_alerts();
+    w.samples();
+    w.router_histories();
+    w.sdk_apps();
+    w.activity_and_speed_test();
+    account_alerts
+}
+
+/// What the fleet-wide tables are written from, in one seeded pass.
+struct FleetWide<'a> {
+    s: &'a mut Store,
+    now: DateTime<Utc>,
+    account: String,
+    rng: &'a mut ChaCha8Rng,
+    seq: u64,
+    router_ids: Vec<u64>,
+    /// (net device id, router id) of the first routers' modems.
+    modems: Vec<(u64, u64)>,
+}
+
+impl FleetWide<'_> {
+    fn ago(&self, secs: i64) -> DateTime<Utc> {
+        self.now - chrono::Duration::seconds(secs)
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Account-level alerts (merged into the alerts' time order by the caller).
+    fn account_alerts(&mut self) -> Vec<(u32, Value)> {
+        let account = self.account.clone();
+        let mut account_alerts = vec![];
+        for k in 0..5u32 {
+            let age = 3600 * (k + 1) * 7;
+            let t = self.ago(age as i64);
+            let sq = self.next_seq();
+            account_alerts.push((age, compact(json!({"account": account, "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq),
             "detected_at": ts(t), "friendly_info": "Verizon data usage alerted at 80 percent of the total monthly data plan.",
             "info": {"alert_rule": {"threshold": 80}, "data_plan": {"carrier_name": "Verizon"}}, "router": null,
             "type": "pdp_account_overage"}))));
+        }
+
+        account_alerts
     }
 
-    // Time-series samples for a bounded slice of the fleet (so 10,000 routers stay cheap).
-    for (k, (nd, rid)) in modems.iter().take(100).enumerate() {
-        let mut uptime = 1000.0;
-        for h in 0..24 {
-            let t = ago(3600 * (24 - h) + k as i64);
-            uptime += 3600.0;
-            let sq = next_seq();
-            s.push("net_device_usage_samples", json!({"bytes_in": rng.random_range(0..90_000_000u64), "bytes_out": rng.random_range(0..80_000_000u64),
-                "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq), "net_device": s.url("net_devices", nd),
+    /// Time-series samples of the first modems (so 100,000 routers stay cheap).
+    fn samples(&mut self) {
+        let modems = self.modems.clone();
+        for (k, (nd, rid)) in modems.iter().take(100).enumerate() {
+            let mut uptime = 1000.0;
+            for h in 0..24 {
+                let t = self.ago(3600 * (24 - h) + k as i64);
+                uptime += 3600.0;
+                let sq = self.next_seq();
+                self.s.push("net_device_usage_samples", json!({"bytes_in": self.rng.random_range(0..90_000_000u64), "bytes_out": self.rng.random_range(0..80_000_000u64),
+                "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq), "net_device": self.s.url("net_devices", nd),
                 "period": 3600, "uptime": uptime}));
-            let sq = next_seq();
-            s.push("net_device_signal_samples", json!({"cinr": null, "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq),
-                "dbm": rng.random_range(-110..-60), "ecio": null, "net_device": s.url("net_devices", nd), "rsrp": rng.random_range(-120.0..-80.0f64),
-                "rsrp5g": null, "rsrq": rng.random_range(-15.0..-5.0f64), "rsrq5g": null, "rssi": null, "signal_percent": rng.random_range(10..100),
-                "sinr": rng.random_range(-5.0..25.0f64), "sinr5g": null, "uptime": uptime}));
-            let sq = next_seq();
-            s.push("router_stream_usage_samples", json!({"bytes_in": rng.random_range(1000..9000), "bytes_out": rng.random_range(1000..9000),
-                "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq), "period": 3600.0, "router": s.url("routers", rid), "uptime": uptime}));
+                let sq = self.next_seq();
+                self.s.push("net_device_signal_samples", json!({"cinr": null, "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq),
+                "dbm": self.rng.random_range(-110..-60), "ecio": null, "net_device": self.s.url("net_devices", nd), "rsrp": self.rng.random_range(-120.0..-80.0f64),
+                "rsrp5g": null, "rsrq": self.rng.random_range(-15.0..-5.0f64), "rsrq5g": null, "rssi": null, "signal_percent": self.rng.random_range(10..100),
+                "sinr": self.rng.random_range(-5.0..25.0f64), "sinr5g": null, "uptime": uptime}));
+                let sq = self.next_seq();
+                self.s.push("router_stream_usage_samples", json!({"bytes_in": self.rng.random_range(1000..9000), "bytes_out": self.rng.random_range(1000..9000),
+                "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq), "period": 3600.0, "router": self.s.url("routers", rid), "uptime": uptime}));
+            }
+            self.s.push("net_device_health", json!({"net_device": nd.to_string().parse::<u64>().unwrap_or(0), "uptime": self.rng.random_range(0.9..1.0f64),
+            "date": ts(self.ago(86400))}));
         }
-        s.push("net_device_health", json!({"net_device": nd.to_string().parse::<u64>().unwrap_or(0), "uptime": rng.random_range(0.9..1.0f64),
-            "date": ts(ago(86400))}));
     }
-    for (k, rid) in router_ids.iter().take(200).enumerate() {
-        for j in 0..5 {
-            let t = ago(86400 * (5 - j) + k as i64);
-            let sq = next_seq();
-            s.push(
+
+    /// State samples, logs and historical locations of the first routers.
+    fn router_histories(&mut self) {
+        let router_ids = self.router_ids.clone();
+        for (k, rid) in router_ids.iter().take(200).enumerate() {
+            for j in 0..5 {
+                let t = self.ago(86400 * (5 - j) + k as i64);
+                let sq = self.next_seq();
+                self.s.push(
                 "router_state_samples",
                 json!({"created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq),
-                "period": rng.random_range(60.0..86400.0f64), "router": s.url("routers", rid),
+                "period": self.rng.random_range(60.0..86400.0f64), "router": self.s.url("routers", rid),
                 "state": if j % 2 == 0 { "online" } else { "offline" }}),
             );
+            }
         }
-    }
-    for rid in router_ids.iter().take(50) {
-        for j in 0..30u64 {
-            let t = ago(60 * (30 - j as i64));
-            let sq = next_seq();
-            s.push("router_logs", json!({"exception": "", "sequence": j, "reported_at": ts(t), "created_at": ts(t + chrono::Duration::seconds(2)),
+        for rid in router_ids.iter().take(50) {
+            for j in 0..30u64 {
+                let t = self.ago(60 * (30 - j as i64));
+                let sq = self.next_seq();
+                self.s.push("router_logs", json!({"exception": "", "sequence": j, "reported_at": ts(t), "created_at": ts(t + chrono::Duration::seconds(2)),
                 "level": (["INFO", "INFO", "DEBUG", "WARNING", "ERROR"][(j % 5) as usize]), "source": (["ecm", "wan", "lan", "modem"][(j % 4) as usize]),
-                "router": s.url("routers", rid), "message": format!("event {j} on router {rid}"), "created_at_timeuuid": timeuuid(t, sq)}));
+                "router": self.s.url("routers", rid), "message": format!("event {j} on router {rid}"), "created_at_timeuuid": timeuuid(t, sq)}));
+            }
         }
-    }
-    for rid in router_ids.iter().take(20) {
-        let (mut lat, mut lon) = (
-            39.7 + rng.random_range(-1.0..1.0f64),
-            -104.9 + rng.random_range(-1.0..1.0f64),
-        );
-        for j in 0..60 {
-            let t = ago(300 * (60 - j));
-            lat += rng.random_range(-0.01..0.01);
-            lon += rng.random_range(-0.01..0.01);
-            let sq = next_seq();
-            s.push("historical_locations", json!({"accuracy": rng.random_range(3..30), "carrier_id": "Verizon", "cinr": null,
-                "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq), "dbm": rng.random_range(-110..-60), "ecio": null,
-                "latitude": lat, "longitude": lon, "mph": rng.random_range(0.0..70.0f64), "net_device_name": "mdm-0",
-                "rfband": "Band 13", "rfband_5g": null, "router": s.url("routers", rid), "rsrp": -95.0, "rsrp_5g": null,
-                "rsrq": -10, "rsrq_5g": null, "rssi": null, "signal_percent": rng.random_range(10..100), "sinr": 8.0,
+        for rid in router_ids.iter().take(20) {
+            let (mut lat, mut lon) = (
+                39.7 + self.rng.random_range(-1.0..1.0f64),
+                -104.9 + self.rng.random_range(-1.0..1.0f64),
+            );
+            for j in 0..60 {
+                let t = self.ago(300 * (60 - j));
+                lat += self.rng.random_range(-0.01..0.01);
+                lon += self.rng.random_range(-0.01..0.01);
+                let sq = self.next_seq();
+                self.s.push("historical_locations", json!({"accuracy": self.rng.random_range(3..30), "carrier_id": "Verizon", "cinr": null,
+                "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq), "dbm": self.rng.random_range(-110..-60), "ecio": null,
+                "latitude": lat, "longitude": lon, "mph": self.rng.random_range(0.0..70.0f64), "net_device_name": "mdm-0",
+                "rfband": "Band 13", "rfband_5g": null, "router": self.s.url("routers", rid), "rsrp": -95.0, "rsrp_5g": null,
+                "rsrq": -10, "rsrq_5g": null, "rssi": null, "signal_percent": self.rng.random_range(10..100), "sinr": 8.0,
                 "sinr_5g": null, "summary": "connected"}));
+            }
         }
     }
-    // SDK apps.
-    for (k, name) in ["hello_world", "gps_reporter", "modbus_bridge"]
-        .iter()
-        .enumerate()
-    {
-        let app = 17 + k as u64;
-        s.push("device_apps", json!({"account": account, "name": name, "description": format!("Router SDK {name} application"),
-            "uuid": uuid::Uuid::from_u128(rng.random()).to_string(), "created_at": ts(ago(86400 * 300)),
-            "updated_at": ts(ago(86400 * 20)), "id": app.to_string(), "resource_url": s.url("device_apps", app)}));
-        for v in 0..2u64 {
-            let vid = 100 + k as u64 * 2 + v;
-            s.push("device_app_versions", json!({"account": account, "app": s.url("device_apps", app),
-                "created_at": ts(ago(86400 * (200 - v as i64 * 50))), "id": vid.to_string(),
-                "resource_url": s.url("device_app_versions", vid), "state": "ready", "state_details": "",
-                "updated_at": ts(ago(86400 * 10)), "version": format!("1.{v}.0")}));
+
+    /// SDK apps, their versions, bindings and states.
+    fn sdk_apps(&mut self) {
+        let account = self.account.clone();
+        let router_ids = self.router_ids.clone();
+        for (k, name) in ["hello_world", "gps_reporter", "modbus_bridge"]
+            .iter()
+            .enumerate()
+        {
+            let app = 17 + k as u64;
+            self.s.push("device_apps", json!({"account": account, "name": name, "description": format!("Router SDK {name} application"),
+            "uuid": uuid::Uuid::from_u128(self.rng.random()).to_string(), "created_at": ts(self.ago(86400 * 300)),
+            "updated_at": ts(self.ago(86400 * 20)), "id": app.to_string(), "resource_url": self.s.url("device_apps", app)}));
+            for v in 0..2u64 {
+                let vid = 100 + k as u64 * 2 + v;
+                self.s.push("device_app_versions", json!({"account": account, "app": self.s.url("device_apps", app),
+                "created_at": ts(self.ago(86400 * (200 - v as i64 * 50))), "id": vid.to_string(),
+                "resource_url": self.s.url("device_app_versions", vid), "state": "ready", "state_details": "",
+                "updated_at": ts(self.ago(86400 * 10)), "version": format!("1.{v}.0")}));
+            }
         }
-    }
-    for (k, g) in [2001u64, 2003].iter().enumerate() {
-        let bid = 40 + k as u64;
-        s.push("device_app_bindings", json!({"account": account, "app_version": s.url("device_app_versions", 101 + k as u64 * 2),
-            "group": s.url("groups", g), "state": "running", "created_at": ts(ago(86400 * 30)), "updated_at": ts(ago(86400 * 2)),
-            "id": bid.to_string(), "resource_url": s.url("device_app_bindings", bid)}));
-    }
-    for (k, rid) in router_ids.iter().take(50).enumerate() {
-        let sid = 900 + k as u64;
-        s.push(
+        for (k, g) in [2001u64, 2003].iter().enumerate() {
+            let bid = 40 + k as u64;
+            self.s.push("device_app_bindings", json!({"account": account, "app_version": self.s.url("device_app_versions", 101 + k as u64 * 2),
+            "group": self.s.url("groups", g), "state": "running", "created_at": ts(self.ago(86400 * 30)), "updated_at": ts(self.ago(86400 * 2)),
+            "id": bid.to_string(), "resource_url": self.s.url("device_app_bindings", bid)}));
+        }
+        for (k, rid) in router_ids.iter().take(50).enumerate() {
+            let sid = 900 + k as u64;
+            self.s.push(
             "device_app_states",
-            json!({"account": account, "app_version": s.url("device_app_versions", 101),
-            "state": if k % 7 == 0 { "error" } else { "started" }, "router": s.url("routers", rid),
-            "created_at": ts(ago(86400 * 30)), "updated_at": ts(ago(3600)), "id": sid.to_string(),
-            "resource_url": s.url("device_app_states", sid)}),
+            json!({"account": account, "app_version": self.s.url("device_app_versions", 101),
+            "state": if k % 7 == 0 { "error" } else { "started" }, "router": self.s.url("routers", rid),
+            "created_at": ts(self.ago(86400 * 30)), "updated_at": ts(self.ago(3600)), "id": sid.to_string(),
+            "resource_url": self.s.url("device_app_states", sid)}),
         );
+        }
     }
-    // Activity log.
-    for k in 0..40i64 {
-        let t = ago(3600 * k);
-        s.push("activity_logs", json!({"account": ROOT_ACCOUNT, "action": {"id": format!("act-{k}"), "type": (["create", "update", "delete"][(k % 3) as usize]),
+
+    /// The activity log and one finished speed test.
+    fn activity_and_speed_test(&mut self) {
+        let account = self.account.clone();
+        let modems = self.modems.clone();
+        // Activity log.
+        for k in 0..40i64 {
+            let t = self.ago(3600 * k);
+            self.s.push("activity_logs", json!({"account": ROOT_ACCOUNT, "action": {"id": format!("act-{k}"), "type": (["create", "update", "delete"][(k % 3) as usize]),
             "timestamp": ts(t)}, "actor": {"id": "user-1", "type": "sso_user", "email": "operator@example.com"},
             "object": {"id": format!("{}", 2001 + k % 12), "type": "group", "name": format!("group-{}", 2001 + k % 12)},
             "created_at": ts(t)}));
-    }
-    // One finished speed test.
-    let nd_ids: Vec<u64> = modems.iter().take(2).map(|m| m.0).collect();
-    s.push("speed_test", json!({"account": account, "config": {"host": "speedtest.example.com", "max_test_concurrency": 5,
+        }
+        // One finished speed test.
+        let nd_ids: Vec<u64> = modems.iter().take(2).map(|m| m.0).collect();
+        self.s.push("speed_test", json!({"account": account, "config": {"host": "speedtest.example.com", "max_test_concurrency": 5,
         "net_device_ids": nd_ids, "port": 12865, "size": null, "test_timeout": 10, "test_type": "TCP Download", "time": 10},
-        "created_at": ts(ago(86400)), "id": "47535", "progress": {"completed": nd_ids.len(), "total_count": nd_ids.len()},
-        "resource_uri": s.url("speed_test", 47535), "results": [], "state": "complete", "updated_at": ts(ago(86390))}));
-    account_alerts
+        "created_at": ts(self.ago(86400)), "id": "47535", "progress": {"completed": nd_ids.len(), "total_count": nd_ids.len()},
+        "resource_uri": self.s.url("speed_test", 47535), "results": [], "state": "complete", "updated_at": ts(self.ago(86390))}));
+    }
 }
 
 impl Fleet {

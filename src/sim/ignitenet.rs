@@ -143,6 +143,24 @@ pub fn generate(
         devices: vec![],
         seq: 0,
     };
+    let mut dev_n = 0u64;
+    for s in 0..sites {
+        let site_id = push_site(&mut store, &mut rng, s, now);
+        for i in 0..per_site {
+            dev_n += 1;
+            push_device(&mut store, &mut rng, &site_id, i, dev_n, now);
+        }
+    }
+    store
+}
+
+/// Site number `s`: its record and config (corporate and Guest SSIDs, the admin user, a LAN).
+fn push_site(
+    store: &mut IgStore,
+    rng: &mut rand_chacha::ChaCha8Rng,
+    s: usize,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
     let names = [
         "HQ",
         "Warehouse",
@@ -151,123 +169,127 @@ pub fn generate(
         "Campus",
         "Depot",
     ];
-    let types = ["NET_ENTERPRISE", "SPARK_WAVE", "METROLINQ"];
-    let mut dev_n = 0u64;
-    for s in 0..sites {
-        let site_id = (281_474_976_710_783u64 + s as u64 * 17).to_string();
-        let name = format!(
-            "{}{}",
-            names[s % names.len()],
-            if s >= names.len() {
-                format!("-{s}")
-            } else {
-                String::new()
-            }
-        );
-        let created = now - chrono::Duration::days(400 + rng.random_range(0..300));
-        let mut config = initial();
-        let key = format!(
-            "{}-wpa-{}",
-            name.to_lowercase(),
-            rng.random_range(1000..9999)
-        );
-        config.extend(entity(
-            "wireless",
-            1_000_000_001,
-            "ssid",
-            &[("ssid", &format!("{name}-Corp")), ("key", &key)],
-            Origin::Site,
-        ));
-        config.extend(entity(
-            "wireless",
-            1_000_000_002,
-            "ssid",
-            &[("ssid", "Guest"), ("encryption", "none"), ("isolate", "1")],
-            Origin::Site,
-        ));
-        config.extend(entity(
-            "users",
-            cfg::user_id("admin"),
-            "user",
-            &[("name", "admin"), ("password", "$1$sim$Zq3cKx")],
-            Origin::Site,
-        ));
-        config.extend(entity(
-            "lans",
-            1_000_000_001,
-            "lan",
-            &[("name", "Staff")],
-            Origin::Site,
-        ));
-        let seq = store.seq + 1;
-        store.seq = seq;
-        store.sites.push(IgSite {
-            record: json!({
-                "id": site_id, "name": name, "description": format!("{name} site"),
-                "timezone": "UTC", "country": "US",
-                "created_at": created.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-                "updated_at": (now - chrono::Duration::days(rng.random_range(1..30))).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-            }),
-            config,
-            timestamp: timeuuid(now, seq),
-        });
-        for i in 0..per_site {
-            dev_n += 1;
-            let status = if rng.random_bool(0.85) {
-                "STATUS_ONLINE"
-            } else {
-                "STATUS_OFFLINE"
-            };
-            let health = match rng.random_range(0..10) {
-                0 => "HEALTH_CRITICAL",
-                1 | 2 => "HEALTH_WARNING",
-                _ => "HEALTH_NORMAL",
-            };
-            let id = (281_474_976_711_000u64 + dev_n * 3).to_string();
-            let mut config: ConfigMap = [(
-                "system/hostname".to_string(),
-                Entry::new(format!("mock-device-{dev_n}"), Origin::Device),
-            )]
-            .into();
-            if i == 0 {
-                // A whole-entity override of the site's Guest SSID.
-                let site_cfg = &store.sites.last().unwrap().config;
-                let props = BTreeMap::from([("ssid".to_string(), "Guest-Lobby".to_string())]);
-                config.extend(
-                    cfg::override_entity(site_cfg, "wireless", 1_000_000_002, &props).unwrap(),
-                );
-            }
-            if i == 1 {
-                config.extend(entity(
-                    "wireless",
-                    1,
-                    "ssid",
-                    &[("ssid", "Maintenance"), ("broadcastSSID", "0")],
-                    Origin::Device,
-                ));
-            }
-            let seq = store.seq + 1;
-            store.seq = seq;
-            let contact = now - chrono::Duration::seconds(rng.random_range(5..3600));
-            store.devices.push(IgDevice {
-                record: json!({
-                    "id": id, "name": format!("Mock Device-{dev_n}"), "site_id": site_id,
-                    "sn": format!("{:07}", 10 + dev_n), "mac": format!("00:00:00:00:{:02x}:{:02x}", dev_n >> 8, dev_n & 0xff),
-                    "status_id": status, "state_id": "STATE_REGISTERED", "health_id": health,
-                    "blocked": false,
-                    "last_contact": contact.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-                    "created_at": (now - chrono::Duration::days(rng.random_range(200..700))).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-                    "updated_at": (now - chrono::Duration::days(rng.random_range(1..60))).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-                    "product_brand_id": "1", "type": types[dev_n as usize % types.len()],
-                    "hostname": format!("mock-device-{dev_n}"), "suspend_config": false, "decomm": false,
-                    "license_type": "LICENSE_TYPE_FREE"
-                }),
-                config,
-                timestamp: timeuuid(now, seq),
-            });
+    let site_id = (281_474_976_710_783u64 + s as u64 * 17).to_string();
+    let name = format!(
+        "{}{}",
+        names[s % names.len()],
+        if s >= names.len() {
+            format!("-{s}")
+        } else {
+            String::new()
         }
+    );
+    let created = now - chrono::Duration::days(400 + rng.random_range(0..300));
+    let mut config = initial();
+    let key = format!(
+        "{}-wpa-{}",
+        name.to_lowercase(),
+        rng.random_range(1000..9999)
+    );
+    config.extend(entity(
+        "wireless",
+        1_000_000_001,
+        "ssid",
+        &[("ssid", &format!("{name}-Corp")), ("key", &key)],
+        Origin::Site,
+    ));
+    config.extend(entity(
+        "wireless",
+        1_000_000_002,
+        "ssid",
+        &[("ssid", "Guest"), ("encryption", "none"), ("isolate", "1")],
+        Origin::Site,
+    ));
+    config.extend(entity(
+        "users",
+        cfg::user_id("admin"),
+        "user",
+        &[("name", "admin"), ("password", "$1$sim$Zq3cKx")],
+        Origin::Site,
+    ));
+    config.extend(entity(
+        "lans",
+        1_000_000_001,
+        "lan",
+        &[("name", "Staff")],
+        Origin::Site,
+    ));
+    let seq = store.seq + 1;
+    store.seq = seq;
+    store.sites.push(IgSite {
+        record: json!({
+            "id": site_id, "name": name, "description": format!("{name} site"),
+            "timezone": "UTC", "country": "US",
+            "created_at": created.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            "updated_at": (now - chrono::Duration::days(rng.random_range(1..30))).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        }),
+        config,
+        timestamp: timeuuid(now, seq),
+    });
+    site_id
+}
+
+/// Device `i` of a site (`dev_n` in the whole cloud): the first overrides the site's Guest
+/// SSID, the second has an SSID of its own.
+fn push_device(
+    store: &mut IgStore,
+    rng: &mut rand_chacha::ChaCha8Rng,
+    site_id: &str,
+    i: usize,
+    dev_n: u64,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let types = ["NET_ENTERPRISE", "SPARK_WAVE", "METROLINQ"];
+    let status = if rng.random_bool(0.85) {
+        "STATUS_ONLINE"
+    } else {
+        "STATUS_OFFLINE"
+    };
+    let health = match rng.random_range(0..10) {
+        0 => "HEALTH_CRITICAL",
+        1 | 2 => "HEALTH_WARNING",
+        _ => "HEALTH_NORMAL",
+    };
+    let id = (281_474_976_711_000u64 + dev_n * 3).to_string();
+    let mut config: ConfigMap = [(
+        "system/hostname".to_string(),
+        Entry::new(format!("mock-device-{dev_n}"), Origin::Device),
+    )]
+    .into();
+    if i == 0 {
+        // A whole-entity override of the site's Guest SSID.
+        let site_cfg = &store.sites.last().unwrap().config;
+        let props = BTreeMap::from([("ssid".to_string(), "Guest-Lobby".to_string())]);
+        config.extend(cfg::override_entity(site_cfg, "wireless", 1_000_000_002, &props).unwrap());
     }
-    store
+    if i == 1 {
+        config.extend(entity(
+            "wireless",
+            1,
+            "ssid",
+            &[("ssid", "Maintenance"), ("broadcastSSID", "0")],
+            Origin::Device,
+        ));
+    }
+    let seq = store.seq + 1;
+    store.seq = seq;
+    let contact = now - chrono::Duration::seconds(rng.random_range(5..3600));
+    store.devices.push(IgDevice {
+        record: json!({
+            "id": id, "name": format!("Mock Device-{dev_n}"), "site_id": site_id,
+            "sn": format!("{:07}", 10 + dev_n), "mac": format!("00:00:00:00:{:02x}:{:02x}", dev_n >> 8, dev_n & 0xff),
+            "status_id": status, "state_id": "STATE_REGISTERED", "health_id": health,
+            "blocked": false,
+            "last_contact": contact.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            "created_at": (now - chrono::Duration::days(rng.random_range(200..700))).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            "updated_at": (now - chrono::Duration::days(rng.random_range(1..60))).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            "product_brand_id": "1", "type": types[dev_n as usize % types.len()],
+            "hostname": format!("mock-device-{dev_n}"), "suspend_config": false, "decomm": false,
+            "license_type": "LICENSE_TYPE_FREE"
+        }),
+        config,
+        timestamp: timeuuid(now, seq),
+    });
 }
 
 /// Answers one `/pub/v1/...` request.

@@ -112,36 +112,8 @@ pub(crate) fn ncm(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Reply {
-    // The spec: a URL without its trailing slash is redirected, costing a second call.
-    if !path.ends_with('/') {
-        let mut c = st.counters.lock().unwrap();
-        c.total += 1;
-        c.redirects += 1;
-        let q = if query.is_empty() {
-            String::new()
-        } else {
-            format!("?{query}")
-        };
-        let mut r = Reply::empty(301);
-        r.headers
-            .push(("location", format!("http://{host}{path}/{q}")));
-        return r;
-    }
-    let keys = &st.keys;
-    let given = |h: &str| headers.get(h).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if given("X-CP-API-ID") != keys.cp_api_id
-        || given("X-CP-API-KEY") != keys.cp_api_key
-        || given("X-ECM-API-ID") != keys.ecm_api_id
-        || given("X-ECM-API-KEY") != keys.ecm_api_key
-    {
-        let mut c = st.counters.lock().unwrap();
-        c.total += 1;
-        c.unauthorized += 1;
-        return Reply::error(
-            401,
-            "unauthorized",
-            "Authentication credentials were not provided or are not valid: check the X-CP-API-ID, X-CP-API-KEY, X-ECM-API-ID and X-ECM-API-KEY headers",
-        );
+    if let Some(refused) = redirect_or_unauthorized(st, path, query, host, headers) {
+        return refused;
     }
     let rest = path.trim_start_matches("/api/v2").trim_matches('/');
     let segs: Vec<&str> = if rest.is_empty() {
@@ -181,6 +153,86 @@ pub(crate) fn ncm(
     let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
+    serve(
+        st,
+        &Call {
+            ep,
+            m,
+            segs: &segs,
+            params: &params,
+            host,
+            body,
+            path,
+        },
+    )
+}
+
+/// One authorized request to an endpoint, split into its parts.
+struct Call<'a> {
+    ep: &'static Endpoint,
+    m: Method,
+    segs: &'a [&'a str],
+    params: &'a [(String, String)],
+    host: &'a str,
+    body: &'a [u8],
+    path: &'a str,
+}
+
+/// What the spec has a request without its trailing slash (301, costing a second call) or
+/// without the four auth headers (401) answered; `None` for a request to serve.
+fn redirect_or_unauthorized(
+    st: &SimState,
+    path: &str,
+    query: &str,
+    host: &str,
+    headers: &HeaderMap,
+) -> Option<Reply> {
+    // The spec: a URL without its trailing slash is redirected, costing a second call.
+    if !path.ends_with('/') {
+        let mut c = st.counters.lock().unwrap();
+        c.total += 1;
+        c.redirects += 1;
+        let q = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        };
+        let mut r = Reply::empty(301);
+        r.headers
+            .push(("location", format!("http://{host}{path}/{q}")));
+        return Some(r);
+    }
+    let keys = &st.keys;
+    let given = |h: &str| headers.get(h).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if given("X-CP-API-ID") != keys.cp_api_id
+        || given("X-CP-API-KEY") != keys.cp_api_key
+        || given("X-ECM-API-ID") != keys.ecm_api_id
+        || given("X-ECM-API-KEY") != keys.ecm_api_key
+    {
+        let mut c = st.counters.lock().unwrap();
+        c.total += 1;
+        c.unauthorized += 1;
+        return Some(Reply::error(
+            401,
+            "unauthorized",
+            "Authentication credentials were not provided or are not valid: check the X-CP-API-ID, X-CP-API-KEY, X-ECM-API-ID and X-ECM-API-KEY headers",
+        ));
+    }
+    None
+}
+
+/// Serves a counted, authorized request: device syncs due by now first, then the listing,
+/// object, or write.
+fn serve(st: &SimState, call: &Call<'_>) -> Reply {
+    let Call {
+        ep,
+        m,
+        segs,
+        params,
+        host,
+        body,
+        path,
+    } = *call;
     let mut store = st.store.write().unwrap();
     if m.is_write() || !store.sync_due.is_empty() || !store.rollback_due.is_empty() {
         store.generation += 1;
@@ -192,10 +244,10 @@ pub(crate) fn ncm(
         // Listings only read: they share the store, so concurrent pages are served in parallel.
         drop(store);
         let store = st.store.read().unwrap();
-        return collection(&store, &st.listings, ep, &params, host);
+        return collection(&store, &st.listings, ep, params, host);
     }
     match (m, segs.len()) {
-        (Method::Get, 2) => detail(&mut store, ep, segs[1], &params),
+        (Method::Get, 2) => detail(&mut store, ep, segs[1], params),
         (Method::Get, 3) if ep.name == "firmwares" && segs[2] == "default_configuration" => {
             match store.find("firmwares", segs[1]) {
                 Some(fw) => Reply::json(200, firmware_default(&store, &fw)),
@@ -208,7 +260,7 @@ pub(crate) fn ncm(
             "method_not_allowed",
             format!("{m} needs an object URL such as /api/v2/{}/<id>/", ep.name),
         ),
-        (Method::Put | Method::Patch, 2) => modify(&mut store, ep, m, segs[1], body, &params),
+        (Method::Put | Method::Patch, 2) => modify(&mut store, ep, m, segs[1], body, params),
         (Method::Delete, 2) => {
             if store.remove(ep.name, segs[1]) {
                 Reply::empty(204)
@@ -782,63 +834,11 @@ fn page(
     };
     let (page, meta) = if ep.paging.is_timeuuid() {
         let page: Vec<&Value> = matched.iter().take(p.limit).copied().collect();
-        let cursor = if ep.paging == Paging::TimeUuidAsc {
-            "created_at_timeuuid__gt"
-        } else {
-            "created_at_timeuuid__lt"
-        };
-        let back = if ep.paging == Paging::TimeUuidAsc {
-            "created_at_timeuuid__lt"
-        } else {
-            "created_at_timeuuid__gt"
-        };
-        let with_cursor = |key: &str, at: &Value| {
-            let mut pairs: Vec<(String, String)> = p
-                .passthrough
-                .iter()
-                .filter(|(k, _)| k != cursor && k != back)
-                .cloned()
-                .collect();
-            pairs.push((
-                key.to_string(),
-                at["created_at_timeuuid"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            ));
-            pairs.push(("limit".into(), p.limit.to_string()));
-            list_url(host, ep, &pairs)
-        };
-        let next = if total > p.limit {
-            page.last().map(|l| with_cursor(cursor, l))
-        } else {
-            None
-        };
-        let previous = if p.passthrough.iter().any(|(k, _)| k == cursor) {
-            page.first().map(|f| with_cursor(back, f))
-        } else {
-            None
-        };
-        (
-            page,
-            json!({"limit": p.limit, "next": next, "previous": previous}),
-        )
+        let meta = cursor_meta(ep, p, host, &page, total);
+        (page, meta)
     } else {
-        let start = p.offset.min(total);
-        let end = start.saturating_add(p.limit).min(total);
-        let page = matched;
-        let at = |off: usize| {
-            let mut pairs = p.passthrough.clone();
-            pairs.push(("limit".into(), p.limit.to_string()));
-            pairs.push(("offset".into(), off.to_string()));
-            list_url(host, ep, &pairs)
-        };
-        let next = (end < total).then(|| at(end));
-        let previous = (start > 0).then(|| at(start.saturating_sub(p.limit)));
-        (
-            page,
-            json!({"limit": p.limit, "next": next, "offset": p.offset, "previous": previous}),
-        )
+        let meta = offset_meta(ep, p, host, total);
+        (matched, meta)
     };
     let direct = p.expand.is_empty()
         && p.fields
@@ -852,6 +852,64 @@ fn page(
         .map(|r| project(store, ep, r, p.fields.as_deref(), &p.expand))
         .collect();
     Reply::json(200, json!({"data": data, "meta": meta}))
+}
+
+/// `meta` of a cursor (timeuuid) page: `next` and `previous` carry the cursor of its last and
+/// first record; `total` is the page plus one more when a next page exists.
+fn cursor_meta(ep: &Endpoint, p: &ListParams, host: &str, page: &[&Value], total: usize) -> Value {
+    let cursor = if ep.paging == Paging::TimeUuidAsc {
+        "created_at_timeuuid__gt"
+    } else {
+        "created_at_timeuuid__lt"
+    };
+    let back = if ep.paging == Paging::TimeUuidAsc {
+        "created_at_timeuuid__lt"
+    } else {
+        "created_at_timeuuid__gt"
+    };
+    let with_cursor = |key: &str, at: &Value| {
+        let mut pairs: Vec<(String, String)> = p
+            .passthrough
+            .iter()
+            .filter(|(k, _)| k != cursor && k != back)
+            .cloned()
+            .collect();
+        pairs.push((
+            key.to_string(),
+            at["created_at_timeuuid"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        ));
+        pairs.push(("limit".into(), p.limit.to_string()));
+        list_url(host, ep, &pairs)
+    };
+    let next = if total > p.limit {
+        page.last().map(|l| with_cursor(cursor, l))
+    } else {
+        None
+    };
+    let previous = if p.passthrough.iter().any(|(k, _)| k == cursor) {
+        page.first().map(|f| with_cursor(back, f))
+    } else {
+        None
+    };
+    json!({"limit": p.limit, "next": next, "previous": previous})
+}
+
+/// `meta` of an offset page: absolute `next` and `previous` links with `limit` and `offset`.
+fn offset_meta(ep: &Endpoint, p: &ListParams, host: &str, total: usize) -> Value {
+    let start = p.offset.min(total);
+    let end = start.saturating_add(p.limit).min(total);
+    let at = |off: usize| {
+        let mut pairs = p.passthrough.clone();
+        pairs.push(("limit".into(), p.limit.to_string()));
+        pairs.push(("offset".into(), off.to_string()));
+        list_url(host, ep, &pairs)
+    };
+    let next = (end < total).then(|| at(end));
+    let previous = (start > 0).then(|| at(start.saturating_sub(p.limit)));
+    json!({"limit": p.limit, "next": next, "offset": p.offset, "previous": previous})
 }
 
 /// A page's JSON written straight from the stored records (no copy of any record): the fields
@@ -1303,56 +1361,15 @@ fn modify_config(
     b: Map<String, Value>,
     params: &[(String, String)],
 ) -> Reply {
-    use super::config_sync::{self as cfg, Refusal};
-    use crate::diff::{self, Diff};
+    use super::config_sync as cfg;
     let Some(rec) = store.find(ep.name, id).map(std::borrow::Cow::into_owned) else {
         return not_found(ep, id);
     };
-    // The spec: an invalid config is a 409 on PUT and a 400 on PATCH.
-    let invalid_status = if m == Method::Put { 409 } else { 400 };
     let now = store.now();
     if let Some(body) = b.get("configuration") {
-        if let Some(r) = check_diff_shape(invalid_status, body) {
+        if let Err(r) = write_config(store, ep, m, id, &rec, body) {
             return r;
         }
-        let default = if ep.name == "groups" {
-            cfg::group_default(store, &rec)
-        } else {
-            cfg::cm_default(store, &rec)
-        };
-        let d = match cfg::validate(&default, body) {
-            Ok(d) => d,
-            Err(Refusal::Invalid(i)) => {
-                return validation_error(invalid_status, i.message, &i.reason, i.value, i.path)
-            }
-            Err(Refusal::MissingIdField(k)) => {
-                let url = rec["resource_url"].as_str().unwrap_or_default().to_string();
-                return Reply::json(invalid_status, cfg::missing_id_body(&url, &k));
-            }
-        };
-        let old = rec
-            .get("configuration")
-            .and_then(|c| Diff::from_value(c).ok())
-            .unwrap_or_default();
-        // PUT replaces the config; PATCH merges into it and cannot remove anything.
-        let new = if m == Method::Put {
-            d
-        } else {
-            diff::layer(
-                &old,
-                &Diff {
-                    updates: d.updates,
-                    removals: vec![],
-                },
-            )
-        };
-        if let Err(i) = diff::apply(&default, &new) {
-            return validation_error(invalid_status, i.message, &i.reason, i.value, i.path);
-        }
-        if let Some(r) = store.find_mut(ep.name, id) {
-            r["configuration"] = new.to_value();
-        }
-        log_config_activity(store, ep.name, id);
     }
     if ep.name == "groups" {
         // A group PUT/PATCH keeps the other fields it carries (name, target_firmware...).
@@ -1372,44 +1389,8 @@ fn modify_config(
         }
     } else {
         if let Some(s) = b.get("suspended") {
-            let Some(s) = s.as_bool() else {
-                return Reply::error(409, "validation", "suspended must be true or false");
-            };
-            let router = rec
-                .get("router")
-                .and_then(Value::as_str)
-                .and_then(id_of)
-                .and_then(|r| store.find("routers", &r).map(std::borrow::Cow::into_owned));
-            let online = router.as_ref().is_some_and(|r| r["state"] == "online");
-            let rid = router
-                .as_ref()
-                .and_then(|r| r["id"].as_str())
-                .unwrap_or_default()
-                .to_string();
-            if s {
-                store.sync_due.remove(id);
-                if let Some(r) = store.find_mut(ep.name, id) {
-                    r["suspended"] = json!(true);
-                }
-                if let Some(r) = store.find_mut("routers", &rid) {
-                    r["config_status"] = json!("suspended");
-                }
-            } else if online {
-                // Resuming only works for a device that is online; an offline one stays suspended.
-                let synched = store
-                    .find(ep.name, id)
-                    .and_then(|r| r["synched"].as_bool())
-                    .unwrap_or(false);
-                if let Some(r) = store.find_mut(ep.name, id) {
-                    r["suspended"] = json!(false);
-                }
-                if let Some(r) = store.find_mut("routers", &rid) {
-                    r["config_status"] = json!(if synched { "synched" } else { "pending" });
-                }
-                if !synched {
-                    let delay = store.sync_delay;
-                    store.sync_due.insert(id.to_string(), now + delay);
-                }
+            if let Err(r) = set_suspended(store, ep, id, &rec, s, now) {
+                return r;
             }
         }
         cfg::retarget(store, id, now);
@@ -1420,6 +1401,131 @@ fn modify_config(
         .unwrap_or(Value::Null);
     let (fields, expand) = detail_params(params);
     Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
+}
+
+/// PUT (replace) or PATCH (merge) of a group's or configuration manager's individual config,
+/// validated against the firmware's default; the spec's 409 (PUT) or 400 (PATCH) when invalid.
+fn write_config(
+    store: &mut Store,
+    ep: &Endpoint,
+    m: Method,
+    id: &str,
+    rec: &Value,
+    body: &Value,
+) -> Result<(), Reply> {
+    use super::config_sync::{self as cfg, Refusal};
+    use crate::diff::{self, Diff};
+    let invalid_status = if m == Method::Put { 409 } else { 400 };
+    if let Some(r) = check_diff_shape(invalid_status, body) {
+        return Err(r);
+    }
+    let default = if ep.name == "groups" {
+        cfg::group_default(store, rec)
+    } else {
+        cfg::cm_default(store, rec)
+    };
+    let d = match cfg::validate(&default, body) {
+        Ok(d) => d,
+        Err(Refusal::Invalid(i)) => {
+            return Err(validation_error(
+                invalid_status,
+                i.message,
+                &i.reason,
+                i.value,
+                i.path,
+            ))
+        }
+        Err(Refusal::MissingIdField(k)) => {
+            let url = rec["resource_url"].as_str().unwrap_or_default().to_string();
+            return Err(Reply::json(invalid_status, cfg::missing_id_body(&url, &k)));
+        }
+    };
+    let old = rec
+        .get("configuration")
+        .and_then(|c| Diff::from_value(c).ok())
+        .unwrap_or_default();
+    // PUT replaces the config; PATCH merges into it and cannot remove anything.
+    let new = if m == Method::Put {
+        d
+    } else {
+        diff::layer(
+            &old,
+            &Diff {
+                updates: d.updates,
+                removals: vec![],
+            },
+        )
+    };
+    if let Err(i) = diff::apply(&default, &new) {
+        return Err(validation_error(
+            invalid_status,
+            i.message,
+            &i.reason,
+            i.value,
+            i.path,
+        ));
+    }
+    if let Some(r) = store.find_mut(ep.name, id) {
+        r["configuration"] = new.to_value();
+    }
+    log_config_activity(store, ep.name, id);
+    Ok(())
+}
+
+/// `suspended` of a configuration manager: suspending stops its sync; resuming works only for a
+/// device that is online (an offline one stays suspended).
+fn set_suspended(
+    store: &mut Store,
+    ep: &Endpoint,
+    id: &str,
+    rec: &Value,
+    s: &Value,
+    now: std::time::Instant,
+) -> Result<(), Reply> {
+    let Some(s) = s.as_bool() else {
+        return Err(Reply::error(
+            409,
+            "validation",
+            "suspended must be true or false",
+        ));
+    };
+    let router = rec
+        .get("router")
+        .and_then(Value::as_str)
+        .and_then(id_of)
+        .and_then(|r| store.find("routers", &r).map(std::borrow::Cow::into_owned));
+    let online = router.as_ref().is_some_and(|r| r["state"] == "online");
+    let rid = router
+        .as_ref()
+        .and_then(|r| r["id"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    if s {
+        store.sync_due.remove(id);
+        if let Some(r) = store.find_mut(ep.name, id) {
+            r["suspended"] = json!(true);
+        }
+        if let Some(r) = store.find_mut("routers", &rid) {
+            r["config_status"] = json!("suspended");
+        }
+    } else if online {
+        // Resuming only works for a device that is online; an offline one stays suspended.
+        let synched = store
+            .find(ep.name, id)
+            .and_then(|r| r["synched"].as_bool())
+            .unwrap_or(false);
+        if let Some(r) = store.find_mut(ep.name, id) {
+            r["suspended"] = json!(false);
+        }
+        if let Some(r) = store.find_mut("routers", &rid) {
+            r["config_status"] = json!(if synched { "synched" } else { "pending" });
+        }
+        if !synched {
+            let delay = store.sync_delay;
+            store.sync_due.insert(id.to_string(), now + delay);
+        }
+    }
+    Ok(())
 }
 
 /// NCM's activity log records who changed a router's or group's configuration, and when.
