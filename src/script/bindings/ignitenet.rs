@@ -86,11 +86,27 @@ fn props_arg(v: &Value) -> crate::Result<BTreeMap<String, String>> {
 pub fn module(ctx: &Arc<ScriptContext>) -> Module {
     let mut root = Module::new();
     root.set_doc("/// IgniteNet Cloud public API (/pub/v1/): sites, devices, config changes and the config model.");
-    let err = |c: &Arc<ScriptContext>, pos: Position| {
-        let r = c.redactor.clone();
-        move |e: Error| rhai_error(pos, e, &r)
-    };
+    let mut sites = sites_module(ctx);
+    add_config_functions(&mut sites, ctx, true);
+    // ignitenet::devices
+    let mut devices = Module::new();
+    devices.set_doc("/// IgniteNet device configs.");
+    add_config_functions(&mut devices, ctx, false);
+    root.set_sub_module("sites", sites);
+    root.set_sub_module("devices", devices);
+    root.set_sub_module("config", config_module());
+    add_helpers(&mut root, ctx);
+    root
+}
 
+/// Maps a client error to a catchable Rhai error at the call's position (secrets masked).
+fn err(c: &Arc<ScriptContext>, pos: Position) -> impl Fn(Error) -> Box<rhai::EvalAltResult> {
+    let r = c.redactor.clone();
+    move |e: Error| rhai_error(pos, e, &r)
+}
+
+/// `ignitenet::sites`: list, devices.
+fn sites_module(ctx: &Arc<ScriptContext>) -> Module {
     // ignitenet::sites
     let mut sites = Module::new();
     sites.set_doc("/// IgniteNet sites: list, devices, site config.");
@@ -117,56 +133,57 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
             let v = c.ignitenet.site_devices(&id).map_err(err(&c, cx.call_position()))?;
             Ok(v.iter().map(json_to_dynamic).collect())
         });
-    // ignitenet::devices
-    let mut devices = Module::new();
-    devices.set_doc("/// IgniteNet device configs.");
-    for (module, site_level) in [(&mut sites, true), (&mut devices, false)] {
-        let what = if site_level { "site" } else { "device" };
-        let (mk, example_id) = if site_level {
-            (Target::Site as fn(String) -> Target, "\"281474976710783\"")
-        } else {
-            (
-                Target::Device as fn(String) -> Target,
-                "\"281474976711003\"",
-            )
-        };
-        let c = ctx.clone();
-        FuncRegistration::new("config")
-            .with_comments([doc(
-                &format!("The {what}'s config-changes object (GET {what}/<id>/config-changes): `timestamp`, `site`{}, `defaults`,\n{}`unfinishedTaskCount`, `configSuspended`, `configResync`, `serverSideChanged`. Config maps are `key -> #{{value, origin}}`.",
-                    if site_level { "" } else { ", `device`" }, if site_level { "`initial`, " } else { "" }),
-                &format!("let c = ignitenet::{what}s::config({example_id}); print(c.timestamp);"),
-            )])
-            .with_params_info([&format!("{what}_id: string|int"), "Map"])
-            .set_into_module(module, move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<Dynamic> {
-                let id = id_arg(cx.call_position(), &id)?;
-                c.ignitenet.config(&mk(id)).map(ret).map_err(err(&c, cx.call_position()))
-            });
-        let c = ctx.clone();
-        let origin_note = if site_level {
-            "Site keys always have origin \"site\"."
-        } else {
-            "Without an origin, a key the site defines gets \"site-device\" (an override), others \"device\".\nOverride whole entities (see `ignitenet::config::override_entity`), never some of their keys."
-        };
-        FuncRegistration::new("set_config")
-            .with_comments([doc(
-                &format!("Saves changes to the {what}'s config: `key -> value` (strings; numbers and booleans are converted) or\n`key -> #{{value, origin}}`. {origin_note}\nFetches the timestamp itself; when someone saved in between (serverSideChanged) it re-reads and re-applies the\nsame changes a few times, then fails; configSuspended fails at once. Printed, not sent, under --dry-run.\nReturns the new config-changes object plus `changes` (what was sent) and `attempts`."),
-                &format!("ignitenet::{what}s::set_config({example_id}, #{{\"radio/global/bandSteering\": \"1\"}});"),
-            )])
-            .with_params_info([&format!("{what}_id: string|int"), "changes: Map", "Map"])
-            .set_into_module(module, move |cx: NativeCallContext, id: Dynamic, changes: Map| -> RhaiResult<Dynamic> {
-                let pos = cx.call_position();
-                let id = id_arg(pos, &id)?;
-                let changes = dynamic_to_json(&Dynamic::from_map(changes));
-                c.ignitenet
-                    .set_config(&mk(id), &|answer| changes_from(&changes, answer, site_level))
-                    .map(ret)
-                    .map_err(err(&c, pos))
-            });
-    }
-    root.set_sub_module("sites", sites);
-    root.set_sub_module("devices", devices);
+    sites
+}
 
+/// `config` and `set_config` of a site (`site_level`) or a device.
+fn add_config_functions(module: &mut Module, ctx: &Arc<ScriptContext>, site_level: bool) {
+    let what = if site_level { "site" } else { "device" };
+    let (mk, example_id) = if site_level {
+        (Target::Site as fn(String) -> Target, "\"281474976710783\"")
+    } else {
+        (
+            Target::Device as fn(String) -> Target,
+            "\"281474976711003\"",
+        )
+    };
+    let c = ctx.clone();
+    FuncRegistration::new("config")
+        .with_comments([doc(
+            &format!("The {what}'s config-changes object (GET {what}/<id>/config-changes): `timestamp`, `site`{}, `defaults`,\n{}`unfinishedTaskCount`, `configSuspended`, `configResync`, `serverSideChanged`. Config maps are `key -> #{{value, origin}}`.",
+                if site_level { "" } else { ", `device`" }, if site_level { "`initial`, " } else { "" }),
+            &format!("let c = ignitenet::{what}s::config({example_id}); print(c.timestamp);"),
+        )])
+        .with_params_info([&format!("{what}_id: string|int"), "Map"])
+        .set_into_module(module, move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<Dynamic> {
+            let id = id_arg(cx.call_position(), &id)?;
+            c.ignitenet.config(&mk(id)).map(ret).map_err(err(&c, cx.call_position()))
+        });
+    let c = ctx.clone();
+    let origin_note = if site_level {
+        "Site keys always have origin \"site\"."
+    } else {
+        "Without an origin, a key the site defines gets \"site-device\" (an override), others \"device\".\nOverride whole entities (see `ignitenet::config::override_entity`), never some of their keys."
+    };
+    FuncRegistration::new("set_config")
+        .with_comments([doc(
+            &format!("Saves changes to the {what}'s config: `key -> value` (strings; numbers and booleans are converted) or\n`key -> #{{value, origin}}`. {origin_note}\nFetches the timestamp itself; when someone saved in between (serverSideChanged) it re-reads and re-applies the\nsame changes a few times, then fails; configSuspended fails at once. Printed, not sent, under --dry-run.\nReturns the new config-changes object plus `changes` (what was sent) and `attempts`."),
+            &format!("ignitenet::{what}s::set_config({example_id}, #{{\"radio/global/bandSteering\": \"1\"}});"),
+        )])
+        .with_params_info([&format!("{what}_id: string|int"), "changes: Map", "Map"])
+        .set_into_module(module, move |cx: NativeCallContext, id: Dynamic, changes: Map| -> RhaiResult<Dynamic> {
+            let pos = cx.call_position();
+            let id = id_arg(pos, &id)?;
+            let changes = dynamic_to_json(&Dynamic::from_map(changes));
+            c.ignitenet
+                .set_config(&mk(id), &|answer| changes_from(&changes, answer, site_level))
+                .map(ret)
+                .map_err(err(&c, pos))
+        });
+}
+
+/// `ignitenet::config`: the pure config model (no requests).
+fn config_module() -> Module {
     // ignitenet::config — pure.
     let mut config = Module::new();
     config.set_doc(
@@ -251,13 +268,16 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
         .with_comments([doc("The entity id of a user: the CRC-32 (IEEE) of the name, so a name always maps to the same `users/<id>/`.", "let id = ignitenet::config::user_id(\"admin\");   // 2282622326")])
         .with_params_info(["name: string", "int"])
         .set_into_module(&mut config, |name: &str| -> rhai::INT { cfg::user_id(name) as rhai::INT });
-    root.set_sub_module("config", config);
+    config
+}
 
+/// `ignitenet::set_ssid`, `add_user`, `request`, `stats`.
+fn add_helpers(root: &mut Module, ctx: &Arc<ScriptContext>) {
     let c = ctx.clone();
     FuncRegistration::new("set_ssid")
         .with_comments([doc("Renames an SSID, found by its entity id (int) or current name (string). `target` is a site id, `#{site: ID}`\nor `#{device: ID}`: on a device the whole inherited SSID is overridden (origin \"site-device\"). SSID 1-32 bytes.\nReturns the save's answer plus `entity`, `before`, `after`. Printed, not sent, under --dry-run.", "ignitenet::set_ssid(#{device: \"281474976711003\"}, \"Guest\", \"Guest-Lobby\");")])
         .with_params_info(["target: string|int|Map", "old_name_or_id: string|int", "new_ssid: string", "Map"])
-        .set_into_module(&mut root, move |cx: NativeCallContext, target: Dynamic, which: Dynamic, new: &str| -> RhaiResult<Dynamic> {
+        .set_into_module(root, move |cx: NativeCallContext, target: Dynamic, which: Dynamic, new: &str| -> RhaiResult<Dynamic> {
             let pos = cx.call_position();
             let t = target_arg(pos, &target)?;
             let which = if let Ok(i) = which.as_int() {
@@ -273,7 +293,7 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
     FuncRegistration::new("add_user")
         .with_comments([doc("Adds a user to a site from `defaults.user` (entity id: CRC-32 of the name); an existing user of that name\ngets the new password. Password at least 8 characters.", "ignitenet::add_user(\"281474976710783\", \"auditor\", \"Long-Passw0rd\");")])
         .with_params_info(["site_id: string|int", "name: string", "password: string", "Map"])
-        .set_into_module(&mut root, move |cx: NativeCallContext, site: Dynamic, name: &str, pw: &str| -> RhaiResult<Dynamic> {
+        .set_into_module(root, move |cx: NativeCallContext, site: Dynamic, name: &str, pw: &str| -> RhaiResult<Dynamic> {
             let pos = cx.call_position();
             let site = id_arg(pos, &site)?;
             c.ignitenet.add_user(&site, name, pw).map(ret).map_err(err(&c, pos))
@@ -300,11 +320,11 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
         if with_body {
             reg.with_comments([doc("Any IgniteNet request with a JSON body, for what is not wrapped yet. Same auth, limits and retries.", "ignitenet::request(\"POST\", \"site/281474976710783/config-changes\", #{timestamp: t, changes: #{}});")])
                 .with_params_info(["method: string", "path: string", "body: ?", "?"])
-                .set_into_module(&mut root, move |cx: NativeCallContext, m: &str, p: &str, b: Dynamic| f(cx.call_position(), m, p, Some(dynamic_to_json(&b))));
+                .set_into_module(root, move |cx: NativeCallContext, m: &str, p: &str, b: Dynamic| f(cx.call_position(), m, p, Some(dynamic_to_json(&b))));
         } else {
             reg.with_comments([doc("Any IgniteNet request, by method and path relative to the base URL (`sites`, `site/<id>/devices`).\nErrors carry the API's plain-text message verbatim.", "let sites = ignitenet::request(\"GET\", \"sites\");")])
                 .with_params_info(["method: string", "path: string", "?"])
-                .set_into_module(&mut root, move |cx: NativeCallContext, m: &str, p: &str| f(cx.call_position(), m, p, None));
+                .set_into_module(root, move |cx: NativeCallContext, m: &str, p: &str| f(cx.call_position(), m, p, None));
         }
     }
     let c = ctx.clone();
@@ -314,7 +334,7 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
             "log::info(`${ignitenet::stats().requests} IgniteNet requests`);",
         )])
         .with_params_info(["Map"])
-        .set_into_module(&mut root, move || -> Map {
+        .set_into_module(root, move || -> Map {
             let s = &c.ignitenet.transport().stats;
             let mut m = Map::new();
             m.insert("requests".into(), (s.requests() as rhai::INT).into());
@@ -325,5 +345,4 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
             );
             m
         });
-    root
 }

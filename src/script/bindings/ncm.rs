@@ -124,148 +124,151 @@ pub fn verb_doc(ep: &Endpoint, verb: Verb, with_query: bool) -> String {
 fn endpoint_module(ep: &'static Endpoint, ctx: &Arc<ScriptContext>) -> Module {
     let mut m = Module::new();
     m.set_doc(format!("/// {}", ep.summary));
-    let name = ep.name;
     for verb in ep.verbs() {
         match verb {
-            Verb::List => {
-                for with_q in [false, true] {
-                    let c = ctx.clone();
-                    let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<Array> {
-                        let rows = c
-                            .ncm
-                            .list(name, &map_to_json(q))
-                            .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                        Ok(rows.into_iter().map(json_into_dynamic).collect())
-                    };
-                    let reg =
-                        FuncRegistration::new("list").with_comments([verb_doc(ep, verb, with_q)]);
-                    if with_q {
-                        reg.with_params_info(["query: Map", "Array"])
-                            .set_into_module(&mut m, move |cx: NativeCallContext, q: Map| {
-                                f(&cx, q)
-                            });
-                    } else {
-                        reg.with_params_info(["Array"])
-                            .set_into_module(&mut m, move |cx: NativeCallContext| {
-                                f(&cx, Map::new())
-                            });
-                    }
-                }
-            }
-            Verb::Pages => {
-                for with_q in [false, true] {
-                    let c = ctx.clone();
-                    let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<PageIter> {
-                        let p = c
-                            .ncm
-                            .read_ahead(name, &map_to_json(q), page_into_dynamic)
-                            .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                        Ok(PageIter {
-                            pager: Arc::new(Mutex::new(Some(p))),
-                            ctx: c.clone(),
-                        })
-                    };
-                    let reg =
-                        FuncRegistration::new("pages").with_comments([verb_doc(ep, verb, with_q)]);
-                    if with_q {
-                        reg.with_params_info(["query: Map", "Pages"])
-                            .set_into_module(&mut m, move |cx: NativeCallContext, q: Map| {
-                                f(&cx, q)
-                            });
-                    } else {
-                        reg.with_params_info(["Pages"])
-                            .set_into_module(&mut m, move |cx: NativeCallContext| {
-                                f(&cx, Map::new())
-                            });
-                    }
-                }
-            }
-            Verb::Get => {
-                for with_q in [false, true] {
-                    let c = ctx.clone();
-                    let f =
-                        move |cx: &NativeCallContext, id: Dynamic, q: Map| -> RhaiResult<Dynamic> {
-                            let id = id_arg(cx.call_position(), &id)?;
-                            let v = c
-                                .ncm
-                                .get(name, &id, &map_to_json(q))
-                                .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                            Ok(json_into_dynamic(v))
-                        };
-                    let reg =
-                        FuncRegistration::new("get").with_comments([verb_doc(ep, verb, with_q)]);
-                    if with_q {
-                        reg.with_params_info(["id: int|string", "query: Map", "Map"])
-                            .set_into_module(
-                                &mut m,
-                                move |cx: NativeCallContext, id: Dynamic, q: Map| f(&cx, id, q),
-                            );
-                    } else {
-                        reg.with_params_info(["id: int|string", "Map"])
-                            .set_into_module(&mut m, move |cx: NativeCallContext, id: Dynamic| {
-                                f(&cx, id, Map::new())
-                            });
-                    }
-                }
-            }
-            Verb::Create => {
-                let c = ctx.clone();
-                FuncRegistration::new("create")
-                    .with_comments([verb_doc(ep, verb, true)])
-                    .with_params_info(["body: Map", "Map"])
-                    .set_into_module(
-                        &mut m,
-                        move |cx: NativeCallContext, body: Map| -> RhaiResult<Dynamic> {
-                            let v = c
-                                .ncm
-                                .create(name, &Value::Object(map_to_json(body)))
-                                .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                            Ok(json_into_dynamic(v))
-                        },
-                    );
-            }
-            Verb::Update | Verb::Patch => {
-                let c = ctx.clone();
-                FuncRegistration::new(verb.name())
-                    .with_comments([verb_doc(ep, verb, true)])
-                    .with_params_info(["id: int|string", "body: Map", "Map"])
-                    .set_into_module(
-                        &mut m,
-                        move |cx: NativeCallContext,
-                              id: Dynamic,
-                              body: Map|
-                              -> RhaiResult<Dynamic> {
-                            let id = id_arg(cx.call_position(), &id)?;
-                            let body = Value::Object(map_to_json(body));
-                            let r = if verb == Verb::Update {
-                                c.ncm.update(name, &id, &body)
-                            } else {
-                                c.ncm.patch(name, &id, &body)
-                            };
-                            let v =
-                                r.map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                            Ok(json_into_dynamic(v))
-                        },
-                    );
-            }
-            Verb::Delete => {
-                let c = ctx.clone();
-                FuncRegistration::new("delete")
-                    .with_comments([verb_doc(ep, verb, true)])
-                    .with_params_info(["id: int|string", "()"])
-                    .set_into_module(
-                        &mut m,
-                        move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<()> {
-                            let id = id_arg(cx.call_position(), &id)?;
-                            c.ncm
-                                .delete(name, &id)
-                                .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
-                        },
-                    );
+            Verb::List | Verb::Pages | Verb::Get => add_read(&mut m, ep, verb, ctx),
+            Verb::Create | Verb::Update | Verb::Patch | Verb::Delete => {
+                add_write(&mut m, ep, verb, ctx)
             }
         }
     }
     m
+}
+
+/// `list`, `pages` or `get` of an endpoint (each with and without a query map).
+fn add_read(m: &mut Module, ep: &'static Endpoint, verb: Verb, ctx: &Arc<ScriptContext>) {
+    let name = ep.name;
+    match verb {
+        Verb::List => {
+            for with_q in [false, true] {
+                let c = ctx.clone();
+                let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<Array> {
+                    let rows = c
+                        .ncm
+                        .list(name, &map_to_json(q))
+                        .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+                    Ok(rows.into_iter().map(json_into_dynamic).collect())
+                };
+                let reg = FuncRegistration::new("list").with_comments([verb_doc(ep, verb, with_q)]);
+                if with_q {
+                    reg.with_params_info(["query: Map", "Array"])
+                        .set_into_module(m, move |cx: NativeCallContext, q: Map| f(&cx, q));
+                } else {
+                    reg.with_params_info(["Array"])
+                        .set_into_module(m, move |cx: NativeCallContext| f(&cx, Map::new()));
+                }
+            }
+        }
+        Verb::Pages => {
+            for with_q in [false, true] {
+                let c = ctx.clone();
+                let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<PageIter> {
+                    let p = c
+                        .ncm
+                        .read_ahead(name, &map_to_json(q), page_into_dynamic)
+                        .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+                    Ok(PageIter {
+                        pager: Arc::new(Mutex::new(Some(p))),
+                        ctx: c.clone(),
+                    })
+                };
+                let reg =
+                    FuncRegistration::new("pages").with_comments([verb_doc(ep, verb, with_q)]);
+                if with_q {
+                    reg.with_params_info(["query: Map", "Pages"])
+                        .set_into_module(m, move |cx: NativeCallContext, q: Map| f(&cx, q));
+                } else {
+                    reg.with_params_info(["Pages"])
+                        .set_into_module(m, move |cx: NativeCallContext| f(&cx, Map::new()));
+                }
+            }
+        }
+        Verb::Get => {
+            for with_q in [false, true] {
+                let c = ctx.clone();
+                let f = move |cx: &NativeCallContext, id: Dynamic, q: Map| -> RhaiResult<Dynamic> {
+                    let id = id_arg(cx.call_position(), &id)?;
+                    let v = c
+                        .ncm
+                        .get(name, &id, &map_to_json(q))
+                        .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+                    Ok(json_into_dynamic(v))
+                };
+                let reg = FuncRegistration::new("get").with_comments([verb_doc(ep, verb, with_q)]);
+                if with_q {
+                    reg.with_params_info(["id: int|string", "query: Map", "Map"])
+                        .set_into_module(m, move |cx: NativeCallContext, id: Dynamic, q: Map| {
+                            f(&cx, id, q)
+                        });
+                } else {
+                    reg.with_params_info(["id: int|string", "Map"])
+                        .set_into_module(m, move |cx: NativeCallContext, id: Dynamic| {
+                            f(&cx, id, Map::new())
+                        });
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `create`, `update`, `patch` or `delete` of an endpoint.
+fn add_write(m: &mut Module, ep: &'static Endpoint, verb: Verb, ctx: &Arc<ScriptContext>) {
+    let name = ep.name;
+    match verb {
+        Verb::Create => {
+            let c = ctx.clone();
+            FuncRegistration::new("create")
+                .with_comments([verb_doc(ep, verb, true)])
+                .with_params_info(["body: Map", "Map"])
+                .set_into_module(
+                    m,
+                    move |cx: NativeCallContext, body: Map| -> RhaiResult<Dynamic> {
+                        let v = c
+                            .ncm
+                            .create(name, &Value::Object(map_to_json(body)))
+                            .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+                        Ok(json_into_dynamic(v))
+                    },
+                );
+        }
+        Verb::Update | Verb::Patch => {
+            let c = ctx.clone();
+            FuncRegistration::new(verb.name())
+                .with_comments([verb_doc(ep, verb, true)])
+                .with_params_info(["id: int|string", "body: Map", "Map"])
+                .set_into_module(
+                    m,
+                    move |cx: NativeCallContext, id: Dynamic, body: Map| -> RhaiResult<Dynamic> {
+                        let id = id_arg(cx.call_position(), &id)?;
+                        let body = Value::Object(map_to_json(body));
+                        let r = if verb == Verb::Update {
+                            c.ncm.update(name, &id, &body)
+                        } else {
+                            c.ncm.patch(name, &id, &body)
+                        };
+                        let v = r.map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+                        Ok(json_into_dynamic(v))
+                    },
+                );
+        }
+        Verb::Delete => {
+            let c = ctx.clone();
+            FuncRegistration::new("delete")
+                .with_comments([verb_doc(ep, verb, true)])
+                .with_params_info(["id: int|string", "()"])
+                .set_into_module(
+                    m,
+                    move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<()> {
+                        let id = id_arg(cx.call_position(), &id)?;
+                        c.ncm
+                            .delete(name, &id)
+                            .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
+                    },
+                );
+        }
+        _ => {}
+    }
 }
 
 /// `ncm::name_of`: the table's entry for the URL's id.

@@ -80,6 +80,14 @@ fn backup_changes(
 }
 
 pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
+    register_backup_changes(root, ctx);
+    register_backup_configs(root, ctx);
+    register_read_backup(root, ctx);
+    register_restore_config(root, ctx);
+}
+
+/// `ncm::backup_changes`.
+fn register_backup_changes(root: &mut Module, ctx: &Arc<ScriptContext>) {
     for with_options in [false, true] {
         let c = ctx.clone();
         let reg = FuncRegistration::new("backup_changes");
@@ -93,6 +101,10 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
                 .set_into_module(root, move |cx: NativeCallContext, dir: &str| backup_changes(&c, cx.call_position(), dir, &rhai::Map::new()));
         }
     }
+}
+
+/// `ncm::backup_configs`.
+fn register_backup_configs(root: &mut Module, ctx: &Arc<ScriptContext>) {
     for with_options in [false, true] {
         let c = ctx.clone();
         let f = move |pos: Position, dir: &str, o: rhai::Map| -> RhaiResult<Dynamic> {
@@ -154,6 +166,10 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
             .set_into_module(root, move |cx: NativeCallContext, dir: &str| f(cx.call_position(), dir, rhai::Map::new()));
         }
     }
+}
+
+/// `ncm::read_backup`.
+fn register_read_backup(root: &mut Module, ctx: &Arc<ScriptContext>) {
     for with_rev in [false, true] {
         let c = ctx.clone();
         let reg = FuncRegistration::new("read_backup");
@@ -172,6 +188,10 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
             });
         }
     }
+}
+
+/// `ncm::restore_config`.
+fn register_restore_config(root: &mut Module, ctx: &Arc<ScriptContext>) {
     for with_options in [false, true] {
         let c = ctx.clone();
         let f = move |pos: Position,

@@ -26,6 +26,14 @@ fn strings(pos: Position, a: &Array, what: &str) -> RhaiResult<Vec<String>> {
 }
 
 pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
+    register_config_manager(root, ctx);
+    register_builders(root);
+    register_router_changes(root, ctx);
+    register_add_user(root, ctx);
+}
+
+/// `router_config`, `patch_router_config`, `put_router_config`, `resume_sync`.
+fn register_config_manager(root: &mut Module, ctx: &Arc<ScriptContext>) {
     let c = ctx.clone();
     FuncRegistration::new("router_config")
         .with_comments([doc("A router's configuration manager (its id is not the router id): configuration, target, actual,\npending, version_number, synched, suspended.", "let cm = ncm::router_config(42); print(cm.synched);")])
@@ -77,7 +85,10 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
             let id = id_arg(cx.call_position(), &id)?;
             c.ncm.resume_sync(&id).map(ret).map_err(err(&c, cx.call_position()))
         });
+}
 
+/// `apn_diff`, `ssid_diff`, `lan_ip_diff`: pure builders, no request.
+fn register_builders(root: &mut Module) {
     // Pure builders: no request.
     FuncRegistration::new("apn_diff")
         .with_comments([doc("The diff setting a manual APN on the LTE WAN rule for a firmware version (`wan.rules` before 6.0,\n`wan.rules2` from 6.0, with their default `_id_`s). Refuses an empty or malformed APN.", "let d = ncm::apn_diff(\"7.22.60\", \"iot.example\");")])
@@ -105,7 +116,11 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
                     .map_err(|e| rhai_error(cx.call_position(), e, &Default::default()))
             },
         );
+}
 
+/// `set_apn`, `set_ssid`, `set_lan_ip`, `set_wan_static_ip`: validate first, then resolve what is
+/// needed, then PATCH.
+fn register_router_changes(root: &mut Module, ctx: &Arc<ScriptContext>) {
     // Single-router changes: validate first, then resolve what is needed, then PATCH.
     let c = ctx.clone();
     FuncRegistration::new("set_apn")
@@ -189,6 +204,10 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
             let d = helpers::wan_static_ip_diff(&version, ip, mask, gw, &dns).map_err(err(&c, pos))?;
             c.ncm.patch_router_config(&id, &d).map(ret).map_err(err(&c, pos))
         });
+}
+
+/// `add_user` (a router's or a group's).
+fn register_add_user(root: &mut Module, ctx: &Arc<ScriptContext>) {
     for with_group in [false, true] {
         let c = ctx.clone();
         let f = move |pos: Position,
