@@ -208,141 +208,183 @@ fn usize_of(ep: &Endpoint, key: &str, v: &Value) -> Result<usize> {
     }
 }
 
+/// A collection query as it is checked: the pairs sent as they are, the `__in` lists (split
+/// later), the paging controls and the fields filtered on.
+#[derive(Default)]
+struct Checked {
+    base: Vec<(String, String)>,
+    in_lists: Vec<(String, Vec<String>)>,
+    limit: Option<usize>,
+    page_size: Option<usize>,
+    offset: Option<usize>,
+    seen_fields: Vec<&'static str>,
+}
+
 /// Validates `query` for a collection GET on `ep`.
 pub fn prepare(ep: &Endpoint, query: &Map<String, Value>) -> Result<Prepared> {
-    let mut base: Vec<(String, String)> = vec![];
-    let mut in_lists: Vec<(String, Vec<String>)> = vec![];
-    let mut limit = None;
-    let mut page_size = None;
-    let mut offset = None;
-    let mut seen_fields: Vec<&'static str> = vec![];
-
+    let mut q = Checked::default();
     for (key, value) in query {
-        if CONTROL_KEYS.contains(&key.as_str()) {
-            match key.as_str() {
-                "limit" => {
-                    let n = usize_of(ep, key, value)?;
-                    if n == 0 {
-                        return Err(Error::invalid(format!(
-                            "{}: limit must be at least 1 (leave it out to get every record)",
-                            ep.name
-                        )));
-                    }
-                    limit = Some(n);
-                }
-                "page_size" => {
-                    let n = usize_of(ep, key, value)?;
-                    if n == 0 || n > ep.max_page {
-                        return Err(Error::invalid(format!(
-                            "{}: page_size must be between 1 and {} (the API maximum)",
-                            ep.name, ep.max_page
-                        )));
-                    }
-                    page_size = Some(n);
-                }
-                "offset" => {
-                    if ep.paging.is_timeuuid() {
-                        return Err(Error::invalid(format!(
-                            "{}: pages by created_at_timeuuid, not offset; filter with created_at_timeuuid__gt/__lt instead",
-                            ep.name
-                        )));
-                    }
-                    offset = Some(usize_of(ep, key, value)?);
-                }
-                "fields" | "expand" => {
-                    let items = list_of(value).ok_or_else(|| {
-                        Error::invalid(format!(
-                            "{}: {key} takes a list of field names or a comma-separated string",
-                            ep.name
-                        ))
-                    })?;
-                    for item in &items {
-                        let top = item.split('.').next().unwrap_or_default();
-                        let field = ep.field(top).ok_or_else(|| {
-                            Error::invalid(format!(
-                                "{}: unknown field '{item}' in {key}; {} has: {}",
-                                ep.name,
-                                ep.name,
-                                ep.fields
-                                    .iter()
-                                    .map(|f| f.name)
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ))
-                        })?;
-                        if key == "expand" && !field.expandable {
-                            let ex = ep.expandable();
-                            return Err(Error::invalid(format!(
-                                "{}: '{item}' cannot be expanded; expandable fields: {}",
-                                ep.name,
-                                if ex.is_empty() {
-                                    "(none)".into()
-                                } else {
-                                    ex.join(", ")
-                                }
-                            )));
-                        }
-                    }
-                    if !items.is_empty() {
-                        base.push((key.clone(), items.join(",")));
-                    }
-                }
-                "order_by" => {
-                    let text = scalar_text(value).unwrap_or_default();
-                    let name = text.trim_start_matches('-');
-                    let sortable = ep.sortable();
-                    if !sortable.contains(&name) {
-                        return Err(Error::invalid(format!(
-                            "{}: cannot order by '{name}'; {}",
-                            ep.name,
-                            if sortable.is_empty() {
-                                format!(
-                                    "{} has no sortable field (the API documents none)",
-                                    ep.name
-                                )
-                            } else {
-                                format!(
-                                    "sortable: {} (prefix - for descending)",
-                                    sortable.join(", ")
-                                )
-                            }
-                        )));
-                    }
-                    base.push((key.clone(), text));
-                }
-                _ => unreachable!(),
-            }
-            continue;
+        if !control(ep, key, value, &mut q)? {
+            filter(ep, key, value, &mut q)?;
         }
-        let (field, op) = resolve_filter(ep, key)?;
-        seen_fields.push(field.name);
-        if op == Op::In {
-            let items = list_of(value).ok_or_else(|| {
-                Error::invalid(format!("{}: {key} takes a list of values", ep.name))
-            })?;
-            if items.is_empty() {
+    }
+    required_filters(ep, &q.seen_fields)?;
+    let chunks = split_in_lists(ep, q.base, q.in_lists);
+    let page_size = q.page_size.unwrap_or(match q.limit {
+        Some(l) if l <= ep.max_page => l,
+        _ => ep.max_page,
+    });
+    Ok(Prepared {
+        chunks,
+        limit: q.limit,
+        page_size,
+        offset: q.offset,
+    })
+}
+
+/// A control key (`limit`, `page_size`, `offset`, `fields`, `expand`, `order_by`) checked into
+/// `q`; false when `key` is not one (a filter).
+fn control(ep: &Endpoint, key: &str, value: &Value, q: &mut Checked) -> Result<bool> {
+    match key {
+        "limit" => {
+            let n = usize_of(ep, key, value)?;
+            if n == 0 {
                 return Err(Error::invalid(format!(
-                    "{}: {key} is an empty list; it would match nothing",
+                    "{}: limit must be at least 1 (leave it out to get every record)",
                     ep.name
                 )));
             }
-            let items = items
-                .iter()
-                .map(|t| check_value(ep, key, field, op, t))
-                .collect::<Result<Vec<_>>>()?;
-            in_lists.push((key.clone(), items));
-        } else {
-            let text = scalar_text(value).ok_or_else(|| {
-                Error::invalid(format!(
-                    "{}: {key} takes a single value, not {value}",
+            q.limit = Some(n);
+        }
+        "page_size" => {
+            let n = usize_of(ep, key, value)?;
+            if n == 0 || n > ep.max_page {
+                return Err(Error::invalid(format!(
+                    "{}: page_size must be between 1 and {} (the API maximum)",
+                    ep.name, ep.max_page
+                )));
+            }
+            q.page_size = Some(n);
+        }
+        "offset" => {
+            if ep.paging.is_timeuuid() {
+                return Err(Error::invalid(format!(
+                    "{}: pages by created_at_timeuuid, not offset; filter with created_at_timeuuid__gt/__lt instead",
                     ep.name
-                ))
-            })?;
-            base.push((key.clone(), check_value(ep, key, field, op, &text)?));
+                )));
+            }
+            q.offset = Some(usize_of(ep, key, value)?);
+        }
+        "fields" | "expand" => {
+            let items = field_list(ep, key, value)?;
+            if !items.is_empty() {
+                q.base.push((key.to_string(), items.join(",")));
+            }
+        }
+        "order_by" => {
+            let text = order_by(ep, value)?;
+            q.base.push((key.to_string(), text));
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// `fields` or `expand`: known fields (and expandable ones for `expand`).
+fn field_list(ep: &Endpoint, key: &str, value: &Value) -> Result<Vec<String>> {
+    let items = list_of(value).ok_or_else(|| {
+        Error::invalid(format!(
+            "{}: {key} takes a list of field names or a comma-separated string",
+            ep.name
+        ))
+    })?;
+    for item in &items {
+        let top = item.split('.').next().unwrap_or_default();
+        let field = ep.field(top).ok_or_else(|| {
+            Error::invalid(format!(
+                "{}: unknown field '{item}' in {key}; {} has: {}",
+                ep.name,
+                ep.name,
+                ep.fields
+                    .iter()
+                    .map(|f| f.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        if key == "expand" && !field.expandable {
+            let ex = ep.expandable();
+            return Err(Error::invalid(format!(
+                "{}: '{item}' cannot be expanded; expandable fields: {}",
+                ep.name,
+                if ex.is_empty() {
+                    "(none)".into()
+                } else {
+                    ex.join(", ")
+                }
+            )));
         }
     }
+    Ok(items)
+}
+
+/// `order_by`: a sortable field, `-` for descending.
+fn order_by(ep: &Endpoint, value: &Value) -> Result<String> {
+    let text = scalar_text(value).unwrap_or_default();
+    let name = text.trim_start_matches('-');
+    let sortable = ep.sortable();
+    if !sortable.contains(&name) {
+        return Err(Error::invalid(format!(
+            "{}: cannot order by '{name}'; {}",
+            ep.name,
+            if sortable.is_empty() {
+                format!("{} has no sortable field (the API documents none)", ep.name)
+            } else {
+                format!(
+                    "sortable: {} (prefix - for descending)",
+                    sortable.join(", ")
+                )
+            }
+        )));
+    }
+    Ok(text)
+}
+
+/// A filter (`field`, `field__op`): known, of the right type; `__in` lists kept for splitting.
+fn filter(ep: &Endpoint, key: &str, value: &Value, q: &mut Checked) -> Result<()> {
+    let (field, op) = resolve_filter(ep, key)?;
+    q.seen_fields.push(field.name);
+    if op == Op::In {
+        let items = list_of(value)
+            .ok_or_else(|| Error::invalid(format!("{}: {key} takes a list of values", ep.name)))?;
+        if items.is_empty() {
+            return Err(Error::invalid(format!(
+                "{}: {key} is an empty list; it would match nothing",
+                ep.name
+            )));
+        }
+        let items = items
+            .iter()
+            .map(|t| check_value(ep, key, field, op, t))
+            .collect::<Result<Vec<_>>>()?;
+        q.in_lists.push((key.to_string(), items));
+    } else {
+        let text = scalar_text(value).ok_or_else(|| {
+            Error::invalid(format!(
+                "{}: {key} takes a single value, not {value}",
+                ep.name
+            ))
+        })?;
+        q.base
+            .push((key.to_string(), check_value(ep, key, field, op, &text)?));
+    }
+    Ok(())
+}
+
+/// The filters the API requires on this endpoint.
+fn required_filters(ep: &Endpoint, seen: &[&'static str]) -> Result<()> {
     for req in ep.required {
-        if !seen_fields.contains(req) {
+        if !seen.contains(req) {
             return Err(Error::invalid(format!(
                 "{}: the API requires a '{req}' filter, e.g. ncm::{}::list(#{{{req}: 42}})",
                 ep.name, ep.name
@@ -350,7 +392,15 @@ pub fn prepare(ep: &Endpoint, query: &Map<String, Value>) -> Result<Prepared> {
         }
     }
 
-    // Split each over-long __in list into chunks; several lists make a cross product.
+    Ok(())
+}
+
+/// Splits each over-long `__in` list into chunks; several lists make a cross product.
+fn split_in_lists(
+    ep: &Endpoint,
+    base: Vec<(String, String)>,
+    in_lists: Vec<(String, Vec<String>)>,
+) -> Vec<Vec<(String, String)>> {
     let mut chunks = vec![base];
     for (key, items) in in_lists {
         let parts: Vec<Vec<String>> = match ep.in_cap {
@@ -370,16 +420,7 @@ pub fn prepare(ep: &Endpoint, query: &Map<String, Value>) -> Result<Prepared> {
             .collect();
     }
 
-    let page_size = page_size.unwrap_or(match limit {
-        Some(l) if l <= ep.max_page => l,
-        _ => ep.max_page,
-    });
-    Ok(Prepared {
-        chunks,
-        limit,
-        page_size,
-        offset,
-    })
+    chunks
 }
 
 /// Validates the query of a single-object GET (`fields` and `expand` only).
