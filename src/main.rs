@@ -240,103 +240,14 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             print!("\n{}", fleetscript::ignitenet::table());
             Ok(exit::OK)
         }
-        Command::Check { scripts } => {
-            let cfg = Config::from_env();
-            let mut code = exit::OK;
-            let found: Vec<(String, anyhow::Result<ScriptSource>)> = scripts
-                .iter()
-                .map(|s| (s.clone(), resolve_script(s, &cfg)))
-                .collect();
-            let mut rt = Runtime::new(cfg)?;
-            for (s, script) in found {
-                let script = match script {
-                    Ok(script) => script,
-                    Err(e) => {
-                        eprintln!("error: {e:#}");
-                        code = code.max(exit::USAGE);
-                        continue;
-                    }
-                };
-                match rt.check_script(&script) {
-                    Ok(_) => println!("ok: {s}"),
-                    Err(e) => {
-                        eprint!("{}", e.render());
-                        code = code.max(e.exit_code());
-                    }
-                }
-            }
-            Ok(code)
-        }
+        Command::Check { scripts } => check(&scripts),
         Command::Run(a) => run(a),
-        Command::Repl(a) => {
-            let mut cfg = conn_config(&a.conn)?;
-            // The history file is never readable or writable from the prompt's scripts.
-            cfg.denied_paths.extend(a.history.iter().cloned());
-            let rt = Runtime::new(cfg)?;
-            let banner = match sandbox_line(&rt, &a.conn.fleet) {
-                Some(l) => format!("fleetscript {} — {l}", env!("CARGO_PKG_VERSION")),
-                None => format!(
-                    "fleetscript {} — NCM at {}, IgniteNet at {}",
-                    env!("CARGO_PKG_VERSION"),
-                    rt.ncm().base_url(),
-                    rt.ignitenet().base_url()
-                ),
-            };
-            let mut repl = fleetscript::repl::Repl::new(rt);
-            repl.run(&fleetscript::repl::ReplOptions {
-                history: a.history.clone(),
-                banner,
-            })
-            .map_err(|e| anyhow::anyhow!("the terminal failed: {e}"))?;
-            Ok(exit::OK)
-        }
+        Command::Repl(a) => repl(&a),
         Command::Scripts => {
-            let cfg = Config::from_env();
-            let list = library::list_scripts(&cfg.library_path);
-            let w = list.iter().map(|l| l.name.len()).max().unwrap_or(0);
-            for l in &list {
-                println!(
-                    "{:<w$}  {}{}",
-                    l.name,
-                    l.purpose,
-                    if l.shadowed {
-                        format!("  [hidden by an earlier one; {}]", l.location)
-                    } else if l.location != "(built in)" {
-                        format!("  [{}]", l.location)
-                    } else {
-                        String::new()
-                    }
-                );
-            }
-            println!(
-                "\nRun one with `fleetscript run NAME`; `fleetscript run NAME --help` shows its arguments.\nSearched: {} and the built-in scripts.",
-                cfg.library_path_text()
-            );
+            list_scripts();
             Ok(exit::OK)
         }
-        Command::Docs { out, check } => {
-            let rt = Runtime::new(Config::default())?;
-            let text = fleetscript::script::docs::reference(rt.engine());
-            if check {
-                let current = std::fs::read_to_string(&out).unwrap_or_default();
-                if current == text {
-                    println!("{} is up to date", out.display());
-                    return Ok(exit::OK);
-                }
-                eprintln!(
-                    "{} is stale: regenerate it with `fleetscript docs --out {}` and commit it",
-                    out.display(),
-                    out.display()
-                );
-                return Ok(exit::FAILURE);
-            }
-            if let Some(d) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(d)?;
-            }
-            std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
-            println!("wrote {}", out.display());
-            Ok(exit::OK)
-        }
+        Command::Docs { out, check } => docs(&out, check),
         Command::Config { action } => match action {
             ConfigAction::Show { profile } => {
                 let (cfg, warnings) = Config::load(profile.as_deref())?;
@@ -357,46 +268,152 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             );
             Ok(exit::OK)
         }
-        Command::Sim(a) => {
-            let mut opts = sim_options(&a.fleet)?;
-            opts.addr = a.addr;
-            opts.fail_rate = flag(st::SIM_FAIL_RATE.check(a.fail_rate))?;
-            for f in &a.fault {
-                opts.faults.push(Fault::parse(f)?);
+        Command::Sim(a) => serve_sim(&a),
+    }
+}
+
+/// `fleetscript check`: compiles and lints each script; the worst exit code.
+fn check(scripts: &[String]) -> anyhow::Result<i32> {
+    let cfg = Config::from_env();
+    let mut code = exit::OK;
+    let found: Vec<(String, anyhow::Result<ScriptSource>)> = scripts
+        .iter()
+        .map(|s| (s.clone(), resolve_script(s, &cfg)))
+        .collect();
+    let mut rt = Runtime::new(cfg)?;
+    for (s, script) in found {
+        let script = match script {
+            Ok(script) => script,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                code = code.max(exit::USAGE);
+                continue;
             }
-            let keys = opts.ncm_keys.clone();
-            let ignitenet_key = opts.ignitenet_key.clone();
-            let sim = Simulator::start(opts)?;
-            println!(
-                "NCM API v2 simulator: {}/ ({} routers, seed {})",
-                sim.ncm_base_url(),
-                a.fleet.routers,
-                a.fleet.seed
-            );
-            println!("Use it with:");
-            println!("  export CP_BASE_URL={}", sim.ncm_base_url());
-            println!(
-                "  export X_CP_API_ID={} X_CP_API_KEY={} X_ECM_API_ID={} X_ECM_API_KEY={}",
-                keys.cp_api_id, keys.cp_api_key, keys.ecm_api_id, keys.ecm_api_key
-            );
-            println!("IgniteNet Cloud simulator: {}", sim.ignitenet_base_url());
-            println!(
-                "  export IGNITENET_BASE_URL={} IGNITENET_API_KEY={ignitenet_key}",
-                sim.ignitenet_base_url()
-            );
-            println!("Ctrl-C to stop.");
-            let stop = Arc::new(AtomicBool::new(false));
-            let s2 = stop.clone();
-            let _ = ctrlc::set_handler(move || s2.store(true, Ordering::SeqCst));
-            while !stop.load(Ordering::SeqCst) {
-                std::thread::sleep(Duration::from_millis(100));
+        };
+        match rt.check_script(&script) {
+            Ok(_) => println!("ok: {s}"),
+            Err(e) => {
+                eprint!("{}", e.render());
+                code = code.max(e.exit_code());
             }
-            let c = sim.counters();
-            println!(
-                "\nserved {} requests ({} redirects, {} unauthorized)",
-                c.total, c.redirects, c.unauthorized
-            );
-            Ok(exit::OK)
         }
     }
+    Ok(code)
+}
+
+/// `fleetscript repl`.
+fn repl(a: &crate::cli::ReplArgs) -> anyhow::Result<i32> {
+    let mut cfg = conn_config(&a.conn)?;
+    // The history file is never readable or writable from the prompt's scripts.
+    cfg.denied_paths.extend(a.history.iter().cloned());
+    let rt = Runtime::new(cfg)?;
+    let banner = match sandbox_line(&rt, &a.conn.fleet) {
+        Some(l) => format!("fleetscript {} — {l}", env!("CARGO_PKG_VERSION")),
+        None => format!(
+            "fleetscript {} — NCM at {}, IgniteNet at {}",
+            env!("CARGO_PKG_VERSION"),
+            rt.ncm().base_url(),
+            rt.ignitenet().base_url()
+        ),
+    };
+    let mut repl = fleetscript::repl::Repl::new(rt);
+    repl.run(&fleetscript::repl::ReplOptions {
+        history: a.history.clone(),
+        banner,
+    })
+    .map_err(|e| anyhow::anyhow!("the terminal failed: {e}"))?;
+    Ok(exit::OK)
+}
+
+/// `fleetscript scripts`: the scripts on the library path and the built-in ones.
+fn list_scripts() {
+    let cfg = Config::from_env();
+    let list = library::list_scripts(&cfg.library_path);
+    let w = list.iter().map(|l| l.name.len()).max().unwrap_or(0);
+    for l in &list {
+        println!(
+            "{:<w$}  {}{}",
+            l.name,
+            l.purpose,
+            if l.shadowed {
+                format!("  [hidden by an earlier one; {}]", l.location)
+            } else if l.location != "(built in)" {
+                format!("  [{}]", l.location)
+            } else {
+                String::new()
+            }
+        );
+    }
+    println!(
+        "\nRun one with `fleetscript run NAME`; `fleetscript run NAME --help` shows its arguments.\nSearched: {} and the built-in scripts.",
+        cfg.library_path_text()
+    );
+}
+
+/// `fleetscript docs`: writes (or `--check`s) the generated reference.
+fn docs(out: &std::path::Path, check: bool) -> anyhow::Result<i32> {
+    let rt = Runtime::new(Config::default())?;
+    let text = fleetscript::script::docs::reference(rt.engine());
+    if check {
+        let current = std::fs::read_to_string(out).unwrap_or_default();
+        if current == text {
+            println!("{} is up to date", out.display());
+            return Ok(exit::OK);
+        }
+        eprintln!(
+            "{} is stale: regenerate it with `fleetscript docs --out {}` and commit it",
+            out.display(),
+            out.display()
+        );
+        return Ok(exit::FAILURE);
+    }
+    if let Some(d) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(d)?;
+    }
+    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
+    println!("wrote {}", out.display());
+    Ok(exit::OK)
+}
+
+/// `fleetscript sim`: serves the simulator until Ctrl-C.
+fn serve_sim(a: &crate::cli::SimArgs) -> anyhow::Result<i32> {
+    let mut opts = sim_options(&a.fleet)?;
+    opts.addr = a.addr;
+    opts.fail_rate = flag(st::SIM_FAIL_RATE.check(a.fail_rate))?;
+    for f in &a.fault {
+        opts.faults.push(Fault::parse(f)?);
+    }
+    let keys = opts.ncm_keys.clone();
+    let ignitenet_key = opts.ignitenet_key.clone();
+    let sim = Simulator::start(opts)?;
+    println!(
+        "NCM API v2 simulator: {}/ ({} routers, seed {})",
+        sim.ncm_base_url(),
+        a.fleet.routers,
+        a.fleet.seed
+    );
+    println!("Use it with:");
+    println!("  export CP_BASE_URL={}", sim.ncm_base_url());
+    println!(
+        "  export X_CP_API_ID={} X_CP_API_KEY={} X_ECM_API_ID={} X_ECM_API_KEY={}",
+        keys.cp_api_id, keys.cp_api_key, keys.ecm_api_id, keys.ecm_api_key
+    );
+    println!("IgniteNet Cloud simulator: {}", sim.ignitenet_base_url());
+    println!(
+        "  export IGNITENET_BASE_URL={} IGNITENET_API_KEY={ignitenet_key}",
+        sim.ignitenet_base_url()
+    );
+    println!("Ctrl-C to stop.");
+    let stop = Arc::new(AtomicBool::new(false));
+    let s2 = stop.clone();
+    let _ = ctrlc::set_handler(move || s2.store(true, Ordering::SeqCst));
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let c = sim.counters();
+    println!(
+        "\nserved {} requests ({} redirects, {} unauthorized)",
+        c.total, c.redirects, c.unauthorized
+    );
+    Ok(exit::OK)
 }
