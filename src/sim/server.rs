@@ -1416,6 +1416,9 @@ fn write_config(
     use super::config_sync::{self as cfg, Refusal};
     use crate::diff::{self, Diff};
     let invalid_status = if m == Method::Put { 409 } else { 400 };
+    let refuse = |i: Box<crate::error::ConfigIssue>| {
+        validation_error(invalid_status, i.message, &i.reason, i.value, i.path)
+    };
     if let Some(r) = check_diff_shape(invalid_status, body) {
         return Err(r);
     }
@@ -1426,15 +1429,7 @@ fn write_config(
     };
     let d = match cfg::validate(&default, body) {
         Ok(d) => d,
-        Err(Refusal::Invalid(i)) => {
-            return Err(validation_error(
-                invalid_status,
-                i.message,
-                &i.reason,
-                i.value,
-                i.path,
-            ))
-        }
+        Err(Refusal::Invalid(i)) => return Err(refuse(i)),
         Err(Refusal::MissingIdField(k)) => {
             let url = rec["resource_url"].as_str().unwrap_or_default().to_string();
             return Err(Reply::json(invalid_status, cfg::missing_id_body(&url, &k)));
@@ -1457,13 +1452,7 @@ fn write_config(
         )
     };
     if let Err(i) = diff::apply(&default, &new) {
-        return Err(validation_error(
-            invalid_status,
-            i.message,
-            &i.reason,
-            i.value,
-            i.path,
-        ));
+        return Err(refuse(i));
     }
     if let Some(r) = store.find_mut(ep.name, id) {
         r["configuration"] = new.to_value();

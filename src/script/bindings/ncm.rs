@@ -42,6 +42,25 @@ fn page_into_dynamic(page: Vec<Value>) -> Dynamic {
     Dynamic::from_array(page.into_iter().map(json_into_dynamic).collect())
 }
 
+/// Registers `name()` and `name(query)` (the first with an empty query) from one function.
+fn query_overloads<T: Clone + Send + Sync + 'static>(
+    m: &mut Module,
+    name: &str,
+    [doc_plain, doc_query]: [String; 2],
+    returns: &str,
+    f: impl Fn(&NativeCallContext, Map) -> RhaiResult<T> + Send + Sync + Clone + 'static,
+) {
+    let g = f.clone();
+    FuncRegistration::new(name)
+        .with_comments([doc_plain])
+        .with_params_info([returns])
+        .set_into_module(m, move |cx: NativeCallContext| g(&cx, Map::new()));
+    FuncRegistration::new(name)
+        .with_comments([doc_query])
+        .with_params_info(["query: Map", returns])
+        .set_into_module(m, move |cx: NativeCallContext, q: Map| f(&cx, q));
+}
+
 fn map_to_json(m: Map) -> serde_json::Map<String, Value> {
     match dynamic_to_json(&Dynamic::from_map(m)) {
         Value::Object(o) => o,
@@ -140,48 +159,41 @@ fn add_read(m: &mut Module, ep: &'static Endpoint, verb: Verb, ctx: &Arc<ScriptC
     let name = ep.name;
     match verb {
         Verb::List => {
-            for with_q in [false, true] {
-                let c = ctx.clone();
-                let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<Array> {
-                    let rows = c
-                        .ncm
-                        .list(name, &map_to_json(q))
-                        .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                    Ok(rows.into_iter().map(json_into_dynamic).collect())
-                };
-                let reg = FuncRegistration::new("list").with_comments([verb_doc(ep, verb, with_q)]);
-                if with_q {
-                    reg.with_params_info(["query: Map", "Array"])
-                        .set_into_module(m, move |cx: NativeCallContext, q: Map| f(&cx, q));
-                } else {
-                    reg.with_params_info(["Array"])
-                        .set_into_module(m, move |cx: NativeCallContext| f(&cx, Map::new()));
-                }
-            }
+            let c = ctx.clone();
+            let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<Array> {
+                let rows = c
+                    .ncm
+                    .list(name, &map_to_json(q))
+                    .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+                Ok(rows.into_iter().map(json_into_dynamic).collect())
+            };
+            query_overloads(
+                m,
+                "list",
+                [verb_doc(ep, verb, false), verb_doc(ep, verb, true)],
+                "Array",
+                f,
+            );
         }
         Verb::Pages => {
-            for with_q in [false, true] {
-                let c = ctx.clone();
-                let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<PageIter> {
-                    let p = c
-                        .ncm
-                        .read_ahead(name, &map_to_json(q), page_into_dynamic)
-                        .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                    Ok(PageIter {
-                        pager: Arc::new(Mutex::new(Some(p))),
-                        ctx: c.clone(),
-                    })
-                };
-                let reg =
-                    FuncRegistration::new("pages").with_comments([verb_doc(ep, verb, with_q)]);
-                if with_q {
-                    reg.with_params_info(["query: Map", "Pages"])
-                        .set_into_module(m, move |cx: NativeCallContext, q: Map| f(&cx, q));
-                } else {
-                    reg.with_params_info(["Pages"])
-                        .set_into_module(m, move |cx: NativeCallContext| f(&cx, Map::new()));
-                }
-            }
+            let c = ctx.clone();
+            let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<PageIter> {
+                let p = c
+                    .ncm
+                    .read_ahead(name, &map_to_json(q), page_into_dynamic)
+                    .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+                Ok(PageIter {
+                    pager: Arc::new(Mutex::new(Some(p))),
+                    ctx: c.clone(),
+                })
+            };
+            query_overloads(
+                m,
+                "pages",
+                [verb_doc(ep, verb, false), verb_doc(ep, verb, true)],
+                "Pages",
+                f,
+            );
         }
         Verb::Get => {
             for with_q in [false, true] {
