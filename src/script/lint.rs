@@ -1,7 +1,9 @@
 //! Static checks run before a script does anything: every `ncm::<endpoint>::<verb>` reference
 //! must name a catalog endpoint and a verb that endpoint documents, and every `ignitenet::...`
 //! call a function the engine has, so a typo fails at once instead of after half a fleet has
-//! been changed.
+//! been changed. The calls are read from the syntax tree Rhai parses (its `internals` feature),
+//! so every call counts: in function bodies, closures and string interpolations alike. The
+//! character-level `code_only` stays for the REPL, which looks at unfinished input.
 
 use crate::ncm::catalog::{endpoint, ENDPOINTS};
 
@@ -117,73 +119,118 @@ fn string(b: &[char], i: &mut usize, out: &mut String, quote: char) {
     }
 }
 
-fn ident_at(chars: &[char], mut i: usize) -> (String, usize) {
-    let start = i;
-    while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
-        i += 1;
-    }
-    (chars[start..i].iter().collect(), i)
+/// A namespaced function call found in a script's syntax tree (function bodies and string
+/// interpolations included): `ncm::routers::list(...)` has the path `["ncm", "routers"]`.
+struct Call {
+    path: Vec<String>,
+    name: String,
+    line: usize,
+    column: usize,
+    /// The keys of a literal map given as the first argument, with their positions.
+    map_keys: Vec<(String, usize, usize)>,
 }
 
-/// Checks every `ncm::a::b` reference in `src`.
+/// Every namespaced call in `src`, read from the syntax tree Rhai parses (nothing found when the
+/// script does not parse: compiling it reports that).
+fn calls(src: &str) -> Vec<Call> {
+    use rhai::{ASTNode, Expr, Stmt};
+    let mut engine = rhai::Engine::new_raw();
+    // The tree as written: no constant folding (a literal map keeps its keys' positions).
+    engine.set_optimization_level(rhai::OptimizationLevel::None);
+    let Ok(ast) = engine.compile(src) else {
+        return vec![];
+    };
+    let mut out = vec![];
+    ast.walk(&mut |path: &[ASTNode]| {
+        let found = match path.last() {
+            Some(ASTNode::Expr(Expr::FnCall(call, pos))) => Some((call, *pos)),
+            Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => Some((call, *pos)),
+            _ => None,
+        };
+        if let Some((call, pos)) = found.filter(|(c, _)| !c.namespace.is_empty()) {
+            out.push(call_of(call, pos));
+        }
+        true
+    });
+    out
+}
+
+fn call_of(call: &rhai::FnCallExpr, pos: rhai::Position) -> Call {
+    let at = match call.namespace.position() {
+        p if p.is_none() => pos,
+        p => p,
+    };
+    let where_ = |p: rhai::Position| (p.line().unwrap_or(0), p.position().unwrap_or(0));
+    let map_keys = match call.args.first() {
+        Some(rhai::Expr::Map(m, _)) => {
+            m.0.iter()
+                .map(|(k, _)| {
+                    let (line, column) = where_(k.pos);
+                    (k.name.to_string(), line, column)
+                })
+                .collect()
+        }
+        _ => vec![],
+    };
+    let (line, column) = where_(at);
+    Call {
+        path: call
+            .namespace
+            .path
+            .iter()
+            .map(|i| i.name.to_string())
+            .collect(),
+        name: call.name.to_string(),
+        line,
+        column,
+        map_keys,
+    }
+}
+
+/// Checks every `ncm::endpoint::verb(...)` call in `src`: the endpoint, the verb, and the keys
+/// of a literal query map given to `list` or `pages`.
 pub fn check(src: &str) -> Vec<Finding> {
-    let code = code_only(src);
-    // Every line as characters, once (a literal query map may span the lines after its call).
-    let all: Vec<Vec<char>> = code.lines().map(|l| l.chars().collect()).collect();
     let mut findings = vec![];
-    for (ln, chars) in all.iter().enumerate() {
-        let mut i = 0;
-        while i + 5 <= chars.len() {
-            let at_word_start = i == 0
-                || !(chars[i - 1].is_ascii_alphanumeric()
-                    || chars[i - 1] == '_'
-                    || chars[i - 1] == ':');
-            if at_word_start && chars[i..].starts_with(&['n', 'c', 'm', ':', ':']) {
-                let (a, j) = ident_at(chars, i + 5);
-                if chars.get(j) == Some(&':') && chars.get(j + 1) == Some(&':') {
-                    let (verb, k) = ident_at(chars, j + 2);
-                    let column = i + 1;
-                    match endpoint(&a) {
-                        None => {
-                            let mut near: Vec<(usize, &str)> = ENDPOINTS
-                                .iter()
-                                .map(|e| (strsim::levenshtein(&a, e.name), e.name))
-                                .filter(|(d, _)| *d <= 3)
-                                .collect();
-                            near.sort();
-                            let near: Vec<&str> = near.iter().take(2).map(|(_, n)| *n).collect();
-                            findings.push(Finding {
-                                line: ln + 1,
-                                column,
-                                message: format!(
-                                    "ncm::{a} is not an NCM endpoint{}; see `fleetscript endpoints`",
-                                    if near.is_empty() { String::new() } else { format!(" (did you mean {}?)", near.join(" or ")) }
-                                ),
-                            });
-                        }
-                        Some(ep) => {
-                            let verbs: Vec<&str> = ep.verbs().iter().map(|v| v.name()).collect();
-                            if matches!(verb.as_str(), "list" | "pages") {
-                                findings.extend(literal_query(&all[ln..], ln, k, ep));
-                            }
-                            if !verb.is_empty() && !verbs.contains(&verb.as_str()) {
-                                findings.push(Finding {
-                                    line: ln + 1,
-                                    column,
-                                    message: format!(
-                                        "ncm::{a}::{verb} does not exist: {a} documents {} and has {}",
-                                        ep.methods_str(),
-                                        verbs.join(", ")
-                                    ),
-                                });
-                            }
-                        }
-                    }
-                    i = k;
-                    continue;
+    for call in calls(src) {
+        let [root, a] = call.path.as_slice() else {
+            continue;
+        };
+        if root != "ncm" {
+            continue;
+        }
+        let verb = call.name.as_str();
+        let at = |message: String| Finding {
+            line: call.line,
+            column: call.column,
+            message,
+        };
+        let Some(ep) = endpoint(a) else {
+            let mut near: Vec<(usize, &str)> = ENDPOINTS
+                .iter()
+                .map(|e| (strsim::levenshtein(a, e.name), e.name))
+                .filter(|(d, _)| *d <= 3)
+                .collect();
+            near.sort();
+            let near: Vec<&str> = near.iter().take(2).map(|(_, n)| *n).collect();
+            findings.push(at(format!(
+                "ncm::{a} is not an NCM endpoint{}; see `fleetscript endpoints`",
+                if near.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean {}?)", near.join(" or "))
                 }
-            }
-            i += 1;
+            )));
+            continue;
+        };
+        let verbs: Vec<&str> = ep.verbs().iter().map(|v| v.name()).collect();
+        if !verbs.contains(&verb) {
+            findings.push(at(format!(
+                "ncm::{a}::{verb} does not exist: {a} documents {} and has {}",
+                ep.methods_str(),
+                verbs.join(", ")
+            )));
+        } else if matches!(verb, "list" | "pages") {
+            findings.extend(literal_query(&call.map_keys, ep));
         }
     }
     findings
@@ -220,131 +267,49 @@ pub fn imports(src: &str) -> Vec<(usize, String)> {
 }
 
 /// The keys of a literal query map given right at a call (`list(#{stat: "online"})`), checked
-/// against the endpoint's filters and controls. `line`/`col` is where the call's name ends;
-/// the map may span lines.
-fn literal_query(
-    lines: &[Vec<char>],
-    line: usize,
-    col: usize,
-    ep: &crate::ncm::Endpoint,
-) -> Vec<Finding> {
+/// against the endpoint's filters and controls.
+fn literal_query(keys: &[(String, usize, usize)], ep: &crate::ncm::Endpoint) -> Vec<Finding> {
     use crate::ncm::query::{resolve_filter, CONTROL_KEYS};
-    // Walk (line, column) positions from the end of the call's name.
-    let mut pos = (0usize, col);
-    let at = |p: (usize, usize)| lines.get(p.0).and_then(|l| l.get(p.1)).copied();
-    let next = |p: (usize, usize)| {
-        if p.1 + 1 < lines.get(p.0).map_or(0, Vec::len) {
-            (p.0, p.1 + 1)
-        } else {
-            (p.0 + 1, 0)
-        }
-    };
-    let skip_ws = |mut p: (usize, usize)| {
-        while p.0 < lines.len() && at(p).is_none_or(char::is_whitespace) {
-            p = next(p);
-        }
-        p
-    };
-    pos = skip_ws(pos);
-    if at(pos) != Some('(') {
-        return vec![];
-    }
-    pos = skip_ws(next(pos));
-    if at(pos) != Some('#') || at(next(pos)) != Some('{') {
-        return vec![];
-    }
-    pos = next(next(pos));
-    let mut findings = vec![];
-    let mut depth = 0usize;
-    let mut expect_key = true;
-    while pos.0 < lines.len() {
-        let Some(c) = at(pos) else {
-            pos = next(pos);
-            continue;
-        };
-        match c {
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' => depth = depth.saturating_sub(1),
-            '}' if depth == 0 => break,
-            '}' => depth -= 1,
-            ',' if depth == 0 => expect_key = true,
-            c if depth == 0 && expect_key && (c.is_ascii_alphabetic() || c == '_') => {
-                let (key, end) = ident_at(&lines[pos.0], pos.1);
-                let after = skip_ws((pos.0, end));
-                if at(after) == Some(':') && !CONTROL_KEYS.contains(&key.as_str()) {
-                    if let Err(e) = resolve_filter(ep, &key) {
-                        findings.push(Finding {
-                            line: line + pos.0 + 1,
-                            column: pos.1 + 1,
-                            message: e.to_string(),
-                        });
-                    }
-                }
-                expect_key = false;
-                pos = (pos.0, end - 1);
-            }
-            c if !c.is_whitespace() => expect_key = false,
-            _ => {}
-        }
-        pos = next(pos);
-    }
-    findings
+    keys.iter()
+        .filter(|(key, _, _)| !CONTROL_KEYS.contains(&key.as_str()))
+        .filter_map(|(key, line, column)| {
+            resolve_filter(ep, key).err().map(|e| Finding {
+                line: *line,
+                column: *column,
+                message: e.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// Checks every `ignitenet::a(...)` / `ignitenet::a::b(...)` call against the function paths
 /// the engine registers (`known`, e.g. `ignitenet::sites::list`).
 pub fn check_ignitenet(src: &str, known: &std::collections::HashSet<String>) -> Vec<Finding> {
-    const ROOT: &str = "ignitenet::";
-    let code = code_only(src);
     let mut findings = vec![];
-    for (ln, line) in code.lines().enumerate() {
-        let chars: Vec<char> = line.chars().collect();
-        let mut i = 0;
-        while let Some(off) = line
-            .char_indices()
-            .skip(i)
-            .find(|(b, _)| line[*b..].starts_with(ROOT))
-            .map(|(b, _)| line[..b].chars().count())
-        {
-            let at_word_start = off == 0
-                || !(chars[off - 1].is_ascii_alphanumeric()
-                    || chars[off - 1] == '_'
-                    || chars[off - 1] == ':');
-            let mut path = String::from("ignitenet");
-            let mut j = off + ROOT.len();
-            loop {
-                let (id, k) = ident_at(&chars, j);
-                if id.is_empty() {
-                    break;
-                }
-                path.push_str("::");
-                path.push_str(&id);
-                j = k;
-                if chars.get(j) == Some(&':') && chars.get(j + 1) == Some(&':') {
-                    j += 2;
-                } else {
-                    break;
-                }
-            }
-            let is_call = chars[j..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
-            if at_word_start && is_call && !known.contains(&path) {
-                let mut near: Vec<(usize, &String)> = known
-                    .iter()
-                    .map(|k| (strsim::levenshtein(&path, k), k))
-                    .filter(|(d, _)| *d <= 4)
-                    .collect();
-                near.sort();
-                findings.push(Finding {
-                    line: ln + 1,
-                    column: off + 1,
-                    message: format!(
-                        "{path} is not an IgniteNet function{}; `:doc ignitenet` in the REPL lists them",
-                        near.first().map(|(_, n)| format!(" (did you mean {n}?)")).unwrap_or_default()
-                    ),
-                });
-            }
-            i = j.max(off + 1);
+    for call in calls(src) {
+        if call.path.first().map(String::as_str) != Some("ignitenet") {
+            continue;
         }
+        let path = format!("{}::{}", call.path.join("::"), call.name);
+        if known.contains(&path) {
+            continue;
+        }
+        let mut near: Vec<(usize, &String)> = known
+            .iter()
+            .map(|k| (strsim::levenshtein(&path, k), k))
+            .filter(|(d, _)| *d <= 4)
+            .collect();
+        near.sort();
+        findings.push(Finding {
+            line: call.line,
+            column: call.column,
+            message: format!(
+                "{path} is not an IgniteNet function{}; `:doc ignitenet` in the REPL lists them",
+                near.first()
+                    .map(|(_, n)| format!(" (did you mean {n}?)"))
+                    .unwrap_or_default()
+            ),
+        });
     }
     findings
 }
@@ -372,6 +337,30 @@ mod query_and_interpolation_tests {
         assert!(
             check("let s = \"${ncm::routres::list()}\";").is_empty(),
             "plain strings are text"
+        );
+    }
+
+    #[test]
+    fn calls_in_function_bodies_and_closures_are_seen() {
+        let src = "fn f() {\n    ncm::routres::list()\n}\nlet g = || ncm::routers::lst();\nlet h = |x| ncm::routers::list(#{stat: x});";
+        let f = check(src);
+        assert_eq!(f.len(), 3, "{f:?}");
+        assert!(
+            f.iter()
+                .any(|x| x.line == 2 && x.message.contains("ncm::routres")),
+            "{f:?}"
+        );
+        assert!(
+            f.iter().any(|x| x.line == 4 && x.message.contains("lst")),
+            "{f:?}"
+        );
+        assert!(
+            f.iter().any(|x| x.line == 5 && x.message.contains("stat")),
+            "{f:?}"
+        );
+        assert!(
+            check("let x = ;").is_empty(),
+            "a script that does not parse: the compiler says so"
         );
     }
 
