@@ -117,7 +117,44 @@ pub struct Profile {
     pub retry_delay_ms: Option<f64>,
 }
 
+/// The numeric settings as written (a profile's keys or the command line's flags), before they
+/// are checked: [`Config::apply_tuning`] checks them, the same way whichever way they came.
+#[derive(Debug, Clone, Default)]
+pub struct Tuning {
+    pub concurrency: Option<f64>,
+    pub page_concurrency: Option<f64>,
+    pub rate_limit: Option<f64>,
+    pub ignitenet_rate_limit: Option<f64>,
+    pub timeout: Option<f64>,
+    pub retries: Option<f64>,
+    pub retry_delay_ms: Option<f64>,
+    pub max_body_mb: Option<f64>,
+    pub max_memory_mb: Option<f64>,
+}
+
+/// Where settings came from, for errors and `fleetscript config show`.
+#[derive(Debug, Clone, Copy)]
+pub enum Origin<'a> {
+    Flags,
+    Profile(&'a str),
+}
+
 impl Profile {
+    /// The profile's numeric settings.
+    pub fn tuning(&self) -> Tuning {
+        Tuning {
+            concurrency: self.concurrency,
+            page_concurrency: self.page_concurrency,
+            rate_limit: self.rate_limit,
+            ignitenet_rate_limit: self.ignitenet_rate_limit,
+            timeout: self.timeout,
+            retries: self.retries,
+            retry_delay_ms: self.retry_delay_ms,
+            max_body_mb: None,
+            max_memory_mb: None,
+        }
+    }
+
     /// A text setting by its name in `STRING_SETTINGS`.
     pub fn string(&self, key: &str) -> Option<&String> {
         match key {
@@ -356,35 +393,82 @@ impl Config {
                 self.sources.insert(key, src.clone());
             }
         }
-        let bad = |e: Error| Error::Config(format!("profile {name}: {e}"));
+        self.apply_tuning(&p.tuning(), Origin::Profile(name))
+    }
+
+    /// Checks each numeric setting given (against its bounds in `settings`, the one table) and
+    /// applies it, noting where it came from: the one way a profile and the command line alike
+    /// turn what was written into settings.
+    pub fn apply_tuning(&mut self, t: &Tuning, origin: Origin<'_>) -> Result<()> {
         use crate::settings as st;
-        if let Some(n) = p.concurrency {
-            self.bulk_concurrency = st::CONCURRENCY.usize(n).map_err(bad)?;
-            self.sources.insert("concurrency", src.clone());
+        let (src, flags) = match origin {
+            Origin::Flags => ("flag".to_string(), true),
+            Origin::Profile(name) => (format!("profile {name}"), false),
+        };
+        // Named as the operator wrote it: `--page-concurrency`, or `page_concurrency` in a profile.
+        let check = |b: st::Bounds, flag: &'static str| if flags { b.named(flag) } else { b };
+        let bad = |e: Error| match origin {
+            Origin::Flags => Error::invalid(format!("--{e}")),
+            Origin::Profile(name) => Error::Config(format!("profile {name}: {e}")),
+        };
+        let noted = |key: &'static str, sources: &mut BTreeMap<&'static str, String>| {
+            let how = if flags {
+                format!("flag --{}", key.replace('_', "-"))
+            } else {
+                src.clone()
+            };
+            sources.insert(key, how);
+        };
+        if let Some(n) = t.concurrency {
+            self.bulk_concurrency = check(st::CONCURRENCY, "concurrency")
+                .usize(n)
+                .map_err(bad)?;
+            noted("concurrency", &mut self.sources);
         }
-        if let Some(n) = p.page_concurrency {
-            self.page_concurrency = st::PAGE_CONCURRENCY.usize(n).map_err(bad)?;
-            self.sources.insert("page_concurrency", src.clone());
+        if let Some(n) = t.page_concurrency {
+            self.page_concurrency = check(st::PAGE_CONCURRENCY, "page-concurrency")
+                .usize(n)
+                .map_err(bad)?;
+            noted("page_concurrency", &mut self.sources);
         }
-        if let Some(r) = p.rate_limit {
-            self.bulk_rate = st::RATE.named("rate_limit").check(r).map_err(bad)?;
-            self.sources.insert("rate_limit", src.clone());
+        if let Some(r) = t.rate_limit {
+            self.bulk_rate = check(st::RATE.named("rate_limit"), "rate-limit")
+                .check(r)
+                .map_err(bad)?;
+            noted("rate_limit", &mut self.sources);
         }
-        if let Some(n) = p.ignitenet_rate_limit {
-            self.ignitenet.rate_limit.requests = st::IGNITENET_RATE.usize(n).map_err(bad)?;
-            self.sources.insert("ignitenet_rate_limit", src.clone());
+        if let Some(n) = t.ignitenet_rate_limit {
+            self.ignitenet.rate_limit.requests = check(st::IGNITENET_RATE, "ignitenet-rate-limit")
+                .usize(n)
+                .map_err(bad)?;
+            noted("ignitenet_rate_limit", &mut self.sources);
         }
-        if let Some(t) = p.timeout {
-            self.set_timeout(st::TIMEOUT.duration(t).map_err(bad)?);
-            self.sources.insert("timeout", src.clone());
+        if let Some(v) = t.timeout {
+            self.set_timeout(check(st::TIMEOUT, "timeout").duration(v).map_err(bad)?);
+            noted("timeout", &mut self.sources);
         }
-        if let Some(r) = p.retries {
-            self.http.retry.max_retries = st::RETRIES.count(r).map_err(bad)? as u32;
-            self.sources.insert("retries", src.clone());
+        if let Some(r) = t.retries {
+            self.http.retry.max_retries =
+                check(st::RETRIES, "retries").count(r).map_err(bad)? as u32;
+            noted("retries", &mut self.sources);
         }
-        if let Some(ms) = p.retry_delay_ms {
-            self.http.retry.base_delay = st::RETRY_DELAY_MS.duration(ms).map_err(bad)?;
-            self.sources.insert("retry_delay_ms", src);
+        if let Some(ms) = t.retry_delay_ms {
+            self.http.retry.base_delay = check(st::RETRY_DELAY_MS, "retry-delay-ms")
+                .duration(ms)
+                .map_err(bad)?;
+            noted("retry_delay_ms", &mut self.sources);
+        }
+        if let Some(mb) = t.max_body_mb {
+            let mb = check(st::MAX_BODY_MB, "max-body-mb")
+                .check(mb)
+                .map_err(bad)?;
+            self.http.max_body = (mb * 1024.0 * 1024.0) as u64;
+        }
+        if let Some(mb) = t.max_memory_mb {
+            let mb = check(st::MAX_MEMORY_MB, "max-memory")
+                .count(mb)
+                .map_err(bad)?;
+            self.limits.max_memory = usize::try_from(mb << 20).ok();
         }
         Ok(())
     }

@@ -90,36 +90,16 @@ fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
     for w in warnings {
         eprintln!("warning: {w}");
     }
-    if let Some(t) = c.timeout {
-        cfg.set_timeout(flag(st::TIMEOUT.duration(t))?);
-        cfg.sources.insert("timeout", "flag --timeout".into());
-    }
-    if let Some(r) = c.retries {
-        cfg.http.retry.max_retries = flag(st::RETRIES.count(r as f64))? as u32;
-        cfg.sources.insert("retries", "flag --retries".into());
-    }
-    if let Some(ms) = c.retry_delay_ms {
-        cfg.http.retry.base_delay = flag(
-            st::RETRY_DELAY_MS
-                .named("retry-delay-ms")
-                .duration(ms as f64),
-        )?;
-        cfg.sources
-            .insert("retry_delay_ms", "flag --retry-delay-ms".into());
-    }
-    if let Some(mb) = c.max_body_mb {
-        let mb = flag(st::MAX_BODY_MB.check(mb))?;
-        cfg.http.max_body = (mb * 1024.0 * 1024.0) as u64;
-    }
-    if let Some(n) = c.page_concurrency {
-        cfg.page_concurrency = flag(st::PAGE_CONCURRENCY.named("page-concurrency").usize(n))?;
-        cfg.sources
-            .insert("page_concurrency", "flag --page-concurrency".into());
-    }
-    if let Some(mb) = c.max_memory {
-        let mb = flag(st::MAX_MEMORY_MB.count(mb))?;
-        cfg.limits.max_memory = usize::try_from(mb << 20).ok();
-    }
+    let flags = fleetscript::config::Tuning {
+        timeout: c.timeout,
+        retries: c.retries.map(|r| r as f64),
+        retry_delay_ms: c.retry_delay_ms.map(|ms| ms as f64),
+        max_body_mb: c.max_body_mb,
+        page_concurrency: c.page_concurrency,
+        max_memory_mb: c.max_memory,
+        ..Default::default()
+    };
+    cfg.apply_tuning(&flags, fleetscript::config::Origin::Flags)?;
     cfg.http.dry_run = c.dry_run;
     cfg.http.verbose = c.verbose;
     cfg.write_dirs = c.allow_write.clone();
