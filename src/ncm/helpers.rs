@@ -197,14 +197,9 @@ pub fn lan_ip_diff(ip: &str, netmask: &str) -> Result<Diff> {
     ))
 }
 
-/// Gives the Ethernet WAN a static address through its WAN rule.
-pub fn wan_static_ip_diff(
-    firmware: &str,
-    ip: &str,
-    netmask: &str,
-    gateway: &str,
-    dns: &[String],
-) -> Result<Diff> {
+/// Checks a static WAN address before anything is resolved or sent: the addresses, the netmask,
+/// the gateway on the address's network, and the DNS servers (whatever the firmware).
+pub fn check_static_wan(ip: &str, netmask: &str, gateway: &str, dns: &[String]) -> Result<()> {
     check_ipv4("WAN IP", ip)?;
     check_netmask(netmask)?;
     check_ipv4("gateway", gateway)?;
@@ -213,6 +208,18 @@ pub fn wan_static_ip_diff(
     for d in dns {
         check_ipv4("DNS server", d)?;
     }
+    Ok(())
+}
+
+/// Gives the Ethernet WAN a static address through its WAN rule.
+pub fn wan_static_ip_diff(
+    firmware: &str,
+    ip: &str,
+    netmask: &str,
+    gateway: &str,
+    dns: &[String],
+) -> Result<Diff> {
+    check_static_wan(ip, netmask, gateway, dns)?;
     let rules2 = uses_rules2(firmware);
     if !rules2 && dns.is_empty() {
         return Err(Error::invalid(format!(

@@ -129,7 +129,7 @@ fn register_router_changes(root: &mut Module, ctx: &Arc<ScriptContext>) {
         .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, apn: &str| -> RhaiResult<Dynamic> {
             let pos = cx.call_position();
             let id = id_arg(pos, &id)?;
-            helpers::apn_diff("7.0.0", apn).map_err(err(&c, pos))?;
+            helpers::check_apn(apn.trim()).map_err(err(&c, pos))?;
             let (_, version) = c.ncm.router_firmware(&id).map_err(err(&c, pos))?;
             let d = helpers::apn_diff(&version, apn).map_err(err(&c, pos))?;
             c.ncm.patch_router_config(&id, &d).map(ret).map_err(err(&c, pos))
@@ -199,7 +199,7 @@ fn register_router_changes(root: &mut Module, ctx: &Arc<ScriptContext>) {
             let pos = cx.call_position();
             let id = id_arg(pos, &id)?;
             let dns = strings(pos, &dns, "DNS servers")?;
-            helpers::wan_static_ip_diff("7.0.0", ip, mask, gw, &dns).map_err(err(&c, pos))?;
+            helpers::check_static_wan(ip, mask, gw, &dns).map_err(err(&c, pos))?;
             let (_, version) = c.ncm.router_firmware(&id).map_err(err(&c, pos))?;
             let d = helpers::wan_static_ip_diff(&version, ip, mask, gw, &dns).map_err(err(&c, pos))?;
             c.ncm.patch_router_config(&id, &d).map(ret).map_err(err(&c, pos))
