@@ -83,10 +83,16 @@ pub fn module() -> Module {
         .set_into_module(&mut m, |cx: NativeCallContext, d: Dynamic| -> RhaiResult<Dynamic> {
             Ok(json_to_dynamic(&diff::strip_masked(&diff_arg(cx.call_position(), &d)?).to_value()))
         });
+    register_checks(&mut m);
+    m
+}
+
+/// `diff::plan_write` and `diff::validate`: what a write would do, and what is wrong with a diff.
+fn register_checks(m: &mut Module) {
     FuncRegistration::new("plan_write")
         .with_comments(["/// The write that takes a target's configuration as read back (secrets masked as `\"*\"`) to the one wanted,\n/// without losing a secret: `#{method, send, change, dropped_secrets}`. `method` is `\"patch\"` when nothing but\n/// the target's own secrets would be removed (they stay), else `\"put\"`, with `dropped_secrets` the secret paths\n/// that PUT would drop (refuse unless the operator agreed). `send` never holds `\"*\"`; `change` is every change.\n///\n/// ```rhai\n/// let p = diff::plan_write(g.configuration, golden);\n/// if p.dropped_secrets.len() > 0 { throw `would drop ${p.dropped_secrets}`; }\n/// ```"])
         .with_params_info(["current: Array", "wanted: Array", "Map"])
-        .set_into_module(&mut m, |cx: NativeCallContext, current: Dynamic, wanted: Dynamic| -> RhaiResult<Dynamic> {
+        .set_into_module(m, |cx: NativeCallContext, current: Dynamic, wanted: Dynamic| -> RhaiResult<Dynamic> {
             let pos = cx.call_position();
             let p = diff::plan_write(&diff_arg(pos, &current)?, &diff_arg(pos, &wanted)?)
                 .map_err(|i| issue_err(pos, i))?;
@@ -101,11 +107,10 @@ pub fn module() -> Module {
     FuncRegistration::new("validate")
         .with_comments(["/// The problems of a diff on its own (shape, `_id_` rules): an array of `#{message, reason, path, value}`, empty when valid.\n///\n/// ```rhai\n/// let problems = diff::validate(d);\n/// if problems.len() > 0 { throw problems[0].message; }\n/// ```"])
         .with_params_info(["d: Array", "Array"])
-        .set_into_module(&mut m, |d: Dynamic| -> Array {
+        .set_into_module(m, |d: Dynamic| -> Array {
             diff::validate(&dynamic_to_json(&d))
                 .into_iter()
                 .map(|i| json_to_dynamic(&serde_json::json!({"message": i.message, "reason": i.reason, "path": i.path, "value": i.value})))
                 .collect()
         });
-    m
 }

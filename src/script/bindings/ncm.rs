@@ -308,42 +308,8 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
     for ep in ENDPOINTS {
         root.set_sub_module(ep.name, endpoint_module(ep, ctx));
     }
-    FuncRegistration::new("id_of")
-        .with_comments(["/// The id at the end of a resource URL (`.../routers/42/` gives `\"42\"`); a bare id is returned unchanged, `()` for an empty string.\n///\n/// ```rhai\n/// let gid = ncm::id_of(router.group);\n/// ```"])
-        .with_params_info(["url: string", "string"])
-        .set_into_module(&mut root, |url: &str| -> Dynamic {
-            crate::ncm::id_of(url).map(Dynamic::from).unwrap_or(Dynamic::UNIT)
-        });
-    FuncRegistration::new("id_of")
-        .with_comments(["/// `()` stays `()` (a null URL field such as an ungrouped router's `group`).\n///\n/// ```rhai\n/// if ncm::id_of(r.group) == () { print(\"no group\"); }\n/// ```"])
-        .with_params_info(["url: ()", "()"])
-        .set_into_module(&mut root, |_: ()| -> Dynamic { Dynamic::UNIT });
-    FuncRegistration::new("name_of")
-        .with_comments(["/// The name a resource URL (or bare id) has in an id -> name table such as `lookup::groups()`:\n/// `\"\"` for a null URL, `#ID` for an id the table lacks. The table is read in place, so a call\n/// costs the same whatever its size (a script function would copy the table on every call).\n///\n/// ```rhai\n/// let groups = lookup::groups();\n/// for r in ncm::routers::list(#{fields: [\"id\", \"group\"]}) { print(ncm::name_of(groups, r.group)); }\n/// ```"])
-        .with_params_info(["table: &mut Map", "url: string|()", "string"])
-        .set_into_module(&mut root, |table: &mut rhai::Map, url: Dynamic| -> Dynamic {
-            name_in(table, &url)
-        });
-    for (fname, which) in [("reboot_router", "router"), ("reboot_group", "group")] {
-        let c = ctx.clone();
-        let doc = format!("/// Reboots one {which} through the reboot_activity endpoint (POST). A 201 means submitted, not rebooted; an offline router loses the request.\n/// Printed, not sent, under --dry-run.\n///\n/// ```rhai\n/// ncm::{fname}(42);\n/// ```");
-        FuncRegistration::new(fname)
-            .with_comments([doc])
-            .with_params_info(["id: int|string", "Map"])
-            .set_into_module(
-                &mut root,
-                move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<Dynamic> {
-                    let id = id_arg(cx.call_position(), &id)?;
-                    let r = if which == "router" {
-                        c.ncm.reboot_router(&id)
-                    } else {
-                        c.ncm.reboot_group(&id)
-                    };
-                    r.map(json_into_dynamic)
-                        .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
-                },
-            );
-    }
+    register_names(&mut root);
+    register_reboots(&mut root, ctx);
     super::ncm_config::register(&mut root, ctx);
     let c = ctx.clone();
     FuncRegistration::new("lists")
@@ -398,4 +364,48 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
             m
         });
     root
+}
+
+/// `ncm::id_of` and `ncm::name_of`: ids from resource URLs, and their names in a lookup table.
+fn register_names(root: &mut Module) {
+    FuncRegistration::new("id_of")
+        .with_comments(["/// The id at the end of a resource URL (`.../routers/42/` gives `\"42\"`); a bare id is returned unchanged, `()` for an empty string.\n///\n/// ```rhai\n/// let gid = ncm::id_of(router.group);\n/// ```"])
+        .with_params_info(["url: string", "string"])
+        .set_into_module(root, |url: &str| -> Dynamic {
+            crate::ncm::id_of(url).map(Dynamic::from).unwrap_or(Dynamic::UNIT)
+        });
+    FuncRegistration::new("id_of")
+        .with_comments(["/// `()` stays `()` (a null URL field such as an ungrouped router's `group`).\n///\n/// ```rhai\n/// if ncm::id_of(r.group) == () { print(\"no group\"); }\n/// ```"])
+        .with_params_info(["url: ()", "()"])
+        .set_into_module(root, |_: ()| -> Dynamic { Dynamic::UNIT });
+    FuncRegistration::new("name_of")
+        .with_comments(["/// The name a resource URL (or bare id) has in an id -> name table such as `lookup::groups()`:\n/// `\"\"` for a null URL, `#ID` for an id the table lacks. The table is read in place, so a call\n/// costs the same whatever its size (a script function would copy the table on every call).\n///\n/// ```rhai\n/// let groups = lookup::groups();\n/// for r in ncm::routers::list(#{fields: [\"id\", \"group\"]}) { print(ncm::name_of(groups, r.group)); }\n/// ```"])
+        .with_params_info(["table: &mut Map", "url: string|()", "string"])
+        .set_into_module(root, |table: &mut rhai::Map, url: Dynamic| -> Dynamic {
+            name_in(table, &url)
+        });
+}
+
+/// `ncm::reboot_router` and `ncm::reboot_group`.
+fn register_reboots(root: &mut Module, ctx: &Arc<ScriptContext>) {
+    for (fname, which) in [("reboot_router", "router"), ("reboot_group", "group")] {
+        let c = ctx.clone();
+        let doc = format!("/// Reboots one {which} through the reboot_activity endpoint (POST). A 201 means submitted, not rebooted; an offline router loses the request.\n/// Printed, not sent, under --dry-run.\n///\n/// ```rhai\n/// ncm::{fname}(42);\n/// ```");
+        FuncRegistration::new(fname)
+            .with_comments([doc])
+            .with_params_info(["id: int|string", "Map"])
+            .set_into_module(
+                root,
+                move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<Dynamic> {
+                    let id = id_arg(cx.call_position(), &id)?;
+                    let r = if which == "router" {
+                        c.ncm.reboot_router(&id)
+                    } else {
+                        c.ncm.reboot_group(&id)
+                    };
+                    r.map(json_into_dynamic)
+                        .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
+                },
+            );
+    }
 }
