@@ -58,9 +58,9 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
     engine.register_static_module("ncm", bindings::ncm::module(ctx).into());
     engine.register_static_module("ignitenet", bindings::ignitenet::module(ctx).into());
     engine.register_static_module("json", bindings::json::module(ctx).into());
-    engine.register_static_module("diff", bindings::diff::module().into());
+    engine.register_static_module("diff", bindings::diff::module());
     engine.register_static_module("csv", bindings::csv::module(ctx).into());
-    engine.register_static_module("time", bindings::time::module().into());
+    engine.register_static_module("time", bindings::time::module());
     engine.register_static_module("log", bindings::log::module(ctx).into());
     engine.register_static_module("notify", bindings::notify::module(ctx).into());
     engine

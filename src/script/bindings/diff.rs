@@ -16,7 +16,13 @@ fn issue_err(pos: Position, i: Box<crate::error::ConfigIssue>) -> Box<rhai::Eval
     rhai_error(pos, Error::diff(i), &Default::default())
 }
 
-pub fn module() -> Module {
+/// The `diff` module: it holds no state, so it is built once and shared by every engine.
+pub fn module() -> std::sync::Arc<Module> {
+    static MODULE: std::sync::OnceLock<std::sync::Arc<Module>> = std::sync::OnceLock::new();
+    MODULE.get_or_init(|| std::sync::Arc::new(build())).clone()
+}
+
+fn build() -> Module {
     let mut m = Module::new();
     m.set_doc("/// NCM configuration diffs: `[updates, removals]`.");
     FuncRegistration::new("empty")

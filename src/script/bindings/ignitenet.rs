@@ -94,7 +94,12 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
     add_config_functions(&mut devices, ctx, false);
     root.set_sub_module("sites", sites);
     root.set_sub_module("devices", devices);
-    root.set_sub_module("config", config_module());
+    // The pure config model holds no state: built once, shared by every engine.
+    static CONFIG: std::sync::OnceLock<Arc<Module>> = std::sync::OnceLock::new();
+    root.set_sub_module(
+        "config",
+        CONFIG.get_or_init(|| Arc::new(config_module())).clone(),
+    );
     add_helpers(&mut root, ctx);
     root
 }

@@ -71,7 +71,13 @@ fn ago(span: &Map) -> Result<DateTime<Utc>, String> {
         .ok_or_else(|| format!("a span of {secs} s is out of range"))
 }
 
-pub fn module() -> Module {
+/// The `time` module: it holds no state, so it is built once and shared by every engine.
+pub fn module() -> std::sync::Arc<Module> {
+    static MODULE: std::sync::OnceLock<std::sync::Arc<Module>> = std::sync::OnceLock::new();
+    MODULE.get_or_init(|| std::sync::Arc::new(build())).clone()
+}
+
+fn build() -> Module {
     let mut m = Module::new();
     m.set_doc("/// Time, as RFC 3339 strings in UTC.");
     FuncRegistration::new("now")
