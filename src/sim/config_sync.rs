@@ -239,10 +239,7 @@ fn group_diff(store: &Store, router: &Value) -> Diff {
         .and_then(Value::as_str)
         .and_then(id_of)
         .and_then(|g| store.find("groups", &g))
-        .and_then(|g| {
-            g.get("configuration")
-                .and_then(|c| Diff::from_value(c).ok())
-        })
+        .map(|g| diff_of(&g, "configuration"))
         .unwrap_or_default()
 }
 
@@ -294,17 +291,10 @@ pub fn retarget(store: &mut Store, cm_id: &str, now: Instant) {
     let Some(router) = router_of(store, &cm) else {
         return;
     };
-    let (product, version) = firmware_of(store, &router);
-    let default = default_config(&product, &version);
-    let indie = cm
-        .get("configuration")
-        .and_then(|c| Diff::from_value(c).ok())
-        .unwrap_or_default();
+    let default = router_default(store, &router);
+    let indie = diff_of(&cm, "configuration");
     let new_target = diff::layer(&group_diff(store, &router), &indie);
-    let old_target = cm
-        .get("target")
-        .and_then(|c| Diff::from_value(c).ok())
-        .unwrap_or_default();
+    let old_target = diff_of(&cm, "target");
     if diff::apply(&default, &without_version(&old_target)).ok()
         == diff::apply(&default, &new_target).ok()
     {
@@ -312,10 +302,7 @@ pub fn retarget(store: &mut Store, cm_id: &str, now: Instant) {
     }
     let v = cm["version_number"].as_u64().unwrap_or(0) + 1;
     let target = with_version(&new_target, v);
-    let actual = cm
-        .get("actual")
-        .and_then(|c| Diff::from_value(c).ok())
-        .unwrap_or_default();
+    let actual = diff_of(&cm, "actual");
     let pending = match (
         diff::apply(&default, &actual),
         diff::apply(&default, &target),
@@ -426,12 +413,8 @@ pub fn run_due_syncs(store: &mut Store, now: Instant) {
             }
             continue;
         }
-        let (product, version) = firmware_of(store, &router);
-        let default = default_config(&product, &version);
-        let target = cm
-            .get("target")
-            .and_then(|c| Diff::from_value(c).ok())
-            .unwrap_or_default();
+        let default = router_default(store, &router);
+        let target = diff_of(&cm, "target");
         if cuts_wan(store, &default, &target) {
             cut_off(store, &cm_id, &cm, &rid, now);
             continue;
@@ -530,12 +513,22 @@ pub fn group_default(store: &Store, group: &Value) -> Value {
 /// The default config a configuration manager's configuration is validated on.
 pub fn cm_default(store: &Store, cm: &Value) -> Value {
     match router_of(store, cm) {
-        Some(r) => {
-            let (p, v) = firmware_of(store, &r);
-            default_config(&p, &v)
-        }
+        Some(r) => router_default(store, &r),
         None => default_config("IBR900", "7.22.60"),
     }
+}
+
+/// The default config of a router's (target, else actual) firmware.
+fn router_default(store: &Store, router: &Value) -> Value {
+    let (p, v) = firmware_of(store, router);
+    default_config(&p, &v)
+}
+
+/// The diff a record holds under `key` (`configuration`, `target`, `actual`...); empty when none.
+pub fn diff_of(rec: &Value, key: &str) -> Diff {
+    rec.get(key)
+        .and_then(|c| Diff::from_value(c).ok())
+        .unwrap_or_default()
 }
 
 /// Text of an id field.

@@ -1435,10 +1435,7 @@ fn write_config(
             return Err(Reply::json(invalid_status, cfg::missing_id_body(&url, &k)));
         }
     };
-    let old = rec
-        .get("configuration")
-        .and_then(|c| Diff::from_value(c).ok())
-        .unwrap_or_default();
+    let old = cfg::diff_of(rec, "configuration");
     // PUT replaces the config; PATCH merges into it and cannot remove anything.
     let new = if m == Method::Put {
         d

@@ -93,24 +93,25 @@ impl<'a> Table<'a> {
         }
     }
 
-    /// Whether the record at `row` has the id `id` (generated records are not built for this).
-    fn has_id(&self, row: &Row, id: &str) -> bool {
+    /// Whether the record at `row` has the id `id` (`numeric`: the id as a number, which is all
+    /// a generated record is compared by; it is never built for this).
+    fn has_id(&self, row: &Row, id: &str, numeric: Option<u64>) -> bool {
         match row {
             Row::Kept(v) => v.get("id").is_some_and(|x| match x {
                 Value::String(s) => s == id,
-                Value::Number(n) => n.to_string() == id,
+                Value::Number(n) => numeric.is_some() && n.as_u64() == numeric,
                 _ => false,
             }),
             Row::Gen(i) => {
-                let want = id.parse::<u64>().ok();
-                want.is_some() && self.source.and_then(|s| s.id(self.name, *i)) == want
+                numeric.is_some() && self.source.and_then(|s| s.id(self.name, *i)) == numeric
             }
         }
     }
 
     /// The position of the record whose `id` is `id`.
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.rows.iter().position(|r| self.has_id(r, id))
+        let numeric = id.parse::<u64>().ok();
+        self.rows.iter().position(|r| self.has_id(r, id, numeric))
     }
 }
 
