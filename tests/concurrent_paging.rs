@@ -264,3 +264,56 @@ fn a_filtered_listing_sees_every_change_made_since_the_last_one() {
     assert_eq!(named(&mut rt), 1, "a write through the API");
     assert_eq!(name_in_page(&mut rt), format!("renamed-{first}"));
 }
+
+/// A `pages()` listing is read whole, so its first window of `page_concurrency` pages goes out
+/// with the first request instead of after its answer: a one-page listing costs the empty pages
+/// past its end (at most `page_concurrency - 1`), a longer one no more than `list()` does, and
+/// every record still comes once, in order.
+#[test]
+fn a_pages_listing_sends_its_first_window_at_once() {
+    let sim = start(1_050);
+    let mut rt = runtime_for(&sim);
+    let ids = eval(
+        &mut rt,
+        r#"let ids = [];
+           for page in ncm::routers::pages(#{fields: ["id"], page_size: 100}) { for r in page { ids.push(r.id); } }
+           ids"#,
+    )
+    .into_array()
+    .unwrap();
+    let want: Vec<String> = sim
+        .records("routers")
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let got: Vec<String> = ids.iter().map(|d| d.to_string()).collect();
+    assert_eq!(got, want, "every router exactly once, in order");
+    let c = sim.counters();
+    let pages = c.route("GET", "routers");
+    assert!(
+        (11..=11 + 3).contains(&pages),
+        "{pages} requests for 11 pages"
+    );
+    assert!(c.max_in_flight <= 4, "{}", c.max_in_flight);
+
+    // One page of products: list() asks once; pages() asks for the window, three come back empty.
+    for (call, want) in [
+        ("ncm::products::list().len()", 1),
+        (
+            "{ let n = 0; for p in ncm::products::pages() { n += p.len(); } n }",
+            4,
+        ),
+    ] {
+        sim.reset_counters();
+        let n = eval(&mut rt, call).as_int().unwrap();
+        assert_eq!(n as usize, sim.records("products").len(), "{call}");
+        // The guesses past the end may land after the loop is over (a condition, not a time).
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while (sim.counters().route("GET", "products") < want || sim.counters().in_flight > 0)
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(sim.counters().route("GET", "products"), want, "{call}");
+    }
+}

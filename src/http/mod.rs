@@ -282,12 +282,13 @@ pub struct Request<'a> {
     pub retryable: bool,
 }
 
-/// A successful answer.
+/// A successful answer, its body parsed as JSON ([`Transport::send`]) or by a parser of the
+/// caller's ([`Transport::send_with`]).
 #[derive(Debug, Clone)]
-pub struct Response {
+pub struct Response<B = Value> {
     pub status: u16,
     /// Parsed JSON (`Null` for an empty body; a JSON string when the body is not JSON).
-    pub body: Value,
+    pub body: B,
     /// The answer's `content-type`, when it gave one.
     pub content_type: Option<String>,
     /// True when this was a dry-run write that was not sent.
@@ -453,6 +454,17 @@ impl Transport {
     /// Sends a request: dry-run of writes, the rate limit, retries by the policy, and an answer
     /// read whole (up to `max_body`) or a typed error that says what went wrong.
     pub fn send(&self, req: &Request<'_>) -> Result<Response> {
+        self.send_with(req, parse_body)
+    }
+
+    /// [`send`](Self::send), a successful answer's body made into a `B` by `parse` straight from
+    /// its text (a page of records becomes script values without a JSON tree in between). A
+    /// dry-run write's body is `B::default()`.
+    pub fn send_with<B: Default>(
+        &self,
+        req: &Request<'_>,
+        parse: fn(&str) -> B,
+    ) -> Result<Response<B>> {
         let url_text = self.redactor.redact(req.url.as_str());
         if self.options.dry_run && req.method.is_write() {
             return Ok(self.dry_run(req, &url_text));
@@ -478,7 +490,7 @@ impl Transport {
                 Ok(a) if (200..300).contains(&a.status) => {
                     return Ok(Response {
                         status: a.status,
-                        body: parse_body(&a.text),
+                        body: parse(&a.text),
                         content_type: a.content_type,
                         dry_run: false,
                     })
@@ -535,7 +547,7 @@ impl Transport {
     }
 
     /// What a dry-run write prints instead of sending.
-    fn dry_run(&self, req: &Request<'_>, url_text: &str) -> Response {
+    fn dry_run<B: Default>(&self, req: &Request<'_>, url_text: &str) -> Response<B> {
         let body = req
             .body
             .map(|b| format!(" {}", self.redactor.redact(&b.to_string())))
@@ -544,7 +556,7 @@ impl Transport {
         self.stats.dry_run_writes.fetch_add(1, Ordering::Relaxed);
         Response {
             status: 0,
-            body: Value::Null,
+            body: B::default(),
             content_type: None,
             dry_run: true,
         }
@@ -630,7 +642,9 @@ impl Transport {
         };
         Ok(Answer {
             status,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
+            // Valid UTF-8 (every JSON answer) is taken as it is, not copied.
+            text: String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
             retry_after,
             location,
             content_type,

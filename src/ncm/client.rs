@@ -196,9 +196,24 @@ impl NcmClient {
         })
     }
 
-    /// GET an absolute URL (used by the pager for `meta.next`).
-    pub(crate) fn get_url(&self, url: &url::Url) -> Result<crate::http::Response> {
-        self.send(Method::Get, url, None)
+    /// GET an absolute URL (used by the pager for `meta.next`), the answer's body made into a
+    /// `B` by `parse`.
+    pub(crate) fn get_url_with<B: Default>(
+        &self,
+        url: &url::Url,
+        parse: fn(&str) -> B,
+    ) -> Result<crate::http::Response<B>> {
+        self.check_creds()?;
+        self.transport.send_with(
+            &Request {
+                method: Method::Get,
+                url,
+                headers: &self.headers,
+                body: None,
+                retryable: true,
+            },
+            parse,
+        )
     }
 
     /// Resolves `meta.next`, refusing to send the API keys to another origin.

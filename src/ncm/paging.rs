@@ -15,8 +15,17 @@ use std::sync::Arc;
 /// The listing calls of the client: they build pagers, so they live with them (the client
 /// itself knows nothing of paging).
 impl NcmClient {
-    /// A lazy pager over the collection.
+    /// A lazy pager over the collection, its records as JSON values.
     pub fn pages(self: &Arc<Self>, endpoint: &str, q: &Map<String, Value>) -> Result<Pager> {
+        self.pages_of(endpoint, q)
+    }
+
+    /// A lazy pager over the collection, its records parsed straight into `R`s.
+    pub fn pages_of<R: Record>(
+        self: &Arc<Self>,
+        endpoint: &str,
+        q: &Map<String, Value>,
+    ) -> Result<Pager<R>> {
         let ep = Self::endpoint(endpoint)?;
         Self::check_method(ep, Method::Get)?;
         let prepared = query::prepare(ep, q)?;
@@ -27,35 +36,123 @@ impl NcmClient {
     /// The collection's pages, read on a thread of their own from now on (up to
     /// [`READ_AHEAD_PAGES`] pages ahead of the reader), each made into a `T` by `convert` on
     /// that thread, with a progress line on a terminal.
-    pub fn read_ahead<T: Send + 'static>(
+    pub fn read_ahead<R: Record, T: Send + 'static>(
         self: &Arc<Self>,
         endpoint: &str,
         q: &Map<String, Value>,
-        convert: fn(Vec<Value>) -> T,
+        convert: fn(Vec<R>) -> T,
     ) -> Result<ReadAhead<T>> {
         let label = self.progress.then_some(endpoint);
         let buffer = READ_AHEAD_PAGES.max(self.page_concurrency.saturating_mul(2));
-        self.pages(endpoint, q)?.read_ahead(buffer, label, convert)
+        self.pages_of(endpoint, q)?
+            .read_ahead(buffer, label, convert)
     }
 
     /// Every record of the collection matching `q` (or `limit` of them).
     pub fn list(self: &Arc<Self>, endpoint: &str, q: &Map<String, Value>) -> Result<Vec<Value>> {
+        self.list_of(endpoint, q)
+    }
+
+    /// [`list`](Self::list), the records parsed straight into `R`s.
+    pub fn list_of<R: Record>(
+        self: &Arc<Self>,
+        endpoint: &str,
+        q: &Map<String, Value>,
+    ) -> Result<Vec<R>> {
         let label = self.progress.then_some(endpoint);
-        self.pages(endpoint, q)?.collect_all(label)
+        self.pages_of(endpoint, q)?.collect_all(label)
+    }
+}
+
+/// What a listing's records become as their page is parsed: JSON values, or a type of the
+/// caller's (script values) made straight from the answer's text, with no JSON tree between.
+pub trait Record: serde::de::DeserializeOwned + Send + 'static {
+    /// One field of the record as JSON (`Null` when absent), to order merged `__in` chunks.
+    fn field(&self, name: &str) -> Value;
+}
+
+impl Record for Value {
+    fn field(&self, name: &str) -> Value {
+        self.get(name).cloned().unwrap_or(Value::Null)
+    }
+}
+
+/// A collection answer as the wire has it: `data` and `meta.next` (other keys ignored).
+#[derive(serde::Deserialize)]
+struct WirePage<R> {
+    data: Vec<R>,
+    meta: Option<WireMeta>,
+}
+
+#[derive(serde::Deserialize)]
+struct WireMeta {
+    next: Option<String>,
+}
+
+/// A collection answer parsed: its records and `meta.next`, or, when it is not a well-formed
+/// page, the body as JSON and the parser's complaint (for an error that says what is wrong).
+pub enum PageBody<R> {
+    Page(Vec<R>, Option<String>),
+    Malformed(Value, String),
+}
+
+impl<R> Default for PageBody<R> {
+    fn default() -> Self {
+        PageBody::Malformed(Value::Null, String::new())
+    }
+}
+
+/// Parses a collection answer's text in one pass into its records and `meta.next`.
+fn parse_page<R: Record>(text: &str) -> PageBody<R> {
+    match serde_json::from_str::<WirePage<R>>(text) {
+        Ok(p) => {
+            let next = p.meta.and_then(|m| m.next).filter(|n| !n.is_empty());
+            PageBody::Page(p.data, next)
+        }
+        Err(e) => PageBody::Malformed(crate::http::parse_body(text), e.to_string()),
+    }
+}
+
+/// Do two URLs ask for the same page? The same origin, path and query pairs, in any order (a
+/// server's `meta.next` need not list them in the order of the guess).
+fn same_page(a: &url::Url, b: &url::Url) -> bool {
+    if a == b {
+        return true;
+    }
+    let pairs = |u: &url::Url| {
+        let mut p: Vec<(String, String)> =
+            u.query_pairs().map(|(k, v)| (k.into(), v.into())).collect();
+        p.sort();
+        p
+    };
+    a.origin() == b.origin() && a.path() == b.path() && pairs(a) == pairs(b)
+}
+
+/// A parsed page's records and `meta.next`, or what is wrong with the answer.
+fn page_parts<R>(
+    body: PageBody<R>,
+    content_type: Option<&str>,
+) -> std::result::Result<(Vec<R>, Option<String>), String> {
+    match body {
+        PageBody::Page(data, next) => Ok((data, next)),
+        PageBody::Malformed(body, why) => {
+            split_page(body, content_type)?;
+            Err(format!("the page cannot be read: {why}"))
+        }
     }
 }
 
 /// A page being fetched ahead: its URL and the request's outcome when it lands.
-type Ahead = (
+type Ahead<R> = (
     url::Url,
-    std::thread::JoinHandle<Result<crate::http::Response>>,
+    std::thread::JoinHandle<Result<crate::http::Response<PageBody<R>>>>,
 );
 
 /// A lazy sequence of pages; memory bounded by the pages in flight, whatever the fleet size.
 /// Offset-paged listings fetch up to `page_concurrency` pages at once (the next page the API
 /// names, then guesses at the offsets after it) and hand them on in order; a guess is used only
 /// when the page before it names exactly that URL as `meta.next`.
-pub struct Pager {
+pub struct Pager<R = Value> {
     client: Arc<NcmClient>,
     ep: &'static Endpoint,
     chunks: VecDeque<Vec<(String, String)>>,
@@ -69,10 +166,14 @@ pub struct Pager {
     pub pages_fetched: usize,
     pub records_seen: usize,
     /// Pages requested ahead of the one being read, in order.
-    ahead: VecDeque<Ahead>,
+    ahead: VecDeque<Ahead<R>>,
+    /// Request the first window of pages at once, before the first answer names the second
+    /// page (set for listings read ahead, which are read whole: a listing of fewer pages than
+    /// the window costs the few empty pages past its end).
+    speculate_first: bool,
 }
 
-impl Pager {
+impl<R: Record> Pager<R> {
     pub(crate) fn new(client: Arc<NcmClient>, ep: &'static Endpoint, p: Prepared) -> Self {
         Pager {
             client,
@@ -87,14 +188,15 @@ impl Pager {
             pages_fetched: 0,
             records_seen: 0,
             ahead: VecDeque::new(),
+            speculate_first: false,
         }
     }
 
     /// The answer for `url`: the prefetched one when it was guessed right, else a request now.
     /// Wrong guesses are dropped (their requests finish on their own and are ignored).
-    fn fetch(&mut self, url: &url::Url) -> Result<crate::http::Response> {
+    fn fetch(&mut self, url: &url::Url) -> Result<crate::http::Response<PageBody<R>>> {
         while let Some((u, handle)) = self.ahead.pop_front() {
-            if &u == url {
+            if same_page(&u, url) {
                 return handle.join().unwrap_or_else(|_| {
                     Err(Error::Protocol {
                         method: "GET".into(),
@@ -104,11 +206,12 @@ impl Pager {
                 });
             }
         }
-        self.client.get_url(url)
+        self.client.get_url_with(url, parse_page::<R>)
     }
 
-    /// After a page naming `next`: keeps up to `page_concurrency` pages in flight — `next`
-    /// itself, then the same query at the offsets after it.
+    /// After a page naming `next` (or before the first page, `next` being it): keeps up to
+    /// `page_concurrency` pages in flight — `next` itself, then the same query at the offsets
+    /// after it (an URL without an offset is at offset 0).
     fn prefetch(&mut self, next: &url::Url) {
         let n = self.client.page_concurrency;
         if n <= 1
@@ -122,22 +225,23 @@ impl Pager {
                 .find(|(x, _)| x == k)
                 .and_then(|(_, v)| v.parse::<usize>().ok())
         };
-        let (Some(offset), Some(limit)) = (param(next, "offset"), param(next, "limit")) else {
+        let has_offset = next.query_pairs().any(|(k, _)| k == "offset");
+        let offset = if has_offset {
+            param(next, "offset")
+        } else {
+            Some(0)
+        };
+        let (Some(offset), Some(limit)) = (offset, param(next, "limit")) else {
             return;
         };
         let at = |o: usize| {
             let mut u = next.clone();
-            let pairs: Vec<(String, String)> = next
+            let mut pairs: Vec<(String, String)> = next
                 .query_pairs()
-                .map(|(k, v)| {
-                    let v = if k == "offset" {
-                        o.to_string()
-                    } else {
-                        v.into_owned()
-                    };
-                    (k.into_owned(), v)
-                })
+                .filter(|(k, _)| k != "offset")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect();
+            pairs.push(("offset".into(), o.to_string()));
             u.query_pairs_mut().clear().extend_pairs(pairs);
             u
         };
@@ -146,7 +250,7 @@ impl Pager {
                 break;
             };
             let u = if k == 0 { next.clone() } else { at(o) };
-            if self.ahead.iter().any(|(x, _)| *x == u) {
+            if self.ahead.iter().any(|(x, _)| same_page(x, &u)) {
                 continue;
             }
             if self.ahead.len() >= n {
@@ -154,13 +258,15 @@ impl Pager {
             }
             let client = self.client.clone();
             let target = u.clone();
-            self.ahead
-                .push_back((u, std::thread::spawn(move || client.get_url(&target))));
+            self.ahead.push_back((
+                u,
+                std::thread::spawn(move || client.get_url_with(&target, parse_page::<R>)),
+            ));
         }
     }
 
     /// The next page of records, `Ok(None)` when every page has been read.
-    pub fn next_page(&mut self) -> Result<Option<Vec<Value>>> {
+    pub fn next_page(&mut self) -> Result<Option<Vec<R>>> {
         if self.needs_merge() {
             let all = self.merge_chunks()?;
             return Ok((!all.is_empty()).then_some(all));
@@ -193,6 +299,11 @@ impl Pager {
                     }
                 },
             };
+            // A listing of one query read whole: its first window goes out now, not after the
+            // first answer (one round trip less; a listing of an `__in` split is not guessed at).
+            if self.speculate_first && self.pages_fetched == 0 && self.chunks.is_empty() {
+                self.prefetch(&url);
+            }
             let resp = self.fetch(&url)?;
             let protocol = |message: String| Error::Protocol {
                 method: "GET".into(),
@@ -200,7 +311,7 @@ impl Pager {
                 message,
             };
             let (mut data, next) =
-                split_page(resp.body, resp.content_type.as_deref()).map_err(protocol)?;
+                page_parts(resp.body, resp.content_type.as_deref()).map_err(protocol)?;
             self.pages_fetched += 1;
             self.visited.insert(url.to_string());
             if let Some(n) = next {
@@ -256,10 +367,10 @@ impl Pager {
 
     /// Reads every chunk (each at most `limit` records: the overall first `limit` are among
     /// them), orders the union by `order_by` (by `id` when none is given) and keeps `limit`.
-    fn merge_chunks(&mut self) -> Result<Vec<Value>> {
+    fn merge_chunks(&mut self) -> Result<Vec<R>> {
         let limit = self.remaining;
         let order = self.order_by();
-        let mut all = vec![];
+        let mut all: Vec<R> = vec![];
         for params in std::mem::take(&mut self.chunks) {
             let mut sub = Pager {
                 client: self.client.clone(),
@@ -274,6 +385,7 @@ impl Pager {
                 pages_fetched: 0,
                 records_seen: 0,
                 ahead: VecDeque::new(),
+                speculate_first: false,
             };
             while let Some(mut page) = sub.next_page()? {
                 all.append(&mut page);
@@ -284,14 +396,16 @@ impl Pager {
             Some(o) => (o.trim_start_matches('-').to_string(), o.starts_with('-')),
             None => ("id".to_string(), false),
         };
-        all.sort_by(|a, b| {
-            let o = compare_values(&a[field.as_str()], &b[field.as_str()]);
+        let mut keyed: Vec<(Value, R)> = all.into_iter().map(|r| (r.field(&field), r)).collect();
+        keyed.sort_by(|(a, _), (b, _)| {
+            let o = compare_values(a, b);
             if descending {
                 o.reverse()
             } else {
                 o
             }
         });
+        let mut all: Vec<R> = keyed.into_iter().map(|(_, r)| r).collect();
         if let Some(l) = limit {
             all.truncate(l);
         }
@@ -303,7 +417,7 @@ impl Pager {
 
     /// Every remaining record. With a `label`, a progress line (records, pages, rate) shows on
     /// a terminal once more than two pages have been read; never when stderr is not a terminal.
-    pub fn collect_all(mut self, label: Option<&str>) -> Result<Vec<Value>> {
+    pub fn collect_all(mut self, label: Option<&str>) -> Result<Vec<R>> {
         let mut progress = Progress::new(label);
         let mut all = vec![];
         while let Some(mut page) = self.next_page()? {
@@ -317,11 +431,12 @@ impl Pager {
     /// reader (plus the `page_concurrency` in flight), so a listing goes on while the caller
     /// works on earlier pages or reads another listing. Same pages, same order, same errors.
     pub fn read_ahead<T: Send + 'static>(
-        self,
+        mut self,
         buffer: usize,
         label: Option<&str>,
-        convert: fn(Vec<Value>) -> T,
+        convert: fn(Vec<R>) -> T,
     ) -> Result<ReadAhead<T>> {
+        self.speculate_first = true;
         let (tx, rx) = std::sync::mpsc::sync_channel(buffer.max(1));
         std::thread::Builder::new()
             .name("fleetscript-pages".into())
@@ -443,8 +558,8 @@ impl<T> Iterator for ReadAhead<T> {
     }
 }
 
-impl Iterator for Pager {
-    type Item = Result<Vec<Value>>;
+impl<R: Record> Iterator for Pager<R> {
+    type Item = Result<Vec<R>>;
     fn next(&mut self) -> Option<Self::Item> {
         match self.next_page() {
             Ok(Some(p)) => Some(Ok(p)),
@@ -485,9 +600,10 @@ fn compare_values(a: &Value, b: &Value) -> std::cmp::Ordering {
     text(a).cmp(&text(b))
 }
 
-/// Splits a collection body into its records and `meta.next`; an answer that is not JSON says
-/// so (with its content type), not "no data list".
-pub fn split_page(
+/// Splits a collection body (as a JSON tree) into its records and `meta.next`, or says what is
+/// wrong with it: an answer that is not JSON says so (with its content type), not "no data
+/// list". Pages are parsed by [`parse_page`]; this explains the ones it could not read.
+fn split_page(
     mut body: Value,
     content_type: Option<&str>,
 ) -> std::result::Result<(Vec<Value>, Option<String>), String> {
@@ -510,4 +626,53 @@ pub fn split_page(
         Some(other) => return Err(format!("meta.next is neither a URL nor null: {other}")),
     };
     Ok((data, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(
+        text: &str,
+        content_type: Option<&str>,
+    ) -> std::result::Result<(Vec<Value>, Option<String>), String> {
+        page_parts(parse_page::<Value>(text), content_type)
+    }
+
+    #[test]
+    fn a_page_is_its_records_and_next() {
+        let (data, next) = parts(r#"{"data": [{"id": "1"}, {"id": "2"}], "meta": {"next": "/api/v2/routers/?offset=2"}}"#, None).unwrap();
+        assert_eq!(
+            data,
+            vec![
+                serde_json::json!({"id": "1"}),
+                serde_json::json!({"id": "2"})
+            ]
+        );
+        assert_eq!(next.as_deref(), Some("/api/v2/routers/?offset=2"));
+        for last in [
+            r#"{"data": [], "meta": {"next": null}}"#,
+            r#"{"data": [], "meta": {"next": ""}}"#,
+            r#"{"data": []}"#,
+        ] {
+            assert_eq!(parts(last, None).unwrap().1, None, "{last}");
+        }
+    }
+
+    #[test]
+    fn a_malformed_page_says_what_is_wrong() {
+        let err = parts("<html>gateway timeout</html>", Some("text/html")).unwrap_err();
+        assert!(
+            err.contains("not JSON (text/html)") && err.contains("gateway timeout"),
+            "{err}"
+        );
+        let err = parts(r#"{"detail": "nope"}"#, None).unwrap_err();
+        assert_eq!(err, "the collection body has no 'data' list");
+        let err = parts(r#"{"data": {"id": 1}}"#, None).unwrap_err();
+        assert_eq!(err, "the collection body has no 'data' list");
+        let err = parts(r#"{"data": [], "meta": {"next": 7}}"#, None).unwrap_err();
+        assert_eq!(err, "meta.next is neither a URL nor null: 7");
+        let err = parts("", None).unwrap_err();
+        assert_eq!(err, "the collection body has no 'data' list");
+    }
 }

@@ -54,6 +54,17 @@ pub fn json_into_dynamic(v: Value) -> Dynamic {
     }
 }
 
+/// Listings read for scripts parse each record straight into a Rhai value (Rhai's own serde
+/// support: the same integers, floats, strings, `()` for null, maps and arrays as
+/// [`json_into_dynamic`]), with no JSON tree built and converted in between.
+impl crate::ncm::paging::Record for Dynamic {
+    fn field(&self, name: &str) -> Value {
+        self.read_lock::<rhai::Map>()
+            .and_then(|m| m.get(name).map(dynamic_to_json))
+            .unwrap_or(Value::Null)
+    }
+}
+
 /// Converts a Rhai value to JSON. Unit becomes null; functions and custom types become strings.
 pub fn dynamic_to_json(d: &Dynamic) -> Value {
     if d.is_unit() {
@@ -94,6 +105,17 @@ pub fn dynamic_to_json(d: &Dynamic) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn parsed_straight_from_text_as_from_json() {
+        let text = r#"{"a": 1, "b": [true, null, 2.5, "x"], "c": {"d": -3}, "e": 18446744073709551615, "f": "\u00e9"}"#;
+        let direct: Dynamic = serde_json::from_str(text).unwrap();
+        let via_json = json_into_dynamic(serde_json::from_str(text).unwrap());
+        assert_eq!(format!("{direct:?}"), format!("{via_json:?}"));
+        use crate::ncm::paging::Record;
+        assert_eq!(direct.field("c"), serde_json::json!({"d": -3}));
+        assert_eq!(direct.field("nope"), Value::Null);
+    }
 
     #[test]
     fn roundtrip() {

@@ -9,12 +9,28 @@ use rhai::{
 use std::sync::{Arc, Mutex};
 
 fn cell(d: Option<&Dynamic>) -> String {
+    let mut s = String::new();
+    cell_into(d, &mut s);
+    s
+}
+
+/// A value as the text of its CSV cell, into `buf` (cleared first): empty for a missing value
+/// or `()`, maps and arrays as JSON. A writer reuses one buffer for every cell.
+fn cell_into(d: Option<&Dynamic>, buf: &mut String) {
+    use std::fmt::Write;
+    buf.clear();
     match d {
-        None => String::new(),
-        Some(d) if d.is_unit() => String::new(),
-        Some(d) if d.is_string() => d.to_string(),
-        Some(d) if d.is_map() || d.is_array() => dynamic_to_json(d).to_string(),
-        Some(d) => d.to_string(),
+        None => {}
+        Some(d) if d.is_unit() => {}
+        Some(d) if d.is_string() => {
+            if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
+                buf.push_str(&s);
+            }
+        }
+        Some(d) if d.is_map() || d.is_array() => buf.push_str(&dynamic_to_json(d).to_string()),
+        Some(d) => {
+            let _ = write!(buf, "{d}");
+        }
     }
 }
 
@@ -65,6 +81,8 @@ pub struct OpenCsv {
     columns: Vec<String>,
     path: String,
     rows: INT,
+    /// The cell being written (one buffer for all, not a string per cell).
+    cell: String,
 }
 
 impl CsvWriter {
@@ -92,10 +110,13 @@ impl CsvWriter {
                     ),
                 ));
             };
-            let rec: Vec<String> = w.columns.iter().map(|c| cell(m.get(c.as_str()))).collect();
-            w.out
-                .write_record(&rec)
-                .map_err(|e| usage_error(pos, format!("{}: {e}", w.path)))?;
+            let failed = |e: csv::Error| usage_error(pos, format!("{}: {e}", w.path));
+            for c in &w.columns {
+                cell_into(m.get(c.as_str()), &mut w.cell);
+                w.out.write_field(w.cell.as_bytes()).map_err(failed)?;
+            }
+            // An empty record ends the row of fields written one by one.
+            w.out.write_record(None::<&[u8]>).map_err(failed)?;
             w.rows += 1;
             Ok(w.rows)
         })
@@ -166,7 +187,7 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
             let file = c.writes.create_atomic(path, super::FILE_MODE).map_err(|e| rhai_error(pos, e, &c.redactor))?;
             let mut out = csv::Writer::from_writer(file);
             out.write_record(&columns).map_err(|e| usage_error(pos, format!("{path}: {e}")))?;
-            Ok(CsvWriter(Arc::new(Mutex::new(Some(OpenCsv { out, columns, path: path.to_string(), rows: 0 })))))
+            Ok(CsvWriter(Arc::new(Mutex::new(Some(OpenCsv { out, columns, path: path.to_string(), rows: 0, cell: String::new() })))))
         });
     FuncRegistration::new("write")
         .with_namespace(FnNamespace::Global)

@@ -37,11 +37,6 @@ impl IntoIterator for PageIter {
     }
 }
 
-/// A page of records as a Rhai array (run on the thread reading the pages, off the script's).
-fn page_into_dynamic(page: Vec<Value>) -> Dynamic {
-    Dynamic::from_array(page.into_iter().map(json_into_dynamic).collect())
-}
-
 /// Registers `name()` and `name(query)` (the first with an empty query) from one function.
 fn query_overloads<T: Clone + Send + Sync + 'static>(
     m: &mut Module,
@@ -161,11 +156,9 @@ fn add_read(m: &mut Module, ep: &'static Endpoint, verb: Verb, ctx: &Arc<ScriptC
         Verb::List => {
             let c = ctx.clone();
             let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<Array> {
-                let rows = c
-                    .ncm
-                    .list(name, &map_to_json(q))
-                    .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                Ok(rows.into_iter().map(json_into_dynamic).collect())
+                c.ncm
+                    .list_of::<Dynamic>(name, &map_to_json(q))
+                    .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
             };
             query_overloads(
                 m,
@@ -180,7 +173,7 @@ fn add_read(m: &mut Module, ep: &'static Endpoint, verb: Verb, ctx: &Arc<ScriptC
             let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<PageIter> {
                 let p = c
                     .ncm
-                    .read_ahead(name, &map_to_json(q), page_into_dynamic)
+                    .read_ahead(name, &map_to_json(q), Dynamic::from_array)
                     .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
                 Ok(PageIter {
                     pager: Arc::new(Mutex::new(Some(p))),
@@ -334,10 +327,10 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
                 }
                 jobs.push((name.to_string(), map_to_json(q)));
             }
-            let results: Vec<(String, crate::error::Result<Vec<Value>>)> = std::thread::scope(|scope| {
+            let results: Vec<(String, crate::error::Result<Vec<Dynamic>>)> = std::thread::scope(|scope| {
                 let handles: Vec<_> = jobs
                     .iter()
-                    .map(|(name, q)| (name.clone(), scope.spawn(|| c.ncm.list(name, q))))
+                    .map(|(name, q)| (name.clone(), scope.spawn(|| c.ncm.list_of::<Dynamic>(name, q))))
                     .collect();
                 handles
                     .into_iter()
@@ -347,7 +340,7 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
             let mut out = Map::new();
             for (name, r) in results {
                 let rows = r.map_err(|e| rhai_error(pos, e, &c.redactor))?;
-                out.insert(name.into(), Dynamic::from_array(rows.into_iter().map(json_into_dynamic).collect()));
+                out.insert(name.into(), Dynamic::from_array(rows));
             }
             Ok(out)
         });
