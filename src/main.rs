@@ -25,6 +25,12 @@ const STACK: usize = 2 << 30;
 
 fn main() {
     let cli = Cli::parse();
+    // Listings and reports piped into `head` end quietly when the reader goes, as Unix tools
+    // do (Rust ignores SIGPIPE, and a write to the closed pipe would panic). A script's run and
+    // the REPL keep going: their output goes through writes that drop a closed pipe's lines.
+    if !matches!(cli.command, Command::Run(_) | Command::Repl(_)) {
+        restore_sigpipe();
+    }
     // A client's job holds little at a time; the simulator holds a whole fleet and serves
     // requests from several threads, where more arenas are faster.
     if !matches!(cli.command, Command::Sim(_)) {
@@ -40,6 +46,15 @@ fn main() {
         Err(_) => outcome(Cli::parse()),
     };
     std::process::exit(code);
+}
+
+/// The default action of SIGPIPE (end the process), which the Rust runtime turned off.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: sets the disposition of one signal to its default, before any other thread runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 fn outcome(cli: Cli) -> i32 {

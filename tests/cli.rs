@@ -332,3 +332,36 @@ fn endpoints_prints_the_whole_catalog() {
         .lines()
         .any(|l| l.starts_with("historical_locations ") && l.contains("5000/5000")));
 }
+
+/// A reader that goes away (`| head`) ends neither a script nor a listing with a panic: a
+/// script's lines to the closed pipe are dropped and it finishes its work; `endpoints` stops
+/// quietly.
+#[test]
+fn a_closed_standard_output_is_no_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("chatty.rhai");
+    std::fs::write(
+        &src,
+        "for i in 0..20000 { print(`line ${i}`); }\njson::write(\"done.json\", #{done: true});\n",
+    )
+    .unwrap();
+    for args in [
+        vec!["run", "chatty.rhai", "--allow-write", "."],
+        vec!["endpoints"],
+    ] {
+        let mut child = bin()
+            .current_dir(dir.path())
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before the first line
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    assert!(std::fs::read_to_string(dir.path().join("done.json"))
+        .unwrap()
+        .contains("true"));
+}

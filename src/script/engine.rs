@@ -42,7 +42,12 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
         }
     });
     let r = ctx.redactor.clone();
-    engine.on_print(move |s| println!("{}", r.redact(s)));
+    // A closed standard output (`| head`) loses the line, as it would anyway; it never stops
+    // the script halfway through its work (`println!` would panic).
+    engine.on_print(move |s| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), "{}", r.redact(s));
+    });
     let r = ctx.redactor.clone();
     engine.on_debug(move |s, src, pos| {
         let at = match (src, pos.line()) {
