@@ -216,6 +216,30 @@ fn name_of_reads_a_table_in_place() {
 }
 
 #[test]
+fn name_all_names_a_field_of_every_record_in_place() {
+    let sim = start(20);
+    let mut rt = runtime_for(&sim);
+    let got = eval(
+        &mut rt,
+        r#"let t = #{"41": "IBR900"};
+           let page = [#{p: "https://x/api/v2/products/41/"}, #{p: ()}, #{p: 7}, #{}];
+           ncm::name_all(page, "p", t);
+           let named = page.map(|r| r.p);
+           ncm::name_all(page, "p", #{"IBR900": "twice"}, "q");
+           named + [page[0].q, page[0].p]"#,
+    )
+    .into_array()
+    .unwrap();
+    let got: Vec<String> = got.iter().map(|d| d.to_string()).collect();
+    assert_eq!(got, ["IBR900", "", "#7", "", "twice", "IBR900"]);
+    let err = eval_err(
+        &mut rt,
+        r#"let page = [#{p: "1"}, "x"]; ncm::name_all(page, "p", #{})"#,
+    );
+    assert!(err.contains("record 1 is a string, not a map"), "{err}");
+}
+
+#[test]
 fn a_filtered_listing_sees_every_change_made_since_the_last_one() {
     // The simulator keeps each filtered listing's selection between pages; a change must show.
     let sim = start(50);

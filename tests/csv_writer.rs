@@ -90,3 +90,38 @@ fn a_writer_outside_the_allowed_directories_is_refused() {
     );
     assert!(e.contains("/etc"), "{e}");
 }
+
+/// Rows are written on a thread of their own, a batch at a time: many batches' worth arrive
+/// whole and in order; a row that is not a map is refused at its own `write()`.
+#[test]
+fn many_rows_arrive_in_order_and_a_bad_row_is_refused_where_written() {
+    let sim = sim();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("n.csv");
+    let mut rt = script_runtime(&sim, dir.path(), &[]);
+    let src = format!(
+        r#"let w = csv::writer("{}", ["i", "sq"]);
+           for i in 0..2500 {{ w.write(#{{i: i, sq: i * i}}); }}
+           w.close()"#,
+        out.display()
+    );
+    assert_eq!(eval(&mut rt, &src).as_int().unwrap(), 2500);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2501);
+    for (i, l) in lines[1..].iter().enumerate() {
+        assert_eq!(*l, format!("{i},{}", i * i));
+    }
+    let src = format!(
+        r#"let w = csv::writer("{}", ["i"]);
+           w.write(#{{i: 1}});
+           w.write("not a row");"#,
+        dir.path().join("bad.csv").display()
+    );
+    let err = eval_err(&mut rt, &src);
+    assert!(
+        err.contains("a row is an object map, not a string"),
+        "{err}"
+    );
+    assert!(!dir.path().join("bad.csv").exists());
+}

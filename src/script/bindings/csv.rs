@@ -76,13 +76,99 @@ fn columns_of(rows: &Array) -> Vec<String> {
 #[derive(Clone)]
 pub struct CsvWriter(Arc<Mutex<Option<OpenCsv>>>);
 
+/// The CSV file being written. Rows are formatted and written on a thread of their own, so the
+/// script goes on with its next row meanwhile; a failed write is reported by the next `write()`
+/// or by `close()`.
 pub struct OpenCsv {
-    out: csv::Writer<crate::files::AtomicFile>,
-    columns: Vec<String>,
+    /// Batches of rows on their way to the writing thread (a bounded queue: memory stays flat).
+    rows_tx: Option<std::sync::mpsc::SyncSender<Vec<Dynamic>>>,
+    /// Rows not sent yet: they go a batch at a time (one wake-up of the thread per batch, not
+    /// per row).
+    batch: Vec<Dynamic>,
+    /// The writing thread; it gives the file back, or says why a row could not be written.
+    writer: Option<std::thread::JoinHandle<Result<csv::Writer<crate::files::AtomicFile>, String>>>,
     path: String,
     rows: INT,
-    /// The cell being written (one buffer for all, not a string per cell).
-    cell: String,
+}
+
+/// Rows sent to the writing thread at a time, and batches queued for it at most.
+const BATCH_ROWS: usize = 256;
+const QUEUED_BATCHES: usize = 4;
+
+impl OpenCsv {
+    fn start(
+        out: csv::Writer<crate::files::AtomicFile>,
+        columns: Vec<String>,
+        path: &str,
+    ) -> std::io::Result<Self> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Dynamic>>(QUEUED_BATCHES);
+        let writer = std::thread::Builder::new()
+            .name("fleetscript-csv".into())
+            .spawn(move || write_rows(out, &columns, rx))?;
+        Ok(OpenCsv {
+            rows_tx: Some(tx),
+            batch: Vec::with_capacity(BATCH_ROWS),
+            writer: Some(writer),
+            path: path.to_string(),
+            rows: 0,
+        })
+    }
+
+    /// Queues a row; a full batch goes to the writing thread. False when that thread is gone
+    /// (it stopped on an error).
+    fn queue(&mut self, row: Dynamic) -> bool {
+        self.batch.push(row);
+        self.batch.len() < BATCH_ROWS || self.send_batch()
+    }
+
+    fn send_batch(&mut self) -> bool {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
+        self.rows_tx
+            .as_ref()
+            .is_some_and(|tx| tx.send(batch).is_ok())
+    }
+
+    /// Ends the queue and waits for the writing thread: the file, or why it failed.
+    fn finish(&mut self) -> Result<csv::Writer<crate::files::AtomicFile>, String> {
+        if !self.batch.is_empty() {
+            self.send_batch();
+        }
+        self.rows_tx = None;
+        match self.writer.take().map(|w| w.join()) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err("the thread writing the rows stopped unexpectedly".into()),
+            None => Err("the writer is closed".into()),
+        }
+    }
+}
+
+impl Drop for OpenCsv {
+    /// Unclosed: the writing thread ends and drops the hidden file before the script's end.
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
+/// The writing thread: each row's cells in the columns' order, until the queue ends.
+fn write_rows(
+    mut out: csv::Writer<crate::files::AtomicFile>,
+    columns: &[String],
+    batches: std::sync::mpsc::Receiver<Vec<Dynamic>>,
+) -> Result<csv::Writer<crate::files::AtomicFile>, String> {
+    let mut cell = String::new();
+    for row in batches.into_iter().flatten() {
+        let Some(m) = row.read_lock::<Map>() else {
+            continue;
+        };
+        for c in columns {
+            cell_into(m.get(c.as_str()), &mut cell);
+            out.write_field(cell.as_bytes())
+                .map_err(|e| e.to_string())?;
+        }
+        // An empty record ends the row of fields written one by one.
+        out.write_record(None::<&[u8]>).map_err(|e| e.to_string())?;
+    }
+    Ok(out)
 }
 
 impl CsvWriter {
@@ -98,9 +184,9 @@ impl CsvWriter {
         }
     }
 
-    fn write(&self, pos: Position, row: &Dynamic) -> RhaiResult<INT> {
-        self.with(pos, |w| {
-            let Some(m) = row.read_lock::<Map>() else {
+    fn write(&self, pos: Position, row: Dynamic) -> RhaiResult<INT> {
+        let written = self.with(pos, |w| {
+            if !row.is_map() {
                 return Err(usage_error(
                     pos,
                     format!(
@@ -109,26 +195,30 @@ impl CsvWriter {
                         row.type_name()
                     ),
                 ));
-            };
-            let failed = |e: csv::Error| usage_error(pos, format!("{}: {e}", w.path));
-            for c in &w.columns {
-                cell_into(m.get(c.as_str()), &mut w.cell);
-                w.out.write_field(w.cell.as_bytes()).map_err(failed)?;
             }
-            // An empty record ends the row of fields written one by one.
-            w.out.write_record(None::<&[u8]>).map_err(failed)?;
+            if !w.queue(row) {
+                // The writing thread stopped on an error: report it, the writer is done.
+                let why = w.finish().err().unwrap_or_default();
+                return Ok(Err(usage_error(pos, format!("{}: {why}", w.path))));
+            }
             w.rows += 1;
-            Ok(w.rows)
-        })
+            Ok(Ok(w.rows))
+        })?;
+        if written.is_err() {
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+        }
+        written
     }
 
     fn close(&self, pos: Position, ctx: &ScriptContext) -> RhaiResult<INT> {
         let open = self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
-        let Some(open) = open else {
+        let Some(mut open) = open else {
             return Err(usage_error(pos, "this CSV writer is already closed"));
         };
-        let file = open
-            .out
+        let out = open
+            .finish()
+            .map_err(|why| usage_error(pos, format!("{}: {why}", open.path)))?;
+        let file = out
             .into_inner()
             .map_err(|e| usage_error(pos, format!("{}: {}", open.path, e.error())))?;
         file.commit()
@@ -179,7 +269,7 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
         });
     let c = ctx.clone();
     FuncRegistration::new("writer")
-        .with_comments(["/// A CSV file written row by row (memory stays flat however many rows): the header now, a row per\n/// `w.write(row)`, and the file appears at `path` only at `w.close()` (which returns the row count);\n/// a script that fails before `close()` leaves `path` as it was.\n///\n/// ```rhai\n/// let w = csv::writer(\"routers.csv\", [\"id\", \"name\"]);\n/// for page in ncm::routers::pages(#{fields: [\"id\", \"name\"]}) { for r in page { w.write(r); } }\n/// print(`${w.close()} rows`);\n/// ```"])
+        .with_comments(["/// A CSV file written row by row (memory stays flat however many rows): the header now, a row per\n/// `w.write(row)`, and the file appears at `path` only at `w.close()` (which returns the row count);\n/// a script that fails before `close()` leaves `path` as it was. Rows are formatted and written on a\n/// thread of their own while the script goes on (a write that fails is reported by the next\n/// `w.write()` or by `w.close()`).\n///\n/// ```rhai\n/// let w = csv::writer(\"routers.csv\", [\"id\", \"name\"]);\n/// for page in ncm::routers::pages(#{fields: [\"id\", \"name\"]}) { for r in page { w.write(r); } }\n/// print(`${w.close()} rows`);\n/// ```"])
         .with_params_info(["path: string", "columns: Array", "CsvWriter"])
         .set_into_module(&mut m, move |cx: NativeCallContext, path: &str, cols: Array| -> RhaiResult<CsvWriter> {
             let pos = cx.call_position();
@@ -187,14 +277,15 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
             let file = c.writes.create_atomic(path, super::FILE_MODE).map_err(|e| rhai_error(pos, e, &c.redactor))?;
             let mut out = csv::Writer::from_writer(file);
             out.write_record(&columns).map_err(|e| usage_error(pos, format!("{path}: {e}")))?;
-            Ok(CsvWriter(Arc::new(Mutex::new(Some(OpenCsv { out, columns, path: path.to_string(), rows: 0, cell: String::new() })))))
+            let open = OpenCsv::start(out, columns, path).map_err(|e| usage_error(pos, format!("{path}: cannot start writing: {e}")))?;
+            Ok(CsvWriter(Arc::new(Mutex::new(Some(open)))))
         });
     FuncRegistration::new("write")
         .with_namespace(FnNamespace::Global)
         .with_comments(["/// Writes one row (an object map) to a `csv::writer`, columns in the writer's order; returns the rows so far.\n///\n/// ```rhai\n/// w.write(#{id: 1, name: \"a\"});\n/// ```"])
         .with_params_info(["w: CsvWriter", "row: Map", "int"])
         .set_into_module(&mut m, |cx: NativeCallContext, w: &mut CsvWriter, row: Dynamic| -> RhaiResult<INT> {
-            w.write(cx.call_position(), &row)
+            w.write(cx.call_position(), row)
         });
     let c = ctx.clone();
     FuncRegistration::new("close")
