@@ -222,7 +222,15 @@ impl Runtime {
             Ok(None) => return Ok(()),
             Err(e) => return Err(ScriptError::Setup(format!("{script}: {e}"))),
         };
-        let values = args::check(script, &decls, &self.config.args).map_err(ScriptError::Setup)?;
+        let mut values =
+            args::check(script, &decls, &self.config.args).map_err(ScriptError::Setup)?;
+        let ncm = self.ncm.clone();
+        let find = |kind, name: &str| -> std::result::Result<String, String> {
+            ncm.find(kind, name)
+                .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+                .map_err(|e| self.ctx.redactor.redact(&e.to_string()))
+        };
+        args::resolve_names(&decls, &mut values, &find).map_err(ScriptError::Setup)?;
         for (d, path) in args::outputs(&decls, &values) {
             let probe = match d.form {
                 args::Form::OutDir => format!("{}/.probe", path.trim_end_matches('/')),

@@ -141,7 +141,7 @@ fn run_by_name_help_and_the_script_list() {
     assert!(o.status.success(), "{}", out(&o).1);
     assert!(t.path().join("inv.csv").is_file());
     let o = run(&["run", "apn_rollout", "--help"]);
-    assert!(out(&o).0.contains("--arg group=ID"));
+    assert!(out(&o).0.contains("--arg group=GROUP"));
     // The list: ours with its purpose and place, modules left out, built-ins after.
     let o = run(&["scripts"]);
     let (stdout, _) = out(&o);

@@ -46,7 +46,7 @@ fn undeclared_missing_and_malformed_arguments_are_usage_errors_before_any_reques
         (
             "apn_rollout",
             vec!["apn=iot.example"],
-            vec!["needs --arg group=ID"],
+            vec!["needs --arg group=GROUP"],
         ),
         (
             "inventory",
@@ -122,7 +122,7 @@ fn values_arrive_typed_and_help_renders_the_declaration() {
         .output()
         .unwrap();
     assert!(
-        text(&o).contains("usage: fleetscript run apn_rollout --arg group=ID --arg apn=NAME"),
+        text(&o).contains("usage: fleetscript run apn_rollout --arg group=GROUP --arg apn=NAME"),
         "{}",
         text(&o)
     );

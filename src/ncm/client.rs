@@ -70,6 +70,8 @@ pub struct NcmClient {
     pub(super) progress: bool,
     /// Pages of an offset-paged listing fetched at once (1: one after the other).
     pub(crate) page_concurrency: usize,
+    /// Routers and groups found by name, MAC or serial number in this run.
+    resolved: super::names::Resolved,
 }
 
 impl std::fmt::Debug for NcmClient {
@@ -109,7 +111,13 @@ impl NcmClient {
             creds_missing: creds.missing(),
             progress: false,
             page_concurrency: DEFAULT_PAGE_CONCURRENCY,
+            resolved: Default::default(),
         })
+    }
+
+    /// Routers and groups found by name so far (see [`super::names`]).
+    pub(super) fn resolved(&self) -> &super::names::Resolved {
+        &self.resolved
     }
 
     /// How many pages of an offset-paged listing may be in flight at once (at least 1).

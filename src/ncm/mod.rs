@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod client;
 pub mod defaults;
 pub mod helpers;
+pub mod names;
 pub mod paging;
 pub mod query;
 pub mod router_config;

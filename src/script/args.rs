@@ -18,7 +18,9 @@
 //! `true`/`false` booleans; `FILE` an output file and `PATH`/`DIR` an output directory (both
 //! checked writable before the first request); `N|N%`/`AMOUNT` a count or a percentage;
 //! `a|b|c` one of these words; `X,X,...`/`LIST`
-//! comma-separated lists; anything else (`ID`, `NAME`, `APN`) text. `(required)` makes it
+//! comma-separated lists; `GROUP`/`ROUTER` (and `GROUP,GROUP,...`) a group or router by name or
+//! id, found before the script starts and handed on as its id; anything else (`ID`, `NAME`,
+//! `APN`) text. `(required)` makes it
 //! required; `(default: V)` gives the value when absent, when `V` is of the form.
 
 use rhai::{Array, Dynamic, Map};
@@ -39,6 +41,9 @@ pub enum Form {
     Amount,
     List,
     Text,
+    /// A router (`ROUTER`) or group (`GROUP`) by id or name, or a list of them
+    /// (`GROUP,GROUP,...`): `run` finds each before the script starts and hands the script ids.
+    Named(crate::ncm::names::Kind, bool),
 }
 
 /// One declared argument.
@@ -82,6 +87,7 @@ impl ArgValue {
 }
 
 fn form_of(shown: &str) -> Form {
+    use crate::ncm::names::Kind;
     match shown {
         "N" | "INT" | "COUNT" => Form::Int,
         "S" | "SECONDS" | "NUMBER" | "RATE" => Form::Number,
@@ -90,6 +96,10 @@ fn form_of(shown: &str) -> Form {
         "PATH" | "DIR" => Form::OutDir,
         "LIST" => Form::List,
         "N|N%" | "AMOUNT" => Form::Amount,
+        "GROUP" => Form::Named(Kind::Group, false),
+        "ROUTER" => Form::Named(Kind::Router, false),
+        "GROUP,GROUP,..." => Form::Named(Kind::Group, true),
+        "ROUTER,ROUTER,..." => Form::Named(Kind::Router, true),
         s if s.contains(",...") => Form::List,
         s if s.contains('|') => Form::OneOf(s.split('|').map(str::to_string).collect()),
         _ => Form::Text,
@@ -184,14 +194,18 @@ fn typed(d: &ArgDecl, v: &str) -> Result<ArgValue, String> {
             Ok(_) => Ok(ArgValue::Text(t.to_string())),
             Err(_) => bad("a count (3) or a percentage (10%)"),
         },
-        Form::List => Ok(ArgValue::List(
+        Form::List | Form::Named(_, true) => Ok(ArgValue::List(
             t.split(',')
                 .map(|x| x.trim().to_string())
                 .filter(|x| !x.is_empty())
                 .collect(),
         )),
-        Form::OutFile | Form::OutDir | Form::Text if t.is_empty() => bad("a value"),
-        Form::OutFile | Form::OutDir | Form::Text => Ok(ArgValue::Text(t.to_string())),
+        Form::OutFile | Form::OutDir | Form::Text | Form::Named(_, false) if t.is_empty() => {
+            bad("a value")
+        }
+        Form::OutFile | Form::OutDir | Form::Text | Form::Named(_, false) => {
+            Ok(ArgValue::Text(t.to_string()))
+        }
     }
 }
 
@@ -247,6 +261,36 @@ pub fn check(
         out.insert(d.name.clone(), value);
     }
     Ok(out)
+}
+
+/// Routers and groups given by name among checked values: each becomes its id, found with
+/// `find` (an id is handed on as it is). The error names the argument.
+pub fn resolve_names(
+    decls: &[ArgDecl],
+    values: &mut BTreeMap<String, ArgValue>,
+    find: &dyn Fn(crate::ncm::names::Kind, &str) -> Result<String, String>,
+) -> Result<(), String> {
+    let id = |kind, name: &str, arg: &str| -> Result<String, String> {
+        if name.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(name.to_string());
+        }
+        find(kind, name).map_err(|e| format!("--arg {arg}={name}: {e}"))
+    };
+    for d in decls {
+        let Form::Named(kind, _) = d.form else {
+            continue;
+        };
+        match values.get_mut(&d.name) {
+            Some(ArgValue::Text(t)) => *t = id(kind, t, &d.name)?,
+            Some(ArgValue::List(l)) => {
+                for t in l.iter_mut() {
+                    *t = id(kind, t, &d.name)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The output paths among checked values (files and directories the script will write).

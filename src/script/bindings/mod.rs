@@ -98,6 +98,34 @@ pub fn id_arg(pos: Position, d: &rhai::Dynamic) -> RhaiResult<String> {
     ))
 }
 
+/// A router or group argument of a helper: an id (an integer, digits or a resource URL) as it
+/// is, anything else found as `ncm::router` / `ncm::group` find it (a name, a MAC, a serial).
+pub fn named_id(
+    ctx: &ScriptContext,
+    pos: Position,
+    d: &rhai::Dynamic,
+    kind: crate::ncm::names::Kind,
+) -> RhaiResult<String> {
+    let raw = id_arg(pos, d)?;
+    // Ids, resource URLs and anything that looks like a path go to the endpoint's id check
+    // (which refuses what could leave the endpoint), never to a lookup by name.
+    let id_like = raw.trim().bytes().all(|b| b.is_ascii_digit())
+        || raw.contains(['/', '\\', '%'])
+        || raw.contains("..");
+    if id_like {
+        return Ok(raw);
+    }
+    ctx.ncm
+        .find(kind, &raw)
+        .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+        .map_err(|e| rhai_error(pos, e, &ctx.redactor))
+}
+
+/// A router argument of a helper: an id, or a name, MAC or serial number (see [`named_id`]).
+pub fn router_arg(ctx: &ScriptContext, pos: Position, d: &rhai::Dynamic) -> RhaiResult<String> {
+    named_id(ctx, pos, d, crate::ncm::names::Kind::Router)
+}
+
 /// The map a script sees in `catch (e)` for a library error: the only place the library's
 /// errors become Rhai values.
 fn error_map(e: &Error, redact: &dyn Fn(&str) -> String) -> rhai::Map {

@@ -302,6 +302,7 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
         root.set_sub_module(ep.name, endpoint_module(ep, ctx));
     }
     register_names(&mut root);
+    register_finders(&mut root, ctx);
     register_reboots(&mut root, ctx);
     super::ncm_config::register(&mut root, ctx);
     let c = ctx.clone();
@@ -415,18 +416,61 @@ fn register_names(root: &mut Module) {
         });
 }
 
+/// `ncm::router(x)`, `ncm::group(x)` and `ncm::version_cmp(a, b)`: records by what operators
+/// call them, and firmware versions in order.
+fn register_finders(root: &mut Module, ctx: &Arc<ScriptContext>) {
+    for (fname, kind) in [
+        ("router", crate::ncm::names::Kind::Router),
+        ("group", crate::ncm::names::Kind::Group),
+    ] {
+        let c = ctx.clone();
+        let doc = match kind {
+            crate::ncm::names::Kind::Router => "/// The router with this id, MAC address, name or serial number (one request for an id, a MAC or a\n/// name; kept for the rest of the run). No match says which names are close; several say which\n/// routers, so you can give the id.\n///\n/// ```rhai\n/// let r = ncm::router(\"Store 12 Kiosk\");\n/// ncm::reboot_router(r.id);\n/// ```",
+            crate::ncm::names::Kind::Group => "/// The group with this id or name (one request; kept for the rest of the run). No match says which\n/// names are close; several say which groups, so you can give the id.\n///\n/// ```rhai\n/// let g = ncm::group(\"Stores West\");\n/// let routers = ncm::routers::list(#{group: g.id, fields: [\"id\", \"name\"]});\n/// ```",
+        };
+        FuncRegistration::new(fname)
+            .with_comments([doc])
+            .with_params_info(["key: string|int", "Map"])
+            .set_into_module(
+                root,
+                move |cx: NativeCallContext, key: Dynamic| -> RhaiResult<Dynamic> {
+                    let key = id_arg(cx.call_position(), &key)?;
+                    c.ncm
+                        .find(kind, &key)
+                        .map(json_into_dynamic)
+                        .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
+                },
+            );
+    }
+    FuncRegistration::new("version_cmp")
+        .with_comments(["/// Compares two firmware versions part by part as numbers: -1, 0 or 1 (`7.22.60` is after `7.4.0`,\n/// which text comparison gets wrong; `7.4` equals `7.4.0`).\n///\n/// ```rhai\n/// if ncm::version_cmp(fw.version, \"7.22.0\") >= 0 { print(\"new enough\"); }\n/// ```"])
+        .with_params_info(["a: string", "b: string", "int"])
+        .set_into_module(root, |a: &str, b: &str| -> rhai::INT {
+            match crate::ncm::names::version_cmp(a, b) {
+                std::cmp::Ordering::Less => -1,
+                std::cmp::Ordering::Equal => 0,
+                std::cmp::Ordering::Greater => 1,
+            }
+        });
+}
+
 /// `ncm::reboot_router` and `ncm::reboot_group`.
 fn register_reboots(root: &mut Module, ctx: &Arc<ScriptContext>) {
     for (fname, which) in [("reboot_router", "router"), ("reboot_group", "group")] {
         let c = ctx.clone();
-        let doc = format!("/// Reboots one {which} through the reboot_activity endpoint (POST). A 201 means submitted, not rebooted; an offline router loses the request.\n/// Printed, not sent, under --dry-run.\n///\n/// ```rhai\n/// ncm::{fname}(42);\n/// ```");
+        let doc = format!("/// Reboots one {which} (by id or name) through the reboot_activity endpoint (POST). A 201 means submitted, not rebooted; an offline router loses the request.\n/// Printed, not sent, under --dry-run.\n///\n/// ```rhai\n/// ncm::{fname}(42);\n/// ```");
         FuncRegistration::new(fname)
             .with_comments([doc])
             .with_params_info(["id: int|string", "Map"])
             .set_into_module(
                 root,
                 move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<Dynamic> {
-                    let id = id_arg(cx.call_position(), &id)?;
+                    let kind = if which == "router" {
+                        crate::ncm::names::Kind::Router
+                    } else {
+                        crate::ncm::names::Kind::Group
+                    };
+                    let id = super::named_id(&c, cx.call_position(), &id, kind)?;
                     let r = if which == "router" {
                         c.ncm.reboot_router(&id)
                     } else {

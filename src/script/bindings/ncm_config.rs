@@ -3,7 +3,7 @@
 //! builders (bulk writes are in `ncm_bulk`, backups and restore in `ncm_backup`).
 
 use super::diff::diff_arg;
-use super::id_arg;
+use super::router_arg;
 use super::{doc, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::diff::{self, Diff};
 use crate::error::Error;
@@ -39,7 +39,7 @@ fn register_config_manager(root: &mut Module, ctx: &Arc<ScriptContext>) {
         .with_comments([doc("A router's configuration manager (its id is not the router id): configuration, target, actual,\npending, version_number, synched, suspended.", "let cm = ncm::router_config(42); print(cm.synched);")])
         .with_params_info(["router_id: int|string", "Map"])
         .set_into_module(root, move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<Dynamic> {
-            let id = id_arg(cx.call_position(), &id)?;
+            let id = router_arg(&c, cx.call_position(), &id)?;
             c.ncm.router_config(&id).map(ret).map_err(err(&c, cx.call_position()))
         });
     let c = ctx.clone();
@@ -51,14 +51,14 @@ fn register_config_manager(root: &mut Module, ctx: &Arc<ScriptContext>) {
         .with_params_info(["router_id: int|string", "diff: Array", "Map"])
         .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, d: Dynamic| -> RhaiResult<Dynamic> {
             let pos = cx.call_position();
-            let (id, d) = (id_arg(pos, &id)?, diff_arg(pos, &d)?);
+            let (id, d) = (router_arg(&c, pos, &id)?, diff_arg(pos, &d)?);
             c.ncm.patch_router_config(&id, &d).map(ret).map_err(err(&c, pos))
         });
     for with_options in [false, true] {
         let c = ctx.clone();
         let f =
             move |pos: Position, id: Dynamic, d: Dynamic, o: rhai::Map| -> RhaiResult<Dynamic> {
-                let (id, d) = (id_arg(pos, &id)?, diff_arg(pos, &d)?);
+                let (id, d) = (router_arg(&c, pos, &id)?, diff_arg(pos, &d)?);
                 let drop_secrets =
                     super::flag_option(pos, "put_router_config", &o, "drop_secrets")?;
                 c.ncm
@@ -82,7 +82,7 @@ fn register_config_manager(root: &mut Module, ctx: &Arc<ScriptContext>) {
         .with_comments([doc("Resumes config sync of a router whose sync was suspended (only works while it is online).", "ncm::resume_sync(42);")])
         .with_params_info(["router_id: int|string", "Map"])
         .set_into_module(root, move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<Dynamic> {
-            let id = id_arg(cx.call_position(), &id)?;
+            let id = router_arg(&c, cx.call_position(), &id)?;
             c.ncm.resume_sync(&id).map(ret).map_err(err(&c, cx.call_position()))
         });
 }
@@ -128,7 +128,7 @@ fn register_router_changes(root: &mut Module, ctx: &Arc<ScriptContext>) {
         .with_params_info(["router_id: int|string", "apn: string", "Map"])
         .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, apn: &str| -> RhaiResult<Dynamic> {
             let pos = cx.call_position();
-            let id = id_arg(pos, &id)?;
+            let id = router_arg(&c, pos, &id)?;
             helpers::check_apn(apn.trim()).map_err(err(&c, pos))?;
             let (_, version) = c.ncm.router_firmware(&id).map_err(err(&c, pos))?;
             let d = helpers::apn_diff(&version, apn).map_err(err(&c, pos))?;
@@ -142,7 +142,7 @@ fn register_router_changes(root: &mut Module, ctx: &Arc<ScriptContext>) {
                       key: &str,
                       radio: i64|
               -> RhaiResult<Dynamic> {
-            let id = id_arg(pos, &id)?;
+            let id = router_arg(&c, pos, &id)?;
             if radio < 0 {
                 return Err(usage_error(pos, "the radio index must be 0 or more"));
             }
@@ -183,7 +183,7 @@ fn register_router_changes(root: &mut Module, ctx: &Arc<ScriptContext>) {
                   mask: &str|
                   -> RhaiResult<Dynamic> {
                 let pos = cx.call_position();
-                let id = id_arg(pos, &id)?;
+                let id = router_arg(&c, pos, &id)?;
                 let d = helpers::lan_ip_diff(ip, mask).map_err(err(&c, pos))?;
                 c.ncm
                     .patch_router_config(&id, &d)
@@ -197,7 +197,7 @@ fn register_router_changes(root: &mut Module, ctx: &Arc<ScriptContext>) {
         .with_params_info(["router_id: int|string", "ip: string", "netmask: string", "gateway: string", "dns: Array", "Map"])
         .set_into_module(root, move |cx: NativeCallContext, id: Dynamic, ip: &str, mask: &str, gw: &str, dns: Array| -> RhaiResult<Dynamic> {
             let pos = cx.call_position();
-            let id = id_arg(pos, &id)?;
+            let id = router_arg(&c, pos, &id)?;
             let dns = strings(pos, &dns, "DNS servers")?;
             helpers::check_static_wan(ip, mask, gw, &dns).map_err(err(&c, pos))?;
             let (_, version) = c.ncm.router_firmware(&id).map_err(err(&c, pos))?;
@@ -216,7 +216,7 @@ fn register_add_user(root: &mut Module, ctx: &Arc<ScriptContext>) {
                       pw: &str,
                       group: &str|
               -> RhaiResult<Dynamic> {
-            let id = id_arg(pos, &id)?;
+            let id = router_arg(&c, pos, &id)?;
             helpers::user_diff(1, user, pw, group).map_err(err(&c, pos))?;
             // The new user goes after the existing ones of the router's target config.
             let (fw, _) = c.ncm.router_firmware(&id).map_err(err(&c, pos))?;

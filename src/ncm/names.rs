@@ -1,0 +1,289 @@
+//! Routers and groups by what operators call them: a router by its name, MAC address, serial
+//! number or id, a group by its name or id, resolved to the record (one request for an id, a
+//! name or a MAC; a serial number, which the API cannot filter on, and the suggestions for a
+//! name that matches nothing read the account's names once). Answers are kept for the rest of
+//! the run. No match says "did you mean"; several say which, so the caller can give an id.
+//! Firmware versions compare as versions.
+
+use super::client::NcmClient;
+use crate::error::{Error, Result};
+use serde_json::{json, Map, Value};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// What kind of record a name stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Router,
+    Group,
+}
+
+impl Kind {
+    fn endpoint(self) -> &'static str {
+        match self {
+            Kind::Router => "routers",
+            Kind::Group => "groups",
+        }
+    }
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Router => "router",
+            Kind::Group => "group",
+        }
+    }
+    /// The fields a match is told apart by in an error.
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::Router => &["id", "name", "mac", "serial_number"],
+            Kind::Group => &["id", "name"],
+        }
+    }
+}
+
+/// Records resolved so far in this run, by kind and key as given.
+pub type Resolved = std::sync::Mutex<std::collections::HashMap<(Kind, String), Value>>;
+
+/// A MAC address as the API writes it (`00:30:44:1A:2B:3C`), from `00:30:44:1a:2b:3c`,
+/// `00-30-44-1A-2B-3C` or `0030441A2B3C`; `None` when `s` is not one.
+pub fn as_mac(s: &str) -> Option<String> {
+    let hex: String = s
+        .chars()
+        .filter(|c| !matches!(c, ':' | '-' | '.'))
+        .collect();
+    let separators_ok = s.len() == 12 || s.len() == 17 || s.len() == 14;
+    if hex.len() != 12 || !separators_ok || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let up = hex.to_ascii_uppercase();
+    Some(
+        up.as_bytes()
+            .chunks(2)
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
+}
+
+/// Orders two firmware versions part by part as numbers (`7.22.60` after `7.4.0`); a part that
+/// is not a number compares as text, and a missing part counts as 0 (`7.4` = `7.4.0`).
+pub fn version_cmp(a: &str, b: &str) -> Ordering {
+    let parts = |s: &str| -> Vec<String> {
+        s.trim()
+            .trim_start_matches(['v', 'V'])
+            .split(['.', '-'])
+            .map(str::to_string)
+            .collect()
+    };
+    let (pa, pb) = (parts(a), parts(b));
+    for i in 0..pa.len().max(pb.len()) {
+        let x = pa.get(i).map(String::as_str).unwrap_or("0");
+        let y = pb.get(i).map(String::as_str).unwrap_or("0");
+        let o = match (x.parse::<u64>(), y.parse::<u64>()) {
+            (Ok(m), Ok(n)) => m.cmp(&n),
+            _ => x.cmp(y),
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
+}
+
+impl NcmClient {
+    /// The router named by `key`: its id, MAC address, name or serial number, in that order.
+    pub fn find_router(self: &Arc<Self>, key: &str) -> Result<Value> {
+        self.find(Kind::Router, key)
+    }
+
+    /// The group named by `key`: its id or name.
+    pub fn find_group(self: &Arc<Self>, key: &str) -> Result<Value> {
+        self.find(Kind::Group, key)
+    }
+
+    /// The record of `kind` that `key` names, from this run's answers when it was asked before.
+    pub fn find(self: &Arc<Self>, kind: Kind, key: &str) -> Result<Value> {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(Error::invalid(format!("an empty {} name", kind.noun())));
+        }
+        let cache_key = (kind, key.to_string());
+        if let Some(v) = self
+            .resolved()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&cache_key)
+        {
+            return Ok(v.clone());
+        }
+        let found = self.look_up(kind, key)?;
+        self.resolved()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(cache_key, found.clone());
+        Ok(found)
+    }
+
+    /// One request for an id, a MAC or a name; the account's names only when that finds nothing.
+    fn look_up(self: &Arc<Self>, kind: Kind, key: &str) -> Result<Value> {
+        let ep = kind.endpoint();
+        // A resource URL (a record's `group` field) stands for its id.
+        let from_url = match key.contains('/') {
+            true => Some(super::checked_id(Some(ep), key)?),
+            false => None,
+        };
+        let key = from_url.as_deref().unwrap_or(key);
+        if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
+            match self.get(ep, key, &Map::new()) {
+                Ok(v) => return Ok(v),
+                Err(e) if e.status() == Some(404) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let by = |field: &str, value: &str| -> Result<Vec<Value>> {
+            let q = json!({field: value, "limit": 10});
+            self.list(ep, q.as_object().expect("an object"))
+        };
+        let mut matches = match (kind, as_mac(key)) {
+            (Kind::Router, Some(mac)) => by("mac", &mac)?,
+            _ => vec![],
+        };
+        if matches.is_empty() {
+            matches = by("name", key)?;
+        }
+        if matches.is_empty() {
+            return self.by_scan(kind, key);
+        }
+        one_of(kind, key, matches)
+    }
+
+    /// Reads the account's names (and serial numbers) once: a serial number is found here, and
+    /// a key that matches nothing gets the closest names as suggestions.
+    fn by_scan(self: &Arc<Self>, kind: Kind, key: &str) -> Result<Value> {
+        let q = json!({ "fields": kind.fields() });
+        let all = self.list(kind.endpoint(), q.as_object().expect("an object"))?;
+        if kind == Kind::Router {
+            let serial: Vec<Value> = all
+                .iter()
+                .filter(|r| {
+                    r["serial_number"]
+                        .as_str()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(key))
+                })
+                .cloned()
+                .collect();
+            if !serial.is_empty() {
+                let found = one_of(kind, key, serial)?;
+                let id = found["id"].as_str().unwrap_or_default().to_string();
+                return self.get(kind.endpoint(), &id, &Map::new());
+            }
+        }
+        let names: Vec<&str> = all.iter().filter_map(|r| r["name"].as_str()).collect();
+        Err(Error::invalid(not_found(kind, key, &names)))
+    }
+}
+
+/// The one record of `matches`, or an error listing them when there are several.
+fn one_of(kind: Kind, key: &str, mut matches: Vec<Value>) -> Result<Value> {
+    if matches.len() == 1 {
+        return Ok(matches.remove(0));
+    }
+    let shown: Vec<String> = matches
+        .iter()
+        .take(8)
+        .map(|r| {
+            kind.fields()
+                .iter()
+                .filter_map(|f| r[*f].as_str().map(|v| format!("{f} {v}")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect();
+    Err(Error::invalid(format!(
+        "{} {key:?} matches {} {}s: {}; give the id instead",
+        kind.noun(),
+        matches.len(),
+        kind.noun(),
+        shown.join("; ")
+    )))
+}
+
+/// "no group named X; did you mean A, B?", the suggestions the closest names by edit distance.
+pub fn not_found(kind: Kind, key: &str, names: &[&str]) -> String {
+    let lower = key.to_lowercase();
+    let mut scored: Vec<(f64, &str)> = names
+        .iter()
+        .map(|n| {
+            let nl = n.to_lowercase();
+            let mut s = strsim::jaro_winkler(&lower, &nl);
+            if nl.contains(&lower) || lower.contains(&nl) {
+                s = s.max(0.9);
+            }
+            (s, *n)
+        })
+        .filter(|(s, _)| *s >= 0.75)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    let what = match kind {
+        Kind::Router => "no router has the id, MAC address, name or serial number",
+        Kind::Group => "no group has the id or name",
+    };
+    if scored.is_empty() {
+        return format!("{what} {key:?}");
+    }
+    let list: Vec<String> = scored
+        .iter()
+        .take(5)
+        .map(|(_, n)| format!("{n:?}"))
+        .collect();
+    format!("{what} {key:?}; did you mean {}?", list.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_part_by_part() {
+        assert_eq!(version_cmp("7.22.60", "7.4.0"), Ordering::Greater);
+        assert_eq!(version_cmp("7.4", "7.4.0"), Ordering::Equal);
+        assert_eq!(version_cmp("6.1.0", "6.10.0"), Ordering::Less);
+        assert_eq!(version_cmp("v7.2.0", "7.2.0"), Ordering::Equal);
+        assert_eq!(version_cmp("7.2.0-beta", "7.2.0-rc"), Ordering::Less);
+    }
+
+    #[test]
+    fn macs_in_any_common_form() {
+        for s in ["00:30:44:1a:2b:3c", "00-30-44-1A-2B-3C", "0030441a2b3c"] {
+            assert_eq!(as_mac(s).as_deref(), Some("00:30:44:1A:2B:3C"), "{s}");
+        }
+        for s in [
+            "Stores West",
+            "00:30:44:1a:2b",
+            "0030441a2b3g",
+            "123456789012x",
+        ] {
+            assert_eq!(as_mac(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn suggestions_are_the_close_names() {
+        let m = not_found(
+            Kind::Group,
+            "Stores Wst",
+            &["Stores West", "Stores East", "Vehicles"],
+        );
+        assert!(
+            m.starts_with(
+                "no group has the id or name \"Stores Wst\"; did you mean \"Stores West\""
+            ),
+            "{m}"
+        );
+        assert!(!m.contains("Vehicles"), "{m}");
+        assert_eq!(
+            not_found(Kind::Group, "zzz", &["Stores West"]),
+            "no group has the id or name \"zzz\""
+        );
+    }
+}
