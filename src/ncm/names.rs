@@ -25,19 +25,37 @@ impl Kind {
             Kind::Group => "groups",
         }
     }
-    fn noun(self) -> &'static str {
+    /// What it is called in messages: `router`, `group`.
+    pub fn noun(self) -> &'static str {
         match self {
             Kind::Router => "router",
             Kind::Group => "group",
         }
     }
-    /// The fields a match is told apart by in an error.
+    /// The fields a record is known by, in the order a key is tried against them (after the id);
+    /// also how several matches are told apart in an error.
     fn fields(self) -> &'static [&'static str] {
         match self {
-            Kind::Router => &["id", "name", "mac", "serial_number"],
+            Kind::Router => &["id", "mac", "name", "serial_number"],
             Kind::Group => &["id", "name"],
         }
     }
+}
+
+/// Can `field` of `endpoint` be filtered with `=`? The catalog says (the API cannot filter routers
+/// by serial number, for one).
+fn filterable(endpoint: &str, field: &str) -> bool {
+    super::endpoint(endpoint)
+        .and_then(|ep| ep.field(field))
+        .is_some_and(|f| f.ops.contains(&super::catalog::Op::Eq))
+}
+
+/// A query map of `pairs`.
+fn query(pairs: &[(&str, Value)]) -> Map<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 /// Records resolved so far in this run, by kind and key as given.
@@ -139,42 +157,46 @@ impl NcmClient {
                 Err(e) => return Err(e),
             }
         }
-        let by = |field: &str, value: &str| -> Result<Vec<Value>> {
-            let q = json!({field: value, "limit": 10});
-            self.list(ep, q.as_object().expect("an object"))
-        };
-        let mut matches = match (kind, as_mac(key)) {
-            (Kind::Router, Some(mac)) => by("mac", &mac)?,
-            _ => vec![],
-        };
-        if matches.is_empty() {
-            matches = by("name", key)?;
+        // One request a field the API can filter on (a MAC only when the key is one).
+        for field in kind.fields().iter().skip(1) {
+            let value = match *field {
+                "mac" => match as_mac(key) {
+                    Some(mac) => mac,
+                    None => continue,
+                },
+                _ => key.to_string(),
+            };
+            if !filterable(ep, field) {
+                continue;
+            }
+            let q = query(&[(field, json!(value)), ("limit", json!(10))]);
+            let matches = self.list(ep, &q)?;
+            if !matches.is_empty() {
+                return one_of(kind, key, matches);
+            }
         }
-        if matches.is_empty() {
-            return self.by_scan(kind, key);
-        }
-        one_of(kind, key, matches)
+        self.by_scan(kind, key)
     }
 
-    /// Reads the account's names (and serial numbers) once: a serial number is found here, and
-    /// a key that matches nothing gets the closest names as suggestions.
+    /// Reads the account's names once: a key in a field the API cannot filter on (a router's
+    /// serial number) is found here, and a key that matches nothing gets the closest names.
     fn by_scan(self: &Arc<Self>, kind: Kind, key: &str) -> Result<Value> {
-        let q = json!({ "fields": kind.fields() });
-        let all = self.list(kind.endpoint(), q.as_object().expect("an object"))?;
-        if kind == Kind::Router {
-            let serial: Vec<Value> = all
+        let ep = kind.endpoint();
+        let all = self.list(ep, &query(&[("fields", json!(kind.fields()))]))?;
+        for field in kind.fields().iter().skip(1).filter(|f| !filterable(ep, f)) {
+            let found: Vec<Value> = all
                 .iter()
                 .filter(|r| {
-                    r["serial_number"]
+                    r[*field]
                         .as_str()
                         .is_some_and(|s| s.eq_ignore_ascii_case(key))
                 })
                 .cloned()
                 .collect();
-            if !serial.is_empty() {
-                let found = one_of(kind, key, serial)?;
+            if !found.is_empty() {
+                let found = one_of(kind, key, found)?;
                 let id = found["id"].as_str().unwrap_or_default().to_string();
-                return self.get(kind.endpoint(), &id, &Map::new());
+                return self.get(ep, &id, &Map::new());
             }
         }
         let names: Vec<&str> = all.iter().filter_map(|r| r["name"].as_str()).collect();
@@ -242,6 +264,13 @@ pub fn not_found(kind: Kind, key: &str, names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalog_says_which_fields_can_be_filtered() {
+        assert!(filterable("routers", "name") && filterable("routers", "mac"));
+        assert!(!filterable("routers", "serial_number"));
+        assert!(filterable("groups", "name"));
+    }
 
     #[test]
     fn versions_compare_part_by_part() {

@@ -172,42 +172,27 @@ fn write_rows(
 }
 
 impl CsvWriter {
-    fn with<R>(
-        &self,
-        pos: Position,
-        f: impl FnOnce(&mut OpenCsv) -> RhaiResult<R>,
-    ) -> RhaiResult<R> {
-        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match guard.as_mut() {
-            Some(open) => f(open),
-            None => Err(usage_error(pos, "this CSV writer is closed")),
-        }
-    }
-
     fn write(&self, pos: Position, row: Dynamic) -> RhaiResult<INT> {
-        let written = self.with(pos, |w| {
-            if !row.is_map() {
-                return Err(usage_error(
-                    pos,
-                    format!(
-                        "{}: a row is an object map, not a {}",
-                        w.path,
-                        row.type_name()
-                    ),
-                ));
-            }
-            if !w.queue(row) {
-                // The writing thread stopped on an error: report it, the writer is done.
-                let why = w.finish().err().unwrap_or_default();
-                return Ok(Err(usage_error(pos, format!("{}: {why}", w.path))));
-            }
-            w.rows += 1;
-            Ok(Ok(w.rows))
-        })?;
-        if written.is_err() {
-            self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(w) = guard.as_mut() else {
+            return Err(usage_error(pos, "this CSV writer is closed"));
+        };
+        if !row.is_map() {
+            let what = row.type_name();
+            return Err(usage_error(
+                pos,
+                format!("{}: a row is an object map, not a {what}", w.path),
+            ));
         }
-        written
+        if !w.queue(row) {
+            // The writing thread stopped on an error: report it; the writer is done.
+            let why = w.finish().err().unwrap_or_default();
+            let e = usage_error(pos, format!("{}: {why}", w.path));
+            *guard = None;
+            return Err(e);
+        }
+        w.rows += 1;
+        Ok(w.rows)
     }
 
     fn close(&self, pos: Position, ctx: &ScriptContext) -> RhaiResult<INT> {

@@ -456,8 +456,13 @@ fn register_finders(root: &mut Module, ctx: &Arc<ScriptContext>) {
 
 /// `ncm::reboot_router` and `ncm::reboot_group`.
 fn register_reboots(root: &mut Module, ctx: &Arc<ScriptContext>) {
-    for (fname, which) in [("reboot_router", "router"), ("reboot_group", "group")] {
+    use crate::ncm::names::Kind;
+    for (fname, kind) in [
+        ("reboot_router", Kind::Router),
+        ("reboot_group", Kind::Group),
+    ] {
         let c = ctx.clone();
+        let which = kind.noun();
         let doc = format!("/// Reboots one {which} (by id or name) through the reboot_activity endpoint (POST). A 201 means submitted, not rebooted; an offline router loses the request.\n/// Printed, not sent, under --dry-run.\n///\n/// ```rhai\n/// ncm::{fname}(42);\n/// ```");
         FuncRegistration::new(fname)
             .with_comments([doc])
@@ -465,16 +470,10 @@ fn register_reboots(root: &mut Module, ctx: &Arc<ScriptContext>) {
             .set_into_module(
                 root,
                 move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<Dynamic> {
-                    let kind = if which == "router" {
-                        crate::ncm::names::Kind::Router
-                    } else {
-                        crate::ncm::names::Kind::Group
-                    };
                     let id = super::named_id(&c, cx.call_position(), &id, kind)?;
-                    let r = if which == "router" {
-                        c.ncm.reboot_router(&id)
-                    } else {
-                        c.ncm.reboot_group(&id)
+                    let r = match kind {
+                        Kind::Router => c.ncm.reboot_router(&id),
+                        Kind::Group => c.ncm.reboot_group(&id),
                     };
                     r.map(json_into_dynamic)
                         .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
