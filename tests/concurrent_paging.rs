@@ -17,6 +17,14 @@ fn start(routers: usize) -> Simulator {
     .unwrap()
 }
 
+/// Every router id the simulator holds, in the API's order.
+fn router_ids(sim: &Simulator) -> Vec<String> {
+    sim.records("routers")
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn ids(rt: &mut fleetscript::Runtime) -> Vec<String> {
     eval(
         rt,
@@ -34,11 +42,7 @@ fn every_record_once_in_order_with_at_most_page_concurrency_in_flight() {
     let sim = start(1_050); // 11 pages of 100
     let mut rt = runtime_for(&sim);
     let got = ids(&mut rt);
-    let want: Vec<String> = sim
-        .records("routers")
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_string())
-        .collect();
+    let want = router_ids(&sim);
     assert_eq!(got, want, "every router exactly once, in the API's order");
     let c = sim.counters();
     let pages = c.route("GET", "routers");
@@ -139,11 +143,7 @@ fn pages_are_read_ahead_in_order_and_two_pagers_overlap() {
     )
     .into_array()
     .unwrap();
-    let want: Vec<String> = sim
-        .records("routers")
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_string())
-        .collect();
+    let want = router_ids(&sim);
     let ids: Vec<String> = got[0]
         .clone()
         .into_array()
@@ -305,11 +305,7 @@ fn a_pages_listing_sends_its_first_window_at_once() {
     )
     .into_array()
     .unwrap();
-    let want: Vec<String> = sim
-        .records("routers")
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_string())
-        .collect();
+    let want = router_ids(&sim);
     let got: Vec<String> = ids.iter().map(|d| d.to_string()).collect();
     assert_eq!(got, want, "every router exactly once, in order");
     let c = sim.counters();
