@@ -337,3 +337,63 @@ fn a_pages_listing_sends_its_first_window_at_once() {
         assert_eq!(sim.counters().route("GET", "products"), want, "{call}");
     }
 }
+
+/// Waits, on a condition and not a fixed time, until the simulator has answered at least
+/// `requests` requests for routers and has none in flight.
+fn settle(sim: &Simulator, requests: u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        let c = sim.counters();
+        if c.route("GET", "routers") >= requests && c.in_flight == 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("the listing was not read within 20 s");
+}
+
+fn routers_read_ahead(
+    rt: &fleetscript::Runtime,
+    page_size: u64,
+) -> fleetscript::ncm::paging::ReadAhead<Vec<serde_json::Value>> {
+    let q = serde_json::json!({"fields": ["id"], "page_size": page_size});
+    rt.ncm()
+        .pages_of::<serde_json::Value>("routers", q.as_object().unwrap())
+        .unwrap()
+        .read_ahead(1, None, |records| records)
+        .unwrap()
+}
+
+#[test]
+fn a_reader_that_falls_behind_gets_every_page_in_order_and_each_once() {
+    let sim = start(1_050);
+    let rt = runtime_for(&sim);
+    let pages = routers_read_ahead(&rt, 50);
+    // Nothing is read until the whole listing (21 pages) has been fetched past a buffer of one
+    // page: the pages past it waited as text.
+    settle(&sim, 21);
+    let ids: Vec<String> = pages
+        .flat_map(|page| page.unwrap())
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, router_ids(&sim), "every router exactly once, in order");
+    let requests = sim.counters().route("GET", "routers");
+    assert!(
+        (21..=25).contains(&requests),
+        "{requests} requests for 21 pages"
+    );
+}
+
+#[test]
+fn a_reader_that_falls_behind_still_gets_the_error_in_its_place() {
+    let (sim, rt) = failing_from_page_7();
+    let pages = routers_read_ahead(&rt, 100);
+    settle(&sim, 7);
+    let got: Vec<Result<usize, String>> = pages
+        .map(|p| p.map(|records| records.len()).map_err(|e| e.to_string()))
+        .collect();
+    let (last, before) = got.split_last().unwrap();
+    assert!(last.as_ref().is_err_and(|e| e.contains("500")), "{got:?}");
+    assert!(before.len() < 7, "{got:?}");
+    assert!(before.iter().all(|p| *p == Ok(100)), "{got:?}");
+}

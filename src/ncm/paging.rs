@@ -93,6 +93,9 @@ struct WireMeta {
 /// page, the body as JSON and the parser's complaint (for an error that says what is wrong).
 pub enum PageBody<R> {
     Page(Vec<R>, Option<String>),
+    /// Checked but not built (read while the reader was behind): the text, its record count
+    /// and `meta.next`.
+    Text(String, usize, Option<String>),
     Malformed(Value, String),
 }
 
@@ -113,6 +116,68 @@ fn parse_page<R: Record>(text: &str) -> PageBody<R> {
     }
 }
 
+/// Checks a collection answer in one pass without building its records: its text, record
+/// count and `meta.next`, for a page that will wait a while before it is read (a third of the
+/// memory of its records built).
+fn parse_page_text<R: Record>(text: &str) -> PageBody<R> {
+    match serde_json::from_str::<WirePage<serde::de::IgnoredAny>>(text) {
+        Ok(p) => {
+            let next = p.meta.and_then(|m| m.next).filter(|n| !n.is_empty());
+            PageBody::Text(text.to_owned(), p.data.len(), next)
+        }
+        Err(e) => PageBody::Malformed(crate::http::parse_body(text), e.to_string()),
+    }
+}
+
+/// A page's records: built, or still the answer's text (with its URL, for an error, and its
+/// record count), built when the reader gets to it.
+pub enum Records<R> {
+    Built(Vec<R>),
+    Text {
+        text: String,
+        url: String,
+        count: usize,
+    },
+}
+
+impl<R: Record> Records<R> {
+    fn len(&self) -> usize {
+        match self {
+            Records::Built(v) => v.len(),
+            Records::Text { count, .. } => *count,
+        }
+    }
+
+    /// Bytes of text held (a built page counts nothing: at most a window of them wait).
+    fn text_bytes(&self) -> usize {
+        match self {
+            Records::Built(_) => 0,
+            Records::Text { text, .. } => text.len(),
+        }
+    }
+
+    /// The records, built from the text if need be.
+    fn build(self) -> Result<Vec<R>> {
+        match self {
+            Records::Built(v) => Ok(v),
+            Records::Text { text, url, .. } => match parse_page::<R>(&text) {
+                PageBody::Page(v, _) => Ok(v),
+                other => {
+                    let why = match other {
+                        PageBody::Malformed(_, why) => why,
+                        _ => "it was not parsed as a page".to_string(),
+                    };
+                    Err(Error::Protocol {
+                        method: "GET".into(),
+                        url,
+                        message: format!("the page cannot be read: {why}"),
+                    })
+                }
+            },
+        }
+    }
+}
+
 /// Do two URLs ask for the same page? The same origin, path and query pairs, in any order (a
 /// server's `meta.next` need not list them in the order of the guess).
 fn same_page(a: &url::Url, b: &url::Url) -> bool {
@@ -128,6 +193,25 @@ fn same_page(a: &url::Url, b: &url::Url) -> bool {
     a.origin() == b.origin() && a.path() == b.path() && pairs(a) == pairs(b)
 }
 
+/// A page's records (built or as text) and `meta.next`, or what is wrong with the answer.
+fn records_and_next<R>(
+    body: PageBody<R>,
+    url: &str,
+    content_type: Option<&str>,
+) -> std::result::Result<(Records<R>, Option<String>), String> {
+    match body {
+        PageBody::Text(text, count, next) => Ok((
+            Records::Text {
+                text,
+                url: url.to_string(),
+                count,
+            },
+            next,
+        )),
+        other => page_parts(other, content_type).map(|(v, next)| (Records::Built(v), next)),
+    }
+}
+
 /// A parsed page's records and `meta.next`, or what is wrong with the answer.
 fn page_parts<R>(
     body: PageBody<R>,
@@ -135,6 +219,7 @@ fn page_parts<R>(
 ) -> std::result::Result<(Vec<R>, Option<String>), String> {
     match body {
         PageBody::Page(data, next) => Ok((data, next)),
+        PageBody::Text(..) => Err("the page was kept as text where records were wanted".into()),
         PageBody::Malformed(body, why) => {
             split_page(body, content_type)?;
             Err(format!("the page cannot be read: {why}"))
@@ -171,6 +256,9 @@ pub struct Pager<R = Value> {
     /// page (set for listings read ahead, which are read whole: a listing of fewer pages than
     /// the window costs the few empty pages past its end).
     speculate_first: bool,
+    /// Keep pages fetched from now on as text, records built later (set while the reader of
+    /// a listing read ahead is behind; never for a listing with a `limit`).
+    keep_text: bool,
 }
 
 impl<R: Record> Pager<R> {
@@ -189,6 +277,16 @@ impl<R: Record> Pager<R> {
             records_seen: 0,
             ahead: VecDeque::new(),
             speculate_first: false,
+            keep_text: false,
+        }
+    }
+
+    /// How answers are parsed from now on: records built, or kept as text.
+    fn parser(&self) -> fn(&str) -> PageBody<R> {
+        if self.keep_text && self.remaining.is_none() {
+            parse_page_text::<R>
+        } else {
+            parse_page::<R>
         }
     }
 
@@ -206,7 +304,7 @@ impl<R: Record> Pager<R> {
                 });
             }
         }
-        self.client.get_url_with(url, parse_page::<R>)
+        self.client.get_url_with(url, self.parser())
     }
 
     /// After a page naming `next` (or before the first page, `next` being it): keeps up to
@@ -258,18 +356,24 @@ impl<R: Record> Pager<R> {
             }
             let client = self.client.clone();
             let target = u.clone();
+            let parse = self.parser();
             self.ahead.push_back((
                 u,
-                std::thread::spawn(move || client.get_url_with(&target, parse_page::<R>)),
+                std::thread::spawn(move || client.get_url_with(&target, parse)),
             ));
         }
     }
 
     /// The next page of records, `Ok(None)` when every page has been read.
     pub fn next_page(&mut self) -> Result<Option<Vec<R>>> {
+        self.next_records()?.map(Records::build).transpose()
+    }
+
+    /// The next page, its records built or (with `keep_text`) as text.
+    fn next_records(&mut self) -> Result<Option<Records<R>>> {
         if self.needs_merge() {
             let all = self.merge_chunks()?;
-            return Ok((!all.is_empty()).then_some(all));
+            return Ok((!all.is_empty()).then_some(Records::Built(all)));
         }
         loop {
             if self.finished || self.remaining == Some(0) {
@@ -310,13 +414,17 @@ impl<R: Record> Pager<R> {
                 url: self.client.redact(url.as_str()),
                 message,
             };
-            let (mut data, next) =
-                page_parts(resp.body, resp.content_type.as_deref()).map_err(protocol)?;
+            let (mut data, next) = records_and_next(
+                resp.body,
+                &self.client.redact(url.as_str()),
+                resp.content_type.as_deref(),
+            )
+            .map_err(protocol)?;
             self.pages_fetched += 1;
             self.visited.insert(url.to_string());
             if let Some(n) = next {
                 let next = self.client.follow_url(&url, &n)?;
-                if data.is_empty() {
+                if data.len() == 0 {
                     return Err(protocol(format!(
                         "page {} is empty but links to a next page ({}); the listing cannot be trusted, try again later",
                         self.pages_fetched,
@@ -333,14 +441,14 @@ impl<R: Record> Pager<R> {
                 self.prefetch(&next);
                 self.next = Some(next);
             }
-            if let Some(rem) = self.remaining.as_mut() {
-                if data.len() > *rem {
-                    data.truncate(*rem);
-                }
-                *rem -= data.len();
+            if let Some(rem) = self.remaining {
+                let mut v = data.build()?;
+                v.truncate(rem);
+                self.remaining = Some(rem - v.len());
+                data = Records::Built(v);
             }
             self.records_seen += data.len();
-            if data.is_empty() && self.next.is_none() {
+            if data.len() == 0 && self.next.is_none() {
                 continue; // an empty last page of this chunk; go on to the next chunk
             }
             return Ok(Some(data));
@@ -386,6 +494,7 @@ impl<R: Record> Pager<R> {
                 records_seen: 0,
                 ahead: VecDeque::new(),
                 speculate_first: false,
+                keep_text: false,
             };
             while let Some(mut page) = sub.next_page()? {
                 all.append(&mut page);
@@ -427,9 +536,11 @@ impl<R: Record> Pager<R> {
         Ok(all)
     }
 
-    /// Reads the pages on a thread of its own from now on, up to `buffer` pages ahead of the
-    /// reader (plus the `page_concurrency` in flight), so a listing goes on while the caller
-    /// works on earlier pages or reads another listing. Same pages, same order, same errors.
+    /// Reads the pages on a thread of its own from now on, `buffer` pages ahead of the reader
+    /// (plus the `page_concurrency` in flight), so a listing goes on while the caller works on
+    /// earlier pages or reads another listing. Past that it goes on fetching, keeping the
+    /// answers as text (up to [`READ_AHEAD_TEXT_BYTES`]), their records built as the reader
+    /// catches up. Same pages, same order, same errors.
     pub fn read_ahead<T: Send + 'static>(
         mut self,
         buffer: usize,
@@ -440,25 +551,80 @@ impl<R: Record> Pager<R> {
         let (tx, rx) = std::sync::mpsc::sync_channel(buffer.max(1));
         std::thread::Builder::new()
             .name("fleetscript-pages".into())
-            .spawn(move || {
-                let mut pager = self;
-                loop {
-                    let page = pager
-                        .next_page()
-                        .map(|p| p.map(|records| (records.len(), convert(records))));
-                    let last = !matches!(page, Ok(Some(_)));
-                    // The reader is gone (a loop left early): stop reading.
-                    if tx.send(page).is_err() || last {
-                        break;
-                    }
-                }
-            })
+            .spawn(move || self.feed(&tx, convert))
             .map_err(|e| Error::io("a thread to read pages ahead", e))?;
         Ok(ReadAhead {
             pages: std::sync::Mutex::new(rx),
             progress: Progress::new(label),
             done: false,
         })
+    }
+}
+
+/// A page read (or the end, or the error that ended the listing) waiting for the reader.
+type Waiting<R> = Result<Option<Records<R>>>;
+
+impl<R: Record> Pager<R> {
+    /// The reading thread of [`Pager::read_ahead`]: fetches pages and hands them on in order.
+    /// While the reader's buffer is full, fetched pages wait here as text (at most
+    /// [`READ_AHEAD_TEXT_BYTES`]; past that it waits for the reader too).
+    fn feed<T>(mut self, tx: &std::sync::mpsc::SyncSender<PageSent<T>>, convert: fn(Vec<R>) -> T) {
+        use std::sync::mpsc::TrySendError;
+        let ready = |w: Waiting<R>| -> PageSent<T> {
+            let records = w?;
+            records
+                .map(|r| r.build().map(|v| (v.len(), convert(v))))
+                .transpose()
+        };
+        let mut waiting: VecDeque<Waiting<R>> = VecDeque::new();
+        let mut text_bytes = 0usize;
+        let mut refused: Option<PageSent<T>> = None;
+        let mut ended = false;
+        loop {
+            // Hand on what waits, as far as the reader has room.
+            loop {
+                let item = match refused.take() {
+                    Some(item) => item,
+                    None => match waiting.pop_front() {
+                        Some(w) => {
+                            if let Ok(Some(r)) = &w {
+                                text_bytes = text_bytes.saturating_sub(r.text_bytes());
+                            }
+                            ready(w)
+                        }
+                        None => break,
+                    },
+                };
+                match tx.try_send(item) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(item)) => {
+                        refused = Some(item);
+                        break;
+                    }
+                    // The reader is gone (a loop left early): stop reading.
+                    Err(TrySendError::Disconnected(_)) => return,
+                }
+            }
+            match refused.take() {
+                None if ended => return,
+                // Nothing more to fetch, or enough held: wait for the reader.
+                Some(item) if ended || text_bytes >= READ_AHEAD_TEXT_BYTES => {
+                    if tx.send(item).is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                other => refused = other,
+            }
+            // While the reader is behind, pages fetched wait as text.
+            self.keep_text = refused.is_some();
+            let w = self.next_records();
+            if let Ok(Some(r)) = &w {
+                text_bytes += r.text_bytes();
+            }
+            ended = !matches!(w, Ok(Some(_)));
+            waiting.push_back(w);
+        }
     }
 }
 
@@ -514,6 +680,11 @@ impl Drop for Progress {
 /// that reads two listings one after the other (net devices, then routers) gets the second
 /// whole while it works on the first. Memory stays bounded whatever the fleet's size.
 pub const READ_AHEAD_PAGES: usize = 24;
+
+/// How much answer text a listing read ahead may hold for a reader that is behind: an
+/// inventory reading 400 pages of net devices before its 200 pages of routers gets the routers
+/// read meanwhile (some 36 MiB of text at 100,000 routers) instead of after.
+pub const READ_AHEAD_TEXT_BYTES: usize = 64 << 20;
 
 /// What the reading thread sends: a page (its record count and converted records), the end
 /// (`None`), or the error that ended the listing.
