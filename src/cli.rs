@@ -27,11 +27,29 @@ pub enum Command {
     },
     /// List the runnable scripts on the library path (FLEETSCRIPT_PATH, the user library,
     /// the built-in ones) with their purpose.
-    Scripts,
+    Scripts {
+        /// One JSON object per script (name, purpose, location, hidden), as an array.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the API simulator until Ctrl-C.
     Sim(SimArgs),
-    /// Print the NCM endpoint catalog and the IgniteNet routes as tables.
-    Endpoints,
+    /// The NCM endpoint catalog and the IgniteNet routes, fitted to the terminal; with a NAME,
+    /// that endpoint in detail (fields, types, filters, expandable fields).
+    Endpoints {
+        /// An NCM endpoint, e.g. routers.
+        name: Option<String>,
+        /// The catalog (or the endpoint) as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write Rhai definition files (.d.rhai) for every module, and a sample Rhai.toml, so that
+    /// editors and the Rhai language server complete and check fleetscript's functions.
+    Definitions {
+        /// The directory to write them to.
+        #[arg(long, value_name = "DIR", default_value = "fleetscript-definitions")]
+        out: PathBuf,
+    },
     /// Write the function reference (docs/reference.md) from the engine's own metadata.
     Docs {
         /// Where to write it.
@@ -110,8 +128,18 @@ pub struct ConnArgs {
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// The script: a path, or a name on the library path (`fleetscript scripts` lists them).
+    /// The script: a path, a name on the library path (`fleetscript scripts` lists them), or
+    /// `-` to read it from standard input.
     pub script: Option<String>,
+    /// Run this Rhai code instead of a script, and print its value (a table on a terminal,
+    /// JSON otherwise): `fleetscript run -e 'ncm::routers::list(#{limit: 5})' --sandbox`.
+    #[arg(
+        short = 'e',
+        long = "eval",
+        value_name = "CODE",
+        conflicts_with = "script"
+    )]
+    pub eval: Option<String>,
     /// A script argument, visible as ARGS.key (repeatable).
     #[arg(long = "arg", value_name = "KEY=VALUE")]
     pub args: Vec<String>,

@@ -137,22 +137,36 @@ fn sandbox_line(rt: &Runtime, f: &FleetArgs) -> Option<String> {
     })
 }
 
-/// A script argument: an existing file, else a name on the library path or built in.
+/// A script argument: `-` (standard input), an existing file, else a name on the library
+/// path or built in; an unknown name is told the close ones.
 fn resolve_script(name: &str, cfg: &Config) -> anyhow::Result<ScriptSource> {
+    if name == "-" {
+        let mut src = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut src)
+            .context("reading the script from standard input")?;
+        return Ok(ScriptSource::Text("<stdin>".into(), src));
+    }
     let p = std::path::Path::new(name);
     if p.is_file() {
         return Ok(ScriptSource::File(p.to_path_buf()));
     }
     library::find_script(name, &cfg.library_path).with_context(|| {
+        let close = library::close_names(name, &cfg.library_path);
+        let hint = if close.is_empty() {
+            String::new()
+        } else {
+            format!("did you mean {}? ", close.join(", "))
+        };
         format!(
-            "no script {name:?}: not a file, and not found on the library path ({}) nor built in; `fleetscript scripts` lists them",
+            "no script {name:?}: not a file, and not found on the library path ({}) nor built in; {hint}`fleetscript scripts` lists them",
             cfg.library_path_text()
         )
     })
 }
 
 fn run(a: RunArgs) -> anyhow::Result<i32> {
-    let Some(name) = a.script.as_deref() else {
+    let code = a.eval.clone();
+    let Some(name) = a.script.as_deref().or(code.as_ref().map(|_| "-e")) else {
         let mut cmd = Cli::command();
         cmd.build();
         if let Some(run) = cmd.find_subcommand_mut("run") {
@@ -161,7 +175,10 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
         return Ok(if a.help { exit::OK } else { exit::USAGE });
     };
     let mut cfg = conn_config(&a.conn)?;
-    let script = resolve_script(name, &cfg)?;
+    let script = match &code {
+        Some(c) => ScriptSource::Text("-e".into(), c.clone()),
+        None => resolve_script(name, &cfg)?,
+    };
     let src = script.source()?;
     if a.help {
         let h = library::header(&src);
@@ -205,12 +222,29 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
         eprintln!("{line}");
     }
     match rt.run_script(&script) {
-        Ok(_) => Ok(exit::OK),
+        Ok(v) => {
+            if code.is_some() && !v.is_unit() {
+                print_value(&v);
+            }
+            Ok(exit::OK)
+        }
         Err(e) => {
             eprint!("{}", e.render());
             Ok(e.exit_code())
         }
     }
+}
+
+/// The value of `run -e`: a table on a terminal, JSON when piped.
+fn print_value(v: &rhai::Dynamic) {
+    use fleetscript::repl::format::{self, Format};
+    use std::io::IsTerminal;
+    let (f, width) = if std::io::stdout().is_terminal() {
+        (Format::Table, format::terminal_width())
+    } else {
+        (Format::Json, usize::MAX)
+    };
+    print!("{}", format::render(v, f, width, &[]));
 }
 
 fn config_check(profile: Option<&str>) -> anyhow::Result<i32> {
@@ -230,16 +264,24 @@ fn config_check(profile: Option<&str>) -> anyhow::Result<i32> {
 
 fn real_main(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Endpoints => {
-            print!("{}", fleetscript::ncm::catalog::table());
-            print!("\n{}", fleetscript::ignitenet::table());
+        Command::Endpoints { name, json } => endpoints(name.as_deref(), json),
+        Command::Definitions { out } => {
+            let rt = Runtime::new(Config::default())?;
+            let written = fleetscript::script::definitions::write(rt.engine(), &out)
+                .with_context(|| format!("writing definitions to {}", out.display()))?;
+            println!(
+                "wrote {} files to {}; copy {} to the top of your scripts' directory (docs/guide.md, \"Editor support\")",
+                written.len(),
+                out.display(),
+                out.join("Rhai.toml").display()
+            );
             Ok(exit::OK)
         }
         Command::Check { scripts } => check(&scripts),
         Command::Run(a) => run(a),
         Command::Repl(a) => repl(&a),
-        Command::Scripts => {
-            list_scripts();
+        Command::Scripts { json } => {
+            list_scripts(json);
             Ok(exit::OK)
         }
         Command::Docs { out, check } => docs(&out, check),
@@ -320,10 +362,71 @@ fn repl(a: &crate::cli::ReplArgs) -> anyhow::Result<i32> {
     Ok(exit::OK)
 }
 
-/// `fleetscript scripts`: the scripts on the library path and the built-in ones.
-fn list_scripts() {
+/// `fleetscript endpoints [NAME] [--json]`.
+fn endpoints(name: Option<&str>, json: bool) -> anyhow::Result<i32> {
+    use fleetscript::ncm::catalog;
+    if let Some(n) = name {
+        if catalog::endpoint(n).is_none() {
+            eprint!("{}", fleetscript::repl::fields_text(n));
+            return Ok(exit::USAGE);
+        }
+    }
+    if json {
+        let v = match name {
+            Some(n) => catalog::endpoint(n).map(catalog::Endpoint::to_json),
+            None => Some(serde_json::json!({
+                "ncm": catalog::ENDPOINTS.iter().map(catalog::Endpoint::to_json).collect::<Vec<_>>(),
+                "ignitenet": fleetscript::ignitenet::routes_json(),
+            })),
+        };
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(exit::OK);
+    }
+    // Cut to the terminal; whole lines when piped.
+    let width = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        fleetscript::repl::format::terminal_width()
+    } else {
+        usize::MAX
+    };
+    match name {
+        Some(n) => print!("{}", fleetscript::repl::fields_text(n)),
+        None => {
+            print!("{}", fit(&catalog::table(), width));
+            print!("\n{}", fit(&fleetscript::ignitenet::table(), width));
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// Lines cut to the terminal's width (an ellipsis where cut).
+fn fit(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for l in text.lines() {
+        if l.chars().count() > width && width > 1 {
+            out.extend(l.chars().take(width - 1));
+            out.push('…');
+        } else {
+            out.push_str(l);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `fleetscript scripts [--json]`: the scripts on the library path and the built-in ones.
+fn list_scripts(json: bool) {
     let cfg = Config::from_env();
     let list = library::list_scripts(&cfg.library_path);
+    if json {
+        let v: Vec<serde_json::Value> = list
+            .iter()
+            .map(|l| {
+                serde_json::json!({"name": l.name, "purpose": l.purpose, "location": l.location, "hidden": l.shadowed})
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return;
+    }
     let w = list.iter().map(|l| l.name.len()).max().unwrap_or(0);
     for l in &list {
         println!(

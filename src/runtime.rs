@@ -360,6 +360,10 @@ impl Runtime {
                 self.set_module_dir(None);
                 (format!("{n}.rhai (built in)"), src.to_string())
             }
+            ScriptSource::Text(n, src) => {
+                self.set_module_dir(None);
+                (n.clone(), src.clone())
+            }
         };
         let ast = self.compile_source(&name, &source)?;
         crate::script::args::declaration(&crate::script::library::header(&source)).map_err(
@@ -473,6 +477,10 @@ impl Runtime {
             ScriptSource::Builtin(name, src) => {
                 self.set_module_dir(None);
                 self.run_source(&format!("{name}.rhai (built in)"), src)
+            }
+            ScriptSource::Text(name, src) => {
+                self.set_module_dir(None);
+                self.run_source(name, src)
             }
         }
     }

@@ -84,6 +84,17 @@ pub fn table() -> String {
     out
 }
 
+/// The routes as JSON (`fleetscript endpoints --json`).
+pub fn routes_json() -> serde_json::Value {
+    ROUTES
+        .iter()
+        .map(|r| {
+            let methods: Vec<&str> = r.methods.iter().map(|m| m.as_str()).collect();
+            serde_json::json!({"name": r.name, "path": r.path, "methods": methods, "summary": r.summary})
+        })
+        .collect()
+}
+
 pub fn route(name: &str) -> Option<&'static Route> {
     ROUTES.iter().find(|r| r.name == name)
 }

@@ -1003,6 +1003,47 @@ pub fn endpoint(name: &str) -> Option<&'static Endpoint> {
     ENDPOINTS.iter().find(|e| e.name == name)
 }
 
+impl Endpoint {
+    /// The endpoint as JSON (`fleetscript endpoints --json`): methods, paging, page sizes and
+    /// each field with its type, filter keys and whether it expands.
+    pub fn to_json(&self) -> serde_json::Value {
+        let fields: Vec<serde_json::Value> = self
+            .fields
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "name": f.name,
+                    "type": f.ty.as_str(),
+                    "filters": f.filter_keys().collect::<Vec<_>>(),
+                    "expandable": f.expandable,
+                })
+            })
+            .collect();
+        let methods: Vec<&str> = self.methods.iter().map(|m| m.as_str()).collect();
+        serde_json::json!({
+            "name": self.name,
+            "summary": self.summary,
+            "methods": methods,
+            "paging": self.supports(Method::Get).then(|| self.paging.as_str()),
+            "default_page": self.default_page,
+            "max_page": self.max_page,
+            "required_filters": self.required,
+            "fields": fields,
+        })
+    }
+}
+
+/// Endpoint names close to `name` (a typo), best first.
+pub fn close_names(name: &str) -> Vec<&'static str> {
+    let mut scored: Vec<(f64, &'static str)> = ENDPOINTS
+        .iter()
+        .map(|e| (strsim::jaro_winkler(e.name, name), e.name))
+        .filter(|(score, _)| *score > 0.8)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, n)| n).collect()
+}
+
 /// The catalog rendered as a plain-text table (`fleetscript endpoints`).
 pub fn table() -> String {
     let mut rows = vec![[

@@ -336,6 +336,13 @@ fn parse_imports(input: &str) -> Option<Vec<(String, String)>> {
 /// `:fields ENDPOINT`: each field with its type, filter keys and whether it expands.
 pub fn fields_text(name: &str) -> String {
     let Some(ep) = crate::ncm::catalog::endpoint(name.trim()) else {
+        let close = crate::ncm::catalog::close_names(name.trim());
+        if !close.is_empty() {
+            return format!(
+                "unknown endpoint {name:?}; did you mean {}?\n",
+                close.join(", ")
+            );
+        }
         return format!(
             "unknown endpoint {name:?}; endpoints: {}\n",
             crate::ncm::catalog::ENDPOINTS

@@ -192,6 +192,9 @@ impl rhai::ModuleResolver for LibraryResolver {
 pub enum ScriptSource {
     File(PathBuf),
     Builtin(&'static str, &'static str),
+    /// Code given on the command line (`run -e`) or on standard input (`run -`): its name
+    /// in messages, and the code.
+    Text(String, String),
 }
 
 impl ScriptSource {
@@ -199,12 +202,14 @@ impl ScriptSource {
         match self {
             ScriptSource::File(p) => p.display().to_string(),
             ScriptSource::Builtin(n, _) => format!("(built in) {n}"),
+            ScriptSource::Text(n, _) => n.clone(),
         }
     }
     pub fn source(&self) -> std::io::Result<String> {
         match self {
             ScriptSource::File(p) => std::fs::read_to_string(p),
             ScriptSource::Builtin(_, s) => Ok(s.to_string()),
+            ScriptSource::Text(_, s) => Ok(s.clone()),
         }
     }
 }
@@ -290,6 +295,19 @@ pub struct Listed {
     pub purpose: String,
     /// A script of the same name earlier on the path hides this one.
     pub shadowed: bool,
+}
+
+/// Runnable script names close to `name` (a typo), best first.
+pub fn close_names(name: &str, library_path: &[PathBuf]) -> Vec<String> {
+    let stem = name.strip_suffix(".rhai").unwrap_or(name);
+    let mut scored: Vec<(f64, String)> = list_scripts(library_path)
+        .into_iter()
+        .filter(|l| !l.shadowed)
+        .map(|l| (strsim::jaro_winkler(&l.name, stem), l.name))
+        .filter(|(score, _)| *score > 0.8)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, n)| n).collect()
 }
 
 /// Every runnable script (a `.rhai` file whose header has a `Purpose:`) on the library path,

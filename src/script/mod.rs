@@ -3,6 +3,7 @@
 pub mod args;
 pub mod bindings;
 pub mod convert;
+pub mod definitions;
 pub mod diagnostics;
 pub mod docs;
 pub mod engine;

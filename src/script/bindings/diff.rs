@@ -48,8 +48,8 @@ fn build() -> Module {
             Ok(json_to_dynamic(&diff::layer(&g, &i).to_value()))
         });
     FuncRegistration::new("between")
-        .with_comments(["/// The smallest diff turning config `old` into `new` (so `diff::apply(old, d) == new`);\n/// `_id_` arrays are addressed by `_id_`.\n///\n/// ```rhai\n/// let d = diff::between(before, after);\n/// ```"])
-        .with_params_info(["old: Map", "new: Map", "Array"])
+        .with_comments(["/// The smallest diff turning config `before` into `after` (so `diff::apply(before, d) == after`);\n/// `_id_` arrays are addressed by `_id_`.\n///\n/// ```rhai\n/// let d = diff::between(before, after);\n/// ```"])
+        .with_params_info(["before: Map", "after: Map", "Array"])
         .set_into_module(&mut m, |a: Dynamic, b: Dynamic| -> Dynamic {
             json_to_dynamic(&diff::between(&dynamic_to_json(&a), &dynamic_to_json(&b)).to_value())
         });
@@ -62,7 +62,7 @@ fn build() -> Module {
         });
     FuncRegistration::new("equivalent")
         .with_comments(["/// Exact equivalence of two diffs: both applied to the firmware's default config give the same config.\n///\n/// ```rhai\n/// let same = diff::equivalent(cm.actual, cm.target, default_config);\n/// ```"])
-        .with_params_info(["a: Array", "b: Array", "default: Map", "bool"])
+        .with_params_info(["a: Array", "b: Array", "defaults: Map", "bool"])
         .set_into_module(&mut m, |cx: NativeCallContext, a: Dynamic, b: Dynamic, def: Dynamic| -> RhaiResult<bool> {
             let (a, b) = (diff_arg(cx.call_position(), &a)?, diff_arg(cx.call_position(), &b)?);
             diff::equivalent(&a, &b, Some(&dynamic_to_json(&def))).map_err(|i| issue_err(cx.call_position(), i))
