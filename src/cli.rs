@@ -94,9 +94,10 @@ pub struct ConnArgs {
     /// Run against a built-in simulator on a loopback port; no credentials needed.
     #[arg(long)]
     pub sandbox: bool,
-    /// The profile of config.toml to use (default: FLEETSCRIPT_PROFILE, then the file's default_profile).
+    /// The profile of config.toml to use (default: FLEETSCRIPT_PROFILE, then the file's
+    /// default_profile). `run` takes it more than once: the script runs once per profile.
     #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
+    pub profile: Vec<String>,
     #[command(flatten)]
     pub fleet: FleetArgs,
     /// Allow the script to write files under DIR (repeatable; default: the current directory).
@@ -148,6 +149,12 @@ pub struct RunArgs {
     pub max_time: Option<String>,
     #[command(flatten)]
     pub conn: ConnArgs,
+    /// Run the script once per profile of config.toml (as many --profile flags would).
+    #[arg(long, conflicts_with = "profile")]
+    pub all_profiles: bool,
+    /// With several profiles: how many runs at once [default: 4].
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub jobs: usize,
     /// Print the script's header (purpose, arguments, example), or this help without a script.
     #[arg(short = 'h', long = "help", action = ArgAction::SetTrue)]
     pub help: bool,

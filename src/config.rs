@@ -343,6 +343,19 @@ impl Config {
         Self::load_from(&config_file_path(), profile)
     }
 
+    /// The profile names of the config file, sorted (`run --all-profiles`).
+    pub fn profile_names() -> Result<Vec<String>> {
+        let path = config_file_path();
+        if !path.exists() {
+            return Err(Error::Config(format!(
+                "--all-profiles: there is no {}; create it with a [profiles.NAME] table per account",
+                path.display()
+            )));
+        }
+        let (file, _) = read_config_file(&path)?;
+        Ok(file.profiles.keys().cloned().collect())
+    }
+
     pub fn load_from(path: &Path, profile: Option<&str>) -> Result<(Config, Vec<String>)> {
         let mut c = Config::default();
         let mut warnings = vec![];

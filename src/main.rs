@@ -2,6 +2,7 @@
 //! runs the command and turns the outcome into an exit code. All behaviour lives in the library.
 
 mod cli;
+mod fanout;
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
@@ -101,7 +102,11 @@ fn sim_options(f: &FleetArgs) -> anyhow::Result<SimOptions> {
 
 /// Defaults, the profile, the environment, then the flags.
 fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
-    let (mut cfg, warnings) = Config::load(c.profile.as_deref())?;
+    anyhow::ensure!(
+        c.profile.len() <= 1,
+        "--profile once here; several profiles are for `run` (the script runs once per profile)"
+    );
+    let (mut cfg, warnings) = Config::load(c.profile.first().map(String::as_str))?;
     for w in warnings {
         eprintln!("warning: {w}");
     }
@@ -174,6 +179,18 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
         }
         return Ok(if a.help { exit::OK } else { exit::USAGE });
     };
+    if (a.all_profiles || a.conn.profile.len() > 1) && !a.help {
+        anyhow::ensure!(
+            code.is_none() && name != "-",
+            "several profiles run a script file or name, not -e or standard input"
+        );
+        let profiles = if a.all_profiles {
+            Config::profile_names()?
+        } else {
+            a.conn.profile.clone()
+        };
+        return fanout::run_per_profile(name, &profiles, a.jobs);
+    }
     let mut cfg = conn_config(&a.conn)?;
     let script = match &code {
         Some(c) => ScriptSource::Text("-e".into(), c.clone()),
