@@ -370,10 +370,17 @@ fn repl(a: &crate::cli::ReplArgs) -> anyhow::Result<i32> {
             rt.ignitenet().base_url()
         ),
     };
+    let profile = if a.conn.sandbox {
+        Some("sandbox".to_string())
+    } else {
+        rt.config().profile.clone()
+    };
     let mut repl = fleetscript::repl::Repl::new(rt);
     repl.run(&fleetscript::repl::ReplOptions {
         history: a.history.clone(),
         banner,
+        profile,
+        dry_run: a.conn.dry_run,
     })
     .map_err(|e| anyhow::anyhow!("the terminal failed: {e}"))?;
     Ok(exit::OK)

@@ -110,6 +110,7 @@ impl Runtime {
             stop: Default::default(),
             writes,
             reads: std::sync::RwLock::new(reads),
+            confirm: Default::default(),
         });
         let engine = crate::script::engine::build(&ctx, &config.limits);
         let mut rt = Runtime {

@@ -31,7 +31,7 @@ fn repl_in_a_terminal() {
     let mut p = Session::spawn(cmd).expect("spawn the REPL in a pty");
     p.get_process_mut().set_window_size(160, 40).unwrap();
     p.set_expect_timeout(Some(Duration::from_secs(30)));
-    p.expect("fleetscript> ").expect("a prompt");
+    p.expect("fleetscript (sandbox)> ").expect("a prompt");
 
     // Tab completes a function path, then a query key from the catalog.
     p.send("let few = ncm::routers::li").unwrap();
@@ -41,14 +41,14 @@ fn repl_in_a_terminal() {
     p.send(": \"online\", fields: [\"id\", \"name\", \"state\"], limit: 4}); few.len()\r")
         .unwrap();
     p.expect("\r\n4\r\n").expect("the completed call ran");
-    p.expect("fleetscript> ").unwrap();
+    p.expect("fleetscript (sandbox)> ").unwrap();
 
     // A list call prints a table.
     p.send("few\r").unwrap();
     p.expect(expectrl::Regex("id +name +state"))
         .expect("a table header");
     p.expect("(4 rows)").unwrap();
-    p.expect("fleetscript> ").unwrap();
+    p.expect("fleetscript (sandbox)> ").unwrap();
 
     // A multi-line function, decided by the parser, kept for later inputs.
     // Each line goes once the terminal has echoed the one before (as a person types), and
@@ -61,21 +61,21 @@ fn repl_in_a_terminal() {
     p.send("}; 6 * 7 + 1000\r").unwrap();
     p.expect("\r\n1042\r\n")
         .expect("the definition was evaluated");
-    p.expect("fleetscript> ").unwrap();
+    p.expect("fleetscript (sandbox)> ").unwrap();
     p.send("double(21)\r").unwrap();
     p.expect("42").expect("the function persisted");
-    p.expect("fleetscript> ").unwrap();
+    p.expect("fleetscript (sandbox)> ").unwrap();
 
     // :doc of an endpoint verb.
     p.send(":doc ncm::routers::list\r").unwrap();
     p.expect("ncm::routers::list(query: Map) -> Array").unwrap();
     p.expect("example:").unwrap();
-    p.expect("fleetscript> ").unwrap();
+    p.expect("fleetscript (sandbox)> ").unwrap();
 
     // A secret typed at the prompt never reaches the history file.
     p.send("let k = \"sandbox-cp-key\"; 7\r").unwrap();
     p.expect("7").unwrap();
-    p.expect("fleetscript> ").unwrap();
+    p.expect("fleetscript (sandbox)> ").unwrap();
 
     // Ctrl-C during a slowed-down listing (150 pages of 40 ms) returns to the prompt.
     p.send("let all = ncm::routers::list(#{page_size: 10}); all.len()\r")
@@ -85,7 +85,7 @@ fn repl_in_a_terminal() {
     let t = Instant::now();
     p.send(ControlCode::EndOfText).unwrap();
     p.expect("interrupted").expect("the listing stopped");
-    p.expect("fleetscript> ").unwrap();
+    p.expect("fleetscript (sandbox)> ").unwrap();
     assert!(
         t.elapsed() < Duration::from_secs(3),
         "stopped promptly: {:?}",
@@ -93,12 +93,12 @@ fn repl_in_a_terminal() {
     );
     p.send("1 + 1\r").unwrap();
     p.expect("2").unwrap();
-    p.expect("fleetscript> ").unwrap();
+    p.expect("fleetscript (sandbox)> ").unwrap();
 
     // Ctrl-C at an empty prompt does not quit; :quit does.
     p.send(ControlCode::EndOfText).unwrap();
     p.expect("Ctrl-D or :quit").unwrap();
-    p.expect("fleetscript> ").unwrap();
+    p.expect("fleetscript (sandbox)> ").unwrap();
     p.send(":quit\r").unwrap();
     p.expect(expectrl::Eof).expect("the REPL exits");
 
@@ -227,4 +227,95 @@ fn run_shows_progress_for_a_long_pages_loop_on_a_terminal_only() {
         !stderr.contains("pages)"),
         "no progress when not a terminal: {stderr}"
     );
+}
+
+/// Issue 15's terminal: a group name completed from the account, the continuation prompt, a
+/// delete refused at its question (and nothing deleted), `[dry-run]` in the prompt, a config
+/// path completed from a value, and a passkey typed into a helper kept out of the history.
+#[test]
+fn repl_protects_and_completes_names() {
+    let home = tempfile::tempdir().unwrap();
+    let hist = home.path().join("history.txt");
+    let spawn = |dry_run: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetscript"));
+        cmd.args(["repl", "--sandbox", "--history"])
+            .arg(&hist)
+            .env("TERM", "xterm")
+            .env("NO_COLOR", "1")
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .current_dir(home.path());
+        if dry_run {
+            cmd.arg("--dry-run");
+        }
+        let mut p = Session::spawn(cmd).expect("spawn the REPL in a pty");
+        p.get_process_mut().set_window_size(160, 40).unwrap();
+        p.set_expect_timeout(Some(Duration::from_secs(30)));
+        p
+    };
+    let mut p = spawn(false);
+    p.expect("fleetscript (sandbox)> ")
+        .expect("a prompt naming the sandbox");
+
+    // A group name from the account: `ncm::group("MBR1400 St` + Tab completes the name and
+    // closes the string.
+    p.send("ncm::group(\"MBR1400 St").unwrap();
+    p.send("\t").unwrap();
+    p.send(").name\r").unwrap();
+    p.expect("\r\nMBR1400 Stores\r\n")
+        .expect("the completed name ran");
+    p.expect("(sandbox)> ").unwrap();
+
+    // A multi-line input shows the continuation prompt.
+    p.send("let total = [1, 2,\r").unwrap();
+    p.expect("...> ").expect("a continuation prompt");
+    p.send("3].len() * 100; total + 1\r").unwrap();
+    p.expect("\r\n301\r\n").unwrap();
+    p.expect("(sandbox)> ").unwrap();
+
+    // A config path from the value at hand.
+    p.send("let cfg = #{wan: #{rules2: [1], primary: 2}, lan: 3};\r")
+        .unwrap();
+    p.expect("(sandbox)> ").unwrap();
+    p.send("diff::get(cfg, \"wan.pr").unwrap();
+    p.send("\t").unwrap();
+    p.send("\") + 40\r").unwrap();
+    p.expect("\r\n42\r\n").expect("the completed path ran");
+    p.expect("(sandbox)> ").unwrap();
+
+    // A delete asks first; anything but yes stops it, and nothing is sent.
+    p.send("ncm::routers::delete(\"10001\")\r").unwrap();
+    p.expect("DELETE routers/10001: type yes to go on")
+        .expect("the question");
+    p.send("no\r").unwrap();
+    p.expect("not confirmed").expect("refused");
+    p.expect("(sandbox)> ").unwrap();
+    p.send("ncm::routers::get(\"10001\").id + \"!\"\r").unwrap();
+    p.expect("10001!").expect("the router is still there");
+    p.expect("(sandbox)> ").unwrap();
+
+    // A passkey typed into a helper stays out of the history.
+    p.send("let psk = \"hunter2-store-wifi\"; 5 + 2\r").unwrap();
+    p.expect("\r\n7\r\n").unwrap();
+    p.expect("(sandbox)> ").unwrap();
+    p.send(":quit\r").unwrap();
+    p.expect(expectrl::Eof).unwrap();
+
+    // Under --dry-run the prompt says so, and a delete is printed, not asked about.
+    let mut p = spawn(true);
+    p.expect("fleetscript (sandbox) [dry-run]> ")
+        .expect("the dry-run prompt");
+    p.send("ncm::routers::delete(\"10001\"); 9\r").unwrap();
+    p.expect("DELETE").unwrap();
+    p.expect("\r\n9\r\n").unwrap();
+    p.send(":quit\r").unwrap();
+    p.expect(expectrl::Eof).unwrap();
+
+    let h = std::fs::read_to_string(&hist).expect("history written");
+    assert!(h.contains("ncm::routers::delete"), "{h}");
+    assert!(
+        h.contains("let total = [1, 2,\n3].len()") || h.contains("3].len()"),
+        "{h}"
+    );
+    assert!(!h.contains("hunter2"), "the passkey stayed out: {h}");
 }

@@ -156,7 +156,7 @@ impl NcmClient {
             .expect("endpoint names and ids are URL-safe")
     }
 
-    pub(super) fn check_creds(&self) -> Result<()> {
+    pub(crate) fn check_creds(&self) -> Result<()> {
         if self.creds_missing.is_empty() {
             Ok(())
         } else {

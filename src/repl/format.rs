@@ -320,6 +320,17 @@ pub fn save_text(v: &Dynamic, path: &str) -> Result<String, String> {
 }
 
 /// The terminal's width in columns (`COLUMNS`, else 100 when unknown).
+/// The terminal's height in lines (`LINES`, else 24, when not a terminal).
+pub fn terminal_height() -> usize {
+    if let Some((_, terminal_size::Height(h))) = terminal_size::terminal_size() {
+        return (h as usize).max(5);
+    }
+    std::env::var("LINES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(24)
+}
+
 pub fn terminal_width() -> usize {
     if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
         return (w as usize).max(20);

@@ -1,6 +1,8 @@
 //! The REPL's line-editor helper: Tab completion (module paths and functions from the engine's
 //! own metadata, `:commands`, endpoint names after `:fields`, query keys inside a map literal
-//! passed to an endpoint, from the catalog) and multi-line input decided by the parser.
+//! passed to an endpoint, from the catalog; router and group names of the account after
+//! `ncm::router("` / `ncm::group("` and as `group:` / `router:` values; config paths after
+//! `diff::get(cfg, "` from the value at hand) and multi-line input decided by the parser.
 
 use crate::ncm::catalog;
 use crate::ncm::query::CONTROL_KEYS;
@@ -8,7 +10,7 @@ use crate::script::docs::FnDoc;
 use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 use std::sync::{Arc, Mutex};
 
@@ -32,6 +34,66 @@ pub struct ReplHelper {
     /// Variable names currently in scope.
     pub variables: Arc<Mutex<Vec<String>>>,
     parser: rhai::Engine,
+    /// The account's router and group names (none without an NCM client).
+    pub names: Option<Arc<super::names::NameCache>>,
+    /// The REPL's variables, for config paths.
+    pub scope: Option<Arc<Mutex<rhai::Scope<'static>>>>,
+}
+
+/// Calls whose (first) string argument is a router, or a group, by name.
+const ROUTER_CALLS: &[&str] = &["ncm::router(", "ncm::reboot_router("];
+const GROUP_CALLS: &[&str] = &["ncm::group(", "ncm::reboot_group("];
+
+/// How long Tab waits for names still being fetched (once; after that they are there).
+const NAMES_WAIT: std::time::Duration = std::time::Duration::from_millis(700);
+
+/// Which names a position takes.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum NameKind {
+    Router,
+    Group,
+}
+
+/// Inside a string literal at the end of `before`: where its text starts.
+fn open_string(before: &str) -> Option<usize> {
+    let mut open = None;
+    let mut escaped = false;
+    for (i, c) in before.char_indices() {
+        match open {
+            Some(_) if escaped => escaped = false,
+            Some(_) if c == '\\' => escaped = true,
+            Some(_) if c == '"' => open = None,
+            Some(_) => {}
+            None if c == '"' => open = Some(i + 1),
+            None => {}
+        }
+    }
+    open
+}
+
+/// What names the text before an opening quote (or a value position) asks for.
+fn name_kind(head: &str) -> Option<NameKind> {
+    let head = head.trim_end();
+    if ROUTER_CALLS.iter().any(|c| head.ends_with(c)) {
+        return Some(NameKind::Router);
+    }
+    if GROUP_CALLS.iter().any(|c| head.ends_with(c)) {
+        return Some(NameKind::Group);
+    }
+    // A map value: `#{group: ` or `, router: `.
+    let key = head.strip_suffix(':')?.trim_end();
+    let before_key = |k: &str| {
+        key.strip_suffix(k)
+            .map(|r| r.trim_end())
+            .is_some_and(|r| r.ends_with('{') || r.ends_with(','))
+    };
+    if before_key("group") {
+        Some(NameKind::Group)
+    } else if before_key("router") {
+        Some(NameKind::Router)
+    } else {
+        None
+    }
 }
 
 impl ReplHelper {
@@ -42,6 +104,8 @@ impl ReplHelper {
             paths: Mutex::new(vec![]),
             variables: Arc::new(Mutex::new(vec![])),
             parser,
+            names: None,
+            scope: None,
         };
         h.set_docs(docs);
         h
@@ -99,6 +163,12 @@ impl ReplHelper {
             };
             return (start, c);
         }
+        if let Some(found) = self
+            .name_candidates(before, pos)
+            .or_else(|| self.path_candidates(before))
+        {
+            return found;
+        }
         let word_start = before
             .char_indices()
             .rev()
@@ -136,6 +206,67 @@ impl ReplHelper {
         (word_start, c)
     }
 
+    /// Router or group names where the text asks for one: inside the string of
+    /// `ncm::group("` (the rest of the name and the closing quote) or as a `group:` value (a
+    /// quoted name).
+    fn name_candidates(&self, before: &str, pos: usize) -> Option<(usize, Vec<String>)> {
+        let (start, kind, quoted) = match open_string(before) {
+            Some(start) => (start, name_kind(&before[..start - 1])?, false),
+            None => (pos, name_kind(before)?, true),
+        };
+        let names = self.names.as_ref()?.names(NAMES_WAIT)?;
+        let list = match kind {
+            NameKind::Router => &names.routers,
+            NameKind::Group => &names.groups,
+        };
+        let typed = before[start..].to_lowercase();
+        let c = list
+            .iter()
+            .filter(|n| n.to_lowercase().starts_with(&typed))
+            .map(|n| {
+                let escaped = n.replace('\\', "\\\\").replace('"', "\\\"");
+                if quoted {
+                    format!("\"{escaped}\"")
+                } else {
+                    format!("{escaped}\"")
+                }
+            })
+            .collect();
+        Some((start, c))
+    }
+
+    /// Config paths inside the string of `diff::get(VAR, "` (or `diff::set`): the keys (or
+    /// array offsets) below the path typed so far, in the value `VAR` holds.
+    fn path_candidates(&self, before: &str) -> Option<(usize, Vec<String>)> {
+        let start = open_string(before)?;
+        let head = before[..start - 1].trim_end().strip_suffix(',')?.trim_end();
+        let open = head.rfind('(')?;
+        if !["diff::get", "diff::set"].contains(&head[..open].trim_end()) {
+            return None;
+        }
+        let var = head[open + 1..].trim();
+        let scope = self.scope.as_ref()?.lock().ok()?;
+        let value = scope.get(var)?;
+        let typed = &before[start..];
+        let (parent, last) = typed.rsplit_once('.').unwrap_or(("", typed));
+        let mut node = value.clone();
+        for seg in parent.split('.').filter(|s| !s.is_empty()) {
+            node = child(&node, seg)?;
+        }
+        let prefix = if parent.is_empty() {
+            String::new()
+        } else {
+            format!("{parent}.")
+        };
+        let mut c: Vec<String> = keys(&node)
+            .into_iter()
+            .filter(|k| k.starts_with(last))
+            .map(|k| format!("{prefix}{k}"))
+            .collect();
+        c.sort();
+        Some((start, c))
+    }
+
     /// Is this input complete? An unclosed `{`, `(`, `[` or a trailing operator continues on
     /// the next line; a parse that succeeds, or fails for another reason, is submitted (the
     /// error is shown with a caret at once).
@@ -169,6 +300,26 @@ impl ReplHelper {
                 && (op.chars().all(|c| !c.is_alphanumeric())
                     || end[..end.len() - op.len()].ends_with(char::is_whitespace))
         })
+    }
+}
+
+/// A map's entry or an array's element by its offset.
+fn child(v: &rhai::Dynamic, seg: &str) -> Option<rhai::Dynamic> {
+    if let Some(m) = v.read_lock::<rhai::Map>() {
+        return m.get(seg).cloned();
+    }
+    let a = v.read_lock::<rhai::Array>()?;
+    a.get(seg.parse::<usize>().ok()?).cloned()
+}
+
+/// A map's keys or an array's offsets.
+fn keys(v: &rhai::Dynamic) -> Vec<String> {
+    if let Some(m) = v.read_lock::<rhai::Map>() {
+        return m.keys().map(|k| k.to_string()).collect();
+    }
+    match v.read_lock::<rhai::Array>() {
+        Some(a) => (0..a.len()).map(|i| i.to_string()).collect(),
+        None => vec![],
     }
 }
 
@@ -230,15 +381,9 @@ impl Completer for ReplHelper {
     }
 }
 
-impl Validator for ReplHelper {
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        Ok(if self.is_incomplete(ctx.input()) {
-            ValidationResult::Incomplete
-        } else {
-            ValidationResult::Valid(None)
-        })
-    }
-}
+/// Every line is taken as typed: the REPL's loop joins an unfinished input's lines itself,
+/// under a continuation prompt.
+impl Validator for ReplHelper {}
 
 impl Hinter for ReplHelper {
     type Hint = String;

@@ -1,11 +1,14 @@
 //! The interactive REPL: variables and functions persist between inputs, results print as
-//! tables / aligned maps / JSON / CSV, `:commands` (help, doc, endpoints, fields, format, save,
-//! load, reset, history, quit), Tab completion and parser-decided multi-line input (see
-//! `helper.rs`), Ctrl-C cancelling the running evaluation (paging stops between requests),
-//! and a history file in the user's data directory that never keeps a line holding a secret.
+//! tables / aligned maps / JSON / CSV (long ones through a pager; colour on a terminal unless
+//! `NO_COLOR`), `:commands` (help, doc, endpoints, fields, format, save, load, reset, history,
+//! quit), Tab completion (see `helper.rs`), a prompt naming the profile and `[dry-run]`, a
+//! continuation prompt for multi-line input, a question before a destructive call, Ctrl-C
+//! cancelling the running evaluation (paging stops between requests), and a history file in the
+//! user's data directory that never keeps a line holding a secret.
 
 pub mod format;
 pub mod helper;
+pub mod names;
 
 use crate::runtime::{Runtime, ScriptError};
 use crate::script::docs::{self, FnDoc};
@@ -18,6 +21,7 @@ use rustyline::{Config as EditorConfig, Editor};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 /// REPL settings from the command line.
 #[derive(Debug, Clone, Default)]
@@ -26,12 +30,38 @@ pub struct ReplOptions {
     pub history: Option<PathBuf>,
     /// A line describing the connection, shown at start-up.
     pub banner: String,
+    /// The profile (or `sandbox`) the prompt names.
+    pub profile: Option<String>,
+    /// Writes are printed, not sent: the prompt says `[dry-run]`.
+    pub dry_run: bool,
+}
+
+impl ReplOptions {
+    /// `fleetscript (prod) [dry-run]> `
+    pub fn prompt(&self) -> String {
+        let mut p = String::from("fleetscript");
+        if let Some(name) = &self.profile {
+            p.push_str(&format!(" ({name})"));
+        }
+        if self.dry_run {
+            p.push_str(" [dry-run]");
+        }
+        p.push_str("> ");
+        p
+    }
+
+    /// `...> ` right-aligned under the prompt, for the lines of an unfinished input.
+    pub fn continuation(&self) -> String {
+        let width = self.prompt().chars().count().saturating_sub(2);
+        format!("{:>width$}> ", "...")
+    }
 }
 
 /// The REPL's state around a runtime.
 pub struct Repl {
     pub rt: Runtime,
-    scope: Scope<'static>,
+    /// Shared with the line editor's helper, which completes config paths from the values.
+    scope: Arc<Mutex<Scope<'static>>>,
     /// Functions defined so far (statements are dropped after each evaluation).
     functions: AST,
     pub format: Format,
@@ -40,6 +70,10 @@ pub struct Repl {
     inputs: usize,
     /// Bumped when the set of functions changes (an import), so completion follows.
     docs_version: usize,
+    /// Errors red, table headers bold (a terminal without `NO_COLOR`).
+    colour: bool,
+    /// Results taller than the terminal go through `$PAGER` (a terminal only).
+    pager: bool,
 }
 
 /// What one input did (for the loop and for tests).
@@ -60,7 +94,7 @@ impl Repl {
             }
         }
         let docs = docs::all_docs(rt.engine());
-        let scope = rt.scope();
+        let scope = Arc::new(Mutex::new(rt.scope()));
         Repl {
             rt,
             scope,
@@ -70,11 +104,17 @@ impl Repl {
             docs,
             inputs: 0,
             docs_version: 0,
+            colour: false,
+            pager: false,
         }
     }
 
+    fn scope(&self) -> std::sync::MutexGuard<'_, Scope<'static>> {
+        self.scope.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn variables(&self) -> Vec<String> {
-        self.scope.iter().map(|(n, _, _)| n.to_string()).collect()
+        self.scope().iter().map(|(n, _, _)| n.to_string()).collect()
     }
 
     /// Handles one complete input (a `:command` or Rhai code); output goes to `out`.
@@ -107,7 +147,11 @@ impl Repl {
                 if !v.is_unit() {
                     let fields = format::fields_in(input);
                     let text = format::render(&v, self.format, format::terminal_width(), &fields);
-                    let _ = out.write_all(self.rt.redactor().redact(&text).as_bytes());
+                    let mut text = self.rt.redactor().redact(&text);
+                    if self.colour && self.format == Format::Table && v.is_array() {
+                        text = paint::header(&text);
+                    }
+                    self.show(&text, out);
                     self.last = Some(v);
                 }
             }
@@ -115,7 +159,13 @@ impl Repl {
                 let _ = writeln!(out, "interrupted");
             }
             Err(e) => {
-                let _ = out.write_all(e.render().as_bytes());
+                let text = e.render();
+                let text = if self.colour {
+                    paint::error(&text)
+                } else {
+                    text
+                };
+                let _ = out.write_all(text.as_bytes());
             }
         }
         self.rt.reset_cancel();
@@ -136,11 +186,21 @@ impl Repl {
         Ok(())
     }
 
+    /// A result on the screen: through the pager when taller than the terminal.
+    fn show(&self, text: &str, out: &mut dyn Write) {
+        if self.pager && text.lines().count() + 2 > format::terminal_height() && page(text) {
+            return;
+        }
+        let _ = out.write_all(text.as_bytes());
+    }
+
     fn eval(&mut self, name: &str, source: &str) -> Result<Dynamic, ScriptError> {
-        let ast = self.rt.compile_in(name, source, &self.scope)?;
+        let scope = self.scope.clone();
+        let mut scope = scope.lock().unwrap_or_else(|e| e.into_inner());
+        let ast = self.rt.compile_in(name, source, &scope)?;
         let mut all = self.functions.clone();
         all += ast;
-        let r = self.rt.eval_in(name, source, &mut self.scope, &all);
+        let r = self.rt.eval_in(name, source, &mut scope, &all);
         // Keep the functions, drop the statements.
         all.clear_statements();
         self.functions = all;
@@ -219,7 +279,7 @@ impl Repl {
                 }
             }
             ":reset" => {
-                self.scope = self.rt.scope();
+                *self.scope() = self.rt.scope();
                 self.functions = AST::empty();
                 self.last = None;
                 say("every variable and function is forgotten\n".into());
@@ -248,7 +308,13 @@ impl Repl {
             .build();
         let mut ed: Editor<ReplHelper, FileHistory> =
             Editor::with_config(config).map_err(|e| e.to_string())?;
-        let helper = ReplHelper::new(&self.docs);
+        let mut helper = ReplHelper::new(&self.docs);
+        let names = names::NameCache::new(self.rt.ncm().clone(), names::NAMES_TTL);
+        if self.rt.ncm().check_creds().is_ok() {
+            names.refresh(); // in the background, before the first Tab
+        }
+        helper.names = Some(names);
+        helper.scope = Some(self.scope.clone());
         let vars = helper.variables.clone();
         ed.set_helper(Some(helper));
         let mut docs_seen = self.docs_version;
@@ -260,34 +326,61 @@ impl Repl {
         // Ctrl-C while code runs stops it; at the prompt it only clears the line.
         let cancel = self.rt.cancel_flag().clone();
         let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::SeqCst));
+        self.colour = paint::wanted();
+        self.pager = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        *self
+            .rt
+            .ctx()
+            .confirm
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(ask_on_terminal));
+        let secret_fns = secret_functions(&self.docs);
         println!("{}", opts.banner);
         println!("Type :help for help; Tab completes; Ctrl-C cancels; Ctrl-D quits.");
+        let (prompt, more) = (opts.prompt(), opts.continuation());
         let mut stdout = std::io::stdout();
+        let mut pending = String::new();
         loop {
-            *vars.lock().unwrap() = self.variables();
+            *vars.lock().unwrap_or_else(|e| e.into_inner()) = self.variables();
             if docs_seen != self.docs_version {
                 if let Some(h) = ed.helper() {
                     h.set_docs(&self.docs);
                 }
                 docs_seen = self.docs_version;
             }
-            match ed.readline("fleetscript> ") {
+            let shown = if pending.is_empty() { &prompt } else { &more };
+            match ed.readline(shown) {
                 Ok(line) => {
-                    if !line.trim().is_empty() && !self.rt.redactor().is_secret_in(&line) {
-                        let _ = ed.add_history_entry(line.as_str());
+                    if !pending.is_empty() {
+                        pending.push('\n');
+                    }
+                    pending.push_str(&line);
+                    if ed.helper().is_some_and(|h| h.is_incomplete(&pending)) {
+                        continue;
+                    }
+                    let input = std::mem::take(&mut pending);
+                    if !input.trim().is_empty()
+                        && !self.rt.redactor().is_secret_in(&input)
+                        && !holds_typed_secret(&input, &secret_fns)
+                    {
+                        let _ = ed.add_history_entry(input.as_str());
                         save_history(&mut ed, &history);
                     }
-                    if line.trim() == ":history" {
+                    if input.trim() == ":history" {
                         for (i, h) in ed.history().iter().enumerate() {
                             println!("{:>4}  {}", i + 1, h.replace('\n', "\n      "));
                         }
                         continue;
                     }
-                    let o = self.handle(&line, &mut stdout);
+                    let o = self.handle(&input, &mut stdout);
                     let _ = stdout.flush();
                     if o == Outcome::Quit {
                         break;
                     }
+                }
+                Err(ReadlineError::Interrupted) if !pending.is_empty() => {
+                    pending.clear();
+                    println!("(input dropped)");
                 }
                 Err(ReadlineError::Interrupted) => {
                     println!("(Ctrl-D or :quit to leave)");
@@ -298,6 +391,97 @@ impl Repl {
         }
         save_history(&mut ed, &history);
         Ok(())
+    }
+}
+
+/// The question before a destructive call typed at the prompt: only `yes` goes on.
+fn ask_on_terminal(what: &str) -> bool {
+    let mut out = std::io::stdout();
+    let _ = write!(out, "{what}: type yes to go on, anything else to stop: ");
+    let _ = out.flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok() && answer.trim().eq_ignore_ascii_case("yes")
+}
+
+/// Words naming a secret in a call or a map key (`passkey`, `password`, ...).
+const SECRET_WORDS: &[&str] = &[
+    "passkey",
+    "password",
+    "passwd",
+    "passphrase",
+    "psk",
+    "secret",
+    "api_key",
+    "apikey",
+    "token",
+    "private_key",
+    "shared_key",
+];
+
+/// The functions that take a secret argument (a parameter named like one), by path.
+fn secret_functions(docs: &[FnDoc]) -> Vec<String> {
+    docs.iter()
+        .filter(|d| {
+            let params = d.signature.split_once('(').map(|(_, p)| p).unwrap_or("");
+            SECRET_WORDS
+                .iter()
+                .any(|w| params.to_lowercase().contains(w))
+        })
+        .map(|d| format!("{}(", d.path()))
+        .collect()
+}
+
+/// Does the line type a secret: a string literal given with a secret's name (a map key, a
+/// variable, a path) or to a function taking one?
+fn holds_typed_secret(line: &str, secret_fns: &[String]) -> bool {
+    if !line.contains('"') && !line.contains('`') {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    SECRET_WORDS.iter().any(|w| lower.contains(w)) || secret_fns.iter().any(|f| line.contains(f))
+}
+
+/// Shows text through `$PAGER` (default `less -FRX`); false when no pager could run.
+fn page(text: &str) -> bool {
+    let pager = std::env::var("PAGER")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| "less -FRX".into());
+    let mut words = pager.split_whitespace();
+    let Some(cmd) = words.next() else {
+        return false;
+    };
+    let child = std::process::Command::new(cmd)
+        .args(words)
+        .stdin(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        return false;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(text.as_bytes());
+    }
+    child.wait().is_ok()
+}
+
+/// Colour for the terminal: errors red, table headers bold.
+mod paint {
+    /// A terminal, and `NO_COLOR` unset or empty (no-color.org).
+    pub fn wanted() -> bool {
+        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    }
+
+    pub fn error(text: &str) -> String {
+        format!("\x1b[31m{}\x1b[0m\n", text.trim_end_matches('\n'))
+    }
+
+    /// The first line (a table's header) bold.
+    pub fn header(text: &str) -> String {
+        match text.split_once('\n') {
+            Some((head, rest)) => format!("\x1b[1m{head}\x1b[0m\n{rest}"),
+            None => text.to_string(),
+        }
     }
 }
 

@@ -66,6 +66,10 @@ fn strip_comment(lines: &[&str]) -> String {
 
 fn walk(path: &str, m: &Value, out: &mut Vec<FnDoc>) {
     for f in m["functions"].as_array().into_iter().flatten() {
+        // Closures and generated helpers (`anon$...`, `get$x`) are no functions to call by name.
+        if f["name"].as_str().is_none_or(|n| n.contains('$')) {
+            continue;
+        }
         let comments: Vec<&str> = f["docComments"]
             .as_array()
             .map(|d| d.iter().filter_map(Value::as_str).collect())
@@ -176,18 +180,38 @@ pub fn render_doc(docs: &[FnDoc], name: &str) -> String {
             format!("no function {name:?}; did you mean {}?\n", close.join(", "))
         };
     }
+    // Each function once: its signatures together, then each distinct description and example.
     let mut out = String::new();
-    for d in hits {
-        out.push_str(&d.full_signature());
-        out.push('\n');
-        for l in d.summary().lines() {
-            out.push_str("    ");
-            out.push_str(l);
+    let mut i = 0;
+    while i < hits.len() {
+        let path = hits[i].path();
+        let same: Vec<&FnDoc> = hits[i..]
+            .iter()
+            .take_while(|d| d.path() == path)
+            .copied()
+            .collect();
+        i += same.len();
+        for d in &same {
+            out.push_str(&d.full_signature());
             out.push('\n');
         }
-        if let Some(ex) = d.example() {
+        let mut said: Vec<String> = vec![];
+        for d in &same {
+            let summary = d.summary();
+            if !summary.is_empty() && !said.contains(&summary) {
+                for l in summary.lines() {
+                    out.push_str("    ");
+                    out.push_str(l);
+                    out.push('\n');
+                }
+                said.push(summary);
+            }
+        }
+        let mut examples: Vec<String> = same.iter().filter_map(|d| d.example()).collect();
+        examples.dedup();
+        if !examples.is_empty() {
             out.push_str("  example:\n");
-            for l in ex.lines() {
+            for l in examples.iter().flat_map(|e| e.lines()) {
                 out.push_str("    ");
                 out.push_str(l);
                 out.push('\n');

@@ -79,6 +79,31 @@ pub struct ScriptContext {
     /// Where scripts may read: the current directory, the script's own, the library path, the
     /// write directories and the `--allow-read` ones; never the config file, history or /proc.
     pub reads: RwLock<Confined>,
+    /// Asked before a destructive call (a delete, a group reboot, a large `apply_all`) that
+    /// is not a dry run: the REPL sets it to a question on the terminal; scripts have none.
+    pub confirm: RwLock<Option<Confirm>>,
+}
+
+/// A yes/no question about a destructive call, given what it will do.
+pub type Confirm = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// More routers than this in one `apply_all` typed at the prompt asks for confirmation.
+pub const CONFIRM_APPLY_ALL_OVER: usize = 3;
+
+/// Goes on when the call is a dry run, nobody asks, or the answer is yes; else an error that
+/// says nothing was sent.
+pub fn confirmed(c: &ScriptContext, pos: Position, what: &str) -> RhaiResult<()> {
+    if c.ncm.transport().options.dry_run {
+        return Ok(());
+    }
+    let ask = c.confirm.read().unwrap_or_else(|e| e.into_inner()).clone();
+    match ask {
+        Some(ask) if !ask(what) => Err(usage_error(
+            pos,
+            format!("not confirmed: {what} was not done, nothing was sent"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// An id given as an integer, a string or a resource URL.

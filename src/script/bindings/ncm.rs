@@ -266,6 +266,7 @@ fn add_write(m: &mut Module, ep: &'static Endpoint, verb: Verb, ctx: &Arc<Script
                     m,
                     move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<()> {
                         let id = id_arg(cx.call_position(), &id)?;
+                        super::confirmed(&c, cx.call_position(), &format!("DELETE {name}/{id}"))?;
                         c.ncm
                             .delete(name, &id)
                             .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
@@ -471,6 +472,10 @@ fn register_reboots(root: &mut Module, ctx: &Arc<ScriptContext>) {
                 root,
                 move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<Dynamic> {
                     let id = super::named_id(&c, cx.call_position(), &id, kind)?;
+                    if kind == Kind::Group {
+                        let what = format!("a reboot of every router of group {id}");
+                        super::confirmed(&c, cx.call_position(), &what)?;
+                    }
                     let r = match kind {
                         Kind::Router => c.ncm.reboot_router(&id),
                         Kind::Group => c.ncm.reboot_group(&id),

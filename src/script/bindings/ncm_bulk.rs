@@ -218,6 +218,10 @@ pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
             let pos = cx.call_position();
             let opts = parse_options(&c, pos, &options)?;
             let list = changes_arg(pos, &changes)?;
+            if list.len() > super::CONFIRM_APPLY_ALL_OVER {
+                let what = format!("a config change to {} routers (apply_all)", list.len());
+                super::confirmed(&c, pos, &what)?;
+            }
             let report = bulk::apply_all(&c.ncm, &list, &opts).map_err(err(&c, pos))?;
             Ok(report.outcomes.iter().map(|o| ret(outcome_value(o, &report.halted))).collect())
         });
