@@ -297,7 +297,9 @@ impl Repl {
     }
 
     /// The interactive loop on the terminal.
-    pub fn run(&mut self, opts: &ReplOptions) -> Result<(), String> {
+    /// The line editor with its helper: completion from the docs, the account's names
+    /// (fetched now, in the background) and the REPL's variables.
+    fn editor(&self) -> Result<Editor<ReplHelper, FileHistory>, String> {
         let config = EditorConfig::builder()
             .auto_add_history(false)
             .history_ignore_dups(true)
@@ -315,8 +317,16 @@ impl Repl {
         }
         helper.names = Some(names);
         helper.scope = Some(self.scope.clone());
-        let vars = helper.variables.clone();
         ed.set_helper(Some(helper));
+        Ok(ed)
+    }
+
+    pub fn run(&mut self, opts: &ReplOptions) -> Result<(), String> {
+        let mut ed = self.editor()?;
+        let vars = match ed.helper() {
+            Some(h) => h.variables.clone(),
+            None => Default::default(),
+        };
         let mut docs_seen = self.docs_version;
         let history = opts
             .history
