@@ -460,6 +460,42 @@ mod tests {
     }
 
     #[test]
+    fn names_are_asked_for_in_calls_and_map_values() {
+        assert_eq!(open_string("ncm::group(\"Sto"), Some(12));
+        assert_eq!(open_string("ncm::group(\"Sto\")"), None);
+        assert_eq!(
+            open_string("x(\"a\\\"b"),
+            Some(3),
+            "an escaped quote stays inside"
+        );
+        assert_eq!(name_kind("ncm::group("), Some(NameKind::Group));
+        assert_eq!(name_kind("ncm::reboot_router( "), Some(NameKind::Router));
+        assert_eq!(name_kind("apply(#{group:"), Some(NameKind::Group));
+        assert_eq!(name_kind("#{a: 1, router:"), Some(NameKind::Router));
+        assert_eq!(name_kind("let group:"), None);
+        assert_eq!(name_kind("ncm::groups::get("), None);
+    }
+
+    #[test]
+    fn config_paths_complete_from_the_value_at_hand() {
+        let mut h = helper();
+        let mut scope = rhai::Scope::new();
+        let cfg = rhai::Engine::new()
+            .eval::<rhai::Dynamic>(r#"#{wan: #{rules2: [#{modem: 1}], primary: 2}, lan: 3}"#)
+            .unwrap();
+        scope.push_dynamic("cfg", cfg);
+        h.scope = Some(Arc::new(Mutex::new(scope)));
+        let line = "diff::get(cfg, \"wan.";
+        let (start, c) = h.candidates(line, line.len());
+        assert_eq!(start, line.len() - 4);
+        assert_eq!(c, vec!["wan.primary", "wan.rules2"]);
+        let line = "diff::get(cfg, \"wan.rules2.0.m";
+        assert_eq!(h.candidates(line, line.len()).1, vec!["wan.rules2.0.modem"]);
+        let line = "diff::get(other, \"wan.";
+        assert!(h.candidates(line, line.len()).1.is_empty());
+    }
+
+    #[test]
     fn multi_line_is_decided_by_the_parser() {
         let h = helper();
         assert!(h.is_incomplete("fn f(x) {"));
