@@ -163,13 +163,32 @@ pub const CONNECT_RETRIES: u32 = 2;
 pub fn log_line(level: &str, msg: &str) {
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
     let line = format!("{now} {level:<5} {msg}");
-    eprintln!("{line}");
+    // Warnings yellow and errors red on a terminal, unless NO_COLOR is set (no-color.org).
+    let colour = match level {
+        "WARN" => "33",
+        "ERROR" => "31",
+        _ => "",
+    };
+    if !colour.is_empty() && stderr_colour() {
+        eprintln!("\x1b[{colour}m{line}\x1b[0m");
+    } else {
+        eprintln!("{line}");
+    }
     if let Ok(mut recent) = RECENT_LOG.lock() {
         if recent.len() == RECENT_LOG_LINES {
             recent.pop_front();
         }
         recent.push_back(line);
     }
+}
+
+/// Is stderr a terminal that takes colour (`NO_COLOR` unset or empty)?
+fn stderr_colour() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| {
+        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::IsTerminal::is_terminal(&std::io::stderr())
+    })
 }
 
 /// How many of the latest log lines are kept (for a failure notification).
