@@ -152,7 +152,7 @@ pub struct RunArgs {
     /// Run the script once per profile of config.toml (as many --profile flags would).
     #[arg(long, conflicts_with = "profile")]
     pub all_profiles: bool,
-    /// With several profiles: how many runs at once [default: 4].
+    /// With several profiles: how many runs at once.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub jobs: usize,
     /// Print the script's header (purpose, arguments, example), or this help without a script.
