@@ -156,12 +156,11 @@ fn resolve_script(name: &str, cfg: &Config) -> anyhow::Result<ScriptSource> {
         return Ok(ScriptSource::File(p.to_path_buf()));
     }
     library::find_script(name, &cfg.library_path).with_context(|| {
-        let close = library::close_names(name, &cfg.library_path);
-        let hint = if close.is_empty() {
-            String::new()
-        } else {
-            format!("did you mean {}? ", close.join(", "))
-        };
+        let scripts = library::list_scripts(&cfg.library_path);
+        let stem = name.strip_suffix(".rhai").unwrap_or(name);
+        let hint = fleetscript::script::lint::closest(stem, scripts.iter().map(|l| l.name.as_str()))
+            .map(|close| format!("did you mean {close}? "))
+            .unwrap_or_default();
         format!(
             "no script {name:?}: not a file, and not found on the library path ({}) nor built in; {hint}`fleetscript scripts` lists them",
             cfg.library_path_text()

@@ -559,3 +559,37 @@ fn deeply_nested_values_compare_print_and_convert_without_a_crash() {
     assert!(out.starts_with("true\nfalse\n[[["), "{out}");
     assert!(out.contains("[…]") && out.contains("#{…}"), "{out}");
 }
+
+/// The confirmation the REPL sets: refused, a delete on either cloud and a group reboot send
+/// nothing; without a hook (scripts) or under --dry-run nothing is asked.
+#[test]
+fn a_refused_confirmation_sends_nothing_on_either_cloud() {
+    let sim = sim(10);
+    let mut rt = runtime_for(&sim);
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = asked.clone();
+    *rt.ctx().confirm.write().unwrap() = Some(std::sync::Arc::new(move |what: &str| {
+        log.lock().unwrap().push(what.to_string());
+        false
+    }));
+    let before = sim.counters().total;
+    for call in [
+        r#"ncm::routers::delete("10001")"#,
+        r#"ncm::reboot_group(2001)"#,
+        r#"ignitenet::request("DELETE", "site/281474976710783")"#,
+    ] {
+        let e = eval_err(&mut rt, call);
+        assert!(e.contains("not confirmed"), "{call}: {e}");
+    }
+    assert_eq!(sim.counters().total, before, "nothing was sent");
+    let questions = asked.lock().unwrap().clone();
+    assert_eq!(questions.len(), 3, "{questions:?}");
+    assert!(
+        questions[0].contains("DELETE routers/10001"),
+        "{questions:?}"
+    );
+    assert!(questions[2].contains("IgniteNet"), "{questions:?}");
+    // A read is never asked about.
+    run(&mut rt, r#"ncm::routers::get("10001")"#);
+    assert_eq!(asked.lock().unwrap().len(), 3);
+}

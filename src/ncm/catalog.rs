@@ -1033,17 +1033,6 @@ impl Endpoint {
     }
 }
 
-/// Endpoint names close to `name` (a typo), best first.
-pub fn close_names(name: &str) -> Vec<&'static str> {
-    let mut scored: Vec<(f64, &'static str)> = ENDPOINTS
-        .iter()
-        .map(|e| (strsim::jaro_winkler(e.name, name), e.name))
-        .filter(|(score, _)| *score > 0.8)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(3).map(|(_, n)| n).collect()
-}
-
 /// The catalog rendered as a plain-text table (`fleetscript endpoints`).
 pub fn table() -> String {
     let mut rows = vec![[

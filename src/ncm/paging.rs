@@ -105,14 +105,28 @@ impl<R> Default for PageBody<R> {
     }
 }
 
+/// A collection answer's `data` (each record read as a `D`) and `meta.next`, or, when it is
+/// not a well-formed page, the body and the parser's complaint.
+fn read_wire<D: serde::de::DeserializeOwned, R>(
+    text: &str,
+) -> std::result::Result<(Vec<D>, Option<String>), PageBody<R>> {
+    match serde_json::from_str::<WirePage<D>>(text) {
+        Ok(p) => Ok((
+            p.data,
+            p.meta.and_then(|m| m.next).filter(|n| !n.is_empty()),
+        )),
+        Err(e) => Err(PageBody::Malformed(
+            crate::http::parse_body(text),
+            e.to_string(),
+        )),
+    }
+}
+
 /// Parses a collection answer's text in one pass into its records and `meta.next`.
 fn parse_page<R: Record>(text: &str) -> PageBody<R> {
-    match serde_json::from_str::<WirePage<R>>(text) {
-        Ok(p) => {
-            let next = p.meta.and_then(|m| m.next).filter(|n| !n.is_empty());
-            PageBody::Page(p.data, next)
-        }
-        Err(e) => PageBody::Malformed(crate::http::parse_body(text), e.to_string()),
+    match read_wire::<R, R>(text) {
+        Ok((data, next)) => PageBody::Page(data, next),
+        Err(malformed) => malformed,
     }
 }
 
@@ -120,12 +134,9 @@ fn parse_page<R: Record>(text: &str) -> PageBody<R> {
 /// count and `meta.next`, for a page that will wait a while before it is read (a third of the
 /// memory of its records built).
 fn parse_page_text<R: Record>(text: &str) -> PageBody<R> {
-    match serde_json::from_str::<WirePage<serde::de::IgnoredAny>>(text) {
-        Ok(p) => {
-            let next = p.meta.and_then(|m| m.next).filter(|n| !n.is_empty());
-            PageBody::Text(text.to_owned(), p.data.len(), next)
-        }
-        Err(e) => PageBody::Malformed(crate::http::parse_body(text), e.to_string()),
+    match read_wire::<serde::de::IgnoredAny, R>(text) {
+        Ok((data, next)) => PageBody::Text(text.to_owned(), data.len(), next),
+        Err(malformed) => malformed,
     }
 }
 
@@ -620,7 +631,7 @@ impl<R: Record> Pager<R> {
             self.keep_text = refused.is_some();
             let w = self.next_records();
             if let Ok(Some(r)) = &w {
-                text_bytes += r.text_bytes();
+                text_bytes = text_bytes.saturating_add(r.text_bytes());
             }
             ended = !matches!(w, Ok(Some(_)));
             waiting.push_back(w);

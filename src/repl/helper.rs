@@ -385,8 +385,23 @@ impl Completer for ReplHelper {
 /// under a continuation prompt.
 impl Validator for ReplHelper {}
 
+/// No hints are shown; typing where a name goes (`ncm::group("`) starts fetching the account's
+/// names in the background, so that they are there by the time Tab is pressed.
 impl Hinter for ReplHelper {
     type Hint = String;
+    fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<String> {
+        let before = line.get(..pos)?;
+        let asks = match open_string(before) {
+            Some(start) => name_kind(&before[..start - 1]).is_some(),
+            None => name_kind(before).is_some(),
+        };
+        if asks {
+            if let Some(n) = &self.names {
+                n.warm();
+            }
+        }
+        None
+    }
 }
 impl Highlighter for ReplHelper {}
 impl Helper for ReplHelper {}

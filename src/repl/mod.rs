@@ -298,7 +298,7 @@ impl Repl {
 
     /// The interactive loop on the terminal.
     /// The line editor with its helper: completion from the docs, the account's names
-    /// (fetched now, in the background) and the REPL's variables.
+    /// (fetched in the background once a name is being typed) and the REPL's variables.
     fn editor(&self) -> Result<Editor<ReplHelper, FileHistory>, String> {
         let config = EditorConfig::builder()
             .auto_add_history(false)
@@ -311,11 +311,10 @@ impl Repl {
         let mut ed: Editor<ReplHelper, FileHistory> =
             Editor::with_config(config).map_err(|e| e.to_string())?;
         let mut helper = ReplHelper::new(&self.docs);
-        let names = names::NameCache::new(self.rt.ncm().clone(), names::NAMES_TTL);
         if self.rt.ncm().check_creds().is_ok() {
-            names.refresh(); // in the background, before the first Tab
+            let names = names::NameCache::new(self.rt.ncm().clone(), names::NAMES_TTL);
+            helper.names = Some(names);
         }
-        helper.names = Some(names);
         helper.scope = Some(self.scope.clone());
         ed.set_helper(Some(helper));
         Ok(ed)
@@ -530,12 +529,9 @@ fn parse_imports(input: &str) -> Option<Vec<(String, String)>> {
 /// `:fields ENDPOINT`: each field with its type, filter keys and whether it expands.
 pub fn fields_text(name: &str) -> String {
     let Some(ep) = crate::ncm::catalog::endpoint(name.trim()) else {
-        let close = crate::ncm::catalog::close_names(name.trim());
-        if !close.is_empty() {
-            return format!(
-                "unknown endpoint {name:?}; did you mean {}?\n",
-                close.join(", ")
-            );
+        let names = crate::ncm::catalog::ENDPOINTS.iter().map(|e| e.name);
+        if let Some(close) = crate::script::lint::closest(name.trim(), names) {
+            return format!("unknown endpoint {name:?}; did you mean {close}?\n");
         }
         return format!(
             "unknown endpoint {name:?}; endpoints: {}\n",

@@ -1,5 +1,7 @@
 //! Router and group names of the account, for Tab completion: fetched on a thread of their own
-//! (names only, quietly), kept for a few minutes and fetched again in the background when stale.
+//! (names only, quietly) once the operator starts typing where a name goes, kept for a few
+//! minutes and fetched again in the background when stale. No name is fetched in a session
+//! that never asks for one.
 //! The prompt never waits for them longer than a moment: a huge account completes names once
 //! its listing has arrived.
 
@@ -42,6 +44,18 @@ impl NameCache {
         })
     }
 
+    /// Starts a fetch in the background when there are no names yet or they are stale; never
+    /// waits (called as the operator types where a name goes, before any Tab).
+    pub fn warm(self: &Arc<Self>) {
+        let stale = {
+            let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            s.fetched_at.is_none_or(|t| t.elapsed() > self.ttl)
+        };
+        if stale {
+            self.refresh();
+        }
+    }
+
     /// Starts a fetch on a thread of its own unless one is under way.
     pub fn refresh(self: &Arc<Self>) {
         {
@@ -76,13 +90,7 @@ impl NameCache {
     /// The names, sorted; `None` when none have arrived within `wait`. Stale names are
     /// returned while fresh ones are fetched.
     pub fn names(self: &Arc<Self>, wait: Duration) -> Option<Arc<Names>> {
-        let stale = {
-            let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            s.fetched_at.is_none_or(|t| t.elapsed() > self.ttl)
-        };
-        if stale {
-            self.refresh();
-        }
+        self.warm();
         let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let (s, _) = self
             .arrived

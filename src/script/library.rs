@@ -297,19 +297,6 @@ pub struct Listed {
     pub shadowed: bool,
 }
 
-/// Runnable script names close to `name` (a typo), best first.
-pub fn close_names(name: &str, library_path: &[PathBuf]) -> Vec<String> {
-    let stem = name.strip_suffix(".rhai").unwrap_or(name);
-    let mut scored: Vec<(f64, String)> = list_scripts(library_path)
-        .into_iter()
-        .filter(|l| !l.shadowed)
-        .map(|l| (strsim::jaro_winkler(&l.name, stem), l.name))
-        .filter(|(score, _)| *score > 0.8)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(3).map(|(_, n)| n).collect()
-}
-
 /// Every runnable script (a `.rhai` file whose header has a `Purpose:`) on the library path,
 /// then the built-in ones, in path order.
 pub fn list_scripts(library_path: &[PathBuf]) -> Vec<Listed> {

@@ -316,6 +316,9 @@ fn add_helpers(root: &mut Module, ctx: &Arc<ScriptContext>) {
                     format!("unknown HTTP method {method:?}: use GET, POST, PUT, PATCH or DELETE"),
                 )
             })?;
+            if m == Method::Delete {
+                super::confirmed(&c, pos, &format!("DELETE {path} on IgniteNet"))?;
+            }
             c.ignitenet
                 .request(m, path, body.as_ref())
                 .map(ret)
