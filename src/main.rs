@@ -15,9 +15,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Counts allocations so a script's memory bound costs one atomic load per operation.
+/// Counts allocations so a script's memory bound costs one atomic load per operation, around
+/// mimalloc: a fleet-wide job allocates a record's values on the thread that reads its page and
+/// frees them on another (the script's, the CSV writer's), which glibc's malloc serialises on its
+/// arena locks (measured, 100,000 routers: backup 2.79 -> 2.14 s, inventory 3.30 -> 3.04 s).
 #[global_allocator]
-static ALLOC: fleetscript::memory::Counting = fleetscript::memory::Counting;
+static ALLOC: fleetscript::memory::Counting<mimalloc::MiMalloc> =
+    fleetscript::memory::Counting(mimalloc::MiMalloc);
 
 /// The stack of the thread everything runs on: deep script values (compared, printed, cloned
 /// or dropped recursively by the engine) fit where the default 8 MiB would overflow. Only the
@@ -32,11 +36,7 @@ fn main() {
     if !matches!(cli.command, Command::Run(_) | Command::Repl(_)) {
         restore_sigpipe();
     }
-    // A client's job holds little at a time; the simulator holds a whole fleet and serves
-    // requests from several threads, where more arenas are faster.
-    if !matches!(cli.command, Command::Sim(_)) {
-        fleetscript::memory::limit_arenas();
-    }
+    return_freed_memory_at_once();
     let big = std::thread::Builder::new()
         .name("fleetscript".into())
         .stack_size(STACK)
@@ -47,6 +47,20 @@ fn main() {
         Err(_) => outcome(Cli::parse()),
     };
     std::process::exit(code);
+}
+
+/// mimalloc keeps freed memory for a while and commits its arenas whole by default, which
+/// doubled the peak resident size of a fleet-wide job (backup of 100,000 routers: 101 MiB, 47 MiB
+/// with these). Options by number: `mi_option_arena_eager_commit` (4) and `mi_option_purge_delay`
+/// (15) of mimalloc.h v3, the version libmimalloc-sys 0.1.49 builds (pinned in Cargo.toml).
+fn return_freed_memory_at_once() {
+    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: sets two allocator options before any other thread exists.
+    unsafe {
+        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+    }
 }
 
 /// The default action of SIGPIPE (end the process), which the Rust runtime turned off.

@@ -240,6 +240,71 @@ fn name_all_names_a_field_of_every_record_in_place() {
 }
 
 #[test]
+fn count_all_counts_a_page_by_a_field_and_adds_to_earlier_counts() {
+    let sim = start(20);
+    let mut rt = runtime_for(&sim);
+    let got = eval(
+        &mut rt,
+        r#"let page = [#{s: "online"}, #{s: "offline"}, #{s: "online"}, #{s: ()}, #{}, #{s: 3}];
+           let c = ncm::count_all(page, "s");
+           let more = ncm::count_all([#{s: "online"}], "s", c);
+           [c.online, c.offline, c[""], c["3"], more.online, page.len()]"#,
+    )
+    .into_array()
+    .unwrap();
+    let got: Vec<i64> = got.iter().map(|d| d.as_int().unwrap()).collect();
+    assert_eq!(got, [2, 1, 2, 1, 3, 6]);
+    let err = eval_err(&mut rt, r#"ncm::count_all([#{s: "a"}], "s", #{a: "many"})"#);
+    assert!(
+        err.contains(r#"counts["a"] is a string, not a count"#),
+        "{err}"
+    );
+}
+
+#[test]
+fn attach_all_moves_each_records_entry_out_of_the_table() {
+    let sim = start(20);
+    let mut rt = runtime_for(&sim);
+    let got = eval(
+        &mut rt,
+        r#"let wans = #{"1": [2, "mdm; eth"], "2": [1, "eth"], "9": [1, "orphan"]};
+           let page = [#{id: "1"}, #{id: 2}, #{id: "3"}];
+           let rows = ncm::attach_all(wans, take(page), ["n", "labels"], [0, ""]);
+           let one = ncm::attach_all(#{"1": "x"}, [#{id: "1"}], ["only"], [()]);
+           [rows[0].n, rows[0].labels, rows[1].n, rows[1].labels, rows[2].n, rows[2].labels,
+            wans.keys(), type_of(page), one[0].only]"#,
+    )
+    .into_array()
+    .unwrap();
+    let got: Vec<String> = got.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        got,
+        ["2", "mdm; eth", "1", "eth", "0", "", r#"["9"]"#, "()", "x"]
+    );
+    for (src, why) in [
+        (
+            r#"ncm::attach_all(#{"1": [1]}, [#{id: "1"}], ["a", "b"], [0, ""])"#,
+            r#"the table's entry for "1" has 1 values for 2 columns"#,
+        ),
+        (
+            r#"ncm::attach_all(#{"1": 5}, [#{id: "1"}], ["a", "b"], [0, ""])"#,
+            r#"the table's entry for "1" is a i64, not an array of 2 values"#,
+        ),
+        (
+            r#"ncm::attach_all(#{}, [#{id: "1"}], ["a", "b"], [0])"#,
+            "2 columns but 1 values",
+        ),
+        (
+            r#"ncm::attach_all(#{}, [#{id: "1"}, 4], ["a"], [0])"#,
+            "record 1 is a i64, not a map",
+        ),
+    ] {
+        let err = eval_err(&mut rt, src);
+        assert!(err.contains(why), "{src}: {err}");
+    }
+}
+
+#[test]
 fn a_filtered_listing_sees_every_change_made_since_the_last_one() {
     // The simulator keeps each filtered listing's selection between pages; a change must show.
     let sim = start(50);

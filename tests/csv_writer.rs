@@ -125,3 +125,35 @@ fn many_rows_arrive_in_order_and_a_bad_row_is_refused_where_written() {
     );
     assert!(!dir.path().join("bad.csv").exists());
 }
+
+#[test]
+fn a_page_is_written_in_one_call_and_checked_before_any_row_goes() {
+    let sim = sim();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p.csv");
+    let mut rt = script_runtime(&sim, dir.path(), &[]);
+    let src = format!(
+        r#"let w = csv::writer("{}", ["id", "name"]);
+           let counts = [];
+           for page in ncm::routers::pages(#{{fields: ["id", "name"], page_size: 10}}) {{
+               counts.push(w.write(take(page)));
+           }}
+           let bad = "written";
+           try {{ w.write([#{{id: 1}}, "x"]); }} catch (e) {{ bad = e.message; }}
+           counts + [bad, w.close()]"#,
+        out.display()
+    );
+    let got = eval(&mut rt, &src).into_array().unwrap();
+    let got: Vec<String> = got.iter().map(|d| d.to_string()).collect();
+    assert_eq!(got[..3], ["10", "20", "30"]);
+    assert!(
+        got[3].contains("row 1 is an object map, not a string"),
+        "{}",
+        got[3]
+    );
+    // The refused page wrote nothing: its good first row is not in the file.
+    assert_eq!(got[4], "30");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 31);
+    assert!(text.lines().all(|l| l != "1,"), "{text}");
+}

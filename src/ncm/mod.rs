@@ -32,19 +32,23 @@ pub fn query(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value>
 
 /// Extracts the id from a resource URL (`.../routers/42/` → `42`). A bare id is returned as is.
 pub fn id_of(url: &str) -> Option<String> {
+    id_in(url).map(str::to_string)
+}
+
+/// [`id_of`] without a copy: the id as a slice of `url`.
+pub fn id_in(url: &str) -> Option<&str> {
     let t = url.trim();
     if t.is_empty() {
         return None;
     }
     if !t.contains('/') {
-        return Some(t.to_string());
+        return Some(t);
     }
     let path = t.split(['?', '#']).next().unwrap_or(t);
     path.trim_end_matches('/')
         .rsplit('/')
         .next()
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
 }
 
 pub use crate::http::is_safe_id;

@@ -177,21 +177,33 @@ impl CsvWriter {
         let Some(w) = guard.as_mut() else {
             return Err(usage_error(pos, "this CSV writer is closed"));
         };
-        if !row.is_map() {
-            let what = row.type_name();
+        // One row, or a page of them: all checked before any is queued.
+        let rows = match row.try_cast_result::<Array>() {
+            Ok(rows) => rows,
+            Err(row) => vec![row],
+        };
+        if let Some((i, bad)) = rows.iter().enumerate().find(|(_, r)| !r.is_map()) {
+            let which = if rows.len() > 1 {
+                format!("row {i}")
+            } else {
+                "a row".into()
+            };
+            let what = bad.type_name();
             return Err(usage_error(
                 pos,
-                format!("{}: a row is an object map, not a {what}", w.path),
+                format!("{}: {which} is an object map, not a {what}", w.path),
             ));
         }
-        if !w.queue(row) {
-            // The writing thread stopped on an error: report it; the writer is done.
-            let why = w.finish().err().unwrap_or_default();
-            let e = usage_error(pos, format!("{}: {why}", w.path));
-            *guard = None;
-            return Err(e);
+        for row in rows {
+            if !w.queue(row) {
+                // The writing thread stopped on an error: report it; the writer is done.
+                let why = w.finish().err().unwrap_or_default();
+                let e = usage_error(pos, format!("{}: {why}", w.path));
+                *guard = None;
+                return Err(e);
+            }
+            w.rows += 1;
         }
-        w.rows += 1;
         Ok(w.rows)
     }
 
@@ -267,8 +279,8 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
         });
     FuncRegistration::new("write")
         .with_namespace(FnNamespace::Global)
-        .with_comments(["/// Writes one row (an object map) to a `csv::writer`, columns in the writer's order; returns the rows so far.\n///\n/// ```rhai\n/// w.write(#{id: 1, name: \"a\"});\n/// ```"])
-        .with_params_info(["w: CsvWriter", "row: Map", "int"])
+        .with_comments(["/// Writes one row (an object map) to a `csv::writer`, or every row of an array of them (a page at a\n/// time: one call instead of a loop), columns in the writer's order; returns the rows so far.\n///\n/// ```rhai\n/// w.write(#{id: 1, name: \"a\"});\n/// w.write([#{id: 2, name: \"b\"}, #{id: 3, name: \"c\"}]);\n/// ```"])
+        .with_params_info(["w: CsvWriter", "row: Map|Array", "int"])
         .set_into_module(&mut m, |cx: NativeCallContext, w: &mut CsvWriter, row: Dynamic| -> RhaiResult<INT> {
             w.write(cx.call_position(), row)
         });

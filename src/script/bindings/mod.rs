@@ -9,6 +9,7 @@ pub mod ncm;
 pub mod ncm_backup;
 pub mod ncm_bulk;
 pub mod ncm_config;
+pub mod ncm_records;
 pub mod notify;
 pub mod time;
 

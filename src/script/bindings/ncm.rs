@@ -1,6 +1,7 @@
 //! The `ncm::` Rhai module: `ncm::<endpoint>::<verb>` for every endpoint and verb of the catalog
 //! (registered in one loop from the catalog, each with a generated doc comment), plus
-//! `ncm::id_of`, `ncm::reboot_router`, `ncm::reboot_group` and `ncm::stats`.
+//! `ncm::reboot_router`, `ncm::reboot_group`, `ncm::lists` and `ncm::stats` (record helpers such as
+//! `ncm::id_of` and `ncm::name_all` are in `ncm_records.rs`).
 
 use super::{id_arg, rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::ncm::catalog::{Endpoint, Verb, ENDPOINTS};
@@ -277,22 +278,6 @@ fn add_write(m: &mut Module, ep: &'static Endpoint, verb: Verb, ctx: &Arc<Script
     }
 }
 
-/// `ncm::name_of`: the table's entry for the URL's id.
-fn name_in(table: &rhai::Map, url: &Dynamic) -> Dynamic {
-    let id = match url.clone().into_immutable_string() {
-        Ok(s) => crate::ncm::id_of(&s),
-        Err(_) if url.is_int() => Some(url.to_string()),
-        Err(_) => None,
-    };
-    match id {
-        None => Dynamic::from(""),
-        Some(id) => table
-            .get(id.as_str())
-            .cloned()
-            .unwrap_or_else(|| Dynamic::from(format!("#{id}"))),
-    }
-}
-
 /// Builds the `ncm` module.
 pub fn module(ctx: &Arc<ScriptContext>) -> Module {
     let mut root = Module::new();
@@ -302,7 +287,7 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
     for ep in ENDPOINTS {
         root.set_sub_module(ep.name, endpoint_module(ep, ctx));
     }
-    register_names(&mut root);
+    super::ncm_records::register(&mut root);
     register_finders(&mut root, ctx);
     register_reboots(&mut root, ctx);
     super::ncm_config::register(&mut root, ctx);
@@ -359,62 +344,6 @@ pub fn module(ctx: &Arc<ScriptContext>) -> Module {
             m
         });
     root
-}
-
-/// Names every record's `field` by `table` (as [`name_in`]), into the field `into`.
-fn name_records(
-    pos: Position,
-    records: &mut Array,
-    field: &str,
-    table: &rhai::Map,
-    into: &str,
-) -> RhaiResult<()> {
-    for (i, r) in records.iter_mut().enumerate() {
-        let Some(mut m) = r.write_lock::<rhai::Map>() else {
-            return Err(usage_error(
-                pos,
-                format!(
-                    "ncm::name_all: record {i} is a {}, not a map",
-                    r.type_name()
-                ),
-            ));
-        };
-        let name = name_in(table, m.get(field).unwrap_or(&Dynamic::UNIT));
-        m.insert(into.into(), name);
-    }
-    Ok(())
-}
-
-/// `ncm::id_of` and `ncm::name_of`: ids from resource URLs, and their names in a lookup table.
-fn register_names(root: &mut Module) {
-    FuncRegistration::new("id_of")
-        .with_comments(["/// The id at the end of a resource URL (`.../routers/42/` gives `\"42\"`); a bare id is returned unchanged, `()` for an empty string.\n///\n/// ```rhai\n/// let gid = ncm::id_of(router.group);\n/// ```"])
-        .with_params_info(["url: string", "string"])
-        .set_into_module(root, |url: &str| -> Dynamic {
-            crate::ncm::id_of(url).map(Dynamic::from).unwrap_or(Dynamic::UNIT)
-        });
-    FuncRegistration::new("id_of")
-        .with_comments(["/// `()` stays `()` (a null URL field such as an ungrouped router's `group`).\n///\n/// ```rhai\n/// if ncm::id_of(r.group) == () { print(\"no group\"); }\n/// ```"])
-        .with_params_info(["url: ()", "()"])
-        .set_into_module(root, |_: ()| -> Dynamic { Dynamic::UNIT });
-    FuncRegistration::new("name_of")
-        .with_comments(["/// The name a resource URL (or bare id) has in an id -> name table such as `lookup::groups()`:\n/// `\"\"` for a null URL, `#ID` for an id the table lacks. The table is read in place, so a call\n/// costs the same whatever its size (a script function would copy the table on every call).\n///\n/// ```rhai\n/// let groups = lookup::groups();\n/// for r in ncm::routers::list(#{fields: [\"id\", \"group\"]}) { print(ncm::name_of(groups, r.group)); }\n/// ```"])
-        .with_params_info(["table: &mut Map", "url: string|()", "string"])
-        .set_into_module(root, |table: &mut rhai::Map, url: Dynamic| -> Dynamic {
-            name_in(table, &url)
-        });
-    FuncRegistration::new("name_all")
-        .with_comments(["/// Names one URL field of every record of a page or list in place, as `ncm::name_of` does for one:\n/// `r[field] = ncm::name_of(table, r[field])` for each record, in one call (a quarter of the cost\n/// of a loop; the table is copied once per call, so call it once per page, not once per record).\n///\n/// ```rhai\n/// let groups = lookup::groups();\n/// for page in ncm::routers::pages(#{fields: [\"id\", \"group\"]}) { ncm::name_all(page, \"group\", groups); }\n/// ```"])
-        .with_params_info(["records: &mut Array", "field: string", "table: Map", "()"])
-        .set_into_module(root, |cx: NativeCallContext, records: &mut Array, field: &str, table: rhai::Map| -> RhaiResult<()> {
-            name_records(cx.call_position(), records, field, &table, field)
-        });
-    FuncRegistration::new("name_all")
-        .with_comments(["/// Like `ncm::name_all(records, field, table)`, the names going into the field `into` (the URL stays).\n///\n/// ```rhai\n/// ncm::name_all(page, \"actual_firmware\", lookup::firmwares(), \"firmware\");\n/// ```"])
-        .with_params_info(["records: &mut Array", "field: string", "table: Map", "into: string", "()"])
-        .set_into_module(root, |cx: NativeCallContext, records: &mut Array, field: &str, table: rhai::Map, into: &str| -> RhaiResult<()> {
-            name_records(cx.call_position(), records, field, &table, into)
-        });
 }
 
 /// `ncm::router(x)`, `ncm::group(x)` and `ncm::version_cmp(a, b)`: records by what operators
