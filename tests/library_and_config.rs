@@ -1,7 +1,8 @@
 //! The script library, profiles and the everyday CLI through the real binary: import resolution
 //! order (a user module shadows a std one), `run NAME`, `run SCRIPT --help`, `scripts`,
 //! `config show` (masked, sourced, permission warning), `config check`, `docs --check` (the
-//! committed reference is fresh; a stale one is caught) and shell completions.
+//! committed reference is fresh; a stale one is caught), shell completions, and the binding modules
+//! shared by runtimes that each keep their own state.
 
 mod common;
 use common::*;
@@ -339,4 +340,28 @@ fn shell_completions() {
         let s = out(&o).0;
         assert!(s.contains(marker) && s.contains("repl"), "{shell}");
     }
+}
+
+/// The binding modules are built once and shared, the run's state travels in each engine's tag:
+/// two runtimes in one process each reach their own cloud, and a plain Rhai engine given the
+/// modules without that state gets an error naming the problem, not a panic.
+#[test]
+fn runtimes_share_the_modules_but_not_their_state() {
+    let (small, large) = (common::sim(3), common::sim(7));
+    let (mut a, mut b) = (common::runtime_for(&small), common::runtime_for(&large));
+    let count = "ncm::routers::list(#{fields: [\"id\"]}).len()";
+    assert_eq!(common::eval(&mut a, count).as_int().unwrap(), 3);
+    assert_eq!(common::eval(&mut b, count).as_int().unwrap(), 7);
+    assert_eq!(common::eval(&mut a, count).as_int().unwrap(), 3);
+
+    let mut bare = rhai::Engine::new();
+    bare.register_static_module("json", fleetscript::script::bindings::json::module());
+    let e = bare
+        .eval::<rhai::Dynamic>("json::read(\"x.json\")")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("engine built by fleetscript::Runtime"), "{e}");
+    // Functions that need no state work in any engine.
+    let v = bare.eval::<String>("json::stringify(#{a: 1})").unwrap();
+    assert_eq!(v, "{\"a\":1}");
 }

@@ -241,8 +241,9 @@ pub fn wan_static_ip_diff(
     ))
 }
 
-/// Adds a local user at offset `index` of `system.users`.
-pub fn user_diff(index: usize, username: &str, password: &str, group: &str) -> Result<Diff> {
+/// Checks a local user before anything is read or built: the name's characters, the password's
+/// length, the group.
+pub fn check_user(username: &str, password: &str, group: &str) -> Result<()> {
     if username.is_empty()
         || username.len() > 64
         || !username
@@ -263,6 +264,12 @@ pub fn user_diff(index: usize, username: &str, password: &str, group: &str) -> R
             "user group {group:?} must be admin or readonly"
         )));
     }
+    Ok(())
+}
+
+/// Adds a local user at offset `index` of `system.users` (checked by [`check_user`]).
+pub fn user_diff(index: usize, username: &str, password: &str, group: &str) -> Result<Diff> {
+    check_user(username, password, group)?;
     let i = index.to_string();
     Ok(one(
         &["system", "users", &i],

@@ -57,16 +57,19 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
         };
         eprintln!("{at}{}", r.redact(s));
     });
+    // The run's state, which every binding reads through `bindings::state`: the modules
+    // themselves hold none, so each is built once per process.
+    engine.set_default_tag(rhai::Dynamic::from(ctx.clone()));
     engine.register_type_with_name::<PageIter>("Pages");
     engine.register_type_with_name::<bindings::csv::CsvWriter>("CsvWriter");
     engine.register_iterator_result::<PageIter, rhai::Dynamic>();
-    engine.register_static_module("ncm", bindings::ncm::module(ctx).into());
-    engine.register_static_module("ignitenet", bindings::ignitenet::module(ctx).into());
-    engine.register_static_module("json", bindings::json::module(ctx).into());
+    engine.register_static_module("ncm", bindings::ncm::module());
+    engine.register_static_module("ignitenet", bindings::ignitenet::module());
+    engine.register_static_module("json", bindings::json::module());
     engine.register_static_module("diff", bindings::diff::module());
-    engine.register_static_module("csv", bindings::csv::module(ctx).into());
+    engine.register_static_module("csv", bindings::csv::module());
     engine.register_static_module("time", bindings::time::module());
-    engine.register_static_module("log", bindings::log::module(ctx).into());
-    engine.register_static_module("notify", bindings::notify::module(ctx).into());
+    engine.register_static_module("log", bindings::log::module());
+    engine.register_static_module("notify", bindings::notify::module());
     engine
 }

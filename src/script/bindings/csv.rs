@@ -1,11 +1,9 @@
 //! The `csv::` Rhai module: write rows (maps) to CSV with an explicit column order, at once or
 //! row by row through a writer, and read CSV.
 
-use super::{rhai_error, usage_error, RhaiResult, ScriptContext};
+use super::{err_at, rhai_error, state, usage_error, RhaiResult, ScriptContext};
 use crate::script::convert::dynamic_to_json;
-use rhai::{
-    Array, Dynamic, FnNamespace, FuncRegistration, Map, Module, NativeCallContext, Position, INT,
-};
+use rhai::{Array, Dynamic, Map, Module, NativeCallContext, Position, INT};
 use std::sync::{Arc, Mutex};
 
 fn cell(d: Option<&Dynamic>) -> String {
@@ -241,64 +239,117 @@ fn parse(bytes: &[u8]) -> Result<Array, csv::Error> {
     Ok(out)
 }
 
-pub fn module(ctx: &Arc<ScriptContext>) -> Module {
+/// Writes `rows` to `path` as CSV with these columns, atomically; the count of rows.
+fn write_file(
+    cx: &NativeCallContext,
+    path: &str,
+    rows: &Array,
+    columns: &[String],
+) -> RhaiResult<INT> {
+    let c = state(cx)?;
+    let bytes = render(cx.call_position(), rows, columns)?;
+    c.write_atomic(path, &bytes)
+        .map_err(err_at(&c, cx.call_position()))?;
+    Ok(rows.len() as INT)
+}
+
+/// Opens a `csv::writer`: the hidden file made, the header written, the writing thread started.
+fn open_writer(cx: &NativeCallContext, path: &str, columns: Vec<String>) -> RhaiResult<CsvWriter> {
+    let (c, pos) = (state(cx)?, cx.call_position());
+    let file = c
+        .writes
+        .create_atomic(path, super::FILE_MODE)
+        .map_err(err_at(&c, pos))?;
+    let mut out = csv::Writer::from_writer(file);
+    out.write_record(&columns)
+        .map_err(|e| usage_error(pos, format!("{path}: {e}")))?;
+    let open = OpenCsv::start(out, columns, path)
+        .map_err(|e| usage_error(pos, format!("{path}: cannot start writing: {e}")))?;
+    Ok(CsvWriter(Arc::new(Mutex::new(Some(open)))))
+}
+
+fn texts(a: &Array) -> Vec<String> {
+    a.iter().map(|c| c.to_string()).collect()
+}
+
+/// The `csv` module (built once: files are written through the run's state).
+pub fn module() -> Arc<Module> {
+    static MODULE: std::sync::OnceLock<Arc<Module>> = std::sync::OnceLock::new();
+    super::built_once(&MODULE, build)
+}
+
+fn build() -> Module {
     let mut m = Module::new();
     m.set_doc("/// CSV files.");
-    let c = ctx.clone();
-    FuncRegistration::new("write")
-        .with_comments(["/// Writes rows (object maps) to a CSV file, columns in the given order; missing values are empty,\n/// maps and arrays are written as JSON. Atomic. Returns the number of rows written.\n///\n/// ```rhai\n/// csv::write(\"routers.csv\", rows, [\"id\", \"name\", \"state\"]);\n/// ```"])
-        .with_params_info(["path: string", "rows: Array", "columns: Array", "int"])
-        .set_into_module(&mut m, move |cx: NativeCallContext, path: &str, rows: Array, cols: Array| -> RhaiResult<INT> {
-            let cols: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
-            let bytes = render(cx.call_position(), &rows, &cols)?;
-            c.write_atomic(path, &bytes).map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-            Ok(rows.len() as INT)
-        });
-    let c = ctx.clone();
-    FuncRegistration::new("write")
-        .with_comments(["/// Writes rows to a CSV file with every key as a column (keys sort alphabetically: pass columns for another order).\n///\n/// ```rhai\n/// csv::write(\"routers.csv\", rows);\n/// ```"])
-        .with_params_info(["path: string", "rows: Array", "int"])
-        .set_into_module(&mut m, move |cx: NativeCallContext, path: &str, rows: Array| -> RhaiResult<INT> {
-            let cols = columns_of(&rows);
-            let bytes = render(cx.call_position(), &rows, &cols)?;
-            c.write_atomic(path, &bytes).map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-            Ok(rows.len() as INT)
-        });
-    let c = ctx.clone();
-    FuncRegistration::new("writer")
-        .with_comments(["/// A CSV file written row by row (memory stays flat however many rows): the header now, a row per\n/// `w.write(row)`, and the file appears at `path` only at `w.close()` (which returns the row count);\n/// a script that fails before `close()` leaves `path` as it was. Rows are formatted and written on a\n/// thread of their own while the script goes on (a write that fails is reported by the next\n/// `w.write()` or by `w.close()`).\n///\n/// ```rhai\n/// let w = csv::writer(\"routers.csv\", [\"id\", \"name\"]);\n/// for page in ncm::routers::pages(#{fields: [\"id\", \"name\"]}) { for r in page { w.write(r); } }\n/// print(`${w.close()} rows`);\n/// ```"])
-        .with_params_info(["path: string", "columns: Array", "CsvWriter"])
-        .set_into_module(&mut m, move |cx: NativeCallContext, path: &str, cols: Array| -> RhaiResult<CsvWriter> {
-            let pos = cx.call_position();
-            let columns: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
-            let file = c.writes.create_atomic(path, super::FILE_MODE).map_err(|e| rhai_error(pos, e, &c.redactor))?;
-            let mut out = csv::Writer::from_writer(file);
-            out.write_record(&columns).map_err(|e| usage_error(pos, format!("{path}: {e}")))?;
-            let open = OpenCsv::start(out, columns, path).map_err(|e| usage_error(pos, format!("{path}: cannot start writing: {e}")))?;
-            Ok(CsvWriter(Arc::new(Mutex::new(Some(open)))))
-        });
-    FuncRegistration::new("write")
-        .with_namespace(FnNamespace::Global)
-        .with_comments(["/// Writes one row (an object map) to a `csv::writer`, or every row of an array of them (a page at a\n/// time: one call instead of a loop), columns in the writer's order; returns the rows so far.\n///\n/// ```rhai\n/// w.write(#{id: 1, name: \"a\"});\n/// w.write([#{id: 2, name: \"b\"}, #{id: 3, name: \"c\"}]);\n/// ```"])
-        .with_params_info(["w: CsvWriter", "row: Map|Array", "int"])
-        .set_into_module(&mut m, |cx: NativeCallContext, w: &mut CsvWriter, row: Dynamic| -> RhaiResult<INT> {
+    functions! { &mut m;
+        /// Writes rows (object maps) to a CSV file, columns in the given order; missing values are empty,
+        /// maps and arrays are written as JSON. Atomic. Returns the number of rows written.
+        ///
+        /// ```rhai
+        /// csv::write("routers.csv", rows, ["id", "name", "state"]);
+        /// ```
+        fn write(cx, path: &str as "string", rows: Array as "Array", columns: Array as "Array") -> RhaiResult<INT> as "int" {
+            write_file(&cx, path, &rows, &texts(&columns))
+        }
+
+        /// Writes rows to a CSV file with every key as a column (keys sort alphabetically: pass columns for another order).
+        ///
+        /// ```rhai
+        /// csv::write("routers.csv", rows);
+        /// ```
+        fn write(cx, path: &str as "string", rows: Array as "Array") -> RhaiResult<INT> as "int" {
+            write_file(&cx, path, &rows, &columns_of(&rows))
+        }
+
+        /// A CSV file written row by row (memory stays flat however many rows): the header now, a row per
+        /// `w.write(row)`, and the file appears at `path` only at `w.close()` (which returns the row count);
+        /// a script that fails before `close()` leaves `path` as it was. Rows are formatted and written on a
+        /// thread of their own while the script goes on (a write that fails is reported by the next
+        /// `w.write()` or by `w.close()`).
+        ///
+        /// ```rhai
+        /// let w = csv::writer("routers.csv", ["id", "name"]);
+        /// for page in ncm::routers::pages(#{fields: ["id", "name"]}) { for r in page { w.write(r); } }
+        /// print(`${w.close()} rows`);
+        /// ```
+        fn writer(cx, path: &str as "string", columns: Array as "Array") -> RhaiResult<CsvWriter> as "CsvWriter" {
+            open_writer(&cx, path, texts(&columns))
+        }
+
+        /// Writes one row (an object map) to a `csv::writer`, or every row of an array of them (a page at a
+        /// time: one call instead of a loop), columns in the writer's order; returns the rows so far.
+        ///
+        /// ```rhai
+        /// w.write(#{id: 1, name: "a"});
+        /// w.write([#{id: 2, name: "b"}, #{id: 3, name: "c"}]);
+        /// ```
+        #[method]
+        fn write(cx, w: &mut CsvWriter as "CsvWriter", row: Dynamic as "Map|Array") -> RhaiResult<INT> as "int" {
             w.write(cx.call_position(), row)
-        });
-    let c = ctx.clone();
-    FuncRegistration::new("close")
-        .with_namespace(FnNamespace::Global)
-        .with_comments(["/// Finishes a `csv::writer`: flushes, syncs and moves the file into place; returns the row count.\n///\n/// ```rhai\n/// let n = w.close();\n/// ```"])
-        .with_params_info(["w: CsvWriter", "int"])
-        .set_into_module(&mut m, move |cx: NativeCallContext, w: &mut CsvWriter| -> RhaiResult<INT> {
+        }
+
+        /// Finishes a `csv::writer`: flushes, syncs and moves the file into place; returns the row count.
+        ///
+        /// ```rhai
+        /// let n = w.close();
+        /// ```
+        #[method]
+        fn close(cx, w: &mut CsvWriter as "CsvWriter") -> RhaiResult<INT> as "int" {
+            let c = state(&cx)?;
             w.close(cx.call_position(), &c)
-        });
-    let c = ctx.clone();
-    FuncRegistration::new("read")
-        .with_comments(["/// Reads a CSV file with a header line into an array of maps (values are strings). Only under the\n/// directories scripts may read (the current one, the script's own, the library path, `--allow-read`).\n///\n/// ```rhai\n/// for row in csv::read(\"sites.csv\") { print(row.name); }\n/// ```"])
-        .with_params_info(["path: string", "Array"])
-        .set_into_module(&mut m, move |cx: NativeCallContext, path: &str| -> RhaiResult<Array> {
-            let bytes = c.read_file(path).map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
+        }
+
+        /// Reads a CSV file with a header line into an array of maps (values are strings). Only under the
+        /// directories scripts may read (the current one, the script's own, the library path, `--allow-read`).
+        ///
+        /// ```rhai
+        /// for row in csv::read("sites.csv") { print(row.name); }
+        /// ```
+        fn read(cx, path: &str as "string") -> RhaiResult<Array> as "Array" {
+            let c = state(&cx)?;
+            let bytes = c.read_file(path).map_err(err_at(&c, cx.call_position()))?;
             parse(&bytes).map_err(|e| usage_error(cx.call_position(), format!("{path}: {e}")))
-        });
+        }
+    }
     m
 }

@@ -1,7 +1,7 @@
 //! The `log::` Rhai module: timestamped lines on stderr, with secrets masked.
 
-use super::ScriptContext;
-use rhai::{FuncRegistration, Module};
+use super::{state, RhaiResult};
+use rhai::{Dynamic, Module, NativeCallContext};
 use std::sync::Arc;
 
 /// One log line on stderr: UTC timestamp, level, the message with secrets masked.
@@ -9,30 +9,61 @@ pub fn write(level: &str, msg: &str, redactor: &crate::http::Redactor) {
     crate::http::log_line(level, &redactor.redact(msg));
 }
 
-pub fn module(ctx: &Arc<ScriptContext>) -> Module {
+/// Writes `message` at `level` unless it is DEBUG and `FLEETSCRIPT_LOG` is not `debug`.
+fn log_at(cx: &NativeCallContext, level: &str, message: &Dynamic) -> RhaiResult<()> {
+    let debug_on = std::env::var("FLEETSCRIPT_LOG").is_ok_and(|v| v == "debug");
+    if level == "DEBUG" && !debug_on {
+        return Ok(());
+    }
+    write(level, &message.to_string(), &state(cx)?.redactor);
+    Ok(())
+}
+
+/// The `log` module (built once: the masking of secrets is the run's).
+pub fn module() -> Arc<Module> {
+    static MODULE: std::sync::OnceLock<Arc<Module>> = std::sync::OnceLock::new();
+    super::built_once(&MODULE, build)
+}
+
+fn build() -> Module {
     let mut m = Module::new();
     m.set_doc("/// Log lines on stderr (stdout stays for the script's own output).");
-    for (name, level) in [
-        ("debug", "DEBUG"),
-        ("info", "INFO"),
-        ("warn", "WARN"),
-        ("error", "ERROR"),
-    ] {
-        let c = ctx.clone();
-        let doc = format!("/// Writes a {level} line with a UTC timestamp to stderr.\n///\n/// ```rhai\n/// log::{name}(\"checked 120 routers\");\n/// ```");
-        FuncRegistration::new(name)
-            .with_comments([doc])
-            .with_params_info(["message: Dynamic", "()"])
-            .set_into_module(&mut m, move |msg: rhai::Dynamic| {
-                if level == "DEBUG"
-                    && std::env::var("FLEETSCRIPT_LOG")
-                        .map(|v| v != "debug")
-                        .unwrap_or(true)
-                {
-                    return;
-                }
-                write(level, &msg.to_string(), &c.redactor);
-            });
+    functions! { &mut m;
+        /// Writes a DEBUG line with a UTC timestamp to stderr.
+        ///
+        /// ```rhai
+        /// log::debug("checked 120 routers");
+        /// ```
+        fn debug(cx, message: Dynamic as "Dynamic") -> RhaiResult<()> as "()" {
+            log_at(&cx, "DEBUG", &message)
+        }
+
+        /// Writes a INFO line with a UTC timestamp to stderr.
+        ///
+        /// ```rhai
+        /// log::info("checked 120 routers");
+        /// ```
+        fn info(cx, message: Dynamic as "Dynamic") -> RhaiResult<()> as "()" {
+            log_at(&cx, "INFO", &message)
+        }
+
+        /// Writes a WARN line with a UTC timestamp to stderr.
+        ///
+        /// ```rhai
+        /// log::warn("checked 120 routers");
+        /// ```
+        fn warn(cx, message: Dynamic as "Dynamic") -> RhaiResult<()> as "()" {
+            log_at(&cx, "WARN", &message)
+        }
+
+        /// Writes a ERROR line with a UTC timestamp to stderr.
+        ///
+        /// ```rhai
+        /// log::error("checked 120 routers");
+        /// ```
+        fn error(cx, message: Dynamic as "Dynamic") -> RhaiResult<()> as "()" {
+            log_at(&cx, "ERROR", &message)
+        }
     }
     m
 }

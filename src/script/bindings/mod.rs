@@ -1,4 +1,46 @@
-//! Rhai modules exposed to scripts, and the one place library errors become Rhai errors.
+//! Rhai modules exposed to scripts, the pattern they are written in (`functions!`), the run's
+//! state they share (through the engine's tag), and the one place library errors become Rhai
+//! errors.
+
+/// Registers script functions into a module, each written once like a Rust function: its `///`
+/// doc comment becomes Rhai's metadata (the REPL's `:doc` and `docs/reference.md`), `as "Map"`
+/// after a parameter or the result is the type scripts see, and `#[volatile]` (not folded at
+/// compile time) or `#[method]` (callable as `w.write(row)` outside the module) mark the few that
+/// need it. The name before the first comma is the call's `NativeCallContext` (`_` when unused):
+/// the script position for errors, and the run's state through [`state`].
+///
+/// ```text
+/// functions! { &mut m;
+///     /// The empty diff `[#{}, []]`.
+///     fn empty(_) -> Dynamic as "Array" { ret(Diff::empty().to_value()) }
+/// }
+/// ```
+macro_rules! functions {
+    (@attr $reg:ident, $comments:ident, doc = $line:literal) => {{
+        $comments.push_str("///");
+        $comments.push_str($line);
+        $comments.push('\n');
+        $reg
+    }};
+    (@attr $reg:ident, $comments:ident, volatile) => {
+        $reg.with_volatility(true)
+    };
+    (@attr $reg:ident, $comments:ident, method) => {
+        $reg.with_namespace(rhai::FnNamespace::Global)
+    };
+    ($module:expr; $(
+        $(#[$($attr:tt)*])*
+        fn $name:ident ( $cx:pat_param $(, $p:ident : $t:ty as $s:literal)* $(,)? ) -> $rt:ty as $rs:literal $body:block
+    )*) => {$({
+        let mut comments = String::new();
+        #[allow(unused_mut)]
+        let mut reg = rhai::FuncRegistration::new(stringify!($name));
+        $( reg = functions!(@attr reg, comments, $($attr)*); )*
+        reg.with_comments([comments.trim_end()])
+            .with_params_info([$(concat!(stringify!($p), ": ", $s),)* $rs])
+            .set_into_module($module, move |$cx: rhai::NativeCallContext $(, $p: $t)*| -> $rt { $body });
+    })*};
+}
 
 pub mod csv;
 pub mod diff;
@@ -18,19 +60,12 @@ use crate::files::Confined;
 use crate::http::Redactor;
 use crate::ignitenet::IgniteNetClient;
 use crate::ncm::NcmClient;
-use rhai::{EvalAltResult, Position};
+use rhai::{EvalAltResult, Module, NativeCallContext, Position};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, RwLock};
 
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
-
-/// A doc comment in the form every exported function carries: the summary lines, then a Rhai
-/// example (these become `:doc` and `docs/reference.md`).
-pub fn doc(summary: &str, example: &str) -> String {
-    let body: String = summary.lines().map(|l| format!("/// {l}\n")).collect();
-    format!("{body}///\n/// ```rhai\n/// {example}\n/// ```")
-}
 
 /// A JSON value as a script value.
 pub fn ret(v: serde_json::Value) -> rhai::Dynamic {
@@ -83,6 +118,29 @@ pub struct ScriptContext {
     /// Asked before a destructive call (a delete, a group reboot, a large `apply_all`) that
     /// is not a dry run: the REPL sets it to a question on the terminal; scripts have none.
     pub confirm: RwLock<Option<Confirm>>,
+}
+
+/// The run's state for the function being called: kept in the engine's tag (set by
+/// `engine::build`), so the modules hold none of their own and each is built once.
+pub fn state<'a>(
+    cx: &'a NativeCallContext,
+) -> RhaiResult<rhai::DynamicReadLock<'a, Arc<ScriptContext>>> {
+    cx.tag()
+        .and_then(|t| t.read_lock::<Arc<ScriptContext>>())
+        .ok_or_else(|| {
+            usage_error(
+                cx.call_position(),
+                "fleetscript functions run only in an engine built by fleetscript::Runtime",
+            )
+        })
+}
+
+/// A module that holds no state, built on first use and shared by every engine after.
+pub fn built_once(
+    cell: &'static std::sync::OnceLock<Arc<Module>>,
+    build: fn() -> Module,
+) -> Arc<Module> {
+    cell.get_or_init(|| Arc::new(build())).clone()
 }
 
 /// A yes/no question about a destructive call, given what it will do.

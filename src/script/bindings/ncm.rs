@@ -3,8 +3,9 @@
 //! `ncm::reboot_router`, `ncm::reboot_group`, `ncm::lists` and `ncm::stats` (record helpers such as
 //! `ncm::id_of` and `ncm::name_all` are in `ncm_records.rs`).
 
-use super::{id_arg, rhai_error, usage_error, RhaiResult, ScriptContext};
+use super::{err_at, id_arg, rhai_error, state, usage_error, RhaiResult, ScriptContext};
 use crate::ncm::catalog::{Endpoint, Verb, ENDPOINTS};
+use crate::ncm::names::Kind;
 use crate::ncm::paging::ReadAhead;
 use crate::script::convert::{dynamic_to_json, json_into_dynamic};
 use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
@@ -36,25 +37,6 @@ impl IntoIterator for PageIter {
             )))),
         }
     }
-}
-
-/// Registers `name()` and `name(query)` (the first with an empty query) from one function.
-fn query_overloads<T: Clone + Send + Sync + 'static>(
-    m: &mut Module,
-    name: &str,
-    [doc_plain, doc_query]: [String; 2],
-    returns: &str,
-    f: impl Fn(&NativeCallContext, Map) -> RhaiResult<T> + Send + Sync + Clone + 'static,
-) {
-    let g = f.clone();
-    FuncRegistration::new(name)
-        .with_comments([doc_plain])
-        .with_params_info([returns])
-        .set_into_module(m, move |cx: NativeCallContext| g(&cx, Map::new()));
-    FuncRegistration::new(name)
-        .with_comments([doc_query])
-        .with_params_info(["query: Map", returns])
-        .set_into_module(m, move |cx: NativeCallContext, q: Map| f(&cx, q));
 }
 
 fn map_to_json(m: Map) -> serde_json::Map<String, Value> {
@@ -136,282 +118,330 @@ pub fn verb_doc(ep: &Endpoint, verb: Verb, with_query: bool) -> String {
     format!("/// {summary}\n///\n/// ```rhai\n/// {example}\n/// ```")
 }
 
-fn endpoint_module(ep: &'static Endpoint, ctx: &Arc<ScriptContext>) -> Module {
+/// The registration of one generated function of an endpoint: the verb's name, and its doc
+/// comment and script types from the catalog. Every endpoint function is registered through it.
+fn verb_fn(ep: &Endpoint, verb: Verb, with_query: bool, params: &[&str]) -> FuncRegistration {
+    FuncRegistration::new(verb.name())
+        .with_comments([verb_doc(ep, verb, with_query)])
+        .with_params_info(params)
+}
+
+/// `ncm::<endpoint>::*`: the endpoint's verbs, each a call of the client with the run's state
+/// (the module holds none, so it is built once).
+fn endpoint_module(ep: &'static Endpoint) -> Module {
     let mut m = Module::new();
     m.set_doc(format!("/// {}", ep.summary));
+    let (n, m_) = (ep.name, &mut m);
     for verb in ep.verbs() {
         match verb {
-            Verb::List | Verb::Pages | Verb::Get => add_read(&mut m, ep, verb, ctx),
-            Verb::Create | Verb::Update | Verb::Patch | Verb::Delete => {
-                add_write(&mut m, ep, verb, ctx)
+            Verb::List => {
+                verb_fn(ep, verb, false, &["Array"])
+                    .set_into_module(m_, move |cx: NativeCallContext| list(&cx, n, Map::new()));
+                verb_fn(ep, verb, true, &["query: Map", "Array"])
+                    .set_into_module(m_, move |cx: NativeCallContext, q: Map| list(&cx, n, q));
+            }
+            Verb::Pages => {
+                verb_fn(ep, verb, false, &["Pages"])
+                    .set_into_module(m_, move |cx: NativeCallContext| pages(&cx, n, Map::new()));
+                verb_fn(ep, verb, true, &["query: Map", "Pages"])
+                    .set_into_module(m_, move |cx: NativeCallContext, q: Map| pages(&cx, n, q));
+            }
+            Verb::Get => {
+                verb_fn(ep, verb, false, &["id: int|string", "Map"])
+                    .set_into_module(m_, move |cx: NativeCallContext, id: Dynamic| {
+                        get(&cx, n, id, Map::new())
+                    });
+                verb_fn(ep, verb, true, &["id: int|string", "query: Map", "Map"])
+                    .set_into_module(m_, move |cx: NativeCallContext, id: Dynamic, q: Map| {
+                        get(&cx, n, id, q)
+                    });
+            }
+            Verb::Create => {
+                verb_fn(ep, verb, true, &["body: Map", "Map"])
+                    .set_into_module(m_, move |cx: NativeCallContext, b: Map| create(&cx, n, b));
+            }
+            Verb::Update | Verb::Patch => {
+                verb_fn(ep, verb, true, &["id: int|string", "body: Map", "Map"])
+                    .set_into_module(m_, move |cx: NativeCallContext, id: Dynamic, b: Map| {
+                        write(&cx, n, verb, id, b)
+                    });
+            }
+            Verb::Delete => {
+                verb_fn(ep, verb, true, &["id: int|string", "()"])
+                    .set_into_module(m_, move |cx: NativeCallContext, id: Dynamic| {
+                        delete(&cx, n, id)
+                    });
             }
         }
     }
     m
 }
 
-/// `list`, `pages` or `get` of an endpoint (each with and without a query map).
-fn add_read(m: &mut Module, ep: &'static Endpoint, verb: Verb, ctx: &Arc<ScriptContext>) {
-    let name = ep.name;
-    match verb {
-        Verb::List => {
-            let c = ctx.clone();
-            let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<Array> {
-                c.ncm
-                    .list_of::<Dynamic>(name, &map_to_json(q))
-                    .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
-            };
-            query_overloads(
-                m,
-                "list",
-                [verb_doc(ep, verb, false), verb_doc(ep, verb, true)],
-                "Array",
-                f,
-            );
-        }
-        Verb::Pages => {
-            let c = ctx.clone();
-            let f = move |cx: &NativeCallContext, q: Map| -> RhaiResult<PageIter> {
-                let p = c
-                    .ncm
-                    .read_ahead(name, &map_to_json(q), Dynamic::from_array)
-                    .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                Ok(PageIter {
-                    pager: Arc::new(Mutex::new(Some(p))),
-                    ctx: c.clone(),
-                })
-            };
-            query_overloads(
-                m,
-                "pages",
-                [verb_doc(ep, verb, false), verb_doc(ep, verb, true)],
-                "Pages",
-                f,
-            );
-        }
-        Verb::Get => {
-            for with_q in [false, true] {
-                let c = ctx.clone();
-                let f = move |cx: &NativeCallContext, id: Dynamic, q: Map| -> RhaiResult<Dynamic> {
-                    let id = id_arg(cx.call_position(), &id)?;
-                    let v = c
-                        .ncm
-                        .get(name, &id, &map_to_json(q))
-                        .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                    Ok(json_into_dynamic(v))
-                };
-                let reg = FuncRegistration::new("get").with_comments([verb_doc(ep, verb, with_q)]);
-                if with_q {
-                    reg.with_params_info(["id: int|string", "query: Map", "Map"])
-                        .set_into_module(m, move |cx: NativeCallContext, id: Dynamic, q: Map| {
-                            f(&cx, id, q)
-                        });
-                } else {
-                    reg.with_params_info(["id: int|string", "Map"])
-                        .set_into_module(m, move |cx: NativeCallContext, id: Dynamic| {
-                            f(&cx, id, Map::new())
-                        });
-                }
-            }
-        }
-        _ => {}
-    }
+/// `list`: every record matching the query, across all pages.
+fn list(cx: &NativeCallContext, endpoint: &str, q: Map) -> RhaiResult<Array> {
+    let c = state(cx)?;
+    c.ncm
+        .list_of::<Dynamic>(endpoint, &map_to_json(q))
+        .map_err(err_at(&c, cx.call_position()))
 }
 
-/// `create`, `update`, `patch` or `delete` of an endpoint.
-fn add_write(m: &mut Module, ep: &'static Endpoint, verb: Verb, ctx: &Arc<ScriptContext>) {
-    let name = ep.name;
-    match verb {
-        Verb::Create => {
-            let c = ctx.clone();
-            FuncRegistration::new("create")
-                .with_comments([verb_doc(ep, verb, true)])
-                .with_params_info(["body: Map", "Map"])
-                .set_into_module(
-                    m,
-                    move |cx: NativeCallContext, body: Map| -> RhaiResult<Dynamic> {
-                        let v = c
-                            .ncm
-                            .create(name, &Value::Object(map_to_json(body)))
-                            .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                        Ok(json_into_dynamic(v))
-                    },
-                );
-        }
-        Verb::Update | Verb::Patch => {
-            let c = ctx.clone();
-            FuncRegistration::new(verb.name())
-                .with_comments([verb_doc(ep, verb, true)])
-                .with_params_info(["id: int|string", "body: Map", "Map"])
-                .set_into_module(
-                    m,
-                    move |cx: NativeCallContext, id: Dynamic, body: Map| -> RhaiResult<Dynamic> {
-                        let id = id_arg(cx.call_position(), &id)?;
-                        let body = Value::Object(map_to_json(body));
-                        let r = if verb == Verb::Update {
-                            c.ncm.update(name, &id, &body)
-                        } else {
-                            c.ncm.patch(name, &id, &body)
-                        };
-                        let v = r.map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))?;
-                        Ok(json_into_dynamic(v))
-                    },
-                );
-        }
-        Verb::Delete => {
-            let c = ctx.clone();
-            FuncRegistration::new("delete")
-                .with_comments([verb_doc(ep, verb, true)])
-                .with_params_info(["id: int|string", "()"])
-                .set_into_module(
-                    m,
-                    move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<()> {
-                        let id = id_arg(cx.call_position(), &id)?;
-                        super::confirmed(&c, cx.call_position(), &format!("DELETE {name}/{id}"))?;
-                        c.ncm
-                            .delete(name, &id)
-                            .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
-                    },
-                );
-        }
-        _ => {}
-    }
+/// `pages`: the pages, read ahead from now on.
+fn pages(cx: &NativeCallContext, endpoint: &str, q: Map) -> RhaiResult<PageIter> {
+    let c = state(cx)?;
+    let p = c
+        .ncm
+        .read_ahead(endpoint, &map_to_json(q), Dynamic::from_array)
+        .map_err(err_at(&c, cx.call_position()))?;
+    Ok(PageIter {
+        pager: Arc::new(Mutex::new(Some(p))),
+        ctx: Arc::clone(&c),
+    })
 }
 
-/// Builds the `ncm` module.
-pub fn module(ctx: &Arc<ScriptContext>) -> Module {
+/// `get`: one object by id.
+fn get(cx: &NativeCallContext, endpoint: &str, id: Dynamic, q: Map) -> RhaiResult<Dynamic> {
+    let (c, pos) = (state(cx)?, cx.call_position());
+    let id = id_arg(pos, &id)?;
+    c.ncm
+        .get(endpoint, &id, &map_to_json(q))
+        .map(json_into_dynamic)
+        .map_err(err_at(&c, pos))
+}
+
+/// `create`: POST of a new object.
+fn create(cx: &NativeCallContext, endpoint: &str, body: Map) -> RhaiResult<Dynamic> {
+    let c = state(cx)?;
+    c.ncm
+        .create(endpoint, &Value::Object(map_to_json(body)))
+        .map(json_into_dynamic)
+        .map_err(err_at(&c, cx.call_position()))
+}
+
+/// `update` (PUT) or `patch` (PATCH) of an object by id.
+fn write(
+    cx: &NativeCallContext,
+    endpoint: &str,
+    verb: Verb,
+    id: Dynamic,
+    body: Map,
+) -> RhaiResult<Dynamic> {
+    let (c, pos) = (state(cx)?, cx.call_position());
+    let id = id_arg(pos, &id)?;
+    let body = Value::Object(map_to_json(body));
+    let r = if verb == Verb::Update {
+        c.ncm.update(endpoint, &id, &body)
+    } else {
+        c.ncm.patch(endpoint, &id, &body)
+    };
+    r.map(json_into_dynamic).map_err(err_at(&c, pos))
+}
+
+/// `delete` of an object by id, confirmed first when typed at the prompt.
+fn delete(cx: &NativeCallContext, endpoint: &str, id: Dynamic) -> RhaiResult<()> {
+    let (c, pos) = (state(cx)?, cx.call_position());
+    let id = id_arg(pos, &id)?;
+    super::confirmed(&c, pos, &format!("DELETE {endpoint}/{id}"))?;
+    c.ncm.delete(endpoint, &id).map_err(err_at(&c, pos))
+}
+
+/// `ncm::lists`: several listings read at the same time; the first error is the call's.
+fn lists(cx: &NativeCallContext, queries: Map) -> RhaiResult<Map> {
+    let (c, pos) = (state(cx)?, cx.call_position());
+    let mut jobs = vec![];
+    for (name, q) in queries {
+        let Some(q) = q.try_cast::<Map>() else {
+            return Err(usage_error(
+                pos,
+                format!("ncm::lists: the query of {name} must be a map"),
+            ));
+        };
+        if crate::ncm::endpoint(name.as_str()).is_none() {
+            return Err(usage_error(
+                pos,
+                format!(
+                    "ncm::lists: {name} is not an NCM endpoint (fleetscript endpoints lists them)"
+                ),
+            ));
+        }
+        jobs.push((name.to_string(), map_to_json(q)));
+    }
+    let results: Vec<(String, crate::error::Result<Vec<Dynamic>>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .iter()
+            .map(|(name, q)| {
+                (
+                    name.clone(),
+                    scope.spawn(|| c.ncm.list_of::<Dynamic>(name, q)),
+                )
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(n, h)| {
+                (
+                    n,
+                    h.join().unwrap_or_else(|_| {
+                        Err(crate::error::Error::invalid(
+                            "a listing stopped unexpectedly",
+                        ))
+                    }),
+                )
+            })
+            .collect()
+    });
+    let mut out = Map::new();
+    for (name, r) in results {
+        let rows = r.map_err(err_at(&c, pos))?;
+        out.insert(name.into(), Dynamic::from_array(rows));
+    }
+    Ok(out)
+}
+
+/// A client's counters as scripts see them (`ncm::stats`, `ignitenet::stats`).
+pub fn stats_map(s: &crate::http::Stats) -> Map {
+    let mut m = Map::new();
+    m.insert("requests".into(), (s.requests() as rhai::INT).into());
+    m.insert("retries".into(), (s.retries() as rhai::INT).into());
+    m.insert(
+        "dry_run_writes".into(),
+        (s.dry_run_writes() as rhai::INT).into(),
+    );
+    m
+}
+
+/// `ncm::router` / `ncm::group`: a record found by what operators call it.
+fn find(cx: &NativeCallContext, kind: Kind, key: Dynamic) -> RhaiResult<Dynamic> {
+    let (c, pos) = (state(cx)?, cx.call_position());
+    let key = id_arg(pos, &key)?;
+    c.ncm
+        .find(kind, &key)
+        .map(json_into_dynamic)
+        .map_err(err_at(&c, pos))
+}
+
+/// `ncm::reboot_router` / `ncm::reboot_group` (a group's asks first when typed at the prompt).
+fn reboot(cx: &NativeCallContext, kind: Kind, id: Dynamic) -> RhaiResult<Dynamic> {
+    let (c, pos) = (state(cx)?, cx.call_position());
+    let id = super::named_id(&c, pos, &id, kind)?;
+    let r = match kind {
+        Kind::Router => c.ncm.reboot_router(&id),
+        Kind::Group => {
+            super::confirmed(&c, pos, &format!("a reboot of every router of group {id}"))?;
+            c.ncm.reboot_group(&id)
+        }
+    };
+    r.map(json_into_dynamic).map_err(err_at(&c, pos))
+}
+
+/// The `ncm` module: one sub-module per endpoint, plus the helpers. It holds no state (the run's
+/// clients are in the engine's tag), so it is built once and shared by every engine.
+pub fn module() -> Arc<Module> {
+    static MODULE: std::sync::OnceLock<Arc<Module>> = std::sync::OnceLock::new();
+    super::built_once(&MODULE, build)
+}
+
+fn build() -> Module {
     let mut root = Module::new();
     root.set_doc(
         "/// Cradlepoint NetCloud Manager API v2: one sub-module per endpoint, plus helpers.",
     );
     for ep in ENDPOINTS {
-        root.set_sub_module(ep.name, endpoint_module(ep, ctx));
+        root.set_sub_module(ep.name, endpoint_module(ep));
     }
     super::ncm_records::register(&mut root);
-    register_finders(&mut root, ctx);
-    register_reboots(&mut root, ctx);
-    super::ncm_config::register(&mut root, ctx);
-    let c = ctx.clone();
-    FuncRegistration::new("lists")
-        .with_comments(["/// Several independent listings at once: `#{endpoint: query, ...}` -> `#{endpoint: [records], ...}`,
-/// each read in full as by `list`, all at the same time (a job's routers and net devices, say). An error in
-/// any of them is the error of the call.
-///
-/// ```rhai
-/// let l = ncm::lists(#{routers: #{fields: [\"id\", \"name\"]}, net_devices: #{mode: \"wan\"}});
-/// print(`${l.routers.len()} routers, ${l.net_devices.len()} WAN devices`);
-/// ```"])
-        .with_params_info(["queries: Map", "Map"])
-        .set_into_module(&mut root, move |cx: NativeCallContext, queries: Map| -> RhaiResult<Map> {
-            let pos = cx.call_position();
-            let mut jobs = vec![];
-            for (name, q) in queries {
-                let Some(q) = q.try_cast::<Map>() else {
-                    return Err(usage_error(pos, format!("ncm::lists: the query of {name} must be a map")));
-                };
-                if crate::ncm::endpoint(name.as_str()).is_none() {
-                    return Err(usage_error(pos, format!("ncm::lists: {name} is not an NCM endpoint (fleetscript endpoints lists them)")));
-                }
-                jobs.push((name.to_string(), map_to_json(q)));
-            }
-            let results: Vec<(String, crate::error::Result<Vec<Dynamic>>)> = std::thread::scope(|scope| {
-                let handles: Vec<_> = jobs
-                    .iter()
-                    .map(|(name, q)| (name.clone(), scope.spawn(|| c.ncm.list_of::<Dynamic>(name, q))))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|(n, h)| (n, h.join().unwrap_or_else(|_| Err(crate::error::Error::invalid("a listing stopped unexpectedly")))))
-                    .collect()
-            });
-            let mut out = Map::new();
-            for (name, r) in results {
-                let rows = r.map_err(|e| rhai_error(pos, e, &c.redactor))?;
-                out.insert(name.into(), Dynamic::from_array(rows));
-            }
-            Ok(out)
-        });
-    let c = ctx.clone();
-    FuncRegistration::new("stats")
-        .with_comments(["/// What the client has done so far: `requests` sent, `retries`, `dry_run_writes` (writes printed instead of sent).\n///\n/// ```rhai\n/// log::info(`${ncm::stats().requests} requests`);\n/// ```"])
-        .with_params_info(["Map"])
-        .set_into_module(&mut root, move || -> Map {
-            let s = &c.ncm.transport().stats;
-            let mut m = Map::new();
-            m.insert("requests".into(), (s.requests() as rhai::INT).into());
-            m.insert("retries".into(), (s.retries() as rhai::INT).into());
-            m.insert("dry_run_writes".into(), (s.dry_run_writes() as rhai::INT).into());
-            m
-        });
+    super::ncm_config::register(&mut root);
+    super::ncm_bulk::register(&mut root);
+    super::ncm_backup::register(&mut root);
+    register_helpers(&mut root);
+    register_reboots(&mut root);
     root
 }
 
-/// `ncm::router(x)`, `ncm::group(x)` and `ncm::version_cmp(a, b)`: records by what operators
-/// call them, and firmware versions in order.
-fn register_finders(root: &mut Module, ctx: &Arc<ScriptContext>) {
-    for (fname, kind) in [
-        ("router", crate::ncm::names::Kind::Router),
-        ("group", crate::ncm::names::Kind::Group),
-    ] {
-        let c = ctx.clone();
-        let doc = match kind {
-            crate::ncm::names::Kind::Router => "/// The router with this id, MAC address, name or serial number (one request for an id, a MAC or a\n/// name; kept for the rest of the run). No match says which names are close; several say which\n/// routers, so you can give the id.\n///\n/// ```rhai\n/// let r = ncm::router(\"Store 12 Kiosk\");\n/// ncm::reboot_router(r.id);\n/// ```",
-            crate::ncm::names::Kind::Group => "/// The group with this id or name (one request; kept for the rest of the run). No match says which\n/// names are close; several say which groups, so you can give the id.\n///\n/// ```rhai\n/// let g = ncm::group(\"Stores West\");\n/// let routers = ncm::routers::list(#{group: g.id, fields: [\"id\", \"name\"]});\n/// ```",
-        };
-        FuncRegistration::new(fname)
-            .with_comments([doc])
-            .with_params_info(["key: string|int", "Map"])
-            .set_into_module(
-                root,
-                move |cx: NativeCallContext, key: Dynamic| -> RhaiResult<Dynamic> {
-                    let key = id_arg(cx.call_position(), &key)?;
-                    c.ncm
-                        .find(kind, &key)
-                        .map(json_into_dynamic)
-                        .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
-                },
-            );
-    }
-    FuncRegistration::new("version_cmp")
-        .with_comments(["/// Compares two firmware versions part by part as numbers: -1, 0 or 1 (`7.22.60` is after `7.4.0`,\n/// which text comparison gets wrong; `7.4` equals `7.4.0`).\n///\n/// ```rhai\n/// if ncm::version_cmp(fw.version, \"7.22.0\") >= 0 { print(\"new enough\"); }\n/// ```"])
-        .with_params_info(["a: string", "b: string", "int"])
-        .set_into_module(root, |a: &str, b: &str| -> rhai::INT {
+/// `ncm::lists`, `ncm::stats`, `ncm::router`, `ncm::group` and `ncm::version_cmp`.
+fn register_helpers(root: &mut Module) {
+    functions! { root;
+        /// Several independent listings at once: `#{endpoint: query, ...}` -> `#{endpoint: [records], ...}`,
+        /// each read in full as by `list`, all at the same time (a job's routers and net devices, say). An error in
+        /// any of them is the error of the call.
+        ///
+        /// ```rhai
+        /// let l = ncm::lists(#{routers: #{fields: ["id", "name"]}, net_devices: #{mode: "wan"}});
+        /// print(`${l.routers.len()} routers, ${l.net_devices.len()} WAN devices`);
+        /// ```
+        fn lists(cx, queries: Map as "Map") -> RhaiResult<Map> as "Map" {
+            lists(&cx, queries)
+        }
+
+        /// What the client has done so far: `requests` sent, `retries`, `dry_run_writes` (writes printed instead of sent).
+        ///
+        /// ```rhai
+        /// log::info(`${ncm::stats().requests} requests`);
+        /// ```
+        fn stats(cx) -> RhaiResult<Map> as "Map" {
+            Ok(stats_map(&state(&cx)?.ncm.transport().stats))
+        }
+
+        /// The router with this id, MAC address, name or serial number (one request for an id, a MAC or a
+        /// name; kept for the rest of the run). No match says which names are close; several say which
+        /// routers, so you can give the id.
+        ///
+        /// ```rhai
+        /// let r = ncm::router("Store 12 Kiosk");
+        /// ncm::reboot_router(r.id);
+        /// ```
+        fn router(cx, key: Dynamic as "string|int") -> RhaiResult<Dynamic> as "Map" {
+            find(&cx, Kind::Router, key)
+        }
+
+        /// The group with this id or name (one request; kept for the rest of the run). No match says which
+        /// names are close; several say which groups, so you can give the id.
+        ///
+        /// ```rhai
+        /// let g = ncm::group("Stores West");
+        /// let routers = ncm::routers::list(#{group: g.id, fields: ["id", "name"]});
+        /// ```
+        fn group(cx, key: Dynamic as "string|int") -> RhaiResult<Dynamic> as "Map" {
+            find(&cx, Kind::Group, key)
+        }
+
+        /// Compares two firmware versions part by part as numbers: -1, 0 or 1 (`7.22.60` is after `7.4.0`,
+        /// which text comparison gets wrong; `7.4` equals `7.4.0`).
+        ///
+        /// ```rhai
+        /// if ncm::version_cmp(fw.version, "7.22.0") >= 0 { print("new enough"); }
+        /// ```
+        fn version_cmp(_, a: &str as "string", b: &str as "string") -> rhai::INT as "int" {
             match crate::ncm::names::version_cmp(a, b) {
                 std::cmp::Ordering::Less => -1,
                 std::cmp::Ordering::Equal => 0,
                 std::cmp::Ordering::Greater => 1,
             }
-        });
+        }
+
+    }
 }
 
 /// `ncm::reboot_router` and `ncm::reboot_group`.
-fn register_reboots(root: &mut Module, ctx: &Arc<ScriptContext>) {
-    use crate::ncm::names::Kind;
-    for (fname, kind) in [
-        ("reboot_router", Kind::Router),
-        ("reboot_group", Kind::Group),
-    ] {
-        let c = ctx.clone();
-        let which = kind.noun();
-        let doc = format!("/// Reboots one {which} (by id or name) through the reboot_activity endpoint (POST). A 201 means submitted, not rebooted; an offline router loses the request.\n/// Printed, not sent, under --dry-run.\n///\n/// ```rhai\n/// ncm::{fname}(42);\n/// ```");
-        FuncRegistration::new(fname)
-            .with_comments([doc])
-            .with_params_info(["id: int|string", "Map"])
-            .set_into_module(
-                root,
-                move |cx: NativeCallContext, id: Dynamic| -> RhaiResult<Dynamic> {
-                    let id = super::named_id(&c, cx.call_position(), &id, kind)?;
-                    if kind == Kind::Group {
-                        let what = format!("a reboot of every router of group {id}");
-                        super::confirmed(&c, cx.call_position(), &what)?;
-                    }
-                    let r = match kind {
-                        Kind::Router => c.ncm.reboot_router(&id),
-                        Kind::Group => c.ncm.reboot_group(&id),
-                    };
-                    r.map(json_into_dynamic)
-                        .map_err(|e| rhai_error(cx.call_position(), e, &c.redactor))
-                },
-            );
+fn register_reboots(root: &mut Module) {
+    functions! { root;
+        /// Reboots one router (by id or name) through the reboot_activity endpoint (POST). A 201 means submitted, not rebooted; an offline router loses the request.
+        /// Printed, not sent, under --dry-run.
+        ///
+        /// ```rhai
+        /// ncm::reboot_router(42);
+        /// ```
+        fn reboot_router(cx, id: Dynamic as "int|string") -> RhaiResult<Dynamic> as "Map" {
+            reboot(&cx, Kind::Router, id)
+        }
+
+        /// Reboots one group (by id or name) through the reboot_activity endpoint (POST). A 201 means submitted, not rebooted; an offline router loses the request.
+        /// Printed, not sent, under --dry-run.
+        ///
+        /// ```rhai
+        /// ncm::reboot_group(42);
+        /// ```
+        fn reboot_group(cx, id: Dynamic as "int|string") -> RhaiResult<Dynamic> as "Map" {
+            reboot(&cx, Kind::Group, id)
+        }
     }
 }

@@ -5,13 +5,12 @@
 
 use super::diff::diff_arg;
 use super::id_arg;
-use super::{doc, ret, usage_error, RhaiResult, ScriptContext};
+use super::{ret, state, usage_error, RhaiResult, ScriptContext};
 use crate::error::Error;
 use crate::ncm::bulk::{self, waves::Amount, BulkOptions, Change, Outcome, WriteMethod};
 use crate::settings as st;
-use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
+use rhai::{Array, Dynamic, Map, Module, NativeCallContext, Position};
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 const OPTIONS: &str = "concurrency, rate, method, journal, verify, verify_timeout, poll_interval, waves, soak, max_failures, rollback, drop_secrets, progress, label";
 
@@ -177,73 +176,117 @@ fn outcome_value(o: &Outcome, halted: &Option<String>) -> Value {
            "halted": halted.clone().unwrap_or_default()})
 }
 
-pub fn register(root: &mut Module, ctx: &Arc<ScriptContext>) {
-    let c = ctx.clone();
-    FuncRegistration::new("plan")
-        .with_comments([doc(
-            "What `apply_all` would do, without writing: per router its action (\"patch\", \"put\", \"unchanged\" or \"refused\"\nwith a reason) and `changes` (`#{path, before, after, removed}`, secrets as \"*\"), read from each router's current\nindividual configuration in a few paged requests; plus totals overall and by product, firmware and state.\nTakes the same options as `apply_all` (method and drop_secrets matter here).",
-            "let p = ncm::plan(changes, #{}); print(`${p.totals.change} to change, ${p.totals.unchanged} unchanged`);",
-        )])
-        .with_params_info(["changes: Array", "options: Map", "Map"])
-        .set_into_module(root, move |cx: NativeCallContext, changes: Array, options: Map| -> RhaiResult<Dynamic> {
-            let pos = cx.call_position();
-            // A plan writes nothing: no journal is opened (or created, or locked) for it.
-            let mut options = options;
-            options.remove("journal");
-            let opts = parse_options(&c, pos, &options)?;
-            let list = changes_arg(pos, &changes)?;
-            let p = bulk::plan(&c.ncm, &list, &opts).map_err(err(&c, pos))?;
-            let routers: Vec<Value> = p
-                .entries
-                .iter()
-                .map(|e| {
-                    let s = p.states.get(&e.router).cloned().unwrap_or_default();
-                    let reason = match &e.action { bulk::state::Action::Refuse(why) => why.clone(), _ => String::new() };
-                    json!({"router": e.router, "name": s.name, "product": s.product, "firmware": s.firmware, "state": s.state,
-                           "config_manager": s.config_manager, "action": e.verb(), "reason": reason, "changes": paths_value(&e.paths)})
-                })
-                .collect();
-            let totals = bulk::state::Totals::of(&p.entries, &p.states).to_value();
-            Ok(ret(json!({"routers": routers, "totals": totals})))
-        });
+/// `ncm::plan`: what `apply_all` would do, per router and in totals; nothing written.
+fn plan(cx: &NativeCallContext, changes: &Array, mut options: Map) -> RhaiResult<Dynamic> {
+    let (c, pos) = (state(cx)?, cx.call_position());
+    // A plan writes nothing: no journal is opened (or created, or locked) for it.
+    options.remove("journal");
+    let opts = parse_options(&c, pos, &options)?;
+    let list = changes_arg(pos, changes)?;
+    let p = bulk::plan(&c.ncm, &list, &opts).map_err(err(&c, pos))?;
+    let routers: Vec<Value> = p
+        .entries
+        .iter()
+        .map(|e| {
+            let s = p.states.get(&e.router).cloned().unwrap_or_default();
+            let reason = match &e.action {
+                bulk::state::Action::Refuse(why) => why.clone(),
+                _ => String::new(),
+            };
+            json!({"router": e.router, "name": s.name, "product": s.product, "firmware": s.firmware, "state": s.state,
+                   "config_manager": s.config_manager, "action": e.verb(), "reason": reason, "changes": paths_value(&e.paths)})
+        })
+        .collect();
+    let totals = bulk::state::Totals::of(&p.entries, &p.states).to_value();
+    Ok(ret(json!({"routers": routers, "totals": totals})))
+}
 
-    let c = ctx.clone();
-    FuncRegistration::new("apply_all")
-        .with_comments([doc(
-            "Applies one change per router (`[#{router: 42, diff: [updates, removals]}, ...]`): plans first (routers whose\nindividual config already carries the change are `unchanged` and not written; under --dry-run the plan is\nprinted and nothing is sent), then writes in `waves` (cumulative counts or percentages, e.g. [1, \"10%\", \"100%\"];\nthe first wave's canaries are online routers spread over products and firmwares). After each wave its routers\nmust pass the health gate (synched, online, not suspended, no new config_rejected alert, still so after `soak`\nseconds; not synced within `verify_timeout` fails). More failures than `max_failures` (count or \"N%\", over the\nrun) halts: the rest is `skipped` with \"halted: ...\", and `rollback: true` reverts what the run wrote. Offline\nrouters are written last and reported `pending`. A `journal` makes a re-run continue where one stopped (sent but\nunverified routers are verified, not skipped). Returns `#{router, config_manager, status, reason, http_status, wave,\nmethod, changes, halted}` per change: status ok, failed, skipped, pending, unchanged, rolled back or needs manual\nrollback; wave 0 when not written by this run; `halted` says why the run halted (\"\" when it did not).\nOptions: concurrency (4), rate (20 writes/s), method (\"patch\"|\"put\"), journal, verify (false; implied by waves or\nsoak), verify_timeout (300 s), poll_interval (5 s), waves, soak (0), max_failures (any), rollback (false),\ndrop_secrets (false: a PUT that would drop a router's own secret is refused), progress, label.",
-            "let report = ncm::apply_all(changes, #{waves: [1, \"10%\"], soak: 60, max_failures: 1, rollback: true, journal: \"apn.journal\"});",
-        )])
-        .with_params_info(["changes: Array", "options: Map", "Array"])
-        .set_into_module(root, move |cx: NativeCallContext, changes: Array, options: Map| -> RhaiResult<Array> {
-            let pos = cx.call_position();
-            let opts = parse_options(&c, pos, &options)?;
-            let list = changes_arg(pos, &changes)?;
-            if list.len() > super::CONFIRM_APPLY_ALL_OVER {
-                let what = format!("a config change to {} routers (apply_all)", list.len());
-                super::confirmed(&c, pos, &what)?;
-            }
-            let report = bulk::apply_all(&c.ncm, &list, &opts).map_err(err(&c, pos))?;
-            Ok(report.outcomes.iter().map(|o| ret(outcome_value(o, &report.halted))).collect())
-        });
+/// `ncm::apply_all`: options and changes checked, confirmed when typed at the prompt, then run.
+fn apply_all(cx: &NativeCallContext, changes: &Array, options: &Map) -> RhaiResult<Array> {
+    let (c, pos) = (state(cx)?, cx.call_position());
+    let opts = parse_options(&c, pos, options)?;
+    let list = changes_arg(pos, changes)?;
+    if list.len() > super::CONFIRM_APPLY_ALL_OVER {
+        let what = format!("a config change to {} routers (apply_all)", list.len());
+        super::confirmed(&c, pos, &what)?;
+    }
+    let report = bulk::apply_all(&c.ncm, &list, &opts).map_err(err(&c, pos))?;
+    Ok(report
+        .outcomes
+        .iter()
+        .map(|o| ret(outcome_value(o, &report.halted)))
+        .collect())
+}
 
-    let c = ctx.clone();
-    FuncRegistration::new("rollback")
-        .with_comments([doc(
-            "Reverts the writes a bulk-write journal recorded: each router the run changed gets back its individual\nconfiguration from before the run, by a PATCH of the previous values when no path must be removed, else a PUT.\nA masked secret is never written: a router whose revert would need one is `needs manual rollback` (with the\npaths); the others are still rolled back. Returns `#{router, status, reason}` per router (rolled back, nothing to\nrevert, needs manual rollback, failed). Under --dry-run the writes are printed, not sent.",
-            "for r in ncm::rollback(\"apn_rollout-2001.journal\") { print(`${r.router}: ${r.status}`); }",
-        )])
-        .with_params_info(["journal: string", "Array"])
-        .set_into_module(root, move |cx: NativeCallContext, journal: &str| -> RhaiResult<Array> {
-            let pos = cx.call_position();
-            // A journal that is not there is an error, not a new empty file.
-            c.writes.read(journal).map_err(err(&c, pos))?;
-            let lock = c.writes.lock(&format!("{journal}.lock")).map_err(err(&c, pos))?;
-            let (p, f) = c.writes.open_append(journal, super::FILE_MODE).map_err(err(&c, pos))?;
-            let file = bulk::JournalFile::new(p, f).locked(lock);
-            let reverted = bulk::rollback_journal(&c.ncm, &file, c.bulk_rate).map_err(err(&c, pos))?;
-            Ok(reverted
-                .iter()
-                .map(|r| ret(json!({"router": r.router, "status": r.status, "reason": r.reason})))
-                .collect())
-        });
+/// `ncm::rollback`: a journal that exists, locked for the run, reverted.
+fn rollback(cx: &NativeCallContext, journal: &str) -> RhaiResult<Array> {
+    let (c, pos) = (state(cx)?, cx.call_position());
+    // A journal that is not there is an error, not a new empty file.
+    c.writes.read(journal).map_err(err(&c, pos))?;
+    let lock = c
+        .writes
+        .lock(&format!("{journal}.lock"))
+        .map_err(err(&c, pos))?;
+    let (p, f) = c
+        .writes
+        .open_append(journal, super::FILE_MODE)
+        .map_err(err(&c, pos))?;
+    let file = bulk::JournalFile::new(p, f).locked(lock);
+    let reverted = bulk::rollback_journal(&c.ncm, &file, c.bulk_rate).map_err(err(&c, pos))?;
+    Ok(reverted
+        .iter()
+        .map(|r| ret(json!({"router": r.router, "status": r.status, "reason": r.reason})))
+        .collect())
+}
+
+/// Registers `ncm::plan`, `ncm::apply_all` and `ncm::rollback`.
+pub fn register(root: &mut Module) {
+    functions! { root;
+        /// What `apply_all` would do, without writing: per router its action ("patch", "put", "unchanged" or "refused"
+        /// with a reason) and `changes` (`#{path, before, after, removed}`, secrets as "*"), read from each router's current
+        /// individual configuration in a few paged requests; plus totals overall and by product, firmware and state.
+        /// Takes the same options as `apply_all` (method and drop_secrets matter here).
+        ///
+        /// ```rhai
+        /// let p = ncm::plan(changes, #{}); print(`${p.totals.change} to change, ${p.totals.unchanged} unchanged`);
+        /// ```
+        fn plan(cx, changes: Array as "Array", options: Map as "Map") -> RhaiResult<Dynamic> as "Map" {
+            plan(&cx, &changes, options)
+        }
+
+        /// Applies one change per router (`[#{router: 42, diff: [updates, removals]}, ...]`): plans first (routers whose
+        /// individual config already carries the change are `unchanged` and not written; under --dry-run the plan is
+        /// printed and nothing is sent), then writes in `waves` (cumulative counts or percentages, e.g. [1, "10%", "100%"];
+        /// the first wave's canaries are online routers spread over products and firmwares). After each wave its routers
+        /// must pass the health gate (synched, online, not suspended, no new config_rejected alert, still so after `soak`
+        /// seconds; not synced within `verify_timeout` fails). More failures than `max_failures` (count or "N%", over the
+        /// run) halts: the rest is `skipped` with "halted: ...", and `rollback: true` reverts what the run wrote. Offline
+        /// routers are written last and reported `pending`. A `journal` makes a re-run continue where one stopped (sent but
+        /// unverified routers are verified, not skipped). Returns `#{router, config_manager, status, reason, http_status, wave,
+        /// method, changes, halted}` per change: status ok, failed, skipped, pending, unchanged, rolled back or needs manual
+        /// rollback; wave 0 when not written by this run; `halted` says why the run halted ("" when it did not).
+        /// Options: concurrency (4), rate (20 writes/s), method ("patch"|"put"), journal, verify (false; implied by waves or
+        /// soak), verify_timeout (300 s), poll_interval (5 s), waves, soak (0), max_failures (any), rollback (false),
+        /// drop_secrets (false: a PUT that would drop a router's own secret is refused), progress, label.
+        ///
+        /// ```rhai
+        /// let report = ncm::apply_all(changes, #{waves: [1, "10%"], soak: 60, max_failures: 1, rollback: true, journal: "apn.journal"});
+        /// ```
+        fn apply_all(cx, changes: Array as "Array", options: Map as "Map") -> RhaiResult<Array> as "Array" {
+            apply_all(&cx, &changes, &options)
+        }
+
+        /// Reverts the writes a bulk-write journal recorded: each router the run changed gets back its individual
+        /// configuration from before the run, by a PATCH of the previous values when no path must be removed, else a PUT.
+        /// A masked secret is never written: a router whose revert would need one is `needs manual rollback` (with the
+        /// paths); the others are still rolled back. Returns `#{router, status, reason}` per router (rolled back, nothing to
+        /// revert, needs manual rollback, failed). Under --dry-run the writes are printed, not sent.
+        ///
+        /// ```rhai
+        /// for r in ncm::rollback("apn_rollout-2001.journal") { print(`${r.router}: ${r.status}`); }
+        /// ```
+        fn rollback(cx, journal: &str as "string") -> RhaiResult<Array> as "Array" {
+            rollback(&cx, journal)
+        }
+    }
 }

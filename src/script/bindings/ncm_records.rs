@@ -4,7 +4,7 @@
 //! (`ncm::count_all`) and columns joined from a table built earlier (`ncm::attach_all`).
 
 use super::{usage_error, RhaiResult};
-use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
+use rhai::{Array, Dynamic, Map, Module, Position};
 
 /// `ncm::name_of`: the table's entry for the URL's id (read in place: no copy of the URL or
 /// the id unless the table lacks it).
@@ -48,34 +48,58 @@ fn name_records(
 
 /// Registers `ncm::id_of`, `ncm::name_of`, `ncm::name_all`, `ncm::count_all` and `ncm::attach_all`.
 pub fn register(root: &mut Module) {
-    FuncRegistration::new("id_of")
-        .with_comments(["/// The id at the end of a resource URL (`.../routers/42/` gives `\"42\"`); a bare id is returned unchanged, `()` for an empty string.\n///\n/// ```rhai\n/// let gid = ncm::id_of(router.group);\n/// ```"])
-        .with_params_info(["url: string", "string"])
-        .set_into_module(root, |url: &str| -> Dynamic {
+    functions! { root;
+        /// The id at the end of a resource URL (`.../routers/42/` gives `"42"`); a bare id is returned unchanged, `()` for an empty string.
+        ///
+        /// ```rhai
+        /// let gid = ncm::id_of(router.group);
+        /// ```
+        fn id_of(_, url: &str as "string") -> Dynamic as "string" {
             crate::ncm::id_of(url).map(Dynamic::from).unwrap_or(Dynamic::UNIT)
-        });
-    FuncRegistration::new("id_of")
-        .with_comments(["/// `()` stays `()` (a null URL field such as an ungrouped router's `group`).\n///\n/// ```rhai\n/// if ncm::id_of(r.group) == () { print(\"no group\"); }\n/// ```"])
-        .with_params_info(["url: ()", "()"])
-        .set_into_module(root, |_: ()| -> Dynamic { Dynamic::UNIT });
-    FuncRegistration::new("name_of")
-        .with_comments(["/// The name a resource URL (or bare id) has in an id -> name table such as `lookup::groups()`:\n/// `\"\"` for a null URL, `#ID` for an id the table lacks. The table is read in place, so a call\n/// costs the same whatever its size (a script function would copy the table on every call).\n///\n/// ```rhai\n/// let groups = lookup::groups();\n/// for r in ncm::routers::list(#{fields: [\"id\", \"group\"]}) { print(ncm::name_of(groups, r.group)); }\n/// ```"])
-        .with_params_info(["table: &mut Map", "url: string|()", "string"])
-        .set_into_module(root, |table: &mut rhai::Map, url: Dynamic| -> Dynamic {
+        }
+
+        /// `()` stays `()` (a null URL field such as an ungrouped router's `group`).
+        ///
+        /// ```rhai
+        /// if ncm::id_of(r.group) == () { print("no group"); }
+        /// ```
+        fn id_of(_, url: () as "()") -> Dynamic as "()" {
+            url.into()
+        }
+
+        /// The name a resource URL (or bare id) has in an id -> name table such as `lookup::groups()`:
+        /// `""` for a null URL, `#ID` for an id the table lacks. The table is read in place, so a call
+        /// costs the same whatever its size (a script function would copy the table on every call).
+        ///
+        /// ```rhai
+        /// let groups = lookup::groups();
+        /// for r in ncm::routers::list(#{fields: ["id", "group"]}) { print(ncm::name_of(groups, r.group)); }
+        /// ```
+        fn name_of(_, table: &mut Map as "&mut Map", url: Dynamic as "string|()") -> Dynamic as "string" {
             name_in(table, &url)
-        });
-    FuncRegistration::new("name_all")
-        .with_comments(["/// Names one URL field of every record of a page or list in place, as `ncm::name_of` does for one:\n/// `r[field] = ncm::name_of(table, r[field])` for each record, in one call (a quarter of the cost\n/// of a loop; the table is copied once per call, so call it once per page, not once per record).\n///\n/// ```rhai\n/// let groups = lookup::groups();\n/// for page in ncm::routers::pages(#{fields: [\"id\", \"group\"]}) { ncm::name_all(page, \"group\", groups); }\n/// ```"])
-        .with_params_info(["records: &mut Array", "field: string", "table: Map", "()"])
-        .set_into_module(root, |cx: NativeCallContext, records: &mut Array, field: &str, table: rhai::Map| -> RhaiResult<()> {
+        }
+
+        /// Names one URL field of every record of a page or list in place, as `ncm::name_of` does for one:
+        /// `r[field] = ncm::name_of(table, r[field])` for each record, in one call (a quarter of the cost
+        /// of a loop; the table is copied once per call, so call it once per page, not once per record).
+        ///
+        /// ```rhai
+        /// let groups = lookup::groups();
+        /// for page in ncm::routers::pages(#{fields: ["id", "group"]}) { ncm::name_all(page, "group", groups); }
+        /// ```
+        fn name_all(cx, records: &mut Array as "&mut Array", field: &str as "string", table: Map as "Map") -> RhaiResult<()> as "()" {
             name_records(cx.call_position(), records, field, &table, field)
-        });
-    FuncRegistration::new("name_all")
-        .with_comments(["/// Like `ncm::name_all(records, field, table)`, the names going into the field `into` (the URL stays).\n///\n/// ```rhai\n/// ncm::name_all(page, \"actual_firmware\", lookup::firmwares(), \"firmware\");\n/// ```"])
-        .with_params_info(["records: &mut Array", "field: string", "table: Map", "into: string", "()"])
-        .set_into_module(root, |cx: NativeCallContext, records: &mut Array, field: &str, table: rhai::Map, into: &str| -> RhaiResult<()> {
+        }
+
+        /// Like `ncm::name_all(records, field, table)`, the names going into the field `into` (the URL stays).
+        ///
+        /// ```rhai
+        /// ncm::name_all(page, "actual_firmware", lookup::firmwares(), "firmware");
+        /// ```
+        fn name_all(cx, records: &mut Array as "&mut Array", field: &str as "string", table: Map as "Map", into: &str as "string") -> RhaiResult<()> as "()" {
             name_records(cx.call_position(), records, field, &table, into)
-        });
+        }
+    }
     register_counts(root);
     register_attach(root);
 }
@@ -132,19 +156,29 @@ fn count_records(
     Ok(counts)
 }
 
+/// `ncm::count_all`, for one page or added to the counts so far.
 fn register_counts(root: &mut Module) {
-    FuncRegistration::new("count_all")
-        .with_comments(["/// How many records have each value of `field`: `#{value: count, ...}` (an absent or null field counts\n/// as `\"\"`), in one call for a whole page.\n///\n/// ```rhai\n/// let by_state = ncm::count_all(ncm::routers::list(#{fields: [\"id\", \"state\"]}), \"state\");\n/// ```"])
-        .with_params_info(["records: &mut Array", "field: string", "Map"])
-        .set_into_module(root, |cx: NativeCallContext, records: &mut Array, field: &str| -> RhaiResult<Map> {
+    functions! { root;
+        /// How many records have each value of `field`: `#{value: count, ...}` (an absent or null field counts
+        /// as `""`), in one call for a whole page.
+        ///
+        /// ```rhai
+        /// let by_state = ncm::count_all(ncm::routers::list(#{fields: ["id", "state"]}), "state");
+        /// ```
+        fn count_all(cx, records: &mut Array as "&mut Array", field: &str as "string") -> RhaiResult<Map> as "Map" {
             count_records(cx.call_position(), records, field, Map::new())
-        });
-    FuncRegistration::new("count_all")
-        .with_comments(["/// Adds a page's counts to the counts so far and returns them: call it once per page.\n///\n/// ```rhai\n/// let by_state = #{};\n/// for page in ncm::routers::pages(#{fields: [\"id\", \"state\"]}) { by_state = ncm::count_all(page, \"state\", by_state); }\n/// ```"])
-        .with_params_info(["records: &mut Array", "field: string", "counts: Map", "Map"])
-        .set_into_module(root, |cx: NativeCallContext, records: &mut Array, field: &str, counts: Map| -> RhaiResult<Map> {
+        }
+
+        /// Adds a page's counts to the counts so far and returns them: call it once per page.
+        ///
+        /// ```rhai
+        /// let by_state = #{};
+        /// for page in ncm::routers::pages(#{fields: ["id", "state"]}) { by_state = ncm::count_all(page, "state", by_state); }
+        /// ```
+        fn count_all(cx, records: &mut Array as "&mut Array", field: &str as "string", counts: Map as "Map") -> RhaiResult<Map> as "Map" {
             count_records(cx.call_position(), records, field, counts)
-        });
+        }
+    }
 }
 
 /// The values a table's entry gives the columns: the entry itself for one column, else an
@@ -203,11 +237,23 @@ fn attach_records(
     Ok(records)
 }
 
+/// `ncm::attach_all`.
 fn register_attach(root: &mut Module) {
-    FuncRegistration::new("attach_all")
-        .with_comments(["/// Joins a table built earlier onto a page of records by their `id`, in one call: each record's\n/// entry `table[r.id]` (an array with a value per column) is moved out of the table into the\n/// record's `columns`; a record the table lacks gets `missing`. Returns the records. The table\n/// comes first because the first argument is the one Rhai passes in place (any other is copied,\n/// and a table of every router copied per page would cost more than the loop it replaces); pass the\n/// page with `take(page)` so it is moved, not copied. What stays in the table afterwards had no\n/// record.\n///\n/// ```rhai\n/// let wans = #{\"1\": [2, \"mdm (connected); ethernet (ready)\"]};\n/// let rows = ncm::attach_all(wans, take(page), [\"wan_count\", \"wan_interfaces\"], [0, \"\"]);\n/// ```"])
-        .with_params_info(["table: &mut Map", "records: Array", "columns: Array", "missing: Array", "Array"])
-        .set_into_module(root, |cx: NativeCallContext, table: &mut Map, records: Array, columns: Array, missing: Array| -> RhaiResult<Array> {
+    functions! { root;
+        /// Joins a table built earlier onto a page of records by their `id`, in one call: each record's
+        /// entry `table[r.id]` (an array with a value per column) is moved out of the table into the
+        /// record's `columns`; a record the table lacks gets `missing`. Returns the records. The table
+        /// comes first because the first argument is the one Rhai passes in place (any other is copied,
+        /// and a table of every router copied per page would cost more than the loop it replaces); pass the
+        /// page with `take(page)` so it is moved, not copied. What stays in the table afterwards had no
+        /// record.
+        ///
+        /// ```rhai
+        /// let wans = #{"1": [2, "mdm (connected); ethernet (ready)"]};
+        /// let rows = ncm::attach_all(wans, take(page), ["wan_count", "wan_interfaces"], [0, ""]);
+        /// ```
+        fn attach_all(cx, table: &mut Map as "&mut Map", records: Array as "Array", columns: Array as "Array", missing: Array as "Array") -> RhaiResult<Array> as "Array" {
             attach_records(cx.call_position(), table, records, &columns, &missing)
-        });
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use super::{usage_error, RhaiResult};
 use chrono::{DateTime, Utc};
-use rhai::{FuncRegistration, Map, Module, NativeCallContext, Position, INT};
+use rhai::{Map, Module, Position, INT};
 
 /// Formats a time the way scripts see it: `2024-05-01T12:00:00+00:00`.
 pub fn fmt(t: DateTime<Utc>) -> String {
@@ -74,47 +74,67 @@ fn ago(span: &Map) -> Result<DateTime<Utc>, String> {
 /// The `time` module: it holds no state, so it is built once and shared by every engine.
 pub fn module() -> std::sync::Arc<Module> {
     static MODULE: std::sync::OnceLock<std::sync::Arc<Module>> = std::sync::OnceLock::new();
-    MODULE.get_or_init(|| std::sync::Arc::new(build())).clone()
+    super::built_once(&MODULE, build)
 }
 
 fn build() -> Module {
     let mut m = Module::new();
     m.set_doc("/// Time, as RFC 3339 strings in UTC.");
-    FuncRegistration::new("now")
-        .with_comments(["/// The current time, e.g. `2024-05-01T12:00:00+00:00`.\n///\n/// ```rhai\n/// log::info(`started at ${time::now()}`);\n/// ```"])
-        .with_params_info(["string"])
-        .with_volatility(true)
-        .set_into_module(&mut m, || fmt(Utc::now()));
-    FuncRegistration::new("ago")
-        .with_comments(["/// The time a span before now; the span is a map of weeks, days, hours, minutes, seconds.\n/// Made for NCM datetime filters, which need the time portion.\n///\n/// ```rhai\n/// let recent = ncm::router_alerts::list(#{created_at__gt: time::ago(#{hours: 24})});\n/// ```"])
-        .with_params_info(["span: Map", "string"])
-        .with_volatility(true)
-        .set_into_module(&mut m, |cx: NativeCallContext, span: Map| -> RhaiResult<String> {
+    functions! { &mut m;
+        /// The current time, e.g. `2024-05-01T12:00:00+00:00`.
+        ///
+        /// ```rhai
+        /// log::info(`started at ${time::now()}`);
+        /// ```
+        #[volatile]
+        fn now(_) -> String as "string" {
+            fmt(Utc::now())
+        }
+
+        /// The time a span before now; the span is a map of weeks, days, hours, minutes, seconds.
+        /// Made for NCM datetime filters, which need the time portion.
+        ///
+        /// ```rhai
+        /// let recent = ncm::router_alerts::list(#{created_at__gt: time::ago(#{hours: 24})});
+        /// ```
+        #[volatile]
+        fn ago(cx, span: Map as "Map") -> RhaiResult<String> as "string" {
             ago(&span).map(fmt).map_err(|m| usage_error(cx.call_position(), format!("time::ago: {m}")))
-        });
-    FuncRegistration::new("format")
-        .with_comments(["/// Formats a datetime with a strftime pattern.\n///\n/// ```rhai\n/// let day = time::format(time::now(), \"%Y-%m-%d\");\n/// ```"])
-        .with_params_info(["t: string", "pattern: string", "string"])
-        .set_into_module(&mut m, |cx: NativeCallContext, t: &str, pattern: &str| -> RhaiResult<String> {
+        }
+
+        /// Formats a datetime with a strftime pattern.
+        ///
+        /// ```rhai
+        /// let day = time::format(time::now(), "%Y-%m-%d");
+        /// ```
+        fn format(cx, t: &str as "string", pattern: &str as "string") -> RhaiResult<String> as "string" {
             use std::fmt::Write;
             let t = parse_arg(cx.call_position(), t)?;
             let mut out = String::new();
-            write!(out, "{}", t.format(pattern)).map_err(|_| usage_error(cx.call_position(), format!("time::format: bad pattern {pattern:?}")))?;
+            write!(out, "{}", t.format(pattern))
+                .map_err(|_| usage_error(cx.call_position(), format!("time::format: bad pattern {pattern:?}")))?;
             Ok(out)
-        });
-    FuncRegistration::new("parse")
-        .with_comments(["/// Seconds since the Unix epoch of a datetime string.\n///\n/// ```rhai\n/// let t = time::parse(router.state_updated_at);\n/// ```"])
-        .with_params_info(["t: string", "int"])
-        .set_into_module(&mut m, |cx: NativeCallContext, t: &str| -> RhaiResult<INT> {
+        }
+
+        /// Seconds since the Unix epoch of a datetime string.
+        ///
+        /// ```rhai
+        /// let t = time::parse(router.state_updated_at);
+        /// ```
+        fn parse(cx, t: &str as "string") -> RhaiResult<INT> as "int" {
             Ok(parse_arg(cx.call_position(), t)?.timestamp())
-        });
-    FuncRegistration::new("since")
-        .with_comments(["/// Seconds elapsed from a datetime until now.\n///\n/// ```rhai\n/// let hours_offline = time::since(r.state_updated_at) / 3600;\n/// ```"])
-        .with_params_info(["t: string", "int"])
-        .with_volatility(true)
-        .set_into_module(&mut m, |cx: NativeCallContext, t: &str| -> RhaiResult<INT> {
+        }
+
+        /// Seconds elapsed from a datetime until now.
+        ///
+        /// ```rhai
+        /// let hours_offline = time::since(r.state_updated_at) / 3600;
+        /// ```
+        #[volatile]
+        fn since(cx, t: &str as "string") -> RhaiResult<INT> as "int" {
             Ok((Utc::now() - parse_arg(cx.call_position(), t)?).num_seconds())
-        });
+        }
+    }
     m
 }
 
