@@ -60,6 +60,9 @@ impl NcmCredentials {
 /// Pages of one offset-paged listing in flight at once, unless a profile or flag says otherwise.
 pub const DEFAULT_PAGE_CONCURRENCY: usize = 4;
 
+/// Records found in this run, by endpoint and the key they were asked by.
+pub(super) type Found = std::sync::Mutex<std::collections::HashMap<(&'static str, String), Value>>;
+
 pub struct NcmClient {
     transport: Transport,
     /// Always ends with `/`.
@@ -71,7 +74,7 @@ pub struct NcmClient {
     /// Pages of an offset-paged listing fetched at once (1: one after the other).
     pub(crate) page_concurrency: usize,
     /// Routers and groups found by name, MAC or serial number in this run.
-    resolved: super::names::Resolved,
+    resolved: Found,
 }
 
 impl std::fmt::Debug for NcmClient {
@@ -115,8 +118,8 @@ impl NcmClient {
         })
     }
 
-    /// Routers and groups found by name so far (see [`super::names`]).
-    pub(super) fn resolved(&self) -> &super::names::Resolved {
+    /// Records found by what operators call them so far (`names.rs` fills it).
+    pub(super) fn resolved(&self) -> &Found {
         &self.resolved
     }
 

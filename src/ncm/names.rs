@@ -58,9 +58,6 @@ fn query(pairs: &[(&str, Value)]) -> Map<String, Value> {
         .collect()
 }
 
-/// Records resolved so far in this run, by kind and key as given.
-pub type Resolved = std::sync::Mutex<std::collections::HashMap<(Kind, String), Value>>;
-
 /// A MAC address as the API writes it (`00:30:44:1A:2B:3C`), from `00:30:44:1a:2b:3c`,
 /// `00-30-44-1A-2B-3C` or `0030441A2B3C`; `None` when `s` is not one.
 pub fn as_mac(s: &str) -> Option<String> {
@@ -124,7 +121,7 @@ impl NcmClient {
         if key.is_empty() {
             return Err(Error::invalid(format!("an empty {} name", kind.noun())));
         }
-        let cache_key = (kind, key.to_string());
+        let cache_key = (kind.endpoint(), key.to_string());
         if let Some(v) = self
             .resolved()
             .lock()
