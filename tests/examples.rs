@@ -76,7 +76,26 @@ fn as_run(line: &str, work: &Path) -> String {
     if cmd.contains("fleetscript run") && !cmd.contains("--sandbox") && !cmd.contains("--help") {
         cmd.push_str(" --sandbox");
     }
-    cmd
+    shorter_waits(&cmd)
+}
+
+/// A roll-out example waits as long as it says (`--arg soak=30`: half a minute per wave, with a
+/// health check every 5 s): here each wave soaks 1 s and is checked every second, so the example
+/// still runs every wave through the gate without 90 s of waiting. What soak and the gate do is
+/// tested in `tests/rollout.rs`.
+fn shorter_waits(cmd: &str) -> String {
+    let Some(at) = cmd.find("--arg soak=") else {
+        return cmd.to_string();
+    };
+    let value_at = at + "--arg soak=".len();
+    let end = cmd[value_at..]
+        .find(' ')
+        .map_or(cmd.len(), |i| value_at + i);
+    let mut out = format!("{}1{}", &cmd[..value_at], &cmd[end..]);
+    if !out.contains("--arg poll=") {
+        out.push_str(" --arg poll=1");
+    }
+    out
 }
 
 /// The line without its trailing `  # comment` (a `#` after blanks, followed by a blank).
@@ -150,28 +169,9 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-#[test]
-fn every_documented_example_runs_against_the_sandbox() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut examples = markdown_examples(&root.join("README.md"));
-    examples.extend(markdown_examples(&root.join("docs/guide.md")));
-    let mut scripts: Vec<PathBuf> = std::fs::read_dir(root.join("scripts"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "rhai"))
-        .collect();
-    scripts.sort();
-    for s in &scripts {
-        let found = header_examples(s);
-        assert!(
-            !found.is_empty(),
-            "{} has no example in its header",
-            s.display()
-        );
-        examples.extend(found);
-    }
-    assert!(examples.len() > 40, "{} examples", examples.len());
-
+/// Runs `examples` in order in a work directory of their own (prepared with backups to read):
+/// how many ran, and what each failure printed.
+fn run_examples(examples: &[Example]) -> (usize, Vec<String>) {
     let work = tempfile::tempdir().unwrap();
     let bin_dir = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(
@@ -187,7 +187,7 @@ fn every_documented_example_runs_against_the_sandbox() {
     prepare(work.path(), &path);
     let mut failed = vec![];
     let mut ran = 0;
-    for ex in &examples {
+    for ex in examples {
         if left_out(&ex.line).is_some() {
             continue;
         }
@@ -198,6 +198,45 @@ fn every_documented_example_runs_against_the_sandbox() {
             failed.push(format!("{}: `{cmd}`\n{}", ex.place, text(&o)));
         }
     }
+    (ran, failed)
+}
+
+#[test]
+fn every_documented_example_runs_against_the_sandbox() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut documents = markdown_examples(&root.join("README.md"));
+    documents.extend(markdown_examples(&root.join("docs/guide.md")));
+    let mut scripts: Vec<PathBuf> = std::fs::read_dir(root.join("scripts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rhai"))
+        .collect();
+    scripts.sort();
+    let mut headers = vec![];
+    for s in &scripts {
+        let found = header_examples(s);
+        assert!(
+            !found.is_empty(),
+            "{} has no example in its header",
+            s.display()
+        );
+        headers.extend(found);
+    }
+    assert!(
+        documents.len() + headers.len() > 40,
+        "{} examples",
+        documents.len() + headers.len()
+    );
+
+    // The documents' examples and the scripts' run side by side, each set in its own directory
+    // and in its own order (an example may read what an earlier one of its set wrote).
+    let ((ran_docs, mut failed), (ran_headers, failed_headers)) = std::thread::scope(|s| {
+        let docs = s.spawn(|| run_examples(&documents));
+        let headers = run_examples(&headers);
+        (docs.join().unwrap(), headers)
+    });
+    failed.extend(failed_headers);
+    let ran = ran_docs + ran_headers;
     assert!(ran > 30, "only {ran} examples ran");
     assert!(
         failed.is_empty(),
