@@ -14,6 +14,8 @@ fn helpers_refuse_bad_input_before_any_request() {
     let mut rt = runtime_for(&sim);
     for (call, expect) in [
         ("ncm::set_apn(10001, \"\")", "APN \"\" is not valid"),
+        ("ncm::check_apn(\"bad..apn\")", "empty label"),
+        ("ncm::check_apn(\"iot.example\"); ncm::check_apn(\"x.gprs\")", ".gprs"),
         ("ncm::set_ssid(10001, \"\", \"longenough\")", "SSID is empty"),
         ("ncm::set_ssid(10001, \"123456789012345678901234567890123\", \"longenough\")", "maximum is 32"),
         ("ncm::set_ssid(10001, \"ok\", \"short\")", "8 to 63"),

@@ -121,7 +121,8 @@ fn built(cx: &NativeCallContext, d: crate::Result<Diff>) -> RhaiResult<Dynamic> 
         .map_err(|e| rhai_error(cx.call_position(), e, &Default::default()))
 }
 
-/// `apn_diff`, `ssid_diff`, `lan_ip_diff`: pure builders, no request.
+/// `apn_diff`, `check_apn`, `ssid_diff`, `lan_ip_diff`: pure builders and the APN's check, no
+/// request.
 fn register_builders(root: &mut Module) {
     functions! { root;
         /// The diff setting a manual APN on the LTE WAN rule for a firmware version (`wan.rules` before 6.0,
@@ -132,6 +133,17 @@ fn register_builders(root: &mut Module) {
         /// ```
         fn apn_diff(cx, firmware: &str as "string", apn: &str as "string") -> RhaiResult<Dynamic> as "Array" {
             built(&cx, helpers::apn_diff(firmware, apn))
+        }
+
+        /// Checks an APN without building or sending anything: nothing when a modem can take it (labels of
+        /// letters, digits and hyphens, at most 62 characters), else an error naming what is wrong. The same
+        /// check `ncm::apn_diff` and `ncm::set_apn` make, for refusing a bad APN before any request.
+        ///
+        /// ```rhai
+        /// ncm::check_apn("iot.example");
+        /// ```
+        fn check_apn(cx, apn: &str as "string") -> RhaiResult<()> as "()" {
+            helpers::check_apn(apn.trim()).map_err(|e| rhai_error(cx.call_position(), e, &Default::default()))
         }
 
         /// The diff setting the SSID and WPA passkey of radio 0's first network. SSID 1-32 bytes, passkey 8-63 characters.
