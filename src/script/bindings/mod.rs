@@ -99,7 +99,7 @@ impl StopReason {
     }
 }
 
-/// What bindings share.
+/// What bindings share: one per run, kept in the engine's tag and read with [`state`].
 pub struct ScriptContext {
     pub ncm: Arc<NcmClient>,
     pub ignitenet: Arc<IgniteNetClient>,

@@ -1,7 +1,8 @@
 //! The `ncm::` Rhai module: `ncm::<endpoint>::<verb>` for every endpoint and verb of the catalog
-//! (registered in one loop from the catalog, each with a generated doc comment), plus
-//! `ncm::reboot_router`, `ncm::reboot_group`, `ncm::lists` and `ncm::stats` (record helpers such as
-//! `ncm::id_of` and `ncm::name_all` are in `ncm_records.rs`).
+//! (registered in one loop from the catalog through `verb_fn`, each with a generated doc
+//! comment), plus `ncm::reboot_router`, `ncm::reboot_group`, `ncm::router`, `ncm::group`,
+//! `ncm::lists` and `ncm::stats`; it assembles the `ncm` module from the helpers of
+//! `ncm_records.rs`, `ncm_config.rs`, `ncm_bulk.rs` and `ncm_backup.rs`.
 
 use super::{err_at, id_arg, rhai_error, state, usage_error, RhaiResult, ScriptContext};
 use crate::ncm::catalog::{Endpoint, Verb, ENDPOINTS};

@@ -1,6 +1,7 @@
 //! `ncm::` configuration helpers for scripts: read/patch/put a router's config by router id,
 //! resume sync, everyday changes (APN, SSID, LAN IP, static WAN IP, users), their pure diff
-//! builders (bulk writes are in `ncm_bulk`, backups and restore in `ncm_backup`).
+//! builders and the APN's check (bulk writes are in `ncm_bulk`, backups and restore in
+//! `ncm_backup`).
 
 use super::diff::diff_arg;
 use super::router_arg;
