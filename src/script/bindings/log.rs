@@ -38,7 +38,7 @@ fn build() -> Module {
             log_at(&cx, "DEBUG", &message)
         }
 
-        /// Writes a INFO line with a UTC timestamp to stderr.
+        /// Writes an INFO line with a UTC timestamp to stderr.
         ///
         /// ```rhai
         /// log::info("checked 120 routers");
@@ -56,7 +56,7 @@ fn build() -> Module {
             log_at(&cx, "WARN", &message)
         }
 
-        /// Writes a ERROR line with a UTC timestamp to stderr.
+        /// Writes an ERROR line with a UTC timestamp to stderr.
         ///
         /// ```rhai
         /// log::error("checked 120 routers");
