@@ -296,7 +296,6 @@ impl Repl {
         Outcome::Continue
     }
 
-    /// The interactive loop on the terminal.
     /// The line editor with its helper: completion from the docs, the account's names
     /// (fetched in the background once a name is being typed) and the REPL's variables.
     fn editor(&self) -> Result<Editor<ReplHelper, FileHistory>, String> {
@@ -320,6 +319,7 @@ impl Repl {
         Ok(ed)
     }
 
+    /// The interactive loop on the terminal.
     pub fn run(&mut self, opts: &ReplOptions) -> Result<(), String> {
         let mut ed = self.editor()?;
         let vars = match ed.helper() {

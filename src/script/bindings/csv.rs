@@ -1,7 +1,7 @@
 //! The `csv::` Rhai module: write rows (maps) to CSV with an explicit column order, at once or
 //! row by row through a writer, and read CSV.
 
-use super::{err_at, rhai_error, state, usage_error, RhaiResult, ScriptContext};
+use super::{call, err_at, rhai_error, state, usage_error, RhaiResult, ScriptContext};
 use crate::script::convert::dynamic_to_json;
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext, Position, INT};
 use std::sync::{Arc, Mutex};
@@ -255,7 +255,7 @@ fn write_file(
 
 /// Opens a `csv::writer`: the hidden file made, the header written, the writing thread started.
 fn open_writer(cx: &NativeCallContext, path: &str, columns: Vec<String>) -> RhaiResult<CsvWriter> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let file = c
         .writes
         .create_atomic(path, super::FILE_MODE)

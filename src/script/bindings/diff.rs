@@ -1,6 +1,6 @@
 //! The `diff::` Rhai module: NCM config diffs (`[updates, removals]`) as script values.
 
-use super::{rhai_error, RhaiResult};
+use super::{error_at, RhaiResult};
 use crate::diff::{self, Diff};
 use crate::error::Error;
 use crate::script::convert::{dynamic_to_json, json_to_dynamic};
@@ -8,12 +8,11 @@ use rhai::{Array, Dynamic, Module, Position};
 
 /// A script value as a diff, or a validation error at the call.
 pub fn diff_arg(pos: Position, d: &Dynamic) -> RhaiResult<Diff> {
-    Diff::from_value(&dynamic_to_json(d))
-        .map_err(|i| rhai_error(pos, Error::diff(i), &Default::default()))
+    Diff::from_value(&dynamic_to_json(d)).map_err(|i| issue_err(pos, i))
 }
 
 fn issue_err(pos: Position, i: Box<crate::error::ConfigIssue>) -> Box<rhai::EvalAltResult> {
-    rhai_error(pos, Error::diff(i), &Default::default())
+    error_at(pos)(Error::diff(i))
 }
 
 /// The `diff` module: it holds no state, so it is built once and shared by every engine.

@@ -4,7 +4,7 @@
 //! `ignitenet::request` and `ignitenet::stats`.
 
 use super::id_arg;
-use super::{err_at, ret, rhai_error, state, usage_error, RhaiResult, ScriptContext};
+use super::{call, err_at, error_at, ret, state, usage_error, RhaiResult};
 use crate::error::Error;
 use crate::http::Method;
 use crate::ignitenet::config_map::{self as cfg, ConfigMap, Entry, Origin};
@@ -98,13 +98,6 @@ fn build() -> Module {
     register_changes(&mut root);
     register_requests(&mut root);
     root
-}
-
-/// The run's state and the call's position, with its client errors mapped at that position.
-fn call<'a>(
-    cx: &'a NativeCallContext,
-) -> RhaiResult<(rhai::DynamicReadLock<'a, Arc<ScriptContext>>, Position)> {
-    Ok((state(cx)?, cx.call_position()))
 }
 
 /// Records the client answered with, as script values.
@@ -233,11 +226,6 @@ fn devices_module() -> Module {
     devices
 }
 
-/// A library error of the pure config model at the call.
-fn bad(pos: Position) -> impl Fn(Error) -> Box<rhai::EvalAltResult> {
-    move |e: Error| rhai_error(pos, e, &Default::default())
-}
-
 /// A script map as JSON.
 fn json_of(m: Map) -> Value {
     dynamic_to_json(&Dynamic::from_map(m))
@@ -245,8 +233,8 @@ fn json_of(m: Map) -> Value {
 
 /// `ignitenet::config::entities`: each entity of a kind as `#{id, <property>: value}`.
 fn entities(pos: Position, config: Map, kind: &str) -> RhaiResult<rhai::Array> {
-    let root = cfg::root_of_kind(kind).map_err(bad(pos))?;
-    let values = values_of(&json_of(config)).map_err(bad(pos))?;
+    let root = cfg::root_of_kind(kind).map_err(error_at(pos))?;
+    let values = values_of(&json_of(config)).map_err(error_at(pos))?;
     Ok(cfg::entity_ids(values.keys(), root)
         .into_iter()
         .map(|id| {
@@ -263,15 +251,15 @@ fn entities(pos: Position, config: Map, kind: &str) -> RhaiResult<rhai::Array> {
 /// `ignitenet::config::new_entity`: a fresh id (a user's from its name) and the changes creating it.
 fn new_entity(pos: Position, answer: Map, kind: &str, props: Map) -> RhaiResult<Dynamic> {
     let answer = json_of(answer);
-    let root = cfg::root_of_kind(kind).map_err(bad(pos))?;
+    let root = cfg::root_of_kind(kind).map_err(error_at(pos))?;
     let kind = cfg::ENTITY_KINDS
         .iter()
         .find(|(_, r)| *r == root)
         .map(|(k, _)| *k)
         .unwrap_or(kind);
-    let props = props_arg(&json_of(props)).map_err(bad(pos))?;
+    let props = props_arg(&json_of(props)).map_err(error_at(pos))?;
     let site_level = answer.get("device").is_none();
-    let defaults = cfg::defaults_of(&answer, kind).map_err(bad(pos))?;
+    let defaults = cfg::defaults_of(&answer, kind).map_err(error_at(pos))?;
     let id = if root == "users" {
         let name = props.get("name").ok_or_else(|| {
             usage_error(pos, "a user needs a name: its id is the CRC-32 of the name")
@@ -284,7 +272,8 @@ fn new_entity(pos: Position, answer: Map, kind: &str, props: Map) -> RhaiResult<
                 keys.extend(o.keys().cloned());
             }
         }
-        cfg::next_entity_id(&cfg::entity_ids(keys.iter(), root), site_level).map_err(bad(pos))?
+        cfg::next_entity_id(&cfg::entity_ids(keys.iter(), root), site_level)
+            .map_err(error_at(pos))?
     };
     let origin = if site_level {
         Origin::Site
@@ -303,9 +292,9 @@ fn override_entity(
     id: rhai::INT,
     props: Map,
 ) -> RhaiResult<Dynamic> {
-    let root = cfg::root_of_kind(kind).map_err(bad(pos))?;
-    let values = values_of(&json_of(answer)).map_err(bad(pos))?;
-    let props = props_arg(&json_of(props)).map_err(bad(pos))?;
+    let root = cfg::root_of_kind(kind).map_err(error_at(pos))?;
+    let values = values_of(&json_of(answer)).map_err(error_at(pos))?;
+    let props = props_arg(&json_of(props)).map_err(error_at(pos))?;
     let as_site: ConfigMap = values
         .into_iter()
         .map(|(k, v)| (k, Entry::new(v, Origin::Site)))
@@ -314,7 +303,7 @@ fn override_entity(
         u64::try_from(id).map_err(|_| usage_error(pos, "an entity id is a positive number"))?;
     cfg::override_entity(&as_site, root, id, &props)
         .map(|m| ret(cfg::to_value(&m)))
-        .map_err(bad(pos))
+        .map_err(error_at(pos))
 }
 
 /// `ignitenet::config`: the pure config model (no requests).
@@ -371,8 +360,8 @@ fn register_config_reads(config: &mut Module) {
         /// ```
         fn effective(cx, site: Map as "Map", device: Map as "Map") -> RhaiResult<Dynamic> as "Map" {
             let pos = cx.call_position();
-            let s = config_arg(&json_of(site), Origin::Site).map_err(bad(pos))?;
-            let d = config_arg(&json_of(device), Origin::Device).map_err(bad(pos))?;
+            let s = config_arg(&json_of(site), Origin::Site).map_err(error_at(pos))?;
+            let d = config_arg(&json_of(device), Origin::Device).map_err(error_at(pos))?;
             Ok(ret(json!(cfg::effective(&s, &d))))
         }
 
@@ -382,7 +371,7 @@ fn register_config_reads(config: &mut Module) {
         /// let eff = ignitenet::config::effective(ignitenet::devices::config(dev.id));
         /// ```
         fn effective(cx, answer: Map as "Map") -> RhaiResult<Dynamic> as "Map" {
-            answer_values(&json_of(answer)).map(|m| ret(json!(m))).map_err(bad(cx.call_position()))
+            answer_values(&json_of(answer)).map(|m| ret(json!(m))).map_err(error_at(cx.call_position()))
         }
 
         /// The entities of a kind (`ssid`, `user`, `lan`) or root (`wireless`, `users`, `lans`) in a config-changes object
@@ -503,7 +492,7 @@ fn register_requests(root: &mut Module) {
         /// log::info(`${ignitenet::stats().requests} IgniteNet requests`);
         /// ```
         fn stats(cx) -> RhaiResult<Map> as "Map" {
-            Ok(super::ncm::stats_map(&state(&cx)?.ignitenet.transport().stats))
+            Ok(super::stats_map(&state(&cx)?.ignitenet.transport().stats))
         }
     }
 }

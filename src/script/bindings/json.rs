@@ -1,6 +1,6 @@
 //! The `json::` Rhai module: parse, stringify, read and (atomic) write of JSON files.
 
-use super::{err_at, state, usage_error, RhaiResult};
+use super::{call, err_at, state, usage_error, RhaiResult};
 use crate::script::convert::{dynamic_to_json, json_to_dynamic};
 use rhai::{Dynamic, Module};
 use std::sync::Arc;
@@ -51,11 +51,8 @@ fn build() -> Module {
         /// let cfg = json::read("golden.json");
         /// ```
         fn read(cx, path: &str as "string") -> RhaiResult<Dynamic> as "Dynamic" {
-            let c = state(&cx)?;
-            let bytes = c.read_file(path).map_err(err_at(&c, cx.call_position()))?;
-            serde_json::from_slice::<serde_json::Value>(&bytes)
-                .map(|v| json_to_dynamic(&v))
-                .map_err(|e| usage_error(cx.call_position(), format!("{path}: not valid JSON: {e}")))
+            let (c, pos) = call(&cx)?;
+            super::read_json(&c, pos, path)
         }
 
         /// Writes a value as indented JSON, atomically (temporary file, then rename): a failure never leaves a half-written file.

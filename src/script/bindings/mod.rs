@@ -135,6 +135,39 @@ pub fn state<'a>(
         })
 }
 
+/// The run's state and the call's script position: what most bindings start with.
+pub fn call<'a>(
+    cx: &'a NativeCallContext,
+) -> RhaiResult<(rhai::DynamicReadLock<'a, Arc<ScriptContext>>, Position)> {
+    Ok((state(cx)?, cx.call_position()))
+}
+
+/// Maps a library error at `pos` for a function that handles no credential (a diff builder, the
+/// IgniteNet config model): nothing to mask.
+pub fn error_at(pos: Position) -> impl Fn(Error) -> Box<EvalAltResult> {
+    move |e| rhai_error(pos, e, &Redactor::default())
+}
+
+/// A JSON file under the directories scripts may read, parsed (`json::read`, `ncm::read_backup`).
+pub fn read_json(c: &ScriptContext, pos: Position, path: &str) -> RhaiResult<rhai::Dynamic> {
+    let bytes = c.read_file(path).map_err(err_at(c, pos))?;
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .map(ret)
+        .map_err(|e| usage_error(pos, format!("{path}: not valid JSON: {e}")))
+}
+
+/// A client's counters as scripts see them (`ncm::stats`, `ignitenet::stats`).
+pub fn stats_map(s: &crate::http::Stats) -> rhai::Map {
+    let mut m = rhai::Map::new();
+    m.insert("requests".into(), (s.requests() as rhai::INT).into());
+    m.insert("retries".into(), (s.retries() as rhai::INT).into());
+    m.insert(
+        "dry_run_writes".into(),
+        (s.dry_run_writes() as rhai::INT).into(),
+    );
+    m
+}
+
 /// A module that holds no state, built on first use and shared by every engine after.
 pub fn built_once(
     cell: &'static std::sync::OnceLock<Arc<Module>>,

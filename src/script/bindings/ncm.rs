@@ -4,7 +4,7 @@
 //! `ncm::lists` and `ncm::stats`; it assembles the `ncm` module from the helpers of
 //! `ncm_records.rs`, `ncm_config.rs`, `ncm_bulk.rs` and `ncm_backup.rs`.
 
-use super::{err_at, id_arg, rhai_error, state, usage_error, RhaiResult, ScriptContext};
+use super::{call, err_at, id_arg, rhai_error, state, usage_error, RhaiResult, ScriptContext};
 use crate::ncm::catalog::{Endpoint, Verb, ENDPOINTS};
 use crate::ncm::names::Kind;
 use crate::ncm::paging::ReadAhead;
@@ -26,7 +26,7 @@ impl IntoIterator for PageIter {
     type Item = RhaiResult<Dynamic>;
     type IntoIter = Box<dyn Iterator<Item = RhaiResult<Dynamic>> + Send + Sync>;
     fn into_iter(self) -> Self::IntoIter {
-        let pager = self.pager.lock().unwrap().take();
+        let pager = self.pager.lock().unwrap_or_else(|e| e.into_inner()).take();
         let ctx = self.ctx.clone();
         match pager {
             Some(p) => Box::new(
@@ -201,7 +201,7 @@ fn pages(cx: &NativeCallContext, endpoint: &str, q: Map) -> RhaiResult<PageIter>
 
 /// `get`: one object by id.
 fn get(cx: &NativeCallContext, endpoint: &str, id: Dynamic, q: Map) -> RhaiResult<Dynamic> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let id = id_arg(pos, &id)?;
     c.ncm
         .get(endpoint, &id, &map_to_json(q))
@@ -226,7 +226,7 @@ fn write(
     id: Dynamic,
     body: Map,
 ) -> RhaiResult<Dynamic> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let id = id_arg(pos, &id)?;
     let body = Value::Object(map_to_json(body));
     let r = if verb == Verb::Update {
@@ -239,7 +239,7 @@ fn write(
 
 /// `delete` of an object by id, confirmed first when typed at the prompt.
 fn delete(cx: &NativeCallContext, endpoint: &str, id: Dynamic) -> RhaiResult<()> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let id = id_arg(pos, &id)?;
     super::confirmed(&c, pos, &format!("DELETE {endpoint}/{id}"))?;
     c.ncm.delete(endpoint, &id).map_err(err_at(&c, pos))
@@ -247,7 +247,7 @@ fn delete(cx: &NativeCallContext, endpoint: &str, id: Dynamic) -> RhaiResult<()>
 
 /// `ncm::lists`: several listings read at the same time; the first error is the call's.
 fn lists(cx: &NativeCallContext, queries: Map) -> RhaiResult<Map> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let mut jobs = vec![];
     for (name, q) in queries {
         let Some(q) = q.try_cast::<Map>() else {
@@ -298,21 +298,9 @@ fn lists(cx: &NativeCallContext, queries: Map) -> RhaiResult<Map> {
     Ok(out)
 }
 
-/// A client's counters as scripts see them (`ncm::stats`, `ignitenet::stats`).
-pub fn stats_map(s: &crate::http::Stats) -> Map {
-    let mut m = Map::new();
-    m.insert("requests".into(), (s.requests() as rhai::INT).into());
-    m.insert("retries".into(), (s.retries() as rhai::INT).into());
-    m.insert(
-        "dry_run_writes".into(),
-        (s.dry_run_writes() as rhai::INT).into(),
-    );
-    m
-}
-
 /// `ncm::router` / `ncm::group`: a record found by what operators call it.
 fn find(cx: &NativeCallContext, kind: Kind, key: Dynamic) -> RhaiResult<Dynamic> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let key = id_arg(pos, &key)?;
     c.ncm
         .find(kind, &key)
@@ -322,7 +310,7 @@ fn find(cx: &NativeCallContext, kind: Kind, key: Dynamic) -> RhaiResult<Dynamic>
 
 /// `ncm::reboot_router` / `ncm::reboot_group` (a group's asks first when typed at the prompt).
 fn reboot(cx: &NativeCallContext, kind: Kind, id: Dynamic) -> RhaiResult<Dynamic> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let id = super::named_id(&c, pos, &id, kind)?;
     let r = match kind {
         Kind::Router => c.ncm.reboot_router(&id),
@@ -379,7 +367,7 @@ fn register_helpers(root: &mut Module) {
         /// log::info(`${ncm::stats().requests} requests`);
         /// ```
         fn stats(cx) -> RhaiResult<Map> as "Map" {
-            Ok(stats_map(&state(&cx)?.ncm.transport().stats))
+            Ok(super::stats_map(&state(&cx)?.ncm.transport().stats))
         }
 
         /// The router with this id, MAC address, name or serial number (one request for an id, a MAC or a

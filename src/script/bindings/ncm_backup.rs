@@ -3,44 +3,34 @@
 //! `restore_config` (the smallest write that puts a backed-up configuration back).
 
 use super::id_arg;
-use super::{ret, state, usage_error, RhaiResult, ScriptContext};
+use super::{call, ret, usage_error, RhaiResult};
 use rhai::{Dynamic, Module, NativeCallContext, Position};
 
 use super::err_at as err;
 
 use super::flag_option;
 
-fn read_backup(
-    c: &ScriptContext,
-    pos: Position,
-    file: &str,
-    rev: Option<&str>,
-) -> RhaiResult<Dynamic> {
+/// `ncm::read_backup`: a backup file, or its content at a revision of the git store holding it.
+fn read_backup(cx: &NativeCallContext, file: &str, rev: Option<&str>) -> RhaiResult<Dynamic> {
+    let (c, pos) = call(cx)?;
     let Some(rev) = rev else {
-        let bytes = c.read_file(file).map_err(err(c, pos))?;
-        return serde_json::from_slice::<serde_json::Value>(&bytes)
-            .map(ret)
-            .map_err(|e| usage_error(pos, format!("{file}: not valid JSON: {e}")));
+        return super::read_json(&c, pos, file);
     };
     let reads = c
         .reads
         .read()
         .map_err(|_| usage_error(pos, "the read directories are unavailable"))?;
-    let (root, rel) = reads.locate(file).map_err(err(c, pos))?;
+    let (root, rel) = reads.locate(file).map_err(err(&c, pos))?;
     let path = root.path().join(rel);
     drop(reads);
     crate::backup::git::read_at(&path, rev)
         .map(ret)
-        .map_err(err(c, pos))
+        .map_err(err(&c, pos))
 }
 
 /// The changes between two backups in `dir` (either store), `from`/`to` from the options.
-fn backup_changes(
-    c: &ScriptContext,
-    pos: Position,
-    dir: &str,
-    o: &rhai::Map,
-) -> RhaiResult<rhai::Array> {
+fn backup_changes(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResult<rhai::Array> {
+    let (c, pos) = call(cx)?;
     let (mut from, mut to) = (None, None);
     for (k, v) in o {
         match k.as_str() {
@@ -58,8 +48,8 @@ fn backup_changes(
         .reads
         .read()
         .map_err(|_| usage_error(pos, "the read directories are unavailable"))?;
-    let (root, rel) = reads.locate(dir).map_err(err(c, pos))?;
-    let d = root.subdir(&rel, false).map_err(err(c, pos))?;
+    let (root, rel) = reads.locate(dir).map_err(err(&c, pos))?;
+    let d = root.subdir(&rel, false).map_err(err(&c, pos))?;
     drop(reads);
     use crate::backup::changes;
     let rows = if d.path().join(".git").is_dir() {
@@ -72,7 +62,7 @@ fn backup_changes(
         changes::dated_changes(&d, from.as_deref(), to.as_deref())
     };
     Ok(rows
-        .map_err(err(c, pos))?
+        .map_err(err(&c, pos))?
         .iter()
         .map(|r| ret(r.to_value()))
         .collect())
@@ -96,7 +86,7 @@ fn backup_options(pos: Position, o: &rhai::Map) -> RhaiResult<(bool, Option<usiz
 
 /// `ncm::backup_configs`: one run per directory, into the git store or a dated one.
 fn backup_configs(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResult<Dynamic> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let (git, keep) = backup_options(pos, o)?;
     let d = c.writes.dir(dir).map_err(err(&c, pos))?;
     // One backup at a time per directory: a second run exits at once (75), naming the holder.
@@ -132,7 +122,7 @@ fn restore_config(
     document: Dynamic,
     o: &rhai::Map,
 ) -> RhaiResult<Dynamic> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let id = id_arg(pos, &router_id)?;
     let drop_secrets = flag_option(pos, "restore_config", o, "drop_secrets")?;
     let doc = crate::script::convert::dynamic_to_json(&document);
@@ -219,7 +209,7 @@ fn register_reads(root: &mut Module) {
         /// for r in ncm::backup_changes("backups") { print(`${r.kind} ${r.id}: ${r.change} ${r.path}`); }
         /// ```
         fn backup_changes(cx, dir: &str as "string") -> RhaiResult<rhai::Array> as "Array" {
-            backup_changes(&*state(&cx)?, cx.call_position(), dir, &rhai::Map::new())
+            backup_changes(&cx, dir, &rhai::Map::new())
         }
 
         /// `backup_changes` between two given backups: `from`/`to` are git revisions (git store) or dates (dated store).
@@ -228,7 +218,7 @@ fn register_reads(root: &mut Module) {
         /// let rows = ncm::backup_changes("ncm-git", #{from: "HEAD~7", to: "HEAD"});
         /// ```
         fn backup_changes(cx, dir: &str as "string", options: rhai::Map as "Map") -> RhaiResult<rhai::Array> as "Array" {
-            backup_changes(&*state(&cx)?, cx.call_position(), dir, &options)
+            backup_changes(&cx, dir, &options)
         }
 
         /// A backup file (of either store): the configuration manager document as backed up.
@@ -237,7 +227,7 @@ fn register_reads(root: &mut Module) {
         /// let doc = ncm::read_backup("backups/2026-11-20/10001.json");
         /// ```
         fn read_backup(cx, file: &str as "string") -> RhaiResult<Dynamic> as "Map" {
-            read_backup(&*state(&cx)?, cx.call_position(), file, None)
+            read_backup(&cx, file, None)
         }
 
         /// A backup file as it was at a revision of the git store holding it (a commit, `HEAD~1`, a branch).
@@ -246,7 +236,7 @@ fn register_reads(root: &mut Module) {
         /// let doc = ncm::read_backup("backups/routers/10001.json", "HEAD~1");
         /// ```
         fn read_backup(cx, file: &str as "string", rev: &str as "string") -> RhaiResult<Dynamic> as "Map" {
-            read_backup(&*state(&cx)?, cx.call_position(), file, Some(rev))
+            read_backup(&cx, file, Some(rev))
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use super::diff::diff_arg;
 use super::id_arg;
-use super::{ret, state, usage_error, RhaiResult, ScriptContext};
+use super::{call, ret, usage_error, RhaiResult, ScriptContext};
 use crate::error::Error;
 use crate::ncm::bulk::{self, waves::Amount, BulkOptions, Change, Outcome, WriteMethod};
 use crate::settings as st;
@@ -178,7 +178,7 @@ fn outcome_value(o: &Outcome, halted: &Option<String>) -> Value {
 
 /// `ncm::plan`: what `apply_all` would do, per router and in totals; nothing written.
 fn plan(cx: &NativeCallContext, changes: &Array, mut options: Map) -> RhaiResult<Dynamic> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     // A plan writes nothing: no journal is opened (or created, or locked) for it.
     options.remove("journal");
     let opts = parse_options(&c, pos, &options)?;
@@ -203,7 +203,7 @@ fn plan(cx: &NativeCallContext, changes: &Array, mut options: Map) -> RhaiResult
 
 /// `ncm::apply_all`: options and changes checked, confirmed when typed at the prompt, then run.
 fn apply_all(cx: &NativeCallContext, changes: &Array, options: &Map) -> RhaiResult<Array> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let opts = parse_options(&c, pos, options)?;
     let list = changes_arg(pos, changes)?;
     if list.len() > super::CONFIRM_APPLY_ALL_OVER {
@@ -220,7 +220,7 @@ fn apply_all(cx: &NativeCallContext, changes: &Array, options: &Map) -> RhaiResu
 
 /// `ncm::rollback`: a journal that exists, locked for the run, reverted.
 fn rollback(cx: &NativeCallContext, journal: &str) -> RhaiResult<Array> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     // A journal that is not there is an error, not a new empty file.
     c.writes.read(journal).map_err(err(&c, pos))?;
     let lock = c

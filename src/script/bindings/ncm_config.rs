@@ -5,7 +5,7 @@
 
 use super::diff::diff_arg;
 use super::router_arg;
-use super::{ret, rhai_error, state, usage_error, RhaiResult, ScriptContext};
+use super::{call, error_at, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::diff::{self, Diff};
 use crate::error::Error;
 use crate::ncm::helpers;
@@ -47,7 +47,7 @@ fn put(
     d: Dynamic,
     options: &rhai::Map,
 ) -> RhaiResult<Dynamic> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let (id, d) = (router_arg(&c, pos, &router_id)?, diff_arg(pos, &d)?);
     let drop_secrets = super::flag_option(pos, "put_router_config", options, "drop_secrets")?;
     c.ncm
@@ -66,7 +66,7 @@ fn register_config_manager(root: &mut Module) {
         /// let cm = ncm::router_config(42); print(cm.synched);
         /// ```
         fn router_config(cx, router_id: Dynamic as "int|string") -> RhaiResult<Dynamic> as "Map" {
-            let (c, pos) = (state(&cx)?, cx.call_position());
+            let (c, pos) = call(&cx)?;
             let id = router_arg(&c, pos, &router_id)?;
             c.ncm.router_config(&id).map(ret).map_err(err(&c, pos))
         }
@@ -77,7 +77,7 @@ fn register_config_manager(root: &mut Module) {
         /// ncm::patch_router_config(42, [#{system: #{gps: #{enabled: true}}}, []]);
         /// ```
         fn patch_router_config(cx, router_id: Dynamic as "int|string", diff: Dynamic as "Array") -> RhaiResult<Dynamic> as "Map" {
-            let (c, pos) = (state(&cx)?, cx.call_position());
+            let (c, pos) = call(&cx)?;
             let (id, d) = (router_arg(&c, pos, &router_id)?, diff_arg(pos, &diff)?);
             patch(&c, pos, &id, &d)
         }
@@ -109,7 +109,7 @@ fn register_config_manager(root: &mut Module) {
         /// ncm::resume_sync(42);
         /// ```
         fn resume_sync(cx, router_id: Dynamic as "int|string") -> RhaiResult<Dynamic> as "Map" {
-            let (c, pos) = (state(&cx)?, cx.call_position());
+            let (c, pos) = call(&cx)?;
             let id = router_arg(&c, pos, &router_id)?;
             c.ncm.resume_sync(&id).map(ret).map_err(err(&c, pos))
         }
@@ -119,7 +119,7 @@ fn register_config_manager(root: &mut Module) {
 /// A built diff as the script value, or the builder's error at the call.
 fn built(cx: &NativeCallContext, d: crate::Result<Diff>) -> RhaiResult<Dynamic> {
     d.map(|d| ret(d.to_value()))
-        .map_err(|e| rhai_error(cx.call_position(), e, &Default::default()))
+        .map_err(error_at(cx.call_position()))
 }
 
 /// `apn_diff`, `check_apn`, `ssid_diff`, `lan_ip_diff`: pure builders and the APN's check, no
@@ -144,7 +144,7 @@ fn register_builders(root: &mut Module) {
         /// ncm::check_apn("iot.example");
         /// ```
         fn check_apn(cx, apn: &str as "string") -> RhaiResult<()> as "()" {
-            helpers::check_apn(apn.trim()).map_err(|e| rhai_error(cx.call_position(), e, &Default::default()))
+            helpers::check_apn(apn.trim()).map_err(error_at(cx.call_position()))
         }
 
         /// The diff setting the SSID and WPA passkey of radio 0's first network. SSID 1-32 bytes, passkey 8-63 characters.
@@ -169,7 +169,7 @@ fn register_builders(root: &mut Module) {
 
 /// `set_apn`: the APN checked first, then the router's firmware read, then the PATCH.
 fn set_apn(cx: &NativeCallContext, router_id: Dynamic, apn: &str) -> RhaiResult<Dynamic> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let id = router_arg(&c, pos, &router_id)?;
     helpers::check_apn(apn.trim()).map_err(err(&c, pos))?;
     let (_, version) = c.ncm.router_firmware(&id).map_err(err(&c, pos))?;
@@ -185,7 +185,7 @@ fn set_ssid(
     passkey: &str,
     radio: i64,
 ) -> RhaiResult<Dynamic> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let id = router_arg(&c, pos, &router_id)?;
     let radio = usize::try_from(radio)
         .map_err(|_| usage_error(pos, "the radio index must be 0 or more"))?;
@@ -200,7 +200,7 @@ fn set_wan_static_ip(
     [ip, mask, gw]: [&str; 3],
     dns: &Array,
 ) -> RhaiResult<Dynamic> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let id = router_arg(&c, pos, &router_id)?;
     let dns = strings(pos, dns, "DNS servers")?;
     helpers::check_static_wan(ip, mask, gw, &dns).map_err(err(&c, pos))?;
@@ -248,7 +248,7 @@ fn register_router_changes(root: &mut Module) {
         /// ncm::set_lan_ip(42, "192.168.30.1", "255.255.255.0");
         /// ```
         fn set_lan_ip(cx, router_id: Dynamic as "int|string", ip: &str as "string", netmask: &str as "string") -> RhaiResult<Dynamic> as "Map" {
-            let (c, pos) = (state(&cx)?, cx.call_position());
+            let (c, pos) = call(&cx)?;
             let id = router_arg(&c, pos, &router_id)?;
             let d = helpers::lan_ip_diff(ip, netmask).map_err(err(&c, pos))?;
             patch(&c, pos, &id, &d)
@@ -274,7 +274,7 @@ fn add_user(
     pw: &str,
     group: &str,
 ) -> RhaiResult<Dynamic> {
-    let (c, pos) = (state(cx)?, cx.call_position());
+    let (c, pos) = call(cx)?;
     let id = router_arg(&c, pos, &router_id)?;
     helpers::check_user(user, pw, group).map_err(err(&c, pos))?;
     // The new user goes after the existing ones of the router's target config.
