@@ -154,6 +154,9 @@ pub struct Endpoint {
     pub writable: Option<&'static [&'static str]>,
     /// Records carry device configurations, whose passwords the API shows as `"*"`.
     pub holds_configs: bool,
+    /// A sample write body (JSON object) for the generated docs' create or update example, where
+    /// the required fields alone (create) or a new `name` (update) would not show a real write.
+    pub example_body: Option<&'static str>,
 }
 
 impl Endpoint {
@@ -304,6 +307,7 @@ const fn ep(
         create_check: None,
         writable: None,
         holds_configs: false,
+        example_body: None,
     }
 }
 
@@ -330,6 +334,11 @@ const fn samples(mut e: Endpoint, paging: Paging) -> Endpoint {
 
 const fn no_detail(mut e: Endpoint) -> Endpoint {
     e.detail = false;
+    e
+}
+
+const fn example_body(mut e: Endpoint, body: &'static str) -> Endpoint {
+    e.example_body = Some(body);
     e
 }
 
@@ -439,6 +448,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         );
         e.writable = Some(&["configuration", "suspended"]);
         e.holds_configs = true;
+        e.example_body = Some(r#"{"configuration": [{"system": {"gps": {"enabled": true}}}, []]}"#);
         e
     },
     ep(
@@ -787,12 +797,15 @@ pub static ENDPOINTS: &[Endpoint] = &[
             f("series", I, N),
         ],
     ),
-    no_detail(ep(
-        "reboot_activity",
-        "Reboot one router or one group (POST a router or group URL).",
-        &[Post],
-        &[f("router", L, N), f("group", L, N)],
-    )),
+    example_body(
+        no_detail(ep(
+            "reboot_activity",
+            "Reboot one router or one group (POST a router or group URL).",
+            &[Post],
+            &[f("router", L, N), f("group", L, N)],
+        )),
+        r#"{"router": "https://www.cradlepointecm.com/api/v2/routers/42/"}"#,
+    ),
     samples(
         ep(
             "router_alerts",
@@ -1131,6 +1144,34 @@ mod tests {
         {
             assert_eq!(e.default_page, 20, "{}", e.name);
             assert_eq!(e.max_page, 500, "{}", e.name);
+        }
+    }
+
+    #[test]
+    fn example_bodies_are_objects_of_the_endpoints_writable_fields() {
+        let with_body: Vec<&Endpoint> = ENDPOINTS
+            .iter()
+            .filter(|e| e.example_body.is_some())
+            .collect();
+        assert_eq!(with_body.len(), 2);
+        for e in with_body {
+            let body: serde_json::Value = serde_json::from_str(e.example_body.unwrap()).unwrap();
+            let body = body
+                .as_object()
+                .unwrap_or_else(|| panic!("{}: not an object", e.name));
+            for key in body.keys() {
+                assert!(e.field(key).is_some(), "{}: no field {key}", e.name);
+                if let Some(w) = e.writable {
+                    assert!(
+                        w.contains(&key.as_str()),
+                        "{}: {key} is not writable",
+                        e.name
+                    );
+                }
+            }
+            for required in e.create_requires {
+                assert!(body.contains_key(*required), "{}: lacks {required}", e.name);
+            }
         }
     }
 

@@ -62,6 +62,36 @@ fn example_filter(ep: &Endpoint) -> String {
     }
 }
 
+/// A catalog example body (a JSON object) as the inside of a Rhai map literal:
+/// `configuration: [#{system: #{gps: #{enabled: true}}}, []]`.
+fn map_fields(body: &str) -> String {
+    match serde_json::from_str(body) {
+        Ok(Value::Object(m)) => fields_literal(&m),
+        _ => String::new(),
+    }
+}
+
+fn fields_literal(m: &serde_json::Map<String, Value>) -> String {
+    let fields: Vec<String> = m
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", rhai_literal(v)))
+        .collect();
+    fields.join(", ")
+}
+
+/// A JSON value as Rhai source: objects as `#{...}`, null as `()`.
+fn rhai_literal(v: &Value) -> String {
+    match v {
+        Value::Object(m) => format!("#{{{}}}", fields_literal(m)),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(rhai_literal).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Null => "()".into(),
+        other => other.to_string(),
+    }
+}
+
 /// The doc comment of one generated function.
 pub fn verb_doc(ep: &Endpoint, verb: Verb, with_query: bool) -> String {
     let n = ep.name;
@@ -96,16 +126,13 @@ pub fn verb_doc(ep: &Endpoint, verb: Verb, with_query: bool) -> String {
         Verb::Create => (
             format!("Creates a `{n}` object (POST /{n}/) and returns what the API answered.{}\n/// Never retried automatically; printed, not sent, under --dry-run.",
                 if ep.create_requires.is_empty() { String::new() } else { format!(" Required fields: {}.", ep.create_requires.join(", ")) }),
-            if n == "reboot_activity" {
-                "ncm::reboot_activity::create(#{router: \"https://www.cradlepointecm.com/api/v2/routers/42/\"});".into()
-            } else {
-                format!("let created = ncm::{n}::create(#{{ {} }});", ep.create_requires.iter().map(|f| format!("{f}: ...")).collect::<Vec<_>>().join(", "))
-            },
+            format!("let created = ncm::{n}::create(#{{ {} }});", ep.example_body.map(map_fields).unwrap_or_else(||
+                ep.create_requires.iter().map(|f| format!("{f}: ...")).collect::<Vec<_>>().join(", "))),
         ),
         Verb::Update => (
             format!("Replaces fields of a `{n}` object (PUT /{n}/<id>/).{} Printed, not sent, under --dry-run.",
                 ep.writable.map(|w| format!(" Writable: {}.", w.join(", "))).unwrap_or_default()),
-            format!("ncm::{n}::update(42, #{{ {} }});", if n == "configuration_managers" { "configuration: [#{system: #{gps: #{enabled: true}}}, []]" } else { "name: \"new name\"" }),
+            format!("ncm::{n}::update(42, #{{ {} }});", ep.example_body.map(map_fields).unwrap_or_else(|| "name: \"new name\"".into())),
         ),
         Verb::Patch => (
             format!("Merges changes into a `{n}` object (PATCH /{n}/<id>/); cannot remove. Returns the answer, or () when there is none."),
