@@ -223,3 +223,41 @@ fn ctrl_c_during_a_rollout_leaves_a_journal_the_rerun_continues_from() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(!out.contains("skipped") && !out.contains("failed"), "{out}");
 }
+
+/// `add_user` places the new user after the router's existing ones, read from its target
+/// configuration: a target it cannot read is an error, not an empty config (the new user would
+/// overwrite the first existing one, password and all).
+#[test]
+fn add_user_refuses_a_target_it_cannot_read() {
+    let sim = sim(3);
+    let mut rt = runtime_for(&sim);
+    let router = sim.records("routers")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let router_url = format!("/routers/{router}/");
+    let cm = sim
+        .records("configuration_managers")
+        .into_iter()
+        .find(|c| c["router"].as_str().unwrap().ends_with(&router_url))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sim.with_store(|s| {
+        s.find_mut("configuration_managers", &cm).unwrap()["target"] =
+            serde_json::json!({"system": {"users": "?"}});
+    });
+    sim.reset_counters();
+    let e = eval_err(
+        &mut rt,
+        &format!(r#"ncm::add_user({router}, "auditor", "Long-Passw0rd", "readonly")"#),
+    );
+    let message = e.lines().next().unwrap_or_default();
+    assert!(
+        message.contains("target configuration is not a config diff")
+            && !message.contains("Long-Passw0rd"),
+        "{e}"
+    );
+    assert_eq!(sim.counters().writes, 0, "nothing was written");
+}

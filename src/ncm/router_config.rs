@@ -34,6 +34,23 @@ impl NcmClient {
         }
     }
 
+    /// A router's target configuration (its configuration manager's `target`, the empty diff
+    /// when none is set). A `target` of another shape is an error, never taken as empty: a change
+    /// placed after what it holds (a new local user's index) would overwrite what is there.
+    pub fn router_target(self: &Arc<Self>, router_id: &str) -> Result<Diff> {
+        let cm = self.router_config(router_id)?;
+        match &cm["target"] {
+            Value::Null => Ok(Diff::empty()),
+            t => Diff::from_value(t).map_err(|_| Error::Protocol {
+                method: "GET".into(),
+                url: format!("{}configuration_managers/?router={router_id}", self.base_url()),
+                message: format!(
+                    "router {router_id}'s target configuration is not a config diff ([updates, removals])"
+                ),
+            }),
+        }
+    }
+
     /// The configuration manager id of a router.
     pub fn config_manager_id(self: &Arc<Self>, router_id: &str) -> Result<String> {
         let router_id = &super::checked_id(Some("routers"), router_id)?;

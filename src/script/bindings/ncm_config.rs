@@ -280,8 +280,7 @@ fn add_user(
     // The new user goes after the existing ones of the router's target config.
     let (fw, _) = c.ncm.router_firmware(&id).map_err(err(&c, pos))?;
     let default = c.ncm.default_config(&fw).map_err(err(&c, pos))?;
-    let cm = c.ncm.router_config(&id).map_err(err(&c, pos))?;
-    let target = Diff::from_value(&cm["target"]).unwrap_or_default();
+    let target = c.ncm.router_target(&id).map_err(err(&c, pos))?;
     let full =
         diff::apply(&default, &target).map_err(|i| rhai_error(pos, Error::diff(i), &c.redactor))?;
     let users = full.pointer("/system/users").and_then(|u| u.as_array());
