@@ -89,16 +89,19 @@ pub fn dynamic_to_json(d: &Dynamic) -> Value {
         return Value::Array(a.iter().map(dynamic_to_json).collect());
     }
     if let Some(m) = d.read_lock::<rhai::Map>() {
-        return Value::Object(
-            m.iter()
-                .map(|(k, v)| (k.to_string(), dynamic_to_json(v)))
-                .collect(),
-        );
+        return Value::Object(map_to_json(&m));
     }
     if let Some(b) = d.read_lock::<rhai::Blob>() {
         return Value::Array(b.iter().map(|x| Value::from(*x)).collect());
     }
     Value::String(d.to_string())
+}
+
+/// A Rhai map (a query, a body, config changes) as a JSON object.
+pub fn map_to_json(m: &rhai::Map) -> serde_json::Map<String, Value> {
+    m.iter()
+        .map(|(k, v)| (k.to_string(), dynamic_to_json(v)))
+        .collect()
 }
 
 #[cfg(test)]

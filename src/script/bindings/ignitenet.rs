@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::http::Method;
 use crate::ignitenet::config_map::{self as cfg, ConfigMap, Entry, Origin};
 use crate::ignitenet::{answer_values, EntityRef, Target};
-use crate::script::convert::{dynamic_to_json, json_to_dynamic};
+use crate::script::convert::{dynamic_to_json, json_to_dynamic, map_to_json};
 use rhai::{Dynamic, Map, Module, NativeCallContext, Position};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -133,7 +133,7 @@ fn set_config(
     } else {
         Target::Device(id)
     };
-    let changes = dynamic_to_json(&Dynamic::from_map(changes));
+    let changes = json_of(&changes);
     c.ignitenet
         .set_config(&target, &|answer| {
             changes_from(&changes, answer, site_level)
@@ -227,14 +227,14 @@ fn devices_module() -> Module {
 }
 
 /// A script map as JSON.
-fn json_of(m: Map) -> Value {
-    dynamic_to_json(&Dynamic::from_map(m))
+fn json_of(m: &Map) -> Value {
+    Value::Object(map_to_json(m))
 }
 
 /// `ignitenet::config::entities`: each entity of a kind as `#{id, <property>: value}`.
 fn entities(pos: Position, config: Map, kind: &str) -> RhaiResult<rhai::Array> {
     let root = cfg::root_of_kind(kind).map_err(error_at(pos))?;
-    let values = values_of(&json_of(config)).map_err(error_at(pos))?;
+    let values = values_of(&json_of(&config)).map_err(error_at(pos))?;
     Ok(cfg::entity_ids(values.keys(), root)
         .into_iter()
         .map(|id| {
@@ -250,14 +250,14 @@ fn entities(pos: Position, config: Map, kind: &str) -> RhaiResult<rhai::Array> {
 
 /// `ignitenet::config::new_entity`: a fresh id (a user's from its name) and the changes creating it.
 fn new_entity(pos: Position, answer: Map, kind: &str, props: Map) -> RhaiResult<Dynamic> {
-    let answer = json_of(answer);
+    let answer = json_of(&answer);
     let root = cfg::root_of_kind(kind).map_err(error_at(pos))?;
     let kind = cfg::ENTITY_KINDS
         .iter()
         .find(|(_, r)| *r == root)
         .map(|(k, _)| *k)
         .unwrap_or(kind);
-    let props = props_arg(&json_of(props)).map_err(error_at(pos))?;
+    let props = props_arg(&json_of(&props)).map_err(error_at(pos))?;
     let site_level = answer.get("device").is_none();
     let defaults = cfg::defaults_of(&answer, kind).map_err(error_at(pos))?;
     let id = if root == "users" {
@@ -293,8 +293,8 @@ fn override_entity(
     props: Map,
 ) -> RhaiResult<Dynamic> {
     let root = cfg::root_of_kind(kind).map_err(error_at(pos))?;
-    let values = values_of(&json_of(answer)).map_err(error_at(pos))?;
-    let props = props_arg(&json_of(props)).map_err(error_at(pos))?;
+    let values = values_of(&json_of(&answer)).map_err(error_at(pos))?;
+    let props = props_arg(&json_of(&props)).map_err(error_at(pos))?;
     let as_site: ConfigMap = values
         .into_iter()
         .map(|(k, v)| (k, Entry::new(v, Origin::Site)))
@@ -360,8 +360,8 @@ fn register_config_reads(config: &mut Module) {
         /// ```
         fn effective(cx, site: Map as "Map", device: Map as "Map") -> RhaiResult<Dynamic> as "Map" {
             let pos = cx.call_position();
-            let s = config_arg(&json_of(site), Origin::Site).map_err(error_at(pos))?;
-            let d = config_arg(&json_of(device), Origin::Device).map_err(error_at(pos))?;
+            let s = config_arg(&json_of(&site), Origin::Site).map_err(error_at(pos))?;
+            let d = config_arg(&json_of(&device), Origin::Device).map_err(error_at(pos))?;
             Ok(ret(json!(cfg::effective(&s, &d))))
         }
 
@@ -371,7 +371,7 @@ fn register_config_reads(config: &mut Module) {
         /// let eff = ignitenet::config::effective(ignitenet::devices::config(dev.id));
         /// ```
         fn effective(cx, answer: Map as "Map") -> RhaiResult<Dynamic> as "Map" {
-            answer_values(&json_of(answer)).map(|m| ret(json!(m))).map_err(error_at(cx.call_position()))
+            answer_values(&json_of(&answer)).map(|m| ret(json!(m))).map_err(error_at(cx.call_position()))
         }
 
         /// The entities of a kind (`ssid`, `user`, `lan`) or root (`wireless`, `users`, `lans`) in a config-changes object

@@ -8,7 +8,7 @@ use super::{call, err_at, id_arg, rhai_error, state, usage_error, RhaiResult, Sc
 use crate::ncm::catalog::{Endpoint, Verb, ENDPOINTS};
 use crate::ncm::names::Kind;
 use crate::ncm::paging::ReadAhead;
-use crate::script::convert::{dynamic_to_json, json_into_dynamic};
+use crate::script::convert::{json_into_dynamic, map_to_json};
 use rhai::{Array, Dynamic, FuncRegistration, Map, Module, NativeCallContext, Position};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
@@ -37,13 +37,6 @@ impl IntoIterator for PageIter {
                 "this pages() iterator was already used; call pages() again",
             )))),
         }
-    }
-}
-
-fn map_to_json(m: Map) -> serde_json::Map<String, Value> {
-    match dynamic_to_json(&Dynamic::from_map(m)) {
-        Value::Object(o) => o,
-        _ => serde_json::Map::new(),
     }
 }
 
@@ -209,7 +202,7 @@ fn endpoint_module(ep: &'static Endpoint) -> Module {
 fn list(cx: &NativeCallContext, endpoint: &str, q: Map) -> RhaiResult<Array> {
     let c = state(cx)?;
     c.ncm
-        .list_of::<Dynamic>(endpoint, &map_to_json(q))
+        .list_of::<Dynamic>(endpoint, &map_to_json(&q))
         .map_err(err_at(&c, cx.call_position()))
 }
 
@@ -218,7 +211,7 @@ fn pages(cx: &NativeCallContext, endpoint: &str, q: Map) -> RhaiResult<PageIter>
     let c = state(cx)?;
     let p = c
         .ncm
-        .read_ahead(endpoint, &map_to_json(q), Dynamic::from_array)
+        .read_ahead(endpoint, &map_to_json(&q), Dynamic::from_array)
         .map_err(err_at(&c, cx.call_position()))?;
     Ok(PageIter {
         pager: Arc::new(Mutex::new(Some(p))),
@@ -231,7 +224,7 @@ fn get(cx: &NativeCallContext, endpoint: &str, id: Dynamic, q: Map) -> RhaiResul
     let (c, pos) = call(cx)?;
     let id = id_arg(pos, &id)?;
     c.ncm
-        .get(endpoint, &id, &map_to_json(q))
+        .get(endpoint, &id, &map_to_json(&q))
         .map(json_into_dynamic)
         .map_err(err_at(&c, pos))
 }
@@ -240,7 +233,7 @@ fn get(cx: &NativeCallContext, endpoint: &str, id: Dynamic, q: Map) -> RhaiResul
 fn create(cx: &NativeCallContext, endpoint: &str, body: Map) -> RhaiResult<Dynamic> {
     let c = state(cx)?;
     c.ncm
-        .create(endpoint, &Value::Object(map_to_json(body)))
+        .create(endpoint, &Value::Object(map_to_json(&body)))
         .map(json_into_dynamic)
         .map_err(err_at(&c, cx.call_position()))
 }
@@ -255,7 +248,7 @@ fn write(
 ) -> RhaiResult<Dynamic> {
     let (c, pos) = call(cx)?;
     let id = id_arg(pos, &id)?;
-    let body = Value::Object(map_to_json(body));
+    let body = Value::Object(map_to_json(&body));
     let r = if verb == Verb::Update {
         c.ncm.update(endpoint, &id, &body)
     } else {
@@ -291,7 +284,7 @@ fn lists(cx: &NativeCallContext, queries: Map) -> RhaiResult<Map> {
                 ),
             ));
         }
-        jobs.push((name.to_string(), map_to_json(q)));
+        jobs.push((name.to_string(), map_to_json(&q)));
     }
     let results: Vec<(String, crate::error::Result<Vec<Dynamic>>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = jobs

@@ -3,10 +3,8 @@
 //! `restore_config` (the smallest write that puts a backed-up configuration back).
 
 use super::id_arg;
-use super::{call, ret, usage_error, RhaiResult};
+use super::{call, err_at, ret, usage_error, RhaiResult};
 use rhai::{Dynamic, Module, NativeCallContext, Position};
-
-use super::err_at as err;
 
 use super::flag_option;
 
@@ -20,12 +18,12 @@ fn read_backup(cx: &NativeCallContext, file: &str, rev: Option<&str>) -> RhaiRes
         .reads
         .read()
         .map_err(|_| usage_error(pos, "the read directories are unavailable"))?;
-    let (root, rel) = reads.locate(file).map_err(err(&c, pos))?;
+    let (root, rel) = reads.locate(file).map_err(err_at(&c, pos))?;
     let path = root.path().join(rel);
     drop(reads);
     crate::backup::git::read_at(&path, rev)
         .map(ret)
-        .map_err(err(&c, pos))
+        .map_err(err_at(&c, pos))
 }
 
 /// The changes between two backups in `dir` (either store), `from`/`to` from the options.
@@ -48,8 +46,8 @@ fn backup_changes(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResul
         .reads
         .read()
         .map_err(|_| usage_error(pos, "the read directories are unavailable"))?;
-    let (root, rel) = reads.locate(dir).map_err(err(&c, pos))?;
-    let d = root.subdir(&rel, false).map_err(err(&c, pos))?;
+    let (root, rel) = reads.locate(dir).map_err(err_at(&c, pos))?;
+    let d = root.subdir(&rel, false).map_err(err_at(&c, pos))?;
     drop(reads);
     use crate::backup::changes;
     let rows = if d.path().join(".git").is_dir() {
@@ -62,7 +60,7 @@ fn backup_changes(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResul
         changes::dated_changes(&d, from.as_deref(), to.as_deref())
     };
     Ok(rows
-        .map_err(err(&c, pos))?
+        .map_err(err_at(&c, pos))?
         .iter()
         .map(|r| ret(r.to_value()))
         .collect())
@@ -88,11 +86,11 @@ fn backup_options(pos: Position, o: &rhai::Map) -> RhaiResult<(bool, Option<usiz
 fn backup_configs(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResult<Dynamic> {
     let (c, pos) = call(cx)?;
     let (git, keep) = backup_options(pos, o)?;
-    let d = c.writes.dir(dir).map_err(err(&c, pos))?;
+    let d = c.writes.dir(dir).map_err(err_at(&c, pos))?;
     // One backup at a time per directory: a second run exits at once (75), naming the holder.
-    let _lock = d.lock(crate::backup::LOCK_FILE).map_err(err(&c, pos))?;
+    let _lock = d.lock(crate::backup::LOCK_FILE).map_err(err_at(&c, pos))?;
     if git {
-        let r = crate::backup::backup_git(&c.ncm, &c.ignitenet, &d).map_err(err(&c, pos))?;
+        let r = crate::backup::backup_git(&c.ncm, &c.ignitenet, &d).map_err(err_at(&c, pos))?;
         return Ok(ret(
             serde_json::json!({"store": "git", "dir": r.summary.dir.display().to_string(), "routers": r.routers, "groups": r.groups, "ignitenet": r.ignitenet,
             "changed": r.summary.changed, "added": r.summary.added, "removed": r.summary.removed, "commit": r.summary.commit, "requests": r.requests}),
@@ -101,7 +99,7 @@ fn backup_configs(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResul
     let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let r = crate::backup::ignitenet_documents(&c.ignitenet)
         .and_then(|extra| crate::backup::dated::backup_configs(&c.ncm, &d, &date, keep, &extra))
-        .map_err(err(&c, pos))?;
+        .map_err(err_at(&c, pos))?;
     for line in &r.cleaned {
         super::log::write("INFO", &format!("backup: {line}"), &c.redactor);
     }
@@ -129,7 +127,7 @@ fn restore_config(
     let r = c
         .ncm
         .restore_config(&id, &doc, drop_secrets)
-        .map_err(err(&c, pos))?;
+        .map_err(err_at(&c, pos))?;
     let paths = super::paths_value(&r.paths);
     Ok(ret(
         serde_json::json!({"router": id, "method": r.method, "sent": r.sent, "changes": paths}),

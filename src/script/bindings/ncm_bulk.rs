@@ -5,7 +5,8 @@
 
 use super::diff::diff_arg;
 use super::id_arg;
-use super::{call, ret, usage_error, RhaiResult, ScriptContext};
+use super::paths_value;
+use super::{call, err_at, ret, usage_error, RhaiResult, ScriptContext};
 use crate::error::Error;
 use crate::ncm::bulk::{self, waves::Amount, BulkOptions, Change, Outcome, WriteMethod};
 use crate::settings as st;
@@ -13,8 +14,6 @@ use rhai::{Array, Dynamic, Map, Module, NativeCallContext, Position};
 use serde_json::{json, Value};
 
 const OPTIONS: &str = "concurrency, rate, method, journal, verify, verify_timeout, poll_interval, waves, soak, max_failures, rollback, drop_secrets, progress, label";
-
-use super::err_at as err;
 
 /// A count or percentage given as an int (`3`) or a string (`"10%"`, `"3"`).
 fn amount(pos: Position, what: &str, v: &Dynamic) -> RhaiResult<Amount> {
@@ -111,17 +110,17 @@ fn parse_options(c: &ScriptContext, pos: Position, o: &Map) -> RhaiResult<BulkOp
                 let path = v.to_string();
                 if c.ncm.transport().options.dry_run {
                     // Checked, but a dry run writes no journal.
-                    c.check_writable(&path).map_err(err(c, pos))?;
+                    c.check_writable(&path).map_err(err_at(c, pos))?;
                 } else {
                     // One run per journal: a second one exits at once (75), naming the holder.
                     let lock = c
                         .writes
                         .lock(&format!("{path}.lock"))
-                        .map_err(err(c, pos))?;
+                        .map_err(err_at(c, pos))?;
                     let (p, f) = c
                         .writes
                         .open_append(&path, super::FILE_MODE)
-                        .map_err(err(c, pos))?;
+                        .map_err(err_at(c, pos))?;
                     b.journal = Some(bulk::JournalFile::new(p, f).locked(lock));
                 }
             }
@@ -168,8 +167,6 @@ fn changes_arg(pos: Position, changes: &Array) -> RhaiResult<Vec<Change>> {
     Ok(list)
 }
 
-use super::paths_value;
-
 fn outcome_value(o: &Outcome, halted: &Option<String>) -> Value {
     json!({"router": o.router, "config_manager": o.config_manager, "status": o.status.as_str(), "reason": o.reason,
            "http_status": o.http_status, "wave": o.wave, "method": o.method, "changes": paths_value(&o.paths),
@@ -183,7 +180,7 @@ fn plan(cx: &NativeCallContext, changes: &Array, mut options: Map) -> RhaiResult
     options.remove("journal");
     let opts = parse_options(&c, pos, &options)?;
     let list = changes_arg(pos, changes)?;
-    let p = bulk::plan(&c.ncm, &list, &opts).map_err(err(&c, pos))?;
+    let p = bulk::plan(&c.ncm, &list, &opts).map_err(err_at(&c, pos))?;
     let routers: Vec<Value> = p
         .entries
         .iter()
@@ -210,7 +207,7 @@ fn apply_all(cx: &NativeCallContext, changes: &Array, options: &Map) -> RhaiResu
         let what = format!("a config change to {} routers (apply_all)", list.len());
         super::confirmed(&c, pos, &what)?;
     }
-    let report = bulk::apply_all(&c.ncm, &list, &opts).map_err(err(&c, pos))?;
+    let report = bulk::apply_all(&c.ncm, &list, &opts).map_err(err_at(&c, pos))?;
     Ok(report
         .outcomes
         .iter()
@@ -222,17 +219,17 @@ fn apply_all(cx: &NativeCallContext, changes: &Array, options: &Map) -> RhaiResu
 fn rollback(cx: &NativeCallContext, journal: &str) -> RhaiResult<Array> {
     let (c, pos) = call(cx)?;
     // A journal that is not there is an error, not a new empty file.
-    c.writes.read(journal).map_err(err(&c, pos))?;
+    c.writes.read(journal).map_err(err_at(&c, pos))?;
     let lock = c
         .writes
         .lock(&format!("{journal}.lock"))
-        .map_err(err(&c, pos))?;
+        .map_err(err_at(&c, pos))?;
     let (p, f) = c
         .writes
         .open_append(journal, super::FILE_MODE)
-        .map_err(err(&c, pos))?;
+        .map_err(err_at(&c, pos))?;
     let file = bulk::JournalFile::new(p, f).locked(lock);
-    let reverted = bulk::rollback_journal(&c.ncm, &file, c.bulk_rate).map_err(err(&c, pos))?;
+    let reverted = bulk::rollback_journal(&c.ncm, &file, c.bulk_rate).map_err(err_at(&c, pos))?;
     Ok(reverted
         .iter()
         .map(|r| ret(json!({"router": r.router, "status": r.status, "reason": r.reason})))

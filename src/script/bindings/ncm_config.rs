@@ -5,13 +5,11 @@
 
 use super::diff::diff_arg;
 use super::router_arg;
-use super::{call, error_at, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
+use super::{call, err_at, error_at, ret, rhai_error, usage_error, RhaiResult, ScriptContext};
 use crate::diff::{self, Diff};
 use crate::error::Error;
 use crate::ncm::helpers;
 use rhai::{Array, Dynamic, Module, NativeCallContext, Position};
-
-use super::err_at as err;
 
 fn strings(pos: Position, a: &Array, what: &str) -> RhaiResult<Vec<String>> {
     a.iter()
@@ -37,7 +35,7 @@ fn patch(c: &ScriptContext, pos: Position, router: &str, d: &Diff) -> RhaiResult
     c.ncm
         .patch_router_config(router, d)
         .map(ret)
-        .map_err(err(c, pos))
+        .map_err(err_at(c, pos))
 }
 
 /// `put_router_config`, with its options.
@@ -53,7 +51,7 @@ fn put(
     c.ncm
         .put_router_config(&id, &d, drop_secrets)
         .map(ret)
-        .map_err(err(&c, pos))
+        .map_err(err_at(&c, pos))
 }
 
 /// `router_config`, `patch_router_config`, `put_router_config`, `resume_sync`.
@@ -68,7 +66,7 @@ fn register_config_manager(root: &mut Module) {
         fn router_config(cx, router_id: Dynamic as "int|string") -> RhaiResult<Dynamic> as "Map" {
             let (c, pos) = call(&cx)?;
             let id = router_arg(&c, pos, &router_id)?;
-            c.ncm.router_config(&id).map(ret).map_err(err(&c, pos))
+            c.ncm.router_config(&id).map(ret).map_err(err_at(&c, pos))
         }
 
         /// PATCHes a diff into a router's individual config: merges, cannot remove. Printed, not sent, under --dry-run.
@@ -111,7 +109,7 @@ fn register_config_manager(root: &mut Module) {
         fn resume_sync(cx, router_id: Dynamic as "int|string") -> RhaiResult<Dynamic> as "Map" {
             let (c, pos) = call(&cx)?;
             let id = router_arg(&c, pos, &router_id)?;
-            c.ncm.resume_sync(&id).map(ret).map_err(err(&c, pos))
+            c.ncm.resume_sync(&id).map(ret).map_err(err_at(&c, pos))
         }
     }
 }
@@ -171,9 +169,9 @@ fn register_builders(root: &mut Module) {
 fn set_apn(cx: &NativeCallContext, router_id: Dynamic, apn: &str) -> RhaiResult<Dynamic> {
     let (c, pos) = call(cx)?;
     let id = router_arg(&c, pos, &router_id)?;
-    helpers::check_apn(apn.trim()).map_err(err(&c, pos))?;
-    let (_, version) = c.ncm.router_firmware(&id).map_err(err(&c, pos))?;
-    let d = helpers::apn_diff(&version, apn).map_err(err(&c, pos))?;
+    helpers::check_apn(apn.trim()).map_err(err_at(&c, pos))?;
+    let (_, version) = c.ncm.router_firmware(&id).map_err(err_at(&c, pos))?;
+    let d = helpers::apn_diff(&version, apn).map_err(err_at(&c, pos))?;
     patch(&c, pos, &id, &d)
 }
 
@@ -189,7 +187,7 @@ fn set_ssid(
     let id = router_arg(&c, pos, &router_id)?;
     let radio = usize::try_from(radio)
         .map_err(|_| usage_error(pos, "the radio index must be 0 or more"))?;
-    let d = helpers::ssid_diff(ssid, passkey, radio).map_err(err(&c, pos))?;
+    let d = helpers::ssid_diff(ssid, passkey, radio).map_err(err_at(&c, pos))?;
     patch(&c, pos, &id, &d)
 }
 
@@ -203,9 +201,9 @@ fn set_wan_static_ip(
     let (c, pos) = call(cx)?;
     let id = router_arg(&c, pos, &router_id)?;
     let dns = strings(pos, dns, "DNS servers")?;
-    helpers::check_static_wan(ip, mask, gw, &dns).map_err(err(&c, pos))?;
-    let (_, version) = c.ncm.router_firmware(&id).map_err(err(&c, pos))?;
-    let d = helpers::wan_static_ip_diff(&version, ip, mask, gw, &dns).map_err(err(&c, pos))?;
+    helpers::check_static_wan(ip, mask, gw, &dns).map_err(err_at(&c, pos))?;
+    let (_, version) = c.ncm.router_firmware(&id).map_err(err_at(&c, pos))?;
+    let d = helpers::wan_static_ip_diff(&version, ip, mask, gw, &dns).map_err(err_at(&c, pos))?;
     patch(&c, pos, &id, &d)
 }
 
@@ -250,7 +248,7 @@ fn register_router_changes(root: &mut Module) {
         fn set_lan_ip(cx, router_id: Dynamic as "int|string", ip: &str as "string", netmask: &str as "string") -> RhaiResult<Dynamic> as "Map" {
             let (c, pos) = call(&cx)?;
             let id = router_arg(&c, pos, &router_id)?;
-            let d = helpers::lan_ip_diff(ip, netmask).map_err(err(&c, pos))?;
+            let d = helpers::lan_ip_diff(ip, netmask).map_err(err_at(&c, pos))?;
             patch(&c, pos, &id, &d)
         }
 
@@ -276,11 +274,11 @@ fn add_user(
 ) -> RhaiResult<Dynamic> {
     let (c, pos) = call(cx)?;
     let id = router_arg(&c, pos, &router_id)?;
-    helpers::check_user(user, pw, group).map_err(err(&c, pos))?;
+    helpers::check_user(user, pw, group).map_err(err_at(&c, pos))?;
     // The new user goes after the existing ones of the router's target config.
-    let (fw, _) = c.ncm.router_firmware(&id).map_err(err(&c, pos))?;
-    let default = c.ncm.default_config(&fw).map_err(err(&c, pos))?;
-    let target = c.ncm.router_target(&id).map_err(err(&c, pos))?;
+    let (fw, _) = c.ncm.router_firmware(&id).map_err(err_at(&c, pos))?;
+    let default = c.ncm.default_config(&fw).map_err(err_at(&c, pos))?;
+    let target = c.ncm.router_target(&id).map_err(err_at(&c, pos))?;
     let full =
         diff::apply(&default, &target).map_err(|i| rhai_error(pos, Error::diff(i), &c.redactor))?;
     let users = full.pointer("/system/users").and_then(|u| u.as_array());
@@ -291,7 +289,7 @@ fn add_user(
         ));
     }
     let d = helpers::user_diff(users.map(Vec::len).unwrap_or(0), user, pw, group)
-        .map_err(err(&c, pos))?;
+        .map_err(err_at(&c, pos))?;
     patch(&c, pos, &id, &d)
 }
 
