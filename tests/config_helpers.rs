@@ -235,12 +235,7 @@ fn add_user_refuses_a_target_it_cannot_read() {
         .as_str()
         .unwrap()
         .to_string();
-    let router_url = format!("/routers/{router}/");
-    let cm = sim
-        .records("configuration_managers")
-        .into_iter()
-        .find(|c| c["router"].as_str().unwrap().ends_with(&router_url))
-        .unwrap()["id"]
+    let cm = cm_of_router(&sim, &router)["id"]
         .as_str()
         .unwrap()
         .to_string();
