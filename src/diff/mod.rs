@@ -7,7 +7,7 @@
 mod paths;
 mod plan;
 pub use paths::{changed_paths, is_secret, leaf_paths, PathChange};
-pub use plan::{plan_revert, plan_write, NotRevertible, WritePlan};
+pub use plan::{plan_revert, plan_write, NotRevertible, RevertPlan, WritePlan};
 
 use crate::error::ConfigIssue;
 use serde_json::{json, Map, Value};

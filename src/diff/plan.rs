@@ -4,7 +4,7 @@
 //! PUT, with the secret paths that PUT would drop listed so the caller can refuse. `"*"` is
 //! never part of what is sent.
 
-use super::{apply, between, get, strip_masked, Diff};
+use super::{apply, between, get, is_secret, leaf_paths, strip_masked, Diff};
 use serde_json::{json, Value};
 
 /// How to write a wanted configuration over a target's current one.
@@ -84,41 +84,128 @@ pub struct NotRevertible {
     pub secrets: Vec<Vec<Value>>,
 }
 
-/// The write that takes `current` back to `previous` exactly (both as read back, secrets
-/// masked): a PATCH of the previous values when nothing has to be removed, else a PUT of the
-/// previous configuration. A secret of `previous` that differs from `current`'s (gone, or set
-/// by the change: `changed_secrets`) or that a PUT would drop cannot be restored: that is
-/// `NotRevertible`, naming the paths, and nothing should be written.
+/// How a configuration is put back: the write, and the paths whose previous *effective* value
+/// was pinned in the individual configuration instead of removing them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevertPlan {
+    pub write: WritePlan,
+    /// Leaf paths the change added that are set back to the value the router had before (its
+    /// firmware default and group layers) by a PATCH, instead of removed by a PUT.
+    pub pinned: Vec<Vec<Value>>,
+}
+
+/// The leaf paths of `cur` under `path` and, for each, the value `before` holds there, when
+/// every one of them has a plain value there (no secret, no mask): what a PATCH can pin.
+fn pinnable(cur: &Value, before: &Value, path: &[Value]) -> Option<Vec<(Vec<Value>, Value)>> {
+    let mut leaves = vec![];
+    leaf_paths(get(cur, path)?, &mut path.to_vec(), &mut leaves);
+    let mut out = vec![];
+    for leaf in leaves {
+        let v = get(before, &leaf)?;
+        // An empty object the change added where one was before: merging it changes nothing.
+        if v.is_object() && get(cur, &leaf).is_some_and(|c| c == &json!({})) {
+            continue;
+        }
+        let plain = !is_secret(&leaf) && !has_mask(v) && !v.is_object();
+        if !plain {
+            return None;
+        }
+        out.push((leaf, v.clone()));
+    }
+    Some(out)
+}
+
+fn has_mask(v: &Value) -> bool {
+    let mut found = vec![];
+    masked_paths(v, &mut vec![], &mut found);
+    !found.is_empty()
+}
+
+/// Puts `value` at `path` in a diff's updates, making the objects on the way.
+fn put_at(updates: &mut serde_json::Map<String, Value>, path: &[Value], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let key = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut cur = updates;
+    for seg in parents {
+        let slot = cur.entry(key(seg)).or_insert_with(|| json!({}));
+        if !slot.is_object() {
+            *slot = json!({});
+        }
+        let Value::Object(m) = slot else { return };
+        cur = m;
+    }
+    cur.insert(key(last), value);
+}
+
+/// The write that takes `current` back to `previous` (both individual configurations as read
+/// back, secrets masked), so that the router's *effective* configuration is as before.
+///
+/// Values the change altered are PATCHed back. A path the change added is set back, by the
+/// same PATCH, to the value the router had there before — `inherited` ⊕ `previous`, where
+/// `inherited` is what the router runs without an individual configuration (its firmware
+/// default with its group's configuration over it) — and is listed as `pinned`. Only a path
+/// with no previous value (or a secret one) needs a removal, so a PUT of the previous
+/// configuration; a secret of `previous` that the change overwrote, that is gone, or that
+/// such a PUT would drop cannot be restored: that is `NotRevertible`, naming the paths.
 pub fn plan_revert(
     current: &Diff,
     previous: &Diff,
     changed_secrets: &[Vec<Value>],
-) -> Result<Result<WritePlan, NotRevertible>, Box<crate::error::ConfigIssue>> {
+    inherited: Option<&Value>,
+) -> Result<Result<RevertPlan, NotRevertible>, Box<crate::error::ConfigIssue>> {
     let cur = apply(&json!({}), current)?;
     let prev = apply(&json!({}), previous)?;
     let mut prev_secrets = vec![];
     masked_paths(&prev, &mut vec![], &mut prev_secrets);
-    let change = between(&cur, &prev);
+    let mut change = between(&cur, &prev);
     // A previous secret the change overwrote, or one the current config no longer holds.
     let mut lost: Vec<Vec<Value>> = prev_secrets
         .iter()
         .filter(|p| changed_secrets.contains(p) || get(&cur, p) != Some(&json!("*")))
         .cloned()
         .collect();
+    let before = inherited.and_then(|base| apply(base, previous).ok());
+    let mut pinned = vec![];
+    if let Some(before) = &before {
+        let mut updates = change.updates.clone();
+        let mut left = vec![];
+        for r in &change.removals {
+            match pinnable(&cur, before, r) {
+                Some(values) => {
+                    for (leaf, v) in values {
+                        put_at(&mut updates, &leaf, v);
+                        pinned.push(leaf);
+                    }
+                }
+                None => left.push(r.clone()),
+            }
+        }
+        if left.is_empty() {
+            change = Diff {
+                updates,
+                removals: vec![],
+            };
+        } else {
+            pinned.clear();
+        }
+    }
     if change.removals.is_empty() {
         if !lost.is_empty() {
             return Ok(Err(NotRevertible { secrets: lost }));
         }
-        let send = strip_masked(&Diff {
-            updates: change.updates.clone(),
-            removals: vec![],
-        });
-        return Ok(Ok(WritePlan {
+        let send = strip_masked(&change);
+        let write = WritePlan {
             patch: true,
             send,
             change,
             dropped_secrets: vec![],
-        }));
+        };
+        return Ok(Ok(RevertPlan { write, pinned }));
     }
     // A PUT sends the previous configuration without its secrets: each would be dropped.
     for p in prev_secrets {
@@ -129,12 +216,13 @@ pub fn plan_revert(
     if !lost.is_empty() {
         return Ok(Err(NotRevertible { secrets: lost }));
     }
-    Ok(Ok(WritePlan {
+    let write = WritePlan {
         patch: false,
         send: strip_masked(previous),
         change,
         dropped_secrets: vec![],
-    }))
+    };
+    Ok(Ok(RevertPlan { write, pinned }))
 }
 
 #[cfg(test)]
@@ -192,29 +280,95 @@ mod tests {
         // Only values changed: PATCH of the previous values.
         let cur = d(json!([{"apn": "new", "wpapsk": "*"}, []]));
         let prev = d(json!([{"apn": "old", "wpapsk": "*"}, []]));
-        let p = plan_revert(&cur, &prev, &[]).unwrap().unwrap();
+        let p = plan_revert(&cur, &prev, &[], None).unwrap().unwrap().write;
         assert!(p.patch);
         assert_eq!(p.send.to_value(), json!([{"apn": "old"}, []]));
         // A path the change added must go: PUT of the previous config, fine without secrets.
         let cur = d(json!([{"apn": "new"}, []]));
         let prev = d(json!([{}, []]));
-        let p = plan_revert(&cur, &prev, &[]).unwrap().unwrap();
+        let p = plan_revert(&cur, &prev, &[], None).unwrap().unwrap().write;
         assert!(!p.patch);
         assert_eq!(p.send.to_value(), json!([{}, []]));
         // ... but that PUT would drop a stored secret: not revertible, naming it.
         let cur = d(json!([{"apn": "new", "wlan": {"wpapsk": "*"}}, []]));
         let prev = d(json!([{"wlan": {"wpapsk": "*"}}, []]));
-        let e = plan_revert(&cur, &prev, &[]).unwrap().unwrap_err();
+        let e = plan_revert(&cur, &prev, &[], None).unwrap().unwrap_err();
         assert_eq!(e.secrets, vec![vec![json!("wlan"), json!("wpapsk")]]);
         // A secret the change overwrote cannot be restored.
         let cur = d(json!([{"wpapsk": "*"}, []]));
         let prev = d(json!([{"wpapsk": "*"}, []]));
-        let e = plan_revert(&cur, &prev, &[vec![json!("wpapsk")]])
+        let e = plan_revert(&cur, &prev, &[vec![json!("wpapsk")]], None)
             .unwrap()
             .unwrap_err();
         assert_eq!(e.secrets, vec![vec![json!("wpapsk")]]);
         // Nothing changed: an empty PATCH.
-        let p = plan_revert(&prev, &prev, &[]).unwrap().unwrap();
+        let p = plan_revert(&prev, &prev, &[], None).unwrap().unwrap().write;
         assert!(p.change.is_empty());
+    }
+
+    #[test]
+    fn an_added_path_is_patched_back_to_its_inherited_value_keeping_the_secret() {
+        let lte = "00000002-a81d-3590-93ca-8b1fcfeb8e14";
+        // What the router runs without an individual config: defaults with the group over them.
+        let inherited = json!({"wan": {"rules2": [
+            {"_id_": "00000000-a81d-3590-93ca-8b1fcfeb8e14", "modem": {"manual_apn": ""}},
+            {"_id_": lte, "modem": {"manual_apn": "group.apn", "apn_mode": "manual"}}]},
+            "wlan": {"radio": [{"bss": [{"ssid": "Shop"}]}]}});
+        let prev = d(
+            json!([{"wlan": {"radio": {"0": {"bss": {"1": {"ssid": "Back", "wpapsk": "*"}}}}}}, []]),
+        );
+        let cur = d(
+            json!([{"wlan": {"radio": {"0": {"bss": {"1": {"ssid": "Back", "wpapsk": "*"}}}}},
+            "wan": {"rules2": {lte: {"_id_": lte, "modem": {"manual_apn": "iot.example"}}}}}, []]),
+        );
+        let p = plan_revert(&cur, &prev, &[], Some(&inherited))
+            .unwrap()
+            .unwrap();
+        assert!(p.write.patch, "no PUT: the secret stays");
+        assert_eq!(
+            p.write.send.to_value(),
+            json!([{"wan": {"rules2": {lte: {"_id_": lte, "modem": {"manual_apn": "group.apn"}}}}}, []])
+        );
+        assert_eq!(
+            p.pinned,
+            vec![
+                vec![json!("wan"), json!("rules2"), json!(lte), json!("_id_")],
+                vec![
+                    json!("wan"),
+                    json!("rules2"),
+                    json!(lte),
+                    json!("modem"),
+                    json!("manual_apn")
+                ]
+            ]
+        );
+        // The effective configuration is the one before.
+        let eff = |c: &Diff| apply(&inherited, c).unwrap();
+        let after = apply(&apply(&json!({}), &cur).unwrap(), &p.write.send).unwrap();
+        let after = Diff {
+            updates: after.as_object().unwrap().clone(),
+            removals: vec![],
+        };
+        assert_eq!(eff(&after), eff(&prev));
+        // A path with no value before (a new list element) still needs a removal: refused,
+        // since the PUT would drop the stored key.
+        let cur = d(
+            json!([{"wlan": {"radio": {"0": {"bss": {"1": {"ssid": "Back", "wpapsk": "*"}}}}},
+            "wan": {"rules2": {"0b6a66b2-5f0c-4d7e-9d59-2a3e4c5d6e7f": {"_id_": "0b6a66b2-5f0c-4d7e-9d59-2a3e4c5d6e7f", "priority": 9}}}}, []]),
+        );
+        let e = plan_revert(&cur, &prev, &[], Some(&inherited))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            e.secrets,
+            vec![vec![
+                json!("wlan"),
+                json!("radio"),
+                json!("0"),
+                json!("bss"),
+                json!("1"),
+                json!("wpapsk")
+            ]]
+        );
     }
 }

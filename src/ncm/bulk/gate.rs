@@ -1,8 +1,9 @@
 //! The health gate a wave must pass before the next one starts: each written router's config
 //! `synched`, the router `online`, its sync not `suspended`, no `config_rejected` alert raised
 //! since the wave began, and all of it still so after `soak`. A router that has not synced within
-//! `verify_timeout` fails; a suspended sync or a new rejection fails at once. Health is read for
-//! the whole wave in a few `__in` listings a poll, never one request per router.
+//! `verify_timeout` fails; a suspended sync, a new rejection or a router that went offline
+//! before it synced fails at once. Health is read for the whole wave in a few `__in` listings
+//! a poll, never one request per router.
 
 use super::state::text;
 use crate::error::Result;
@@ -48,8 +49,19 @@ impl Health {
                 "the device rejected the config (config_rejected alert: {r})"
             ));
         }
-        self.suspended.then(|| {
-            "the device's config sync is suspended (it rejected or rolled back the config)".into()
+        if self.suspended {
+            return Some(
+                "the device's config sync is suspended (it rejected or rolled back the config)"
+                    .into(),
+            );
+        }
+        // Only online routers are written in waves: one that drops off after the write has
+        // most likely lost its WAN to the change, and waiting will not bring it back.
+        (!self.state.is_empty() && self.state != "online" && !self.synched).then(|| {
+            format!(
+                "the router went {} after the write, before it synced (a config that cut the WAN?)",
+                self.state
+            )
         })
     }
 

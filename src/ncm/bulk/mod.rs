@@ -56,7 +56,8 @@ pub struct BulkOptions {
     pub waves: Vec<Amount>,
     /// How long a wave must stay healthy after it synced.
     pub soak: Duration,
-    /// Failures the run tolerates (None: any); one more halts it.
+    /// Failures the run tolerates (None: any; default 0, the first failure halts); one more
+    /// halts it. Whatever the budget, any failure in the first wave of a staged run halts it.
     pub max_failures: Option<Amount>,
     /// Revert the run's writes when it halts.
     pub rollback: bool,
@@ -78,7 +79,7 @@ impl Default for BulkOptions {
             poll_interval: Duration::from_secs(5),
             waves: vec![],
             soak: Duration::ZERO,
-            max_failures: None,
+            max_failures: Some(Amount::Count(0)),
             rollback: false,
             drop_secrets: false,
             progress: true,
@@ -98,6 +99,8 @@ pub enum Status {
     /// The individual configuration already carries the change: not written.
     Unchanged,
     RolledBack,
+    /// Rolled back, with paths the run added set to the values the router inherited before.
+    RolledBackPinned,
     ManualRollback,
 }
 
@@ -110,6 +113,7 @@ impl Status {
             Status::Pending => "pending",
             Status::Unchanged => "unchanged",
             Status::RolledBack => "rolled back",
+            Status::RolledBackPinned => "rolled back (value pinned)",
             Status::ManualRollback => "needs manual rollback",
         }
     }
@@ -139,6 +143,8 @@ pub struct Report {
     pub halted: Option<String>,
     /// The rollback done on halt (`rollback: true`).
     pub rollback: Vec<Reverted>,
+    /// What the operator can do next (undo, continue), as commands, when the run halted.
+    pub next: Vec<String>,
 }
 
 /// A stable fingerprint of what is applied, so a journal never mistakes one change for another.

@@ -1,24 +1,50 @@
-//! Rolling a run back: every router the run changed gets its individual configuration from
-//! before the run's write (the journal's snapshot) with the smallest write — a PATCH of the
-//! previous values when no path has to be removed, a PUT of the previous configuration
-//! otherwise. A masked secret (`"*"`) is never written: a router whose revert would need one
-//! is reported `needs manual rollback` with the paths, and the others are still rolled back.
+//! Rolling a run back: every router the run changed gets back the *effective* configuration it
+//! had before the run's write, with a PATCH wherever one can do it — the previous individual
+//! values put back, and a path the run added set back to the value the router inherited before
+//! (its firmware default with its group's configuration over it: "value pinned"). Only a path
+//! with no previous value needs a removal, so a PUT of the previous individual configuration;
+//! a masked secret (`"*"`) is never written, so a router whose PUT would drop one is reported
+//! `needs manual rollback` with the paths, and the others are still rolled back. Under
+//! `--dry-run` each router's revert is planned and shown (path, current value, value written),
+//! nothing is sent and nothing is journaled.
 
 use super::journal::{Journal, Mark, Snapshot};
-use super::state::read_states;
-use crate::diff::{self, Diff};
+use super::state::{path_lines, read_states, RouterState};
+use crate::diff::{self, Diff, PathChange};
 use crate::error::{Error, Result};
 use crate::ncm::client::NcmClient;
+use crate::ncm::query as q;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-/// How one router's rollback ended.
+/// How one router's rollback ended (or, in a dry run, would end).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reverted {
     pub router: String,
-    /// `rolled back`, `nothing to revert`, `needs manual rollback` or `failed`.
+    /// `rolled back`, `rolled back (value pinned)`, `nothing to revert`, `needs manual
+    /// rollback` or `failed`; in a dry run `would roll back` and `would roll back (value
+    /// pinned)` instead of the first two.
     pub status: &'static str,
     pub reason: String,
+    /// `patch`, `put`, or "" when nothing is written.
+    pub method: &'static str,
+    /// What the revert writes: each path with its current value and the value written.
+    pub paths: Vec<PathChange>,
+}
+
+impl Reverted {
+    /// Did the revert put (or, in a dry run, would it put) the router back?
+    pub fn restores(&self) -> bool {
+        matches!(
+            self.status,
+            "rolled back"
+                | "rolled back (value pinned)"
+                | "nothing to revert"
+                | "would roll back"
+                | "would roll back (value pinned)"
+        )
+    }
 }
 
 fn reverted(router: &str, status: &'static str, reason: impl Into<String>) -> Reverted {
@@ -26,22 +52,96 @@ fn reverted(router: &str, status: &'static str, reason: impl Into<String>) -> Re
         router: router.to_string(),
         status,
         reason: reason.into(),
+        method: "",
+        paths: vec![],
     }
 }
 
-/// Reverts one router from its snapshot, given its current individual configuration.
-fn revert_one(
+/// A router's individual configuration as a tree (secrets as `"*"`).
+fn tree(d: &Diff) -> Value {
+    diff::apply(&json!({}), d).unwrap_or_else(|_| json!({}))
+}
+
+/// Does putting `prev` back over `cur` remove any path (so a PATCH alone cannot do it)?
+fn needs_removal(cur: &Diff, prev: &Diff) -> bool {
+    !diff::between(&tree(cur), &tree(prev)).removals.is_empty()
+}
+
+/// What each router runs without its individual configuration: the default configuration of
+/// its firmware with its group's configuration over it. One request per distinct firmware and
+/// one listing of the groups; a router whose layers cannot be read is left out (its revert
+/// then needs a removal, as before).
+fn inherited_configs(
     client: &Arc<NcmClient>,
-    s: &Snapshot,
-    current: &Value,
-    offline: bool,
-    pacer: &Option<crate::http::RateLimiter>,
-) -> Result<Reverted> {
-    let cur = Diff::from_value(current).unwrap_or_default();
+    routers: &[&RouterState],
+) -> Result<HashMap<String, Value>> {
+    let mut defaults: HashMap<String, Option<Value>> = HashMap::new();
+    for r in routers {
+        if r.firmware_id.is_empty() || defaults.contains_key(&r.firmware_id) {
+            continue;
+        }
+        let d = match client.default_config(&r.firmware_id) {
+            Ok(v) => Some(v),
+            Err(Error::Interrupted) => return Err(Error::Interrupted),
+            Err(e) => {
+                crate::http::log_line("WARN", &format!("rollback: the default configuration of firmware {} could not be read ({}); its routers' added paths need a removal", r.firmware_id, e.short_message()));
+                None
+            }
+        };
+        defaults.insert(r.firmware_id.clone(), d);
+    }
+    let mut group_ids: Vec<String> = routers
+        .iter()
+        .filter(|r| !r.group.is_empty())
+        .map(|r| r.group.clone())
+        .collect();
+    group_ids.sort();
+    group_ids.dedup();
+    let mut groups: HashMap<String, Diff> = HashMap::new();
+    if !group_ids.is_empty() {
+        let rows = client.list(
+            "groups",
+            &q(json!({"id__in": group_ids, "fields": ["id", "configuration"]})),
+        )?;
+        for g in rows {
+            if let Ok(d) = Diff::from_value(&g["configuration"]) {
+                groups.insert(super::state::text(&g["id"]), d);
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for r in routers {
+        let Some(Some(default)) = defaults.get(&r.firmware_id) else {
+            continue;
+        };
+        let layered = match groups.get(&r.group) {
+            Some(g) => diff::apply(default, g).ok(),
+            None if r.group.is_empty() => Some(default.clone()),
+            None => None,
+        };
+        if let Some(v) = layered {
+            out.insert(r.router.clone(), v);
+        }
+    }
+    Ok(out)
+}
+
+/// The revert of one router, planned: the write to send, or why there is none.
+enum Planned {
+    Done(Reverted),
+    Write {
+        plan: diff::RevertPlan,
+        paths: Vec<PathChange>,
+    },
+}
+
+/// Plans one router's revert from its snapshot, its current individual configuration and what
+/// it inherits (when known).
+fn plan_one(s: &Snapshot, cur: &Diff, inherited: Option<&Value>) -> Planned {
     let prev = match Diff::from_value(&s.before) {
         Ok(d) => d,
         Err(e) => {
-            return Ok(reverted(
+            return Planned::Done(reverted(
                 &s.router,
                 "failed",
                 format!("the journal's snapshot is not a config diff: {}", e.message),
@@ -49,9 +149,9 @@ fn revert_one(
         }
     };
     let secrets: Vec<Vec<Value>> = s.secrets.iter().map(diff::parse_path).collect();
-    let plan = match diff::plan_revert(&cur, &prev, &secrets) {
+    let plan = match diff::plan_revert(cur, &prev, &secrets, inherited) {
         Err(i) => {
-            return Ok(reverted(
+            return Planned::Done(reverted(
                 &s.router,
                 "failed",
                 format!("the snapshot does not apply: {}", i.message),
@@ -59,42 +159,82 @@ fn revert_one(
         }
         Ok(Err(e)) => {
             let paths: Vec<String> = e.secrets.iter().map(|p| diff::path_text(p)).collect();
-            return Ok(reverted(&s.router, "needs manual rollback", format!(
+            return Planned::Done(reverted(&s.router, "needs manual rollback", format!(
                 "reverting would have to write or drop the secret(s) {} (they read back as \"*\"); restore the configuration by hand",
                 paths.join(", ")
             )));
         }
         Ok(Ok(p)) => p,
     };
-    if plan.change.is_empty() {
-        return Ok(reverted(
+    if plan.write.change.is_empty() {
+        return Planned::Done(reverted(
             &s.router,
             "nothing to revert",
             "the configuration is already as before the run",
         ));
     }
+    let before = tree(cur);
+    let after = if plan.write.patch {
+        diff::apply(&before, &plan.write.send).unwrap_or_else(|_| before.clone())
+    } else {
+        tree(&plan.write.send)
+    };
+    let paths = diff::changed_paths(&before, &after);
+    Planned::Write { plan, paths }
+}
+
+/// Sends one planned revert (or, in a dry run, shows it) and says how it ended.
+fn send_one(
+    client: &Arc<NcmClient>,
+    s: &Snapshot,
+    plan: &diff::RevertPlan,
+    paths: Vec<PathChange>,
+    offline: bool,
+    pacer: &Option<crate::http::RateLimiter>,
+) -> Result<Reverted> {
+    let dry = client.transport().options.dry_run;
+    let pinned = !plan.pinned.is_empty();
+    let (status, how) = match (dry, plan.write.patch, pinned) {
+        (false, true, false) => ("rolled back", "PATCH of the previous values"),
+        (false, true, true) => ("rolled back (value pinned)", "PATCH of the previous values; the paths the run added are set to the values the router inherited before (firmware default and group)"),
+        (false, false, _) => ("rolled back", "PUT of the previous configuration"),
+        (true, true, false) => ("would roll back", "a PATCH of the previous values"),
+        (true, true, true) => ("would roll back (value pinned)", "a PATCH of the previous values, the paths the run added set to the values the router inherited before"),
+        (true, false, _) => ("would roll back", "a PUT of the previous configuration"),
+    };
+    let method = if plan.write.patch { "patch" } else { "put" };
+    if dry {
+        let t = client.transport();
+        t.dry_run_note(&format!(
+            "dry-run: rollback: router {}: {}",
+            s.router,
+            method.to_uppercase()
+        ));
+        for line in path_lines(&paths) {
+            t.dry_run_note(&format!("dry-run: {line}"));
+        }
+    }
     if let Some(p) = pacer {
         p.acquire(&client.transport().cancel)?;
     }
-    let body = json!({"configuration": plan.send.to_value()});
-    let sent = if plan.patch {
+    let body = json!({"configuration": plan.write.send.to_value()});
+    let sent = if plan.write.patch {
         client.patch("configuration_managers", &s.config_manager, &body)
     } else {
         client.update("configuration_managers", &s.config_manager, &body)
     };
     match sent {
         Ok(_) => {
-            let how = if plan.patch {
-                "PATCH of the previous values"
-            } else {
-                "PUT of the previous configuration"
-            };
             let note = if offline {
                 "; the device is offline: when it reconnects, check its config sync (ncm::resume_sync if suspended)"
             } else {
                 ""
             };
-            Ok(reverted(&s.router, "rolled back", format!("{how}{note}")))
+            Ok(Reverted {
+                method,
+                paths,
+                ..reverted(&s.router, status, format!("{how}{note}"))
+            })
         }
         Err(Error::Interrupted) => Err(Error::Interrupted),
         Err(e) => Ok(reverted(&s.router, "failed", e.short_message())),
@@ -102,7 +242,7 @@ fn revert_one(
 }
 
 /// Rolls back every snapshot (routers in the order they were written), recording each in the
-/// journal. Ctrl-C stops between routers; what is done stays recorded.
+/// journal (not in a dry run). Ctrl-C stops between routers; what is done stays recorded.
 pub fn rollback(
     client: &Arc<NcmClient>,
     snapshots: &[Snapshot],
@@ -111,12 +251,30 @@ pub fn rollback(
 ) -> Result<Vec<Reverted>> {
     let routers: Vec<String> = snapshots.iter().map(|s| s.router.clone()).collect();
     let states = read_states(client, &routers)?;
+    let current = |s: &Snapshot| -> Option<Diff> {
+        let st = states.get(&s.router)?;
+        Some(Diff::from_value(&st.configuration).unwrap_or_default())
+    };
+    // Only routers whose revert would remove a path need what they inherit.
+    let needing: Vec<&RouterState> = snapshots
+        .iter()
+        .filter(|s| {
+            let prev = Diff::from_value(&s.before).unwrap_or_default();
+            current(s).is_some_and(|cur| needs_removal(&cur, &prev))
+        })
+        .filter_map(|s| states.get(&s.router))
+        .collect();
+    let inherited = if needing.is_empty() {
+        HashMap::new()
+    } else {
+        inherited_configs(client, &needing)?
+    };
     let pacer = crate::http::RateLimiter::per_second(rate);
     let dry = client.transport().options.dry_run;
     let mut out = vec![];
     for s in snapshots {
         client.transport().check_cancel()?;
-        let Some(state) = states.get(&s.router) else {
+        let (Some(state), Some(cur)) = (states.get(&s.router), current(s)) else {
             out.push(reverted(
                 &s.router,
                 "failed",
@@ -124,11 +282,18 @@ pub fn rollback(
             ));
             continue;
         };
-        let r = revert_one(client, s, &state.configuration, !state.online(), &pacer)?;
-        if r.status == "rolled back" && !dry {
-            journal.record(&s.router, &s.change, Mark::RolledBack, &r.reason);
-        }
-        if r.status == "nothing to revert" {
+        let r = match plan_one(s, &cur, inherited.get(&s.router)) {
+            Planned::Done(r) => r,
+            Planned::Write { plan, paths } => {
+                send_one(client, s, &plan, paths, !state.online(), &pacer)?
+            }
+        };
+        if !dry
+            && matches!(
+                r.status,
+                "rolled back" | "rolled back (value pinned)" | "nothing to revert"
+            )
+        {
             journal.record(&s.router, &s.change, Mark::RolledBack, &r.reason);
         }
         out.push(r);

@@ -135,10 +135,10 @@ impl<'a> Run<'a> {
             before: state.configuration.clone(),
             secrets: state::secret_paths(send),
         };
-        self.book.lock().unwrap().journal.writing(&snapshot, wave);
         if let Some(p) = pacer {
             p.acquire(&self.client.transport().cancel)?;
         }
+        self.book.lock().unwrap().journal.writing(&snapshot, wave);
         let body = json!({"configuration": send.to_value()});
         let sent = if *patch {
             self.client.patch("configuration_managers", &cm, &body)
@@ -171,8 +171,9 @@ impl<'a> Run<'a> {
     }
 
     /// Writes a wave with `concurrency` workers, stopping early on Ctrl-C or (unless `offline`)
-    /// once the failure budget is exceeded.
-    fn write_wave(&self, idxs: &[usize], wave: usize, offline: bool) -> Result<()> {
+    /// once more than `limit` failures are counted. A write in flight when Ctrl-C comes is
+    /// finished and journaled before this returns `Error::Interrupted`.
+    fn write_wave(&self, idxs: &[usize], wave: usize, offline: bool, limit: usize) -> Result<()> {
         let pacer = crate::http::RateLimiter::per_second(self.opts.rate);
         let next = AtomicUsize::new(0);
         let interrupted = std::sync::atomic::AtomicBool::new(false);
@@ -181,7 +182,7 @@ impl<'a> Run<'a> {
             for _ in 0..workers {
                 scope.spawn(|| loop {
                     if self.client.transport().check_cancel().is_err()
-                        || (!offline && self.failures() > self.budget)
+                        || (!offline && self.failures() > limit)
                     {
                         return;
                     }
@@ -286,6 +287,37 @@ impl<'a> Run<'a> {
         self.failures() > self.budget
     }
 
+    /// The failed routers, named, with their reasons (the first few).
+    fn failed_routers(&self) -> String {
+        const SHOWN: usize = 5;
+        let b = self.book.lock().unwrap();
+        let failed: Vec<String> = b
+            .results
+            .iter()
+            .flatten()
+            .filter(|o| o.status == Status::Failed)
+            .map(|o| {
+                let name = self
+                    .plan
+                    .states
+                    .get(&o.router)
+                    .map(|s| format!(" ({})", s.name))
+                    .unwrap_or_default();
+                format!("router {}{name}: {}", o.router, o.reason)
+            })
+            .collect();
+        let more = failed.len().saturating_sub(SHOWN);
+        let mut text = failed
+            .into_iter()
+            .take(SHOWN)
+            .collect::<Vec<_>>()
+            .join("; ");
+        if more > 0 {
+            text.push_str(&format!("; and {more} more (see the report)"));
+        }
+        text
+    }
+
     fn halt_reason(&self, after: &str, total: usize) -> String {
         let budget = match self.opts.max_failures {
             Some(a) => format!(
@@ -296,8 +328,16 @@ impl<'a> Run<'a> {
             None => "no failure allowed".into(),
         };
         format!(
-            "{} router(s) failed {after}, more than the budget ({budget})",
-            self.failures()
+            "{} router(s) failed {after}, more than the budget ({budget}): {}",
+            self.failures(),
+            self.failed_routers()
+        )
+    }
+
+    fn canary_halt(&self, waves: usize) -> String {
+        format!(
+            "the canary wave (wave 1/{waves}) failed, and a failed canary halts the run whatever the failure budget: {}",
+            self.failed_routers()
         )
     }
 
@@ -355,9 +395,15 @@ impl<'a> Run<'a> {
             );
             self.pb.set_message(format!("{label}: writing"));
             let since = chrono::Utc::now();
-            self.write_wave(idxs, wave, false)?;
-            if !self.over_budget() {
+            // The canaries (the first of several waves) may not fail at all.
+            let canary = k == 0 && sizes.len() > 1;
+            let limit = if canary { self.failures() } else { self.budget };
+            self.write_wave(idxs, wave, false, limit)?;
+            if self.failures() <= limit {
                 self.gate(idxs, wave, &label, since)?;
+            }
+            if canary && self.failures() > limit {
+                return Ok(Some(self.canary_halt(sizes.len())));
             }
             if self.over_budget() {
                 return Ok(Some(
@@ -384,7 +430,7 @@ impl<'a> Run<'a> {
             );
             self.pb
                 .set_message(format!("{}: offline routers", self.opts.label));
-            self.write_wave(&work.offline, sizes.len() + 1, true)?;
+            self.write_wave(&work.offline, sizes.len() + 1, true, usize::MAX)?;
         }
         Ok(None)
     }
@@ -432,6 +478,10 @@ impl<'a> Run<'a> {
                     o.status = Status::RolledBack;
                     o.reason = format!("rolled back: {}", r.reason);
                 }
+                (_, "rolled back (value pinned)") => {
+                    o.status = Status::RolledBackPinned;
+                    o.reason = format!("rolled back: {}", r.reason);
+                }
                 (_, "needs manual rollback") => {
                     o.status = Status::ManualRollback;
                     o.reason = r.reason.clone();
@@ -462,6 +512,12 @@ impl<'a> Run<'a> {
             };
             self.set(i, o);
         }
+    }
+
+    /// How many routers this run sent a write to.
+    fn written(&self) -> usize {
+        let b = self.book.lock().unwrap();
+        b.results.iter().flatten().filter(|o| o.wave > 0).count()
     }
 
     /// Every outcome, the ones never reached reported `skipped` with `why`.
@@ -534,6 +590,7 @@ pub fn apply_all(
         Ok(h) => h,
         Err(Error::Interrupted) => {
             run.pb.finish_and_clear();
+            log(opts, "WARN", &interrupted_note(opts, run.written()));
             return Err(Error::Interrupted);
         }
         Err(e) => return Err(e),
@@ -545,6 +602,10 @@ pub fn apply_all(
         if opts.rollback {
             report.rollback = run.roll_back()?;
         }
+        report.next = next_steps(opts, &report.rollback);
+        for step in &report.next {
+            log(opts, "INFO", &format!("{}: {step}", opts.label));
+        }
     }
     report.outcomes = run.outcomes(&match &halted {
         Some(why) => format!("halted: {why}"),
@@ -552,4 +613,38 @@ pub fn apply_all(
     });
     report.halted = halted;
     Ok(report)
+}
+
+/// The journal's path as an operator types it after `--arg journal=`.
+fn journal_arg(opts: &BulkOptions) -> Option<String> {
+    opts.journal.as_ref().map(|j| j.path.display().to_string())
+}
+
+/// What the operator can run after a halt: the undo (unless the run rolled itself back
+/// completely) and how to continue.
+fn next_steps(opts: &BulkOptions, rollback: &[Reverted]) -> Vec<String> {
+    let undone = opts.rollback && rollback.iter().all(Reverted::restores);
+    let Some(journal) = journal_arg(opts) else {
+        return vec![if undone {
+            "the run's writes were rolled back; fix the cause, then run it again".into()
+        } else {
+            "no journal was kept, so nothing can undo this run from one: pass the journal option to make runs undoable".into()
+        }];
+    };
+    let mut out = vec![];
+    if !undone {
+        out.push(format!(
+            "undo what was written: fleetscript run rollback --arg journal={journal}"
+        ));
+    }
+    out.push(format!("continue once the cause is fixed: run the same command again (the journal {journal} resumes it)"));
+    out
+}
+
+/// What an interrupted run tells the operator: its writes are journaled, and the commands.
+fn interrupted_note(opts: &BulkOptions, written: usize) -> String {
+    match journal_arg(opts) {
+        Some(j) => format!("{}: interrupted: the writes in flight finished; {written} router(s) written by this run, all in the journal {j}. Resume: run the same command again; undo: fleetscript run rollback --arg journal={j}", opts.label),
+        None => format!("{}: interrupted: the writes in flight finished; {written} router(s) written by this run (no journal was kept)", opts.label),
+    }
 }

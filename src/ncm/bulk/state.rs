@@ -26,6 +26,10 @@ pub struct RouterState {
     pub product: String,
     /// Firmware version with the WAN-rule family it uses (`7.22.60 (wan.rules2)`).
     pub firmware: String,
+    /// The id of the firmware its configuration is formatted for (target, else actual).
+    pub firmware_id: String,
+    /// The id of its group ("" when it has none).
+    pub group: String,
 }
 
 impl RouterState {
@@ -82,7 +86,7 @@ pub fn read_states(
     let ids = distinct(routers.iter().cloned());
     let rows = client.list(
         "routers",
-        &q(json!({"id__in": ids, "fields": ["id", "name", "state", "product", "actual_firmware", "target_firmware"]})),
+        &q(json!({"id__in": ids, "fields": ["id", "name", "state", "product", "group", "actual_firmware", "target_firmware"]})),
     )?;
     let firmware_of =
         |r: &Value| url_id(&r["target_firmware"]).or_else(|| url_id(&r["actual_firmware"]));
@@ -99,9 +103,8 @@ pub fn read_states(
         distinct(rows.iter().filter_map(|r| url_id(&r["product"]))),
     )?;
     for r in &rows {
-        let version = firmware_of(r)
-            .and_then(|f| versions.get(&f).cloned())
-            .unwrap_or_default();
+        let firmware_id = firmware_of(r).unwrap_or_default();
+        let version = versions.get(&firmware_id).cloned().unwrap_or_default();
         let family = if crate::ncm::helpers::uses_rules2(&version) {
             "wan.rules2"
         } else {
@@ -120,6 +123,8 @@ pub fn read_states(
                 } else {
                     format!("{version} ({family})")
                 },
+                firmware_id,
+                group: url_id(&r["group"]).unwrap_or_default(),
                 ..RouterState::default()
             },
         );
@@ -340,6 +345,24 @@ fn value_text(v: &Option<Value>) -> String {
     }
 }
 
+/// A plan's lines for the paths of one router: `set path: current -> new` or `remove path`.
+pub fn path_lines(paths: &[PathChange]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| {
+            let path = diff::path_text(&p.path);
+            match &p.after {
+                Some(_) => format!(
+                    "      set    {path}: {} -> {}",
+                    value_text(&p.before),
+                    value_text(&p.after)
+                ),
+                None => format!("      remove {path} (was {})", value_text(&p.before)),
+            }
+        })
+        .collect()
+}
+
 /// The plan as text: a line per router (and one per path it changes), then the totals.
 pub fn render(
     label: &str,
@@ -367,20 +390,7 @@ pub fn render(
         if matches!(e.action, Action::Unchanged) {
             continue;
         }
-        for p in &e.paths {
-            let path = diff::path_text(&p.path);
-            match &p.after {
-                Some(_) => out.push(format!(
-                    "      set    {path}: {} -> {}",
-                    value_text(&p.before),
-                    value_text(&p.after)
-                )),
-                None => out.push(format!(
-                    "      remove {path} (was {})",
-                    value_text(&p.before)
-                )),
-            }
-        }
+        out.extend(path_lines(&e.paths));
     }
     let line = |what: &str, b: &BTreeMap<String, Counts>| {
         let parts: Vec<String> = b

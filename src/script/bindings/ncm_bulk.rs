@@ -167,10 +167,10 @@ fn changes_arg(pos: Position, changes: &Array) -> RhaiResult<Vec<Change>> {
     Ok(list)
 }
 
-fn outcome_value(o: &Outcome, halted: &Option<String>) -> Value {
+fn outcome_value(o: &Outcome, report: &bulk::Report) -> Value {
     json!({"router": o.router, "config_manager": o.config_manager, "status": o.status.as_str(), "reason": o.reason,
            "http_status": o.http_status, "wave": o.wave, "method": o.method, "changes": paths_value(&o.paths),
-           "halted": halted.clone().unwrap_or_default()})
+           "halted": report.halted.clone().unwrap_or_default(), "next": report.next.join("; ")})
 }
 
 /// `ncm::plan`: what `apply_all` would do, per router and in totals; nothing written.
@@ -211,7 +211,7 @@ fn apply_all(cx: &NativeCallContext, changes: &Array, options: &Map) -> RhaiResu
     Ok(report
         .outcomes
         .iter()
-        .map(|o| ret(outcome_value(o, &report.halted)))
+        .map(|o| ret(outcome_value(o, &report)))
         .collect())
 }
 
@@ -232,7 +232,12 @@ fn rollback(cx: &NativeCallContext, journal: &str) -> RhaiResult<Array> {
     let reverted = bulk::rollback_journal(&c.ncm, &file, c.bulk_rate).map_err(err_at(&c, pos))?;
     Ok(reverted
         .iter()
-        .map(|r| ret(json!({"router": r.router, "status": r.status, "reason": r.reason})))
+        .map(|r| {
+            ret(
+                json!({"router": r.router, "status": r.status, "reason": r.reason,
+                       "method": r.method, "changes": paths_value(&r.paths)}),
+            )
+        })
         .collect())
 }
 
@@ -257,27 +262,34 @@ pub fn register(root: &mut Module) {
         /// the first wave's canaries are online routers spread over products and firmwares). After each wave its routers
         /// must pass the health gate (synched, online, not suspended, no new config_rejected alert, still so after `soak`
         /// seconds; not synced within `verify_timeout` fails). More failures than `max_failures` (count or "N%", over the
-        /// run) halts: the rest is `skipped` with "halted: ...", and `rollback: true` reverts what the run wrote. Offline
+        /// run; default 0: the first failure halts) halts, and so does any failure in the first of several waves (the
+        /// canaries), whatever the budget: the rest is `skipped` with "halted: ..." (naming the failed routers and
+        /// why), and `rollback: true` reverts what the run wrote. Offline
         /// routers are written last and reported `pending`. A `journal` makes a re-run continue where one stopped (sent but
         /// unverified routers are verified, not skipped). Returns `#{router, config_manager, status, reason, http_status, wave,
-        /// method, changes, halted}` per change: status ok, failed, skipped, pending, unchanged, rolled back or needs manual
-        /// rollback; wave 0 when not written by this run; `halted` says why the run halted ("" when it did not).
+        /// method, changes, halted, next}` per change: status ok, failed, skipped, pending, unchanged, rolled back, rolled back
+        /// (value pinned) or needs manual rollback; wave 0 when not written by this run; `halted` says why the run halted
+        /// ("" when it did not) and `next` what to run next (the undo, how to continue).
         /// Options: concurrency (4), rate (20 writes/s), method ("patch"|"put"), journal, verify (false; implied by waves or
-        /// soak), verify_timeout (300 s), poll_interval (5 s), waves, soak (0), max_failures (any), rollback (false),
+        /// soak), verify_timeout (300 s), poll_interval (5 s), waves, soak (0), max_failures (0), rollback (false),
         /// drop_secrets (false: a PUT that would drop a router's own secret is refused), progress, label.
         ///
         /// ```rhai
-        /// let report = ncm::apply_all(changes, #{waves: [1, "10%"], soak: 60, max_failures: 1, rollback: true, journal: "apn.journal"});
+        /// let report = ncm::apply_all(changes, #{waves: [1, "10%"], soak: 60, max_failures: "2%", rollback: true, journal: "apn.journal"});
         /// ```
         fn apply_all(cx, changes: Array as "Array", options: Map as "Map") -> RhaiResult<Array> as "Array" {
             apply_all(&cx, &changes, &options)
         }
 
-        /// Reverts the writes a bulk-write journal recorded: each router the run changed gets back its individual
-        /// configuration from before the run, by a PATCH of the previous values when no path must be removed, else a PUT.
-        /// A masked secret is never written: a router whose revert would need one is `needs manual rollback` (with the
-        /// paths); the others are still rolled back. Returns `#{router, status, reason}` per router (rolled back, nothing to
-        /// revert, needs manual rollback, failed). Under --dry-run the writes are printed, not sent.
+        /// Reverts the writes a bulk-write journal recorded: each router the run changed gets back the effective
+        /// configuration it had before the run, by a PATCH wherever one can: the previous individual values, and a path
+        /// the run added set to the value the router inherited before (its firmware default and group: "value pinned").
+        /// Only a path with no previous value needs a PUT of the previous configuration; a masked secret is never written,
+        /// so a router whose PUT would drop one is `needs manual rollback` (with the paths) and the others are still rolled
+        /// back. Returns `#{router, status, reason, method, changes}` per router: status rolled back, rolled back (value
+        /// pinned), nothing to revert, needs manual rollback or failed; `changes` the paths written with their current and
+        /// new values. Under --dry-run nothing is sent: each revert is printed and its status is "would roll back" or
+        /// "would roll back (value pinned)".
         ///
         /// ```rhai
         /// for r in ncm::rollback("apn_rollout-2001.journal") { print(`${r.router}: ${r.status}`); }
