@@ -1,5 +1,7 @@
-//! The bulk-write journal: one JSON line per event, flushed as it happens, so a re-run after a
-//! crash, a kill or Ctrl-C continues where the last run stopped. It tells a write that was
+//! The bulk-write journal: one JSON line per event, written in one `write` and fsynced before
+//! the write it describes is sent (write-ahead), so a re-run after a crash, a kill or Ctrl-C
+//! continues where the last run stopped; a record that cannot be written or synced is an error
+//! naming the journal file, and the run stops before its next write. It tells a write that was
 //! *sent* from one that was *verified* (a resumed run verifies the former instead of skipping
 //! it), and keeps each router's individual configuration as it was before the run's write, for
 //! `rollback`. It holds what the API shows (secrets as `"*"`), never a secret.
@@ -109,6 +111,8 @@ pub struct Snapshot {
 #[derive(Default)]
 pub struct Journal {
     file: Option<std::fs::File>,
+    /// The journal's path, for errors.
+    path: PathBuf,
     /// (router, change fingerprint) -> the last mark.
     pub marks: HashMap<(String, String), Mark>,
     /// router -> the snapshot before the first write of its latest change not rolled back.
@@ -135,6 +139,7 @@ impl Journal {
             }
         }
         journal.file = Some(file);
+        journal.path = p.clone();
         Ok(journal)
     }
 
@@ -193,30 +198,48 @@ impl Journal {
             .copied()
     }
 
-    /// Records that a router is about to be written, with its configuration before the write.
-    pub fn writing(&mut self, s: &Snapshot, wave: usize) {
+    /// Records that a router is about to be written, with its configuration before the write
+    /// (on disk before this returns: the write may be sent only after it).
+    pub fn writing(&mut self, s: &Snapshot, wave: usize) -> Result<()> {
         let line = json!({"router": s.router, "change": s.change, "status": Mark::Writing.as_str(),
             "config_manager": s.config_manager, "wave": wave, "before": s.before, "secrets": s.secrets});
+        self.append(&line)?;
         self.read_line(&line);
-        self.append(line);
+        Ok(())
     }
 
     /// Records a router's new mark with its reason.
-    pub fn record(&mut self, router: &str, change: &str, mark: Mark, reason: &str) {
+    pub fn record(&mut self, router: &str, change: &str, mark: Mark, reason: &str) -> Result<()> {
         let line =
             json!({"router": router, "change": change, "status": mark.as_str(), "reason": reason});
+        self.append(&line)?;
         self.read_line(&line);
-        self.append(line);
+        Ok(())
     }
 
-    fn append(&mut self, mut line: Value) {
+    /// The journal's file, as given (for messages).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record: the whole line in one `write`, then fsync. Any failure is an error
+    /// naming the journal (no journal: nothing to write).
+    fn append(&mut self, line: &Value) -> Result<()> {
+        let Some(f) = self.file.as_mut() else {
+            return Ok(());
+        };
+        let mut line = line.clone();
         line["at"] = json!(chrono::Utc::now().to_rfc3339());
-        if let Some(f) = self.file.as_mut() {
-            // Written and flushed line by line so a crash loses at most the line being written.
-            let _ = writeln!(f, "{line}");
-            let _ = f.flush();
-            let _ = f.sync_data();
-        }
+        let mut buf = line.to_string().into_bytes();
+        buf.push(b'\n');
+        let failed = |e: std::io::Error| {
+            Error::io(
+                format!("the journal {} could not be written", self.path.display()),
+                e,
+            )
+        };
+        f.write_all(&buf).map_err(failed)?;
+        f.sync_data().map_err(failed)
     }
 }
 
@@ -237,15 +260,15 @@ mod tests {
             before,
             secrets: vec![],
         };
-        j.writing(&snap("A", json!([{}, []])), 1);
-        j.record("7", "A", Mark::Sent, "");
+        j.writing(&snap("A", json!([{}, []])), 1).unwrap();
+        j.record("7", "A", Mark::Sent, "").unwrap();
         // A resumed run writes it again: the first snapshot stays.
-        j.writing(&snap("A", json!([{"x": 1}, []])), 1);
+        j.writing(&snap("A", json!([{"x": 1}, []])), 1).unwrap();
         let j2 = Journal::open(Some(&JournalFile::open(&path).unwrap())).unwrap();
         assert_eq!(j2.mark("7", "A"), Some(Mark::Writing));
         assert_eq!(j2.to_roll_back()[0].before, json!([{}, []]));
-        j.record("7", "A", Mark::RolledBack, "");
-        j.writing(&snap("B", json!([{"y": 2}, []])), 1);
+        j.record("7", "A", Mark::RolledBack, "").unwrap();
+        j.writing(&snap("B", json!([{"y": 2}, []])), 1).unwrap();
         let j3 = Journal::open(Some(&JournalFile::open(&path).unwrap())).unwrap();
         assert_eq!(j3.to_roll_back().len(), 1);
         assert_eq!(j3.to_roll_back()[0].change, "B");

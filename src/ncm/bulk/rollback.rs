@@ -294,7 +294,7 @@ pub fn rollback(
                 "rolled back" | "rolled back (value pinned)" | "nothing to revert"
             )
         {
-            journal.record(&s.router, &s.change, Mark::RolledBack, &r.reason);
+            journal.record(&s.router, &s.change, Mark::RolledBack, &r.reason)?;
         }
         out.push(r);
     }

@@ -138,7 +138,7 @@ impl<'a> Run<'a> {
         if let Some(p) = pacer {
             p.acquire(&self.client.transport().cancel)?;
         }
-        self.book.lock().unwrap().journal.writing(&snapshot, wave);
+        self.book.lock().unwrap().journal.writing(&snapshot, wave)?;
         let body = json!({"configuration": send.to_value()});
         let sent = if *patch {
             self.client.patch("configuration_managers", &cm, &body)
@@ -162,12 +162,12 @@ impl<'a> Run<'a> {
             Ok(_) => Mark::Sent,
         };
         let mut b = self.book.lock().unwrap();
-        b.journal.record(&e.router, &self.fps[i], mark, &o.reason);
         if mark == Mark::Failed && !offline {
             b.failures += 1;
         }
+        let journaled = b.journal.record(&e.router, &self.fps[i], mark, &o.reason);
         b.results[i] = Some(o);
-        Ok(())
+        journaled
     }
 
     /// Writes a wave with `concurrency` workers, stopping early on Ctrl-C or (unless `offline`)
@@ -176,29 +176,31 @@ impl<'a> Run<'a> {
     fn write_wave(&self, idxs: &[usize], wave: usize, offline: bool, limit: usize) -> Result<()> {
         let pacer = crate::http::RateLimiter::per_second(self.opts.rate);
         let next = AtomicUsize::new(0);
-        let interrupted = std::sync::atomic::AtomicBool::new(false);
+        // The first error a worker met (Ctrl-C, the journal): every worker stops before its next write.
+        let stopped: Mutex<Option<Error>> = Mutex::new(None);
         let workers = self.opts.concurrency.max(1).min(idxs.len().max(1));
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| loop {
                     if self.client.transport().check_cancel().is_err()
                         || (!offline && self.failures() > limit)
+                        || stopped.lock().unwrap().is_some()
                     {
                         return;
                     }
                     let Some(&i) = idxs.get(next.fetch_add(1, Ordering::SeqCst)) else {
                         return;
                     };
-                    if self.write_one(i, wave, offline, &pacer).is_err() {
-                        interrupted.store(true, Ordering::SeqCst);
+                    if let Err(e) = self.write_one(i, wave, offline, &pacer) {
+                        stopped.lock().unwrap().get_or_insert(e);
                         return;
                     }
                     self.pb.inc(1);
                 });
             }
         });
-        if interrupted.load(Ordering::SeqCst) {
-            return Err(Error::Interrupted);
+        if let Some(e) = stopped.into_inner().unwrap() {
+            return Err(e);
         }
         self.client.transport().check_cancel()
     }
@@ -271,7 +273,7 @@ impl<'a> Run<'a> {
                     "no configuration manager to verify".into(),
                 ),
             };
-            b.journal.record(router, &self.fps[i], mark, &reason);
+            b.journal.record(router, &self.fps[i], mark, &reason)?;
             if status == Status::Failed {
                 b.failures += 1;
             }
@@ -593,7 +595,11 @@ pub fn apply_all(
             log(opts, "WARN", &interrupted_note(opts, run.written()));
             return Err(Error::Interrupted);
         }
-        Err(e) => return Err(e),
+        Err(e) => {
+            run.pb.finish_and_clear();
+            log(opts, "ERROR", &stopped_note(opts, run.written(), &e));
+            return Err(e);
+        }
     };
     run.pb.finish_and_clear();
     let mut report = Report::default();
@@ -639,6 +645,15 @@ fn next_steps(opts: &BulkOptions, rollback: &[Reverted]) -> Vec<String> {
     }
     out.push(format!("continue once the cause is fixed: run the same command again (the journal {journal} resumes it)"));
     out
+}
+
+/// What a run stopped by an error (the journal could not be written, the API failed) tells the
+/// operator: what it wrote, all journaled before the write, and how to undo it.
+fn stopped_note(opts: &BulkOptions, written: usize, e: &Error) -> String {
+    match journal_arg(opts) {
+        Some(j) => format!("{}: stopped: {e}; {written} router(s) written by this run, each journaled before its write. Undo: fleetscript run rollback --arg journal={j}", opts.label),
+        None => format!("{}: stopped: {e}; {written} router(s) written by this run", opts.label),
+    }
 }
 
 /// What an interrupted run tells the operator: its writes are journaled, and the commands.
