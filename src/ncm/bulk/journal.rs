@@ -1,7 +1,12 @@
-//! The bulk-write journal: one JSON line per event, written in one `write` and fsynced before
-//! the write it describes is sent (write-ahead), so a re-run after a crash, a kill or Ctrl-C
-//! continues where the last run stopped; a record that cannot be written or synced is an error
-//! naming the journal file, and the run stops before its next write. It tells a write that was
+//! The bulk-write journal: one JSON line per event, sealed with its CRC-32, written in one
+//! `write` and fsynced before the write it describes is sent (write-ahead), so a re-run after a
+//! crash, a kill or Ctrl-C continues where the last run stopped; a record that cannot be written
+//! or synced is an error naming the journal file, and the run stops before its next write.
+//!
+//! Damage is never silent: a record cut short at the end (a crash while it was being written:
+//! its write was never sent) is set aside in `<journal>.damaged`, reported, and never glued to
+//! the next record; a damaged record anywhere else could hide a write, so such a journal is
+//! refused for resume and rollback, naming the routers it may concern. It tells a write that was
 //! *sent* from one that was *verified* (a resumed run verifies the former instead of skipping
 //! it), and keeps each router's individual configuration as it was before the run's write, for
 //! `rollback`. It holds what the API shows (secrets as `"*"`), never a secret.
@@ -9,7 +14,7 @@
 use crate::error::{Error, Result};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -119,28 +124,99 @@ pub struct Journal {
     pub snapshots: HashMap<String, Snapshot>,
     /// Routers in the order they were first written (for a stable rollback order).
     order: Vec<String>,
+    /// Damaged records before the end: (line number, routers they seem to name).
+    damaged: Vec<(usize, Vec<String>)>,
+}
+
+/// A record as a line: its JSON, a tab, the CRC-32 of the JSON (8 hex digits), a newline.
+fn seal(json: &str) -> Vec<u8> {
+    format!("{json}\t{:08x}\n", crc32fast::hash(json.as_bytes())).into_bytes()
+}
+
+/// The record of a line (without its newline), or `None` when it is damaged. A line without a
+/// checksum is a record of a journal written before checksums (serialised JSON never holds a
+/// raw tab).
+fn unseal(line: &[u8]) -> Option<Value> {
+    let text = std::str::from_utf8(line).ok()?;
+    let json = match text.rsplit_once('\t') {
+        Some((json, sum)) => {
+            (format!("{:08x}", crc32fast::hash(json.as_bytes())) == sum).then_some(json)?
+        }
+        None => text,
+    };
+    serde_json::from_str::<Value>(json)
+        .ok()
+        .filter(Value::is_object)
+}
+
+/// The routers a damaged line seems to name (`"router":"10028"`), for the refusal's message.
+fn routers_named(line: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(line);
+    let mut out: Vec<String> = text
+        .split("\"router\":\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map(str::to_string)
+        .collect();
+    out.dedup();
+    out
 }
 
 impl Journal {
-    /// Reads a journal (a line cut short by a crash is ignored) and keeps it open for appending.
+    /// Reads a journal and keeps it open for appending. A record cut short at the end is set
+    /// aside (see the module); damaged records elsewhere are noted for [`Journal::intact`].
     pub fn open(target: Option<&JournalFile>) -> Result<Journal> {
         let Some(j) = target else {
             return Ok(Journal::default());
         };
         let p = &j.path;
-        let mut file = j.file.try_clone().map_err(|e| Error::io(p.display(), e))?;
-        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0))
-            .map_err(|e| Error::io(p.display(), e))?;
-        let mut journal = Journal::default();
-        for line in std::io::BufReader::new(&file).lines() {
-            let line = line.map_err(|e| Error::io(p.display(), e))?;
-            if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                journal.read_line(&v);
+        let io = |e| Error::io(p.display(), e);
+        let mut file = j.file.try_clone().map_err(io)?;
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(io)?;
+        let mut bytes = vec![];
+        std::io::Read::read_to_end(&mut file, &mut bytes).map_err(io)?;
+        let mut journal = Journal {
+            path: p.clone(),
+            ..Journal::default()
+        };
+        let complete = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        for (n, line) in bytes[..complete].split(|b| *b == b'\n').enumerate() {
+            if line.is_empty() {
+                continue;
+            }
+            match unseal(line) {
+                Some(v) => journal.read_line(&v),
+                None => journal.damaged.push((n + 1, routers_named(line))),
             }
         }
+        if complete < bytes.len() {
+            set_aside(p, &file, &bytes[complete..], complete)?;
+        }
         journal.file = Some(file);
-        journal.path = p.clone();
         Ok(journal)
+    }
+
+    /// Refuses a journal with a damaged record before its end: a write it recorded may be
+    /// hidden, so neither a resume nor a rollback may trust it.
+    pub fn intact(&self) -> Result<()> {
+        if self.damaged.is_empty() {
+            return Ok(());
+        }
+        let lines: Vec<String> = self.damaged.iter().map(|(n, _)| n.to_string()).collect();
+        let mut routers: Vec<String> = self.damaged.iter().flat_map(|(_, r)| r.clone()).collect();
+        routers.sort();
+        routers.dedup();
+        let who = if routers.is_empty() {
+            "routers it cannot name".to_string()
+        } else {
+            format!("router(s) {}", routers.join(", "))
+        };
+        Err(Error::invalid(format!(
+            "the journal {} is damaged at line(s) {} (it may concern {who}): a write it recorded could be hidden, so it is not used to resume or roll back; restore the file from a copy, or check those routers by hand and start a new journal",
+            self.path.display(),
+            lines.join(", ")
+        )))
     }
 
     fn read_line(&mut self, v: &Value) {
@@ -222,16 +298,15 @@ impl Journal {
         &self.path
     }
 
-    /// Appends one record: the whole line in one `write`, then fsync. Any failure is an error
-    /// naming the journal (no journal: nothing to write).
+    /// Appends one record: the whole sealed line in one `write`, then fsync. Any failure is an
+    /// error naming the journal (no journal: nothing to write).
     fn append(&mut self, line: &Value) -> Result<()> {
         let Some(f) = self.file.as_mut() else {
             return Ok(());
         };
         let mut line = line.clone();
         line["at"] = json!(chrono::Utc::now().to_rfc3339());
-        let mut buf = line.to_string().into_bytes();
-        buf.push(b'\n');
+        let buf = seal(&line.to_string());
         let failed = |e: std::io::Error| {
             Error::io(
                 format!("the journal {} could not be written", self.path.display()),
@@ -241,6 +316,32 @@ impl Journal {
         f.write_all(&buf).map_err(failed)?;
         f.sync_data().map_err(failed)
     }
+}
+
+/// Moves a record cut short at the end of a journal into `<journal>.damaged` and cuts the
+/// journal back to its last whole record, so the next record starts on a line of its own.
+/// Records are journaled before their write is sent, so such a record hides no write.
+fn set_aside(path: &Path, file: &std::fs::File, torn: &[u8], keep: usize) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let aside = PathBuf::from(format!("{}.damaged", path.display()));
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(&aside)
+        .map_err(|e| Error::io(aside.display(), e))?;
+    out.write_all(torn)
+        .and_then(|_| out.write_all(b"\n"))
+        .and_then(|_| out.sync_data())
+        .map_err(|e| Error::io(aside.display(), e))?;
+    file.set_len(keep as u64)
+        .and_then(|_| file.sync_data())
+        .map_err(|e| Error::io(path.display(), e))?;
+    crate::http::log_line("WARN", &format!(
+        "the journal {} ended in a record cut short ({} bytes, a crash while it was written); it was set aside in {} (its write was never sent: records are journaled before their write)",
+        path.display(), torn.len(), aside.display()
+    ));
+    Ok(())
 }
 
 #[cfg(test)]
@@ -281,5 +382,71 @@ mod tests {
             .write_all(b"{\"router\": \"7\", \"chan")
             .unwrap();
         assert!(Journal::open(Some(&JournalFile::open(&path).unwrap())).is_ok());
+    }
+
+    fn snapshot(router: &str) -> Snapshot {
+        Snapshot {
+            router: router.into(),
+            config_manager: "70".into(),
+            change: "A".into(),
+            before: json!([{}, []]),
+            secrets: vec![],
+        }
+    }
+
+    #[test]
+    fn a_record_cut_short_is_set_aside_and_never_glued_to_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let mut j = Journal::open(Some(&JournalFile::open(&path).unwrap())).unwrap();
+        j.writing(&snapshot("7"), 1).unwrap();
+        j.record("7", "A", Mark::Sent, "").unwrap();
+        // A crash while the next record was being written: only part of it reached the disk.
+        let whole = seal(&json!({"router": "8", "change": "A", "status": "writing"}).to_string());
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(&whole[..whole.len() / 2])
+            .unwrap();
+        let mut j = Journal::open(Some(&JournalFile::open(&path).unwrap())).unwrap();
+        assert!(j.intact().is_ok(), "a torn end hides no write");
+        j.writing(&snapshot("9"), 1).unwrap();
+        let j = Journal::open(Some(&JournalFile::open(&path).unwrap())).unwrap();
+        assert!(j.intact().is_ok());
+        assert_eq!(j.mark("7", "A"), Some(Mark::Sent));
+        assert_eq!(
+            j.mark("9", "A"),
+            Some(Mark::Writing),
+            "the next record is whole"
+        );
+        assert_eq!(j.mark("8", "A"), None);
+        let aside = std::fs::read(dir.path().join("j.damaged")).unwrap();
+        assert_eq!(&aside[..aside.len() - 1], &whole[..whole.len() / 2]);
+    }
+
+    #[test]
+    fn a_damaged_record_before_the_end_refuses_the_journal_naming_the_router() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let mut j = Journal::open(Some(&JournalFile::open(&path).unwrap())).unwrap();
+        for r in ["7", "8", "9"] {
+            j.writing(&snapshot(r), 1).unwrap();
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replacen("\"wave\":1", "\"wave\":2", 2)).unwrap();
+        let j = Journal::open(Some(&JournalFile::open(&path).unwrap())).unwrap();
+        let e = j.intact().unwrap_err().to_string();
+        assert!(e.contains("damaged at line(s) 1, 2"), "{e}");
+        assert!(e.contains("router(s) 7, 8"), "{e}");
+        // A journal written before records were sealed still reads.
+        std::fs::write(
+            &path,
+            "{\"router\":\"5\",\"change\":\"A\",\"status\":\"sent\"}\n",
+        )
+        .unwrap();
+        let j = Journal::open(Some(&JournalFile::open(&path).unwrap())).unwrap();
+        assert!(j.intact().is_ok());
+        assert_eq!(j.mark("5", "A"), Some(Mark::Sent));
     }
 }

@@ -207,6 +207,7 @@ pub fn rollback_journal(
     rate: f64,
 ) -> Result<Vec<Reverted>> {
     let mut journal = Journal::open(Some(file))?;
+    journal.intact()?;
     let snapshots = journal.to_roll_back();
     rollback::rollback(client, &snapshots, &mut journal, rate)
 }

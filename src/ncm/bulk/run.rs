@@ -1,6 +1,8 @@
 //! One bulk-write run, step by step: plan every router, sort them (journal first: what an
-//! earlier run sent is verified, not skipped; then unchanged, refused, online targets in waves,
-//! offline targets last), write each wave with bounded concurrency and a rate limit, hold it at
+//! earlier run sent is verified, not skipped; a router that already carries the change is
+//! `unchanged` only when in sync — verified when it is not yet, failed when its sync is
+//! suspended, pending when offline; then refused, online targets in waves, offline targets
+//! last), write each wave with bounded concurrency and a rate limit, hold it at
 //! the health gate, count failures against the budget and halt — skipping the rest and, with
 //! `rollback`, reverting what the run wrote — when the budget is exceeded.
 
@@ -105,7 +107,16 @@ impl<'a> Run<'a> {
                     i,
                     self.outcome(i, Status::Pending, "sent in an earlier run; the device is offline and will sync when it reconnects"),
                 ),
-                (Action::Unchanged, _) => self.set(i, self.outcome(i, Status::Unchanged, "the configuration already carries the change; not written")),
+                (Action::Unchanged, _) => match self.plan.states.get(&e.router) {
+                    Some(s) if s.suspended => self.set(i, self.outcome(i, Status::Failed, "the configuration already carries the change, but the device's config sync is suspended (it rejected or rolled back the config): fix the config, then ncm::resume_sync")),
+                    Some(s) if !s.synched && online && self.opts.verify => work.verify_first.push(i),
+                    Some(s) if !s.synched => self.set(i, self.outcome(i, Status::Pending, if online {
+                        "the configuration already carries the change; the device has not synced it yet (verify is off)"
+                    } else {
+                        "the configuration already carries the change; the device is offline and has not synced it yet"
+                    })),
+                    _ => self.set(i, self.outcome(i, Status::Unchanged, "the configuration already carries the change and the device is in sync; not written")),
+                },
                 (Action::Refuse(why), _) => self.set(i, self.outcome(i, Status::Failed, why.clone())),
                 (Action::Write { .. }, _) if online => work.online.push(i),
                 (Action::Write { .. }, _) => work.offline.push(i),
@@ -552,6 +563,7 @@ pub fn apply_all(
         })
         .collect();
     let journal = Journal::open(if dry { None } else { opts.journal.as_ref() })?;
+    journal.intact()?;
     let plan = plan(client, changes, opts)?;
     let run = Run {
         client,
