@@ -328,6 +328,9 @@ pub struct Confined {
     access: Access,
     roots: Vec<Dir>,
     denied: Vec<PathBuf>,
+    /// The denied files by identity (device, inode): a hard link to one elsewhere is the same
+    /// file under another name.
+    denied_files: Vec<(u64, u64)>,
 }
 
 /// A file being written as a stream (see [`Dir::create_atomic`]).
@@ -421,6 +424,7 @@ impl Confined {
             access,
             roots: vec![],
             denied: vec![],
+            denied_files: vec![],
         };
         for d in always_denied().iter().chain(denied) {
             c.deny(d);
@@ -444,13 +448,33 @@ impl Confined {
         Ok(())
     }
 
-    /// Keeps a path out of reach (its resolved form too).
+    /// Keeps a path out of reach (its resolved form too, and a file by its identity).
     pub fn deny(&mut self, p: &Path) {
+        use std::os::unix::fs::MetadataExt;
         let n = normalize(p);
         if let Ok(c) = n.canonicalize() {
             self.denied.push(c);
         }
+        if let Some(m) = std::fs::metadata(&n).ok().filter(|m| m.is_file()) {
+            self.denied_files.push((m.dev(), m.ino()));
+        }
         self.denied.push(n);
+    }
+
+    /// Refuses an opened file that is a denied one under another name (a hard link).
+    fn refuse_denied_file(&self, f: &std::fs::File, shown: &str) -> Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let m = f.metadata().map_err(|e| io_err(Path::new(shown), e))?;
+        if self.denied_files.contains(&(m.dev(), m.ino())) {
+            return Err(Error::invalid(format!(
+                "{} {shown} is never allowed from a script: it is a link to a file that holds configuration or history",
+                match self.access {
+                    Access::Read => "reading",
+                    Access::Write => "writing",
+                }
+            )));
+        }
+        Ok(())
     }
 
     pub fn dirs(&self) -> Vec<&Path> {
@@ -517,10 +541,17 @@ impl Confined {
         Ok((root, rel))
     }
 
-    /// Reads a file under an allowed directory.
+    /// Reads a file under an allowed directory (never a denied file, by any name).
     pub fn read(&self, path: &str) -> Result<Vec<u8>> {
+        use std::io::Read;
         let (root, rel) = self.locate(path)?;
-        root.read(&rel)
+        let (dir, name) = root.parent_of(&rel, false)?;
+        let mut f = dir.open_file(name, OFlags::RDONLY, 0)?;
+        self.refuse_denied_file(&f, path)?;
+        let mut out = vec![];
+        f.read_to_end(&mut out)
+            .map_err(|e| io_err(&dir.path.join(name), e))?;
+        Ok(out)
     }
 
     /// Writes a file under an allowed directory, atomically.
@@ -545,10 +576,13 @@ impl Confined {
         root.create_atomic(&rel, mode)
     }
 
-    /// Opens a file under an allowed directory for reading and appending (a journal).
+    /// Opens a file under an allowed directory for reading and appending (a journal; never a
+    /// denied file, by any name).
     pub fn open_append(&self, path: &str, mode: u32) -> Result<(PathBuf, std::fs::File)> {
         let (root, rel) = self.locate(path)?;
-        root.open_append(&rel, mode)
+        let (p, f) = root.open_append(&rel, mode)?;
+        self.refuse_denied_file(&f, path)?;
+        Ok((p, f))
     }
 
     /// Takes the lock file `path` under an allowed directory (see `Dir::lock`).
@@ -803,5 +837,23 @@ mod tests {
             .read(&outside.path().join("secret").display().to_string())
             .is_err());
         assert!(r.read("/proc/self/environ").is_err());
+    }
+
+    #[test]
+    fn a_hard_link_to_a_denied_file_is_refused_by_identity() {
+        let t = tempfile::tempdir().unwrap();
+        let conf = tempfile::tempdir().unwrap();
+        let config = conf.path().join("config.toml");
+        std::fs::write(&config, "x_cp_api_key = \"k\"").unwrap();
+        std::fs::hard_link(&config, t.path().join("notes.txt")).unwrap();
+        std::fs::write(t.path().join("other.txt"), "fine").unwrap();
+        let dirs = [t.path().to_path_buf()];
+        let r = Confined::new(Access::Read, &dirs, std::slice::from_ref(&config)).unwrap();
+        let w = Confined::new(Access::Write, &dirs, std::slice::from_ref(&config)).unwrap();
+        let inside = |n: &str| t.path().join(n).display().to_string();
+        let e = r.read(&inside("notes.txt")).unwrap_err().to_string();
+        assert!(e.contains("never allowed"), "{e}");
+        assert!(w.open_append(&inside("notes.txt"), 0o600).is_err());
+        assert_eq!(r.read(&inside("other.txt")).unwrap(), b"fine");
     }
 }

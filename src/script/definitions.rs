@@ -52,16 +52,38 @@ fn stdlib_module(engine: &Engine, name: &str, src: &str) -> String {
     out
 }
 
-/// Writes the definition files and the sample `Rhai.toml` into `dir` (created if need be).
-/// Returns the paths written.
-pub fn write(engine: &Engine, dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
-    std::fs::create_dir_all(dir)?;
+/// Writes the definition files and the sample `Rhai.toml` into `dir` (created if need be),
+/// through the same confined writer as scripts: each file atomically (a temporary, then a
+/// rename), no symlink followed below `dir`, so a link planted there cannot send a write
+/// outside it. Returns the paths written.
+pub fn write(
+    engine: &Engine,
+    dir: &std::path::Path,
+) -> crate::error::Result<Vec<std::path::PathBuf>> {
+    let out = crate::files::Dir::open(dir, true)?;
     let mut written = vec![];
     let toml = ("Rhai.toml".to_string(), RHAI_TOML.to_string());
     for (name, text) in files(engine).into_iter().chain([toml]) {
-        let p = dir.join(name);
-        std::fs::write(&p, text)?;
-        written.push(p);
+        written.push(out.write_atomic(std::path::Path::new(&name), text.as_bytes(), 0o644)?);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_symlink_planted_in_the_directory_is_replaced_not_followed() {
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim.txt");
+        std::fs::write(&victim, "keep me").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join("Rhai.toml")).unwrap();
+        let engine = rhai::Engine::new();
+        let written = super::write(&engine, dir.path()).unwrap();
+        assert!(written.iter().any(|p| p.ends_with("Rhai.toml")));
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+        let toml = dir.path().join("Rhai.toml");
+        assert!(!toml.symlink_metadata().unwrap().file_type().is_symlink());
+        assert!(std::fs::read_to_string(toml).unwrap().contains("[source]"));
+    }
 }
