@@ -66,19 +66,42 @@ fn child_args(script: &str) -> Vec<std::ffi::OsString> {
     out
 }
 
-/// Copies a child's output to ours line by line, each line prefixed; keeps the last line.
-fn relay(
-    from: impl std::io::Read,
-    prefix: String,
-    to_stderr: bool,
-    last: Arc<Mutex<Option<String>>>,
-) {
+/// The lines of a run's error output that say what went wrong: its last `error: ` line, else
+/// its last line that is not a diagnostic's frame (`--> file:line`, the source line, the caret).
+#[derive(Default)]
+struct LastError {
+    error: Option<String>,
+    other: Option<String>,
+}
+
+impl LastError {
+    fn see(&mut self, line: &str) {
+        let t = line.trim();
+        if let Some(msg) = t.strip_prefix("error: ") {
+            self.error = Some(msg.to_string());
+        } else if !t.is_empty()
+            && !t.starts_with("-->")
+            && !t.starts_with('|')
+            && !t
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit() && t.contains(" | "))
+        {
+            self.other = Some(t.to_string());
+        }
+    }
+
+    fn take(&mut self) -> Option<String> {
+        self.error.take().or_else(|| self.other.take())
+    }
+}
+
+/// Copies a child's output to ours line by line, each line prefixed; notes what went wrong.
+fn relay(from: impl std::io::Read, prefix: String, to_stderr: bool, last: Arc<Mutex<LastError>>) {
     for line in BufReader::new(from).lines().map_while(Result::ok) {
         if to_stderr {
             let _ = writeln!(std::io::stderr().lock(), "{prefix}{line}");
-            if !line.trim().is_empty() {
-                *last.lock().unwrap_or_else(|e| e.into_inner()) = Some(line);
-            }
+            last.lock().unwrap_or_else(|e| e.into_inner()).see(&line);
         } else {
             let _ = writeln!(std::io::stdout().lock(), "{prefix}{line}");
         }
@@ -89,7 +112,7 @@ fn relay(
 fn run_one(profile: &str, args: &[std::ffi::OsString], root: &Path) -> Outcome {
     let started = Instant::now();
     let dir = root.join(profile);
-    let last = Arc::new(Mutex::new(None));
+    let last = Arc::new(Mutex::new(LastError::default()));
     let spawned = std::fs::create_dir_all(&dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))
         .and_then(|_| {

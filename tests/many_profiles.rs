@@ -90,6 +90,14 @@ fn all_profiles_exits_non_zero_when_one_fails() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(stdout.contains("good: ok"), "{stdout}");
     assert!(stdout.contains("gone: FAILED (exit 1)"), "{stdout}");
+    let gone = stdout
+        .lines()
+        .find(|l| l.starts_with("gone: FAILED"))
+        .unwrap();
+    assert!(
+        gone.contains("127.0.0.1") && !gone.contains('^') && !gone.contains("-->"),
+        "the summary names the failure, not the diagnostic's caret: {gone}"
+    );
     assert!(stdout.contains("2 profiles: 1 ok, 1 failed"), "{stdout}");
     assert!(work.path().join("good/inventory.csv").is_file());
     assert!(!work.path().join("gone/inventory.csv").exists());
