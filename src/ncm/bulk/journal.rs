@@ -25,6 +25,8 @@ pub struct JournalFile {
     file: Arc<std::fs::File>,
     /// The journal's lock (`<journal>.lock`): one run at a time per journal.
     lock: Option<Arc<crate::files::LockGuard>>,
+    /// The size the file may grow to, as on a disk that fills up (fault injection in tests).
+    size_limit: Option<u64>,
 }
 
 impl JournalFile {
@@ -33,7 +35,15 @@ impl JournalFile {
             path,
             file: Arc::new(file),
             lock: None,
+            size_limit: None,
         }
+    }
+
+    /// The file takes no more than `bytes` (a record that does not fit is written in part and
+    /// fails as on a full disk): how tests play a disk that fills up part way.
+    pub fn with_size_limit(mut self, bytes: u64) -> Self {
+        self.size_limit = Some(bytes);
+        self
     }
 
     /// The journal, held under its lock for as long as this value (or a clone) lives.
@@ -116,6 +126,8 @@ pub struct Snapshot {
 #[derive(Default)]
 pub struct Journal {
     file: Option<std::fs::File>,
+    /// See [`JournalFile::with_size_limit`].
+    size_limit: Option<u64>,
     /// The journal's path, for errors.
     path: PathBuf,
     /// (router, change fingerprint) -> the last mark.
@@ -174,26 +186,36 @@ impl Journal {
         let io = |e| Error::io(p.display(), e);
         let mut file = j.file.try_clone().map_err(io)?;
         std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(io)?;
-        let mut bytes = vec![];
-        std::io::Read::read_to_end(&mut file, &mut bytes).map_err(io)?;
         let mut journal = Journal {
             path: p.clone(),
             ..Journal::default()
         };
-        let complete = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        for (n, line) in bytes[..complete].split(|b| *b == b'\n').enumerate() {
-            if line.is_empty() {
+        let mut reader = std::io::BufReader::new(&file);
+        let (mut line, mut n, mut whole) = (vec![], 0, 0u64);
+        loop {
+            line.clear();
+            let read = std::io::BufRead::read_until(&mut reader, b'\n', &mut line).map_err(io)?;
+            if read == 0 {
+                break;
+            }
+            if line.last() != Some(&b'\n') {
+                // The end, cut short.
+                set_aside(p, &file, &line, whole)?;
+                break;
+            }
+            n += 1;
+            whole += read as u64;
+            let record = &line[..line.len() - 1];
+            if record.is_empty() {
                 continue;
             }
-            match unseal(line) {
+            match unseal(record) {
                 Some(v) => journal.read_line(&v),
-                None => journal.damaged.push((n + 1, routers_named(line))),
+                None => journal.damaged.push((n, routers_named(record))),
             }
         }
-        if complete < bytes.len() {
-            set_aside(p, &file, &bytes[complete..], complete)?;
-        }
         journal.file = Some(file);
+        journal.size_limit = j.size_limit;
         Ok(journal)
     }
 
@@ -313,6 +335,14 @@ impl Journal {
                 e,
             )
         };
+        if let Some(limit) = self.size_limit {
+            let room = limit.saturating_sub(f.metadata().map_err(failed)?.len());
+            if (buf.len() as u64) > room {
+                let part = usize::try_from(room).unwrap_or(buf.len()).min(buf.len());
+                f.write_all(&buf[..part]).map_err(failed)?;
+                return Err(failed(std::io::Error::from_raw_os_error(libc::ENOSPC)));
+            }
+        }
         f.write_all(&buf).map_err(failed)?;
         f.sync_data().map_err(failed)
     }
@@ -321,7 +351,7 @@ impl Journal {
 /// Moves a record cut short at the end of a journal into `<journal>.damaged` and cuts the
 /// journal back to its last whole record, so the next record starts on a line of its own.
 /// Records are journaled before their write is sent, so such a record hides no write.
-fn set_aside(path: &Path, file: &std::fs::File, torn: &[u8], keep: usize) -> Result<()> {
+fn set_aside(path: &Path, file: &std::fs::File, torn: &[u8], keep: u64) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let aside = PathBuf::from(format!("{}.damaged", path.display()));
     let mut out = std::fs::OpenOptions::new()
@@ -334,7 +364,7 @@ fn set_aside(path: &Path, file: &std::fs::File, torn: &[u8], keep: usize) -> Res
         .and_then(|_| out.write_all(b"\n"))
         .and_then(|_| out.sync_data())
         .map_err(|e| Error::io(aside.display(), e))?;
-    file.set_len(keep as u64)
+    file.set_len(keep)
         .and_then(|_| file.sync_data())
         .map_err(|e| Error::io(path.display(), e))?;
     crate::http::log_line("WARN", &format!(
