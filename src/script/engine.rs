@@ -63,6 +63,7 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
     engine.register_type_with_name::<PageIter>("Pages");
     engine.register_type_with_name::<bindings::csv::CsvWriter>("CsvWriter");
     engine.register_iterator_result::<PageIter, rhai::Dynamic>();
+    engine.register_global_module(bindings::global::module());
     engine.register_static_module("ncm", bindings::ncm::module());
     engine.register_static_module("ignitenet", bindings::ignitenet::module());
     engine.register_static_module("json", bindings::json::module());

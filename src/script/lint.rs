@@ -160,6 +160,15 @@ fn calls(src: &str) -> Vec<Call> {
     out
 }
 
+/// The first names of every namespaced call in `src` (`ncm` for `ncm::routers::list(...)`),
+/// read from its syntax tree: which modules a script calls, comments and strings aside.
+pub fn modules_called(src: &str) -> std::collections::BTreeSet<String> {
+    calls(src)
+        .into_iter()
+        .filter_map(|c| c.path.into_iter().next())
+        .collect()
+}
+
 fn call_of(call: &rhai::FnCallExpr, pos: rhai::Position) -> Call {
     let at = match call.namespace.position() {
         p if p.is_none() => pos,

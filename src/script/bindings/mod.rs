@@ -44,6 +44,7 @@ macro_rules! functions {
 
 pub mod csv;
 pub mod diff;
+pub mod global;
 pub mod ignitenet;
 pub mod json;
 pub mod log;
@@ -156,9 +157,12 @@ pub fn read_json(c: &ScriptContext, pos: Position, path: &str) -> RhaiResult<rha
         .map_err(|e| usage_error(pos, format!("{path}: not valid JSON: {e}")))
 }
 
-/// A client's counters as scripts see them (`ncm::stats`, `ignitenet::stats`).
-pub fn stats_map(s: &crate::http::Stats) -> rhai::Map {
+/// A client's counters as scripts see them (`ncm::stats`, `ignitenet::stats`), and whether its
+/// writes are a dry run.
+pub fn stats_map(t: &crate::http::Transport) -> rhai::Map {
+    let s = &t.stats;
     let mut m = rhai::Map::new();
+    m.insert("dry_run".into(), t.options.dry_run.into());
     m.insert("requests".into(), (s.requests() as rhai::INT).into());
     m.insert("retries".into(), (s.retries() as rhai::INT).into());
     m.insert(
@@ -250,6 +254,7 @@ fn error_map(e: &Error, redact: &dyn Fn(&str) -> String) -> rhai::Map {
     use crate::script::convert::json_to_dynamic;
     let mut m = rhai::Map::new();
     m.insert("kind".into(), e.kind().into());
+    m.insert("cause".into(), e.cause().as_str().into());
     m.insert("message".into(), redact(&e.short_message()).into());
     m.insert("description".into(), redact(&e.to_string()).into());
     let status: rhai::Dynamic = match e.status() {
@@ -283,7 +288,7 @@ fn error_map(e: &Error, redact: &dyn Fn(&str) -> String) -> rhai::Map {
 }
 
 /// Converts a library error into a catchable Rhai error (`catch (e)` sees a map with `status`,
-/// `message`, `body`, `errors`, `method`, `url`, `kind`, `line`, `column`). Interruption becomes
+/// `message`, `body`, `errors`, `method`, `url`, `kind`, `cause`, `line`, `column`). Interruption becomes
 /// Rhai's termination, which `try`/`catch` cannot swallow.
 pub fn rhai_error(pos: Position, e: Error, redactor: &Redactor) -> Box<EvalAltResult> {
     if matches!(e, Error::Interrupted) {

@@ -381,13 +381,14 @@ fn register_helpers(root: &mut Module) {
             lists(&cx, queries)
         }
 
-        /// What the client has done so far: `requests` sent, `retries`, `dry_run_writes` (writes printed instead of sent).
+        /// What the client has done so far: `requests` sent, `retries`, `dry_run_writes` (writes printed instead of sent),
+        /// and `dry_run` (true under `--dry-run`: writes are shown, never sent).
         ///
         /// ```rhai
         /// log::info(`${ncm::stats().requests} requests`);
         /// ```
         fn stats(cx) -> RhaiResult<Map> as "Map" {
-            Ok(super::stats_map(&state(&cx)?.ncm.transport().stats))
+            Ok(super::stats_map(state(&cx)?.ncm.transport()))
         }
 
         /// The router with this id, MAC address, name or serial number (one request for an id, a MAC or a
