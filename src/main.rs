@@ -7,6 +7,7 @@ mod fanout;
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, ConfigAction, ConnArgs, FleetArgs, RunArgs};
+use fleetscript::script::bindings::SavePoint;
 use fleetscript::script::library::{self, ScriptSource};
 use fleetscript::settings as st;
 use fleetscript::sim::{Fault, SimOptions, Simulator};
@@ -85,14 +86,30 @@ fn outcome(cli: Cli) -> i32 {
     }
 }
 
-/// First Ctrl-C asks the running work to stop cleanly; a second one quits at once.
-fn install_ctrl_c(cancel: Arc<AtomicBool>) {
+/// First Ctrl-C (or SIGTERM, SIGHUP) asks the running work to stop cleanly; a second one quits
+/// at once. Once the run passed its point of no return (`saved`: a backup committed), neither
+/// makes it a failure: the first lets it finish its report, the second quits with 0.
+fn install_ctrl_c(cancel: Arc<AtomicBool>, saved: Arc<SavePoint>) {
     let _ = ctrlc::set_handler(move || {
+        let done = saved.get();
         if cancel.swap(true, Ordering::SeqCst) {
-            eprintln!("\ninterrupted");
-            std::process::exit(exit::INTERRUPTED);
+            match done {
+                Some(what) => {
+                    eprintln!("\ninterrupted after {what}: that is saved and complete");
+                    std::process::exit(exit::OK);
+                }
+                None => {
+                    eprintln!("\ninterrupted");
+                    std::process::exit(exit::INTERRUPTED);
+                }
+            }
         }
-        eprintln!("\ninterrupting... (Ctrl-C again to quit at once)");
+        match done {
+            Some(what) => eprintln!(
+                "\ninterrupting: {what} is saved; finishing the report... (Ctrl-C again to quit at once)"
+            ),
+            None => eprintln!("\ninterrupting... (Ctrl-C again to quit at once)"),
+        }
     });
 }
 
@@ -242,8 +259,8 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
         }
     };
     let cancel = Arc::new(AtomicBool::new(false));
-    install_ctrl_c(cancel.clone());
-    let mut rt = Runtime::with_cancel(cfg, cancel)?;
+    let mut rt = Runtime::with_cancel(cfg, cancel.clone())?;
+    install_ctrl_c(cancel, rt.ctx().saved.clone());
     let dry_run = a.conn.dry_run;
     if dry_run {
         eprintln!("dry run: nothing will be written (every write is shown instead)");
@@ -284,6 +301,14 @@ fn run_checked(
         Ok(v) => {
             if eval && !v.is_unit() {
                 print_value(&v);
+            }
+            if let Some(what) = rt
+                .saved()
+                .filter(|_| rt.cancel_flag().load(Ordering::SeqCst))
+            {
+                eprintln!(
+                    "interrupted after {what}: that is saved and complete; the report is above"
+                );
             }
             exit::OK
         }

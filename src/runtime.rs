@@ -53,6 +53,9 @@ pub enum ScriptError {
     AuthRefused(String),
     /// A cloud stayed unavailable through every retry: one line, try again later.
     Unavailable(String),
+    /// Interrupted after the point of no return (what it names is saved for good): not a
+    /// failure, exit 0.
+    InterruptedAfterSave(String),
 }
 
 impl ScriptError {
@@ -63,6 +66,7 @@ impl ScriptError {
             ScriptError::Interrupted(_) => exit::INTERRUPTED,
             ScriptError::Locked(_) | ScriptError::Unavailable(_) => exit::TEMPFAIL,
             ScriptError::AuthRefused(_) => exit::AUTH,
+            ScriptError::InterruptedAfterSave(_) => exit::OK,
         }
     }
     pub fn render(&self) -> String {
@@ -76,6 +80,9 @@ impl ScriptError {
             | ScriptError::Failed(s)
             | ScriptError::AuthRefused(s)
             | ScriptError::Unavailable(s) => format!("error: {s}\n"),
+            ScriptError::InterruptedAfterSave(what) => format!(
+                "interrupted after {what}: that is saved and complete; the rest of the run was skipped\n"
+            ),
         }
     }
 }
@@ -153,6 +160,7 @@ impl Runtime {
             redactor: redactor.clone(),
             cancel: cancel.clone(),
             stop: Default::default(),
+            saved: Default::default(),
             writes,
             reads: std::sync::RwLock::new(reads),
             confirm: Default::default(),
@@ -471,6 +479,7 @@ impl Runtime {
         ast: &AST,
     ) -> std::result::Result<Dynamic, ScriptError> {
         self.ctx.stop.clear();
+        self.ctx.saved.clear();
         let _watchdog = self
             .config
             .limits
@@ -522,8 +531,8 @@ impl Runtime {
         }
     }
 
-    /// An evaluation stopped by the cancellation flag: by a limit (a failure saying which), or by
-    /// the operator (130).
+    /// An evaluation stopped by the cancellation flag: by a limit (a failure saying which), by
+    /// the operator before the point of no return (130), or after it (not a failure).
     fn stopped(&self, d: Diagnostic) -> ScriptError {
         match self.ctx.stop.get() {
             StopReason::TIME => ScriptError::Runtime(Box::new(Diagnostic {
@@ -540,7 +549,10 @@ impl Runtime {
                 ),
                 ..d
             })),
-            _ => ScriptError::Interrupted(Box::new(d)),
+            _ => match self.ctx.saved.get() {
+                Some(what) => ScriptError::InterruptedAfterSave(what),
+                None => ScriptError::Interrupted(Box::new(d)),
+            },
         }
     }
 
@@ -554,6 +566,12 @@ impl Runtime {
         } else {
             None
         }
+    }
+
+    /// What the run passed its point of no return with, if it did (a backup saved for good):
+    /// an interrupt after it is no failure.
+    pub fn saved(&self) -> Option<String> {
+        self.ctx.saved.get()
     }
 
     pub fn run_file(&mut self, path: &Path) -> std::result::Result<Dynamic, ScriptError> {

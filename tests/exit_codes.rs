@@ -2,13 +2,15 @@
 //! (a dry run says so on its first and last line and writes nothing); 1 the job ran and failed
 //! (the script's `fail` message alone); 2 a usage error before any request (a flag, an `--arg`
 //! outside its declaration, missing credentials, an unknown profile); 3 refused credentials; 75
-//! a lock held or a cloud unavailable after retries. Each checks the message: no script frames
-//! for 2 and 3, no key anywhere.
+//! a lock held or a cloud unavailable after retries; 130 interrupted before a backup was saved
+//! (0 after it). Each checks the message: no script frames for 2 and 3, no key anywhere.
 
 mod common;
 
 use common::*;
-use std::process::Output;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::sync::{mpsc, Mutex};
 
 /// Every key a test run could hold: the sandbox's and the wrong ones tests set.
 fn secrets() -> Vec<String> {
@@ -384,6 +386,80 @@ fn exit_75_a_cloud_unavailable_after_its_retries() {
             && e.trim_end().ends_with("try again later"),
         "{t}"
     );
+}
+
+/// Runs a nightly backup whose notify URL answers the ping ending in `at` (`/ping/start`:
+/// before the backup; `/ping`: after it is saved) only once the run got `signal` and said it is
+/// interrupting: the interrupt lands exactly there, with no sleep. The exit code and stderr.
+fn interrupted_at(mut cmd: Command, at: &'static str, signal: i32) -> (Option<i32>, String) {
+    let (pid_tx, pid_rx) = mpsc::channel::<u32>();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (pid_rx, go_rx) = (Mutex::new(pid_rx), Mutex::new(go_rx));
+    let base = hostile_server(move |path| {
+        if path.ends_with(at) {
+            if let Ok(pid) = pid_rx.lock().unwrap().recv() {
+                // SAFETY: sends a signal to the child this test started.
+                unsafe { libc::kill(pid as i32, signal) };
+                let _ = go_rx.lock().unwrap().recv();
+            }
+        }
+        Reply::Full(200, "text/plain", b"OK".to_vec())
+    });
+    cmd.arg("--arg")
+        .arg(format!("notify={base}/ping"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    pid_tx.send(child.id()).unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("interrupting") {
+                let _ = go_tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let status = child.wait().unwrap();
+    (status.code(), reader.join().unwrap())
+}
+
+#[test]
+fn exit_130_interrupted_before_the_backup_is_saved_and_0_after() {
+    let sim = sim(10);
+    let dir = tempfile::tempdir().unwrap();
+    let backup = |dir: &std::path::Path| {
+        let mut c = bin_for(&sim);
+        c.current_dir(dir).args([
+            "run",
+            "nightly_backup",
+            "--arg",
+            "dir=nightly",
+            "--arg",
+            "store=git",
+        ]);
+        c
+    };
+    // Ctrl-C before the backup: 130, and no backup at all.
+    let (code, err) = interrupted_at(backup(dir.path()), "/ping/start", libc::SIGINT);
+    assert_eq!(code, Some(130), "{err}");
+    assert!(!dir.path().join("nightly/.git").exists(), "{err}");
+    // SIGTERM after the commit (while the success ping is sent): the report is done, exit 0.
+    let (code, err) = interrupted_at(backup(dir.path()), "/ping", libc::SIGTERM);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("interrupting: the backup commit ")
+            && err.contains("that is saved and complete"),
+        "{err}"
+    );
+    let repo = git2::Repository::open(dir.path().join("nightly")).unwrap();
+    assert!(repo.head().unwrap().peel_to_commit().is_ok());
+    for s in secrets() {
+        assert!(!err.contains(&s), "{err}");
+    }
 }
 
 #[test]

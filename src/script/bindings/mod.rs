@@ -100,6 +100,33 @@ impl StopReason {
     }
 }
 
+/// The run's point of no return: set once what it promised is saved for good (a backup's git
+/// commit, a dated backup's final rename). After it, an interrupt no longer fails the run: the
+/// script finishes its report (requests are no longer sent) and the run exits 0.
+#[derive(Debug, Default)]
+pub struct SavePoint(std::sync::Mutex<Option<String>>);
+
+impl SavePoint {
+    /// Records what was saved (`the git commit 1a2b3c4d5e6f in backups`); the first one stays.
+    pub fn mark(&self, what: impl Into<String>) {
+        let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if g.is_none() {
+            *g = Some(what.into());
+        }
+    }
+    /// What was saved, once the run passed its point of no return.
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    pub fn is_set(&self) -> bool {
+        self.get().is_some()
+    }
+    /// Forgets it (a new evaluation in the same runtime).
+    pub fn clear(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
 /// What bindings share: one per run, kept in the engine's tag and read with [`state`].
 pub struct ScriptContext {
     pub ncm: Arc<NcmClient>,
@@ -111,6 +138,8 @@ pub struct ScriptContext {
     pub cancel: Arc<AtomicBool>,
     /// Which limit stopped the run, when one did.
     pub stop: Arc<StopReason>,
+    /// Set when the run passed its point of no return (see [`SavePoint`]).
+    pub saved: Arc<SavePoint>,
     /// Where scripts may write: the current directory by default, or the `--allow-write` ones.
     pub writes: Confined,
     /// Where scripts may read: the current directory, the script's own, the library path, the
