@@ -75,10 +75,15 @@ pub enum ConfigAction {
         #[arg(long)]
         profile: Option<String>,
     },
-    /// Call one cheap endpoint of each configured cloud and report ok or the error.
+    /// Call one cheap endpoint of each configured cloud and report ok or the error; say which
+    /// clouds are not configured. Exit 0 when every configured cloud works.
     Check {
         #[arg(long)]
         profile: Option<String>,
+        /// Clouds that must be configured (`ncm`, `ignitenet`, comma-separated): one without
+        /// keys is an error (exit 2) rather than a note.
+        #[arg(long, value_delimiter = ',', value_name = "CLOUDS")]
+        require: Vec<String>,
     },
 }
 

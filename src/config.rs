@@ -170,6 +170,45 @@ impl Profile {
     }
 }
 
+/// A cloud fleetscript talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cloud {
+    Ncm,
+    IgniteNet,
+}
+
+impl Cloud {
+    pub const ALL: [Cloud; 2] = [Cloud::Ncm, Cloud::IgniteNet];
+
+    /// `NCM`, `IgniteNet`: as messages name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cloud::Ncm => "NCM",
+            Cloud::IgniteNet => "IgniteNet",
+        }
+    }
+
+    /// The cloud a name given on the command line means (`ncm`, `ignitenet`).
+    pub fn parse(s: &str) -> Option<Cloud> {
+        Cloud::ALL
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// Its keys: the profile key and the environment variable of each.
+    pub fn keys(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Cloud::Ncm => &[
+                ("x_cp_api_id", "X_CP_API_ID"),
+                ("x_cp_api_key", "X_CP_API_KEY"),
+                ("x_ecm_api_id", "X_ECM_API_ID"),
+                ("x_ecm_api_key", "X_ECM_API_KEY"),
+            ],
+            Cloud::IgniteNet => &[("ignitenet_api_key", "IGNITENET_API_KEY")],
+        }
+    }
+}
+
 /// `config.toml`: `default_profile = "NAME"` and `[profiles.NAME]` tables.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -602,6 +641,47 @@ impl Config {
         s.extend(env_secrets());
         s.retain(|(_, v)| !v.is_empty());
         s
+    }
+
+    /// Are this cloud's keys all set (the four NCM keys; the IgniteNet key)?
+    pub fn has_credentials(&self, cloud: Cloud) -> bool {
+        match cloud {
+            Cloud::Ncm => self.ncm_credentials.missing().is_empty(),
+            Cloud::IgniteNet => !self.ignitenet.api_key.trim().is_empty(),
+        }
+    }
+
+    /// Where this cloud's keys are set, for a message that says which to set or check: the
+    /// profile's keys when the profile gave them, else the environment variables (never a value).
+    pub fn keys_hint(&self, cloud: Cloud) -> String {
+        let keys = cloud.keys();
+        let vars: Vec<&str> = keys.iter().map(|(_, v)| *v).collect();
+        let names: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
+        let file = config_file_path();
+        let source = |k: &str| self.sources.get(k).map(String::as_str).unwrap_or_default();
+        let from_env = keys
+            .iter()
+            .any(|(k, _)| source(k).starts_with("environment"));
+        // The profile that gave them, else the active one (where missing keys would go).
+        let profile = keys
+            .iter()
+            .find_map(|(k, _)| source(k).strip_prefix("profile ").map(str::to_string))
+            .or_else(|| self.profile.clone())
+            .filter(|_| !from_env);
+        match profile {
+            Some(p) => format!(
+                "{} of profile {p} in {} (or {} in the environment)",
+                names.join(", "),
+                file.display(),
+                vars.join(", ")
+            ),
+            None => format!(
+                "{} (or {} in a profile of {})",
+                vars.join(", "),
+                names.join(", "),
+                file.display()
+            ),
+        }
     }
 
     /// Refuses secrets that masking cannot hide safely (too short or too common: masking

@@ -42,6 +42,10 @@ pub enum Error {
         url: String,
         message: String,
         timeout: bool,
+        /// No server answered (refused, unreachable, timed out, cut off) after the retries the
+        /// transport allows: the cloud is unavailable for now. False for an answer that came but
+        /// could not be taken (too large, a stalled body).
+        unreachable: bool,
     },
     /// A query or argument was rejected before any request was sent.
     #[error("{0}")]
@@ -89,6 +93,48 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What an error says of the run it ends, when nothing catches it: the classes of the exit-code
+/// contract beyond "the job failed". Scripts see it as `e.cause`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The job ran and something failed (exit 1).
+    Failure,
+    /// The cloud refused the credentials: HTTP 401 or 403 (exit 3).
+    AuthRefused,
+    /// The cloud could not be reached, or answered 429/502/503/504, after every retry (exit 75).
+    Unavailable,
+    /// Another run holds a lock this one needs (exit 75).
+    Locked,
+}
+
+impl Cause {
+    /// `failure`, `auth`, `unavailable`, `locked`: the text of `e.cause`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Failure => "failure",
+            Cause::AuthRefused => "auth",
+            Cause::Unavailable => "unavailable",
+            Cause::Locked => "locked",
+        }
+    }
+
+    /// The cause a text of [`Cause::as_str`] names.
+    pub fn parse(s: &str) -> Option<Cause> {
+        [
+            Cause::Failure,
+            Cause::AuthRefused,
+            Cause::Unavailable,
+            Cause::Locked,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+/// HTTP statuses that mean "not now" rather than "no": after the transport's retries, the
+/// cloud is unavailable (rate limited, a gateway down, overloaded).
+pub const UNAVAILABLE_STATUSES: [u16; 4] = [429, 502, 503, 504];
+
 impl Error {
     pub fn invalid(msg: impl fmt::Display) -> Self {
         Error::Invalid(msg.to_string())
@@ -129,6 +175,19 @@ impl Error {
             Error::Io { .. } => "io",
             Error::Git { .. } => "git",
             Error::Locked { .. } => "locked",
+        }
+    }
+
+    /// What the error says of a run it ends (see [`Cause`]).
+    pub fn cause(&self) -> Cause {
+        match self {
+            Error::Api(a) if matches!(a.status, 401 | 403) => Cause::AuthRefused,
+            Error::Api(a) if UNAVAILABLE_STATUSES.contains(&a.status) => Cause::Unavailable,
+            Error::Transport {
+                unreachable: true, ..
+            } => Cause::Unavailable,
+            Error::Locked { .. } => Cause::Locked,
+            _ => Cause::Failure,
         }
     }
 

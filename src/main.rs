@@ -7,6 +7,7 @@ mod fanout;
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, ConfigAction, ConnArgs, FleetArgs, RunArgs};
+use fleetscript::script::bindings::SavePoint;
 use fleetscript::script::library::{self, ScriptSource};
 use fleetscript::settings as st;
 use fleetscript::sim::{Fault, SimOptions, Simulator};
@@ -85,14 +86,30 @@ fn outcome(cli: Cli) -> i32 {
     }
 }
 
-/// First Ctrl-C asks the running work to stop cleanly; a second one quits at once.
-fn install_ctrl_c(cancel: Arc<AtomicBool>) {
+/// First Ctrl-C (or SIGTERM, SIGHUP) asks the running work to stop cleanly; a second one quits
+/// at once. Once the run passed its point of no return (`saved`: a backup committed), neither
+/// makes it a failure: the first lets it finish its report, the second quits with 0.
+fn install_ctrl_c(cancel: Arc<AtomicBool>, saved: Arc<SavePoint>) {
     let _ = ctrlc::set_handler(move || {
+        let done = saved.get();
         if cancel.swap(true, Ordering::SeqCst) {
-            eprintln!("\ninterrupted");
-            std::process::exit(exit::INTERRUPTED);
+            match done {
+                Some(what) => {
+                    eprintln!("\ninterrupted after {what}: that is saved and complete");
+                    std::process::exit(exit::OK);
+                }
+                None => {
+                    eprintln!("\ninterrupted");
+                    std::process::exit(exit::INTERRUPTED);
+                }
+            }
         }
-        eprintln!("\ninterrupting... (Ctrl-C again to quit at once)");
+        match done {
+            Some(what) => eprintln!(
+                "\ninterrupting: {what} is saved; finishing the report... (Ctrl-C again to quit at once)"
+            ),
+            None => eprintln!("\ninterrupting... (Ctrl-C again to quit at once)"),
+        }
     });
 }
 
@@ -242,25 +259,62 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
         }
     };
     let cancel = Arc::new(AtomicBool::new(false));
-    install_ctrl_c(cancel.clone());
-    let mut rt = Runtime::with_cancel(cfg, cancel)?;
-    if let Err(e) = rt.declare_args(name, &src) {
-        eprint!("{}", e.render());
-        return Ok(e.exit_code());
+    let mut rt = Runtime::with_cancel(cfg, cancel.clone())?;
+    install_ctrl_c(cancel, rt.ctx().saved.clone());
+    let dry_run = a.conn.dry_run;
+    if dry_run {
+        eprintln!("dry run: nothing will be written (every write is shown instead)");
     }
-    if let Some(line) = sandbox_line(&rt, &a.conn.fleet) {
+    let code = run_checked(&mut rt, name, &script, &src, code.is_some(), &a.conn.fleet);
+    if dry_run {
+        let n = rt.ncm().transport().stats.dry_run_writes()
+            + rt.ignitenet().transport().stats.dry_run_writes();
+        eprintln!(
+            "dry run: nothing was written ({n} write{} planned)",
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    Ok(code)
+}
+
+/// A script's run after its pre-run checks (credentials of the clouds it uses, its declared
+/// arguments), rendered; the exit code.
+fn run_checked(
+    rt: &mut Runtime,
+    name: &str,
+    script: &ScriptSource,
+    src: &str,
+    eval: bool,
+    fleet: &FleetArgs,
+) -> i32 {
+    let checked = rt
+        .check_credentials(name, script, src)
+        .and_then(|()| rt.declare_args(name, src));
+    if let Err(e) = checked {
+        eprint!("{}", e.render());
+        return e.exit_code();
+    }
+    if let Some(line) = sandbox_line(rt, fleet) {
         eprintln!("{line}");
     }
-    match rt.run_script(&script) {
+    match rt.run_script(script) {
         Ok(v) => {
-            if code.is_some() && !v.is_unit() {
+            if eval && !v.is_unit() {
                 print_value(&v);
             }
-            Ok(exit::OK)
+            if let Some(what) = rt
+                .saved()
+                .filter(|_| rt.cancel_flag().load(Ordering::SeqCst))
+            {
+                eprintln!(
+                    "interrupted after {what}: that is saved and complete; the report is above"
+                );
+            }
+            exit::OK
         }
         Err(e) => {
             eprint!("{}", e.render());
-            Ok(e.exit_code())
+            e.exit_code()
         }
     }
 }
@@ -277,16 +331,48 @@ fn print_value(v: &rhai::Dynamic) {
     print!("{}", format::render(v, f, width, &[]));
 }
 
-fn config_check(profile: Option<&str>) -> anyhow::Result<i32> {
+/// `config check`: each configured cloud called once; 0 when every configured one works (a
+/// cloud without keys is only reported, unless `--require` names it: exit 2); else the code of
+/// the worst failure (3 keys refused, 75 unavailable, 1 any other).
+fn config_check(profile: Option<&str>, require: &[String]) -> anyhow::Result<i32> {
+    use fleetscript::config::Cloud;
+    let required = require
+        .iter()
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| {
+            Cloud::parse(r)
+                .ok_or_else(|| anyhow::anyhow!("--require {r:?}: expected ncm or ignitenet"))
+        })
+        .collect::<anyhow::Result<Vec<Cloud>>>()?;
     let (cfg, warnings) = Config::load(profile)?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
     let mut code = exit::OK;
-    for (line, ok) in Runtime::new(cfg)?.check_clouds() {
-        println!("{line}");
-        if !ok {
-            code = exit::FAILURE;
+    let rank = |c: i32| {
+        [
+            exit::OK,
+            exit::FAILURE,
+            exit::TEMPFAIL,
+            exit::AUTH,
+            exit::USAGE,
+        ]
+        .iter()
+        .position(|x| *x == c)
+        .unwrap_or(0)
+    };
+    for check in Runtime::new(cfg)?.check_clouds() {
+        println!("{}", check.line);
+        let mut c = check.exit_code();
+        if check.result.is_none() && required.contains(&check.cloud) {
+            eprintln!(
+                "error: {} is not configured, and --require names it",
+                check.cloud.name()
+            );
+            c = exit::USAGE;
+        }
+        if rank(c) > rank(code) {
+            code = c;
         }
     }
     Ok(code)
@@ -324,7 +410,7 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
                 print!("{}", cfg.describe());
                 Ok(exit::OK)
             }
-            ConfigAction::Check { profile } => config_check(profile.as_deref()),
+            ConfigAction::Check { profile, require } => config_check(profile.as_deref(), &require),
         },
         Command::Completions { shell } => {
             clap_complete::generate(

@@ -17,14 +17,24 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-/// Exit codes, in one place: 0 success, 1 script or API error, 2 usage or compile error,
-/// 130 interrupted.
+/// Exit codes, in one place (the contract README and the guide state): 0 done; 1 the job ran
+/// and something failed; 2 a usage error found before any request; 3 a cloud refused the
+/// credentials; 75 temporarily unable (a lock held, a cloud unavailable after retries); 130
+/// interrupted.
 pub mod exit {
     pub const OK: i32 = 0;
+    /// The job ran and something failed: a router failed or was skipped by an ERROR, a halt, an
+    /// API error the script did not catch, an error in the script's own code.
     pub const FAILURE: i32 = 1;
+    /// A usage error found before any request: a flag, an `--arg`, a profile, credentials.
     pub const USAGE: i32 = 2;
-    /// Another run holds the backup directory's or journal's lock (EX_TEMPFAIL).
-    pub const LOCKED: i32 = 75;
+    /// A cloud refused the credentials (HTTP 401 or 403).
+    pub const AUTH: i32 = 3;
+    /// Temporarily unable (EX_TEMPFAIL): another run holds a lock, or a cloud stayed unavailable
+    /// through every retry. Try again later.
+    pub const TEMPFAIL: i32 = 75;
+    /// Another run holds the backup directory's or journal's lock ([`TEMPFAIL`]).
+    pub const LOCKED: i32 = TEMPFAIL;
     pub const INTERRUPTED: i32 = 130;
 }
 
@@ -37,24 +47,66 @@ pub enum ScriptError {
     /// Another run holds a lock this one needs.
     Locked(Box<Diagnostic>),
     Setup(String),
+    /// The script ended its job as failed (`fail(message)`): the message alone, no frames.
+    Failed(String),
+    /// A cloud refused the credentials: one line naming the keys to check.
+    AuthRefused(String),
+    /// A cloud stayed unavailable through every retry: one line, try again later.
+    Unavailable(String),
+    /// Interrupted after the point of no return (what it names is saved for good): not a
+    /// failure, exit 0.
+    InterruptedAfterSave(String),
 }
 
 impl ScriptError {
     pub fn exit_code(&self) -> i32 {
         match self {
             ScriptError::Compile(_) | ScriptError::Setup(_) => exit::USAGE,
-            ScriptError::Runtime(_) => exit::FAILURE,
+            ScriptError::Runtime(_) | ScriptError::Failed(_) => exit::FAILURE,
             ScriptError::Interrupted(_) => exit::INTERRUPTED,
-            ScriptError::Locked(_) => exit::LOCKED,
+            ScriptError::Locked(_) | ScriptError::Unavailable(_) => exit::TEMPFAIL,
+            ScriptError::AuthRefused(_) => exit::AUTH,
+            ScriptError::InterruptedAfterSave(_) => exit::OK,
         }
     }
     pub fn render(&self) -> String {
         match self {
-            ScriptError::Compile(d)
-            | ScriptError::Runtime(d)
-            | ScriptError::Interrupted(d)
-            | ScriptError::Locked(d) => d.render(),
-            ScriptError::Setup(s) => format!("error: {s}\n"),
+            ScriptError::Compile(d) | ScriptError::Runtime(d) | ScriptError::Interrupted(d) => {
+                d.render()
+            }
+            // Not a mistake in the script's code: the message alone.
+            ScriptError::Locked(d) => format!("error: {}\n", d.message),
+            ScriptError::Setup(s)
+            | ScriptError::Failed(s)
+            | ScriptError::AuthRefused(s)
+            | ScriptError::Unavailable(s) => format!("error: {s}\n"),
+            ScriptError::InterruptedAfterSave(what) => format!(
+                "interrupted after {what}: that is saved and complete; the rest of the run was skipped\n"
+            ),
+        }
+    }
+}
+
+/// What `config check` found of one cloud.
+#[derive(Debug, Clone)]
+pub struct CloudCheck {
+    pub cloud: crate::config::Cloud,
+    /// The line shown for it.
+    pub line: String,
+    /// `None`: not configured (no keys); `Some(Ok)`: it answered; `Some(Err)`: it failed, and
+    /// what the failure says (refused keys, unavailable, other).
+    pub result: Option<std::result::Result<(), crate::error::Cause>>,
+}
+
+impl CloudCheck {
+    /// The exit code of a failure of this cloud, by the exit-code contract.
+    pub fn exit_code(&self) -> i32 {
+        use crate::error::Cause;
+        match self.result {
+            None | Some(Ok(())) => exit::OK,
+            Some(Err(Cause::AuthRefused)) => exit::AUTH,
+            Some(Err(Cause::Unavailable | Cause::Locked)) => exit::TEMPFAIL,
+            Some(Err(Cause::Failure)) => exit::FAILURE,
         }
     }
 }
@@ -108,6 +160,7 @@ impl Runtime {
             redactor: redactor.clone(),
             cancel: cancel.clone(),
             stop: Default::default(),
+            saved: Default::default(),
             writes,
             reads: std::sync::RwLock::new(reads),
             confirm: Default::default(),
@@ -426,6 +479,7 @@ impl Runtime {
         ast: &AST,
     ) -> std::result::Result<Dynamic, ScriptError> {
         self.ctx.stop.clear();
+        self.ctx.saved.clear();
         let _watchdog = self
             .config
             .limits
@@ -433,32 +487,91 @@ impl Runtime {
             .map(|t| Watchdog::start(t, self.cancel.clone(), self.ctx.stop.clone()));
         self.engine
             .eval_ast_with_scope::<Dynamic>(scope, ast)
-            .map_err(|e| {
-                let d = self.masked(diagnostics::from_eval(name, source, &e));
-                if is_locked(&e) {
-                    return ScriptError::Locked(Box::new(d));
-                }
-                if !is_interrupt(&e) {
-                    return ScriptError::Runtime(Box::new(d));
-                }
-                match self.ctx.stop.get() {
-                    StopReason::TIME => ScriptError::Runtime(Box::new(Diagnostic {
-                        message: format!(
-                            "stopped: the script ran longer than its time limit ({}); raise it with --max-time SECS, or --max-time none",
-                            crate::http::human_duration(self.config.limits.max_time.unwrap_or_default())
-                        ),
-                        ..d
-                    })),
-                    StopReason::MEMORY => ScriptError::Runtime(Box::new(Diagnostic {
-                        message: format!(
-                            "stopped: the process held more than {} MiB while the script ran; raise the bound with --max-memory MIB",
-                            self.config.limits.max_memory.unwrap_or_default() >> 20
-                        ),
-                        ..d
-                    })),
-                    _ => ScriptError::Interrupted(Box::new(d)),
-                }
-            })
+            .map_err(|e| self.script_error(name, source, &e))
+    }
+
+    /// What a failed evaluation is, by the exit-code contract: an interrupt or a limit; an
+    /// uncaught `fail()`, refused credentials, an unavailable cloud or a lock (by the error
+    /// value's `kind` and `cause`: no frames); else an error in the script, with its frames.
+    fn script_error(&self, name: &str, source: &str, e: &rhai::EvalAltResult) -> ScriptError {
+        use crate::error::Cause;
+        let d = self.masked(diagnostics::from_eval(name, source, e));
+        if is_interrupt(e) {
+            return self.stopped(d);
+        }
+        let Some(thrown) = thrown_map(e) else {
+            return ScriptError::Runtime(Box::new(d));
+        };
+        let field = |k: &str| thrown.get(k).map(|v| v.to_string()).unwrap_or_default();
+        if field("kind") == crate::script::bindings::global::FAIL_KIND {
+            return ScriptError::Failed(d.message);
+        }
+        let what = |url: &str| self.cloud_at(url);
+        match Cause::parse(&field("cause")) {
+            Some(Cause::AuthRefused) => {
+                let (cloud, hint) = match what(&field("url")) {
+                    Some(c) => (c.name(), format!("check {}", self.config.keys_hint(c))),
+                    None => ("the API", "check the API keys".to_string()),
+                };
+                ScriptError::AuthRefused(one_line(&self.redactor.redact(&format!(
+                    "{cloud} refused the credentials (HTTP {}: {}); {hint}",
+                    field("status"),
+                    field("message")
+                ))))
+            }
+            Some(Cause::Unavailable) => {
+                let cloud = what(&field("url")).map_or("the API", |c| c.name());
+                ScriptError::Unavailable(one_line(&self.redactor.redact(&format!(
+                    "{cloud} is unavailable: {}; try again later",
+                    field("description")
+                ))))
+            }
+            Some(Cause::Locked) => ScriptError::Locked(Box::new(d)),
+            _ => ScriptError::Runtime(Box::new(d)),
+        }
+    }
+
+    /// An evaluation stopped by the cancellation flag: by a limit (a failure saying which), by
+    /// the operator before the point of no return (130), or after it (not a failure).
+    fn stopped(&self, d: Diagnostic) -> ScriptError {
+        match self.ctx.stop.get() {
+            StopReason::TIME => ScriptError::Runtime(Box::new(Diagnostic {
+                message: format!(
+                    "stopped: the script ran longer than its time limit ({}); raise it with --max-time SECS, or --max-time none",
+                    crate::http::human_duration(self.config.limits.max_time.unwrap_or_default())
+                ),
+                ..d
+            })),
+            StopReason::MEMORY => ScriptError::Runtime(Box::new(Diagnostic {
+                message: format!(
+                    "stopped: the process held more than {} MiB while the script ran; raise the bound with --max-memory MIB",
+                    self.config.limits.max_memory.unwrap_or_default() >> 20
+                ),
+                ..d
+            })),
+            _ => match self.ctx.saved.get() {
+                Some(what) => ScriptError::InterruptedAfterSave(what),
+                None => ScriptError::Interrupted(Box::new(d)),
+            },
+        }
+    }
+
+    /// The cloud a request URL is of (by the clients' base URLs).
+    fn cloud_at(&self, url: &str) -> Option<crate::config::Cloud> {
+        use crate::config::Cloud;
+        if url.starts_with(self.ncm.base_url().as_str()) {
+            Some(Cloud::Ncm)
+        } else if url.starts_with(self.ignitenet.base_url().as_str()) {
+            Some(Cloud::IgniteNet)
+        } else {
+            None
+        }
+    }
+
+    /// What the run passed its point of no return with, if it did (a backup saved for good):
+    /// an interrupt after it is no failure.
+    pub fn saved(&self) -> Option<String> {
+        self.ctx.saved.get()
     }
 
     pub fn run_file(&mut self, path: &Path) -> std::result::Result<Dynamic, ScriptError> {
@@ -486,40 +599,129 @@ impl Runtime {
         }
     }
 
+    /// The clouds a script uses, from a static look before it runs: the modules its calls name
+    /// (`ncm::`, `ignitenet::`, comments and strings aside), in its source and in every module
+    /// it imports, and a declared `GROUP` or `ROUTER` argument (found in NCM before it starts).
+    pub fn clouds_used(
+        &self,
+        script: &crate::script::library::ScriptSource,
+        source: &str,
+    ) -> std::collections::BTreeSet<crate::config::Cloud> {
+        use crate::config::Cloud;
+        use crate::script::library::{LibraryResolver, ScriptSource};
+        let mut dirs: Vec<PathBuf> = match script {
+            ScriptSource::File(p) => vec![Self::script_dir(p)],
+            _ => vec![],
+        };
+        dirs.extend(self.config.library_path.iter().cloned());
+        let resolver = LibraryResolver::new(dirs);
+        let mut called = std::collections::BTreeSet::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut todo = vec![source.to_string()];
+        // A bound on the modules read: an import cycle or a huge library ends the look.
+        while let Some(src) = todo.pop().filter(|_| seen.len() < 256) {
+            called.extend(crate::script::lint::modules_called(&src));
+            for (_, module) in crate::script::lint::imports(&src) {
+                if seen.insert(module.clone()) {
+                    if let Some(text) = resolver.locate(&module).and_then(|l| l.source().ok()) {
+                        todo.push(text);
+                    }
+                }
+            }
+        }
+        let header = crate::script::library::header(source);
+        let names_routers = crate::script::args::declaration(&header)
+            .ok()
+            .flatten()
+            .is_some_and(|d| {
+                d.iter()
+                    .any(|a| matches!(a.form, crate::script::args::Form::Named(..)))
+            });
+        let mut out = std::collections::BTreeSet::new();
+        if called.contains("ncm") || names_routers {
+            out.insert(Cloud::Ncm);
+        }
+        if called.contains("ignitenet") {
+            out.insert(Cloud::IgniteNet);
+        }
+        out
+    }
+
+    /// Credentials for every cloud the script uses ([`Runtime::clouds_used`]), checked before
+    /// anything runs: a missing key is a usage error (exit 2) naming the keys to set.
+    pub fn check_credentials(
+        &self,
+        name: &str,
+        script: &crate::script::library::ScriptSource,
+        source: &str,
+    ) -> std::result::Result<(), ScriptError> {
+        for cloud in self.clouds_used(script, source) {
+            if !self.config.has_credentials(cloud) {
+                return Err(ScriptError::Setup(format!(
+                    "{name} uses {}, and its API keys are not set: set {}, or try it with --sandbox",
+                    cloud.name(),
+                    self.config.keys_hint(cloud)
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// `config check`: one cheap read per configured cloud (NCM: one account; IgniteNet: the
-    /// sites). A line per cloud, and whether it is fine (an unconfigured cloud is not).
-    pub fn check_clouds(&self) -> Vec<(String, bool)> {
-        let report = |name: &str, url: &url::Url, r: Result<String>| match r {
-            Ok(detail) => (format!("{name} ({url}): ok{detail}"), true),
-            Err(e) => (
-                format!("{name} ({url}): {}", self.redactor.redact(&e.to_string())),
-                false,
+    /// sites). A line per cloud, and what came of it; a cloud without keys is only reported.
+    pub fn check_clouds(&self) -> Vec<CloudCheck> {
+        use crate::config::Cloud;
+        let report = |cloud: Cloud, url: &url::Url, r: Result<String>| match r {
+            Ok(detail) => CloudCheck {
+                cloud,
+                line: format!("{} ({url}): ok{detail}", cloud.name()),
+                result: Some(Ok(())),
+            },
+            Err(e) => {
+                let cause = e.cause();
+                let hint = match cause {
+                    crate::error::Cause::AuthRefused => {
+                        format!("; check {}", self.config.keys_hint(cloud))
+                    }
+                    crate::error::Cause::Unavailable => "; try again later".to_string(),
+                    _ => String::new(),
+                };
+                CloudCheck {
+                    cloud,
+                    line: format!(
+                        "{} ({url}): {}{hint}",
+                        cloud.name(),
+                        self.redactor.redact(&e.to_string())
+                    ),
+                    result: Some(Err(cause)),
+                }
+            }
+        };
+        let unconfigured = |cloud: Cloud| CloudCheck {
+            cloud,
+            line: format!(
+                "{}: not configured (set {})",
+                cloud.name(),
+                self.config.keys_hint(cloud)
             ),
+            result: None,
         };
-        let missing = self.config.ncm_credentials.missing();
-        // An unconfigured cloud is reported and fails the check (exit 1): a cron job must not
-        // believe it can reach a cloud it has no key for.
-        let ncm = if missing.is_empty() {
+        let ncm = if self.config.has_credentials(Cloud::Ncm) {
             let q = serde_json::json!({"limit": 1, "fields": ["id"]});
-            let r = self.ncm.list("accounts", q.as_object().expect("an object"));
-            report("NCM", self.ncm.base_url(), r.map(|_| String::new()))
+            let q = q.as_object().cloned().unwrap_or_default();
+            let r = self.ncm.list("accounts", &q);
+            report(Cloud::Ncm, self.ncm.base_url(), r.map(|_| String::new()))
         } else {
-            (
-                format!("NCM: not configured (missing {})", missing.join(", ")),
-                false,
-            )
+            unconfigured(Cloud::Ncm)
         };
-        let ignitenet = if self.config.ignitenet.api_key.trim().is_empty() {
-            (
-                "IgniteNet: not configured (no IGNITENET_API_KEY or ignitenet_api_key)".into(),
-                false,
-            )
-        } else {
+        let ignitenet = if self.config.has_credentials(Cloud::IgniteNet) {
             let r = self
                 .ignitenet
                 .sites()
                 .map(|s| format!(", {} sites", s.len()));
-            report("IgniteNet", self.ignitenet.base_url(), r)
+            report(Cloud::IgniteNet, self.ignitenet.base_url(), r)
+        } else {
+            unconfigured(Cloud::IgniteNet)
         };
         vec![ncm, ignitenet]
     }
@@ -622,16 +824,20 @@ pub fn strip_shebang(source: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Did the script fail on a lock another run holds (an uncaught `kind: "locked"` error)?
-fn is_locked(e: &rhai::EvalAltResult) -> bool {
+/// The map an uncaught error value is (a library error, `fail`, or a map the script threw),
+/// looked for through the calls that led to it.
+fn thrown_map(e: &rhai::EvalAltResult) -> Option<rhai::Map> {
     use rhai::EvalAltResult::*;
     match e {
-        ErrorRuntime(v, _) => v
-            .read_lock::<rhai::Map>()
-            .is_some_and(|m| m.get("kind").is_some_and(|k| k.to_string() == "locked")),
-        ErrorInFunctionCall(_, _, inner, _) | ErrorInModule(_, inner, _) => is_locked(inner),
-        _ => false,
+        ErrorRuntime(v, _) => v.read_lock::<rhai::Map>().map(|m| m.clone()),
+        ErrorInFunctionCall(_, _, inner, _) | ErrorInModule(_, inner, _) => thrown_map(inner),
+        _ => None,
     }
+}
+
+/// A message on one line (a server's multi-line text in a one-line error).
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn is_interrupt(e: &rhai::EvalAltResult) -> bool {

@@ -1,7 +1,8 @@
 //! The git backup store against the simulator: the first night commits every router and group,
 //! a night after one router's change commits exactly that file with the changed path in the
 //! message, a night without change commits nothing, and a router gone from the account has its
-//! file removed in the next commit.
+//! file removed in the next commit. The commit (the dated store: its final rename) is the point
+//! of no return: an interrupt before it leaves the previous backup as it was, after it no failure.
 
 mod common;
 
@@ -495,5 +496,141 @@ fn the_dated_store_links_unchanged_files_counts_changes_keeps_groups_and_prunes(
             && r.old == Some(serde_json::json!("day-two"))
             && r.new == Some(serde_json::json!("day-three"))),
         "{rows:?}"
+    );
+}
+
+/// A module with `test::interrupt()`: sets the run's cancellation flag, as Ctrl-C does, at the
+/// point of the script that calls it.
+fn interrupter(rt: &mut fleetscript::Runtime) {
+    let cancel = rt.cancel_flag().clone();
+    let mut m = rhai::Module::new();
+    m.set_native_fn("interrupt", move || {
+        cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    });
+    rt.register_module("test", std::sync::Arc::new(m));
+}
+
+#[test]
+fn an_interrupt_after_the_commit_or_rename_is_no_failure() {
+    let sim = sim(20);
+    let dir = tempfile::tempdir().unwrap();
+    let mut rt = script_runtime(&sim, dir.path(), &[]);
+    interrupter(&mut rt);
+    let git_dir = dir.path().join("ncm-git");
+    // Ctrl-C right after the commit: the script still prints its report, and the run succeeds.
+    let v = eval(
+        &mut rt,
+        &format!(
+            r#"let r = ncm::backup_configs("{}", #{{store: "git"}}); test::interrupt(); let line = `${{r.routers}} routers`; r.commit"#,
+            git_dir.display()
+        ),
+    );
+    let head = Repository::open(&git_dir)
+        .unwrap()
+        .head()
+        .unwrap()
+        .peel_to_commit()
+        .unwrap()
+        .id()
+        .to_string();
+    assert_eq!(v.to_string(), head);
+    let saved = rt.saved().expect("past the point of no return");
+    assert!(
+        saved.starts_with("the backup commit ") && head.starts_with(&saved[18..30]),
+        "{saved}"
+    );
+    // A request after it is still stopped: the run ends as interrupted after the save, exit 0.
+    rt.reset_cancel();
+    let e = rt
+        .run_source(
+            "t.rhai",
+            &format!(
+                r#"ncm::backup_configs("{}", #{{store: "git"}}); test::interrupt(); ncm::routers::list()"#,
+                git_dir.display()
+            ),
+        )
+        .expect_err("the listing is interrupted");
+    assert_eq!(e.exit_code(), 0, "{}", e.render());
+    assert!(
+        e.render().starts_with("interrupted after the backup"),
+        "{}",
+        e.render()
+    );
+    // The dated store: after the final rename, the same.
+    rt.reset_cancel();
+    let _ = eval(
+        &mut rt,
+        &format!(
+            r#"let r = ncm::backup_configs("{}"); test::interrupt(); print(`${{r.routers}} routers in ${{r.dir}}`);"#,
+            dir.path().join("dated").display()
+        ),
+    );
+    assert!(rt.saved().unwrap().starts_with("the dated backup "));
+}
+
+#[test]
+fn an_interrupt_before_the_commit_or_rename_leaves_the_previous_backup() {
+    let sim = sim(20);
+    let dir = tempfile::tempdir().unwrap();
+    let git_dir = dir.path().join("ncm-git");
+    let mut rt = script_runtime(&sim, dir.path(), &[]);
+    night(&mut rt, &git_dir);
+    let repo = Repository::open(&git_dir).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap().id();
+    // A router changes and another is gone, then Ctrl-C while the files are written: no commit,
+    // and the work tree is put back as the last commit has it.
+    let rid = sim.records("routers")[3]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    run(
+        &mut rt,
+        &format!(r#"ncm::patch_router_config({rid}, [#{{system: #{{system_id: "moved"}}}}, []])"#),
+    );
+    let (mut docs, _) = fleetscript::backup::ncm_documents(rt.ncm()).unwrap();
+    let gone = docs
+        .iter()
+        .position(|d| d.path.starts_with("routers/") && !d.path.contains(&rid))
+        .unwrap();
+    let gone = docs.remove(gone).path;
+    let d = fleetscript::files::Dir::open(&git_dir, false).unwrap();
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let r = fleetscript::backup::git::store(&d, &docs, b"file\n", &Default::default(), &cancel);
+    assert!(matches!(r, Err(fleetscript::Error::Interrupted)), "{r:?}");
+    assert_eq!(repo.head().unwrap().peel_to_commit().unwrap().id(), head);
+    let status = repo
+        .statuses(Some(git2::StatusOptions::new().include_untracked(true)))
+        .unwrap();
+    let dirty: Vec<String> = status
+        .iter()
+        .map(|s| s.path().unwrap_or_default().to_string())
+        .collect();
+    assert!(dirty.is_empty(), "the work tree is as committed: {dirty:?}");
+    assert!(git_dir.join(&gone).is_file(), "{gone} is back");
+    // Interrupted while the documents are read: exit 130, no commit, and for the dated store
+    // no dated directory and no staging directory left behind.
+    rt.cancel_flag()
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let e = rt
+        .run_source(
+            "t.rhai",
+            &format!(
+                r#"ncm::backup_configs("{}", #{{store: "git"}})"#,
+                git_dir.display()
+            ),
+        )
+        .unwrap_err();
+    assert_eq!(e.exit_code(), 130, "{}", e.render());
+    assert_eq!(repo.head().unwrap().peel_to_commit().unwrap().id(), head);
+    let dated = dir.path().join("dated");
+    std::fs::create_dir(&dated).unwrap();
+    let d = fleetscript::files::Dir::open(&dated, false).unwrap();
+    let r = fleetscript::backup::dated::backup_configs(rt.ncm(), &d, "2026-11-01", None, &[]);
+    assert!(matches!(r, Err(fleetscript::Error::Interrupted)), "{r:?}");
+    assert_eq!(
+        std::fs::read_dir(&dated).unwrap().count(),
+        0,
+        "nothing left"
     );
 }

@@ -161,10 +161,10 @@ fn exit_codes_and_shebang_and_args() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("expected KEY=VALUE"), "{}", text(&o));
-    // Without credentials, a real (non-sandbox) run names the variables to set.
+    // Without credentials, a real (non-sandbox) run names the variables to set, before it starts.
     std::fs::write(&s, "ncm::routers::list()").unwrap();
     let o = bin().arg("run").arg(&s).output().unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o).contains("X_CP_API_ID") && text(&o).contains("--sandbox"),
         "{}",
@@ -256,7 +256,8 @@ fn api_keys_from_the_environment_never_appear_in_output() {
         .arg(&s)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    // The uncaught 401: the keys were refused (exit 3).
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     let t = text(&o);
     assert!(t.contains("HTTP 401"), "{t}");
     for secret in secrets {

@@ -335,9 +335,20 @@ fn golden_config_copies_without_masked_passwords_and_drift_report_names_rejectio
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut rt = script_runtime(&sim, dir.path(), &[("from", "2001"), ("to", "2002, 2003")]);
-    let _ = rt
+    // 2003 is of another product: skipped with an ERROR, so the run fails (exit 1) with the
+    // message alone, naming it and the command to run next.
+    let e = rt
         .run_source("golden_config.rhai", &script("golden_config.rhai"))
-        .unwrap_or_else(|e| panic!("{}", e.render()));
+        .expect_err("a skipped group fails the run");
+    assert_eq!(e.exit_code(), 1);
+    let r = e.render();
+    assert!(
+        r.contains("1 group(s) skipped")
+            && r.contains("(2003): it is for another product")
+            && r.contains("fleetscript run golden_config --arg from=2001 --arg to=2003"),
+        "{r}"
+    );
+    assert!(!r.contains("-->"), "{r}");
     let groups = sim.records("groups");
     let g = |id: &str| groups.iter().find(|g| g["id"] == id).unwrap()["configuration"].clone();
     // What the script can see is the masked read-back; the password cannot be copied.

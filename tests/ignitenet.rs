@@ -528,7 +528,9 @@ fn inventory_script_writes_every_device() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1));
+    // Refused keys: exit 3, one line naming the key, no script frames.
+    assert_eq!(o.status.code(), Some(3));
+    assert!(!err.contains("-->"), "{err}");
     assert!(
         err.contains("x-api-key header is not valid") && !err.contains("wrong-secret-key-123"),
         "{err}"

@@ -67,7 +67,8 @@ fn imports_resolve_script_dir_then_path_then_user_lib_then_std() {
         stdout.trim(),
         "script dir|FLEETSCRIPT_PATH|user lib|user text|7"
     );
-    // An error raised inside a module points at the call in the script, and says where it rose.
+    // A bad argument found by `std/args` ends the run with its message alone (`fail`): exit 1,
+    // no script frames.
     write(
         &scripts.join("bad_arg.rhai"),
         "import \"std/args\" as args;\nlet n = args::int(#{n: \"x\"}, \"n\", 1);\n",
@@ -77,15 +78,31 @@ fn imports_resolve_script_dir_then_path_then_user_lib_then_std() {
         .output()
         .unwrap();
     let (_, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "error: --arg n must be a whole number, not \"x\""
+    );
+    // An error raised inside a module points at the call in the script, and says where it rose.
+    write(
+        &scripts.join("bad_table.rhai"),
+        "import \"std/lookup\" as lookup;\nlet t = lookup::table(\"nope\", \"name\");\n",
+    );
+    let o = bin()
+        .args([
+            "run",
+            scripts.join("bad_table.rhai").to_str().unwrap(),
+            "--sandbox",
+        ])
+        .output()
+        .unwrap();
+    let (_, stderr) = out(&o);
+    assert!(stderr.contains("nope is not one of products"), "{stderr}");
     assert!(
-        stderr.contains("--arg n must be a whole number, not \"x\""),
+        stderr.contains("bad_table.rhai:2:") && stderr.contains("2 | let t = lookup::table("),
         "{stderr}"
     );
-    assert!(
-        stderr.contains("bad_arg.rhai:2:") && stderr.contains("2 | let n = args::int("),
-        "{stderr}"
-    );
-    assert!(stderr.contains("raised in std/args at"), "{stderr}");
+    assert!(stderr.contains("raised in std/lookup at"), "{stderr}");
     // A missing module names every place it looked.
     write(&scripts.join("bad.rhai"), "import \"nowhere\" as n;");
     let o = bin()
@@ -274,9 +291,12 @@ fn config_check_calls_each_cloud() {
         .output()
         .unwrap();
     let (stdout, _) = out(&o);
-    assert_eq!(o.status.code(), Some(1));
+    // The key refused: exit 3, naming the key to check.
+    assert_eq!(o.status.code(), Some(3));
     assert!(
-        stdout.contains("x-api-key header is not valid") && !stdout.contains("wrong-key-xyz"),
+        stdout.contains("x-api-key header is not valid")
+            && stdout.contains("check IGNITENET_API_KEY")
+            && !stdout.contains("wrong-key-xyz"),
         "{stdout}"
     );
 }

@@ -1,6 +1,7 @@
 //! Retries you can see: a WARN line per retry (method, URL, status or error, attempt n of N,
 //! delay), `-v` traces every request, a refused connection is retried at most twice, and
-//! `config check` fails (exit 1) for a cloud that is not configured or not reachable.
+//! `config check` fails for a configured cloud that is not reachable (exit 75); one that is not
+//! configured is only reported, unless `--require` names it.
 
 mod common;
 
@@ -59,7 +60,9 @@ fn a_dead_host_answers_within_seconds_and_config_check_fails() {
         .output()
         .unwrap();
     let out = text(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
+    // Unavailable after its retries: 75, try again later.
+    assert_eq!(o.status.code(), Some(75), "{out}");
+    assert!(out.contains("try again later"), "{out}");
     assert!(
         out.contains("cannot connect") && out.contains("retry 2 of 2"),
         "{out}"
@@ -71,12 +74,19 @@ fn a_dead_host_answers_within_seconds_and_config_check_fails() {
         start.elapsed()
     );
     assert!(out.contains("IgniteNet: not configured"), "{out}");
-    // Nothing configured at all is a failure too.
+    // A cloud without keys is reported, not a failure; `--require` makes it one (a usage error).
     let o = bin()
         .env("XDG_CONFIG_HOME", t.path())
         .args(["config", "check"])
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("NCM: not configured"), "{}", text(&o));
+    let o = bin()
+        .env("XDG_CONFIG_HOME", t.path())
+        .args(["config", "check", "--require", "ncm"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("NCM is not configured"), "{}", text(&o));
 }

@@ -111,6 +111,15 @@ pub fn backup_configs(
     // One durability barrier for every file written (not an fsync per file), then swap the
     // complete backup in, in one atomic step; an earlier one of the same day is replaced only now.
     staging_dir.sync_filesystem()?;
+    // The rename is the point of no return: an interrupt before it leaves the earlier backups
+    // as they were (the staging directory is removed).
+    if client
+        .transport()
+        .cancel
+        .load(std::sync::atomic::Ordering::SeqCst)
+    {
+        return Err(Error::Interrupted);
+    }
     let final_dir = staging.commit(date)?;
     let pruned = match keep {
         Some(n) => prune(dir, n)?,

@@ -163,19 +163,53 @@ pub fn last_commit_time(dir: &Dir) -> Option<i64> {
     Some(head.time().seconds())
 }
 
+/// The commit message's line for a document that changed: its label, the config paths that
+/// changed, and who changed it when the activity log says.
+fn changed_document_line(doc: &Document, old: &Value, who: &HashMap<String, String>) -> String {
+    let paths: Vec<String> = super::changes::rows_for(&doc.path, Some(old), Some(&doc.value))
+        .into_iter()
+        .map(|r| format!("{}:{}", r.document, r.path))
+        .collect();
+    let mut line = change_line(&doc.label, &paths);
+    if let Some(w) = who.get(&doc.path) {
+        line.push_str(&format!(" ({w})"));
+    }
+    line
+}
+
+/// Puts the work-tree files a run wrote or removed back as the last commit has them (what it
+/// did not have is removed): an interrupted run leaves the repository as it found it.
+fn restore_work_tree(
+    dir: &Dir,
+    repo: &Repository,
+    touched: &[(String, Option<Oid>)],
+) -> Result<()> {
+    for (path, old) in touched {
+        match old.and_then(|id| repo.find_blob(id).ok()) {
+            Some(blob) => {
+                dir.write_atomic_unsynced(Path::new(path), blob.content(), MODE)?;
+            }
+            None => remove_file(dir, path)?,
+        }
+    }
+    Ok(())
+}
+
 /// Stores the documents in the repository at `dir` and commits when anything changed; `who`
-/// names, per document path, who changed it and when (from the activity log).
+/// names, per document path, who changed it and when (from the activity log). The commit is
+/// the point of no return: `cancel` set before it (Ctrl-C while the files were written) ends
+/// the run as interrupted with the work tree put back and no commit.
 pub fn store(
     dir: &Dir,
     docs: &[Document],
     index_csv: &[u8],
     who: &HashMap<String, String>,
+    cancel: &std::sync::atomic::AtomicBool,
 ) -> Result<GitSummary> {
     let e = git_err(dir);
-    let repo = match Repository::open(dir.path()) {
-        Ok(r) => r,
-        Err(_) => Repository::init(dir.path()).map_err(&e)?,
-    };
+    let repo = Repository::open(dir.path())
+        .or_else(|_| Repository::init(dir.path()))
+        .map_err(&e)?;
     exclude_lock_file(&repo)?;
     let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let tree = head.as_ref().and_then(|c| c.tree().ok());
@@ -192,6 +226,8 @@ pub fn store(
     let mut lines = vec![];
     let mut seen = HashSet::new();
     let before = blobs_of(tree.as_ref());
+    // Every work-tree file written or removed, with its blob in the last commit.
+    let mut touched: Vec<(String, Option<Oid>)> = vec![];
     for doc in docs {
         seen.insert(doc.path.as_str());
         let mut bytes = serde_json::to_vec_pretty(&doc.value).unwrap_or_default();
@@ -206,19 +242,11 @@ pub fn store(
             Some(o) if normalized(o) == normalized(&doc.value) => continue,
             Some(o) => {
                 s.changed += 1;
-                let paths: Vec<String> =
-                    super::changes::rows_for(&doc.path, Some(o), Some(&doc.value))
-                        .into_iter()
-                        .map(|r| format!("{}:{}", r.document, r.path))
-                        .collect();
-                let mut line = change_line(&doc.label, &paths);
-                if let Some(w) = who.get(&doc.path) {
-                    line.push_str(&format!(" ({w})"));
-                }
-                lines.push(line);
+                lines.push(changed_document_line(doc, o, who));
             }
             None => s.added += 1,
         }
+        touched.push((doc.path.clone(), old_id));
         dir.write_atomic_unsynced(Path::new(&doc.path), &bytes, MODE)?;
         stage(&mut index, &doc.path, &bytes).map_err(&e)?;
     }
@@ -229,6 +257,7 @@ pub fn store(
         .collect();
     for p in &gone {
         index.remove_path(Path::new(p)).map_err(&e)?;
+        touched.push((p.clone(), before.get(p).copied()));
         remove_file(dir, p)?;
         s.removed += 1;
         lines.push(format!(
@@ -239,21 +268,35 @@ pub fn store(
     if s.changed + s.added + s.removed == 0 {
         return Ok(s);
     }
+    touched.push(("index.csv".into(), before.get("index.csv").copied()));
     dir.write_atomic_unsynced(Path::new("index.csv"), index_csv, MODE)?;
     // One barrier for every work-tree file written, before the commit that records them.
     dir.sync_filesystem()?;
     stage(&mut index, "index.csv", index_csv).map_err(&e)?;
     let tree_id = index.write_tree().map_err(&e)?;
-    index.write().map_err(&e)?;
-    let new_tree = repo.find_tree(tree_id).map_err(&e)?;
-    let sig = Signature::now("fleetscript", "fleetscript@localhost").map_err(&e)?;
+    if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+        restore_work_tree(dir, &repo, &touched)?;
+        return Err(Error::Interrupted);
+    }
     s.message = message(&s, &lines);
-    let parents: Vec<&git2::Commit> = head.iter().collect();
-    let oid = repo
-        .commit(Some("HEAD"), &sig, &sig, &s.message, &new_tree, &parents)
-        .map_err(&e)?;
-    s.commit = Some(oid.to_string());
+    s.commit = Some(commit(&repo, &mut index, tree_id, head.as_ref(), &s.message).map_err(&e)?);
     Ok(s)
+}
+
+/// Writes the index and commits its tree on `HEAD`: the point of no return of a run.
+fn commit(
+    repo: &Repository,
+    index: &mut git2::Index,
+    tree_id: Oid,
+    head: Option<&git2::Commit>,
+    message: &str,
+) -> std::result::Result<String, git2::Error> {
+    index.write()?;
+    let new_tree = repo.find_tree(tree_id)?;
+    let sig = Signature::now("fleetscript", "fleetscript@localhost")?;
+    let parents: Vec<&git2::Commit> = head.into_iter().collect();
+    let oid = repo.commit(Some("HEAD"), &sig, &sig, message, &new_tree, &parents)?;
+    Ok(oid.to_string())
 }
 
 /// A backup file's content at revision `rev` of the git repository holding it.

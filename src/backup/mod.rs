@@ -234,7 +234,7 @@ pub fn backup_git(
         Some(since) => changed_by(client, since)?,
         None => HashMap::new(),
     };
-    let summary = git::store(dir, &docs, &index, &who)?;
+    let summary = git::store(dir, &docs, &index, &who, &client.transport().cancel)?;
     Ok(GitBackup {
         routers: docs
             .iter()

@@ -648,6 +648,7 @@ impl Transport {
                     cap / (1024 * 1024)
                 ),
                 timeout: false,
+                unreachable: false,
             })
         };
         let mut body = resp.into_body();
@@ -686,6 +687,7 @@ impl Transport {
             url: url_text.to_string(),
             message,
             timeout,
+            unreachable: false,
         }
     }
 
@@ -719,6 +721,7 @@ impl Transport {
             url: url_text.to_string(),
             message: self.redactor.redact(&with_retries(what, attempt)),
             timeout: is_timeout(e),
+            unreachable: is_connect(e) || is_timeout(e) || is_no_answer(e),
         }
     }
 

@@ -335,6 +335,14 @@ impl Repl {
         // Ctrl-C while code runs stops it; at the prompt it only clears the line.
         let cancel = self.rt.cancel_flag().clone();
         let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::SeqCst));
+        // That handler takes SIGTERM and SIGHUP too (a script run stops cleanly on them); the
+        // prompt ends on them, as any program does: only Ctrl-C cancels here.
+        #[cfg(unix)]
+        // SAFETY: sets two signals' dispositions to their defaults; no handler code is involved.
+        unsafe {
+            libc::signal(libc::SIGTERM, libc::SIG_DFL);
+            libc::signal(libc::SIGHUP, libc::SIG_DFL);
+        }
         self.colour = paint::wanted();
         self.pager = std::io::IsTerminal::is_terminal(&std::io::stdout());
         *self

@@ -18,10 +18,13 @@
 //! `true`/`false` booleans; `FILE` an output file and `PATH`/`DIR` an output directory (both
 //! checked writable before the first request); `N|N%`/`AMOUNT` a count or a percentage;
 //! `a|b|c` one of these words; `X,X,...`/`LIST`
-//! comma-separated lists; `GROUP`/`ROUTER` (and `GROUP,GROUP,...`) a group or router by name or
-//! id, found before the script starts and handed on as its id; anything else (`ID`, `NAME`,
-//! `APN`) text. `(required)` makes it
-//! required; `(default: V)` gives the value when absent, when `V` is of the form.
+//! comma-separated lists, whose every element is checked when it has a form of its own
+//! (`N|N%,...`: each a count or a percentage); `GROUP`/`ROUTER` (and `GROUP,GROUP,...`) a group
+//! or router by name or id, found before the script starts and handed on as its id; anything
+//! else (`ID`, `NAME`, `APN`) text. A number form may end with its range, `(MIN-MAX)` or
+//! `(MIN-)` with no upper bound: `N(1-64)`, `S(0.01-3600)`, `N|N%(1-)` (counts only; a
+//! percentage is always 0-100%), `N,...(0-10)` (each element). `(required)` makes it required;
+//! `(default: V)` gives the value when absent, when `V` is of the form.
 
 use rhai::{Array, Dynamic, Map};
 use std::collections::BTreeMap;
@@ -40,6 +43,8 @@ pub enum Form {
     /// A count or a percentage (`3`, `10%`), as a failure budget or a wave takes.
     Amount,
     List,
+    /// A comma-separated list whose every element is of a form of its own (`N|N%,...`).
+    ListOf(Box<Form>),
     Text,
     /// A router (`ROUTER`) or group (`GROUP`) by id or name, or a list of them
     /// (`GROUP,GROUP,...`): `run` finds each before the script starts and hands the script ids.
@@ -57,6 +62,72 @@ pub struct ArgDecl {
     /// The default as written, when it is a value of the form.
     pub default: Option<String>,
     pub description: String,
+    /// The values a number form allows (`N(1-64)`), each element's for a list.
+    pub range: Option<Range>,
+}
+
+/// The values a number form allows: `(MIN-MAX)`, or `(MIN-)` with no upper bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    pub min: f64,
+    pub max: Option<f64>,
+}
+
+impl Range {
+    fn contains(self, v: f64) -> bool {
+        v >= self.min && self.max.is_none_or(|m| v <= m)
+    }
+
+    /// `from 1 to 64`, `of 1 or more`.
+    fn text(self) -> String {
+        match self.max {
+            Some(m) => format!("from {} to {m}", self.min),
+            None => format!("of {} or more", self.min),
+        }
+    }
+
+    /// `1-64`, `0.01-3600`, `1-`, `-5-5` (the separator is the first `-` after the first
+    /// character).
+    fn parse(t: &str) -> Option<Range> {
+        let t = t.trim();
+        let cut = t.char_indices().skip(1).find(|(_, c)| *c == '-')?.0;
+        let min: f64 = t[..cut]
+            .trim()
+            .parse()
+            .ok()
+            .filter(|m: &f64| m.is_finite())?;
+        let max = t[cut + 1..].trim();
+        let max = if max.is_empty() {
+            None
+        } else {
+            Some(
+                max.parse::<f64>()
+                    .ok()
+                    .filter(|m| m.is_finite() && *m >= min)?,
+            )
+        };
+        Some(Range { min, max })
+    }
+}
+
+/// A form written with its range (`N(1-64)`): the form and the range.
+fn split_range(shown: &str) -> Result<(&str, Option<Range>), String> {
+    let Some(open) = shown.strip_suffix(')').and_then(|s| s.rfind('(')) else {
+        return Ok((shown, None));
+    };
+    let inner = &shown[open + 1..shown.len() - 1];
+    let base = &shown[..open];
+    let range = Range::parse(inner).ok_or_else(|| {
+        format!("Arguments: {shown:?}: ({inner}) is not a range such as (1-64) or (0-)")
+    })?;
+    let numeric = |f: &Form| matches!(f, Form::Int | Form::Number | Form::Amount);
+    match form_of(base) {
+        f if numeric(&f) => Ok((base, Some(range))),
+        Form::ListOf(e) if numeric(&e) => Ok((base, Some(range))),
+        _ => Err(format!(
+            "Arguments: {shown:?}: a range goes with a number form (N, S, N|N%, or a list of them)"
+        )),
+    }
 }
 
 /// A typed argument value.
@@ -67,6 +138,8 @@ pub enum ArgValue {
     Bool(bool),
     Text(String),
     List(Vec<String>),
+    /// A list of typed values (`N,...`, `N|N%,...`).
+    Values(Vec<ArgValue>),
 }
 
 impl ArgValue {
@@ -82,6 +155,7 @@ impl ArgValue {
                 .map(Dynamic::from)
                 .collect::<Array>()
                 .into(),
+            ArgValue::Values(l) => l.iter().map(ArgValue::to_dynamic).collect::<Array>().into(),
         }
     }
 }
@@ -100,7 +174,12 @@ fn form_of(shown: &str) -> Form {
         "ROUTER" => Form::Named(Kind::Router, false),
         "GROUP,GROUP,..." => Form::Named(Kind::Group, true),
         "ROUTER,ROUTER,..." => Form::Named(Kind::Router, true),
-        s if s.contains(",...") => Form::List,
+        s if s.contains(",...") => match s.split(',').next().map(form_of) {
+            Some(e @ (Form::Int | Form::Number | Form::Bool | Form::Amount | Form::OneOf(_))) => {
+                Form::ListOf(Box::new(e))
+            }
+            _ => Form::List,
+        },
         s if s.contains('|') => Form::OneOf(s.split('|').map(str::to_string).collect()),
         _ => Form::Text,
     }
@@ -144,13 +223,15 @@ pub fn declaration(header: &str) -> Result<Option<Vec<ArgDecl>>, String> {
         if out.iter().any(|d| d.name == name) {
             return Err(format!("Arguments: --arg {name} is declared twice"));
         }
+        let (form, range) = split_range(shown)?;
         out.push(ArgDecl {
             name: name.to_string(),
             shown: shown.to_string(),
-            form: form_of(shown),
+            form: form_of(form),
             required: false,
             default: None,
             description: description.trim().to_string(),
+            range,
         });
     }
     for d in &mut out {
@@ -173,27 +254,20 @@ fn typed(d: &ArgDecl, v: &str) -> Result<ArgValue, String> {
     let t = v.trim();
     let bad = |what: &str| Err(format!("--arg {}={v:?}: expected {what}", d.name));
     match &d.form {
-        Form::Int => t
-            .parse()
-            .map(ArgValue::Int)
-            .or_else(|_| bad("a whole number")),
-        Form::Number => match t.parse::<f64>() {
-            Ok(f) if f.is_finite() => Ok(ArgValue::Number(f)),
-            _ => bad("a number"),
-        },
-        Form::Bool => match t.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" => Ok(ArgValue::Bool(true)),
-            "false" | "no" | "0" => Ok(ArgValue::Bool(false)),
-            _ => bad("true or false"),
-        },
-        Form::OneOf(allowed) => match allowed.iter().find(|a| a.eq_ignore_ascii_case(t)) {
-            Some(a) => Ok(ArgValue::Text(a.clone())),
-            None => bad(&format!("one of {}", allowed.join(", "))),
-        },
-        Form::Amount => match crate::ncm::bulk::waves::Amount::parse(t, &d.name) {
-            Ok(_) => Ok(ArgValue::Text(t.to_string())),
-            Err(_) => bad("a count (3) or a percentage (10%)"),
-        },
+        Form::ListOf(each) => {
+            let mut out = vec![];
+            for x in t.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+                match one(each, d.range, x) {
+                    Ok(val) => out.push(val),
+                    Err(what) => {
+                        return bad(&format!(
+                            "a comma-separated list, each {what}; {x:?} is not"
+                        ))
+                    }
+                }
+            }
+            Ok(ArgValue::Values(out))
+        }
         Form::List | Form::Named(_, true) => Ok(ArgValue::List(
             t.split(',')
                 .map(|x| x.trim().to_string())
@@ -206,6 +280,47 @@ fn typed(d: &ArgDecl, v: &str) -> Result<ArgValue, String> {
         Form::OutFile | Form::OutDir | Form::Text | Form::Named(_, false) => {
             Ok(ArgValue::Text(t.to_string()))
         }
+        form => one(form, d.range, t).or_else(|what| bad(&what)),
+    }
+}
+
+/// One value of a scalar form within its range; the error is what was expected.
+fn one(form: &Form, range: Option<Range>, t: &str) -> Result<ArgValue, String> {
+    let within = |x: f64, what: &str| match range {
+        Some(r) if !r.contains(x) => Err(format!("{what} {}", r.text())),
+        _ => Ok(()),
+    };
+    match form {
+        Form::Int => {
+            let what = "a whole number";
+            let n: i64 = t.parse().map_err(|_| what.to_string())?;
+            within(n as f64, what).map(|()| ArgValue::Int(n))
+        }
+        Form::Number => match t.parse::<f64>() {
+            Ok(f) if f.is_finite() => within(f, "a number").map(|()| ArgValue::Number(f)),
+            _ => Err("a number".into()),
+        },
+        Form::Bool => match t.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Ok(ArgValue::Bool(true)),
+            "false" | "no" | "0" => Ok(ArgValue::Bool(false)),
+            _ => Err("true or false".into()),
+        },
+        Form::OneOf(allowed) => match allowed.iter().find(|a| a.eq_ignore_ascii_case(t)) {
+            Some(a) => Ok(ArgValue::Text(a.clone())),
+            None => Err(format!("one of {}", allowed.join(", "))),
+        },
+        Form::Amount => {
+            use crate::ncm::bulk::waves::Amount;
+            let what = "a count (3) or a percentage (10%)";
+            match Amount::parse(t, "") {
+                Ok(Amount::Count(c)) => {
+                    within(c as f64, "a count").map(|()| ArgValue::Text(t.into()))
+                }
+                Ok(_) => Ok(ArgValue::Text(t.to_string())),
+                Err(_) => Err(what.into()),
+            }
+        }
+        _ => Ok(ArgValue::Text(t.to_string())),
     }
 }
 
@@ -365,5 +480,79 @@ mod tests {
             v["to"],
             ArgValue::List(vec!["a".into(), "b".into(), "c".into()])
         );
+    }
+
+    const RANGED: &str = "Arguments:\n  --arg waves=N|N%,...   waves (default: 1,10%,100%)\n  --arg concurrency=N(1-64)   parallel\n  --arg poll=S(0.01-3600)   seconds\n  --arg hours=N(0-)   hours (default: 24)\n  --arg budget=N|N%(1-)  failures\n  --arg sizes=N,...(0-10)  sizes";
+
+    #[test]
+    fn list_elements_are_checked_by_their_form() {
+        let d = declaration(RANGED).unwrap().unwrap();
+        assert_eq!(d[0].form, Form::ListOf(Box::new(Form::Amount)));
+        let v = check("s", &d, &given(&[])).unwrap();
+        assert_eq!(
+            v["waves"],
+            ArgValue::Values(vec![
+                ArgValue::Text("1".into()),
+                ArgValue::Text("10%".into()),
+                ArgValue::Text("100%".into())
+            ])
+        );
+        let e = check("s", &d, &given(&[("waves", "abc")])).unwrap_err();
+        assert!(
+            e.contains("--arg waves=\"abc\": expected a comma-separated list, each a count (3) or a percentage (10%)"),
+            "{e}"
+        );
+        assert!(check("s", &d, &given(&[("waves", "1,200%")])).is_err());
+        let v = check("s", &d, &given(&[("sizes", "3, 4")])).unwrap();
+        assert_eq!(
+            v["sizes"],
+            ArgValue::Values(vec![ArgValue::Int(3), ArgValue::Int(4)])
+        );
+        let e = check("s", &d, &given(&[("sizes", "3,11")])).unwrap_err();
+        assert!(
+            e.contains("each a whole number from 0 to 10; \"11\" is not"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_range_bounds_a_number_form_and_shows_in_the_usage() {
+        let d = declaration(RANGED).unwrap().unwrap();
+        assert_eq!(
+            d[1].range,
+            Some(Range {
+                min: 1.0,
+                max: Some(64.0)
+            })
+        );
+        assert_eq!(d[1].form, Form::Int);
+        assert_eq!(d[3].default.as_deref(), Some("24"));
+        let e = check("s", &d, &given(&[("concurrency", "-3")])).unwrap_err();
+        assert!(
+            e.contains("--arg concurrency=\"-3\": expected a whole number from 1 to 64"),
+            "{e}"
+        );
+        assert!(e.contains("[--arg concurrency=N(1-64)]"), "{e}");
+        assert!(check("s", &d, &given(&[("concurrency", "64")])).is_ok());
+        let e = check("s", &d, &given(&[("poll", "0")])).unwrap_err();
+        assert!(e.contains("a number from 0.01 to 3600"), "{e}");
+        let e = check("s", &d, &given(&[("hours", "-1")])).unwrap_err();
+        assert!(e.contains("a whole number of 0 or more"), "{e}");
+        let e = check("s", &d, &given(&[("budget", "0")])).unwrap_err();
+        assert!(e.contains("a count of 1 or more"), "{e}");
+        assert!(check("s", &d, &given(&[("budget", "0%")])).is_ok());
+        assert_eq!(
+            Range::parse("-5--1").map(|r| (r.min, r.max)),
+            Some((-5.0, Some(-1.0)))
+        );
+        // A range that does not parse, or on a form that is no number, is named.
+        for bad in [
+            "--arg x=N(1-abc)  d",
+            "--arg x=N(9-1)  d",
+            "--arg x=FILE(1-2)  d",
+        ] {
+            let e = declaration(&format!("Arguments:\n  {bad}")).unwrap_err();
+            assert!(e.contains("Arguments:"), "{bad}: {e}");
+        }
     }
 }

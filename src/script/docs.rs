@@ -19,9 +19,11 @@ pub struct FnDoc {
 }
 
 impl FnDoc {
-    /// The path a script calls: `ncm::routers::list`; `args::int` for `std/args` (as imported).
+    /// The path a script calls: `ncm::routers::list`; `args::int` for `std/args` (as imported);
+    /// the bare name of a function without a module (`fail`).
     pub fn path(&self) -> String {
         match self.module.strip_prefix("std/") {
+            _ if self.module.is_empty() => self.name.clone(),
             Some(m) => format!("{m}::{}", self.name),
             None => format!("{}::{}", self.module, self.name),
         }
@@ -29,6 +31,7 @@ impl FnDoc {
     /// `ncm::routers::list(query: Map) -> Array`
     pub fn full_signature(&self) -> String {
         match self.module.strip_prefix("std/") {
+            _ if self.module.is_empty() => self.signature.clone(),
             Some(m) => format!("{m}::{}", self.signature),
             None => format!("{}::{}", self.module, self.signature),
         }
@@ -94,6 +97,11 @@ pub fn native_docs(engine: &Engine) -> Vec<FnDoc> {
         .and_then(|j| serde_json::from_str(&j).ok())
         .unwrap_or(Value::Null);
     let mut out = vec![];
+    // Functions without a module: fleetscript's own (`fail`) are the documented ones; the
+    // operators and the engine's helpers registered beside them have no doc comment.
+    let root = serde_json::json!({"functions": meta["functions"].clone()});
+    walk("", &root, &mut out);
+    out.retain(|d| !d.module.is_empty() || !d.doc.is_empty());
     for (k, m) in meta["modules"].as_object().into_iter().flatten() {
         walk(k, m, &mut out);
     }
@@ -236,11 +244,22 @@ pub fn reference(engine: &Engine) -> String {
     out.push_str("## Modules\n\n");
     for m in &modules {
         let n = docs.iter().filter(|d| d.module == *m).count();
-        out.push_str(&format!("- [`{m}`](#{}) ({n})\n", anchor(m)));
+        if m.is_empty() {
+            out.push_str(&format!(
+                "- [{ROOT_TITLE}](#{}) ({n})\n",
+                anchor(ROOT_TITLE)
+            ));
+        } else {
+            out.push_str(&format!("- [`{m}`](#{}) ({n})\n", anchor(m)));
+        }
     }
     out.push_str("- [NCM endpoints](#ncm-endpoints)\n- [IgniteNet routes](#ignitenet-routes)\n\n");
     for m in &modules {
-        out.push_str(&format!("## `{m}`\n\n"));
+        if m.is_empty() {
+            out.push_str(&format!("## {ROOT_TITLE}\n\n"));
+        } else {
+            out.push_str(&format!("## `{m}`\n\n"));
+        }
         if let Some(name) = m.strip_prefix("std/") {
             out.push_str(&format!("`import \"std/{name}\" as {name};`\n\n"));
         }
@@ -264,8 +283,18 @@ pub fn reference(engine: &Engine) -> String {
     out
 }
 
+/// The reference's heading of the functions called without a module.
+const ROOT_TITLE: &str = "Without a module";
+
 fn anchor(m: &str) -> String {
     m.chars()
+        .map(|c| {
+            if c == ' ' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect()
 }

@@ -29,17 +29,22 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
     engine.disable_symbol("eval");
     let cancel = ctx.cancel.clone();
     let stop = ctx.stop.clone();
+    let saved = ctx.saved.clone();
     let max_memory = limits.max_memory;
     engine.on_progress(move |_| {
         if max_memory.is_some_and(|max| crate::memory::allocated() > max) {
             stop.set(StopReason::MEMORY);
             cancel.store(true, Ordering::SeqCst);
         }
-        if cancel.load(Ordering::SeqCst) {
-            Some("interrupted".into())
-        } else {
-            None
+        if !cancel.load(Ordering::SeqCst) {
+            return None;
         }
+        // Past the point of no return, an operator's interrupt lets the script finish its report
+        // (requests still stop); a limit still stops it.
+        if stop.get() == StopReason::NONE && saved.is_set() {
+            return None;
+        }
+        Some("interrupted".into())
     });
     let r = ctx.redactor.clone();
     // A closed standard output (`| head`) loses the line, as it would anyway; it never stops
@@ -63,6 +68,7 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
     engine.register_type_with_name::<PageIter>("Pages");
     engine.register_type_with_name::<bindings::csv::CsvWriter>("CsvWriter");
     engine.register_iterator_result::<PageIter, rhai::Dynamic>();
+    engine.register_global_module(bindings::global::module());
     engine.register_static_module("ncm", bindings::ncm::module());
     engine.register_static_module("ignitenet", bindings::ignitenet::module());
     engine.register_static_module("json", bindings::json::module());

@@ -137,7 +137,12 @@ fn calls(src: &str) -> Vec<Call> {
     let mut engine = rhai::Engine::new_raw();
     // The tree as written: no constant folding (a literal map keeps its keys' positions).
     engine.set_optimization_level(rhai::OptimizationLevel::None);
-    let Ok(ast) = engine.compile(src) else {
+    // A `#!` first line is a comment to the run: the same here (line numbers unchanged).
+    let src = match src.strip_prefix("#!") {
+        Some(rest) => std::borrow::Cow::Owned(format!("// {rest}")),
+        None => std::borrow::Cow::Borrowed(src),
+    };
+    let Ok(ast) = engine.compile(src.as_ref()) else {
         return vec![];
     };
     let mut out = vec![];
@@ -153,6 +158,15 @@ fn calls(src: &str) -> Vec<Call> {
         true
     });
     out
+}
+
+/// The first names of every namespaced call in `src` (`ncm` for `ncm::routers::list(...)`),
+/// read from its syntax tree: which modules a script calls, comments and strings aside.
+pub fn modules_called(src: &str) -> std::collections::BTreeSet<String> {
+    calls(src)
+        .into_iter()
+        .filter_map(|c| c.path.into_iter().next())
+        .collect()
 }
 
 fn call_of(call: &rhai::FnCallExpr, pos: rhai::Position) -> Call {
@@ -326,6 +340,18 @@ pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
 #[cfg(test)]
 mod query_and_interpolation_tests {
     use super::*;
+
+    #[test]
+    fn a_shebang_line_does_not_hide_the_calls() {
+        let f = check("#!/usr/bin/env -S fleetscript run\nncm::router::list();\n");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!((f[0].line, f[0].column), (2, 1));
+        assert!(
+            f[0].message.contains("did you mean routers?"),
+            "{}",
+            f[0].message
+        );
+    }
 
     #[test]
     fn calls_inside_interpolations_are_seen() {

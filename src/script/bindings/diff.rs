@@ -155,13 +155,30 @@ fn register_paths(m: &mut Module) {
     }
 }
 
+/// Path by path, what a write of `wanted` over `current` changes (a masked `"*"` of `wanted`
+/// is never written): `[#{path, before, after, removed}]`.
+fn planned_paths(
+    pos: Position,
+    current: &Dynamic,
+    wanted: &Dynamic,
+) -> RhaiResult<serde_json::Value> {
+    let full = |d: &diff::Diff| -> RhaiResult<serde_json::Value> {
+        diff::apply(&serde_json::json!({}), d).map_err(|i| issue_err(pos, i))
+    };
+    let before = full(&diff_arg(pos, current)?)?;
+    let after = full(&diff::strip_masked(&diff_arg(pos, wanted)?))?;
+    Ok(super::paths_value(&diff::changed_paths(&before, &after)))
+}
+
 /// `diff::plan_write` and `diff::validate`: what a write would do, and what is wrong with a diff.
 fn register_checks(m: &mut Module) {
     functions! { m;
         /// The write that takes a target's configuration as read back (secrets masked as `"*"`) to the one wanted,
         /// without losing a secret: `#{method, send, change, dropped_secrets}`. `method` is `"patch"` when nothing but
         /// the target's own secrets would be removed (they stay), else `"put"`, with `dropped_secrets` the secret paths
-        /// that PUT would drop (refuse unless the operator agreed). `send` never holds `"*"`; `change` is every change.
+        /// that PUT would drop (refuse unless the operator agreed). `send` never holds `"*"`; `change` is every change,
+        /// and `paths` the same change path by path: `#{path, before, after, removed}` (the current value, the one it
+        /// would write; `"*"` is never an `after`).
         ///
         /// ```rhai
         /// let p = diff::plan_write(g.configuration, golden);
@@ -177,6 +194,7 @@ fn register_checks(m: &mut Module) {
                 "send": p.send.to_value(),
                 "change": p.change.to_value(),
                 "dropped_secrets": dropped,
+                "paths": planned_paths(pos, &current, &wanted)?,
             })))
         }
 

@@ -486,13 +486,13 @@ fn register_requests(root: &mut Module) {
             request(&cx, method, path, Some(dynamic_to_json(&body)))
         }
 
-        /// What the IgniteNet client has done so far: `requests`, `retries`, `dry_run_writes`.
+        /// What the IgniteNet client has done so far: `requests`, `retries`, `dry_run_writes`, and `dry_run` (true under `--dry-run`).
         ///
         /// ```rhai
         /// log::info(`${ignitenet::stats().requests} IgniteNet requests`);
         /// ```
         fn stats(cx) -> RhaiResult<Map> as "Map" {
-            Ok(super::stats_map(&state(&cx)?.ignitenet.transport().stats))
+            Ok(super::stats_map(state(&cx)?.ignitenet.transport()))
         }
     }
 }

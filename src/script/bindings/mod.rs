@@ -44,6 +44,7 @@ macro_rules! functions {
 
 pub mod csv;
 pub mod diff;
+pub mod global;
 pub mod ignitenet;
 pub mod json;
 pub mod log;
@@ -99,6 +100,33 @@ impl StopReason {
     }
 }
 
+/// The run's point of no return: set once what it promised is saved for good (a backup's git
+/// commit, a dated backup's final rename). After it, an interrupt no longer fails the run: the
+/// script finishes its report (requests are no longer sent) and the run exits 0.
+#[derive(Debug, Default)]
+pub struct SavePoint(std::sync::Mutex<Option<String>>);
+
+impl SavePoint {
+    /// Records what was saved (`the git commit 1a2b3c4d5e6f in backups`); the first one stays.
+    pub fn mark(&self, what: impl Into<String>) {
+        let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if g.is_none() {
+            *g = Some(what.into());
+        }
+    }
+    /// What was saved, once the run passed its point of no return.
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    pub fn is_set(&self) -> bool {
+        self.get().is_some()
+    }
+    /// Forgets it (a new evaluation in the same runtime).
+    pub fn clear(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
 /// What bindings share: one per run, kept in the engine's tag and read with [`state`].
 pub struct ScriptContext {
     pub ncm: Arc<NcmClient>,
@@ -110,6 +138,8 @@ pub struct ScriptContext {
     pub cancel: Arc<AtomicBool>,
     /// Which limit stopped the run, when one did.
     pub stop: Arc<StopReason>,
+    /// Set when the run passed its point of no return (see [`SavePoint`]).
+    pub saved: Arc<SavePoint>,
     /// Where scripts may write: the current directory by default, or the `--allow-write` ones.
     pub writes: Confined,
     /// Where scripts may read: the current directory, the script's own, the library path, the
@@ -156,9 +186,12 @@ pub fn read_json(c: &ScriptContext, pos: Position, path: &str) -> RhaiResult<rha
         .map_err(|e| usage_error(pos, format!("{path}: not valid JSON: {e}")))
 }
 
-/// A client's counters as scripts see them (`ncm::stats`, `ignitenet::stats`).
-pub fn stats_map(s: &crate::http::Stats) -> rhai::Map {
+/// A client's counters as scripts see them (`ncm::stats`, `ignitenet::stats`), and whether its
+/// writes are a dry run.
+pub fn stats_map(t: &crate::http::Transport) -> rhai::Map {
+    let s = &t.stats;
     let mut m = rhai::Map::new();
+    m.insert("dry_run".into(), t.options.dry_run.into());
     m.insert("requests".into(), (s.requests() as rhai::INT).into());
     m.insert("retries".into(), (s.retries() as rhai::INT).into());
     m.insert(
@@ -250,6 +283,7 @@ fn error_map(e: &Error, redact: &dyn Fn(&str) -> String) -> rhai::Map {
     use crate::script::convert::json_to_dynamic;
     let mut m = rhai::Map::new();
     m.insert("kind".into(), e.kind().into());
+    m.insert("cause".into(), e.cause().as_str().into());
     m.insert("message".into(), redact(&e.short_message()).into());
     m.insert("description".into(), redact(&e.to_string()).into());
     let status: rhai::Dynamic = match e.status() {
@@ -283,7 +317,7 @@ fn error_map(e: &Error, redact: &dyn Fn(&str) -> String) -> rhai::Map {
 }
 
 /// Converts a library error into a catchable Rhai error (`catch (e)` sees a map with `status`,
-/// `message`, `body`, `errors`, `method`, `url`, `kind`, `line`, `column`). Interruption becomes
+/// `message`, `body`, `errors`, `method`, `url`, `kind`, `cause`, `line`, `column`). Interruption becomes
 /// Rhai's termination, which `try`/`catch` cannot swallow.
 pub fn rhai_error(pos: Position, e: Error, redactor: &Redactor) -> Box<EvalAltResult> {
     if matches!(e, Error::Interrupted) {

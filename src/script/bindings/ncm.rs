@@ -382,18 +382,14 @@ fn register_helpers(root: &mut Module) {
         }
 
         /// What the client has done so far: `requests` sent, `retries`, `dry_run_writes` (writes printed instead of sent),
-        /// and `dry_run` (true under --dry-run: no write is sent).
+        /// and `dry_run` (true under `--dry-run`: writes are shown, never sent).
         ///
         /// ```rhai
         /// log::info(`${ncm::stats().requests} requests`);
         /// if ncm::stats().dry_run { print("dry run: nothing was written"); }
         /// ```
         fn stats(cx) -> RhaiResult<Map> as "Map" {
-            let c = state(&cx)?;
-            let t = c.ncm.transport();
-            let mut m = super::stats_map(&t.stats);
-            m.insert("dry_run".into(), t.options.dry_run.into());
-            Ok(m)
+            Ok(super::stats_map(state(&cx)?.ncm.transport()))
         }
 
         /// The router with this id, MAC address, name or serial number (one request for an id, a MAC or a

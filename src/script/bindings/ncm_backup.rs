@@ -91,6 +91,18 @@ fn backup_configs(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResul
     let _lock = d.lock(crate::backup::LOCK_FILE).map_err(err_at(&c, pos))?;
     if git {
         let r = crate::backup::backup_git(&c.ncm, &c.ignitenet, &d).map_err(err_at(&c, pos))?;
+        // The commit is made: an interrupt from here on is no failure of the run.
+        c.saved.mark(match &r.summary.commit {
+            Some(id) => format!(
+                "the backup commit {} in {}",
+                id.get(..12).unwrap_or(id),
+                r.summary.dir.display()
+            ),
+            None => format!(
+                "the backup in {} (no change since the last commit)",
+                r.summary.dir.display()
+            ),
+        });
         return Ok(ret(
             serde_json::json!({"store": "git", "dir": r.summary.dir.display().to_string(), "routers": r.routers, "groups": r.groups, "ignitenet": r.ignitenet,
             "changed": r.summary.changed, "added": r.summary.added, "removed": r.summary.removed, "commit": r.summary.commit, "requests": r.requests}),
@@ -100,6 +112,9 @@ fn backup_configs(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResul
     let r = crate::backup::ignitenet_documents(&c.ignitenet)
         .and_then(|extra| crate::backup::dated::backup_configs(&c.ncm, &d, &date, keep, &extra))
         .map_err(err_at(&c, pos))?;
+    // The backup is in place: an interrupt from here on is no failure of the run.
+    c.saved
+        .mark(format!("the dated backup {}", r.dir.display()));
     for line in &r.cleaned {
         super::log::write("INFO", &format!("backup: {line}"), &c.redactor);
     }
@@ -149,7 +164,9 @@ fn register_backups(root: &mut Module) {
         /// (never one request per router). Atomic: the finished backup replaces an earlier one of the same day in one step;
         /// a failed or killed run leaves no partial file, and what a killed run left is cleaned up at the next start.
         /// Each group's configuration goes to `groups/<id>.json`; a file identical to the previous backup's is a hard link
-        /// to it. Returns #{store, dir, routers, groups, changed, linked, bytes, requests, date, pruned}.
+        /// to it. The final rename is the run's point of no return: Ctrl-C before it leaves the earlier backups as they were,
+        /// after it the run is no longer failed by one (it finishes its report).
+        /// Returns #{store, dir, routers, groups, changed, linked, bytes, requests, date, pruned}.
         ///
         /// ```rhai
         /// let r = ncm::backup_configs("backups"); print(`${r.routers} routers in ${r.dir}`);
@@ -162,7 +179,8 @@ fn register_backups(root: &mut Module) {
         /// missing): `routers/<id>.json` (the configuration manager as the API returned it), `groups/<id>.json`
         /// (configuration, target firmware) and `index.csv`; one commit per run that changed something, whose message
         /// names each changed router or group and its changed config paths; routers gone from the account are removed.
-        /// Values that move without a config change (`synched`, `ecm.config_version`) never commit on their own.
+        /// Values that move without a config change (`synched`, `ecm.config_version`) never commit on their own. The commit
+        /// is the point of no return: Ctrl-C before it leaves the repository (work tree included) as it was.
         /// Returns #{store, dir, routers, groups, changed, added, removed, commit, requests} (commit is () without change).
         /// `keep: N` (dated store) keeps the newest N dated backups.
         ///
