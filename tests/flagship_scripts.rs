@@ -130,6 +130,8 @@ fn apn_rollout_to_300_routers_with_failures_and_a_resumable_journal() {
         ("verify_timeout", "30"),
         ("rate", "500"),
         ("soak", "0"),
+        // One failure tolerated (the default, 0, halts at the first and rolls back).
+        ("max_failures", "1"),
     ];
     let mut rt = script_runtime(&sim, dir.path(), &args);
     let err = rt

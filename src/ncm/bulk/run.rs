@@ -2,7 +2,7 @@
 //! earlier run sent is verified, not skipped; a router that already carries the change is
 //! `unchanged` only when in sync — verified when it is not yet, failed when its sync is
 //! suspended, pending when offline; then refused, online targets in waves, offline targets
-//! last), write each wave with bounded concurrency and a rate limit, hold it at
+//! and those whose sync was suspended before the run last), write each wave with bounded concurrency and a rate limit, hold it at
 //! the health gate, count failures against the budget and halt — skipping the rest and, with
 //! `rollback`, reverting what the run wrote — when the budget is exceeded.
 
@@ -92,6 +92,7 @@ impl<'a> Run<'a> {
                 .states
                 .get(&e.router)
                 .is_some_and(RouterState::online);
+            let suspended = self.plan.states.get(&e.router).is_some_and(|s| s.suspended);
             if let Some(why) = &invalid[i] {
                 self.set(
                     i,
@@ -118,7 +119,9 @@ impl<'a> Run<'a> {
                     _ => self.set(i, self.outcome(i, Status::Unchanged, "the configuration already carries the change and the device is in sync; not written")),
                 },
                 (Action::Refuse(why), _) => self.set(i, self.outcome(i, Status::Failed, why.clone())),
-                (Action::Write { .. }, _) if online => work.online.push(i),
+                // A router whose sync was suspended before the run cannot sync the change (nor
+                // pass a gate) until someone resumes it: written last, like an offline one.
+                (Action::Write { .. }, _) if online && !suspended => work.online.push(i),
                 (Action::Write { .. }, _) => work.offline.push(i),
             }
         }
@@ -165,6 +168,10 @@ impl<'a> Run<'a> {
                 o.status = Status::Failed;
                 o.reason = e.short_message();
                 Mark::Failed
+            }
+            Ok(_) if offline && state.suspended => {
+                o.reason = "sent; the device's config sync was suspended before the run (an earlier config was rejected): it syncs the change once sync is resumed (ncm::resume_sync)".into();
+                Mark::Pending
             }
             Ok(_) if offline => {
                 o.reason = "sent; the device is offline and will sync when it reconnects".into();
@@ -436,7 +443,7 @@ impl<'a> Run<'a> {
                 self.opts,
                 "INFO",
                 &format!(
-                    "{}: writing {} offline router(s) last; they sync when they reconnect",
+                    "{}: writing {} offline or suspended router(s) last; they sync when they reconnect or their sync is resumed",
                     self.opts.label,
                     work.offline.len()
                 ),
