@@ -393,6 +393,30 @@ fn scripts_cannot_read_the_config_file_proc_or_outside_the_allowed_directories()
         &["--allow-read", &allowed],
     );
     assert!(o.status.success(), "{}", text(&o));
+    // The config file under another name (a hard link) is the same file: refused.
+    let link = outside.path().join("notes.csv");
+    std::fs::hard_link(cfg_dir.join("config.toml"), &link).unwrap();
+    let o = read(&link.display().to_string(), &["--allow-read", &allowed]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("never allowed"), "{}", text(&o));
+    assert!(!text(&o).contains("prod-cp-key"), "{}", text(&o));
+}
+
+#[test]
+fn an_error_body_is_masked_before_it_is_cut() {
+    let key = fleetscript::sim::sandbox_credentials().cp_api_key;
+    assert!(key.len() > 12);
+    // The key straddles the point where a plain-text body is cut for the message.
+    let body = format!("{}{key} and more", "x".repeat(290));
+    let base = hostile_server(move |_| Reply::Full(400, "text/plain", body.clone().into_bytes()));
+    let mut rt = runtime_at(&base);
+    let e = eval_err(&mut rt, "ncm::routers::list()");
+    assert!(!e.contains(&key[..8]), "{e}");
+    let e = eval_err(
+        &mut rt,
+        "try { ncm::routers::list() } catch (e) { throw `${e.message} ${e.body}` }",
+    );
+    assert!(!e.contains(&key[..8]), "{e}");
 }
 
 #[test]

@@ -728,7 +728,8 @@ impl Transport {
     /// A non-success status that is not retried (any more).
     fn status_error(&self, req: &Request<'_>, url: String, a: Answer, attempt: u32) -> Error {
         let redact = |s: &str| self.redactor.redact(s);
-        let body = parse_body(&a.text);
+        // Masked before anything is cut from it: a key straddling a cut would show in part.
+        let body = redact_value(&parse_body(&a.text), &redact);
         let message = if (300..400).contains(&a.status) {
             format!(
                 "unexpected redirect to {} (URLs must end with '/')",
@@ -743,7 +744,7 @@ impl Transport {
             url,
             message: redact(&with_retries(message, attempt)),
             errors: parse_config_issues(&body),
-            body: redact_value(&body, &redact),
+            body,
         }))
     }
 

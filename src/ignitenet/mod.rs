@@ -583,6 +583,18 @@ fn suspended_check(target: &Target, v: &Value) -> Result<()> {
     Ok(())
 }
 
+/// The kind of a JSON value, for messages.
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// The answer of a list route: a JSON array, as the spec's example shows.
 fn array_of(v: Value, path: &str) -> Result<Vec<Value>> {
     match v {
@@ -590,9 +602,11 @@ fn array_of(v: Value, path: &str) -> Result<Vec<Value>> {
         other => Err(Error::Protocol {
             method: "GET".into(),
             url: path.into(),
+            // What came, not its text: a part of a text cut short could hold part of a key.
             message: format!(
-                "expected a JSON array, got {}",
-                other.to_string().chars().take(80).collect::<String>()
+                "expected a JSON array, got {} ({} bytes)",
+                json_kind(&other),
+                other.to_string().len()
             ),
         }),
     }
