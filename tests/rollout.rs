@@ -642,9 +642,22 @@ fn an_interrupted_rollout_finishes_its_writes_in_flight_journals_them_and_exits_
     }
 }
 
+/// One change per router: its logging level to debug (a path no individual config sets).
+fn logging_changes(ids: &[String]) -> Vec<fleetscript::ncm::bulk::Change> {
+    ids.iter()
+        .map(|r| fleetscript::ncm::bulk::Change {
+            router: r.clone(),
+            diff: fleetscript::diff::Diff::from_value(
+                &json!([{"system": {"logging": {"level": "debug"}}}, []]),
+            )
+            .unwrap(),
+        })
+        .collect()
+}
+
 #[test]
 fn a_journal_that_cannot_be_written_stops_the_run_before_any_write_it_would_describe() {
-    use fleetscript::ncm::bulk::{self, BulkOptions, Change, JournalFile};
+    use fleetscript::ncm::bulk::{self, BulkOptions, JournalFile};
     let sim = start(40, None);
     let ids = group_of(&sim, 5);
     let dir = tempfile::tempdir().unwrap();
@@ -653,16 +666,7 @@ fn a_journal_that_cannot_be_written_stops_the_run_before_any_write_it_would_desc
     // The journal's file takes no write (as on a full or failing disk).
     let file = std::fs::File::open(&path).unwrap();
     let rt = runtime_for(&sim);
-    let changes: Vec<Change> = ids
-        .iter()
-        .map(|r| Change {
-            router: r.clone(),
-            diff: fleetscript::diff::Diff::from_value(
-                &json!([{"system": {"logging": {"level": "debug"}}}, []]),
-            )
-            .unwrap(),
-        })
-        .collect();
+    let changes = logging_changes(&ids);
     let opts = BulkOptions {
         journal: Some(JournalFile::new(path.clone(), file)),
         progress: false,
@@ -733,21 +737,12 @@ fn a_rerun_without_the_journal_reports_unchanged_only_for_routers_in_sync() {
 
 #[test]
 fn a_journal_disk_that_fills_at_any_record_never_leaves_a_changed_router_unreverted() {
-    use fleetscript::ncm::bulk::{self, BulkOptions, Change, JournalFile};
+    use fleetscript::ncm::bulk::{self, BulkOptions, JournalFile};
     let sim = start(40, None);
     let ids = group_of(&sim, 6);
     let before = effective(&sim, &ids);
     let rt = runtime_for(&sim);
-    let changes: Vec<Change> = ids
-        .iter()
-        .map(|r| Change {
-            router: r.clone(),
-            diff: fleetscript::diff::Diff::from_value(
-                &json!([{"system": {"logging": {"level": "debug"}}}, []]),
-            )
-            .unwrap(),
-        })
-        .collect();
+    let changes = logging_changes(&ids);
     let run = |journal: JournalFile| {
         let opts = BulkOptions {
             journal: Some(journal),
