@@ -14,6 +14,26 @@ pub struct ConfigIssue {
     pub value: Value,
 }
 
+impl ConfigIssue {
+    /// The issue without the refused value (which may be a secret: a Wi-Fi key, a password):
+    /// `wan.rules2.0.apn: invalid value`. For reasons kept in journals, reports and messages.
+    pub fn without_value(&self) -> String {
+        let path: Vec<String> = self
+            .path
+            .iter()
+            .map(|p| match p {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        match (path.is_empty(), self.reason.is_empty()) {
+            (true, _) => format!("the configuration: {}", self.reason),
+            (false, true) => format!("{}: refused", path.join(".")),
+            (false, false) => format!("{}: {}", path.join("."), self.reason),
+        }
+    }
+}
+
 /// A non-success answer of an API.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{method} {url} failed: HTTP {status}: {message}")]
@@ -188,6 +208,22 @@ impl Error {
             } => Cause::Unavailable,
             Error::Locked { .. } => Cause::Locked,
             _ => Cause::Failure,
+        }
+    }
+
+    /// The message without the method/URL prefix, and without any configuration value the API
+    /// quoted back (config validation errors name the path and the reason only): fit for a
+    /// journal, a report or a message, where a refused Wi-Fi key must not appear.
+    pub fn reason_without_values(&self) -> String {
+        match self {
+            Error::Api(a) if !a.errors.is_empty() => a
+                .errors
+                .iter()
+                .map(ConfigIssue::without_value)
+                .collect::<Vec<_>>()
+                .join("; "),
+            Error::Diff(i) => i.without_value(),
+            other => other.short_message(),
         }
     }
 

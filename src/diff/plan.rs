@@ -4,7 +4,7 @@
 //! PUT, with the secret paths that PUT would drop listed so the caller can refuse. `"*"` is
 //! never part of what is sent.
 
-use super::{apply, between, get, is_secret, leaf_paths, strip_masked, Diff};
+use super::{apply, between, get, is_secret, is_uuid, layer, leaf_paths, strip_masked, Diff};
 use serde_json::{json, Value};
 
 /// How to write a wanted configuration over a target's current one.
@@ -42,6 +42,27 @@ fn masked_paths(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
     }
 }
 
+/// A PATCH body's updates with every element addressed by its `_id_` carrying that `_id_`
+/// field, as NCM requires of a list element keyed by `_id_` (the spec's "strange validation
+/// error" otherwise): diffs between two configurations read as trees key such elements by
+/// `_id_` without the field when only some of their values change.
+pub fn with_element_ids(
+    mut updates: serde_json::Map<String, Value>,
+) -> serde_json::Map<String, Value> {
+    fn walk(m: &mut serde_json::Map<String, Value>) {
+        for (k, v) in m.iter_mut() {
+            if let Value::Object(inner) = v {
+                walk(inner);
+                if is_uuid(k) && !inner.contains_key("_id_") {
+                    inner.insert("_id_".into(), json!(k));
+                }
+            }
+        }
+    }
+    walk(&mut updates);
+    updates
+}
+
 /// The write that takes `current` (as read back, secrets masked) to `wanted`.
 pub fn plan_write(
     current: &Diff,
@@ -58,7 +79,7 @@ pub fn plan_write(
         return Ok(WritePlan {
             patch: true,
             send: Diff {
-                updates: change.updates.clone(),
+                updates: with_element_ids(change.updates.clone()),
                 removals: vec![],
             },
             change,
@@ -102,8 +123,10 @@ fn pinnable(cur: &Value, before: &Value, path: &[Value]) -> Option<Vec<(Vec<Valu
     let mut out = vec![];
     for leaf in leaves {
         let v = get(before, &leaf)?;
-        // An empty object the change added where one was before: merging it changes nothing.
-        if v.is_object() && get(cur, &leaf).is_some_and(|c| c == &json!({})) {
+        // Already the value it had (pinned by an earlier rollback), or an empty object added
+        // where one was before: nothing to write.
+        let now = get(cur, &leaf);
+        if now == Some(v) || (v.is_object() && now.is_some_and(|c| c == &json!({}))) {
             continue;
         }
         let plain = !is_secret(&leaf) && !has_mask(v) && !v.is_object();
@@ -146,17 +169,18 @@ fn put_at(updates: &mut serde_json::Map<String, Value>, path: &[Value], value: V
 /// back, secrets masked), so that the router's *effective* configuration is as before.
 ///
 /// Values the change altered are PATCHed back. A path the change added is set back, by the
-/// same PATCH, to the value the router had there before — `inherited` ⊕ `previous`, where
-/// `inherited` is what the router runs without an individual configuration (its firmware
-/// default with its group's configuration over it) — and is listed as `pinned`. Only a path
+/// same PATCH, to the value the router ran there before — its firmware `default` with the
+/// group's configuration and `previous` layered over it, as NCM builds a target (`layers`:
+/// the default and the group's diff, when known) — and is listed as `pinned`. Only a path
 /// with no previous value (or a secret one) needs a removal, so a PUT of the previous
 /// configuration; a secret of `previous` that the change overwrote, that is gone, or that
-/// such a PUT would drop cannot be restored: that is `NotRevertible`, naming the paths.
+/// such a PUT would drop (or one the router holds now that the change did not set) cannot be
+/// restored: that is `NotRevertible`, naming the paths.
 pub fn plan_revert(
     current: &Diff,
     previous: &Diff,
     changed_secrets: &[Vec<Value>],
-    inherited: Option<&Value>,
+    layers: Option<(&Value, &Diff)>,
 ) -> Result<Result<RevertPlan, NotRevertible>, Box<crate::error::ConfigIssue>> {
     let cur = apply(&json!({}), current)?;
     let prev = apply(&json!({}), previous)?;
@@ -169,7 +193,7 @@ pub fn plan_revert(
         .filter(|p| changed_secrets.contains(p) || get(&cur, p) != Some(&json!("*")))
         .cloned()
         .collect();
-    let before = inherited.and_then(|base| apply(base, previous).ok());
+    let before = layers.and_then(|(default, group)| apply(default, &layer(group, previous)).ok());
     let mut pinned = vec![];
     if let Some(before) = &before {
         let mut updates = change.updates.clone();
@@ -201,14 +225,23 @@ pub fn plan_revert(
         let send = strip_masked(&change);
         let write = WritePlan {
             patch: true,
-            send,
+            send: Diff {
+                updates: with_element_ids(send.updates),
+                removals: vec![],
+            },
             change,
             dropped_secrets: vec![],
         };
         return Ok(Ok(RevertPlan { write, pinned }));
     }
-    // A PUT sends the previous configuration without its secrets: each would be dropped.
-    for p in prev_secrets {
+    // A PUT sends the previous configuration without its secrets: each would be dropped, and
+    // so would a secret the router holds now that the change did not set (added since).
+    let mut cur_secrets = vec![];
+    masked_paths(&cur, &mut vec![], &mut cur_secrets);
+    let added_since = cur_secrets
+        .into_iter()
+        .filter(|p| !prev_secrets.contains(p) && !changed_secrets.contains(p));
+    for p in prev_secrets.iter().cloned().chain(added_since) {
         if !lost.contains(&p) {
             lost.push(p);
         }
@@ -321,7 +354,7 @@ mod tests {
             json!([{"wlan": {"radio": {"0": {"bss": {"1": {"ssid": "Back", "wpapsk": "*"}}}}},
             "wan": {"rules2": {lte: {"_id_": lte, "modem": {"manual_apn": "iot.example"}}}}}, []]),
         );
-        let p = plan_revert(&cur, &prev, &[], Some(&inherited))
+        let p = plan_revert(&cur, &prev, &[], Some((&inherited, &Diff::default())))
             .unwrap()
             .unwrap();
         assert!(p.write.patch, "no PUT: the secret stays");
@@ -331,16 +364,13 @@ mod tests {
         );
         assert_eq!(
             p.pinned,
-            vec![
-                vec![json!("wan"), json!("rules2"), json!(lte), json!("_id_")],
-                vec![
-                    json!("wan"),
-                    json!("rules2"),
-                    json!(lte),
-                    json!("modem"),
-                    json!("manual_apn")
-                ]
-            ]
+            vec![vec![
+                json!("wan"),
+                json!("rules2"),
+                json!(lte),
+                json!("modem"),
+                json!("manual_apn")
+            ]]
         );
         // The effective configuration is the one before.
         let eff = |c: &Diff| apply(&inherited, c).unwrap();
@@ -356,7 +386,7 @@ mod tests {
             json!([{"wlan": {"radio": {"0": {"bss": {"1": {"ssid": "Back", "wpapsk": "*"}}}}},
             "wan": {"rules2": {"0b6a66b2-5f0c-4d7e-9d59-2a3e4c5d6e7f": {"_id_": "0b6a66b2-5f0c-4d7e-9d59-2a3e4c5d6e7f", "priority": 9}}}}, []]),
         );
-        let e = plan_revert(&cur, &prev, &[], Some(&inherited))
+        let e = plan_revert(&cur, &prev, &[], Some((&inherited, &Diff::default())))
             .unwrap()
             .unwrap_err();
         assert_eq!(
@@ -370,5 +400,55 @@ mod tests {
                 json!("wpapsk")
             ]]
         );
+    }
+
+    #[test]
+    fn a_revert_patch_addresses_an_id_element_with_its_id_and_a_second_one_has_nothing_to_do() {
+        let lte = "00000002-a81d-3590-93ca-8b1fcfeb8e14";
+        let default = json!({"wan": {"rules2": [{"_id_": lte, "modem": {"manual_apn": "", "apn_mode": "auto"}}]}});
+        let group = d(
+            json!([{"wan": {"rules2": {lte: {"_id_": lte, "modem": {"apn_mode": "manual"}}}}}, []]),
+        );
+        // The individual config held the element already; the run changed one value and added one.
+        let prev = d(
+            json!([{"wan": {"rules2": {lte: {"_id_": lte, "modem": {"apn_mode": "manual"}}}}}, []]),
+        );
+        let cur = d(
+            json!([{"wan": {"rules2": {lte: {"_id_": lte, "modem": {"apn_mode": "auto", "manual_apn": "x.apn"}}}}}, []]),
+        );
+        let p = plan_revert(&cur, &prev, &[], Some((&default, &group)))
+            .unwrap()
+            .unwrap();
+        assert!(p.write.patch);
+        assert_eq!(
+            p.write.send.to_value(),
+            json!([{"wan": {"rules2": {lte: {"_id_": lte, "modem": {"apn_mode": "manual", "manual_apn": ""}}}}}, []])
+        );
+        // Once reverted (the pinned value in place), planning again finds nothing to do.
+        let now = apply(&apply(&json!({}), &cur).unwrap(), &p.write.send).unwrap();
+        let now = Diff {
+            updates: now.as_object().unwrap().clone(),
+            removals: vec![],
+        };
+        let again = plan_revert(&now, &prev, &[], Some((&default, &group)))
+            .unwrap()
+            .unwrap();
+        assert!(
+            again.write.send.is_empty() && again.pinned.is_empty(),
+            "{again:?}"
+        );
+        // plan_write keys the same way.
+        let w = plan_write(&prev, &cur).unwrap();
+        assert_eq!(w.send.updates["wan"]["rules2"][lte]["_id_"], lte);
+    }
+
+    #[test]
+    fn a_revert_put_never_drops_a_secret_the_router_got_after_the_run() {
+        let prev = d(json!([{}, []]));
+        // The run added a new element (no inherited value: a removal, so a PUT); an operator
+        // has since set a key of its own.
+        let cur = d(json!([{"extra": {"a": 1}, "wlan": {"wpapsk": "*"}}, []]));
+        let e = plan_revert(&cur, &prev, &[], None).unwrap().unwrap_err();
+        assert_eq!(e.secrets, vec![vec![json!("wlan"), json!("wpapsk")]]);
     }
 }

@@ -136,6 +136,11 @@ pub struct Journal {
     pub snapshots: HashMap<String, Snapshot>,
     /// Routers in the order they were first written (for a stable rollback order).
     order: Vec<String>,
+    /// The routers in `order`, for a quick look-up.
+    ordered: std::collections::HashSet<String>,
+    /// Set once a record could not be written: every later one is refused (a record after a
+    /// torn one would be glued to it).
+    broken: Option<String>,
     /// Damaged records before the end: (line number, routers they seem to name).
     damaged: Vec<(usize, Vec<String>)>,
 }
@@ -179,6 +184,16 @@ impl Journal {
     /// Reads a journal and keeps it open for appending. A record cut short at the end is set
     /// aside (see the module); damaged records elsewhere are noted for [`Journal::intact`].
     pub fn open(target: Option<&JournalFile>) -> Result<Journal> {
+        Self::open_with(target, true)
+    }
+
+    /// Reads a journal without changing it (a dry run): a record cut short at the end is
+    /// reported and left where it is.
+    pub fn read_only(target: Option<&JournalFile>) -> Result<Journal> {
+        Self::open_with(target, false)
+    }
+
+    fn open_with(target: Option<&JournalFile>, repair: bool) -> Result<Journal> {
         let Some(j) = target else {
             return Ok(Journal::default());
         };
@@ -200,7 +215,14 @@ impl Journal {
             }
             if line.last() != Some(&b'\n') {
                 // The end, cut short.
-                set_aside(p, &file, &line, whole)?;
+                if repair {
+                    set_aside(p, &file, &line, whole)?;
+                } else {
+                    crate::http::log_line("WARN", &format!(
+                        "the journal {} ends in a record cut short ({} bytes); a real run sets it aside",
+                        p.display(), line.len()
+                    ));
+                }
                 break;
             }
             n += 1;
@@ -260,7 +282,7 @@ impl Journal {
                 if let (true, Some(before), Some(cm)) =
                     (fresh, v.get("before"), v["config_manager"].as_str())
                 {
-                    if !self.order.iter().any(|r| r == router) {
+                    if self.ordered.insert(router.to_string()) {
                         self.order.push(router.to_string());
                     }
                     self.snapshots.insert(
@@ -323,29 +345,54 @@ impl Journal {
     /// Appends one record: the whole sealed line in one `write`, then fsync. Any failure is an
     /// error naming the journal (no journal: nothing to write).
     fn append(&mut self, line: &Value) -> Result<()> {
+        let failed = |path: &Path, e: std::io::Error| {
+            Error::io(
+                format!("the journal {} could not be written", path.display()),
+                e,
+            )
+        };
+        if let Some(first) = &self.broken {
+            let e = std::io::Error::other(format!("an earlier record failed: {first}"));
+            return Err(failed(&self.path, e));
+        }
         let Some(f) = self.file.as_mut() else {
             return Ok(());
         };
         let mut line = line.clone();
         line["at"] = json!(chrono::Utc::now().to_rfc3339());
         let buf = seal(&line.to_string());
-        let failed = |e: std::io::Error| {
-            Error::io(
-                format!("the journal {} could not be written", self.path.display()),
-                e,
-            )
-        };
-        if let Some(limit) = self.size_limit {
-            let room = limit.saturating_sub(f.metadata().map_err(failed)?.len());
-            if (buf.len() as u64) > room {
-                let part = usize::try_from(room).unwrap_or(buf.len()).min(buf.len());
-                f.write_all(&buf[..part]).map_err(failed)?;
-                return Err(failed(std::io::Error::from_raw_os_error(libc::ENOSPC)));
+        let before = f.metadata().map(|m| m.len());
+        let written = write_record(f, &buf, self.size_limit, before.as_ref().ok().copied());
+        if let Err(e) = written {
+            // Cut back what part of the record reached the file, if the disk lets us.
+            if let Ok(len) = before {
+                let _ = f.set_len(len);
             }
+            self.broken = Some(e.to_string());
+            return Err(failed(&self.path, e));
         }
-        f.write_all(&buf).map_err(failed)?;
-        f.sync_data().map_err(failed)
+        Ok(())
     }
+}
+
+/// Writes one sealed record and syncs it; with a size limit (tests), writes only what fits and
+/// fails as a full disk does.
+fn write_record(
+    f: &mut std::fs::File,
+    buf: &[u8],
+    limit: Option<u64>,
+    len: Option<u64>,
+) -> std::io::Result<()> {
+    if let (Some(limit), Some(len)) = (limit, len) {
+        let room = limit.saturating_sub(len);
+        if (buf.len() as u64) > room {
+            let part = usize::try_from(room).unwrap_or(buf.len()).min(buf.len());
+            f.write_all(&buf[..part])?;
+            return Err(std::io::Error::from_raw_os_error(libc::ENOSPC));
+        }
+    }
+    f.write_all(buf)?;
+    f.sync_data()
 }
 
 /// Moves a record cut short at the end of a journal into `<journal>.damaged` and cuts the
@@ -354,10 +401,12 @@ impl Journal {
 fn set_aside(path: &Path, file: &std::fs::File, torn: &[u8], keep: u64) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let aside = PathBuf::from(format!("{}.damaged", path.display()));
+    // Beside the journal, never through a link planted there.
     let mut out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(&aside)
         .map_err(|e| Error::io(aside.display(), e))?;
     out.write_all(torn)
@@ -368,7 +417,7 @@ fn set_aside(path: &Path, file: &std::fs::File, torn: &[u8], keep: u64) -> Resul
         .and_then(|_| file.sync_data())
         .map_err(|e| Error::io(path.display(), e))?;
     crate::http::log_line("WARN", &format!(
-        "the journal {} ended in a record cut short ({} bytes, a crash while it was written); it was set aside in {} (its write was never sent: records are journaled before their write)",
+        "the journal {} ended in a record cut short ({} bytes, a crash while it was written); it was set aside in {} (a write is sent only after its record is whole, so none is hidden)",
         path.display(), torn.len(), aside.display()
     ));
     Ok(())

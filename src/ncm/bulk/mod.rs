@@ -206,7 +206,12 @@ pub fn rollback_journal(
     file: &JournalFile,
     rate: f64,
 ) -> Result<Vec<Reverted>> {
-    let mut journal = Journal::open(Some(file))?;
+    // A dry run changes nothing, the journal included.
+    let mut journal = if client.transport().options.dry_run {
+        Journal::read_only(Some(file))?
+    } else {
+        Journal::open(Some(file))?
+    };
     journal.intact()?;
     let snapshots = journal.to_roll_back();
     rollback::rollback(client, &snapshots, &mut journal, rate)

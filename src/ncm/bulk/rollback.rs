@@ -67,28 +67,54 @@ fn needs_removal(cur: &Diff, prev: &Diff) -> bool {
     !diff::between(&tree(cur), &tree(prev)).removals.is_empty()
 }
 
-/// What each router runs without its individual configuration: the default configuration of
-/// its firmware with its group's configuration over it. One request per distinct firmware and
-/// one listing of the groups; a router whose layers cannot be read is left out (its revert
-/// then needs a removal, as before).
-fn inherited_configs(
-    client: &Arc<NcmClient>,
-    routers: &[&RouterState],
-) -> Result<HashMap<String, Value>> {
-    let mut defaults: HashMap<String, Option<Value>> = HashMap::new();
+/// The layers under each router's individual configuration: its firmware's default
+/// configuration and its group's configuration (what it runs without an individual one).
+#[derive(Default)]
+struct Layers {
+    defaults: HashMap<String, Value>,
+    groups: HashMap<String, Diff>,
+    empty: Diff,
+}
+
+impl Layers {
+    /// The default and the group diff of a router, when both could be read.
+    fn of(&self, r: &RouterState) -> Option<(&Value, &Diff)> {
+        let default = self.defaults.get(&r.firmware_id)?;
+        let group = match r.group.as_str() {
+            "" => &self.empty,
+            g => self.groups.get(g)?,
+        };
+        Some((default, group))
+    }
+}
+
+/// A layer that could not be read: the routers on it fall back to a removal (a PUT), which the
+/// secret rule still guards; only an interrupt stops the rollback.
+fn unreadable<T>(what: &str, e: Error) -> Result<Option<T>> {
+    if matches!(e, Error::Interrupted) {
+        return Err(e);
+    }
+    crate::http::log_line(
+        "WARN",
+        &format!("rollback: {what} could not be read ({}); a path its routers' run added needs a removal (a PUT)", e.short_message()),
+    );
+    Ok(None)
+}
+
+/// Reads the layers of these routers: one request per distinct firmware and one listing of
+/// the groups (split at 100 ids).
+fn read_layers(client: &Arc<NcmClient>, routers: &[&RouterState]) -> Result<Layers> {
+    let mut layers = Layers::default();
+    let mut tried = std::collections::HashSet::new();
     for r in routers {
-        if r.firmware_id.is_empty() || defaults.contains_key(&r.firmware_id) {
+        if r.firmware_id.is_empty() || !tried.insert(r.firmware_id.clone()) {
             continue;
         }
-        let d = match client.default_config(&r.firmware_id) {
-            Ok(v) => Some(v),
-            Err(Error::Interrupted) => return Err(Error::Interrupted),
-            Err(e) => {
-                crate::http::log_line("WARN", &format!("rollback: the default configuration of firmware {} could not be read ({}); its routers' added paths need a removal", r.firmware_id, e.short_message()));
-                None
-            }
-        };
-        defaults.insert(r.firmware_id.clone(), d);
+        let what = format!("the default configuration of firmware {}", r.firmware_id);
+        let read = client.default_config(&r.firmware_id).map(Some);
+        if let Some(v) = read.or_else(|e| unreadable(&what, e))? {
+            layers.defaults.insert(r.firmware_id.clone(), v);
+        }
     }
     let mut group_ids: Vec<String> = routers
         .iter()
@@ -97,33 +123,20 @@ fn inherited_configs(
         .collect();
     group_ids.sort();
     group_ids.dedup();
-    let mut groups: HashMap<String, Diff> = HashMap::new();
-    if !group_ids.is_empty() {
-        let rows = client.list(
-            "groups",
-            &q(json!({"id__in": group_ids, "fields": ["id", "configuration"]})),
-        )?;
-        for g in rows {
-            if let Ok(d) = Diff::from_value(&g["configuration"]) {
-                groups.insert(super::state::text(&g["id"]), d);
-            }
+    if group_ids.is_empty() {
+        return Ok(layers);
+    }
+    let q = q(json!({"id__in": group_ids, "fields": ["id", "configuration"]}));
+    let rows = client.list("groups", &q).map(Some);
+    for g in rows
+        .or_else(|e| unreadable("the groups' configurations", e))?
+        .unwrap_or_default()
+    {
+        if let Ok(d) = Diff::from_value(&g["configuration"]) {
+            layers.groups.insert(super::state::text(&g["id"]), d);
         }
     }
-    let mut out = HashMap::new();
-    for r in routers {
-        let Some(Some(default)) = defaults.get(&r.firmware_id) else {
-            continue;
-        };
-        let layered = match groups.get(&r.group) {
-            Some(g) => diff::apply(default, g).ok(),
-            None if r.group.is_empty() => Some(default.clone()),
-            None => None,
-        };
-        if let Some(v) = layered {
-            out.insert(r.router.clone(), v);
-        }
-    }
-    Ok(out)
+    Ok(layers)
 }
 
 /// The revert of one router, planned: the write to send, or why there is none.
@@ -135,9 +148,9 @@ enum Planned {
     },
 }
 
-/// Plans one router's revert from its snapshot, its current individual configuration and what
-/// it inherits (when known).
-fn plan_one(s: &Snapshot, cur: &Diff, inherited: Option<&Value>) -> Planned {
+/// Plans one router's revert from its snapshot, its current individual configuration and the
+/// layers under it (when known).
+fn plan_one(s: &Snapshot, cur: &Diff, layers: Option<(&Value, &Diff)>) -> Planned {
     let prev = match Diff::from_value(&s.before) {
         Ok(d) => d,
         Err(e) => {
@@ -149,12 +162,12 @@ fn plan_one(s: &Snapshot, cur: &Diff, inherited: Option<&Value>) -> Planned {
         }
     };
     let secrets: Vec<Vec<Value>> = s.secrets.iter().map(diff::parse_path).collect();
-    let plan = match diff::plan_revert(cur, &prev, &secrets, inherited) {
+    let plan = match diff::plan_revert(cur, &prev, &secrets, layers) {
         Err(i) => {
             return Planned::Done(reverted(
                 &s.router,
                 "failed",
-                format!("the snapshot does not apply: {}", i.message),
+                format!("the snapshot does not apply: {}", i.without_value()),
             ))
         }
         Ok(Err(e)) => {
@@ -237,7 +250,7 @@ fn send_one(
             })
         }
         Err(Error::Interrupted) => Err(Error::Interrupted),
-        Err(e) => Ok(reverted(&s.router, "failed", e.short_message())),
+        Err(e) => Ok(reverted(&s.router, "failed", e.reason_without_values())),
     }
 }
 
@@ -251,23 +264,24 @@ pub fn rollback(
 ) -> Result<Vec<Reverted>> {
     let routers: Vec<String> = snapshots.iter().map(|s| s.router.clone()).collect();
     let states = read_states(client, &routers)?;
-    let current = |s: &Snapshot| -> Option<Diff> {
-        let st = states.get(&s.router)?;
-        Some(Diff::from_value(&st.configuration).unwrap_or_default())
+    let current = |s: &Snapshot| -> Option<Result<Diff, String>> {
+        Some(super::state::current_config(
+            &states.get(&s.router)?.configuration,
+        ))
     };
-    // Only routers whose revert would remove a path need what they inherit.
+    // Only routers whose revert would remove a path need the layers under them.
     let needing: Vec<&RouterState> = snapshots
         .iter()
         .filter(|s| {
             let prev = Diff::from_value(&s.before).unwrap_or_default();
-            current(s).is_some_and(|cur| needs_removal(&cur, &prev))
+            matches!(current(s), Some(Ok(cur)) if needs_removal(&cur, &prev))
         })
         .filter_map(|s| states.get(&s.router))
         .collect();
-    let inherited = if needing.is_empty() {
-        HashMap::new()
+    let layers = if needing.is_empty() {
+        Layers::default()
     } else {
-        inherited_configs(client, &needing)?
+        read_layers(client, &needing)?
     };
     let pacer = crate::http::RateLimiter::per_second(rate);
     let dry = client.transport().options.dry_run;
@@ -282,7 +296,14 @@ pub fn rollback(
             ));
             continue;
         };
-        let r = match plan_one(s, &cur, inherited.get(&s.router)) {
+        let cur = match cur {
+            Ok(c) => c,
+            Err(why) => {
+                out.push(reverted(&s.router, "failed", why));
+                continue;
+            }
+        };
+        let r = match plan_one(s, &cur, layers.of(state)) {
             Planned::Done(r) => r,
             Planned::Write { plan, paths } => {
                 send_one(client, s, &plan, paths, !state.online(), &pacer)?

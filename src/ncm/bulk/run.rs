@@ -14,6 +14,15 @@ struct Book {
     journal: Journal,
     /// Failures counted against the budget.
     failures: usize,
+    /// The changes those failures are of, in the order they failed.
+    counted: Vec<usize>,
+}
+
+impl Book {
+    fn count_failure(&mut self, i: usize) {
+        self.failures += 1;
+        self.counted.push(i);
+    }
 }
 
 /// Who is written when.
@@ -129,16 +138,19 @@ impl<'a> Run<'a> {
     }
 
     /// Writes one router (journal first, so a crash leaves a trace) and records the result.
+    /// Whether it may still be written is asked again once its turn comes (`go_on`, under the
+    /// book's lock, after the rate limit): false, and it is not written (returns false).
     fn write_one(
         &self,
         i: usize,
         wave: usize,
         offline: bool,
         pacer: &Option<crate::http::RateLimiter>,
-    ) -> Result<()> {
+        go_on: &dyn Fn(&Book) -> bool,
+    ) -> Result<bool> {
         let e = &self.plan.entries[i];
         let Action::Write { patch, send } = &e.action else {
-            return Ok(());
+            return Ok(true);
         };
         let state = self.plan.states.get(&e.router).cloned().unwrap_or_default();
         let cm = state.config_manager.clone().unwrap_or_default();
@@ -152,7 +164,13 @@ impl<'a> Run<'a> {
         if let Some(p) = pacer {
             p.acquire(&self.client.transport().cancel)?;
         }
-        self.book.lock().unwrap().journal.writing(&snapshot, wave)?;
+        {
+            let mut b = self.book.lock().unwrap();
+            if self.client.transport().check_cancel().is_err() || !go_on(&b) {
+                return Ok(false);
+            }
+            b.journal.writing(&snapshot, wave)?;
+        }
         let body = json!({"configuration": send.to_value()});
         let sent = if *patch {
             self.client.patch("configuration_managers", &cm, &body)
@@ -166,7 +184,7 @@ impl<'a> Run<'a> {
             Err(e) => {
                 o.http_status = e.status();
                 o.status = Status::Failed;
-                o.reason = e.short_message();
+                o.reason = e.reason_without_values();
                 Mark::Failed
             }
             Ok(_) if offline && state.suspended => {
@@ -181,11 +199,11 @@ impl<'a> Run<'a> {
         };
         let mut b = self.book.lock().unwrap();
         if mark == Mark::Failed && !offline {
-            b.failures += 1;
+            b.count_failure(i);
         }
         let journaled = b.journal.record(&e.router, &self.fps[i], mark, &o.reason);
         b.results[i] = Some(o);
-        journaled
+        journaled.map(|_| true)
     }
 
     /// Writes a wave with `concurrency` workers, stopping early on Ctrl-C or (unless `offline`)
@@ -197,23 +215,35 @@ impl<'a> Run<'a> {
         // The first error a worker met (Ctrl-C, the journal): every worker stops before its next write.
         let stopped: Mutex<Option<Error>> = Mutex::new(None);
         let workers = self.opts.concurrency.max(1).min(idxs.len().max(1));
+        let go_on =
+            |b: &Book| (offline || b.failures <= limit) && stopped.lock().unwrap().is_none();
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| loop {
                     if self.client.transport().check_cancel().is_err()
-                        || (!offline && self.failures() > limit)
-                        || stopped.lock().unwrap().is_some()
+                        || !go_on(&self.book.lock().unwrap())
                     {
                         return;
                     }
                     let Some(&i) = idxs.get(next.fetch_add(1, Ordering::SeqCst)) else {
                         return;
                     };
-                    if let Err(e) = self.write_one(i, wave, offline, &pacer) {
-                        stopped.lock().unwrap().get_or_insert(e);
-                        return;
+                    match self.write_one(i, wave, offline, &pacer, &go_on) {
+                        Ok(true) => self.pb.inc(1),
+                        Ok(false) => return,
+                        Err(e) => {
+                            // A journal error outranks Ctrl-C: the run must say what it could
+                            // not record.
+                            let mut first = stopped.lock().unwrap();
+                            if first
+                                .as_ref()
+                                .is_none_or(|f| matches!(f, Error::Interrupted))
+                            {
+                                *first = Some(e);
+                            }
+                            return;
+                        }
                     }
-                    self.pb.inc(1);
                 });
             }
         });
@@ -293,7 +323,7 @@ impl<'a> Run<'a> {
             };
             b.journal.record(router, &self.fps[i], mark, &reason)?;
             if status == Status::Failed {
-                b.failures += 1;
+                b.count_failure(i);
             }
             let mut o = self.outcome(i, status, reason);
             o.wave = wave;
@@ -307,15 +337,16 @@ impl<'a> Run<'a> {
         self.failures() > self.budget
     }
 
-    /// The failed routers, named, with their reasons (the first few).
-    fn failed_routers(&self) -> String {
+    /// The routers whose failures counted against the budget (of these changes only, when
+    /// given), named, with their reasons (the first few).
+    fn failed_routers(&self, only: Option<&[usize]>) -> String {
         const SHOWN: usize = 5;
         let b = self.book.lock().unwrap();
         let failed: Vec<String> = b
-            .results
+            .counted
             .iter()
-            .flatten()
-            .filter(|o| o.status == Status::Failed)
+            .filter(|i| only.is_none_or(|o| o.contains(i)))
+            .filter_map(|&i| b.results[i].as_ref())
             .map(|o| {
                 let name = self
                     .plan
@@ -345,19 +376,19 @@ impl<'a> Run<'a> {
                 a.text(),
                 self.budget
             ),
-            None => "no failure allowed".into(),
+            None => "no budget".into(),
         };
         format!(
             "{} router(s) failed {after}, more than the budget ({budget}): {}",
             self.failures(),
-            self.failed_routers()
+            self.failed_routers(None)
         )
     }
 
-    fn canary_halt(&self, waves: usize) -> String {
+    fn canary_halt(&self, waves: usize, canaries: &[usize]) -> String {
         format!(
             "the canary wave (wave 1/{waves}) failed, and a failed canary halts the run whatever the failure budget: {}",
-            self.failed_routers()
+            self.failed_routers(Some(canaries))
         )
     }
 
@@ -423,7 +454,7 @@ impl<'a> Run<'a> {
                 self.gate(idxs, wave, &label, since)?;
             }
             if canary && self.failures() > limit {
-                return Ok(Some(self.canary_halt(sizes.len())));
+                return Ok(Some(self.canary_halt(sizes.len(), idxs)));
             }
             if self.over_budget() {
                 return Ok(Some(
@@ -537,7 +568,12 @@ impl<'a> Run<'a> {
     /// How many routers this run sent a write to.
     fn written(&self) -> usize {
         let b = self.book.lock().unwrap();
-        b.results.iter().flatten().filter(|o| o.wave > 0).count()
+        // A write the API refused changed nothing; one the gate failed did.
+        b.results
+            .iter()
+            .flatten()
+            .filter(|o| o.wave > 0 && !(o.status == Status::Failed && o.http_status.is_some()))
+            .count()
     }
 
     /// Every outcome, the ones never reached reported `skipped` with `why`.
@@ -566,7 +602,7 @@ pub fn apply_all(
             crate::diff::validate(&c.diff.to_value())
                 .into_iter()
                 .next()
-                .map(|i| i.message)
+                .map(|i| i.without_value())
         })
         .collect();
     let journal = Journal::open(if dry { None } else { opts.journal.as_ref() })?;
@@ -584,6 +620,7 @@ pub fn apply_all(
             results: vec![None; changes.len()],
             journal,
             failures: 0,
+            counted: vec![],
         }),
         plan,
         budget: usize::MAX,

@@ -146,6 +146,20 @@ pub fn read_states(
 
 pub use crate::diff::PathChange;
 
+/// A router's individual configuration as the API returned it: none is an empty one; anything
+/// that is not a config diff is an error (planning over it could drop what it holds).
+pub fn current_config(v: &Value) -> std::result::Result<Diff, String> {
+    if v.is_null() {
+        return Ok(Diff::default());
+    }
+    Diff::from_value(v).map_err(|e| {
+        format!(
+            "the router's individual configuration as read is not a config diff ({}); nothing is written to it",
+            e.reason
+        )
+    })
+}
+
 /// What a bulk write will do to one router.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -210,7 +224,10 @@ pub fn plan_one(
             vec![],
         );
     };
-    let current = Diff::from_value(&state.configuration).unwrap_or_default();
+    let current = match current_config(&state.configuration) {
+        Ok(c) => c,
+        Err(why) => return entry(Action::Refuse(why), vec![]),
+    };
     let wanted = diff::strip_masked(&change.diff);
     let before = diff::apply(&json!({}), &current).unwrap_or_else(|_| json!({}));
     if method == WriteMethod::Patch {
@@ -226,7 +243,7 @@ pub fn plan_one(
             Ok(a) => a,
             Err(i) => {
                 return entry(
-                    Action::Refuse(format!("the change does not apply: {}", i.message)),
+                    Action::Refuse(format!("the change does not apply: {}", i.without_value())),
                     vec![],
                 )
             }
@@ -249,7 +266,7 @@ pub fn plan_one(
         Ok(p) => p,
         Err(i) => {
             return entry(
-                Action::Refuse(format!("the change does not apply: {}", i.message)),
+                Action::Refuse(format!("the change does not apply: {}", i.without_value())),
                 vec![],
             )
         }
