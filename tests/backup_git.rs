@@ -634,3 +634,219 @@ fn an_interrupt_before_the_commit_or_rename_leaves_the_previous_backup() {
         "nothing left"
     );
 }
+
+/// `sh -c script` in a private mount namespace (`unshare -m`: a mount made there vanishes with
+/// it), with the binary's clean environment, `BIN` naming the binary and `vars` set. `None`
+/// when this machine cannot make one (not root): the caller skips, and says so.
+fn in_mount_namespace(script: &str, vars: &[(&str, &Path)]) -> Option<std::process::Output> {
+    match std::process::Command::new("unshare")
+        .args(["-m", "true"])
+        .output()
+    {
+        Ok(o) if o.status.success() => {}
+        other => {
+            eprintln!("skipped: no private mount namespace here (`unshare -m true`: {other:?}); this test needs root");
+            return None;
+        }
+    }
+    let b = bin();
+    let mut c = std::process::Command::new("unshare");
+    c.args(["-m", "sh", "-c", script]);
+    for (k, v) in b.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    c.env("BIN", b.get_program());
+    for (k, v) in vars {
+        c.env(k, v);
+    }
+    Some(c.output().unwrap())
+}
+
+/// Every file below `dir` (by relative path) with its bytes, but the lock file (which holds
+/// the last run's pid) and, when `skip_git`, the `.git` directory.
+fn files_below(dir: &Path, skip_git: bool) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(
+        root: &Path,
+        d: &Path,
+        skip_git: bool,
+        out: &mut std::collections::BTreeMap<String, Vec<u8>>,
+    ) {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().display().to_string();
+            if rel == ".fleetscript.lock" || (skip_git && rel == ".git") {
+                continue;
+            }
+            if p.is_dir() {
+                walk(root, &p, skip_git, out);
+            } else {
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = Default::default();
+    walk(dir, dir, skip_git, &mut out);
+    out
+}
+
+/// Half-written things below `dir`: temporaries of atomic writes, staging directories,
+/// libgit2's temporary objects and lock files.
+fn half_files(dir: &Path) -> Vec<String> {
+    let mut out = vec![];
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if fleetscript::files::is_temporary(&name)
+                || name.contains(".partial-")
+                || name.starts_with("tmp_")
+                || name.ends_with(".lock") && name != ".fleetscript.lock"
+            {
+                out.push(e.path().display().to_string());
+            }
+            if e.path().is_dir() {
+                todo.push(e.path());
+            }
+        }
+    }
+    out
+}
+
+/// Checks every loose object of the repository as `git fsck` would: it inflates whole, its
+/// header states its length, and its content hashes to its name. Returns how many there are.
+fn fsck_loose_objects(git_dir: &Path) -> usize {
+    use std::io::Read;
+    let mut n = 0;
+    for fan in std::fs::read_dir(git_dir.join("objects"))
+        .unwrap()
+        .flatten()
+    {
+        let prefix = fan.file_name().to_string_lossy().into_owned();
+        if prefix.len() != 2 {
+            continue;
+        }
+        for obj in std::fs::read_dir(fan.path()).unwrap().flatten() {
+            let name = format!("{prefix}{}", obj.file_name().to_string_lossy());
+            let mut raw = vec![];
+            flate2::read::ZlibDecoder::new(std::fs::File::open(obj.path()).unwrap())
+                .read_to_end(&mut raw)
+                .unwrap_or_else(|e| panic!("object {name} does not inflate: {e}"));
+            let nul = raw.iter().position(|b| *b == 0).expect("a header");
+            let header = String::from_utf8_lossy(&raw[..nul]).into_owned();
+            let (kind, len) = header.split_once(' ').unwrap();
+            let body = &raw[nul + 1..];
+            assert_eq!(len.parse::<usize>().unwrap(), body.len(), "object {name}");
+            let kind = git2::ObjectType::from_str(kind).unwrap();
+            assert_eq!(
+                git2::Oid::hash_object(kind, body).unwrap().to_string(),
+                name
+            );
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Two nightly backups into a fresh tmpfs in a private mount namespace: the first of 20
+/// routers, then the filesystem is shrunk to what it holds plus 48 KiB, then one of 60 routers
+/// of another fleet (every file changed or new). Returns the two outputs and the directory holding copies of the backup
+/// after each run (`before`, `after`), or `None` when the machine cannot mount one.
+fn backups_onto_a_filling_disk(store: &str) -> Option<(String, String, tempfile::TempDir)> {
+    let out = tempfile::tempdir().unwrap();
+    let mnt = tempfile::tempdir().unwrap();
+    let script = r#"
+        set -u
+        mount -t tmpfs -o size=64m tmpfs "$MNT" || exit 90
+        cd "$MNT" || exit 91
+        "$BIN" run nightly_backup --sandbox --routers 20 --arg dir=b --arg store="$STORE" >"$OUT/first.log" 2>&1
+        echo "exit $?" >>"$OUT/first.log"
+        cp -a b "$OUT/before" || exit 92
+        used=$(df -k "$MNT" | awk 'NR == 2 { print $3 }')
+        mount -o remount,size=$((used + 48))k "$MNT" || exit 93
+        "$BIN" run nightly_backup --sandbox --routers 60 --seed 2 --arg dir=b --arg store="$STORE" >"$OUT/second.log" 2>&1
+        echo "exit $?" >>"$OUT/second.log"
+        cp -a b "$OUT/after" || exit 94
+    "#;
+    let o = in_mount_namespace(
+        script,
+        &[
+            ("MNT", mnt.path()),
+            ("OUT", out.path()),
+            ("STORE", Path::new(store)),
+        ],
+    )?;
+    assert!(o.status.success(), "{}", text(&o));
+    let log = |n: &str| std::fs::read_to_string(out.path().join(n)).unwrap();
+    Some((log("first.log"), log("second.log"), out))
+}
+
+#[test]
+fn a_dated_backup_onto_a_full_disk_fails_and_leaves_the_previous_one_intact() {
+    let Some((first, second, out)) = backups_onto_a_filling_disk("dated") else {
+        return;
+    };
+    assert!(first.ends_with("exit 0\n"), "{first}");
+    assert!(second.ends_with("exit 1\n"), "{second}");
+    assert!(
+        second.contains("No space left on device") && second.contains(".json"),
+        "the message names the file and the full disk: {second}"
+    );
+    assert!(
+        second.contains("the previous backup is as it was"),
+        "{second}"
+    );
+    let (before, after) = (out.path().join("before"), out.path().join("after"));
+    assert_eq!(
+        files_below(&before, false),
+        files_below(&after, false),
+        "the previous backup is byte for byte as it was"
+    );
+    assert_eq!(half_files(&after), Vec::<String>::new());
+}
+
+#[test]
+fn a_git_backup_onto_a_full_disk_fails_and_leaves_the_repository_as_it_was() {
+    let Some((first, second, out)) = backups_onto_a_filling_disk("git") else {
+        return;
+    };
+    assert!(first.ends_with("exit 0\n"), "{first}");
+    assert!(second.ends_with("exit 1\n"), "{second}");
+    assert!(
+        second.contains("No space left on device") && second.contains(".json"),
+        "the message names the file and the full disk: {second}"
+    );
+    let (before, after) = (out.path().join("before"), out.path().join("after"));
+    assert_eq!(
+        files_below(&before, true),
+        files_below(&after, true),
+        "the work tree is as the last commit has it"
+    );
+    assert_eq!(half_files(&after), Vec::<String>::new());
+    // git fsck: every object whole (none half-written), HEAD where it was, and every object
+    // HEAD reaches there.
+    assert!(fsck_loose_objects(&after.join(".git")) > 0);
+    let head = |d: &Path| {
+        Repository::open(d)
+            .unwrap()
+            .head()
+            .unwrap()
+            .peel_to_commit()
+            .unwrap()
+            .id()
+    };
+    assert_eq!(head(&before), head(&after));
+    let repo = Repository::open(&after).unwrap();
+    let tree = repo.head().unwrap().peel_to_tree().unwrap();
+    tree.walk(git2::TreeWalkMode::PreOrder, |_, e| {
+        e.to_object(&repo).unwrap();
+        git2::TreeWalkResult::Ok
+    })
+    .unwrap();
+    let dirty = repo
+        .statuses(Some(git2::StatusOptions::new().include_untracked(true)))
+        .unwrap();
+    assert!(dirty.is_empty(), "git status is clean");
+}

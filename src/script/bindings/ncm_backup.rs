@@ -180,7 +180,9 @@ fn register_backups(root: &mut Module) {
         /// (configuration, target firmware) and `index.csv`; one commit per run that changed something, whose message
         /// names each changed router or group and its changed config paths; routers gone from the account are removed.
         /// Values that move without a config change (`synched`, `ecm.config_version`) never commit on their own. The commit
-        /// is the point of no return: Ctrl-C before it leaves the repository (work tree included) as it was.
+        /// is the point of no return: Ctrl-C before it leaves the repository (work tree included) as it was. Everything is
+        /// synced to disk before the run reports success; a failed write or sync (a full disk) is an error naming the file,
+        /// with the previous backup as it was and no half-written file.
         /// Returns #{store, dir, routers, groups, changed, added, removed, commit, requests} (commit is () without change).
         /// `keep: N` (dated store) keeps the newest N dated backups.
         ///
