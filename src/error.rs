@@ -83,6 +83,15 @@ pub enum Error {
     /// The git backup repository could not be read or written.
     #[error("git repository {path}: {message}")]
     Git { path: String, message: String },
+    /// The git backup repository is damaged: an object a run relies on is not whole.
+    #[error("git repository {path} is damaged: the object {object} ({what}) {problem}; restore the repository from a copy (or move it aside to start a new one), and run `git fsck` in it to see what else is damaged")]
+    Corrupt {
+        path: String,
+        object: String,
+        /// What the object is to the run: `routers/42.json at HEAD`, `the last commit (HEAD)`.
+        what: String,
+        problem: String,
+    },
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -174,6 +183,7 @@ impl Error {
             Error::Interrupted => "interrupted",
             Error::Io { .. } => "io",
             Error::Git { .. } => "git",
+            Error::Corrupt { .. } => "corrupt",
             Error::Locked { .. } => "locked",
         }
     }

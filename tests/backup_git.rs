@@ -850,3 +850,84 @@ fn a_git_backup_onto_a_full_disk_fails_and_leaves_the_repository_as_it_was() {
         .unwrap();
     assert!(dirty.is_empty(), "git status is clean");
 }
+
+#[test]
+fn a_truncated_object_ends_the_git_backup_with_exit_1_naming_it() {
+    let sim = sim(20);
+    let dir = tempfile::tempdir().unwrap();
+    let backup = |into: &str| {
+        bin_for(&sim)
+            .current_dir(dir.path())
+            .args(["run", "nightly_backup", "--arg", &format!("dir={into}")])
+            .args(["--arg", "store=git", "--max-time", "30"])
+            .output()
+            .unwrap()
+    };
+    let o = backup("good");
+    assert!(o.status.success(), "{}", text(&o));
+    let good = Repository::open(dir.path().join("good")).unwrap();
+    let head = good.head().unwrap().peel_to_commit().unwrap();
+    let tree = head.tree().unwrap();
+    let rid = sim.records("routers")[2]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blob = tree
+        .get_path(Path::new(&format!("routers/{rid}.json")))
+        .unwrap()
+        .id();
+    let routers_tree = tree.get_path(Path::new("routers")).unwrap().id();
+    // The router changes, so the run compares against its blob.
+    let cm = cm_of_router(&sim, &rid)["id"].as_str().unwrap().to_string();
+    sim.with_store(|s| {
+        s.find_mut("configuration_managers", &cm).unwrap()["configuration"] =
+            serde_json::json!([{"system": {"system_id": "changed"}}, []]);
+    });
+    for (n, (id, what)) in [
+        (head.id(), "the last commit (HEAD)"),
+        (routers_tree, "the tree of routers"),
+        (blob, &*format!("routers/{rid}.json at HEAD")),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // A copy of the repository with the object cut to half its length.
+        let copy = dir.path().join(format!("damaged-{n}"));
+        let cp = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(dir.path().join("good"))
+            .arg(&copy)
+            .status()
+            .unwrap();
+        assert!(cp.success());
+        let hex = id.to_string();
+        let file = copy.join(".git/objects").join(&hex[..2]).join(&hex[2..]);
+        let len = std::fs::metadata(&file).unwrap().len();
+        let f = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
+        f.set_len(len / 2).unwrap();
+        let o = backup(&format!("damaged-{n}"));
+        let out = text(&o);
+        // libgit2 would spin on it forever; the check finds it first.
+        assert_eq!(o.status.code(), Some(1), "{out}");
+        assert!(
+            out.contains(&format!("is damaged: the object {hex} ({what})"))
+                && out.contains("restore the repository from a copy")
+                && out.contains("git fsck"),
+            "{out}"
+        );
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("error:")).count(),
+            1,
+            "one line: {out}"
+        );
+        // (Read from the ref: the object is still cut short.)
+        assert_eq!(
+            Repository::open(&copy)
+                .unwrap()
+                .refname_to_id("HEAD")
+                .unwrap(),
+            head.id(),
+            "HEAD unchanged"
+        );
+    }
+}

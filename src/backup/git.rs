@@ -7,7 +7,7 @@
 //! allowed directory without following symlinks. Nothing is lost to a full disk or a crash:
 //! objects and files are written and synced before the branch moves (see [`store`]).
 
-use super::{normalized, Document};
+use super::{git_health, normalized, Document};
 use crate::error::{Error, Result};
 use crate::files::Dir;
 use git2::{IndexEntry, IndexTime, Oid, Repository, Signature};
@@ -71,27 +71,11 @@ fn stage(
     index.add_frombuffer(&entry, bytes)
 }
 
-/// The document stored at `path` in the last commit, if any.
-fn previous(repo: &Repository, id: Oid) -> Option<Value> {
-    let blob = repo.find_blob(id).ok()?;
-    serde_json::from_slice(blob.content()).ok()
-}
-
-/// Every blob of a tree by path, read in one walk (looking paths up one by one re-reads a
-/// 10,000-entry subtree each time).
-fn blobs_of(tree: Option<&git2::Tree>) -> HashMap<String, Oid> {
-    let mut out = HashMap::new();
-    if let Some(t) = tree {
-        let _ = t.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
-            if entry.kind() == Some(git2::ObjectType::Blob) {
-                if let Some(name) = entry.name() {
-                    out.insert(format!("{root}{name}"), entry.id());
-                }
-            }
-            git2::TreeWalkResult::Ok
-        });
-    }
-    out
+/// The document stored at `path` in the last commit (blob `id`, checked first); `None` when
+/// it is not JSON.
+fn previous(repo: &Repository, id: Oid, path: &str) -> Result<Option<Value>> {
+    let bytes = git_health::read(repo, id, git2::ObjectType::Blob, &format!("{path} at HEAD"))?;
+    Ok(serde_json::from_slice(&bytes).ok())
 }
 
 /// Removes a work-tree file (`routers/42.json`) if it is there.
@@ -175,13 +159,6 @@ fn open_repository(dir: &Dir) -> Result<Repository> {
     }
 }
 
-/// When the last backup was committed (seconds since the epoch), if there is one.
-pub fn last_commit_time(dir: &Dir) -> Option<i64> {
-    let repo = Repository::open(dir.path()).ok()?;
-    let head = repo.head().ok()?.peel_to_commit().ok()?;
-    Some(head.time().seconds())
-}
-
 /// The commit message's line for a document that changed: its label, the config paths that
 /// changed, and who changed it when the activity log says.
 fn changed_document_line(doc: &Document, old: &Value, who: &HashMap<String, String>) -> String {
@@ -208,9 +185,11 @@ fn restore(
     touched: &[(String, Option<Oid>)],
 ) -> Result<()> {
     for (path, old) in touched {
-        match old.and_then(|id| repo.find_blob(id).ok()) {
-            Some(blob) => {
-                dir.write_atomic_unsynced(Path::new(path), blob.content(), MODE)?;
+        match old {
+            Some(id) => {
+                let what = format!("{path} at HEAD");
+                let bytes = git_health::read(repo, *id, git2::ObjectType::Blob, &what)?;
+                dir.write_atomic_unsynced(Path::new(path), &bytes, MODE)?;
             }
             None => remove_file(dir, path)?,
         }
@@ -326,7 +305,8 @@ fn stage_changes(
         if old_id.is_some() && old_id == Oid::hash_object(git2::ObjectType::Blob, &bytes).ok() {
             continue;
         }
-        match old_id.and_then(|id| previous(repo, id)) {
+        let old = old_id.map(|id| previous(repo, id, &doc.path)).transpose()?;
+        match old.flatten() {
             Some(o) if normalized(&o) == normalized(&doc.value) => continue,
             Some(o) => {
                 c.summary.changed += 1;
@@ -382,14 +362,19 @@ pub fn store(
     let e = git_err(dir);
     let repo = open_repository(dir)?;
     exclude_lock_file(&repo)?;
-    let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let tree = head.as_ref().and_then(|c| c.tree().ok());
+    // HEAD's commit and every tree checked before libgit2 reads them (each blob compared
+    // against is checked when read).
+    let head = git_health::head(&repo)?;
+    let before = match &head {
+        Some(c) => git_health::blobs(&repo, c.tree_id())?,
+        None => HashMap::new(),
+    };
+    let tree = head.as_ref().map(|c| c.tree()).transpose().map_err(&e)?;
     let mut index = repo.index().map_err(&e)?;
     match &tree {
         Some(t) => index.read_tree(t).map_err(&e)?,
         None => index.clear().map_err(&e)?,
     }
-    let before = blobs_of(tree.as_ref());
     let mut pending = Pending::new(dir);
     let mut c = stage_changes(&repo, &mut index, &before, docs, who, &mut pending)?;
     if c.summary.changed + c.summary.added + c.summary.removed == 0 {

@@ -1,11 +1,12 @@
 //! Backups beyond one dated copy: the documents a backup holds (each router's configuration
 //! manager, each group's configuration, each IgniteNet site's and device's config) gathered page by page with `fields`, and the git store
-//! that keeps their history (`git`). What counts as a change ignores values that move without a
+//! that keeps their history (`git`, checked first by `git_health`). What counts as a change ignores values that move without a
 //! config change (`normalized`).
 
 pub mod changes;
 pub mod dated;
 pub mod git;
+pub mod git_health;
 pub mod index;
 
 use crate::error::Result;
@@ -215,6 +216,8 @@ pub fn backup_git(
     ignitenet: &crate::ignitenet::IgniteNetClient,
     dir: &crate::files::Dir,
 ) -> Result<GitBackup> {
+    // The repository's health first: a damaged one ends the run before any request.
+    let last_commit = git_health::check(dir.path())?;
     let start = client.transport().stats.requests();
     let (mut docs, rows) = ncm_documents(client)?;
     let ig = ignitenet_documents(ignitenet)?;
@@ -230,7 +233,7 @@ pub fn backup_git(
     let index = w
         .into_inner()
         .map_err(|e| crate::error::Error::invalid(format!("index.csv: {e}")))?;
-    let who = match git::last_commit_time(dir) {
+    let who = match last_commit {
         Some(since) => changed_by(client, since)?,
         None => HashMap::new(),
     };

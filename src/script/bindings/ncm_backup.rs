@@ -182,7 +182,8 @@ fn register_backups(root: &mut Module) {
         /// Values that move without a config change (`synched`, `ecm.config_version`) never commit on their own. The commit
         /// is the point of no return: Ctrl-C before it leaves the repository (work tree included) as it was. Everything is
         /// synced to disk before the run reports success; a failed write or sync (a full disk) is an error naming the file,
-        /// with the previous backup as it was and no half-written file.
+        /// with the previous backup as it was and no half-written file. The repository is checked before it is used (the last
+        /// commit, its trees, each file compared against): a damaged one is an error naming the object, never a hang.
         /// Returns #{store, dir, routers, groups, changed, added, removed, commit, requests} (commit is () without change).
         /// `keep: N` (dated store) keeps the newest N dated backups.
         ///
