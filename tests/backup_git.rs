@@ -931,3 +931,153 @@ fn a_truncated_object_ends_the_git_backup_with_exit_1_naming_it() {
         );
     }
 }
+
+/// Plants a file at `path` last modified `age` ago (negative: in the future).
+fn plant(path: &Path, bytes: &[u8], age_secs: i64) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+    let now = std::time::SystemTime::now();
+    let d = std::time::Duration::from_secs(age_secs.unsigned_abs());
+    let when = if age_secs >= 0 { now - d } else { now + d };
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+}
+
+/// The branch `HEAD` names (`refs/heads/master`, or whatever the default branch is here).
+fn branch(repo: &Repository) -> String {
+    repo.find_reference("HEAD")
+        .unwrap()
+        .symbolic_target()
+        .unwrap()
+        .to_string()
+}
+
+fn change_router(sim: &fleetscript::sim::Simulator, n: usize, value: &str) {
+    let rid = sim.records("routers")[n]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cm = cm_of_router(sim, &rid)["id"].as_str().unwrap().to_string();
+    sim.with_store(|s| {
+        s.find_mut("configuration_managers", &cm).unwrap()["configuration"] =
+            serde_json::json!([{"system": {"system_id": value}}, []]);
+    });
+}
+
+#[test]
+fn what_a_killed_git_backup_left_is_removed_reported_and_the_next_backup_succeeds() {
+    let sim = sim(20);
+    let dir = tempfile::tempdir().unwrap();
+    let backup = || {
+        bin_for(&sim)
+            .current_dir(dir.path())
+            .args([
+                "run",
+                "nightly_backup",
+                "--arg",
+                "dir=b",
+                "--arg",
+                "store=git",
+            ])
+            .output()
+            .unwrap()
+    };
+    let o = backup();
+    assert!(o.status.success(), "{}", text(&o));
+    let b = dir.path().join("b");
+    let repo = Repository::open(&b).unwrap();
+    let before = repo.head().unwrap().target().unwrap();
+    // What a run killed while committing leaves: git's locks, an index cut short, a temporary.
+    let ref_lock = format!("{}.lock", branch(&repo));
+    let planted = [
+        ".git/index.lock".to_string(),
+        ".git/HEAD.lock".into(),
+        format!(".git/{ref_lock}"),
+        "routers/.fleetscript-4000000-7".into(),
+    ];
+    for p in &planted {
+        plant(&b.join(p), b"left", 3600);
+    }
+    let index = std::fs::read(b.join(".git/index")).unwrap();
+    plant(&b.join(".git/index"), &index[..index.len() / 3], 3600);
+    change_router(&sim, 4, "after-the-crash");
+    let o = backup();
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    for lock in [
+        ".git/index.lock",
+        ".git/HEAD.lock",
+        &format!(".git/{ref_lock}"),
+    ] {
+        assert!(
+            out.contains(&format!(
+                "WARN  backup: removed the stale git lock {lock} ("
+            )),
+            "{out}"
+        );
+    }
+    assert!(
+        out.contains("removed the unreadable git index .git/index"),
+        "{out}"
+    );
+    assert!(
+        out.contains("removed 1 temporary file(s) a killed run left in routers"),
+        "{out}"
+    );
+    for p in &planted {
+        assert!(!b.join(p).exists(), "{p} is gone");
+    }
+    let repo = Repository::open(&b).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    assert_eq!(head.parent_id(0).unwrap(), before, "one commit on top");
+    assert!(repo
+        .statuses(Some(git2::StatusOptions::new().include_untracked(true)))
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_git_lock_newer_than_the_run_is_left_alone_and_the_repository_put_back() {
+    let sim = sim(20);
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b");
+    let mut rt = script_runtime(&sim, dir.path(), &[]);
+    night(&mut rt, &b);
+    let repo = Repository::open(&b).unwrap();
+    let head = repo.head().unwrap().target().unwrap();
+    let index = std::fs::read(b.join(".git/index")).unwrap();
+    // Someone's git command holds the branch (its lock is newer than the run): the run writes
+    // everything, then cannot move the branch, and puts the work tree and index back.
+    let lock = b.join(format!(".git/{}.lock", branch(&repo)));
+    plant(&lock, b"someone else", -3600);
+    change_router(&sim, 3, "blocked");
+    sim.with_store(|s| {
+        let gone = s.table("routers").len() - 1;
+        let id = s.kept_mut("routers", gone).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(s.remove("routers", &id));
+    });
+    let d = fleetscript::files::Dir::open(&b, false).unwrap();
+    let e = fleetscript::backup::backup_git(rt.ncm(), rt.ignitenet(), &d).unwrap_err();
+    // (Moving the branch is the last step: the files were in place, the index written.)
+    assert!(
+        matches!(e, fleetscript::Error::Git { .. }) && e.to_string().contains(".lock"),
+        "{e}"
+    );
+    assert!(lock.exists(), "not ours: left alone");
+    assert_eq!(repo.head().unwrap().target().unwrap(), head);
+    assert!(repo
+        .statuses(Some(git2::StatusOptions::new().include_untracked(true)))
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        std::fs::read(b.join(".git/index")).unwrap().len(),
+        index.len()
+    );
+}

@@ -90,7 +90,9 @@ fn backup_configs(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResul
     // One backup at a time per directory: a second run exits at once (75), naming the holder.
     let _lock = d.lock(crate::backup::LOCK_FILE).map_err(err_at(&c, pos))?;
     if git {
-        let r = crate::backup::backup_git(&c.ncm, &c.ignitenet, &d).map_err(err_at(&c, pos))?;
+        let warn = |line: &str| super::log::write("WARN", &format!("backup: {line}"), &c.redactor);
+        let r = crate::backup::backup_git_reporting(&c.ncm, &c.ignitenet, &d, &warn)
+            .map_err(err_at(&c, pos))?;
         // The commit is made: an interrupt from here on is no failure of the run.
         c.saved.mark(match &r.summary.commit {
             Some(id) => format!(
@@ -183,7 +185,8 @@ fn register_backups(root: &mut Module) {
         /// is the point of no return: Ctrl-C before it leaves the repository (work tree included) as it was. Everything is
         /// synced to disk before the run reports success; a failed write or sync (a full disk) is an error naming the file,
         /// with the previous backup as it was and no half-written file. The repository is checked before it is used (the last
-        /// commit, its trees, each file compared against): a damaged one is an error naming the object, never a hang.
+        /// commit, its trees, each file compared against): a damaged one is an error naming the object, never a hang. git's
+        /// lock files and the temporaries a killed run left are removed first (a WARN line each).
         /// Returns #{store, dir, routers, groups, changed, added, removed, commit, requests} (commit is () without change).
         /// `keep: N` (dated store) keeps the newest N dated backups.
         ///
