@@ -283,8 +283,10 @@ impl Dir {
     }
 
     /// Takes the lock `name` in this directory (created 0600 when missing) for as long as the
-    /// returned guard lives: an exclusive `flock`, so a crashed holder never leaves it stuck. A
-    /// lock held by another process is `Error::Locked` naming the holder's pid.
+    /// returned guard lives: an exclusive `flock`, so a dead holder never leaves it stuck (the
+    /// pid a dead holder wrote in the file means nothing). The holder writes its pid in it, so
+    /// the file's age is how long the lock has been held. A lock held by another (live) process
+    /// is `Error::Locked` naming the holder's pid and how long it has held it.
     pub fn lock(&self, name: &str) -> Result<LockGuard> {
         use std::io::{Read, Seek, Write};
         let path = self.path.join(name);
@@ -296,9 +298,16 @@ impl Dir {
             }
             let mut pid = String::new();
             let _ = f.read_to_string(&mut pid);
+            let held = f
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| std::time::SystemTime::now().duration_since(t).ok());
             return Err(Error::Locked {
                 path: path.display().to_string(),
+                running: pid.trim().parse().is_ok_and(pid_alive),
                 holder: pid.trim().to_string(),
+                held,
             });
         }
         let me = std::process::id().to_string();

@@ -1081,3 +1081,107 @@ fn a_git_lock_newer_than_the_run_is_left_alone_and_the_repository_put_back() {
         index.len()
     );
 }
+
+/// The pid of a process that has ended.
+fn dead_pid() -> u32 {
+    let mut c = std::process::Command::new("true").spawn().unwrap();
+    let pid = c.id();
+    c.wait().unwrap();
+    pid
+}
+
+#[test]
+fn a_dead_holder_never_blocks_a_live_one_is_75_and_one_held_past_the_period_is_stuck() {
+    let sim = sim_with(fleetscript::sim::SimOptions {
+        routers: 300,
+        latency: std::time::Duration::from_millis(20),
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b");
+    let lock = b.join(".fleetscript.lock");
+    let backup = |extra: &[&str]| {
+        let mut c = bin_for(&sim);
+        c.current_dir(dir.path())
+            .args([
+                "run",
+                "nightly_backup",
+                "--arg",
+                "dir=b",
+                "--arg",
+                "store=git",
+            ])
+            .args(extra);
+        c
+    };
+    // A lock file naming a process that is gone (nobody holds the flock): no obstacle.
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::write(&lock, dead_pid().to_string()).unwrap();
+    let o = backup(&[]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    // A run killed (SIGKILL) while it holds the lock: the next run takes it and succeeds.
+    change_router(&sim, 7, "killed-night");
+    let mut victim = backup(&[])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&lock).unwrap_or_default().trim() != victim.id().to_string() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "it never took the lock"
+        );
+        std::thread::yield_now();
+    }
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    let o = backup(&[]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let repo = Repository::open(&b).unwrap();
+    assert!(repo
+        .statuses(Some(git2::StatusOptions::new().include_untracked(true)))
+        .unwrap()
+        .is_empty());
+    // A live holder (this test): 75 at once, naming it.
+    let held = fleetscript::files::Dir::open(&b, false)
+        .unwrap()
+        .lock(".fleetscript.lock")
+        .unwrap();
+    let o = backup(&[]).output().unwrap();
+    assert_eq!(o.status.code(), Some(75), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("(pid {}) holds", std::process::id())),
+        "{}",
+        text(&o)
+    );
+    // Held, but the pid it names is not running here (another pid namespace): still held,
+    // and the message does not claim that pid is working.
+    std::fs::write(&lock, dead_pid().to_string()).unwrap();
+    let o = backup(&[]).output().unwrap();
+    assert_eq!(o.status.code(), Some(75), "{}", text(&o));
+    assert!(text(&o).contains("is not running here"), "{}", text(&o));
+    // Held for two days, longer than the period between two nights: stuck, exit 1 (a
+    // scheduler that retries 75 would wait on it forever).
+    let two_days = std::time::Duration::from_secs(2 * 86_400);
+    std::fs::write(&lock, std::process::id().to_string()).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&lock)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - two_days)
+        .unwrap();
+    let o = backup(&[]).output().unwrap();
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(&format!("(pid {}) has held", std::process::id()))
+            && out.contains("longer than the 24 h between two runs: it is stuck")
+            && out.contains(&format!("kill {}", std::process::id())),
+        "{out}"
+    );
+    // With a longer period (--arg period=72 hours) it is only busy.
+    let o = backup(&["--arg", "period=72"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(75), "{}", text(&o));
+    drop(held);
+}
