@@ -152,6 +152,10 @@ pub struct RunArgs {
     /// Stop the script after SECS of wall-clock time, or `none` [default: 7200].
     #[arg(long, value_name = "SECS|none")]
     pub max_time: Option<String>,
+    /// After --max-time, how long the run has to stop by itself before the process ends
+    /// anyway (exit 1) [default: 5].
+    #[arg(long, value_name = "SECS")]
+    pub stop_grace: Option<f64>,
     #[command(flatten)]
     pub conn: ConnArgs,
     /// Run the script once per profile of config.toml (as many --profile flags would).

@@ -32,12 +32,18 @@ pub struct Limits {
     pub max_memory: Option<usize>,
     /// How long a script may run (`None`: no limit, as in the REPL).
     pub max_time: Option<Duration>,
+    /// How long a run stopped at `max_time` has to end by itself (a library call that never
+    /// looks at the stop) before the runtime's overrun hook is called (see
+    /// `Runtime::on_overrun`; the binary ends the process).
+    pub stop_grace: Duration,
 }
 
 /// The default memory bound of a script run.
 pub const DEFAULT_MAX_MEMORY: usize = 4 << 30;
 /// The default wall-clock limit of `fleetscript run` (unattended runs).
 pub const DEFAULT_MAX_TIME: Duration = Duration::from_secs(2 * 3600);
+/// The default time a run has to stop by itself after its wall-clock limit.
+pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(5);
 
 impl Default for Limits {
     fn default() -> Self {
@@ -50,6 +56,7 @@ impl Default for Limits {
             max_map_size: 1_000_000,
             max_memory: Some(DEFAULT_MAX_MEMORY),
             max_time: None,
+            stop_grace: DEFAULT_STOP_GRACE,
         }
     }
 }

@@ -97,12 +97,42 @@ pub enum Error {
     /// The operator interrupted the work (Ctrl-C).
     #[error("interrupted")]
     Interrupted,
-    /// Another run holds the lock of this backup directory or journal.
-    #[error("another fleetscript run (pid {holder}) holds {path}; it is still working on it: try again when it is done")]
-    Locked { path: String, holder: String },
+    /// Another run holds the lock of this backup directory or journal (an `flock`: its holder
+    /// is a live process, as a dead one's lock is released with it).
+    #[error("{}", locked_message(path, holder, *running))]
+    Locked {
+        path: String,
+        /// The pid the lock file names.
+        holder: String,
+        /// Whether that pid is a running process here (it is not when the holder runs in
+        /// another container or pid namespace).
+        running: bool,
+        /// How long it has held the lock (the lock file's age), when known.
+        held: Option<std::time::Duration>,
+    },
+    /// A lock held longer than the time between two scheduled runs: its holder is stuck, and
+    /// waiting for it would skip every later run too (exit 1, not 75).
+    #[error("another fleetscript run (pid {holder}) has held {path} since {since} ({held}), longer than the {period} between two runs: it is stuck. See what it is doing (`ps -o pid,etime,args -p {holder}`), end it (`kill {holder}`), then run again")]
+    LockStuck {
+        path: String,
+        holder: String,
+        /// When it took the lock (UTC).
+        since: String,
+        held: String,
+        period: String,
+    },
     /// The git backup repository could not be read or written.
     #[error("git repository {path}: {message}")]
     Git { path: String, message: String },
+    /// The git backup repository is damaged: an object a run relies on is not whole.
+    #[error("git repository {path} is damaged: the object {object} ({what}) {problem}; restore the repository from a copy (or move it aside to start a new one), and run `git fsck` in it to see what else is damaged")]
+    Corrupt {
+        path: String,
+        object: String,
+        /// What the object is to the run: `routers/42.json at HEAD`, `the last commit (HEAD)`.
+        what: String,
+        problem: String,
+    },
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -112,6 +142,15 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The message of [`Error::Locked`].
+fn locked_message(path: &str, holder: &str, running: bool) -> String {
+    if running {
+        format!("another fleetscript run (pid {holder}) holds {path}; it is still working on it: try again when it is done")
+    } else {
+        format!("another process holds {path}; the pid it wrote there ({holder}) is not running here (a run in another container or pid namespace?): try again when it is done")
+    }
+}
 
 /// What an error says of the run it ends, when nothing catches it: the classes of the exit-code
 /// contract beyond "the job failed". Scripts see it as `e.cause`.
@@ -194,7 +233,9 @@ impl Error {
             Error::Interrupted => "interrupted",
             Error::Io { .. } => "io",
             Error::Git { .. } => "git",
+            Error::Corrupt { .. } => "corrupt",
             Error::Locked { .. } => "locked",
+            Error::LockStuck { .. } => "stuck",
         }
     }
 

@@ -22,6 +22,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const PARTIAL: &str = ".partial-";
 /// What older versions left when killed between their two renames: `.<final>.old-<pid>`.
 const OLD: &str = ".old-";
+/// The prefix of a file being written beside its final name: `.fleetscript-<pid>-<n>`.
+const TEMP: &str = ".fleetscript-";
+
+/// Is `name` a temporary file of an atomic write (`.fleetscript-<pid>-<n>`)? One that is still
+/// there when no run holds its directory's lock was left by a killed run.
+pub fn is_temporary(name: &str) -> bool {
+    name.strip_prefix(TEMP)
+        .and_then(|t| t.split_once('-'))
+        .is_some_and(|(pid, n)| {
+            !pid.is_empty()
+                && !n.is_empty()
+                && pid.bytes().all(|b| b.is_ascii_digit())
+                && n.bytes().all(|b| b.is_ascii_digit())
+        })
+}
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
@@ -219,23 +234,41 @@ impl Dir {
         sync: bool,
     ) -> Result<PathBuf> {
         let (dir, name) = self.parent_of(rel, true)?;
-        let tmp = unique(".fleetscript-");
-        let written = dir.write_new_with(&tmp, bytes, mode, sync).and_then(|_| {
-            renameat(&dir.fd, tmp.as_str(), &dir.fd, name)
-                .map_err(|e| io_err(&dir.path.join(name), e))
-        });
-        if let Err(e) = written {
+        let tmp = dir.write_temp_with(bytes, mode, sync)?;
+        if let Err(e) = dir.rename(&tmp, name) {
             let _ = unlinkat(&dir.fd, tmp.as_str(), AtFlags::empty());
             return Err(e);
         }
         Ok(dir.path.join(name))
     }
 
+    /// Writes `bytes` to a new hidden temporary file in this directory (`.fleetscript-<pid>-<n>`,
+    /// see [`is_temporary`]), not synced; returns its name. A failed write removes it: no half
+    /// file stays. Move it into place with [`Dir::rename`].
+    pub fn write_temp(&self, bytes: &[u8], mode: u32) -> Result<String> {
+        self.write_temp_with(bytes, mode, false)
+    }
+
+    fn write_temp_with(&self, bytes: &[u8], mode: u32, sync: bool) -> Result<String> {
+        let tmp = unique(TEMP);
+        if let Err(e) = self.write_new_with(&tmp, bytes, mode, sync) {
+            let _ = unlinkat(&self.fd, tmp.as_str(), AtFlags::empty());
+            return Err(e);
+        }
+        Ok(tmp)
+    }
+
+    /// Renames the entry `from` of this directory to `to` (replacing a file there).
+    pub fn rename(&self, from: &str, to: impl AsRef<OsStr>) -> Result<()> {
+        let to = to.as_ref();
+        renameat(&self.fd, from, &self.fd, to).map_err(|e| io_err(&self.path.join(to), e))
+    }
+
     /// A file written as a stream that appears at `rel` only when committed: until then it is a
     /// hidden temporary next to it, removed if the writer is dropped (a script that failed).
     pub fn create_atomic(&self, rel: &Path, mode: u32) -> Result<AtomicFile> {
         let (dir, name) = self.parent_of(rel, true)?;
-        let tmp = unique(".fleetscript-");
+        let tmp = unique(TEMP);
         let file = dir.open_file(
             OsStr::new(&tmp),
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL,
@@ -250,8 +283,10 @@ impl Dir {
     }
 
     /// Takes the lock `name` in this directory (created 0600 when missing) for as long as the
-    /// returned guard lives: an exclusive `flock`, so a crashed holder never leaves it stuck. A
-    /// lock held by another process is `Error::Locked` naming the holder's pid.
+    /// returned guard lives: an exclusive `flock`, so a dead holder never leaves it stuck (the
+    /// pid a dead holder wrote in the file means nothing). The holder writes its pid in it, so
+    /// the file's age is how long the lock has been held. A lock held by another (live) process
+    /// is `Error::Locked` naming the holder's pid and how long it has held it.
     pub fn lock(&self, name: &str) -> Result<LockGuard> {
         use std::io::{Read, Seek, Write};
         let path = self.path.join(name);
@@ -263,9 +298,16 @@ impl Dir {
             }
             let mut pid = String::new();
             let _ = f.read_to_string(&mut pid);
+            let held = f
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| std::time::SystemTime::now().duration_since(t).ok());
             return Err(Error::Locked {
                 path: path.display().to_string(),
+                running: pid.trim().parse().is_ok_and(pid_alive),
                 holder: pid.trim().to_string(),
+                held,
             });
         }
         let me = std::process::id().to_string();
@@ -309,9 +351,13 @@ impl Dir {
         unlinkat(&self.fd, name, AtFlags::REMOVEDIR).map_err(|e| io_err(&self.path.join(name), e))
     }
 
-    /// Makes this directory's entries (renames) durable; not every filesystem supports it.
-    pub fn sync(&self) {
-        let _ = rustix::fs::fsync(&self.fd);
+    /// Makes this directory's entries (renames) durable. A filesystem that cannot sync a
+    /// directory (`EINVAL`) is taken at its word; any other failure is an error.
+    pub fn sync(&self) -> Result<()> {
+        match rustix::fs::fsync(&self.fd) {
+            Ok(()) | Err(rustix::io::Errno::INVAL) => Ok(()),
+            Err(e) => Err(io_err(&self.path, e)),
+        }
     }
 }
 
@@ -622,8 +668,9 @@ impl<'a> StagingDir<'a> {
     }
 
     /// Makes the staging directory `parent/name` in one atomic step: whoever looks sees either
-    /// the previous directory whole or this one whole, never neither. The previous one is then
-    /// removed; a kill before that leaves it as a stale staging directory for the next start.
+    /// the previous directory whole or this one whole, never neither; the rename is synced (a
+    /// failed sync is an error). The previous one is then removed; a kill before that leaves it
+    /// as a stale staging directory for the next start.
     pub fn commit(mut self, name: &str) -> Result<PathBuf> {
         let staging = self.name.take().unwrap_or_default();
         let p = self.parent;
@@ -632,9 +679,11 @@ impl<'a> StagingDir<'a> {
         loop {
             match swap(RenameFlags::EXCHANGE) {
                 Ok(()) => {
-                    // The staging name now holds the previous directory.
+                    // The staging name now holds the previous directory: removed once the swap
+                    // is durable (or, if this process dies first, by the next start).
+                    p.sync()?;
                     let _ = p.remove_all(&staging);
-                    break;
+                    return Ok(target);
                 }
                 Err(rustix::io::Errno::NOENT) => match swap(RenameFlags::NOREPLACE) {
                     Ok(()) => break,
@@ -657,7 +706,7 @@ impl<'a> StagingDir<'a> {
                 }
             }
         }
-        p.sync();
+        p.sync()?;
         Ok(target)
     }
 }

@@ -113,6 +113,17 @@ fn install_ctrl_c(cancel: Arc<AtomicBool>, saved: Arc<SavePoint>) {
     });
 }
 
+/// A run that did not stop within `--stop-grace` of `--max-time` (a library call that never
+/// looks at the stop, stuck in a loop or on I/O): the message, then the process ends at once
+/// with exit 1, which releases every lock it held (they are `flock`s).
+fn end_overrun(message: &str) {
+    eprintln!("error: {message}");
+    // SAFETY: ends the process at once, without atexit handlers or destructors: another thread
+    // is stuck inside a library, which such a handler (libgit2's shutdown) could tear down
+    // under it.
+    unsafe { libc::_exit(exit::FAILURE) }
+}
+
 /// A flag's value checked against its bounds (`--NAME must be ...`: exit 2).
 fn flag<T>(r: fleetscript::Result<T>) -> anyhow::Result<T> {
     r.map_err(|e| anyhow::anyhow!("--{e}"))
@@ -258,8 +269,12 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
             Some(flag(st::MAX_TIME.duration(secs))?)
         }
     };
+    if let Some(g) = a.stop_grace {
+        cfg.limits.stop_grace = flag(st::STOP_GRACE.duration(g))?;
+    }
     let cancel = Arc::new(AtomicBool::new(false));
     let mut rt = Runtime::with_cancel(cfg, cancel.clone())?;
+    rt.on_overrun(end_overrun);
     install_ctrl_c(cancel, rt.ctx().saved.clone());
     let dry_run = a.conn.dry_run;
     if dry_run {

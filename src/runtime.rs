@@ -129,7 +129,14 @@ pub struct Runtime {
     arg_values: Option<std::collections::BTreeMap<String, crate::script::args::ArgValue>>,
     /// Every native function path, for the lint (computed when first needed).
     known_paths: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// Called when a run did not stop within `stop_grace` of its time limit (see `on_overrun`).
+    overrun: Option<OverrunHook>,
 }
+
+/// What an embedder does with a run that did not stop within `Limits::stop_grace` of its time
+/// limit, given the one-line message (`stopped: the run exceeded --max-time 1s; ...`). It is
+/// called on the watchdog's thread while the run is still stuck; the binary ends the process.
+pub type OverrunHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl Runtime {
     pub fn new(config: Config) -> Result<Runtime> {
@@ -161,6 +168,7 @@ impl Runtime {
             cancel: cancel.clone(),
             stop: Default::default(),
             saved: Default::default(),
+            doing: Default::default(),
             writes,
             reads: std::sync::RwLock::new(reads),
             confirm: Default::default(),
@@ -179,9 +187,18 @@ impl Runtime {
             arg_values: None,
             module_dirs: vec![],
             known_paths: Default::default(),
+            overrun: None,
         };
         rt.set_module_dir(Some(Path::new(".")));
         Ok(rt)
+    }
+
+    /// What to do with a run that does not stop within `Limits::stop_grace` of `max_time`: a
+    /// library call that never looks at the stop flag (stuck in a loop, or on I/O) keeps the
+    /// run going past its limit. Without a hook nothing more happens (the library never ends
+    /// the process of its embedder); the binary's hook prints the message and exits 1.
+    pub fn on_overrun(&mut self, hook: impl Fn(&str) + Send + Sync + 'static) {
+        self.overrun = Some(Arc::new(hook));
     }
 
     /// The engine (compile, docs metadata).
@@ -480,11 +497,16 @@ impl Runtime {
     ) -> std::result::Result<Dynamic, ScriptError> {
         self.ctx.stop.clear();
         self.ctx.saved.clear();
-        let _watchdog = self
-            .config
-            .limits
-            .max_time
-            .map(|t| Watchdog::start(t, self.cancel.clone(), self.ctx.stop.clone()));
+        let _watchdog = self.config.limits.max_time.map(|limit| {
+            Watchdog::start(Watch {
+                limit,
+                grace: self.config.limits.stop_grace,
+                cancel: self.cancel.clone(),
+                ctx: self.ctx.clone(),
+                overrun: self.overrun.clone(),
+                script: name.to_string(),
+            })
+        });
         self.engine
             .eval_ast_with_scope::<Dynamic>(scope, ast)
             .map_err(|e| self.script_error(name, source, &e))
@@ -750,26 +772,54 @@ fn start_sandbox(mut config: Config) -> Result<(Config, Option<Simulator>)> {
     Ok((config, Some(sim)))
 }
 
+/// What a [`Watchdog`] watches: the limit, the grace after it, and what it stops.
+struct Watch {
+    limit: std::time::Duration,
+    grace: std::time::Duration,
+    cancel: Arc<AtomicBool>,
+    ctx: Arc<ScriptContext>,
+    overrun: Option<OverrunHook>,
+    /// The script's name, for the message.
+    script: String,
+}
+
 /// Stops a run at its wall-clock limit: sets the cancellation flag (scripts stop at the next
-/// operation, requests and waits between two requests) with the reason `TIME`.
+/// operation, requests and waits between two requests) with the reason `TIME`. A run still
+/// going `grace` later is stuck in a call that never looks at the flag: the overrun hook (if
+/// any) gets a message naming that call.
 struct Watchdog {
     done: Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Watchdog {
-    fn start(limit: std::time::Duration, cancel: Arc<AtomicBool>, stop: Arc<StopReason>) -> Self {
+    fn start(w: Watch) -> Self {
         let done = Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
         let d = done.clone();
         let thread = std::thread::Builder::new()
             .name("max-time".into())
             .spawn(move || {
                 let (lock, cv) = &*d;
-                let Ok(guard) = lock.lock() else { return };
-                let waited = cv.wait_timeout_while(guard, limit, |finished| !*finished);
-                if waited.is_ok_and(|(_, t)| t.timed_out()) {
-                    stop.set(StopReason::TIME);
-                    cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+                // Waits `t` unless the run ends first; true when it did not.
+                let still_running = |t| {
+                    let Ok(guard) = lock.lock() else { return false };
+                    let waited = cv.wait_timeout_while(guard, t, |finished| !*finished);
+                    waited.is_ok_and(|(_, r)| r.timed_out())
+                };
+                if !still_running(w.limit) {
+                    return;
+                }
+                w.ctx.stop.set(StopReason::TIME);
+                w.cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+                if let Some(hook) = w.overrun.filter(|_| still_running(w.grace)) {
+                    let stuck = w.ctx.doing.describe(&w.script).unwrap_or_else(|| {
+                        format!("{}, outside any fleetscript function", w.script)
+                    });
+                    hook(&format!(
+                        "stopped: the run exceeded --max-time {}; it did not stop at the limit (stuck in {stuck}), so it was ended {} later",
+                        crate::http::human_duration(w.limit),
+                        crate::http::human_duration(w.grace)
+                    ));
                 }
             })
             .ok();

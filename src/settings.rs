@@ -51,6 +51,8 @@ pub const SOAK: Bounds = b("soak", 0.0, 86_400.0, false, "s");
 pub const POLL_INTERVAL: Bounds = b("poll_interval", 0.01, 3600.0, false, "s");
 /// Wall-clock limit of a script run, seconds.
 pub const MAX_TIME: Bounds = b("max-time", 0.001, 30.0 * 86_400.0, false, "s");
+/// How long a run has after its wall-clock limit to stop by itself, seconds.
+pub const STOP_GRACE: Bounds = b("stop-grace", 0.0, 3600.0, false, "s");
 /// Memory bound of a script run, MiB.
 pub const MAX_MEMORY_MB: Bounds = b("max-memory", 16.0, 1_048_576.0, false, "MiB");
 /// Largest response body, MiB.

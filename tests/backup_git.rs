@@ -634,3 +634,554 @@ fn an_interrupt_before_the_commit_or_rename_leaves_the_previous_backup() {
         "nothing left"
     );
 }
+
+/// `sh -c script` in a private mount namespace (`unshare -m`: a mount made there vanishes with
+/// it), with the binary's clean environment, `BIN` naming the binary and `vars` set. `None`
+/// when this machine cannot make one (not root): the caller skips, and says so.
+fn in_mount_namespace(script: &str, vars: &[(&str, &Path)]) -> Option<std::process::Output> {
+    match std::process::Command::new("unshare")
+        .args(["-m", "true"])
+        .output()
+    {
+        Ok(o) if o.status.success() => {}
+        other => {
+            eprintln!("skipped: no private mount namespace here (`unshare -m true`: {other:?}); this test needs root");
+            return None;
+        }
+    }
+    let b = bin();
+    let mut c = std::process::Command::new("unshare");
+    c.args(["-m", "sh", "-c", script]);
+    for (k, v) in b.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    c.env("BIN", b.get_program());
+    for (k, v) in vars {
+        c.env(k, v);
+    }
+    Some(c.output().unwrap())
+}
+
+/// Every file below `dir` (by relative path) with its bytes, but the lock file (which holds
+/// the last run's pid) and, when `skip_git`, the `.git` directory.
+fn files_below(dir: &Path, skip_git: bool) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(
+        root: &Path,
+        d: &Path,
+        skip_git: bool,
+        out: &mut std::collections::BTreeMap<String, Vec<u8>>,
+    ) {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().display().to_string();
+            if rel == ".fleetscript.lock" || (skip_git && rel == ".git") {
+                continue;
+            }
+            if p.is_dir() {
+                walk(root, &p, skip_git, out);
+            } else {
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = Default::default();
+    walk(dir, dir, skip_git, &mut out);
+    out
+}
+
+/// Half-written things below `dir`: temporaries of atomic writes, staging directories,
+/// libgit2's temporary objects and lock files.
+fn half_files(dir: &Path) -> Vec<String> {
+    let mut out = vec![];
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if fleetscript::files::is_temporary(&name)
+                || name.contains(".partial-")
+                || name.starts_with("tmp_")
+                || name.ends_with(".lock") && name != ".fleetscript.lock"
+            {
+                out.push(e.path().display().to_string());
+            }
+            if e.path().is_dir() {
+                todo.push(e.path());
+            }
+        }
+    }
+    out
+}
+
+/// Checks every loose object of the repository as `git fsck` would: it inflates whole, its
+/// header states its length, and its content hashes to its name. Returns how many there are.
+fn fsck_loose_objects(git_dir: &Path) -> usize {
+    use std::io::Read;
+    let mut n = 0;
+    for fan in std::fs::read_dir(git_dir.join("objects"))
+        .unwrap()
+        .flatten()
+    {
+        let prefix = fan.file_name().to_string_lossy().into_owned();
+        if prefix.len() != 2 {
+            continue;
+        }
+        for obj in std::fs::read_dir(fan.path()).unwrap().flatten() {
+            let name = format!("{prefix}{}", obj.file_name().to_string_lossy());
+            let mut raw = vec![];
+            flate2::read::ZlibDecoder::new(std::fs::File::open(obj.path()).unwrap())
+                .read_to_end(&mut raw)
+                .unwrap_or_else(|e| panic!("object {name} does not inflate: {e}"));
+            let nul = raw.iter().position(|b| *b == 0).expect("a header");
+            let header = String::from_utf8_lossy(&raw[..nul]).into_owned();
+            let (kind, len) = header.split_once(' ').unwrap();
+            let body = &raw[nul + 1..];
+            assert_eq!(len.parse::<usize>().unwrap(), body.len(), "object {name}");
+            let kind = git2::ObjectType::from_str(kind).unwrap();
+            assert_eq!(
+                git2::Oid::hash_object(kind, body).unwrap().to_string(),
+                name
+            );
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Two nightly backups into a fresh tmpfs in a private mount namespace: the first of 20
+/// routers, then the filesystem is shrunk to what it holds plus 48 KiB, then one of 60 routers
+/// of another fleet (every file changed or new). Returns the two outputs and the directory holding copies of the backup
+/// after each run (`before`, `after`), or `None` when the machine cannot mount one.
+fn backups_onto_a_filling_disk(store: &str) -> Option<(String, String, tempfile::TempDir)> {
+    let out = tempfile::tempdir().unwrap();
+    let mnt = tempfile::tempdir().unwrap();
+    let script = r#"
+        set -u
+        mount -t tmpfs -o size=64m tmpfs "$MNT" || exit 90
+        cd "$MNT" || exit 91
+        "$BIN" run nightly_backup --sandbox --routers 20 --arg dir=b --arg store="$STORE" >"$OUT/first.log" 2>&1
+        echo "exit $?" >>"$OUT/first.log"
+        cp -a b "$OUT/before" || exit 92
+        used=$(df -k "$MNT" | awk 'NR == 2 { print $3 }')
+        mount -o remount,size=$((used + 48))k "$MNT" || exit 93
+        "$BIN" run nightly_backup --sandbox --routers 60 --seed 2 --arg dir=b --arg store="$STORE" >"$OUT/second.log" 2>&1
+        echo "exit $?" >>"$OUT/second.log"
+        cp -a b "$OUT/after" || exit 94
+    "#;
+    let o = in_mount_namespace(
+        script,
+        &[
+            ("MNT", mnt.path()),
+            ("OUT", out.path()),
+            ("STORE", Path::new(store)),
+        ],
+    )?;
+    assert!(o.status.success(), "{}", text(&o));
+    let log = |n: &str| std::fs::read_to_string(out.path().join(n)).unwrap();
+    Some((log("first.log"), log("second.log"), out))
+}
+
+#[test]
+fn a_dated_backup_onto_a_full_disk_fails_and_leaves_the_previous_one_intact() {
+    let Some((first, second, out)) = backups_onto_a_filling_disk("dated") else {
+        return;
+    };
+    assert!(first.ends_with("exit 0\n"), "{first}");
+    assert!(second.ends_with("exit 1\n"), "{second}");
+    assert!(
+        second.contains("No space left on device") && second.contains(".json"),
+        "the message names the file and the full disk: {second}"
+    );
+    assert!(
+        second.contains("the previous backup is as it was"),
+        "{second}"
+    );
+    let (before, after) = (out.path().join("before"), out.path().join("after"));
+    assert_eq!(
+        files_below(&before, false),
+        files_below(&after, false),
+        "the previous backup is byte for byte as it was"
+    );
+    assert_eq!(half_files(&after), Vec::<String>::new());
+}
+
+#[test]
+fn a_git_backup_onto_a_full_disk_fails_and_leaves_the_repository_as_it_was() {
+    let Some((first, second, out)) = backups_onto_a_filling_disk("git") else {
+        return;
+    };
+    assert!(first.ends_with("exit 0\n"), "{first}");
+    assert!(second.ends_with("exit 1\n"), "{second}");
+    assert!(
+        second.contains("No space left on device") && second.contains(".json"),
+        "the message names the file and the full disk: {second}"
+    );
+    let (before, after) = (out.path().join("before"), out.path().join("after"));
+    assert_eq!(
+        files_below(&before, true),
+        files_below(&after, true),
+        "the work tree is as the last commit has it"
+    );
+    assert_eq!(half_files(&after), Vec::<String>::new());
+    // git fsck: every object whole (none half-written), HEAD where it was, and every object
+    // HEAD reaches there.
+    assert!(fsck_loose_objects(&after.join(".git")) > 0);
+    let head = |d: &Path| {
+        Repository::open(d)
+            .unwrap()
+            .head()
+            .unwrap()
+            .peel_to_commit()
+            .unwrap()
+            .id()
+    };
+    assert_eq!(head(&before), head(&after));
+    let repo = Repository::open(&after).unwrap();
+    let tree = repo.head().unwrap().peel_to_tree().unwrap();
+    tree.walk(git2::TreeWalkMode::PreOrder, |_, e| {
+        e.to_object(&repo).unwrap();
+        git2::TreeWalkResult::Ok
+    })
+    .unwrap();
+    let dirty = repo
+        .statuses(Some(git2::StatusOptions::new().include_untracked(true)))
+        .unwrap();
+    assert!(dirty.is_empty(), "git status is clean");
+}
+
+#[test]
+fn a_truncated_object_ends_the_git_backup_with_exit_1_naming_it() {
+    let sim = sim(20);
+    let dir = tempfile::tempdir().unwrap();
+    let backup = |into: &str| {
+        bin_for(&sim)
+            .current_dir(dir.path())
+            .args(["run", "nightly_backup", "--arg", &format!("dir={into}")])
+            .args(["--arg", "store=git", "--max-time", "30"])
+            .output()
+            .unwrap()
+    };
+    let o = backup("good");
+    assert!(o.status.success(), "{}", text(&o));
+    let good = Repository::open(dir.path().join("good")).unwrap();
+    let head = good.head().unwrap().peel_to_commit().unwrap();
+    let tree = head.tree().unwrap();
+    let rid = sim.records("routers")[2]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blob = tree
+        .get_path(Path::new(&format!("routers/{rid}.json")))
+        .unwrap()
+        .id();
+    let routers_tree = tree.get_path(Path::new("routers")).unwrap().id();
+    // The router changes, so the run compares against its blob.
+    let cm = cm_of_router(&sim, &rid)["id"].as_str().unwrap().to_string();
+    sim.with_store(|s| {
+        s.find_mut("configuration_managers", &cm).unwrap()["configuration"] =
+            serde_json::json!([{"system": {"system_id": "changed"}}, []]);
+    });
+    for (n, (id, what)) in [
+        (head.id(), "the last commit (HEAD)"),
+        (routers_tree, "the tree of routers"),
+        (blob, &*format!("routers/{rid}.json at HEAD")),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // A copy of the repository with the object cut to half its length.
+        let copy = dir.path().join(format!("damaged-{n}"));
+        let cp = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(dir.path().join("good"))
+            .arg(&copy)
+            .status()
+            .unwrap();
+        assert!(cp.success());
+        let hex = id.to_string();
+        let file = copy.join(".git/objects").join(&hex[..2]).join(&hex[2..]);
+        let len = std::fs::metadata(&file).unwrap().len();
+        let f = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
+        f.set_len(len / 2).unwrap();
+        let o = backup(&format!("damaged-{n}"));
+        let out = text(&o);
+        // libgit2 would spin on it forever; the check finds it first.
+        assert_eq!(o.status.code(), Some(1), "{out}");
+        assert!(
+            out.contains(&format!("is damaged: the object {hex} ({what})"))
+                && out.contains("restore the repository from a copy")
+                && out.contains("git fsck"),
+            "{out}"
+        );
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("error:")).count(),
+            1,
+            "one line: {out}"
+        );
+        // (Read from the ref: the object is still cut short.)
+        assert_eq!(
+            Repository::open(&copy)
+                .unwrap()
+                .refname_to_id("HEAD")
+                .unwrap(),
+            head.id(),
+            "HEAD unchanged"
+        );
+    }
+}
+
+/// Plants a file at `path` last modified `age` ago (negative: in the future).
+fn plant(path: &Path, bytes: &[u8], age_secs: i64) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+    let now = std::time::SystemTime::now();
+    let d = std::time::Duration::from_secs(age_secs.unsigned_abs());
+    let when = if age_secs >= 0 { now - d } else { now + d };
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+}
+
+/// The branch `HEAD` names (`refs/heads/master`, or whatever the default branch is here).
+fn branch(repo: &Repository) -> String {
+    repo.find_reference("HEAD")
+        .unwrap()
+        .symbolic_target()
+        .unwrap()
+        .to_string()
+}
+
+fn change_router(sim: &fleetscript::sim::Simulator, n: usize, value: &str) {
+    let rid = sim.records("routers")[n]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cm = cm_of_router(sim, &rid)["id"].as_str().unwrap().to_string();
+    sim.with_store(|s| {
+        s.find_mut("configuration_managers", &cm).unwrap()["configuration"] =
+            serde_json::json!([{"system": {"system_id": value}}, []]);
+    });
+}
+
+#[test]
+fn what_a_killed_git_backup_left_is_removed_reported_and_the_next_backup_succeeds() {
+    let sim = sim(20);
+    let dir = tempfile::tempdir().unwrap();
+    let backup = || {
+        bin_for(&sim)
+            .current_dir(dir.path())
+            .args([
+                "run",
+                "nightly_backup",
+                "--arg",
+                "dir=b",
+                "--arg",
+                "store=git",
+            ])
+            .output()
+            .unwrap()
+    };
+    let o = backup();
+    assert!(o.status.success(), "{}", text(&o));
+    let b = dir.path().join("b");
+    let repo = Repository::open(&b).unwrap();
+    let before = repo.head().unwrap().target().unwrap();
+    // What a run killed while committing leaves: git's locks, an index cut short, a temporary.
+    let ref_lock = format!("{}.lock", branch(&repo));
+    let planted = [
+        ".git/index.lock".to_string(),
+        ".git/HEAD.lock".into(),
+        format!(".git/{ref_lock}"),
+        "routers/.fleetscript-4000000-7".into(),
+    ];
+    for p in &planted {
+        plant(&b.join(p), b"left", 3600);
+    }
+    let index = std::fs::read(b.join(".git/index")).unwrap();
+    plant(&b.join(".git/index"), &index[..index.len() / 3], 3600);
+    change_router(&sim, 4, "after-the-crash");
+    let o = backup();
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    for lock in [
+        ".git/index.lock",
+        ".git/HEAD.lock",
+        &format!(".git/{ref_lock}"),
+    ] {
+        assert!(
+            out.contains(&format!(
+                "WARN  backup: removed the stale git lock {lock} ("
+            )),
+            "{out}"
+        );
+    }
+    assert!(
+        out.contains("removed the unreadable git index .git/index"),
+        "{out}"
+    );
+    assert!(
+        out.contains("removed 1 temporary file(s) a killed run left in routers"),
+        "{out}"
+    );
+    for p in &planted {
+        assert!(!b.join(p).exists(), "{p} is gone");
+    }
+    let repo = Repository::open(&b).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    assert_eq!(head.parent_id(0).unwrap(), before, "one commit on top");
+    assert!(repo
+        .statuses(Some(git2::StatusOptions::new().include_untracked(true)))
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_git_lock_newer_than_the_run_is_left_alone_and_the_repository_put_back() {
+    let sim = sim(20);
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b");
+    let mut rt = script_runtime(&sim, dir.path(), &[]);
+    night(&mut rt, &b);
+    let repo = Repository::open(&b).unwrap();
+    let head = repo.head().unwrap().target().unwrap();
+    let index = std::fs::read(b.join(".git/index")).unwrap();
+    // Someone's git command holds the branch (its lock is newer than the run): the run writes
+    // everything, then cannot move the branch, and puts the work tree and index back.
+    let lock = b.join(format!(".git/{}.lock", branch(&repo)));
+    plant(&lock, b"someone else", -3600);
+    change_router(&sim, 3, "blocked");
+    sim.with_store(|s| {
+        let gone = s.table("routers").len() - 1;
+        let id = s.kept_mut("routers", gone).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(s.remove("routers", &id));
+    });
+    let d = fleetscript::files::Dir::open(&b, false).unwrap();
+    let e = fleetscript::backup::backup_git(rt.ncm(), rt.ignitenet(), &d).unwrap_err();
+    // (Moving the branch is the last step: the files were in place, the index written.)
+    assert!(
+        matches!(e, fleetscript::Error::Git { .. }) && e.to_string().contains(".lock"),
+        "{e}"
+    );
+    assert!(lock.exists(), "not ours: left alone");
+    assert_eq!(repo.head().unwrap().target().unwrap(), head);
+    assert!(repo
+        .statuses(Some(git2::StatusOptions::new().include_untracked(true)))
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        std::fs::read(b.join(".git/index")).unwrap().len(),
+        index.len()
+    );
+}
+
+/// The pid of a process that has ended.
+fn dead_pid() -> u32 {
+    let mut c = std::process::Command::new("true").spawn().unwrap();
+    let pid = c.id();
+    c.wait().unwrap();
+    pid
+}
+
+#[test]
+fn a_dead_holder_never_blocks_a_live_one_is_75_and_one_held_past_the_period_is_stuck() {
+    let sim = sim_with(fleetscript::sim::SimOptions {
+        routers: 300,
+        latency: std::time::Duration::from_millis(20),
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b");
+    let lock = b.join(".fleetscript.lock");
+    let backup = |extra: &[&str]| {
+        let mut c = bin_for(&sim);
+        c.current_dir(dir.path())
+            .args([
+                "run",
+                "nightly_backup",
+                "--arg",
+                "dir=b",
+                "--arg",
+                "store=git",
+            ])
+            .args(extra);
+        c
+    };
+    // A lock file naming a process that is gone (nobody holds the flock): no obstacle.
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::write(&lock, dead_pid().to_string()).unwrap();
+    let o = backup(&[]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    // A run killed (SIGKILL) while it holds the lock: the next run takes it and succeeds.
+    change_router(&sim, 7, "killed-night");
+    let mut victim = backup(&[])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&lock).unwrap_or_default().trim() != victim.id().to_string() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "it never took the lock"
+        );
+        std::thread::yield_now();
+    }
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    let o = backup(&[]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let repo = Repository::open(&b).unwrap();
+    assert!(repo
+        .statuses(Some(git2::StatusOptions::new().include_untracked(true)))
+        .unwrap()
+        .is_empty());
+    // A live holder (this test): 75 at once, naming it.
+    let held = fleetscript::files::Dir::open(&b, false)
+        .unwrap()
+        .lock(".fleetscript.lock")
+        .unwrap();
+    let o = backup(&[]).output().unwrap();
+    assert_eq!(o.status.code(), Some(75), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("(pid {}) holds", std::process::id())),
+        "{}",
+        text(&o)
+    );
+    // Held, but the pid it names is not running here (another pid namespace): still held,
+    // and the message does not claim that pid is working.
+    std::fs::write(&lock, dead_pid().to_string()).unwrap();
+    let o = backup(&[]).output().unwrap();
+    assert_eq!(o.status.code(), Some(75), "{}", text(&o));
+    assert!(text(&o).contains("is not running here"), "{}", text(&o));
+    // Held for two days, longer than the period between two nights: stuck, exit 1 (a
+    // scheduler that retries 75 would wait on it forever).
+    let two_days = std::time::Duration::from_secs(2 * 86_400);
+    std::fs::write(&lock, std::process::id().to_string()).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&lock)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - two_days)
+        .unwrap();
+    let o = backup(&[]).output().unwrap();
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(&format!("(pid {}) has held", std::process::id()))
+            && out.contains("longer than the 24 h between two runs: it is stuck")
+            && out.contains(&format!("kill {}", std::process::id())),
+        "{out}"
+    );
+    // With a longer period (--arg period=72 hours) it is only busy.
+    let o = backup(&["--arg", "period=72"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(75), "{}", text(&o));
+    drop(held);
+}

@@ -505,3 +505,41 @@ fn the_readme_and_the_guide_state_the_same_table() {
     .collect();
     assert_eq!(codes, want);
 }
+
+/// The guide's systemd unit never counts 75 as success (a run stuck holding the backup
+/// directory's lock would make every later night "succeed" without a backup): 75 is retried a
+/// few times, then the unit stays failed; 1, 2 and 3 are not retried.
+#[test]
+fn the_documented_systemd_unit_never_counts_75_as_success() {
+    let guide = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guide.md"),
+    )
+    .unwrap();
+    let at = guide
+        .find("`/etc/systemd/system/fleetscript-backup.service`:")
+        .unwrap();
+    let start = at + guide[at..].find("```ini\n").unwrap() + 7;
+    let unit = &guide[start..start + guide[start..].find("```").unwrap()];
+    let setting = |key: &str| {
+        unit.lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .map(str::to_string)
+    };
+    let tempfail = fleetscript::exit::TEMPFAIL.to_string();
+    let lists = |key: &str, code: &str| {
+        setting(key).is_some_and(|v| v.split_whitespace().any(|c| c == code))
+    };
+    assert!(!lists("SuccessExitStatus", &tempfail), "{unit}");
+    assert_eq!(setting("Restart").as_deref(), Some("on-failure"), "{unit}");
+    assert!(!lists("RestartPreventExitStatus", &tempfail), "{unit}");
+    use fleetscript::exit;
+    for code in [exit::FAILURE, exit::USAGE, exit::AUTH] {
+        assert!(
+            lists("RestartPreventExitStatus", &code.to_string()),
+            "{unit}"
+        );
+    }
+    // The retries end: the unit then stays failed.
+    assert!(setting("StartLimitBurst").is_some() && setting("StartLimitIntervalSec").is_some());
+}

@@ -543,6 +543,115 @@ fn a_busy_loop_stops_at_the_wall_clock_limit() {
     assert!(left.iter().all(|n| !n.contains(".partial-")), "{left:?}");
 }
 
+/// A named pipe nobody writes to: opening it to read blocks, and no stop flag reaches a
+/// thread blocked there (as a library stuck in a loop or on a dead NFS server).
+fn fifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+}
+
+/// The output of a command that must end by itself; a run that never ends fails the test
+/// (after a minute) instead of hanging it.
+fn ends(mut c: std::process::Command) -> std::process::Output {
+    let child = c
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(o) => o.unwrap(),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+            panic!("the run never ended");
+        }
+    }
+}
+
+#[test]
+fn a_run_stuck_in_a_library_call_ends_after_the_grace_and_releases_its_lock() {
+    // The git backup blocks reading the repository's .git/info/exclude (a pipe), inside
+    // backup_configs, holding the backup directory's lock.
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path().join("b");
+    git2::Repository::init(&repo).unwrap();
+    let exclude = repo.join(".git/info/exclude");
+    let _ = std::fs::remove_file(&exclude);
+    std::fs::create_dir_all(exclude.parent().unwrap()).unwrap();
+    fifo(&exclude);
+    let backup = || {
+        let mut c = bin();
+        c.current_dir(t.path())
+            .args(["run", "nightly_backup", "--sandbox", "--routers", "5"])
+            .args(["--arg", "dir=b", "--arg", "store=git"])
+            .args(["--max-time", "0.5", "--stop-grace", "0.1"]);
+        c
+    };
+    let o = ends(backup());
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let line = "error: stopped: the run exceeded --max-time 500ms; it did not stop at the limit (stuck in backup_configs, called at line";
+    assert!(
+        out.contains(line) && out.contains("of nightly_backup.rhai (built in)), so it was ended"),
+        "{out}"
+    );
+    // The exit released the lock: with the pipe gone, the next run takes it and backs up.
+    std::fs::remove_file(&exclude).unwrap();
+    let o = ends(backup());
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn an_embedder_is_told_of_a_stuck_run_and_never_ended() {
+    let t = tempfile::tempdir().unwrap();
+    let pipe = t.path().join("stuck.fifo");
+    fifo(&pipe);
+    let mut cfg = fleetscript::config::Config {
+        read_dirs: vec![t.path().to_path_buf()],
+        ..Default::default()
+    };
+    cfg.limits.max_time = Some(std::time::Duration::from_millis(100));
+    cfg.limits.stop_grace = std::time::Duration::from_millis(50);
+    let mut rt = fleetscript::Runtime::new(cfg).unwrap();
+    let told = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
+    let seen = told.clone();
+    let unblock = pipe.clone();
+    rt.on_overrun(move |m| {
+        seen.lock().unwrap().push(m.to_string());
+        // The embedder's choice: here, open the pipe's other end, which lets the read return.
+        drop(std::fs::OpenOptions::new().write(true).open(&unblock));
+    });
+    let e = rt
+        .run_source(
+            "test.rhai",
+            &format!("\njson::read({:?})", pipe.display().to_string()),
+        )
+        .unwrap_err();
+    // The run came back (the read, unblocked, found no JSON): the process was not ended.
+    assert_eq!(e.exit_code(), 1, "{}", e.render());
+    let told = told.lock().unwrap().clone();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].starts_with("stopped: the run exceeded --max-time 100ms; it did not stop at the limit (stuck in read, called at line 2 of test.rhai)"),
+        "{told:?}"
+    );
+    // A run that stops at the limit by itself is not reported.
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let s = seen.clone();
+    rt.on_overrun(move |_| s.store(true, std::sync::atomic::Ordering::SeqCst));
+    rt.reset_cancel();
+    let e = rt.run_source("test.rhai", "loop {}").unwrap_err();
+    assert!(e.render().contains("time limit"), "{}", e.render());
+    assert!(!seen.load(std::sync::atomic::Ordering::SeqCst));
+}
+
 #[test]
 fn indexed_assignment_cannot_bypass_the_memory_bound() {
     for src in [

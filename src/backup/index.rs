@@ -237,7 +237,14 @@ const HEADER: [&str; 10] = [
 /// Writes `index.csv` into `into` as a stream, one line per router file.
 pub fn write_index(into: &Dir, rows: &Rows, facts: &RouterFacts, mode: u32) -> Result<()> {
     let (path, file) = into.create_new("index.csv", mode)?;
-    let csv_err = |e: csv::Error| Error::invalid(format!("{}: {e}", path.display()));
+    // A failed write (a full disk) is an I/O error naming the file.
+    let csv_err = |e: csv::Error| {
+        let text = e.to_string();
+        match e.into_kind() {
+            csv::ErrorKind::Io(io) => Error::io(path.display(), io),
+            _ => Error::invalid(format!("{}: {text}", path.display())),
+        }
+    };
     let mut index = csv::Writer::from_writer(std::io::BufWriter::new(file));
     index.write_record(HEADER).map_err(csv_err)?;
     let (rt, ft) = (&rows.texts, &facts.texts);

@@ -1,12 +1,14 @@
 //! Backups beyond one dated copy: the documents a backup holds (each router's configuration
 //! manager, each group's configuration, each IgniteNet site's and device's config) gathered page by page with `fields`, and the git store
-//! that keeps their history (`git`). What counts as a change ignores values that move without a
+//! that keeps their history (`git`, checked first by `git_health`). What counts as a change ignores values that move without a
 //! config change (`normalized`).
 
 pub mod changes;
 pub mod dated;
 pub mod git;
+pub mod git_health;
 pub mod index;
+pub mod leftovers;
 
 use crate::error::Result;
 use crate::ncm::client::NcmClient;
@@ -207,14 +209,32 @@ pub struct GitBackup {
     /// IgniteNet sites and devices.
     pub ignitenet: usize,
     pub requests: u64,
+    /// What a killed run had left (stale git locks, temporaries) and this one removed.
+    pub cleaned: Vec<String>,
 }
 
-/// Backs up every router's and group's configuration into the git repository at `dir`.
+/// Backs up every router's and group's configuration into the git repository at `dir` (which
+/// the caller holds the lock of: see [`LOCK_FILE`]).
 pub fn backup_git(
     client: &Arc<NcmClient>,
     ignitenet: &crate::ignitenet::IgniteNetClient,
     dir: &crate::files::Dir,
 ) -> Result<GitBackup> {
+    backup_git_reporting(client, ignitenet, dir, &|_| {})
+}
+
+/// [`backup_git`], telling `report` at once of each thing a killed run left that it removed
+/// (a stale git lock: see [`leftovers`]), before anything else can fail.
+pub fn backup_git_reporting(
+    client: &Arc<NcmClient>,
+    ignitenet: &crate::ignitenet::IgniteNetClient,
+    dir: &crate::files::Dir,
+    report: &dyn Fn(&str),
+) -> Result<GitBackup> {
+    let cleaned = leftovers::clean(dir, std::time::SystemTime::now())?;
+    cleaned.iter().for_each(|l| report(l));
+    // The repository's health first: a damaged one ends the run before any request.
+    let last_commit = git_health::check(dir.path())?;
     let start = client.transport().stats.requests();
     let (mut docs, rows) = ncm_documents(client)?;
     let ig = ignitenet_documents(ignitenet)?;
@@ -230,7 +250,7 @@ pub fn backup_git(
     let index = w
         .into_inner()
         .map_err(|e| crate::error::Error::invalid(format!("index.csv: {e}")))?;
-    let who = match git::last_commit_time(dir) {
+    let who = match last_commit {
         Some(since) => changed_by(client, since)?,
         None => HashMap::new(),
     };
@@ -247,6 +267,7 @@ pub fn backup_git(
         ignitenet: ignitenet_docs,
         summary,
         requests: client.transport().stats.requests() - start,
+        cleaned,
     })
 }
 

@@ -38,7 +38,15 @@ macro_rules! functions {
         $( reg = functions!(@attr reg, comments, $($attr)*); )*
         reg.with_comments([comments.trim_end()])
             .with_params_info([$(concat!(stringify!($p), ": ", $s),)* $rs])
-            .set_into_module($module, move |$cx: rhai::NativeCallContext $(, $p: $t)*| -> $rt { $body });
+            .set_into_module($module, move |call_cx: rhai::NativeCallContext $(, $p: $t)*| -> $rt {
+                // What the run is in, for a watchdog that finds it stuck (see `Doing`).
+                let _doing = $crate::script::bindings::Doing::enter(&call_cx, stringify!($name));
+                let $cx = call_cx;
+                // (Bound first: what the body's last expression borrows from `cx` ends here.)
+                #[allow(clippy::let_and_return)]
+                let result = $body;
+                result
+            });
     })*};
 }
 
@@ -127,6 +135,47 @@ impl SavePoint {
     }
 }
 
+/// The fleetscript function a run is in (its name and the script position of the call), for the
+/// message of a run that did not stop at its time limit: set by every function of a `functions!`
+/// block for as long as it runs (the previous one is put back when it returns).
+#[derive(Debug, Default)]
+pub struct Doing(std::sync::Mutex<Option<(&'static str, Position)>>);
+
+/// Puts back what the run was in before a call (see [`Doing`]).
+pub struct DoingGuard {
+    ctx: Arc<ScriptContext>,
+    before: Option<(&'static str, Position)>,
+}
+
+impl Doing {
+    /// Records that the run is in `name`, called from `cx`'s position, until the guard drops.
+    pub fn enter(cx: &NativeCallContext, name: &'static str) -> Option<DoingGuard> {
+        let ctx = cx.tag()?.read_lock::<Arc<ScriptContext>>()?.clone();
+        let before = ctx.doing.swap(Some((name, cx.call_position())));
+        Some(DoingGuard { ctx, before })
+    }
+
+    fn swap(&self, now: Option<(&'static str, Position)>) -> Option<(&'static str, Position)> {
+        std::mem::replace(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()), now)
+    }
+
+    /// `backup_configs, called at line 35 of nightly_backup.rhai` (`script` names the script);
+    /// `None` outside any fleetscript function.
+    pub fn describe(&self, script: &str) -> Option<String> {
+        let now = *self.0.lock().unwrap_or_else(|e| e.into_inner());
+        now.map(|(name, pos)| match pos.line() {
+            Some(line) => format!("{name}, called at line {line} of {script}"),
+            None => format!("{name}, called from {script}"),
+        })
+    }
+}
+
+impl Drop for DoingGuard {
+    fn drop(&mut self) {
+        self.ctx.doing.swap(self.before.take());
+    }
+}
+
 /// What bindings share: one per run, kept in the engine's tag and read with [`state`].
 pub struct ScriptContext {
     pub ncm: Arc<NcmClient>,
@@ -140,6 +189,8 @@ pub struct ScriptContext {
     pub stop: Arc<StopReason>,
     /// Set when the run passed its point of no return (see [`SavePoint`]).
     pub saved: Arc<SavePoint>,
+    /// The fleetscript function the run is in (see [`Doing`]).
+    pub doing: Arc<Doing>,
     /// Where scripts may write: the current directory by default, or the `--allow-write` ones.
     pub writes: Confined,
     /// Where scripts may read: the current directory, the script's own, the library path, the

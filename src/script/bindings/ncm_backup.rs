@@ -66,31 +66,105 @@ fn backup_changes(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResul
         .collect())
 }
 
-/// `ncm::backup_configs` options: the git store or not, and how many dated backups to keep.
-fn backup_options(pos: Position, o: &rhai::Map) -> RhaiResult<(bool, Option<usize>)> {
-    let (mut git, mut keep) = (false, None);
+/// `ncm::backup_configs` options.
+struct BackupOptions {
+    git: bool,
+    /// How many dated backups to keep.
+    keep: Option<usize>,
+    /// A lock held longer than this is a stuck run (exit 1), not a busy one (75).
+    stuck_after: std::time::Duration,
+}
+
+/// A lock held longer than a day, the time between two nightly runs, is a stuck run's.
+const STUCK_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+fn backup_options(pos: Position, o: &rhai::Map) -> RhaiResult<BackupOptions> {
+    let mut r = BackupOptions {
+        git: false,
+        keep: None,
+        stuck_after: STUCK_AFTER,
+    };
+    let secs = |v: &Dynamic| {
+        v.as_int()
+            .map(|n| n as f64)
+            .or_else(|_| v.as_float())
+            .ok()
+            .filter(|s| *s >= 1.0)
+            .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+    };
     for (k, v) in o {
         match (k.as_str(), v.to_string().as_str()) {
-            ("store", "git") => git = true,
-            ("store", "dated") => git = false,
+            ("store", "git") => r.git = true,
+            ("store", "dated") => r.git = false,
             ("keep", _) if v.as_int().is_ok_and(|n| n >= 1) => {
-                keep = v.as_int().ok().and_then(|n| usize::try_from(n).ok())
+                r.keep = v.as_int().ok().and_then(|n| usize::try_from(n).ok())
             }
-            _ => return Err(usage_error(pos, format!("backup_configs: option {k}={v} is not known; options: store (\"dated\" or \"git\"), keep (a count of dated backups, 1 or more)"))),
+            ("stuck_after", _) if secs(v).is_some() => {
+                r.stuck_after = secs(v).unwrap_or(STUCK_AFTER)
+            }
+            _ => return Err(usage_error(pos, format!("backup_configs: option {k}={v} is not known; options: store (\"dated\" or \"git\"), keep (a count of dated backups, 1 or more), stuck_after (seconds, 1 or more)"))),
         }
     }
-    Ok((git, keep))
+    Ok(r)
+}
+
+/// Takes the backup directory's lock: one run at a time per directory, a second one exits at
+/// once (75) naming the holder; a lock held longer than `stuck_after` is a stuck run's (exit 1:
+/// waiting would skip every later run too).
+fn lock_dir(
+    d: &crate::files::Dir,
+    stuck_after: std::time::Duration,
+) -> crate::error::Result<crate::files::LockGuard> {
+    use crate::error::Error;
+    match d.lock(crate::backup::LOCK_FILE) {
+        Err(Error::Locked {
+            path,
+            holder,
+            held: Some(held),
+            ..
+        }) if held > stuck_after => {
+            let since = std::time::SystemTime::now()
+                .checked_sub(held)
+                .map(chrono::DateTime::<chrono::Utc>::from)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default();
+            Err(Error::LockStuck {
+                path,
+                holder,
+                since,
+                held: span(held),
+                period: span(stuck_after),
+            })
+        }
+        other => other,
+    }
+}
+
+/// `26 h 5 min`, `45 min`, `30 s`: how long a lock was held, as people say it.
+fn span(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, s % 3600 / 60) {
+        (0, 0) => format!("{s} s"),
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
 }
 
 /// `ncm::backup_configs`: one run per directory, into the git store or a dated one.
 fn backup_configs(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResult<Dynamic> {
     let (c, pos) = call(cx)?;
-    let (git, keep) = backup_options(pos, o)?;
+    let BackupOptions {
+        git,
+        keep,
+        stuck_after,
+    } = backup_options(pos, o)?;
     let d = c.writes.dir(dir).map_err(err_at(&c, pos))?;
-    // One backup at a time per directory: a second run exits at once (75), naming the holder.
-    let _lock = d.lock(crate::backup::LOCK_FILE).map_err(err_at(&c, pos))?;
+    let _lock = lock_dir(&d, stuck_after).map_err(err_at(&c, pos))?;
     if git {
-        let r = crate::backup::backup_git(&c.ncm, &c.ignitenet, &d).map_err(err_at(&c, pos))?;
+        let warn = |line: &str| super::log::write("WARN", &format!("backup: {line}"), &c.redactor);
+        let r = crate::backup::backup_git_reporting(&c.ncm, &c.ignitenet, &d, &warn)
+            .map_err(err_at(&c, pos))?;
         // The commit is made: an interrupt from here on is no failure of the run.
         c.saved.mark(match &r.summary.commit {
             Some(id) => format!(
@@ -180,9 +254,15 @@ fn register_backups(root: &mut Module) {
         /// (configuration, target firmware) and `index.csv`; one commit per run that changed something, whose message
         /// names each changed router or group and its changed config paths; routers gone from the account are removed.
         /// Values that move without a config change (`synched`, `ecm.config_version`) never commit on their own. The commit
-        /// is the point of no return: Ctrl-C before it leaves the repository (work tree included) as it was.
+        /// is the point of no return: Ctrl-C before it leaves the repository (work tree included) as it was. Everything is
+        /// synced to disk before the run reports success; a failed write or sync (a full disk) is an error naming the file,
+        /// with the previous backup as it was and no half-written file. The repository is checked before it is used (the last
+        /// commit, its trees, each file compared against): a damaged one is an error naming the object, never a hang. git's
+        /// lock files and the temporaries a killed run left are removed first (a WARN line each).
         /// Returns #{store, dir, routers, groups, changed, added, removed, commit, requests} (commit is () without change).
-        /// `keep: N` (dated store) keeps the newest N dated backups.
+        /// `keep: N` (dated store) keeps the newest N dated backups. `stuck_after: SECS` (default 86400, a day): a lock another
+        /// run has held longer than this is a stuck run's, an error (exit 1) rather than "locked" (exit 75), so a scheduler
+        /// that retries 75 does not wait on it forever.
         ///
         /// ```rhai
         /// let r = ncm::backup_configs("/var/backups/ncm", #{store: "git"}); print(`${r.changed} changed`);
