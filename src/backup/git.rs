@@ -338,8 +338,36 @@ fn stage_changes(
 /// Makes everything written so far on the filesystems of the work tree and of the repository
 /// durable (`syncfs`; one filesystem in the usual layout, then the second call is cheap).
 fn sync_all(dir: &Dir, repo: &Repository) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
     dir.sync_filesystem()?;
-    Dir::open(repo.path(), false)?.sync_filesystem()
+    let device = |p: &Path| std::fs::metadata(p).map(|m| m.dev()).ok();
+    if device(dir.path()) != device(repo.path()) {
+        Dir::open(repo.path(), false)?.sync_filesystem()?;
+    }
+    Ok(())
+}
+
+/// Makes the ref `name` (`refs/heads/master`, or `HEAD`) and its reflogs durable: each file and
+/// the directory holding it, an fsync each (a `syncfs` would also wait for everything any other
+/// process has written to the filesystem).
+fn sync_ref(repo: &Repository, name: &str) -> Result<()> {
+    let mut files = vec![name.to_string(), format!("logs/{name}")];
+    if name != "HEAD" {
+        files.push("logs/HEAD".into());
+    }
+    for rel in files {
+        let p = repo.path().join(&rel);
+        match std::fs::File::open(&p) {
+            Ok(f) => f.sync_all().map_err(|e| Error::io(p.display(), e))?,
+            // No reflog (core.logAllRefUpdates off).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(p.display(), e)),
+        }
+        if let Some(parent) = p.parent() {
+            Dir::open(parent, false)?.sync()?;
+        }
+    }
+    Ok(())
 }
 
 /// Stores the documents in the repository at `dir` and commits when anything changed; `who`
@@ -350,8 +378,9 @@ fn sync_all(dir: &Dir, repo: &Repository) -> Result<()> {
 /// first; a failure there removes the temporaries and leaves the repository as it was. Then
 /// `cancel` is looked at (Ctrl-C before this point ends the run as interrupted, nothing
 /// changed), the files are moved into place and the index written, all of it synced; then the
-/// branch is moved to the new commit (the point of no return) and synced again. A failure
-/// after the files were moved puts them and the index back as the last commit has them.
+/// branch is moved to the new commit (the point of no return), and it and its reflogs are
+/// fsynced. A failure after the files were moved puts them and the index back as the last
+/// commit has them.
 pub fn store(
     dir: &Dir,
     docs: &[Document],
@@ -392,12 +421,15 @@ pub fn store(
     }
     let moved = move_in(dir, &repo, &mut index, &mut pending, &c.gone)
         .and_then(|()| update_head(&repo, commit_id, head.as_ref(), &c.summary.message));
-    if let Err(err) = moved {
-        let _ = restore(dir, &repo, &mut index, tree.as_ref(), &c.touched);
-        return Err(err);
-    }
+    let moved = match moved {
+        Ok(name) => name,
+        Err(err) => {
+            let _ = restore(dir, &repo, &mut index, tree.as_ref(), &c.touched);
+            return Err(err);
+        }
+    };
     // The branch names the new commit: it must be on disk before the run says it is saved.
-    sync_all(dir, &repo).map_err(|err| Error::Git {
+    sync_ref(&repo, &moved).map_err(|err| Error::Git {
         path: dir.path().display().to_string(),
         message: format!(
             "the commit {commit_id} is made, but syncing it to disk failed ({err}); run the backup again"
@@ -438,13 +470,14 @@ fn write_commit(
 }
 
 /// Moves `HEAD` (the branch it names, or HEAD itself when detached) from `head` to `commit`:
-/// the point of no return of a run. The branch must still be at `head`.
+/// the point of no return of a run. The branch must still be at `head`. Returns the name of the
+/// ref moved.
 fn update_head(
     repo: &Repository,
     commit: Oid,
     head: Option<&git2::Commit>,
     message: &str,
-) -> Result<()> {
+) -> Result<String> {
     let path = repo.workdir().unwrap_or(repo.path()).display().to_string();
     let git = |e: git2::Error| Error::Git {
         path: path.clone(),
@@ -456,14 +489,16 @@ fn update_head(
         None => format!("commit (initial): {subject}"),
     };
     let head_ref = repo.find_reference("HEAD").map_err(git)?;
-    match (head_ref.symbolic_target(), head) {
+    let branch = head_ref.symbolic_target().map(str::to_string);
+    match (&branch, head) {
         (Some(branch), Some(old)) => repo
             .reference_matching(branch, commit, true, old.id(), &log)
             .map(drop),
         (Some(branch), None) => repo.reference(branch, commit, false, &log).map(drop),
         (None, _) => repo.set_head_detached(commit),
     }
-    .map_err(git)
+    .map_err(git)?;
+    Ok(branch.unwrap_or_else(|| "HEAD".into()))
 }
 
 /// A backup file's content at revision `rev` of the git repository holding it.
