@@ -390,10 +390,11 @@ fn exit_75_a_cloud_unavailable_after_its_retries() {
         "{t}"
     );
     assert!(!t.contains("-->"), "{t}");
+    let line = e.lines().next().unwrap_or_default();
     assert!(
-        e.starts_with("error: NCM is unavailable: GET ")
-            && e.contains("HTTP 503: down for maintenance (after 1 retries)")
-            && e.trim_end().ends_with("try again later"),
+        line.starts_with("error: NCM is unavailable: GET ")
+            && line.contains("HTTP 503: down for maintenance (after 1 retries)")
+            && line.trim_end().ends_with("try again later"),
         "{t}"
     );
 }
