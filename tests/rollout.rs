@@ -525,7 +525,6 @@ fn the_guides_rehearsal_with_the_default_arguments_writes_one_canary_halts_and_r
         ..Default::default()
     })
     .unwrap();
-    let group = "https://www.cradlepointecm.com/api/v2/groups/2001/";
     let ids: Vec<String> = sim
         .records("routers")
         .into_iter()
@@ -536,7 +535,7 @@ fn the_guides_rehearsal_with_the_default_arguments_writes_one_canary_halts_and_r
         })
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(ids.len(), 3, "the guide's group of 3 routers ({group})");
+    assert_eq!(ids.len(), 3, "the guide's group 2001 has 3 routers");
     let before = effective(&sim, &ids);
     let dir = tempfile::tempdir().unwrap();
     let out = bin_for(&sim)
