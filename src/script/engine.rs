@@ -23,8 +23,18 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
         .set_strict_variables(true)
         // No string interning: its cache is scanned on every eviction, and a fleet-wide loop
         // makes a new string per record (measured: 5% of the inventory's CPU).
-        .set_max_strings_interned(0);
+        .set_max_strings_interned(0)
+        // Rhai's built-in `+`/`+=` on strings and arrays would bypass the memory checks of
+        // `growth` (they run before any registered function when fast operators are on).
+        .set_fast_operators(false);
     super::values::register(&mut engine, limits.max_array_size, limits.max_string_size);
+    let budget = super::growth::Budget {
+        max: limits.max_memory,
+        stop: ctx.stop.clone(),
+        cancel: ctx.cancel.clone(),
+        held: crate::memory::allocated,
+    };
+    super::growth::register(&mut engine, &budget);
     // `eval` would run text the pre-run lint never saw: scripts are checked whole, so it is off.
     engine.disable_symbol("eval");
     let cancel = ctx.cancel.clone();

@@ -7,6 +7,7 @@ pub mod definitions;
 pub mod diagnostics;
 pub mod docs;
 pub mod engine;
+pub mod growth;
 pub mod library;
 pub mod lint;
 pub mod values;
