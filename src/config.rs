@@ -91,6 +91,9 @@ pub struct Config {
     /// Directories `import` and `fleetscript run NAME` search after the script's own directory:
     /// each `FLEETSCRIPT_PATH` entry, then `$XDG_DATA_HOME/fleetscript/lib`.
     pub library_path: Vec<PathBuf>,
+    /// The directory of the tool's own state (journals): `$XDG_STATE_HOME/fleetscript`
+    /// (`~/.local/state/fleetscript`) unless set.
+    pub state_dir: Option<PathBuf>,
     /// The profile the settings came from, if any.
     pub profile: Option<String>,
     /// Where each setting came from (`default`, `profile NAME`, `environment VAR`, `flag`).
@@ -286,6 +289,11 @@ pub fn data_dir() -> PathBuf {
     env_dir("XDG_DATA_HOME", ".local/share").join("fleetscript")
 }
 
+/// `$XDG_STATE_HOME/fleetscript` (`~/.local/state/...` when unset): the default journals.
+pub fn state_dir() -> PathBuf {
+    env_dir("XDG_STATE_HOME", ".local/state").join("fleetscript")
+}
+
 /// The library search path from the environment: `FLEETSCRIPT_PATH` (colon-separated), then
 /// `$XDG_DATA_HOME/fleetscript/lib`.
 pub fn library_path_from_env() -> Vec<PathBuf> {
@@ -342,6 +350,7 @@ impl Default for Config {
             bulk_rate: 20.0,
             progress: true,
             library_path: vec![],
+            state_dir: None,
             profile: None,
             sources: BTreeMap::new(),
             profile_secrets: vec![],
@@ -373,6 +382,14 @@ pub const NUMERIC_SETTINGS: &[&str] = &[
 ];
 
 impl Config {
+    /// Where default journals go: `journals/` of the state directory.
+    pub fn journal_dir(&self) -> PathBuf {
+        self.state_dir
+            .clone()
+            .unwrap_or_else(state_dir)
+            .join("journals")
+    }
+
     /// Defaults overlaid with the environment (`CP_BASE_URL`, `X_CP_API_ID`, ...), the same names
     /// the official `ncm` Python client reads; `IGNITENET_BASE_URL` and `IGNITENET_API_KEY`.
     pub fn from_env() -> Config {

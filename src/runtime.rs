@@ -169,7 +169,8 @@ impl Runtime {
             stop: Default::default(),
             saved: Default::default(),
             doing: Default::default(),
-            writes,
+            writes: std::sync::RwLock::new(writes),
+            journal_dir: config.journal_dir(),
             reads: std::sync::RwLock::new(reads),
             confirm: Default::default(),
         });
@@ -856,7 +857,12 @@ fn confinement(config: &Config) -> Result<(Confined, Confined)> {
     } else {
         config.write_dirs.clone()
     };
-    let writes = Confined::new(Access::Write, &write_dirs, &denied)?;
+    let mut writes = Confined::new(Access::Write, &write_dirs, &denied)?;
+    // The journals of earlier runs stay reachable (a rollback names one); the directory is only
+    // made when a run asks for a journal there (`ncm::journal_file`).
+    if config.journal_dir().is_dir() {
+        writes.allow(&config.journal_dir())?;
+    }
     let read_dirs: Vec<PathBuf> = std::iter::once(cwd)
         .chain(config.library_path.iter().cloned())
         .chain(write_dirs)

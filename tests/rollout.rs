@@ -540,6 +540,7 @@ fn the_guides_rehearsal_with_the_default_arguments_writes_one_canary_halts_and_r
     let dir = tempfile::tempdir().unwrap();
     let out = bin_for(&sim)
         .current_dir(dir.path())
+        .env("XDG_STATE_HOME", dir.path().join("state"))
         .args([
             "run",
             "apn_rollout",
@@ -854,4 +855,90 @@ fn a_rollback_over_an_earlier_rollouts_value_puts_it_back_by_its_rules_id() {
     assert!(ids
         .iter()
         .all(|id| manual_apn(&cms(&sim)[id]).as_deref() == Some("first.apn")));
+}
+
+/// Without `--arg journal`, the journal is in the state directory under a name made of the job
+/// and the account: a re-run from another directory continues the run (what the first run
+/// verified is `skipped`, nothing is written), and a run against another simulator (another
+/// account, as a `--sandbox` rehearsal is) does not take that journal for its own.
+#[test]
+fn the_default_journal_is_in_the_state_directory_and_found_from_any_directory() {
+    let sim = start(30, None);
+    let ids = group_of(&sim, 5);
+    let state = tempfile::tempdir().unwrap();
+    let run_in = |sim: &Simulator, dir: &Path| {
+        let out = bin_for(sim)
+            .current_dir(dir)
+            .env("XDG_STATE_HOME", state.path())
+            .args([
+                "run",
+                "apn_rollout",
+                "--arg",
+                "group=2001",
+                "--arg",
+                "apn=good.apn",
+            ])
+            .args([
+                "--arg",
+                "waves=100%",
+                "--arg",
+                "soak=0",
+                "--arg",
+                "poll=0.05",
+            ])
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out))
+    };
+    let first = tempfile::tempdir().unwrap();
+    let (code, all) = run_in(&sim, first.path());
+    assert_eq!(code, Some(0), "{all}");
+    let journals = state.path().join("fleetscript/journals");
+    let names: Vec<String> = std::fs::read_dir(&journals)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".journal"))
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(
+        names[0].starts_with("apn_rollout-2001@127.0.0.1-"),
+        "{names:?}"
+    );
+    let journal = journals.join(&names[0]);
+    assert!(
+        all.contains(&journal.display().to_string()),
+        "the run names it: {all}"
+    );
+    assert!(!first.path().join("apn_rollout-2001.journal").exists());
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&journals).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "owner-only: {mode:o}");
+
+    // From elsewhere: the journal is found and the run continues it.
+    sim.reset_counters();
+    let second = tempfile::tempdir().unwrap();
+    let (code, all) = run_in(&sim, second.path());
+    assert_eq!(code, Some(0), "{all}");
+    assert_eq!(sim.counters().writes, 0);
+    let report = rows(&second.path().join("apn_rollout-2001.csv"));
+    assert_eq!(report.len(), ids.len());
+    assert!(
+        report.iter().all(|r| r["status"] == "skipped"),
+        "done by the first run, per its journal: {report:?}"
+    );
+
+    // Another account (another simulator): its own journal, its own run.
+    let other = start(30, None);
+    group_of(&other, 5);
+    let (code, all) = run_in(&other, second.path());
+    assert_eq!(code, Some(0), "{all}");
+    assert_eq!(other.counters().writes, 5, "{all}");
+    let journal_count = std::fs::read_dir(&journals)
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().ends_with(".journal")
+        })
+        .count();
+    assert_eq!(journal_count, 2);
 }

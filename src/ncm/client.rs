@@ -144,6 +144,36 @@ impl NcmClient {
         &self.base
     }
 
+    /// A short name of the account this client works on, for file names: the API host and 8
+    /// hex digits of a hash of the base URL and the `X-ECM-API-ID` (an id, not a key). Another
+    /// account, another cloud or another simulator gets another name.
+    pub fn account_tag(&self) -> String {
+        use sha2::Digest;
+        let id = self
+            .headers
+            .iter()
+            .find(|(k, _)| *k == "X-ECM-API-ID")
+            .map_or("", |(_, v)| v.as_str());
+        let hash = sha2::Sha256::digest(format!("{}\n{id}", self.base).as_bytes());
+        let host: String = self
+            .base
+            .host_str()
+            .unwrap_or("local")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!(
+            "{host}-{:02x}{:02x}{:02x}{:02x}",
+            hash[0], hash[1], hash[2], hash[3]
+        )
+    }
+
     pub fn redact(&self, s: &str) -> String {
         self.transport.redactor.redact(s)
     }

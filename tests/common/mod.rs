@@ -74,9 +74,14 @@ pub fn bin() -> Command {
     ] {
         c.env_remove(k);
     }
-    // No developer's profile or script library leaks into a test.
+    // No developer's profile or script library leaks into a test; journals a test leaves in
+    // the state directory (each named after its simulator) stay under target/.
     c.env("XDG_CONFIG_HOME", "/nonexistent/fleetscript-test-config")
-        .env("XDG_DATA_HOME", "/nonexistent/fleetscript-test-data");
+        .env("XDG_DATA_HOME", "/nonexistent/fleetscript-test-data")
+        .env(
+            "XDG_STATE_HOME",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fleetscript-state"),
+        );
     c
 }
 

@@ -257,8 +257,8 @@ fn write_file(
 fn open_writer(cx: &NativeCallContext, path: &str, columns: Vec<String>) -> RhaiResult<CsvWriter> {
     let (c, pos) = call(cx)?;
     let file = c
-        .writes
-        .create_atomic(path, super::FILE_MODE)
+        .writes()
+        .and_then(|w| w.create_atomic(path, super::FILE_MODE))
         .map_err(err_at(&c, pos))?;
     let mut out = csv::Writer::from_writer(file);
     out.write_record(&columns)

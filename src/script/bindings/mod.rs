@@ -192,7 +192,9 @@ pub struct ScriptContext {
     /// The fleetscript function the run is in (see [`Doing`]).
     pub doing: Arc<Doing>,
     /// Where scripts may write: the current directory by default, or the `--allow-write` ones.
-    pub writes: Confined,
+    pub writes: RwLock<Confined>,
+    /// Where `ncm::journal_file` puts journals (`$XDG_STATE_HOME/fleetscript/journals`).
+    pub journal_dir: PathBuf,
     /// Where scripts may read: the current directory, the script's own, the library path, the
     /// write directories and the `--allow-read` ones; never the config file, history or /proc.
     pub reads: RwLock<Confined>,
@@ -430,7 +432,23 @@ impl ScriptContext {
     /// then one rename; no symlink below the directory is followed). A failure leaves any
     /// earlier file untouched and no partial file behind.
     pub fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<PathBuf, Error> {
-        self.writes.write_atomic(path, bytes, FILE_MODE)
+        self.writes()?.write_atomic(path, bytes, FILE_MODE)
+    }
+
+    /// The directories scripts may write in.
+    pub fn writes(&self) -> Result<std::sync::RwLockReadGuard<'_, Confined>, Error> {
+        self.writes
+            .read()
+            .map_err(|_| Error::invalid("the write directories are unavailable"))
+    }
+
+    /// Lets scripts write under `dir` too (made if missing): the journal directory, once a
+    /// script asks for a journal there.
+    pub fn allow_write(&self, dir: &Path) -> Result<(), Error> {
+        self.writes
+            .write()
+            .map_err(|_| Error::invalid("the write directories are unavailable"))?
+            .allow(dir)
     }
 
     /// Reads a file under an allowed read directory.
@@ -452,7 +470,8 @@ impl ScriptContext {
     /// Checks that `path` may be written, creating nothing yet (the file's parent is made
     /// when written).
     pub fn check_writable(&self, path: &str) -> Result<PathBuf, Error> {
-        let (root, rel) = self.writes.locate(path)?;
+        let writes = self.writes()?;
+        let (root, rel) = writes.locate(path)?;
         Ok(root.path().join(rel))
     }
 }

@@ -159,7 +159,10 @@ fn backup_configs(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResul
         keep,
         stuck_after,
     } = backup_options(pos, o)?;
-    let d = c.writes.dir(dir).map_err(err_at(&c, pos))?;
+    let d = c
+        .writes()
+        .and_then(|w| w.dir(dir))
+        .map_err(err_at(&c, pos))?;
     let _lock = lock_dir(&d, stuck_after).map_err(err_at(&c, pos))?;
     if git {
         let warn = |line: &str| super::log::write("WARN", &format!("backup: {line}"), &c.redactor);

@@ -109,16 +109,18 @@ fn parse_options(c: &ScriptContext, pos: Position, o: &Map) -> RhaiResult<BulkOp
             "journal" => {
                 let path = v.to_string();
                 if c.ncm.transport().options.dry_run {
-                    // Checked, but a dry run writes no journal.
-                    c.check_writable(&path).map_err(err_at(c, pos))?;
+                    // Checked, but a dry run writes no journal (nor makes the journal
+                    // directory `journal_file` names).
+                    if !std::path::Path::new(&path).starts_with(&c.journal_dir) {
+                        c.check_writable(&path).map_err(err_at(c, pos))?;
+                    }
                 } else {
                     // One run per journal: a second one exits at once (75), naming the holder.
-                    let lock = c
-                        .writes
+                    let writes = c.writes().map_err(err_at(c, pos))?;
+                    let lock = writes
                         .lock(&format!("{path}.lock"))
                         .map_err(err_at(c, pos))?;
-                    let (p, f) = c
-                        .writes
+                    let (p, f) = writes
                         .open_append(&path, super::FILE_MODE)
                         .map_err(err_at(c, pos))?;
                     b.journal = Some(bulk::JournalFile::new(p, f).locked(lock));
@@ -219,15 +221,15 @@ fn apply_all(cx: &NativeCallContext, changes: &Array, options: &Map) -> RhaiResu
 fn rollback(cx: &NativeCallContext, journal: &str) -> RhaiResult<Array> {
     let (c, pos) = call(cx)?;
     // A journal that is not there is an error, not a new empty file.
-    c.writes.read(journal).map_err(err_at(&c, pos))?;
-    let lock = c
-        .writes
+    let writes = c.writes().map_err(err_at(&c, pos))?;
+    writes.read(journal).map_err(err_at(&c, pos))?;
+    let lock = writes
         .lock(&format!("{journal}.lock"))
         .map_err(err_at(&c, pos))?;
-    let (p, f) = c
-        .writes
+    let (p, f) = writes
         .open_append(journal, super::FILE_MODE)
         .map_err(err_at(&c, pos))?;
+    drop(writes);
     let file = bulk::JournalFile::new(p, f).locked(lock);
     let reverted = bulk::rollback_journal(&c.ncm, &file, c.bulk_rate).map_err(err_at(&c, pos))?;
     Ok(reverted
@@ -297,5 +299,48 @@ pub fn register(root: &mut Module) {
         fn rollback(cx, journal: &str as "string") -> RhaiResult<Array> as "Array" {
             rollback(&cx, journal)
         }
+
+        /// The default journal file of a job: in the state directory (`$XDG_STATE_HOME/fleetscript/journals`, made
+        /// owner-only when first needed), named after the job and the account (the API host and a hash of the base URL
+        /// and API id), so a re-run finds it from any directory and a `--sandbox` rehearsal's journal is never taken
+        /// for a real run's. `job` is letters, digits, `-`, `_` and `.`.
+        ///
+        /// ```rhai
+        /// let journal = ARGS.get("journal") ?? ncm::journal_file(`apn_rollout-${ARGS.group}`);
+        /// ncm::apply_all(changes, #{journal: journal});
+        /// ```
+        fn journal_file(cx, job: &str as "string") -> RhaiResult<String> as "string" {
+            journal_file(&cx, job)
+        }
     }
+}
+
+/// `ncm::journal_file`: the job's journal path under the state directory, which scripts may
+/// then write in.
+fn journal_file(cx: &NativeCallContext, job: &str) -> RhaiResult<String> {
+    let (c, pos) = call(cx)?;
+    let valid = |ch: char| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.');
+    if job.is_empty() || job.starts_with('.') || !job.chars().all(valid) {
+        return Err(usage_error(
+            pos,
+            format!("journal_file: the job name {job:?} must be letters, digits, '-', '_' and '.' (not first)"),
+        ));
+    }
+    let dir = &c.journal_dir;
+    if !c.ncm.transport().options.dry_run {
+        make_private_dir(dir).map_err(err_at(&c, pos))?;
+        c.allow_write(dir).map_err(err_at(&c, pos))?;
+    }
+    let name = format!("{job}@{}.journal", c.ncm.account_tag());
+    Ok(dir.join(name).to_string_lossy().into_owned())
+}
+
+/// Makes `dir` (and its parents) readable by the owner only: journals hold configurations.
+fn make_private_dir(dir: &std::path::Path) -> Result<(), crate::error::Error> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| crate::error::Error::io(dir.display(), e))
 }
