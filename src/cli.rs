@@ -203,6 +203,17 @@ pub struct FleetArgs {
     /// Seconds a cut-off simulated device waits before rolling its config back.
     #[arg(long, value_name = "SECS", default_value_t = 900.0)]
     pub rollback_after: f64,
+    /// Seconds a simulated router is offline installing a firmware upgrade (it downloads for
+    /// one --sync-delay-ms first).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub upgrade_secs: f64,
+    /// A firmware version whose install fails on simulated routers: they come back on their old
+    /// firmware and the `firmware_upgrade` alert says `success: false`.
+    #[arg(long, value_name = "VERSION")]
+    pub break_firmware: Option<String>,
+    /// A firmware version that leaves a simulated router offline for good.
+    #[arg(long, value_name = "VERSION")]
+    pub brick_firmware: Option<String>,
 }
 
 #[derive(Args, Debug)]

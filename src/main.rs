@@ -164,6 +164,9 @@ fn sim_options(f: &FleetArgs) -> anyhow::Result<SimOptions> {
         reject_config: f.reject_config.clone(),
         break_apn: f.break_apn.clone(),
         rollback_after: flag(st::SIM_ROLLBACK_AFTER.duration(f.rollback_after))?,
+        upgrade_time: flag(st::SIM_UPGRADE_SECS.duration(f.upgrade_secs))?,
+        break_firmware: f.break_firmware.clone(),
+        brick_firmware: f.brick_firmware.clone(),
         ..SimOptions::default()
     })
 }

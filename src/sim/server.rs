@@ -234,12 +234,17 @@ fn serve(st: &SimState, call: &Call<'_>) -> Reply {
         path,
     } = *call;
     let mut store = st.store.write().unwrap();
-    if m.is_write() || !store.sync_due.is_empty() || !store.rollback_due.is_empty() {
+    if m.is_write()
+        || !store.sync_due.is_empty()
+        || !store.rollback_due.is_empty()
+        || store.upgrades.any_due()
+    {
         store.generation += 1;
     }
     let now = store.now();
     super::config_sync::run_due_syncs(&mut store, now);
     super::config_sync::run_due_rollbacks(&mut store, now);
+    super::firmware::run_due_upgrades(&mut store, now);
     if (m, segs.len()) == (Method::Get, 1) {
         // Listings only read: they share the store, so concurrent pages are served in parallel.
         drop(store);
@@ -1318,8 +1323,10 @@ fn modify(
     if ep.name == "groups" {
         group_firmware_to_routers(store, id);
     }
-    // A router moved between groups gets a new target.
+    // A router moved between groups gets a new target, and its group's firmware.
     if ep.name == "routers" {
+        let now = store.now();
+        super::firmware::follow_group(store, id, now);
         let cms = super::config_sync::ids_linking(store, "configuration_managers", "router", id);
         for cm in cms {
             let now = store.now();
@@ -1330,25 +1337,12 @@ fn modify(
     Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
 }
 
-/// A group's `target_firmware` is its routers' target: each router's `target_firmware` follows
-/// it, and `upgrade_pending` says whether that differs from what the router runs.
+/// A group's `target_firmware` is its routers' target: each router follows it, and upgrades
+/// when that differs from what it runs (`firmware.rs`).
 fn group_firmware_to_routers(store: &mut Store, group_id: &str) {
-    let Some(target) = store
-        .find("groups", group_id)
-        .map(|g| g["target_firmware"].clone())
-    else {
-        return;
-    };
+    let now = store.now();
     for rid in super::config_sync::group_routers(store, group_id) {
-        if let Some(r) = store.find_mut("routers", &rid) {
-            let pending = !target.is_null()
-                && target.as_str().and_then(id_of)
-                    != r.get("actual_firmware")
-                        .and_then(Value::as_str)
-                        .and_then(id_of);
-            r["target_firmware"] = target.clone();
-            r["upgrade_pending"] = json!(pending);
-        }
+        super::firmware::follow_group(store, &rid, now);
     }
 }
 

@@ -49,6 +49,8 @@ pub struct Store {
     /// Cut-off devices: configuration manager id -> when it rolls back, and the `actual`
     /// config it rolls back to.
     pub rollback_due: HashMap<String, (std::time::Instant, Value)>,
+    /// Routers upgrading their firmware, and how upgrades go.
+    pub upgrades: super::firmware::Upgrades,
     /// Bumped whenever records may have changed (a write, a device sync, a test's set-up), so
     /// the server's cached listing selections know when they are stale.
     pub generation: u64,
