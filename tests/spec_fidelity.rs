@@ -1,10 +1,157 @@
 //! Places where the product differed from the NCM documentation, each pinned: filters and
 //! fields the endpoint text documents, id forms its examples show, `order_by` only on the
-//! Sort column's fields, and a PATCH that would drop removals refused before it is sent.
+//! Sort column's fields, a PATCH that would drop removals refused before it is sent, and write
+//! bodies as the spec says (read-only fields refused by client and simulator, the fields a PUT
+//! requires, one reboot target).
 
 mod common;
 
 use common::*;
+use fleetscript::sim::{sandbox_credentials, Simulator};
+
+/// A request to the simulator over plain HTTP, past the client's checks: status and body text.
+fn raw(sim: &Simulator, method: &str, path: &str, body: &str) -> (u16, String) {
+    let k = sandbox_credentials();
+    let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let r = reqwest::blocking::Client::new()
+        .request(m, format!("{}/{path}", sim.ncm_base_url()))
+        .header("X-CP-API-ID", k.cp_api_id)
+        .header("X-CP-API-KEY", k.cp_api_key)
+        .header("X-ECM-API-ID", k.ecm_api_id)
+        .header("X-ECM-API-KEY", k.ecm_api_key)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    (r.status().as_u16(), r.text().unwrap_or_default())
+}
+
+/// Read-only fields ("is_disabled | bool | True if the account is disabled | Read Only", a
+/// router's "target_firmware | url | Firmware currently assigned to the router’s group" and
+/// "upgrade_pending | boolean | The device has a pending NCOS upgrade") are refused by the client
+/// before sending and by the simulator (409, as "If you include any other field in your PUT
+/// request payload you will get a 409 Conflict").
+#[test]
+fn read_only_fields_are_refused_by_client_and_simulator() {
+    let sim = sim(5);
+    let mut rt = runtime_for(&sim);
+    let account = sim.records("accounts")[0].clone();
+    let (aid, parent) = (
+        account["id"].as_str().unwrap(),
+        account["account"].as_str().unwrap_or("https://www.cradlepointecm.com/api/v2/accounts/1/"),
+    );
+    for (src, wants) in [
+        (
+            format!(r#"ncm::accounts::update({aid}, #{{account: {parent:?}, id: "{aid}", name: "x", is_disabled: true}})"#),
+            "is_disabled is not writable on accounts",
+        ),
+        (
+            r#"ncm::routers::update(10001, #{target_firmware: "https://x/api/v2/firmwares/300/"})"#.into(),
+            "target_firmware is not writable on routers: the API documents it as read only",
+        ),
+        (
+            r#"ncm::routers::update(10001, #{upgrade_pending: false})"#.into(),
+            "upgrade_pending is not writable on routers",
+        ),
+        (r#"ncm::routers::update(10001, #{id: 10002})"#.into(), "id is not writable on routers"),
+        (
+            r#"ncm::configuration_managers::patch(500007, #{synched: true})"#.into(),
+            "synched is not writable on configuration_managers",
+        ),
+        (
+            r#"ncm::routers::update(10001, #{nmae: "x"})"#.into(),
+            r#"unknown field "nmae" in the body; did you mean "name"?"#,
+        ),
+    ] {
+        let e = eval_err(&mut rt, &src);
+        assert!(e.contains(wants), "{src}: {e}");
+    }
+    assert_eq!(sim.counters().total, 0, "nothing was sent");
+    for (method, path, body, field) in [
+        ("PUT", "routers/10001/", r#"{"target_firmware": null}"#, "target_firmware"),
+        ("PUT", "routers/10001/", r#"{"upgrade_pending": true}"#, "upgrade_pending"),
+        ("PUT", &format!("accounts/{aid}/"), r#"{"is_disabled": true}"#, "is_disabled"),
+        ("PATCH", "configuration_managers/500007/", r#"{"version_number": 9}"#, "version_number"),
+    ] {
+        let (status, text) = raw(&sim, method, path, body);
+        assert_eq!(status, 409, "{method} {path} {body}: {text}");
+        assert!(text.contains(&format!("{field} is not writable")), "{text}");
+    }
+    // What may be written is.
+    let got = eval(
+        &mut rt,
+        r#"ncm::routers::update(10001, #{name: "kiosk", custom1: "c1", asset_id: "A-1"}); ncm::routers::get(10001).custom1"#,
+    );
+    assert_eq!(got.to_string(), "c1");
+}
+
+/// A PUT carries the fields the spec marks required ("* indicates the attribute is required in
+/// the request body for PUT and POST requests", "! indicates the attribute is required for PUT
+/// requests"), checked by the client before sending; a group PUT of its configuration alone is a
+/// config write ("GET, PUT and PATCH work the same for groups as for configuration_managers").
+#[test]
+fn put_bodies_carry_the_required_fields() {
+    let sim = sim(5);
+    let mut rt = runtime_for(&sim);
+    let g = sim.records("groups")[0].clone();
+    let gid = g["id"].as_str().unwrap();
+    for (src, wants) in [
+        (
+            format!(r#"ncm::groups::update({gid}, #{{name: "x"}})"#),
+            "groups: a PUT needs account, product, target_firmware (the API requires account, name, product, target_firmware in every PUT body; patch changes some fields alone)",
+        ),
+        (
+            r#"ncm::accounts::update(1, #{name: "x"})"#.to_string(),
+            "accounts: a PUT needs account, id",
+        ),
+        (
+            r#"ncm::locations::update(1, #{latitude: 45})"#.to_string(),
+            "locations: a PUT needs account, accuracy, longitude, method, router",
+        ),
+    ] {
+        let e = eval_err(&mut rt, &src);
+        assert!(e.contains(wants), "{src}: {e}");
+    }
+    assert_eq!(sim.counters().writes, 0, "nothing was sent");
+    run(
+        &mut rt,
+        &format!(
+            r#"let g = ncm::groups::get({gid});
+               ncm::groups::update({gid}, #{{configuration: [#{{}}, []]}});
+               ncm::groups::update({gid}, #{{account: g.account, name: "Renamed", product: g.product, target_firmware: g.target_firmware}});
+               ncm::groups::patch({gid}, #{{name: "Patched"}});"#
+        ),
+    );
+    assert_eq!(sim.counters().writes, 3);
+    assert_eq!(sim.records("groups")[0]["name"], "Patched");
+}
+
+/// "Specifying both a router and a group in the same call is not supported": refused before
+/// sending; the simulator answers 400.
+#[test]
+fn a_reboot_of_a_router_and_a_group_at_once_is_refused_before_sending() {
+    let sim = sim(5);
+    let mut rt = runtime_for(&sim);
+    let e = eval_err(
+        &mut rt,
+        r#"ncm::reboot_activity::create(#{router: "https://x/api/v2/routers/10001/", group: "https://x/api/v2/groups/2001/"})"#,
+    );
+    assert!(e.contains("give a router or a group, not both"), "{e}");
+    let e = eval_err(&mut rt, r#"ncm::reboot_activity::create(#{})"#);
+    assert!(e.contains("needs a router or a group URL"), "{e}");
+    assert_eq!(sim.counters().total, 0, "nothing was sent");
+    let (status, text) = raw(
+        &sim,
+        "POST",
+        "reboot_activity/",
+        &format!(
+            r#"{{"router": "{0}/routers/10001/", "group": "{0}/groups/2001/"}}"#,
+            sim.ncm_base_url()
+        ),
+    );
+    assert_eq!(status, 400, "{text}");
+    assert!(sim.counters().reboots.is_empty());
+}
 
 #[test]
 fn filters_fields_and_id_forms_the_documentation_shows() {
@@ -101,7 +248,8 @@ fn the_simulator_keeps_group_fields_guards_device_type_and_propagates_target_fir
     let name = eval(
         &mut rt,
         r#"let g = ncm::groups::list(#{limit: 1})[0];
-           ncm::groups::update(g.id, #{name: "Stores West", configuration: [#{}, []]});
+           ncm::groups::update(g.id, #{account: g.account, name: "Stores West", product: g.product,
+                                       target_firmware: g.target_firmware, configuration: [#{}, []]});
            ncm::groups::get(g.id).name"#,
     );
     assert_eq!(name.to_string(), "Stores West");

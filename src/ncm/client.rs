@@ -281,26 +281,20 @@ impl NcmClient {
         body: Option<&Value>,
     ) -> Result<Value> {
         Self::check_method(ep, m)?;
-        if let Some(b) = body {
-            if !b.is_object() {
-                return Err(Error::invalid(format!(
-                    "{}: the request body must be an object map, not {b}",
-                    ep.name
-                )));
-            }
-        }
         let id = id.map(|i| Self::normalize_id(ep, i)).transpose()?;
+        // The spec's rules of a body, checked before anything is sent: known fields, none read
+        // only, the fields the method requires, the documented rules of a POST body.
+        if let Some(b) = body {
+            ep.check_write(m, id.as_deref(), b)
+                .map_err(|p| Error::invalid(p.message()))?;
+        }
         let url = self.endpoint_url(ep.name, id.as_deref());
         let resp = self.send(m, &url, body)?;
         Ok(unwrap_detail(resp.body))
     }
 
     pub fn create(&self, endpoint: &str, body: &Value) -> Result<Value> {
-        let ep = Self::endpoint(endpoint)?;
-        if let Some(check) = ep.create_check {
-            check(body).map_err(Error::invalid)?;
-        }
-        self.write(ep, Method::Post, None, Some(body))
+        self.write(Self::endpoint(endpoint)?, Method::Post, None, Some(body))
     }
     pub fn update(&self, endpoint: &str, id: &str, body: &Value) -> Result<Value> {
         self.write(Self::endpoint(endpoint)?, Method::Put, Some(id), Some(body))

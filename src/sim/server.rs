@@ -1098,9 +1098,13 @@ fn create(store: &mut Store, st: &SimState, ep: &'static Endpoint, body: &[u8]) 
         Ok(b) => b,
         Err(r) => return r,
     };
+    // The catalog's rules, as the client checks them before sending: required fields (`*`), no
+    // read-only or unknown field, the documented rules of the body.
+    if let Err(p) = ep.check_write(Method::Post, None, &Value::Object(b.clone())) {
+        return bad(p.message());
+    }
     if ep.name == "reboot_activity" {
         let (kind, url) = match (b.get("router"), b.get("group")) {
-            (Some(_), Some(_)) => return bad("give either router or group, not both"),
             (Some(Value::String(u)), None) => ("routers", u),
             (None, Some(Value::String(u))) => ("groups", u),
             _ => {
@@ -1123,24 +1127,6 @@ fn create(store: &mut Store, st: &SimState, ep: &'static Endpoint, body: &[u8]) 
             .reboots
             .push(format!("{kind}/{id}"));
         return Reply::json(201, Value::Object(b));
-    }
-    let missing: Vec<&str> = ep
-        .create_requires
-        .iter()
-        .copied()
-        .filter(|f| !b.contains_key(*f))
-        .collect();
-    if !missing.is_empty() {
-        return bad(format!(
-            "missing required fields for {}: {}",
-            ep.name,
-            missing.join(", ")
-        ));
-    }
-    if let Some(check) = ep.create_check {
-        if let Err(why) = check(&Value::Object(b.clone())) {
-            return bad(why);
-        }
     }
     let id = store.alloc_id(ep.name).max(100_000);
     let now = super::store::ts(chrono::Utc::now());
@@ -1243,32 +1229,14 @@ fn modify(
         Ok(b) => b,
         Err(r) => return r,
     };
-    const READ_ONLY: &[&str] = &[
-        "id",
-        "resource_url",
-        "resource_uri",
-        "created_at",
-        "updated_at",
-        "device_type",
-    ];
-    for k in b.keys() {
-        let ok = match ep.writable {
-            Some(w) => w.contains(&k.as_str()),
-            None => ep.field(k).is_some() && !READ_ONLY.contains(&k.as_str()),
-        };
-        if !ok {
-            return Reply::error(
-                409,
-                "validation",
-                format!(
-                    "{k} is not writable on {} (writable: {})",
-                    ep.name,
-                    ep.writable
-                        .map(|w| w.join(", "))
-                        .unwrap_or_else(|| "the object's own fields".into())
-                ),
-            );
-        }
+    // The catalog's rules, as the client checks them before sending: an unknown or read-only
+    // field is a 409, as the Configuration document says of a configuration manager ("If you
+    // include any other field in your PUT request payload you will get a 409 Conflict"). The
+    // fields a PUT requires (`*`) are the client's to check: the official client PUTs a group's
+    // or an account's name alone (rename_group_by_id), so the service is taken to accept it.
+    match ep.check_write(m, Some(id), &Value::Object(b.clone())) {
+        Ok(()) | Err(catalog::WriteProblem::Missing(_)) => {}
+        Err(p) => return Reply::error(409, "validation", p.message()),
     }
     if let Some(cfg) = b.get("configuration") {
         // The spec: an invalid config is a 409 on PUT and a 400 on PATCH.
