@@ -227,6 +227,9 @@ pub struct IgniteNetClient {
     headers: Vec<(&'static str, String)>,
     has_key: bool,
     pub options: IgniteNetOptions,
+    /// The sites, and every site's devices, once read to find one by name (kept for the run).
+    sites_seen: std::sync::Mutex<Option<Vec<Value>>>,
+    devices_seen: std::sync::Mutex<Option<Vec<Value>>>,
 }
 
 impl std::fmt::Debug for IgniteNetClient {
@@ -268,7 +271,53 @@ impl IgniteNetClient {
             ],
             has_key: !options.api_key.trim().is_empty(),
             options,
+            sites_seen: Default::default(),
+            devices_seen: Default::default(),
         })
+    }
+
+    /// The id of the site `key` names: an id (digits) as it is, else the site of that name,
+    /// found in one read of the sites (kept for the run).
+    pub fn site_id(&self, key: &str) -> Result<String> {
+        let key = key.trim();
+        if is_id(key) {
+            return Ok(key.to_string());
+        }
+        let sites = self.seen(&self.sites_seen, || self.sites())?;
+        named_one("site", key, &sites)
+    }
+
+    /// The id of the device `key` names: an id (digits) as it is, else the device of that name
+    /// (or hostname, serial number, MAC address), found in one read of the sites and their
+    /// devices (kept for the run).
+    pub fn device_id(&self, key: &str) -> Result<String> {
+        let key = key.trim();
+        if is_id(key) {
+            return Ok(key.to_string());
+        }
+        let devices = self.seen(&self.devices_seen, || {
+            let sites = self.seen(&self.sites_seen, || self.sites())?;
+            let mut all = vec![];
+            for s in &sites {
+                all.extend(self.site_devices(&crate::ncm::text(&s["id"]))?);
+            }
+            Ok(all)
+        })?;
+        named_one("device", key, &devices)
+    }
+
+    /// What `slot` holds, read with `read` the first time.
+    fn seen(
+        &self,
+        slot: &std::sync::Mutex<Option<Vec<Value>>>,
+        read: impl FnOnce() -> Result<Vec<Value>>,
+    ) -> Result<Vec<Value>> {
+        if let Some(v) = slot.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            return Ok(v.clone());
+        }
+        let v = read()?;
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(v.clone());
+        Ok(v)
     }
 
     /// Is an API key configured (else every request fails before it is sent)?
@@ -567,6 +616,53 @@ impl IgniteNetClient {
         }
         Ok(answer)
     }
+}
+
+/// Is `key` an IgniteNet id (digits) rather than a name?
+fn is_id(key: &str) -> bool {
+    !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The fields a site or device is known by besides its id, in the order they are tried.
+const KNOWN_BY: &[&str] = &["name", "hostname", "sn", "mac"];
+
+/// The id of the one record of `records` that `key` names (its name, else its hostname, serial
+/// number or MAC, case aside); "did you mean" when none does, the matches when several do.
+fn named_one(noun: &str, key: &str, records: &[Value]) -> Result<String> {
+    let field = |r: &Value, f: &str| r[f].as_str().map(str::to_string);
+    for exact in [true, false] {
+        for f in KNOWN_BY {
+            let hits: Vec<&Value> = records
+                .iter()
+                .filter(|r| {
+                    field(r, f).is_some_and(|v| match exact {
+                        true => v == key,
+                        false => v.eq_ignore_ascii_case(key),
+                    })
+                })
+                .collect();
+            match hits.as_slice() {
+                [] => continue,
+                [one] => return Ok(crate::ncm::text(&one["id"])),
+                many => {
+                    let shown: Vec<String> = many
+                        .iter()
+                        .map(|r| format!("id {} ({:?})", crate::ncm::text(&r["id"]), r[f]))
+                        .collect();
+                    return Err(Error::invalid(format!(
+                        "{noun} {key:?} matches {} {noun}s: {}; give the id instead",
+                        many.len(),
+                        shown.join(", ")
+                    )));
+                }
+            }
+        }
+    }
+    let names: Vec<&str> = records.iter().filter_map(|r| r["name"].as_str()).collect();
+    Err(Error::invalid(format!(
+        "no IgniteNet {noun} has the id, name, hostname, serial number or MAC {key:?}{}",
+        crate::ncm::catalog::did_you_mean(key, names)
+    )))
 }
 
 fn route_or_panic(name: &str) -> &'static Route {
