@@ -180,6 +180,10 @@ fn filters_fields_and_id_forms_the_documentation_shows() {
     assert!(e.contains("unknown field 'uptime'"), "{e}");
 }
 
+/// `order_by` takes the fields the spec's Sort column marks, in the client and the simulator:
+/// the timeuuid rows ("Ordering by the ID is equivalent to time ordering"; not
+/// historical_locations', whose row has no mark) and the configuration managers' id
+/// ("id # integer ID of this resource (readonly, sortable)").
 #[test]
 fn order_by_only_on_the_documented_sort_fields() {
     let sim = sim(5);
@@ -188,11 +192,54 @@ fn order_by_only_on_the_documented_sort_fields() {
         &mut rt,
         r#"ncm::alerts::list(#{order_by: "-created_at_timeuuid", limit: 3})"#,
     );
+    let ids = eval(
+        &mut rt,
+        r#"ncm::configuration_managers::list(#{order_by: "-id", fields: ["id"]}).map(|c| parse_int(c.id))"#,
+    );
+    let ids: Vec<i64> = ids.into_array().unwrap().iter().map(|d| d.as_int().unwrap()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(ids, sorted, "highest id first");
+    assert_eq!(ids.len(), 5);
     let e = eval_err(&mut rt, r#"ncm::alerts::list(#{order_by: "type"})"#);
     assert!(e.contains("sortable: created_at_timeuuid"), "{e}");
     let e = eval_err(&mut rt, r#"ncm::routers::list(#{order_by: "name"})"#);
     assert!(e.contains("routers has no sortable field"), "{e}");
+    let e = eval_err(
+        &mut rt,
+        r#"ncm::historical_locations::list(#{router: 10001, order_by: "created_at_timeuuid"})"#,
+    );
+    assert!(e.contains("historical_locations has no sortable field"), "{e}");
     assert_eq!(sim.counters().route("GET", "routers"), 0);
+    for (path, status) in [
+        ("routers/?order_by=name", 400),
+        ("configuration_managers/?order_by=version_number", 400),
+        ("configuration_managers/?order_by=-id", 200),
+    ] {
+        assert_eq!(raw(&sim, "GET", path, "").0, status, "{path}");
+    }
+}
+
+/// "403 Forbidden # Invalid URL or resource not visible" for a configuration manager (GET, PUT,
+/// PATCH) the simulator has not got, and for a group ("GET, PUT and PATCH work the same for
+/// groups as for configuration_managers"); other endpoints answer 404. Names still resolve.
+#[test]
+fn an_unknown_configuration_manager_or_group_is_403() {
+    let sim = sim(5);
+    let mut rt = runtime_for(&sim);
+    for (method, path, body) in [
+        ("GET", "configuration_managers/999999/", ""),
+        ("PUT", "configuration_managers/999999/", r#"{"suspended": false}"#),
+        ("PATCH", "configuration_managers/999999/", r#"{"configuration": [{}, []]}"#),
+        ("GET", "groups/999999/", ""),
+        ("PATCH", "groups/999999/", r#"{"name": "x"}"#),
+    ] {
+        let (status, text) = raw(&sim, method, path, body);
+        assert_eq!(status, 403, "{method} {path}: {text}");
+    }
+    assert_eq!(raw(&sim, "GET", "routers/999999/", "").0, 404);
+    let e = eval_err(&mut rt, r#"ncm::group("999999")"#);
+    assert!(e.contains(r#"no group has the id or name "999999""#), "{e}");
 }
 
 #[test]

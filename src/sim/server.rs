@@ -331,7 +331,18 @@ pub(crate) fn count_and_fault(
     None
 }
 
+/// The answer for an id the endpoint has no record of. Configuration managers: "403 Forbidden #
+/// Invalid URL or resource not visible" (GET, PUT and PATCH), and groups alike ("GET, PUT and
+/// PATCH work the same for groups as for configuration_managers"); the endpoints that hold
+/// configs are those two. Others: 404.
 fn not_found(ep: &Endpoint, id: &str) -> Reply {
+    if ep.holds_configs {
+        return Reply::error(
+            403,
+            "forbidden",
+            format!("{} {id}: invalid URL or resource not visible", ep.name),
+        );
+    }
     Reply::error(404, "not_found", format!("{} {id} not found", ep.name))
 }
 
@@ -569,7 +580,18 @@ fn parse_list(ep: &'static Endpoint, params: &[(String, String)]) -> Result<List
                     p.expand.push(e);
                 }
             }
-            "order_by" => p.order_by = Some(v.clone()),
+            "order_by" => {
+                // Only the fields the spec's Sort column marks.
+                let name = v.strip_prefix('-').unwrap_or(v);
+                if !ep.sortable().contains(&name) {
+                    return Err(bad(format!(
+                        "cannot order {} by {name:?}; sortable: {}",
+                        ep.name,
+                        ep.sortable().join(", ")
+                    )));
+                }
+                p.order_by = Some(v.clone());
+            }
             "format" => {}
             key => {
                 let (f, op) = resolve_filter(ep, key).map_err(|e| bad(e.to_string()))?;
