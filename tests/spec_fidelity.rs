@@ -168,10 +168,11 @@ fn filters_fields_and_id_forms_the_documentation_shows() {
         r#"ncm::routers::list(#{fields: ["id", "pc_removed"], limit: 1})"#,
     );
     // The router_logs example's id form: "created_at_timeuuid":"5603d1d2be3c87573aa6e613".
-    run(
+    let none = eval(
         &mut rt,
-        r#"ncm::router_logs::list(#{router: 10001, created_at_timeuuid__lt: "5603d1d2be3c87573aa6e613"})"#,
+        r#"ncm::router_logs::list(#{router: 10001, created_at_timeuuid__lt: "5603d1d2be3c87573aa6e613"}).len()"#,
     );
+    assert_eq!(none.as_int().unwrap(), 0, "every log is newer than 2015");
     // net_device_health documents net_device only.
     let e = eval_err(
         &mut rt,
@@ -392,4 +393,50 @@ fn in_lists_split_over_several_requests_honour_limit_and_order_overall() {
     );
     let pair = got.into_array().unwrap();
     assert_eq!(format!("{:?}", pair[0]), format!("{:?}", pair[1]));
+}
+
+/// router_logs ids in the form the spec's example shows ("created_at_timeuuid":
+/// "5603d1d2be3c87573aa6e613" for a log created at 2015-09-24T10:34:58, 0x5603d1d2 seconds since
+/// the epoch), and the timeuuid filters (=, __in, __gt, __gte, __lt, __lte) work on them:
+/// "Ordering by the ID is equivalent to time ordering".
+#[test]
+fn router_logs_ids_take_the_examples_form_and_filter_by_time() {
+    let sim = sim(5);
+    let mut rt = runtime_for(&sim);
+    let logs = eval(
+        &mut rt,
+        r#"ncm::router_logs::list(#{router: 10001, order_by: "created_at_timeuuid"}).map(|l| [l.created_at_timeuuid, l.created_at])"#,
+    );
+    let logs: Vec<(String, String)> = logs
+        .into_array()
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            let p = p.into_array().unwrap();
+            (p[0].to_string(), p[1].to_string())
+        })
+        .collect();
+    assert_eq!(logs.len(), 30);
+    for (id, created) in &logs {
+        assert!(
+            id.len() == 24 && id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+            "{id}"
+        );
+        let secs = i64::from_str_radix(&id[..8], 16).unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339(created).unwrap().timestamp();
+        assert_eq!(secs, at, "{id} is its created_at {created}");
+    }
+    assert!(logs.windows(2).all(|w| w[0].1 <= w[1].1), "ordered by time");
+    let id = |i: usize| logs[i].0.clone();
+    let mut count = |q: String| {
+        eval(&mut rt, &format!("ncm::router_logs::list(#{{router: 10001, {q}}}).len()"))
+            .as_int()
+            .unwrap()
+    };
+    assert_eq!(count(format!("created_at_timeuuid: {:?}", id(7))), 1);
+    assert_eq!(count(format!("created_at_timeuuid__in: [{:?}, {:?}]", id(3), id(20))), 2);
+    assert_eq!(count(format!("created_at_timeuuid__gt: {:?}", id(9))), 20);
+    assert_eq!(count(format!("created_at_timeuuid__gte: {:?}", id(9))), 21);
+    assert_eq!(count(format!("created_at_timeuuid__lt: {:?}", id(9))), 9);
+    assert_eq!(count(format!("created_at_timeuuid__lte: {:?}", id(9))), 10);
 }

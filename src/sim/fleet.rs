@@ -7,7 +7,7 @@
 //! Fleet-wide tables of bounded size are kept as values.
 
 use super::config_sync::initial_state;
-use super::store::{timeuuid, ts, RecordSource, Row, Store};
+use super::store::{log_id, timeuuid, ts, RecordSource, Row, Store};
 use crate::diff::Diff;
 use crate::ncm::defaults::{default_config, PRIMARY_LAN_ID};
 use chrono::{DateTime, Utc};
@@ -480,7 +480,7 @@ impl FleetWide<'_> {
                 let sq = self.next_seq();
                 self.s.push("router_logs", json!({"exception": "", "sequence": j, "reported_at": ts(t), "created_at": ts(t + chrono::Duration::seconds(2)),
                 "level": (["INFO", "INFO", "DEBUG", "WARNING", "ERROR"][(j % 5) as usize]), "source": (["ecm", "wan", "lan", "modem"][(j % 4) as usize]),
-                "router": self.s.url("routers", rid), "message": format!("event {j} on router {rid}"), "created_at_timeuuid": timeuuid(t, sq)}));
+                "router": self.s.url("routers", rid), "message": format!("event {j} on router {rid}"), "created_at_timeuuid": log_id(t + chrono::Duration::seconds(2), sq)}));
             }
         }
         for rid in router_ids.iter().take(20) {

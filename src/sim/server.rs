@@ -377,7 +377,8 @@ fn compare(f: &Field, v: &Value, x: &str) -> Option<Ordering> {
     let t = text_of(v);
     match f.ty {
         Ty::Timestamp => Some(parse_time(&t)?.cmp(&parse_time(x)?)),
-        Ty::TimeUuid => Some(timeuuid_time(&t)?.cmp(&timeuuid_time(x)?)),
+        // By time, then by the id itself: two records of one instant stay apart.
+        Ty::TimeUuid => Some((timeuuid_time(&t)?, t.as_str()).cmp(&(timeuuid_time(x)?, x))),
         Ty::Int | Ty::Float => t.parse::<f64>().ok()?.partial_cmp(&x.parse::<f64>().ok()?),
         _ => Some(t.as_str().cmp(x)),
     }
