@@ -440,3 +440,29 @@ fn router_logs_ids_take_the_examples_form_and_filter_by_time() {
     assert_eq!(count(format!("created_at_timeuuid__lt: {:?}", id(9))), 9);
     assert_eq!(count(format!("created_at_timeuuid__lte: {:?}", id(9))), 10);
 }
+
+/// Net devices' `connection_state` with the spec's casing ("Connected, Connecting, Disconnecting,
+/// Disconnected, Error, Ready, Configuring"): what the simulator serves is one of them, and a
+/// filter on one finds the devices in that state.
+#[test]
+fn connection_states_have_the_specs_casing() {
+    let sim = sim(20);
+    let mut rt = runtime_for(&sim);
+    let states = fleetscript::ncm::catalog::CONNECTION_STATES;
+    let devices = sim.records("net_devices");
+    for d in &devices {
+        let s = d["connection_state"].as_str().unwrap_or_default();
+        assert!(states.contains(&s), "{s:?} is not a documented connection_state: {d}");
+    }
+    let online = sim
+        .records("routers")
+        .iter()
+        .filter(|r| r["state"] == "online")
+        .count() as i64;
+    let n = eval(
+        &mut rt,
+        r#"ncm::net_devices::list(#{mode: "wan", connection_state: "Connected", fields: ["id"]}).len()"#,
+    );
+    // Each online router's Ethernet WAN and modem are connected.
+    assert_eq!(n.as_int().unwrap(), 2 * online);
+}

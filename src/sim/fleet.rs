@@ -637,7 +637,7 @@ impl Fleet {
         let id = FIRST_NET_DEVICE + idx as u64;
         let online = c.state == 0;
         let mut r = obj(json!({
-            "account": self.account, "connection_state": if online { "connected" } else { "disconnected" },
+            "account": self.account, "connection_state": if online { "Connected" } else { "Disconnected" },
             "id": id.to_string(), "is_asset": false, "is_gps_supported": false, "is_upgrade_available": false,
             "is_upgrade_supported": false, "mode": "wan", "mtu": 1500, "name": NET_DEVICE_KINDS[kind],
             "resource_url": self.url("net_devices", id), "router": self.url("routers", FIRST_ROUTER + i as u64),
@@ -649,7 +649,7 @@ impl Fleet {
         }
         let extra = match kind {
             1 => modem_fields(&mut rng, online),
-            2 => json!({"mode": "lan", "uid": "lan", "connection_state": "connected",
+            2 => json!({"mode": "lan", "uid": "lan", "connection_state": "Connected",
                 "ipv4_address": "192.168.0.1", "netmask": "255.255.255.0"}),
             _ => {
                 let ip = online.then(|| format!("203.0.113.{}", (i % 250) + 1));
@@ -914,7 +914,7 @@ mod tests {
                 )
                 .unwrap();
             assert_eq!(wan["router"], r["resource_url"]);
-            assert_eq!(wan["connection_state"] == "connected", online);
+            assert_eq!(wan["connection_state"] == "Connected", online);
             let synched = r["config_status"] == "synched";
             let cm = s
                 .find(
