@@ -466,3 +466,41 @@ fn connection_states_have_the_specs_casing() {
     // Each online router's Ethernet WAN and modem are connected.
     assert_eq!(n.as_int().unwrap(), 2 * online);
 }
+
+/// Records carry the spec's fields only: what the simulator serves of each endpoint is what its
+/// table lists (net_device_health: "net_device | int | = | The id of the net_device.", nothing
+/// else), so a script that works against it asks for nothing the API lacks.
+#[test]
+fn records_carry_the_specs_fields_only() {
+    let sim = sim(10);
+    let mut strays = vec![];
+    for ep in fleetscript::ncm::catalog::ENDPOINTS {
+        for r in sim.records(ep.name).iter().take(50) {
+            for k in r.as_object().into_iter().flat_map(|o| o.keys()) {
+                if ep.field(k).is_none() && !strays.contains(&format!("{}.{k}", ep.name)) {
+                    strays.push(format!("{}.{k}", ep.name));
+                }
+            }
+        }
+    }
+    assert!(strays.is_empty(), "fields the spec does not list: {strays:?}");
+    let health = sim.records("net_device_health");
+    assert!(!health.is_empty());
+    assert!(health.iter().all(|h| h.as_object().unwrap().keys().eq(["net_device"])), "{health:?}");
+}
+
+/// A PATCH answers 202 with the record, a departure from "Unlike PUT, PATCH never returns a
+/// payload in its reply": the official client reads one (see the Python test in
+/// tests/simulator.rs), which says more about the real service.
+#[test]
+fn a_patch_answers_with_the_record() {
+    let sim = sim(5);
+    let mut rt = runtime_for(&sim);
+    let got = eval(
+        &mut rt,
+        r#"let cm = ncm::router_config(10001);
+           let a = ncm::configuration_managers::patch(cm.id, #{configuration: [#{system: #{gps: #{enabled: true}}}, []]});
+           [a.id == cm.id, a.configuration[0].system.gps.enabled]"#,
+    );
+    assert_eq!(format!("{got:?}"), "[true, true]");
+}

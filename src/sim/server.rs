@@ -1318,7 +1318,21 @@ fn modify(
         }
     }
     let (fields, expand) = detail_params(params);
-    Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
+    patch_or_put_answer(store, ep, &rec, &fields, &expand)
+}
+
+/// The 202 answer of a PUT or PATCH: the record (its `fields`). A departure for PATCH, whose
+/// spec says "Unlike PUT, PATCH never returns a payload in its reply": the official client reads
+/// one (copy_router_configuration parses the PATCH answer as JSON, patch_configuration_managers
+/// returns its text), which says more about the real service than the sentence does.
+fn patch_or_put_answer(
+    store: &Store,
+    ep: &Endpoint,
+    rec: &Value,
+    fields: &Option<Vec<String>>,
+    expand: &[String],
+) -> Reply {
+    Reply::json(202, project(store, ep, rec, fields.as_deref(), expand))
 }
 
 /// A group's `target_firmware` is its routers' target: each router's `target_firmware` follows
@@ -1391,7 +1405,7 @@ fn modify_config(
         .map(std::borrow::Cow::into_owned)
         .unwrap_or(Value::Null);
     let (fields, expand) = detail_params(params);
-    Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
+    patch_or_put_answer(store, ep, &rec, &fields, &expand)
 }
 
 /// PUT (replace) or PATCH (merge) of a group's or configuration manager's individual config,
