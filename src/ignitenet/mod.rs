@@ -49,6 +49,16 @@ pub const ROUTES: &[Route] = &[
         methods: &[Method::Get, Method::Post],
         summary: "A device's config: GET the timestamp, site and device maps, defaults and flags; POST {timestamp, changes}.",
     },
+    // The API text: "fetch the device's config object from the API via the
+    // /devices/{deviceId}/config call and figure out what changed". It does not show the
+    // answer; taken to be the device's config object (key -> {value, origin}), the `device` map
+    // of config-changes.
+    Route {
+        name: "device_config_object",
+        path: "devices/{id}/config",
+        methods: &[Method::Get],
+        summary: "A device's config object: key -> {value, origin}, as a change made in the Cloud UI leaves it.",
+    },
 ];
 
 impl Route {
@@ -381,6 +391,23 @@ impl IgniteNetClient {
     /// The devices of a site.
     pub fn site_devices(&self, site_id: &str) -> Result<Vec<Value>> {
         self.list("site_devices", Some(site_id))
+    }
+
+    /// A device's config object (GET devices/<id>/config): `key -> {value, origin}`.
+    pub fn device_config_object(&self, device_id: &str) -> Result<Value> {
+        let path = route_or_panic("device_config_object").path_for(Some(device_id))?;
+        match self.request(Method::Get, &path, None)? {
+            v @ Value::Object(_) => Ok(v),
+            other => Err(Error::Protocol {
+                method: "GET".into(),
+                url: path,
+                message: format!(
+                    "expected a config object, got {} ({} bytes)",
+                    json_kind(&other),
+                    other.to_string().len()
+                ),
+            }),
+        }
     }
 
     /// The config-changes object of a site or device (timestamp, site, device, defaults, flags).
@@ -725,6 +752,10 @@ mod tests {
             "device_config"
         );
         assert!(match_path("site/9/nope").is_none());
+        assert_eq!(
+            match_path("devices/9/config").unwrap().0.name,
+            "device_config_object"
+        );
         assert!(match_path("site//devices").is_none());
         assert_eq!(
             route("site_config").unwrap().path_for(Some("5")).unwrap(),

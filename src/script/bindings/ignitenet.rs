@@ -17,8 +17,20 @@ use std::sync::Arc;
 
 /// Script changes (`key -> string/number/bool` or `key -> #{value, origin}`) as a config map.
 /// Without an origin, a site key gets `site`; a device key gets `site-device` when the site
-/// defines the key (an override) and `device` otherwise.
+/// defines the key (an override) and `device` otherwise. On a device, a change to an entity the
+/// site defines overrides the whole entity (see [`cfg::whole_entities`]).
 fn changes_from(changes: &Value, answer: &Value, site_level: bool) -> crate::Result<ConfigMap> {
+    let map = origins_of(changes, answer, site_level)?;
+    if site_level {
+        return Ok(map);
+    }
+    let site = cfg::parse_map(answer.get("site").unwrap_or(&Value::Null))?;
+    let device = cfg::parse_map(answer.get("device").unwrap_or(&Value::Null))?;
+    cfg::whole_entities(map, &site, &device)
+}
+
+/// The changes as a config map, each key with its origin (see [`changes_from`]).
+fn origins_of(changes: &Value, answer: &Value, site_level: bool) -> crate::Result<ConfigMap> {
     if let Some(k) = changes
         .as_object()
         .and_then(|o| o.keys().find(|k| !k.contains('/')))
@@ -224,9 +236,22 @@ fn devices_module() -> Module {
             config(&cx, false, device_id)
         }
 
+        /// The device's config object (GET devices/<id>/config, the call the API text names to see what a change made
+        /// in the Cloud UI left): `key -> #{value, origin}`.
+        ///
+        /// ```rhai
+        /// let before = ignitenet::devices::config_object("Mock Device-1");
+        /// ```
+        fn config_object(cx, device_id: Dynamic as "string|int") -> RhaiResult<Dynamic> as "Map" {
+            let (c, pos) = call(&cx)?;
+            let id = device_arg(&c, pos, &device_id)?;
+            c.ignitenet.device_config_object(&id).map(ret).map_err(err_at(&c, pos))
+        }
+
         /// Saves changes to the device's config: `key -> value` (strings; numbers and booleans are converted) or
         /// `key -> #{value, origin}`. Without an origin, a key the site defines gets "site-device" (an override), others "device".
-        /// Override whole entities (see `ignitenet::config::override_entity`), never some of their keys.
+        /// A change to an entity the site defines (an SSID, a user, a LAN) overrides the whole entity: every key of it as the
+        /// device runs it is sent with origin "site-device", with the changed values, never some of its keys alone.
         /// Fetches the timestamp itself; when someone saved in between (serverSideChanged) it re-reads and re-applies the
         /// same changes a few times, then fails; configSuspended fails at once. Printed, not sent, under --dry-run.
         /// Returns the new config-changes object plus `changes` (what was sent) and `attempts`.
