@@ -375,10 +375,7 @@ fn validation_error_bodies_match_the_spec() {
         .ncm()
         .update("configuration_managers", &cm, &json!({"synched": true}))
         .unwrap_err();
-    assert!(
-        e.to_string().contains("synched is not writable"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("synched is not writable"), "{e}");
     assert_eq!(sim.counters().redirects, 0);
 }
 

@@ -608,7 +608,13 @@ fn sites_and_devices_by_name_wherever_an_id_goes() {
     let mut rt = runtime_for(&sim);
     let (site_name, dev) = sim.with_ignitenet(|s| {
         let d = s.devices_of(SITE).next().unwrap().record.clone();
-        (s.site(SITE).unwrap().record["name"].as_str().unwrap().to_string(), d)
+        (
+            s.site(SITE).unwrap().record["name"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            d,
+        )
     });
     let dev_id = dev["id"].as_str().unwrap().to_string();
     let dev_name = dev["name"].as_str().unwrap().to_string();
@@ -640,7 +646,9 @@ fn sites_and_devices_by_name_wherever_an_id_goes() {
     // set_ssid and add_user take them too.
     run(
         &mut rt,
-        &format!(r#"ignitenet::set_ssid(#{{site: {site_name:?}}}, "Guest", "Guest-2"); ignitenet::add_user({site_name:?}, "auditor", "Long-Passw0rd")"#),
+        &format!(
+            r#"ignitenet::set_ssid(#{{site: {site_name:?}}}, "Guest", "Guest-2"); ignitenet::add_user({site_name:?}, "auditor", "Long-Passw0rd")"#
+        ),
     );
     let third = first_site_devices(&sim)[2].clone();
     let eff = sim.with_ignitenet(|s| s.effective(&third).unwrap());
@@ -679,7 +687,9 @@ fn a_device_change_to_an_inherited_entity_overrides_it_whole() {
     assert!(entity_keys > 3);
     let sent = eval(
         &mut rt,
-        &format!(r#"ignitenet::devices::set_config({inherits:?}, #{{"wireless/1000000002/ssid": "Lobby"}}).changes"#),
+        &format!(
+            r#"ignitenet::devices::set_config({inherits:?}, #{{"wireless/1000000002/ssid": "Lobby"}}).changes"#
+        ),
     );
     let sent = sent.cast::<rhai::Map>();
     assert_eq!(sent.len(), entity_keys, "{sent:?}");
@@ -689,10 +699,16 @@ fn a_device_change_to_an_inherited_entity_overrides_it_whole() {
         assert_eq!(e["origin"].to_string(), "site-device", "{k}");
     }
     let (device, eff) = sim.with_ignitenet(|s| {
-        (s.device(&inherits).unwrap().config.clone(), s.effective(&inherits).unwrap())
+        (
+            s.device(&inherits).unwrap().config.clone(),
+            s.effective(&inherits).unwrap(),
+        )
     });
     assert_eq!(
-        device.keys().filter(|k| k.starts_with("wireless/1000000002/")).count(),
+        device
+            .keys()
+            .filter(|k| k.starts_with("wireless/1000000002/"))
+            .count(),
         entity_keys,
         "the device holds the whole entity"
     );
@@ -700,7 +716,9 @@ fn a_device_change_to_an_inherited_entity_overrides_it_whole() {
     // The device's own entity: one key, origin device.
     let sent = eval(
         &mut rt,
-        &format!(r#"ignitenet::devices::set_config({own:?}, #{{"wireless/1/ssid": "Maint-2"}}).changes"#),
+        &format!(
+            r#"ignitenet::devices::set_config({own:?}, #{{"wireless/1/ssid": "Maint-2"}}).changes"#
+        ),
     );
     let sent = sent.cast::<rhai::Map>();
     assert_eq!(sent.len(), 1, "{sent:?}");
@@ -713,7 +731,8 @@ fn a_device_change_to_an_inherited_entity_overrides_it_whole() {
     assert_eq!(obj["value"].to_string(), "Lobby");
     assert_eq!(obj["origin"].to_string(), "site-device");
     assert_eq!(
-        sim.counters().route("GET", "ignitenet/device_config_object"),
+        sim.counters()
+            .route("GET", "ignitenet/device_config_object"),
         1
     );
 }

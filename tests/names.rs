@@ -193,13 +193,20 @@ fn filters_take_names_where_ids_go() {
     let members = sim
         .records("routers")
         .iter()
-        .filter(|r| r["group"].as_str().is_some_and(|u| u.ends_with(&format!("/groups/{gid}/"))))
+        .filter(|r| {
+            r["group"]
+                .as_str()
+                .is_some_and(|u| u.ends_with(&format!("/groups/{gid}/")))
+        })
         .count();
     assert!(members > 0, "E100 Stores has routers");
 
     let mut rt = runtime_for(&sim);
     sim.reset_counters();
-    let by_id = eval(&mut rt, &format!("ncm::routers::list(#{{group: {gid}, fields: [\"id\"]}})"));
+    let by_id = eval(
+        &mut rt,
+        &format!("ncm::routers::list(#{{group: {gid}, fields: [\"id\"]}})"),
+    );
     let requests_by_id = sim.counters().total;
     let mut rt = runtime_for(&sim);
     sim.reset_counters();
@@ -208,7 +215,9 @@ fn filters_take_names_where_ids_go() {
         r#"ncm::routers::list(#{group: "E100 Stores", fields: ["id"]})"#,
     );
     let requests_by_name = sim.counters().total;
-    eprintln!("routers of E100 Stores: {requests_by_id} request(s) by id, {requests_by_name} by name");
+    eprintln!(
+        "routers of E100 Stores: {requests_by_id} request(s) by id, {requests_by_name} by name"
+    );
     assert_eq!(format!("{by_id:?}"), format!("{by_name:?}"));
     assert_eq!(by_name.into_array().unwrap().len(), members);
     assert_eq!(requests_by_name, requests_by_id + 1, "one lookup");
@@ -217,13 +226,18 @@ fn filters_take_names_where_ids_go() {
     sim.reset_counters();
     let n = eval(
         &mut rt,
-        &format!(r#"ncm::routers::list(#{{group__in: ["E100 Stores", {gid}], fields: ["id"]}}).len()"#),
+        &format!(
+            r#"ncm::routers::list(#{{group__in: ["E100 Stores", {gid}], fields: ["id"]}}).len()"#
+        ),
     );
     assert_eq!(n.as_int().unwrap() as usize, members);
     assert_eq!(sim.counters().route("GET", "groups"), 0);
 
     // An account and a router by name.
-    let account = sim.records("accounts")[0]["name"].as_str().unwrap().to_string();
+    let account = sim.records("accounts")[0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let n = eval(
         &mut rt,
         &format!("ncm::routers::list(#{{account: {account:?}, fields: [\"id\"]}}).len()"),
@@ -239,13 +253,17 @@ fn filters_take_names_where_ids_go() {
     );
     let ids = got.into_array().unwrap();
     assert!(!ids.is_empty());
-    assert!(ids.iter().all(|i| i.to_string() == router["id"].as_str().unwrap()));
+    assert!(ids
+        .iter()
+        .all(|i| i.to_string() == router["id"].as_str().unwrap()));
 
     // No match: "did you mean", and nothing listed.
     sim.reset_counters();
     let e = eval_err(&mut rt, r#"ncm::routers::list(#{group: "E100 Stors"})"#);
     assert!(
-        e.contains(r#"group: no group has the id or name "E100 Stors"; did you mean "E100 Stores""#),
+        e.contains(
+            r#"group: no group has the id or name "E100 Stors"; did you mean "E100 Stores""#
+        ),
         "{e}"
     );
     assert_eq!(sim.counters().route("GET", "routers"), 0);
@@ -255,7 +273,10 @@ fn filters_take_names_where_ids_go() {
         .map(|g| g["id"].as_str().unwrap().to_string())
         .collect();
     for id in &twins {
-        run(&mut rt, &format!(r#"ncm::groups::patch({id}, #{{name: "Twins"}})"#));
+        run(
+            &mut rt,
+            &format!(r#"ncm::groups::patch({id}, #{{name: "Twins"}})"#),
+        );
     }
     let e = eval_err(&mut rt, r#"ncm::routers::list(#{group: "Twins"})"#);
     assert!(

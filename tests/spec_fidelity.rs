@@ -38,22 +38,30 @@ fn read_only_fields_are_refused_by_client_and_simulator() {
     let account = sim.records("accounts")[0].clone();
     let (aid, parent) = (
         account["id"].as_str().unwrap(),
-        account["account"].as_str().unwrap_or("https://www.cradlepointecm.com/api/v2/accounts/1/"),
+        account["account"]
+            .as_str()
+            .unwrap_or("https://www.cradlepointecm.com/api/v2/accounts/1/"),
     );
     for (src, wants) in [
         (
-            format!(r#"ncm::accounts::update({aid}, #{{account: {parent:?}, id: "{aid}", name: "x", is_disabled: true}})"#),
+            format!(
+                r#"ncm::accounts::update({aid}, #{{account: {parent:?}, id: "{aid}", name: "x", is_disabled: true}})"#
+            ),
             "is_disabled is not writable on accounts",
         ),
         (
-            r#"ncm::routers::update(10001, #{target_firmware: "https://x/api/v2/firmwares/300/"})"#.into(),
+            r#"ncm::routers::update(10001, #{target_firmware: "https://x/api/v2/firmwares/300/"})"#
+                .into(),
             "target_firmware is not writable on routers: the API documents it as read only",
         ),
         (
             r#"ncm::routers::update(10001, #{upgrade_pending: false})"#.into(),
             "upgrade_pending is not writable on routers",
         ),
-        (r#"ncm::routers::update(10001, #{id: 10002})"#.into(), "id is not writable on routers"),
+        (
+            r#"ncm::routers::update(10001, #{id: 10002})"#.into(),
+            "id is not writable on routers",
+        ),
         (
             r#"ncm::configuration_managers::patch(500007, #{synched: true})"#.into(),
             "synched is not writable on configuration_managers",
@@ -68,10 +76,30 @@ fn read_only_fields_are_refused_by_client_and_simulator() {
     }
     assert_eq!(sim.counters().total, 0, "nothing was sent");
     for (method, path, body, field) in [
-        ("PUT", "routers/10001/", r#"{"target_firmware": null}"#, "target_firmware"),
-        ("PUT", "routers/10001/", r#"{"upgrade_pending": true}"#, "upgrade_pending"),
-        ("PUT", &format!("accounts/{aid}/"), r#"{"is_disabled": true}"#, "is_disabled"),
-        ("PATCH", "configuration_managers/500007/", r#"{"version_number": 9}"#, "version_number"),
+        (
+            "PUT",
+            "routers/10001/",
+            r#"{"target_firmware": null}"#,
+            "target_firmware",
+        ),
+        (
+            "PUT",
+            "routers/10001/",
+            r#"{"upgrade_pending": true}"#,
+            "upgrade_pending",
+        ),
+        (
+            "PUT",
+            &format!("accounts/{aid}/"),
+            r#"{"is_disabled": true}"#,
+            "is_disabled",
+        ),
+        (
+            "PATCH",
+            "configuration_managers/500007/",
+            r#"{"version_number": 9}"#,
+            "version_number",
+        ),
     ] {
         let (status, text) = raw(&sim, method, path, body);
         assert_eq!(status, 409, "{method} {path} {body}: {text}");
@@ -197,7 +225,12 @@ fn order_by_only_on_the_documented_sort_fields() {
         &mut rt,
         r#"ncm::configuration_managers::list(#{order_by: "-id", fields: ["id"]}).map(|c| parse_int(c.id))"#,
     );
-    let ids: Vec<i64> = ids.into_array().unwrap().iter().map(|d| d.as_int().unwrap()).collect();
+    let ids: Vec<i64> = ids
+        .into_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_int().unwrap())
+        .collect();
     let mut sorted = ids.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(ids, sorted, "highest id first");
@@ -210,7 +243,10 @@ fn order_by_only_on_the_documented_sort_fields() {
         &mut rt,
         r#"ncm::historical_locations::list(#{router: 10001, order_by: "created_at_timeuuid"})"#,
     );
-    assert!(e.contains("historical_locations has no sortable field"), "{e}");
+    assert!(
+        e.contains("historical_locations has no sortable field"),
+        "{e}"
+    );
     assert_eq!(sim.counters().route("GET", "routers"), 0);
     for (path, status) in [
         ("routers/?order_by=name", 400),
@@ -230,8 +266,16 @@ fn an_unknown_configuration_manager_or_group_is_403() {
     let mut rt = runtime_for(&sim);
     for (method, path, body) in [
         ("GET", "configuration_managers/999999/", ""),
-        ("PUT", "configuration_managers/999999/", r#"{"suspended": false}"#),
-        ("PATCH", "configuration_managers/999999/", r#"{"configuration": [{}, []]}"#),
+        (
+            "PUT",
+            "configuration_managers/999999/",
+            r#"{"suspended": false}"#,
+        ),
+        (
+            "PATCH",
+            "configuration_managers/999999/",
+            r#"{"configuration": [{}, []]}"#,
+        ),
         ("GET", "groups/999999/", ""),
         ("PATCH", "groups/999999/", r#"{"name": "x"}"#),
     ] {
@@ -419,22 +463,37 @@ fn router_logs_ids_take_the_examples_form_and_filter_by_time() {
     assert_eq!(logs.len(), 30);
     for (id, created) in &logs {
         assert!(
-            id.len() == 24 && id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+            id.len() == 24
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
             "{id}"
         );
         let secs = i64::from_str_radix(&id[..8], 16).unwrap();
-        let at = chrono::DateTime::parse_from_rfc3339(created).unwrap().timestamp();
+        let at = chrono::DateTime::parse_from_rfc3339(created)
+            .unwrap()
+            .timestamp();
         assert_eq!(secs, at, "{id} is its created_at {created}");
     }
     assert!(logs.windows(2).all(|w| w[0].1 <= w[1].1), "ordered by time");
     let id = |i: usize| logs[i].0.clone();
     let mut count = |q: String| {
-        eval(&mut rt, &format!("ncm::router_logs::list(#{{router: 10001, {q}}}).len()"))
-            .as_int()
-            .unwrap()
+        eval(
+            &mut rt,
+            &format!("ncm::router_logs::list(#{{router: 10001, {q}}}).len()"),
+        )
+        .as_int()
+        .unwrap()
     };
     assert_eq!(count(format!("created_at_timeuuid: {:?}", id(7))), 1);
-    assert_eq!(count(format!("created_at_timeuuid__in: [{:?}, {:?}]", id(3), id(20))), 2);
+    assert_eq!(
+        count(format!(
+            "created_at_timeuuid__in: [{:?}, {:?}]",
+            id(3),
+            id(20)
+        )),
+        2
+    );
     assert_eq!(count(format!("created_at_timeuuid__gt: {:?}", id(9))), 20);
     assert_eq!(count(format!("created_at_timeuuid__gte: {:?}", id(9))), 21);
     assert_eq!(count(format!("created_at_timeuuid__lt: {:?}", id(9))), 9);
@@ -452,7 +511,10 @@ fn connection_states_have_the_specs_casing() {
     let devices = sim.records("net_devices");
     for d in &devices {
         let s = d["connection_state"].as_str().unwrap_or_default();
-        assert!(states.contains(&s), "{s:?} is not a documented connection_state: {d}");
+        assert!(
+            states.contains(&s),
+            "{s:?} is not a documented connection_state: {d}"
+        );
     }
     let online = sim
         .records("routers")
@@ -483,10 +545,18 @@ fn records_carry_the_specs_fields_only() {
             }
         }
     }
-    assert!(strays.is_empty(), "fields the spec does not list: {strays:?}");
+    assert!(
+        strays.is_empty(),
+        "fields the spec does not list: {strays:?}"
+    );
     let health = sim.records("net_device_health");
     assert!(!health.is_empty());
-    assert!(health.iter().all(|h| h.as_object().unwrap().keys().eq(["net_device"])), "{health:?}");
+    assert!(
+        health
+            .iter()
+            .all(|h| h.as_object().unwrap().keys().eq(["net_device"])),
+        "{health:?}"
+    );
 }
 
 /// A PATCH answers 202 with the record, a departure from "Unlike PUT, PATCH never returns a

@@ -213,7 +213,10 @@ fn closed_value_sets_are_checked_before_any_request() {
             r#"let v = ["Connected", "disconected"]; ncm::net_devices::list(#{connection_state__in: v})"#,
             r#"did you mean "Disconnected"?"#,
         ),
-        (r#"ncm::net_devices::list(#{mode: "WAN"})"#, r#"did you mean "wan"?"#),
+        (
+            r#"ncm::net_devices::list(#{mode: "WAN"})"#,
+            r#"did you mean "wan"?"#,
+        ),
         (
             r#"ncm::alerts::list(#{type: "config_rejectd"})"#,
             r#"did you mean "config_rejected"?"#,
@@ -223,7 +226,10 @@ fn closed_value_sets_are_checked_before_any_request() {
             r#"did you mean "router"?"#,
         ),
         // The same for unknown filter and field names.
-        (r#"ncm::routers::list(#{stat: "online"})"#, r#"unknown filter 'stat'; did you mean "state"?"#),
+        (
+            r#"ncm::routers::list(#{stat: "online"})"#,
+            r#"unknown filter 'stat'; did you mean "state"?"#,
+        ),
         (
             r#"let q = #{fields: ["id", "nmae"]}; ncm::routers::list(q)"#,
             r#"unknown field 'nmae' in fields; did you mean "name"?"#,

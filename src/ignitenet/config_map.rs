@@ -300,12 +300,17 @@ pub fn override_entity(
 /// an entity." A change to a key of an entity the site defines (any origin but `device`) becomes
 /// every key of that entity as the device runs it (`site` merged with `device`), origin
 /// `site-device`, with the changed values; other changes are kept as they are.
-pub fn whole_entities(changes: ConfigMap, site: &ConfigMap, device: &ConfigMap) -> Result<ConfigMap> {
+pub fn whole_entities(
+    changes: ConfigMap,
+    site: &ConfigMap,
+    device: &ConfigMap,
+) -> Result<ConfigMap> {
     let mut touched: BTreeMap<(String, u64), BTreeMap<String, String>> = BTreeMap::new();
     let mut out = ConfigMap::new();
     for (k, e) in changes {
         let inherited = entity_key(&k).filter(|(root, id, _)| {
-            e.origin != Origin::Device && site.keys().any(|s| s.starts_with(&format!("{root}/{id}/")))
+            e.origin != Origin::Device
+                && site.keys().any(|s| s.starts_with(&format!("{root}/{id}/")))
         });
         match inherited {
             Some((root, id, prop)) => {
@@ -507,7 +512,11 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), Entry::new(v, Origin::Site)))
         .collect();
-        let device: ConfigMap = [("wireless/1/ssid".to_string(), Entry::new("Own", Origin::Device))].into();
+        let device: ConfigMap = [(
+            "wireless/1/ssid".to_string(),
+            Entry::new("Own", Origin::Device),
+        )]
+        .into();
         let changes: ConfigMap = [
             ("wireless/1000000002/ssid", "Lobby", Origin::SiteDevice),
             ("wireless/1/ssid", "Own-2", Origin::Device),
@@ -518,11 +527,20 @@ mod tests {
         .collect();
         let out = whole_entities(changes, &site, &device).unwrap();
         let value = |k: &str| (out[k].value.as_str(), out[k].origin);
-        assert_eq!(value("wireless/1000000002/ssid"), ("Lobby", Origin::SiteDevice));
+        assert_eq!(
+            value("wireless/1000000002/ssid"),
+            ("Lobby", Origin::SiteDevice)
+        );
         assert_eq!(value("wireless/1000000002/key"), ("k", Origin::SiteDevice));
-        assert_eq!(value("wireless/1000000002/"), ("1000000002", Origin::SiteDevice));
+        assert_eq!(
+            value("wireless/1000000002/"),
+            ("1000000002", Origin::SiteDevice)
+        );
         assert_eq!(value("wireless/1/ssid"), ("Own-2", Origin::Device));
-        assert_eq!(value("radio/global/bandSteering"), ("1", Origin::SiteDevice));
+        assert_eq!(
+            value("radio/global/bandSteering"),
+            ("1", Origin::SiteDevice)
+        );
         assert_eq!(out.len(), 5);
     }
 }

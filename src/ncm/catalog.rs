@@ -1596,8 +1596,14 @@ mod tests {
             endpoint("configuration_managers").unwrap().sortable(),
             ["id"]
         );
-        assert_eq!(endpoint("alerts").unwrap().sortable(), ["created_at_timeuuid"]);
-        assert!(endpoint("historical_locations").unwrap().sortable().is_empty());
+        assert_eq!(
+            endpoint("alerts").unwrap().sortable(),
+            ["created_at_timeuuid"]
+        );
+        assert!(endpoint("historical_locations")
+            .unwrap()
+            .sortable()
+            .is_empty());
         assert!(endpoint("routers").unwrap().sortable().is_empty());
     }
 
@@ -1617,17 +1623,44 @@ mod tests {
             Err(WriteProblem::Missing(m)) if m.contains("needs account, id")
         ));
         assert_eq!(
-            check("accounts", Method::Put, Some("7"), json!({"account": "https://h/api/v2/accounts/1/", "id": "7", "name": "x"})),
+            check(
+                "accounts",
+                Method::Put,
+                Some("7"),
+                json!({"account": "https://h/api/v2/accounts/1/", "id": "7", "name": "x"})
+            ),
             Ok(())
         );
-        assert!(check("accounts", Method::Put, Some("7"), json!({"account": "a", "id": 8, "name": "x"})).is_err());
-        for field in ["target_firmware", "upgrade_pending", "state", "config_status"] {
-            assert!(matches!(
-                check("routers", Method::Put, Some("1"), json!({field: "x"})),
-                Err(WriteProblem::NotWritable(_))
-            ), "{field}");
+        assert!(check(
+            "accounts",
+            Method::Put,
+            Some("7"),
+            json!({"account": "a", "id": 8, "name": "x"})
+        )
+        .is_err());
+        for field in [
+            "target_firmware",
+            "upgrade_pending",
+            "state",
+            "config_status",
+        ] {
+            assert!(
+                matches!(
+                    check("routers", Method::Put, Some("1"), json!({field: "x"})),
+                    Err(WriteProblem::NotWritable(_))
+                ),
+                "{field}"
+            );
         }
-        assert_eq!(check("routers", Method::Put, Some("1"), json!({"name": "a", "custom1": "b"})), Ok(()));
+        assert_eq!(
+            check(
+                "routers",
+                Method::Put,
+                Some("1"),
+                json!({"name": "a", "custom1": "b"})
+            ),
+            Ok(())
+        );
         assert!(matches!(
             check("routers", Method::Put, Some("1"), json!({"nmae": "a"})),
             Err(WriteProblem::Unknown(m)) if m.contains("did you mean \"name\"")
@@ -1637,9 +1670,26 @@ mod tests {
             check("groups", Method::Put, Some("1"), json!({"name": "a"})),
             Err(WriteProblem::Missing(m)) if m.contains("account, product, target_firmware")
         ));
-        assert_eq!(check("groups", Method::Put, Some("1"), json!({"configuration": [{}, []]})), Ok(()));
-        assert_eq!(check("groups", Method::Patch, Some("1"), json!({"name": "a"})), Ok(()));
-        assert!(check("configuration_managers", Method::Put, Some("1"), json!({"id": "1", "configuration": [{}, []]})).is_err());
+        assert_eq!(
+            check(
+                "groups",
+                Method::Put,
+                Some("1"),
+                json!({"configuration": [{}, []]})
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check("groups", Method::Patch, Some("1"), json!({"name": "a"})),
+            Ok(())
+        );
+        assert!(check(
+            "configuration_managers",
+            Method::Put,
+            Some("1"),
+            json!({"id": "1", "configuration": [{}, []]})
+        )
+        .is_err());
         assert!(matches!(
             check("reboot_activity", Method::Post, None, json!({"router": "r", "group": "g"})),
             Err(WriteProblem::Invalid(m)) if m.contains("not both")
@@ -1648,8 +1698,14 @@ mod tests {
 
     #[test]
     fn closest_names_ignore_case_and_stay_close() {
-        assert_eq!(closest("ofline", ROUTER_STATES.iter().copied()), Some("offline"));
-        assert_eq!(closest("connected", CONNECTION_STATES.iter().copied()), Some("Connected"));
+        assert_eq!(
+            closest("ofline", ROUTER_STATES.iter().copied()),
+            Some("offline")
+        );
+        assert_eq!(
+            closest("connected", CONNECTION_STATES.iter().copied()),
+            Some("Connected")
+        );
         assert_eq!(closest("zz", ROUTER_STATES.iter().copied()), None);
         assert_eq!(closest("stat", ["state", "mac"]), Some("state"));
     }

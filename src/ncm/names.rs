@@ -43,7 +43,9 @@ fn noun(ep: &Endpoint) -> &'static str {
 /// The fields a record of `ep` is known by: its id, then the catalog's `named_by`; also how
 /// several matches are told apart in an error.
 fn known_by(ep: &Endpoint) -> Vec<&'static str> {
-    std::iter::once("id").chain(ep.named_by.iter().copied()).collect()
+    std::iter::once("id")
+        .chain(ep.named_by.iter().copied())
+        .collect()
 }
 
 /// Can `field` of `ep` be filtered with `=`? The catalog says (the API cannot filter routers by

@@ -48,12 +48,13 @@ impl NcmClient {
         let mut q = q.clone();
         for (key, target) in named {
             if let Some(v) = q.get_mut(key) {
-                *v = query::with_ids(v, &mut |name| self.id_named(target, name)).map_err(
-                    |e| match e {
-                        Error::Invalid(m) => Error::invalid(format!("{key}: {m}")),
-                        other => other,
-                    },
-                )?;
+                *v =
+                    query::with_ids(v, &mut |name| self.id_named(target, name)).map_err(
+                        |e| match e {
+                            Error::Invalid(m) => Error::invalid(format!("{key}: {m}")),
+                            other => other,
+                        },
+                    )?;
             }
         }
         Ok(q)

@@ -425,12 +425,21 @@ mod query_and_interpolation_tests {
         let f = check("ncm::routers::list(#{state: \"ofline\"})");
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(f[0].message.contains("did you mean \"offline\""), "{f:?}");
-        let f = check("ncm::net_devices::list(#{connection_state__in: [\"Connected\", \"connecting\"]})");
-        assert!(f[0].message.contains("did you mean \"Connecting\""), "{f:?}");
-        let f = check("ncm::routers::list(#{state_updated_at__lt: \"2024-01-01\", order_by: \"name\"})");
+        let f = check(
+            "ncm::net_devices::list(#{connection_state__in: [\"Connected\", \"connecting\"]})",
+        );
+        assert!(
+            f[0].message.contains("did you mean \"Connecting\""),
+            "{f:?}"
+        );
+        let f = check(
+            "ncm::routers::list(#{state_updated_at__lt: \"2024-01-01\", order_by: \"name\"})",
+        );
         assert_eq!(f.len(), 2, "{f:?}");
         // A name where an id goes is found when the query is sent.
-        assert!(check("ncm::routers::list(#{group: \"E100 Stores\", state: \"online\"})").is_empty());
+        assert!(
+            check("ncm::routers::list(#{group: \"E100 Stores\", state: \"online\"})").is_empty()
+        );
     }
 }
 

@@ -457,7 +457,10 @@ impl FleetWide<'_> {
             // The spec's fields only: "net_device | int | = | The id of the net_device." (the
             // uptime is drawn still, so the rest of the seeded fleet stays as it was).
             let _uptime = self.rng.random_range(0.9..1.0f64);
-            self.s.push("net_device_health", json!({"net_device": nd.to_string().parse::<u64>().unwrap_or(0)}));
+            self.s.push(
+                "net_device_health",
+                json!({"net_device": nd.to_string().parse::<u64>().unwrap_or(0)}),
+            );
         }
     }
 

@@ -274,7 +274,10 @@ pub fn timeuuid(t: chrono::DateTime<chrono::Utc>, seq: u64) -> String {
 /// 0x5603d1d2 seconds since the epoch): 24 hex digits, the seconds of `t` then 8 bytes unique per
 /// `seq`, so that "Ordering by the ID is equivalent to time ordering".
 pub fn log_id(t: chrono::DateTime<chrono::Utc>, seq: u64) -> String {
-    format!("{:08x}{seq:016x}", u32::try_from(t.timestamp()).unwrap_or(0))
+    format!(
+        "{:08x}{seq:016x}",
+        u32::try_from(t.timestamp()).unwrap_or(0)
+    )
 }
 
 /// Seconds (with 100 ns resolution) since the Unix epoch encoded in a time-based UUID, or in
