@@ -285,6 +285,21 @@ fn an_unknown_configuration_manager_or_group_is_403() {
     assert_eq!(raw(&sim, "GET", "routers/999999/", "").0, 404);
     let e = eval_err(&mut rt, r#"ncm::group("999999")"#);
     assert!(e.contains(r#"no group has the id or name "999999""#), "{e}");
+    // Such a 403 is a missing record, not refused credentials: a failure (exit 1), not exit 3.
+    let got = eval(
+        &mut rt,
+        r#"let r = (); try { ncm::configuration_managers::get(999999); } catch (e) { r = [e.status, e.cause, e.message]; } r"#,
+    );
+    let got = format!("{got:?}");
+    assert!(
+        got.contains("403") && got.contains("\"failure\"") && got.contains("no such record, or not visible to these API keys"),
+        "{got}"
+    );
+    let o = bin_for(&sim)
+        .args(["run", "-e", "ncm::groups::get(999999)"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
 
 #[test]

@@ -645,9 +645,10 @@ impl IgniteNetClient {
     }
 }
 
-/// Is `key` an IgniteNet id (digits) rather than a name?
+/// Is `key` an IgniteNet id (digits) rather than a name? Anything path-like counts as an id,
+/// which the route's id check then refuses before any request.
 fn is_id(key: &str) -> bool {
-    !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit())
+    !crate::ncm::query::is_name(key)
 }
 
 /// The fields a site or device is known by besides its id, in the order they are tried.

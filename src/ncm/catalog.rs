@@ -214,6 +214,15 @@ impl Endpoint {
             .collect()
     }
 
+    /// Does the endpoint answer 403 for a record it has not got (or does not show)? The
+    /// configuration managers: "403 Forbidden # Invalid URL or resource not visible", and groups,
+    /// which "work the same" (GET, PUT, PATCH): the endpoints that hold configs. reboot_activity:
+    /// "Sending an invalid ID for the target router or group results in an HTTP error, typically
+    /// a "403 Forbidden" error."
+    pub fn forbids_missing(&self) -> bool {
+        self.holds_configs || self.name == "reboot_activity"
+    }
+
     pub fn supports(&self, m: Method) -> bool {
         self.methods.contains(&m)
     }

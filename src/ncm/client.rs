@@ -269,7 +269,10 @@ impl NcmClient {
                 qp.append_pair(k, v);
             }
         }
-        let body = self.send(Method::Get, &url, None)?.body;
+        let body = self
+            .send(Method::Get, &url, None)
+            .map_err(|e| not_visible(ep, &id, e))?
+            .body;
         Ok(unwrap_detail(body))
     }
 
@@ -289,7 +292,10 @@ impl NcmClient {
                 .map_err(|p| Error::invalid(p.message()))?;
         }
         let url = self.endpoint_url(ep.name, id.as_deref());
-        let resp = self.send(m, &url, body)?;
+        let what = id.as_deref().unwrap_or("target");
+        let resp = self
+            .send(m, &url, body)
+            .map_err(|e| not_visible(ep, what, e))?;
         Ok(unwrap_detail(resp.body))
     }
 
@@ -328,6 +334,23 @@ impl NcmClient {
         let id = Self::normalize_id(ep, id)?;
         let body = serde_json::json!({ "group": self.endpoint_url("groups", Some(&id)).as_str() });
         self.create("reboot_activity", &body)
+    }
+}
+
+/// A 403 where the endpoint documents one for a record it does not show (see
+/// [`Endpoint::forbids_missing`]): said so, and a failure of the job rather than refused
+/// credentials (exit 1, not 3).
+fn not_visible(ep: &Endpoint, id: &str, e: Error) -> Error {
+    match e {
+        Error::Api(mut a) if a.status == 403 && ep.forbids_missing() => {
+            a.not_visible = true;
+            a.message = format!(
+                "{} {id}: no such record, or not visible to these API keys ({})",
+                ep.name, a.message
+            );
+            Error::Api(a)
+        }
+        other => other,
     }
 }
 

@@ -108,10 +108,14 @@ pub fn takes_names(f: &Field) -> Option<&'static Endpoint> {
 }
 
 /// Is `text`, given where an id of a named endpoint goes, a name rather than an id (an integer)
-/// or a resource URL?
-fn is_name(text: &str) -> bool {
+/// or a resource URL? Anything path-like (a slash, a backslash, a percent-escape, `..`) is taken
+/// as an id, whose check refuses what would leave its endpoint, before any lookup.
+pub fn is_name(text: &str) -> bool {
     let t = text.trim();
-    !t.is_empty() && !t.bytes().all(|b| b.is_ascii_digit()) && !t.contains('/')
+    !t.is_empty()
+        && !t.bytes().all(|b| b.is_ascii_digit())
+        && !t.contains(['/', '\\', '%'])
+        && !t.contains("..")
 }
 
 /// The filters of a checked `query` that name records instead of giving their ids: the key, the

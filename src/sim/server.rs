@@ -331,12 +331,11 @@ pub(crate) fn count_and_fault(
     None
 }
 
-/// The answer for an id the endpoint has no record of. Configuration managers: "403 Forbidden #
-/// Invalid URL or resource not visible" (GET, PUT and PATCH), and groups alike ("GET, PUT and
-/// PATCH work the same for groups as for configuration_managers"); the endpoints that hold
-/// configs are those two. Others: 404.
+/// The answer for an id the endpoint has no record of: 403 where the spec says so
+/// ([`Endpoint::forbids_missing`]: "403 Forbidden # Invalid URL or resource not visible"), 404
+/// elsewhere.
 fn not_found(ep: &Endpoint, id: &str) -> Reply {
-    if ep.holds_configs {
+    if ep.forbids_missing() {
         return Reply::error(
             403,
             "forbidden",
