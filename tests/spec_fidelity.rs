@@ -292,7 +292,9 @@ fn an_unknown_configuration_manager_or_group_is_403() {
     );
     let got = format!("{got:?}");
     assert!(
-        got.contains("403") && got.contains("\"failure\"") && got.contains("no such record, or not visible to these API keys"),
+        got.contains("403")
+            && got.contains("\"failure\"")
+            && got.contains("no such record, or not visible to these API keys"),
         "{got}"
     );
     let o = bin_for(&sim)
