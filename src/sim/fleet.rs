@@ -7,7 +7,7 @@
 //! Fleet-wide tables of bounded size are kept as values.
 
 use super::config_sync::initial_state;
-use super::store::{timeuuid, ts, RecordSource, Row, Store};
+use super::store::{log_id, timeuuid, ts, RecordSource, Row, Store};
 use crate::diff::Diff;
 use crate::ncm::defaults::{default_config, PRIMARY_LAN_ID};
 use chrono::{DateTime, Utc};
@@ -454,8 +454,13 @@ impl FleetWide<'_> {
                 self.s.push("router_stream_usage_samples", json!({"bytes_in": self.rng.random_range(1000..9000), "bytes_out": self.rng.random_range(1000..9000),
                 "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq), "period": 3600.0, "router": self.s.url("routers", rid), "uptime": uptime}));
             }
-            self.s.push("net_device_health", json!({"net_device": nd.to_string().parse::<u64>().unwrap_or(0), "uptime": self.rng.random_range(0.9..1.0f64),
-            "date": ts(self.ago(86400))}));
+            // The spec's fields only: "net_device | int | = | The id of the net_device." (the
+            // uptime is drawn still, so the rest of the seeded fleet stays as it was).
+            let _uptime = self.rng.random_range(0.9..1.0f64);
+            self.s.push(
+                "net_device_health",
+                json!({"net_device": nd.to_string().parse::<u64>().unwrap_or(0)}),
+            );
         }
     }
 
@@ -480,7 +485,7 @@ impl FleetWide<'_> {
                 let sq = self.next_seq();
                 self.s.push("router_logs", json!({"exception": "", "sequence": j, "reported_at": ts(t), "created_at": ts(t + chrono::Duration::seconds(2)),
                 "level": (["INFO", "INFO", "DEBUG", "WARNING", "ERROR"][(j % 5) as usize]), "source": (["ecm", "wan", "lan", "modem"][(j % 4) as usize]),
-                "router": self.s.url("routers", rid), "message": format!("event {j} on router {rid}"), "created_at_timeuuid": timeuuid(t, sq)}));
+                "router": self.s.url("routers", rid), "message": format!("event {j} on router {rid}"), "created_at_timeuuid": log_id(t + chrono::Duration::seconds(2), sq)}));
             }
         }
         for rid in router_ids.iter().take(20) {
@@ -637,7 +642,7 @@ impl Fleet {
         let id = FIRST_NET_DEVICE + idx as u64;
         let online = c.state == 0;
         let mut r = obj(json!({
-            "account": self.account, "connection_state": if online { "connected" } else { "disconnected" },
+            "account": self.account, "connection_state": if online { "Connected" } else { "Disconnected" },
             "id": id.to_string(), "is_asset": false, "is_gps_supported": false, "is_upgrade_available": false,
             "is_upgrade_supported": false, "mode": "wan", "mtu": 1500, "name": NET_DEVICE_KINDS[kind],
             "resource_url": self.url("net_devices", id), "router": self.url("routers", FIRST_ROUTER + i as u64),
@@ -649,7 +654,7 @@ impl Fleet {
         }
         let extra = match kind {
             1 => modem_fields(&mut rng, online),
-            2 => json!({"mode": "lan", "uid": "lan", "connection_state": "connected",
+            2 => json!({"mode": "lan", "uid": "lan", "connection_state": "Connected",
                 "ipv4_address": "192.168.0.1", "netmask": "255.255.255.0"}),
             _ => {
                 let ip = online.then(|| format!("203.0.113.{}", (i % 250) + 1));
@@ -914,7 +919,7 @@ mod tests {
                 )
                 .unwrap();
             assert_eq!(wan["router"], r["resource_url"]);
-            assert_eq!(wan["connection_state"] == "connected", online);
+            assert_eq!(wan["connection_state"] == "Connected", online);
             let synched = r["config_status"] == "synched";
             let cm = s
                 .find(

@@ -336,7 +336,17 @@ pub(crate) fn count_and_fault(
     None
 }
 
+/// The answer for an id the endpoint has no record of: 403 where the spec says so
+/// ([`Endpoint::forbids_missing`]: "403 Forbidden # Invalid URL or resource not visible"), 404
+/// elsewhere.
 fn not_found(ep: &Endpoint, id: &str) -> Reply {
+    if ep.forbids_missing() {
+        return Reply::error(
+            403,
+            "forbidden",
+            format!("{} {id}: invalid URL or resource not visible", ep.name),
+        );
+    }
     Reply::error(404, "not_found", format!("{} {id} not found", ep.name))
 }
 
@@ -371,7 +381,8 @@ fn compare(f: &Field, v: &Value, x: &str) -> Option<Ordering> {
     let t = text_of(v);
     match f.ty {
         Ty::Timestamp => Some(parse_time(&t)?.cmp(&parse_time(x)?)),
-        Ty::TimeUuid => Some(timeuuid_time(&t)?.cmp(&timeuuid_time(x)?)),
+        // By time, then by the id itself: two records of one instant stay apart.
+        Ty::TimeUuid => Some((timeuuid_time(&t)?, t.as_str()).cmp(&(timeuuid_time(x)?, x))),
         Ty::Int | Ty::Float => t.parse::<f64>().ok()?.partial_cmp(&x.parse::<f64>().ok()?),
         _ => Some(t.as_str().cmp(x)),
     }
@@ -574,7 +585,18 @@ fn parse_list(ep: &'static Endpoint, params: &[(String, String)]) -> Result<List
                     p.expand.push(e);
                 }
             }
-            "order_by" => p.order_by = Some(v.clone()),
+            "order_by" => {
+                // Only the fields the spec's Sort column marks.
+                let name = v.strip_prefix('-').unwrap_or(v);
+                if !ep.sortable().contains(&name) {
+                    return Err(bad(format!(
+                        "cannot order {} by {name:?}; sortable: {}",
+                        ep.name,
+                        ep.sortable().join(", ")
+                    )));
+                }
+                p.order_by = Some(v.clone());
+            }
             "format" => {}
             key => {
                 let (f, op) = resolve_filter(ep, key).map_err(|e| bad(e.to_string()))?;
@@ -1103,9 +1125,13 @@ fn create(store: &mut Store, st: &SimState, ep: &'static Endpoint, body: &[u8]) 
         Ok(b) => b,
         Err(r) => return r,
     };
+    // The catalog's rules, as the client checks them before sending: required fields (`*`), no
+    // read-only or unknown field, the documented rules of the body.
+    if let Err(p) = ep.check_write(Method::Post, None, &Value::Object(b.clone())) {
+        return bad(p.message());
+    }
     if ep.name == "reboot_activity" {
         let (kind, url) = match (b.get("router"), b.get("group")) {
-            (Some(_), Some(_)) => return bad("give either router or group, not both"),
             (Some(Value::String(u)), None) => ("routers", u),
             (None, Some(Value::String(u))) => ("groups", u),
             _ => {
@@ -1128,24 +1154,6 @@ fn create(store: &mut Store, st: &SimState, ep: &'static Endpoint, body: &[u8]) 
             .reboots
             .push(format!("{kind}/{id}"));
         return Reply::json(201, Value::Object(b));
-    }
-    let missing: Vec<&str> = ep
-        .create_requires
-        .iter()
-        .copied()
-        .filter(|f| !b.contains_key(*f))
-        .collect();
-    if !missing.is_empty() {
-        return bad(format!(
-            "missing required fields for {}: {}",
-            ep.name,
-            missing.join(", ")
-        ));
-    }
-    if let Some(check) = ep.create_check {
-        if let Err(why) = check(&Value::Object(b.clone())) {
-            return bad(why);
-        }
     }
     let id = store.alloc_id(ep.name).max(100_000);
     let now = super::store::ts(chrono::Utc::now());
@@ -1248,32 +1256,14 @@ fn modify(
         Ok(b) => b,
         Err(r) => return r,
     };
-    const READ_ONLY: &[&str] = &[
-        "id",
-        "resource_url",
-        "resource_uri",
-        "created_at",
-        "updated_at",
-        "device_type",
-    ];
-    for k in b.keys() {
-        let ok = match ep.writable {
-            Some(w) => w.contains(&k.as_str()),
-            None => ep.field(k).is_some() && !READ_ONLY.contains(&k.as_str()),
-        };
-        if !ok {
-            return Reply::error(
-                409,
-                "validation",
-                format!(
-                    "{k} is not writable on {} (writable: {})",
-                    ep.name,
-                    ep.writable
-                        .map(|w| w.join(", "))
-                        .unwrap_or_else(|| "the object's own fields".into())
-                ),
-            );
-        }
+    // The catalog's rules, as the client checks them before sending: an unknown or read-only
+    // field is a 409, as the Configuration document says of a configuration manager ("If you
+    // include any other field in your PUT request payload you will get a 409 Conflict"). The
+    // fields a PUT requires (`*`) are the client's to check: the official client PUTs a group's
+    // or an account's name alone (rename_group_by_id), so the service is taken to accept it.
+    match ep.check_write(m, Some(id), &Value::Object(b.clone())) {
+        Ok(()) | Err(catalog::WriteProblem::Missing(_)) => {}
+        Err(p) => return Reply::error(409, "validation", p.message()),
     }
     if let Some(cfg) = b.get("configuration") {
         // The spec: an invalid config is a 409 on PUT and a 400 on PATCH.
@@ -1334,7 +1324,21 @@ fn modify(
         }
     }
     let (fields, expand) = detail_params(params);
-    Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
+    patch_or_put_answer(store, ep, &rec, &fields, &expand)
+}
+
+/// The 202 answer of a PUT or PATCH: the record (its `fields`). A departure for PATCH, whose
+/// spec says "Unlike PUT, PATCH never returns a payload in its reply": the official client reads
+/// one (copy_router_configuration parses the PATCH answer as JSON, patch_configuration_managers
+/// returns its text), which says more about the real service than the sentence does.
+fn patch_or_put_answer(
+    store: &Store,
+    ep: &Endpoint,
+    rec: &Value,
+    fields: &Option<Vec<String>>,
+    expand: &[String],
+) -> Reply {
+    Reply::json(202, project(store, ep, rec, fields.as_deref(), expand))
 }
 
 /// A group's `target_firmware` is its routers' target: each router follows it, and upgrades
@@ -1394,7 +1398,7 @@ fn modify_config(
         .map(std::borrow::Cow::into_owned)
         .unwrap_or(Value::Null);
     let (fields, expand) = detail_params(params);
-    Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
+    patch_or_put_answer(store, ep, &rec, &fields, &expand)
 }
 
 /// PUT (replace) or PATCH (merge) of a group's or configuration manager's individual config,

@@ -271,8 +271,23 @@ pub fn timeuuid(t: chrono::DateTime<chrono::Utc>, seq: u64) -> String {
     uuid::Uuid::new_v1(stamp, &node).to_string()
 }
 
-/// Seconds (with 100 ns resolution) since the Unix epoch encoded in a time-based UUID.
+/// A router_logs id, in the form the spec's router_logs example shows
+/// (`"created_at_timeuuid":"5603d1d2be3c87573aa6e613"`, created at 2015-09-24T10:34:58, which is
+/// 0x5603d1d2 seconds since the epoch): 24 hex digits, the seconds of `t` then 8 bytes unique per
+/// `seq`, so that "Ordering by the ID is equivalent to time ordering".
+pub fn log_id(t: chrono::DateTime<chrono::Utc>, seq: u64) -> String {
+    format!(
+        "{:08x}{seq:016x}",
+        u32::try_from(t.timestamp()).unwrap_or(0)
+    )
+}
+
+/// Seconds (with 100 ns resolution) since the Unix epoch encoded in a time-based UUID, or in
+/// the seconds of a router_logs id (see [`log_id`]).
 pub fn timeuuid_time(s: &str) -> Option<(u64, u32)> {
+    if s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return u64::from_str_radix(&s[..8], 16).ok().map(|secs| (secs, 0));
+    }
     let u = uuid::Uuid::parse_str(s).ok()?;
     u.get_timestamp().map(|t| t.to_unix())
 }
@@ -307,6 +322,20 @@ mod tests {
             .with_timezone(&chrono::Utc);
         assert_eq!(ts(t), "2024-05-01T02:03:04.123456+00:00");
         assert_eq!(ts(t), t.format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string());
+    }
+
+    #[test]
+    fn log_ids_are_the_spec_examples_form_and_order_by_time() {
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let id = log_id(at("2015-09-24T10:34:58Z"), 0x3aa6e613);
+        assert_eq!(&id[..8], "5603d1d2");
+        assert_eq!(id.len(), 24);
+        assert_eq!(timeuuid_time(&id), Some((0x5603d1d2, 0)));
+        assert!(log_id(at("2015-09-24T10:34:59Z"), 1) > log_id(at("2015-09-24T10:34:58Z"), 9));
     }
 
     #[test]
