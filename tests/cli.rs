@@ -308,7 +308,12 @@ fn ctrl_c_interrupts_a_running_script_cleanly() {
         .unwrap();
     assert!(st.success());
     let o = child.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(130), "stopped by the interrupt: {}", text(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(130),
+        "stopped by the interrupt: {}",
+        text(&o)
+    );
     assert!(text(&o).contains("interrupted"), "{}", text(&o));
 }
 

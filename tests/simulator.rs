@@ -354,6 +354,18 @@ fn upgrade_setup(sim: &Simulator) -> (Vec<String>, Value, Value) {
     (ids, old, new)
 }
 
+fn firmware_url(fw: &Value) -> String {
+    let id = fw["id"].as_str().unwrap();
+    format!("https://www.cradlepointecm.com/api/v2/firmwares/{id}/")
+}
+
+/// PATCHes group 2001's `target_firmware`, as an operator moves a group to other firmware.
+fn retarget_group(sim: &Simulator, firmware_url: &str) {
+    let body = json!({ "target_firmware": firmware_url }).to_string();
+    let (status, g) = send(sim, reqwest::Method::PATCH, "/api/v2/groups/2001/", &body);
+    assert_eq!(status, 202, "{g}");
+}
+
 /// The firmware id a router field links to.
 fn fw(v: &Value) -> String {
     fleetscript::ncm::id_of(v.as_str().unwrap_or_default()).unwrap_or_default()
@@ -384,17 +396,8 @@ fn a_group_firmware_change_is_played_pending_offline_back_on_the_new_firmware_wi
             {"wan": {"rules": {lte: {"_id_": lte, "trigger_field": "type", "modem": {"manual_apn": "iot.example"}}}}}, []
         ]);
     });
-    let new_url = format!(
-        "https://www.cradlepointecm.com/api/v2/firmwares/{}/",
-        new["id"].as_str().unwrap()
-    );
-    let (status, g) = send(
-        &sim,
-        reqwest::Method::PATCH,
-        "/api/v2/groups/2001/",
-        &json!({"target_firmware": new_url}).to_string(),
-    );
-    assert_eq!(status, 202, "{g}");
+    let new_url = firmware_url(&new);
+    retarget_group(&sim, &new_url);
     for id in &ids {
         let r = router(&sim, id);
         assert_eq!(r["upgrade_pending"], true, "{r}");
@@ -449,22 +452,10 @@ fn a_broken_firmware_fails_its_install_and_a_bricking_one_leaves_the_router_offl
             upgrade_sim(None, Some(&version))
         };
         let (ids, old, new) = upgrade_setup(&sim);
-        let old_url = format!(
-            "https://www.cradlepointecm.com/api/v2/firmwares/{}/",
-            old["id"].as_str().unwrap()
-        );
-        let new_url = format!(
-            "https://www.cradlepointecm.com/api/v2/firmwares/{}/",
-            new["id"].as_str().unwrap()
-        );
+        let old_url = firmware_url(&old);
+        let new_url = firmware_url(&new);
         // The group moves to the version that fails.
-        let (status, _) = send(
-            &sim,
-            reqwest::Method::PATCH,
-            "/api/v2/groups/2001/",
-            &json!({"target_firmware": new_url}).to_string(),
-        );
-        assert_eq!(status, 202);
+        retarget_group(&sim, &new_url);
         sim.advance(std::time::Duration::from_secs(5));
         sim.advance(std::time::Duration::from_secs(60));
         let _ = upgrade_alerts(&sim);
@@ -501,10 +492,7 @@ fn a_broken_firmware_fails_its_install_and_a_bricking_one_leaves_the_router_offl
 fn a_router_moved_into_a_group_on_other_firmware_upgrades() {
     let sim = upgrade_sim(None, None);
     let (ids, _old, new) = upgrade_setup(&sim);
-    let new_url = format!(
-        "https://www.cradlepointecm.com/api/v2/firmwares/{}/",
-        new["id"].as_str().unwrap()
-    );
+    let new_url = firmware_url(&new);
     // Group 2001 now on the new firmware for its members... but first, one router leaves it.
     let (status, _) = send(
         &sim,
@@ -514,13 +502,7 @@ fn a_router_moved_into_a_group_on_other_firmware_upgrades() {
     );
     assert_eq!(status, 202);
     assert!(router(&sim, &ids[0])["target_firmware"].is_null());
-    let (status, _) = send(
-        &sim,
-        reqwest::Method::PATCH,
-        "/api/v2/groups/2001/",
-        &json!({"target_firmware": new_url}).to_string(),
-    );
-    assert_eq!(status, 202);
+    retarget_group(&sim, &new_url);
     assert_eq!(
         router(&sim, &ids[0])["upgrade_pending"],
         false,
