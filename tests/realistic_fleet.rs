@@ -44,7 +44,8 @@ fn backup(seed: u64, dir: &Path) -> BTreeMap<String, String> {
         dir,
         &[("dir", out.to_str().unwrap()), ("effective", "true")],
     );
-    rt.run_source("nightly_backup.rhai", &script("nightly_backup.rhai"))
+    let _ = rt
+        .run_source("nightly_backup.rhai", &script("nightly_backup.rhai"))
         .unwrap_or_else(|e| panic!("{}", e.render()));
     let host = sim.base_url();
     router_files(&out)

@@ -370,3 +370,100 @@ proptest! {
         }
     }
 }
+
+/// Configurations drawn from the simulator's generator (`sim::ncos`): NCOS default trees of
+/// 40 KB with the group, individual and device layers of a random router over them, so the
+/// engine's properties are checked on `_id_` lists, offsets and secrets of realistic size.
+#[cfg(feature = "sim")]
+mod on_generated_configs {
+    use super::*;
+    use crate::sim::fleet::{firmware_versions, PRODUCTS};
+    use crate::sim::ncos::layers::{self, GroupSpec, Modem, Purpose, RouterSpec};
+    use crate::sim::ncos::{default_config, model, Firmware};
+
+    /// A router's full configuration: product and firmware by index, its layers by seed.
+    fn running(product: usize, fw: usize, seed: u64, stores: bool) -> (Value, Value) {
+        let (_, name, _) = PRODUCTS[product % PRODUCTS.len()];
+        let versions = firmware_versions(name);
+        let version = versions[fw % versions.len()];
+        let f = Firmware::parse(version);
+        let group = GroupSpec {
+            id: 2001 + seed % 12,
+            purpose: if stores {
+                Purpose::Stores
+            } else {
+                Purpose::Vehicles
+            },
+            model: model(name),
+            tunnel: seed % 3 == 0,
+            seed,
+        };
+        let router = RouterSpec {
+            index: (seed % 100_000) as usize,
+            model: model(name),
+            modem: Modem {
+                uid: format!("{:08x}", seed as u32),
+                five_g: seed % 4 == 0,
+            },
+            seed,
+        };
+        let default = (*default_config(name, version)).clone();
+        let mut full = default.clone();
+        for d in [
+            layers::device_additions(&router, f),
+            layers::group(&group, f),
+            layers::individual(&router, f),
+        ] {
+            full = apply(&full, &d).unwrap();
+        }
+        (default, full)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn between_and_apply_round_trip_between_two_routers(
+            p in 0usize..6, fw in 0usize..3, a in any::<u64>(), b in any::<u64>(), sa: bool, sb: bool,
+        ) {
+            let (default, x) = running(p, fw, a, sa);
+            let (_, y) = running(p, fw, b, sb);
+            let d = between(&x, &y);
+            prop_assert_eq!(apply(&x, &d).unwrap(), y.clone());
+            prop_assert!(validate(&d.to_value()).is_empty());
+            // The device's own form, from the firmware default.
+            let dev = between_opts(&default, &y, false);
+            prop_assert_eq!(apply(&default, &dev).unwrap(), y.clone());
+            prop_assert!(equivalent(&dev, &between(&default, &y), Some(&default)).unwrap());
+            // Through a map that sorts its keys (a Rhai map), appended `_id_` elements keep
+            // their order.
+            let sorted: Value = serde_json::from_str(
+                &serde_json::to_string(&serde_json::from_value::<std::collections::BTreeMap<String, Value>>(
+                    Value::Object(d.updates.clone())).unwrap()).unwrap()).unwrap();
+            let resorted = Diff { updates: sorted.as_object().unwrap().clone(), removals: d.removals.clone() };
+            prop_assert_eq!(apply(&x, &resorted).unwrap(), y);
+        }
+
+        #[test]
+        fn a_masked_read_back_never_writes_a_mask_or_loses_a_secret_silently(
+            p in 0usize..6, fw in 0usize..3, a in any::<u64>(), b in any::<u64>(), s: bool,
+        ) {
+            let (default, x) = running(p, fw, a, s);
+            let (_, y) = running(p, fw, b, s);
+            // What NCM would show of two individual configurations: secrets as "*".
+            let mut shown = between(&default, &x).to_value();
+            crate::sim::config_sync::mask_passwords(&mut shown);
+            let current = Diff::from_value(&shown).unwrap();
+            let wanted = between(&default, &y);
+            let plan = plan_write(&current, &wanted).unwrap();
+            prop_assert!(!plan.send.to_value().to_string().contains("\"*\""));
+            if plan.patch {
+                prop_assert!(plan.dropped_secrets.is_empty());
+            }
+            let tree = apply(&json!({}), &current).unwrap();
+            for path in &plan.dropped_secrets {
+                prop_assert_eq!(get(&tree, path), Some(&json!("*")));
+            }
+        }
+    }
+}
