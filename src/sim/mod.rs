@@ -7,6 +7,7 @@ pub mod firmware;
 pub mod fleet;
 pub mod front;
 pub mod ignitenet;
+pub mod ncos;
 pub mod server;
 pub mod store;
 
@@ -365,9 +366,10 @@ impl Simulator {
         store.generation += 1;
     }
 
-    /// Stages a roll-out rehearsal: group `group` becomes exactly the first `n` routers (mixed
-    /// firmware), online, synched and targeting their actual firmware, and no config sync in
-    /// the account is suspended. Returns their ids.
+    /// Stages a roll-out rehearsal: group `group` becomes exactly the first `n` routers with
+    /// Wi-Fi (mixed products and firmware: every rehearsal may set an SSID), online, synched
+    /// and targeting their actual firmware, and no config sync in the account is suspended.
+    /// Returns their ids.
     pub fn stage_group(&self, group: u64, n: usize) -> Vec<String> {
         let mut store = self.state.store.write().unwrap();
         store.generation += 1;
@@ -378,13 +380,15 @@ impl Simulator {
                 continue;
             };
             let in_group = rec["group"] == url.as_str();
-            if ids.len() >= n && !in_group {
+            let wifi = ncos::model(&config_sync::product_name(&store, &rec)).radios > 0;
+            if (ids.len() >= n || !wifi) && !in_group {
                 continue;
             }
+            let join = ids.len() < n && wifi;
             let Some(r) = store.kept_mut("routers", pos) else {
                 continue;
             };
-            if ids.len() < n {
+            if join {
                 r["group"] = serde_json::json!(url);
                 r["state"] = serde_json::json!("online");
                 r["config_status"] = serde_json::json!("synched");

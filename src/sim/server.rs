@@ -2,6 +2,7 @@
 //! trailing-slash redirects, filter validation, paging, `fields`/`expand`, writes), and the reply,
 //! fault-injection and request-counting pieces the IgniteNet side (`ignitenet.rs`) shares.
 
+use super::config_sync::Masked;
 use super::store::{text_of, timeuuid_time, Store};
 use super::SimState;
 use crate::ncm::catalog::{self, Endpoint, Field, Method, Op, Paging, Ty};
@@ -723,11 +724,21 @@ fn selection(
 /// The positions of the records a listing selects, in its order.
 fn select(store: &Store, ep: &'static Endpoint, p: &ListParams) -> Vec<usize> {
     let table = store.table(ep.name);
-    // Each record is looked at once (a generated one is built once), keeping what the order
-    // needs.
-    let mut matched: Vec<(usize, SortKey)> = table
-        .iter()
-        .enumerate()
+    // Each record is looked at once (a generated one is built once, or only the fields the
+    // filters and the order read when the fleet has them at hand), keeping what the order needs.
+    let names = super::store::fields_read(
+        p.filters.iter().map(|(f, _, _)| f.name),
+        p.order_by.as_deref(),
+        ep.paging.is_timeuuid(),
+    );
+    let mut matched: Vec<(usize, SortKey)> = (0..table.len())
+        .filter_map(|i| {
+            table
+                .fields(i, &names)
+                .map(Cow::Owned)
+                .or_else(|| table.get(i))
+                .map(|r| (i, r))
+        })
         .filter(|(_, r)| {
             p.filters
                 .iter()
@@ -980,7 +991,7 @@ impl serde::Serialize for View<'_> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(None)?;
         let shown = |f: &str| !f.contains("__");
-        let masked = |v| Masked { v, on: self.mask };
+        let masked = |v| Masked::new(v, self.mask);
         match self.fields {
             Some(fields) => {
                 for f in fields {
@@ -1006,44 +1017,6 @@ impl serde::Serialize for View<'_> {
             }
         }
         m.end()
-    }
-}
-
-/// A value serialized with every non-empty password shown as `"*"` (when `on`).
-struct Masked<'a> {
-    v: &'a Value,
-    on: bool,
-}
-
-impl serde::Serialize for Masked<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
-        if !self.on {
-            return self.v.serialize(s);
-        }
-        match self.v {
-            Value::Object(o) => {
-                let mut m = s.serialize_map(Some(o.len()))?;
-                for (k, x) in o {
-                    let secret = crate::ncm::defaults::PASSWORD_KEYS.contains(&k.as_str())
-                        && x.as_str().is_some_and(|t| !t.is_empty());
-                    if secret {
-                        m.serialize_entry(k, "*")?;
-                    } else {
-                        m.serialize_entry(k, &Masked { v: x, on: true })?;
-                    }
-                }
-                m.end()
-            }
-            Value::Array(a) => {
-                let mut q = s.serialize_seq(Some(a.len()))?;
-                for x in a {
-                    q.serialize_element(&Masked { v: x, on: true })?;
-                }
-                q.end()
-            }
-            other => other.serialize(s),
-        }
     }
 }
 
@@ -1541,6 +1514,7 @@ fn log_config_activity(store: &mut Store, endpoint: &str, id: &str) {
 
 /// The default configuration of a firmware record's product and version.
 fn firmware_default(store: &Store, fw: &Value) -> Value {
-    let product = super::config_sync::product_name(store, fw);
-    crate::ncm::defaults::default_config(&product, fw["version"].as_str().unwrap_or("7.22.60"))
+    super::config_sync::firmware_default(store, fw)
+        .as_ref()
+        .clone()
 }

@@ -16,6 +16,22 @@ pub trait RecordSource: Send + Sync + std::fmt::Debug {
     fn record(&self, table: &str, idx: u32) -> Value;
     /// The numeric `id` of that record without building it (`None` for id-less records).
     fn id(&self, table: &str, idx: u32) -> Option<u64>;
+    /// The fields `names` of record `idx` of `table` without building the whole record, when
+    /// the source has all of them at hand (`None`: build the record). A listing filtered on
+    /// them reads only these.
+    fn fields(&self, _table: &str, _idx: u32, _names: &[&str]) -> Option<Value> {
+        None
+    }
+    /// What the device of router `router_id` added to its own configuration on firmware
+    /// `version` of `product` (`None`: the source knows no such router).
+    fn device_additions(
+        &self,
+        _router_id: u64,
+        _product: &str,
+        _version: &str,
+    ) -> Option<crate::diff::Diff> {
+        None
+    }
 }
 
 /// One record of a table.
@@ -95,6 +111,15 @@ impl<'a> Table<'a> {
         }
     }
 
+    /// The fields `names` of the record at `pos`, as an object holding only them, when they can
+    /// be had without building a generated record (`None`: read the record itself).
+    pub fn fields(&self, pos: usize, names: &[&str]) -> Option<Value> {
+        match (self.rows.get(pos)?, self.source) {
+            (Row::Gen(i), Some(s)) => s.fields(self.name, *i, names),
+            _ => None,
+        }
+    }
+
     /// Whether the record at `row` has the id `id` (`numeric`: the id as a number, which is all
     /// a generated record is compared by; it is never built for this).
     fn has_id(&self, row: &Row, id: &str, numeric: Option<u64>) -> bool {
@@ -140,6 +165,19 @@ impl Store {
 
     pub fn url(&self, endpoint: &str, id: impl std::fmt::Display) -> String {
         format!("{}{endpoint}/{id}/", self.prefix)
+    }
+
+    /// What the device of router `router_id` added to its own configuration (see
+    /// [`RecordSource::device_additions`]).
+    pub fn device_additions(
+        &self,
+        router_id: u64,
+        product: &str,
+        version: &str,
+    ) -> Option<crate::diff::Diff> {
+        self.source
+            .as_ref()?
+            .device_additions(router_id, product, version)
     }
 
     /// The records of `name` (an empty table when the endpoint has none).
@@ -231,6 +269,23 @@ impl Store {
             *n = id.saturating_add(1);
         }
     }
+}
+
+/// The top-level fields a listing's filters (a nested `actor__type` reads `actor`), its
+/// `order_by` and (time-paged endpoints) its time order read.
+pub fn fields_read<'a>(
+    filters: impl Iterator<Item = &'a str>,
+    order_by: Option<&'a str>,
+    by_time: bool,
+) -> Vec<&'a str> {
+    let mut names: Vec<&str> = filters
+        .map(|f| f.split_once("__").map_or(f, |(outer, _)| outer))
+        .chain(order_by.map(|o| o.strip_prefix('-').unwrap_or(o)))
+        .chain(by_time.then_some("created_at_timeuuid"))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// Text of a scalar JSON value (strings unquoted).
