@@ -121,6 +121,8 @@ fn main() {
     println!("fleetscript sim --routers {routers} (medians of {runs} runs):");
     println!("  serving after {ready:.2} s, RSS {rss:.0} MiB");
     println!("  first page of 500 configuration managers in {page:.2} s");
-    println!("  configuration managers ?router=<the last> (filters all {routers}) in {filtered:.2} s");
+    println!(
+        "  configuration managers ?router=<the last> (filters all {routers}) in {filtered:.2} s"
+    );
     println!("  peak RSS {peak:.0} MiB");
 }
