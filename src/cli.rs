@@ -139,6 +139,10 @@ pub struct ConnArgs {
     /// Pages of one listing fetched at once (offset-paged endpoints) [default: 4].
     #[arg(long, value_name = "N")]
     pub page_concurrency: Option<f64>,
+    /// Trust the CA certificates of FILE (PEM) besides the system's, e.g. a TLS-inspecting
+    /// proxy's [default: the profile's ca_file; SSL_CERT_FILE applies too].
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

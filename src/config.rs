@@ -4,6 +4,7 @@
 //! environment; the CLI layers its flags on top (flags > environment > profile > defaults).
 
 use crate::error::{Error, Result};
+use crate::http::tls::CaFile;
 use crate::http::HttpOptions;
 use crate::ignitenet::IgniteNetOptions;
 use crate::ncm::{NcmCredentials, DEFAULT_NCM_BASE_URL};
@@ -125,6 +126,12 @@ pub struct Profile {
     pub timeout: Option<f64>,
     pub retries: Option<f64>,
     pub retry_delay_ms: Option<f64>,
+    /// A PEM file of CA certificates trusted besides the system's (a TLS-inspecting proxy's
+    /// CA); relative to the config file's directory.
+    pub ca_file: Option<PathBuf>,
+    /// The proxy every request goes through (`http://[user:password@]host:port`), but to the
+    /// hosts `NO_PROXY` names; it takes the place of the environment's `HTTPS_PROXY`.
+    pub proxy: Option<String>,
 }
 
 /// The numeric settings as written (a profile's keys or the command line's flags), before they
@@ -370,6 +377,10 @@ pub const STRING_SETTINGS: &[(&str, &str, bool)] = &[
     ("ignitenet_api_key", "IGNITENET_API_KEY", true),
 ];
 
+/// The variable naming a PEM file of CA certificates (OpenSSL's; also read by the platform
+/// verifier on Linux): trusted as `ca_file` is.
+pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+
 /// The numeric settings `config show` lists after the text ones.
 pub const NUMERIC_SETTINGS: &[&str] = &[
     "concurrency",
@@ -447,7 +458,8 @@ impl Config {
                         }
                     ))
                 })?;
-                c.apply_profile(&name, p)?;
+                let dir = path.parent().unwrap_or(Path::new("."));
+                c.apply_profile(&name, p, dir)?;
             }
         } else if let Some(name) = wanted {
             return Err(Error::Config(format!(
@@ -460,7 +472,7 @@ impl Config {
         Ok((c, warnings))
     }
 
-    fn apply_profile(&mut self, name: &str, p: &Profile) -> Result<()> {
+    fn apply_profile(&mut self, name: &str, p: &Profile, dir: &Path) -> Result<()> {
         let src = format!("profile {name}");
         self.profile = Some(name.to_string());
         for (key, _, _) in STRING_SETTINGS {
@@ -469,7 +481,24 @@ impl Config {
                 self.sources.insert(key, src.clone());
             }
         }
+        if let Some(f) = p.ca_file.as_ref().filter(|f| !f.as_os_str().is_empty()) {
+            self.set_ca_file(dir.join(f), format!("profile {name}: ca_file"));
+            self.sources.insert("ca_file", src.clone());
+        }
+        if let Some(proxy) = p.proxy.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            crate::http::tls::check_proxy(proxy)
+                .map_err(|e| Error::Config(format!("profile {name}: {e}")))?;
+            self.http.proxy = Some(proxy.to_string());
+            self.sources.insert("proxy", src.clone());
+        }
         self.apply_tuning(&p.tuning(), Origin::Profile(name))
+    }
+
+    /// Trusts the CA certificates of `path` (PEM) besides the system's, in place of any other
+    /// `ca_file` given (a flag's replaces the profile's); `SSL_CERT_FILE` applies as well.
+    pub fn set_ca_file(&mut self, path: PathBuf, origin: String) {
+        self.http.ca_files.retain(|f| f.origin == SSL_CERT_FILE);
+        self.http.ca_files.insert(0, CaFile { path, origin });
     }
 
     /// Checks each numeric setting given (against its bounds in `settings`, the one table) and
@@ -556,6 +585,13 @@ impl Config {
     }
 
     fn apply_env(&mut self) {
+        if let Some(f) = std::env::var_os(SSL_CERT_FILE).filter(|v| !v.is_empty()) {
+            self.http.ca_files.retain(|c| c.origin != SSL_CERT_FILE);
+            self.http.ca_files.push(CaFile {
+                path: PathBuf::from(f),
+                origin: SSL_CERT_FILE.into(),
+            });
+        }
         for (key, var, _) in STRING_SETTINGS {
             if let Some(v) = std::env::var(var)
                 .ok()
@@ -631,7 +667,41 @@ impl Config {
                 .unwrap_or("default");
             out.push_str(&format!("{key:<w$}  {shown}  ({src})\n"));
         }
+        out.push_str(&self.describe_network(w));
         out.push_str(&format!("library path: {}\n", self.library_path_text()));
+        out
+    }
+
+    /// `config show`'s lines of the CA files and the proxy (its password masked), with where
+    /// each came from.
+    fn describe_network(&self, w: usize) -> String {
+        use crate::http::tls;
+        let mut out = String::new();
+        if self.http.ca_files.is_empty() {
+            out.push_str(&format!(
+                "{:<w$}  (not set: the system's trust store only)  (default)\n",
+                "ca_file"
+            ));
+        }
+        for f in &self.http.ca_files {
+            out.push_str(&format!(
+                "{:<w$}  {}  ({})\n",
+                "ca_file",
+                f.path.display(),
+                f.origin
+            ));
+        }
+        let (proxy, src) = match &self.http.proxy {
+            Some(p) => (
+                tls::shown_text(p),
+                self.sources.get("proxy").cloned().unwrap_or_default(),
+            ),
+            None => match tls::env_proxy("https") {
+                Some((var, p)) => (tls::shown_text(&p), format!("environment {var}")),
+                None => ("(none: direct)".to_string(), "default".to_string()),
+            },
+        };
+        out.push_str(&format!("{:<w$}  {proxy}  ({src})\n", "proxy"));
         out
     }
 
@@ -644,9 +714,26 @@ impl Config {
             .join(":")
     }
 
-    /// Every secret value known to the configuration, for redaction.
+    /// Every secret value known to the configuration, for redaction: the API keys (see
+    /// [`secret_sources`](Self::secret_sources)) and the password of every proxy URL in use
+    /// (the profile's, the environment's), whatever its length.
     pub fn secrets(&self) -> Vec<String> {
-        self.secret_sources().into_iter().map(|(_, v)| v).collect()
+        let mut s: Vec<String> = self.secret_sources().into_iter().map(|(_, v)| v).collect();
+        let env = crate::http::tls::PROXY_VARIABLES
+            .iter()
+            .flat_map(|v| [v.to_string(), v.to_ascii_lowercase()])
+            .filter_map(|v| std::env::var(v).ok());
+        for p in self.http.proxy.iter().cloned().chain(env) {
+            s.extend(crate::http::tls::proxy_password(&p));
+            // As written in the URL too (percent-encoded).
+            if let Some(raw) = url::Url::parse(p.trim())
+                .ok()
+                .and_then(|u| u.password().map(str::to_string))
+            {
+                s.push(raw);
+            }
+        }
+        s
     }
 
     /// Every secret with where it came from: the keys in use, every key of every profile of

@@ -70,6 +70,22 @@ pub enum Error {
         /// could not be taken (too large, a stalled body).
         unreachable: bool,
     },
+    /// The server's TLS certificate could not be verified (or the handshake failed): it will
+    /// not fix itself, so it is never retried. One line: the host, the reason, the fix.
+    #[error("cannot verify the TLS certificate of {host}: {reason}; {fix}")]
+    Tls {
+        method: &'static str,
+        url: String,
+        host: String,
+        /// `unknown issuer (...)`, `the certificate has expired`, `name mismatch (...)`.
+        reason: String,
+        /// What to do: give the CA with `ca_file`, check the clock, check the base URL.
+        fix: String,
+    },
+    /// A request dropped before its answer came because nothing needs it any more (a page asked
+    /// for ahead past the end of a listing); never reaches a script.
+    #[error("the request was dropped: its answer is no longer needed")]
+    NotNeeded,
     /// A query or argument was rejected before any request was sent.
     #[error("{0}")]
     Invalid(String),
@@ -227,6 +243,8 @@ impl Error {
             Error::Api(_) => "api",
             Error::Transport { timeout: true, .. } => "timeout",
             Error::Transport { .. } => "transport",
+            Error::Tls { .. } => "tls",
+            Error::NotNeeded => "dropped",
             Error::Invalid(_) => "invalid",
             Error::MethodNotSupported { .. } => "method",
             Error::Protocol { .. } => "protocol",
@@ -292,6 +310,9 @@ impl Error {
             ),
             Error::Transport { method, url, .. } | Error::Protocol { method, url, .. } => {
                 (method.clone(), url.clone(), Value::Null, vec![])
+            }
+            Error::Tls { method, url, .. } => {
+                (method.to_string(), url.clone(), Value::Null, vec![])
             }
             Error::Diff(i) => (
                 String::new(),
@@ -380,7 +401,7 @@ pub fn message_from_body(status: u16, body: &Value) -> String {
             return s.chars().take(300).collect();
         }
     }
-    let reason = ureq::http::StatusCode::from_u16(status)
+    let reason = reqwest::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("error");

@@ -191,6 +191,9 @@ fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
         ..Default::default()
     };
     cfg.apply_tuning(&flags, fleetscript::config::Origin::Flags)?;
+    if let Some(f) = &c.ca_file {
+        cfg.set_ca_file(f.clone(), "--ca-file".into());
+    }
     cfg.http.dry_run = c.dry_run;
     cfg.http.verbose = c.verbose;
     cfg.write_dirs = c.allow_write.clone();
@@ -341,7 +344,14 @@ fn run_checked(
     if let Some(line) = sandbox_line(rt, fleet) {
         eprintln!("{line}");
     }
-    match rt.run_script(script) {
+    let outcome = rt.run_script(script);
+    // The calls the run made, per cloud, before the last word (an error line, the dry run's);
+    // not before an outcome said in one line alone (exit 3, 75, a TLS failure).
+    let alone = outcome.as_ref().is_err_and(|e| e.is_one_line());
+    if let Some(line) = rt.calls().line().filter(|_| !alone) {
+        eprintln!("{line}");
+    }
+    match outcome {
         Ok(v) => {
             if eval && !v.is_unit() {
                 print_value(&v);

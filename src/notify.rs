@@ -27,29 +27,30 @@ pub fn shown(u: &url::Url) -> String {
     format!("{}://{}/…", u.scheme(), u.host_str().unwrap_or_default())
 }
 
-/// Sends one ping: `suffix` ("start", "fail" or "") appended to the URL's path, `body` as JSON.
-/// Returns why it did not arrive, if it did not.
-pub fn ping(url: &str, suffix: &str, body: Option<&Value>) -> std::result::Result<(), String> {
+/// Sends one ping with `client` (the run's trust and proxies, a [`PING_TIMEOUT`]): `suffix`
+/// ("start", "fail" or "") appended to the URL's path, `body` as JSON. Returns why it did not
+/// arrive, if it did not.
+pub fn ping(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    suffix: &str,
+    body: Option<&Value>,
+) -> std::result::Result<(), String> {
     let mut u = check_url(url).map_err(|e| e.to_string())?;
     if !suffix.is_empty() {
         let path = format!("{}/{suffix}", u.path().trim_end_matches('/'));
         u.set_path(&path);
     }
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(PING_TIMEOUT))
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let req = agent.post(u.as_str());
-    let sent = match body {
-        Some(b) => req
+    let mut req = client.post(u.as_str());
+    if let Some(b) = body {
+        req = req
             .header("Content-Type", "application/json")
-            .send(b.to_string()),
-        None => req.send_empty(),
-    };
-    match sent {
+            .body(b.to_string());
+    }
+    match req.send() {
         Ok(r) if r.status().is_success() => Ok(()),
-        Ok(r) => Err(format!("{} answered {}", shown(&u), r.status())),
-        Err(e) => Err(format!("{} unreachable: {e}", shown(&u))),
+        Ok(r) => Err(format!("{} answered {}", shown(&u), r.status().as_u16())),
+        // Without the URL: its path is often a secret token.
+        Err(e) => Err(format!("{} unreachable: {}", shown(&u), e.without_url())),
     }
 }

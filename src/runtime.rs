@@ -53,6 +53,9 @@ pub enum ScriptError {
     AuthRefused(String),
     /// A cloud stayed unavailable through every retry: one line, try again later.
     Unavailable(String),
+    /// A cloud's TLS certificate could not be verified: one line naming the host, the reason
+    /// and the fix (`ca_file`); a failure (exit 1), as it will not fix itself.
+    Tls(String),
     /// Interrupted after the point of no return (what it names is saved for good): not a
     /// failure, exit 0.
     InterruptedAfterSave(String),
@@ -62,13 +65,26 @@ impl ScriptError {
     pub fn exit_code(&self) -> i32 {
         match self {
             ScriptError::Compile(_) | ScriptError::Setup(_) => exit::USAGE,
-            ScriptError::Runtime(_) | ScriptError::Failed(_) => exit::FAILURE,
+            ScriptError::Runtime(_) | ScriptError::Failed(_) | ScriptError::Tls(_) => exit::FAILURE,
             ScriptError::Interrupted(_) => exit::INTERRUPTED,
             ScriptError::Locked(_) | ScriptError::Unavailable(_) => exit::TEMPFAIL,
             ScriptError::AuthRefused(_) => exit::AUTH,
             ScriptError::InterruptedAfterSave(_) => exit::OK,
         }
     }
+    /// Is this outcome said in one line alone (refused keys, an unavailable cloud, a lock, a
+    /// certificate that cannot be verified, a setup error)?
+    pub fn is_one_line(&self) -> bool {
+        matches!(
+            self,
+            ScriptError::Setup(_)
+                | ScriptError::AuthRefused(_)
+                | ScriptError::Unavailable(_)
+                | ScriptError::Locked(_)
+                | ScriptError::Tls(_)
+        )
+    }
+
     pub fn render(&self) -> String {
         match self {
             ScriptError::Compile(d) | ScriptError::Runtime(d) | ScriptError::Interrupted(d) => {
@@ -79,11 +95,40 @@ impl ScriptError {
             ScriptError::Setup(s)
             | ScriptError::Failed(s)
             | ScriptError::AuthRefused(s)
-            | ScriptError::Unavailable(s) => format!("error: {s}\n"),
+            | ScriptError::Unavailable(s)
+            | ScriptError::Tls(s) => format!("error: {s}\n"),
             ScriptError::InterruptedAfterSave(what) => format!(
                 "interrupted after {what}: that is saved and complete; the rest of the run was skipped\n"
             ),
         }
+    }
+}
+
+/// The API calls of a run (or of one REPL command), per cloud.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CloudCalls {
+    pub ncm: crate::http::Calls,
+    pub ignitenet: crate::http::Calls,
+}
+
+impl CloudCalls {
+    /// The calls made after `earlier`.
+    pub fn since(self, earlier: CloudCalls) -> CloudCalls {
+        CloudCalls {
+            ncm: self.ncm.since(earlier.ncm),
+            ignitenet: self.ignitenet.since(earlier.ignitenet),
+        }
+    }
+
+    /// `calls: NCM 3 requests, 0 retries, 0 rate-limited (429), 1.2 MiB received; IgniteNet
+    /// ...`: the clouds that were called, or `None` when none was.
+    pub fn line(&self) -> Option<String> {
+        let parts: Vec<String> = [("NCM", self.ncm), ("IgniteNet", self.ignitenet)]
+            .into_iter()
+            .filter(|(_, c)| !c.is_empty())
+            .map(|(name, c)| format!("{name} {}", c.describe()))
+            .collect();
+        (!parts.is_empty()).then(|| format!("calls: {}", parts.join("; ")))
     }
 }
 
@@ -149,14 +194,23 @@ impl Runtime {
         let (config, sim) = start_sandbox(config)?;
         config.check_secrets()?;
         let redactor = Redactor::new(config.secrets());
-        let transport = Transport::new(config.http.clone(), redactor.clone(), cancel.clone())?;
+        // One connection pool per cloud, as large as the requests it may have in flight (two
+        // listings read at once, or the bulk writes).
+        let http = crate::http::HttpOptions {
+            pool_size: config
+                .page_concurrency
+                .max(config.bulk_concurrency)
+                .saturating_mul(2),
+            ..config.http.clone()
+        };
+        let transport = Transport::new(http.clone(), redactor.clone(), cancel.clone())?;
         let ncm = Arc::new(
             NcmClient::new(&config.ncm_base_url, &config.ncm_credentials, transport)?
                 .with_progress(config.progress)
                 .with_page_concurrency(config.page_concurrency),
         );
-        // IgniteNet has a transport of its own: its own stats, rate limit and retry policy.
-        let transport = Transport::new(config.http.clone(), redactor.clone(), cancel.clone())?;
+        // IgniteNet has a transport of its own: its own stats, pool, rate limit and retry policy.
+        let transport = Transport::new(http, redactor.clone(), cancel.clone())?;
         let ignitenet = Arc::new(IgniteNetClient::new(config.ignitenet.clone(), transport)?);
         let (writes, reads) = confinement(&config)?;
         let ctx = Arc::new(ScriptContext {
@@ -220,6 +274,14 @@ impl Runtime {
     /// The IgniteNet Cloud client scripts use.
     pub fn ignitenet(&self) -> &Arc<IgniteNetClient> {
         &self.ignitenet
+    }
+
+    /// The API calls made so far: NCM's and IgniteNet's counters.
+    pub fn calls(&self) -> CloudCalls {
+        CloudCalls {
+            ncm: self.ncm.transport().stats.calls(),
+            ignitenet: self.ignitenet.transport().stats.calls(),
+        }
     }
 
     /// The flag that stops a running script (set it from a Ctrl-C handler).
@@ -528,6 +590,9 @@ impl Runtime {
         let field = |k: &str| thrown.get(k).map(|v| v.to_string()).unwrap_or_default();
         if field("kind") == crate::script::bindings::global::FAIL_KIND {
             return ScriptError::Failed(d.message);
+        }
+        if field("kind") == "tls" {
+            return ScriptError::Tls(one_line(&self.redactor.redact(&field("message"))));
         }
         let what = |url: &str| self.cloud_at(url);
         match Cause::parse(&field("cause")) {

@@ -1,8 +1,14 @@
-//! The shared blocking HTTP transport used by both clouds: timeouts, retries with exponential
-//! backoff and jitter (honouring `Retry-After`), dry-run of writes, redaction of secrets,
-//! request accounting and cooperative cancellation (Ctrl-C).
+//! The shared blocking HTTP transport used by both clouds (reqwest, rustls, the platform's
+//! trust store; `transport.rs`): timeouts, retries with exponential backoff and jitter
+//! (honouring `Retry-After`), dry-run of writes, redaction of secrets, request accounting and
+//! cooperative cancellation (Ctrl-C). Here: what the transport is given and what it counts.
 
-use crate::error::{message_from_body, parse_config_issues, redact_value, ApiError, Error, Result};
+pub mod tls;
+mod transport;
+
+pub use transport::Transport;
+
+use crate::error::{Error, Result};
 use rand::Rng;
 use serde_json::Value;
 use std::fmt;
@@ -218,7 +224,19 @@ pub struct HttpOptions {
     pub max_body: u64,
     /// Trace every request (method, URL, status, duration, bytes) on stderr (`-v`).
     pub verbose: bool,
+    /// Roots trusted besides the platform's store: the profile's `ca_file` (or `--ca-file`)
+    /// and `SSL_CERT_FILE`.
+    pub ca_files: Vec<tls::CaFile>,
+    /// The profile's `proxy`: every request goes through it, but to the hosts `NO_PROXY`
+    /// names. Without it, the environment's `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` apply.
+    pub proxy: Option<String>,
+    /// Idle connections kept open per host for the next requests (the run's concurrency).
+    pub pool_size: usize,
 }
+
+/// Idle connections kept per host unless the configuration says otherwise: the default
+/// concurrency of listings and of bulk writes.
+pub const DEFAULT_POOL_SIZE: usize = 8;
 
 impl Default for HttpOptions {
     fn default() -> Self {
@@ -229,6 +247,9 @@ impl Default for HttpOptions {
             dry_run: false,
             max_body: DEFAULT_MAX_BODY,
             verbose: false,
+            ca_files: vec![],
+            proxy: None,
+            pool_size: DEFAULT_POOL_SIZE,
         }
     }
 }
@@ -236,8 +257,16 @@ impl Default for HttpOptions {
 /// Counters of what the transport did; shared, cheap to read.
 #[derive(Debug, Default)]
 pub struct Stats {
+    /// Requests sent (every attempt, retries included).
     pub requests: AtomicU64,
     pub retries: AtomicU64,
+    /// Answers with HTTP 429 (Too Many Requests), retried or not.
+    pub too_many: AtomicU64,
+    /// Bytes of the answers' bodies, as read (after decompression).
+    pub bytes: AtomicU64,
+    /// Requests whose answer was not used: pages asked for ahead past the end of a listing,
+    /// or dropped because it ended first.
+    pub wasted: AtomicU64,
     pub dry_run_writes: AtomicU64,
     /// The delays slept before retries, most recent last (bounded).
     pub retry_delays: Mutex<Vec<Duration>>,
@@ -250,9 +279,101 @@ impl Stats {
     pub fn retries(&self) -> u64 {
         self.retries.load(Ordering::Relaxed)
     }
+    pub fn too_many(&self) -> u64 {
+        self.too_many.load(Ordering::Relaxed)
+    }
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+    pub fn wasted(&self) -> u64 {
+        self.wasted.load(Ordering::Relaxed)
+    }
     pub fn dry_run_writes(&self) -> u64 {
         self.dry_run_writes.load(Ordering::Relaxed)
     }
+
+    /// The counters now.
+    pub fn calls(&self) -> Calls {
+        Calls {
+            requests: self.requests(),
+            retries: self.retries(),
+            too_many: self.too_many(),
+            bytes: self.bytes(),
+            wasted: self.wasted(),
+            dry_run_writes: self.dry_run_writes(),
+        }
+    }
+}
+
+/// The counters of a transport at one moment (or between two: [`Calls::since`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Calls {
+    pub requests: u64,
+    pub retries: u64,
+    /// Answers with HTTP 429.
+    pub too_many: u64,
+    /// Bytes of the answers, as read (after decompression).
+    pub bytes: u64,
+    /// Requests whose answer was not used (see [`Stats::wasted`]).
+    pub wasted: u64,
+    pub dry_run_writes: u64,
+}
+
+impl Calls {
+    /// What was done after `earlier`.
+    pub fn since(self, earlier: Calls) -> Calls {
+        Calls {
+            requests: self.requests.saturating_sub(earlier.requests),
+            retries: self.retries.saturating_sub(earlier.retries),
+            too_many: self.too_many.saturating_sub(earlier.too_many),
+            bytes: self.bytes.saturating_sub(earlier.bytes),
+            wasted: self.wasted.saturating_sub(earlier.wasted),
+            dry_run_writes: self.dry_run_writes.saturating_sub(earlier.dry_run_writes),
+        }
+    }
+
+    /// Nothing sent and nothing planned.
+    pub fn is_empty(&self) -> bool {
+        self.requests == 0 && self.dry_run_writes == 0
+    }
+
+    /// `12 requests, 1 retry, 0 rate-limited (429), 1.4 MiB received`, then the requests whose
+    /// answer went unused and the writes a dry run planned, when there were any.
+    pub fn describe(&self) -> String {
+        let n = |v: u64, one: &str, many: &str| format!("{v} {}", if v == 1 { one } else { many });
+        let mut out = format!(
+            "{}, {}, {} rate-limited (429), {} received",
+            n(self.requests, "request", "requests"),
+            n(self.retries, "retry", "retries"),
+            self.too_many,
+            human_bytes(self.bytes)
+        );
+        if self.wasted > 0 {
+            out.push_str(&format!(", {} unused", self.wasted));
+        }
+        if self.dry_run_writes > 0 {
+            out.push_str(&format!(
+                ", {} not sent (dry run)",
+                n(self.dry_run_writes, "write", "writes")
+            ));
+        }
+        out
+    }
+}
+
+/// `512 B`, `3.2 KiB`, `1.4 MiB`: a size as an operator reads it.
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if b < 1024 {
+        return format!("{b} B");
+    }
+    let mut v = b as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
 }
 
 /// Knows the secrets in use and masks them in any text leaving the library.
@@ -299,6 +420,17 @@ pub struct Request<'a> {
     pub body: Option<&'a Value>,
     /// May the transport repeat this request on a retryable failure?
     pub retryable: bool,
+    /// Is the answer still wanted? Asked before each attempt and while waiting to retry: a page
+    /// asked for ahead that a listing no longer needs is dropped ([`Error::NotNeeded`]) instead
+    /// of being sent or retried. `None`: always.
+    pub needed: Option<&'a (dyn Fn() -> bool + Sync)>,
+}
+
+impl Request<'_> {
+    /// Is the answer still wanted?
+    pub fn still_needed(&self) -> bool {
+        self.needed.is_none_or(|f| f())
+    }
 }
 
 /// A successful answer, its body parsed as JSON ([`Transport::send`]) or by a parser of the
@@ -377,465 +509,6 @@ impl RateLimiter {
     }
 }
 
-#[derive(Clone)]
-pub struct Transport {
-    client: ureq::Agent,
-    pub options: HttpOptions,
-    pub stats: Arc<Stats>,
-    pub redactor: Redactor,
-    pub cancel: Arc<AtomicBool>,
-    dry_run_sink: DryRunSink,
-    limiter: Option<Arc<RateLimiter>>,
-}
-
-impl std::fmt::Debug for Transport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transport")
-            .field("options", &self.options)
-            .finish()
-    }
-}
-
-impl Transport {
-    pub fn new(options: HttpOptions, redactor: Redactor, cancel: Arc<AtomicBool>) -> Result<Self> {
-        let client: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(options.connect_timeout))
-            .timeout_global(Some(options.timeout))
-            // Never follow redirects: a redirect costs a second billed call and could carry
-            // the auth headers elsewhere. The client builds slashed URLs so none should occur;
-            // one that does is answered as it came (and reported).
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            // Every status is an answer to judge here (retries, error bodies).
-            .http_status_as_error(false)
-            // Concurrent pages keep their connections.
-            .max_idle_connections(64)
-            .max_idle_connections_per_host(32)
-            .user_agent(concat!("fleetscript/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
-        Ok(Transport {
-            client,
-            options,
-            stats: Arc::new(Stats::default()),
-            redactor,
-            cancel,
-            dry_run_sink: Arc::new(|line| eprintln!("{line}")),
-            limiter: None,
-        })
-    }
-
-    /// Keeps every request of this transport (and its clones) under `limit`.
-    pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
-        self.limiter = Some(Arc::new(RateLimiter::new(limit)));
-        self
-    }
-
-    /// Waits (interruptibly) for the rate limiter, when there is one.
-    fn wait_for_rate_limit(&self) -> Result<()> {
-        match &self.limiter {
-            Some(l) => l.acquire(&self.cancel),
-            None => Ok(()),
-        }
-    }
-
-    /// Shows a dry-run line (a plan, a write not sent) where dry-run writes are shown.
-    pub fn dry_run_note(&self, line: &str) {
-        (self.dry_run_sink)(line);
-    }
-
-    pub fn with_dry_run_sink(mut self, sink: DryRunSink) -> Self {
-        self.dry_run_sink = sink;
-        self
-    }
-
-    pub fn check_cancel(&self) -> Result<()> {
-        if self.cancel.load(Ordering::SeqCst) {
-            Err(Error::Interrupted)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// Sleeps in small steps so Ctrl-C (or `--max-time`) interrupts a long wait.
-    pub fn sleep(&self, d: Duration) -> Result<()> {
-        let end = Instant::now() + d;
-        loop {
-            self.check_cancel()?;
-            let now = Instant::now();
-            if now >= end {
-                return Ok(());
-            }
-            std::thread::sleep((end - now).min(Duration::from_millis(50)));
-        }
-    }
-
-    /// Sends a request: dry-run of writes, the rate limit, retries by the policy, and an answer
-    /// read whole (up to `max_body`) or a typed error that says what went wrong.
-    pub fn send(&self, req: &Request<'_>) -> Result<Response> {
-        self.send_with(req, parse_body)
-    }
-
-    /// [`send`](Self::send), a successful answer's body made into a `B` by `parse` straight from
-    /// its text (a page of records becomes script values without a JSON tree in between). A
-    /// dry-run write's body is `B::default()`.
-    pub fn send_with<B: Default>(
-        &self,
-        req: &Request<'_>,
-        parse: fn(&str) -> B,
-    ) -> Result<Response<B>> {
-        let url_text = self.redactor.redact(req.url.as_str());
-        if self.options.dry_run && req.method.is_write() {
-            return Ok(self.dry_run(req, &url_text));
-        }
-        let policy = &self.options.retry;
-        let mut attempt: u32 = 0;
-        loop {
-            self.check_cancel()?;
-            self.wait_for_rate_limit()?;
-            self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            let started = Instant::now();
-            let answer = match self.build(req) {
-                Ok(r) => match r {
-                    Outgoing::Empty(r) => self.client.run(r),
-                    Outgoing::Body(r) => self.client.run(r),
-                }
-                .map_err(Failure::Send)
-                .and_then(|resp| self.read_answer(resp, req, &url_text)),
-                Err(e) => Err(Failure::Fatal(e)),
-            };
-            self.trace(req, &url_text, &answer, started.elapsed());
-            let failure = match answer {
-                Ok(a) if (200..300).contains(&a.status) => {
-                    return Ok(Response {
-                        status: a.status,
-                        body: parse(&a.text),
-                        content_type: a.content_type,
-                        dry_run: false,
-                    })
-                }
-                Ok(a) => a,
-                Err(Failure::Fatal(e)) => return Err(e),
-                Err(Failure::Send(e)) => {
-                    let transient = is_connect(&e) || is_timeout(&e) || is_no_answer(&e);
-                    let cap = if is_connect(&e) {
-                        policy.max_retries.min(CONNECT_RETRIES)
-                    } else {
-                        policy.max_retries
-                    };
-                    if req.retryable && attempt < cap && transient {
-                        let why = if is_connect(&e) {
-                            "cannot connect"
-                        } else if is_timeout(&e) {
-                            "timed out"
-                        } else {
-                            "no answer"
-                        };
-                        self.retry_after_delay(
-                            req,
-                            &url_text,
-                            why,
-                            attempt,
-                            cap,
-                            policy.backoff(attempt),
-                        )?;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(self.send_error(req, &url_text, &e, attempt));
-                }
-            };
-            let status = failure.status;
-            if let Some(delay) =
-                policy.retry_delay(status, req.retryable, attempt, failure.retry_after)
-            {
-                let cap = policy.cap_for(status);
-                self.retry_after_delay(
-                    req,
-                    &url_text,
-                    &format!("HTTP {status}"),
-                    attempt,
-                    cap,
-                    delay,
-                )?;
-                attempt += 1;
-                continue;
-            }
-            return Err(self.status_error(req, url_text, failure, attempt));
-        }
-    }
-
-    /// What a dry-run write prints instead of sending.
-    fn dry_run<B: Default>(&self, req: &Request<'_>, url_text: &str) -> Response<B> {
-        let body = req
-            .body
-            .map(|b| format!(" {}", self.redactor.redact(&b.to_string())))
-            .unwrap_or_default();
-        (self.dry_run_sink)(&format!("dry-run: {} {}{}", req.method, url_text, body));
-        self.stats.dry_run_writes.fetch_add(1, Ordering::Relaxed);
-        Response {
-            status: 0,
-            body: B::default(),
-            content_type: None,
-            dry_run: true,
-        }
-    }
-
-    /// The HTTP request of one attempt.
-    fn build(&self, req: &Request<'_>) -> Result<Outgoing> {
-        use ureq::http::Method as M;
-        let method = match req.method {
-            Method::Get => M::GET,
-            Method::Post => M::POST,
-            Method::Put => M::PUT,
-            Method::Patch => M::PATCH,
-            Method::Delete => M::DELETE,
-        };
-        let mut rb = ureq::http::Request::builder()
-            .method(method)
-            .uri(req.url.as_str());
-        for (k, v) in req.headers {
-            rb = rb.header(*k, v.as_str());
-        }
-        let invalid = |e: ureq::http::Error| {
-            Error::Config(format!(
-                "cannot build the request to {}: {e}",
-                self.redactor.redact(req.url.as_str())
-            ))
-        };
-        match req.body {
-            Some(b) => {
-                let typed = req
-                    .headers
-                    .iter()
-                    .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
-                if !typed {
-                    rb = rb.header("Content-Type", "application/json");
-                }
-                rb.body(b.to_string().into_bytes())
-                    .map(Outgoing::Body)
-                    .map_err(invalid)
-            }
-            None => rb.body(()).map(Outgoing::Empty).map_err(invalid),
-        }
-    }
-
-    /// Reads an answer's status, headers and body (at most `max_body` bytes).
-    fn read_answer(
-        &self,
-        resp: ureq::http::Response<ureq::Body>,
-        req: &Request<'_>,
-        url_text: &str,
-    ) -> std::result::Result<Answer, Failure> {
-        let header = |name: &str| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let retry_after = header("retry-after")
-            .and_then(|v| crate::settings::retry_after(&v, self.options.retry.max_retry_after));
-        let location = header("location");
-        let content_type = header("content-type");
-        let status = resp.status().as_u16();
-        let cap = self.options.max_body;
-        let too_large = || {
-            Failure::Fatal(Error::Transport {
-                method: req.method.to_string(),
-                url: url_text.to_string(),
-                message: format!(
-                    "the answer is larger than {} MiB; refusing to read it (raise the cap with --max-body-mb)",
-                    cap / (1024 * 1024)
-                ),
-                timeout: false,
-                unreachable: false,
-            })
-        };
-        let mut body = resp.into_body();
-        if body.content_length().is_some_and(|n| n > cap) {
-            return Err(too_large());
-        }
-        let bytes = match body.with_config().limit(cap).read_to_vec() {
-            Ok(b) => b,
-            Err(ureq::Error::BodyExceedsLimit(_)) => return Err(too_large()),
-            Err(e) => return Err(Failure::Fatal(self.read_error(req, url_text, &e))),
-        };
-        Ok(Answer {
-            status,
-            // Valid UTF-8 (every JSON answer) is taken as it is, not copied.
-            text: String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-            retry_after,
-            location,
-            content_type,
-        })
-    }
-
-    /// A body that could not be read: a stall past the timeout says so.
-    fn read_error(&self, req: &Request<'_>, url_text: &str, e: &ureq::Error) -> Error {
-        let timeout = is_timeout(e) || e.to_string().contains("timed out");
-        let message = if timeout {
-            self.timeout_text("reading the answer")
-        } else {
-            format!(
-                "reading the answer failed: {}",
-                self.redactor.redact(&e.to_string())
-            )
-        };
-        Error::Transport {
-            method: req.method.to_string(),
-            url: url_text.to_string(),
-            message,
-            timeout,
-            unreachable: false,
-        }
-    }
-
-    fn timeout_text(&self, what: &str) -> String {
-        format!(
-            "{what} timed out (limit {}; raise it with --timeout)",
-            human_duration(self.options.timeout)
-        )
-    }
-
-    /// A request that got no answer at all.
-    fn send_error(
-        &self,
-        req: &Request<'_>,
-        url_text: &str,
-        e: &ureq::Error,
-        attempt: u32,
-    ) -> Error {
-        let what = if is_timeout(e) {
-            self.timeout_text("the request")
-        } else if is_connect(e) {
-            format!(
-                "cannot connect: {} (check the base URL and your network)",
-                source_chain(e)
-            )
-        } else {
-            source_chain(e)
-        };
-        Error::Transport {
-            method: req.method.to_string(),
-            url: url_text.to_string(),
-            message: self.redactor.redact(&with_retries(what, attempt)),
-            timeout: is_timeout(e),
-            unreachable: is_connect(e) || is_timeout(e) || is_no_answer(e),
-        }
-    }
-
-    /// A non-success status that is not retried (any more).
-    fn status_error(&self, req: &Request<'_>, url: String, a: Answer, attempt: u32) -> Error {
-        let redact = |s: &str| self.redactor.redact(s);
-        // Masked before anything is cut from it: a key straddling a cut would show in part.
-        let body = redact_value(&parse_body(&a.text), &redact);
-        let message = if (300..400).contains(&a.status) {
-            format!(
-                "unexpected redirect to {} (URLs must end with '/')",
-                a.location.as_deref().map(redact).unwrap_or_default()
-            )
-        } else {
-            message_from_body(a.status, &body)
-        };
-        Error::Api(Box::new(ApiError {
-            status: a.status,
-            method: req.method.to_string(),
-            url,
-            message: redact(&with_retries(message, attempt)),
-            errors: parse_config_issues(&body),
-            body,
-            not_visible: false,
-        }))
-    }
-
-    /// Logs the retry (WARN: method, URL, why, attempt n of N, delay), then waits.
-    fn retry_after_delay(
-        &self,
-        req: &Request<'_>,
-        url_text: &str,
-        why: &str,
-        attempt: u32,
-        cap: u32,
-        delay: Duration,
-    ) -> Result<()> {
-        log_line(
-            "WARN",
-            &format!(
-                "{} {url_text}: {why}; retry {} of {cap} in {}",
-                req.method,
-                attempt + 1,
-                human_duration(delay)
-            ),
-        );
-        self.note_retry(delay);
-        self.sleep(delay)
-    }
-
-    /// With `-v`: one line per request sent (method, URL without secrets, status, duration,
-    /// bytes).
-    fn trace(
-        &self,
-        req: &Request<'_>,
-        url_text: &str,
-        answer: &std::result::Result<Answer, Failure>,
-        took: Duration,
-    ) {
-        if !self.options.verbose {
-            return;
-        }
-        let what = match answer {
-            Ok(a) => format!("{} ({} bytes)", a.status, a.text.len()),
-            Err(Failure::Send(e)) => {
-                format!("no answer: {}", self.redactor.redact(&source_chain(e)))
-            }
-            Err(Failure::Fatal(e)) => self.redactor.redact(&e.to_string()),
-        };
-        log_line(
-            "HTTP",
-            &format!(
-                "{} {url_text} -> {what} in {}ms",
-                req.method,
-                took.as_millis()
-            ),
-        );
-    }
-
-    fn note_retry(&self, delay: Duration) {
-        self.stats.retries.fetch_add(1, Ordering::Relaxed);
-        let mut d = self.stats.retry_delays.lock().unwrap();
-        if d.len() > 1000 {
-            d.remove(0);
-        }
-        d.push(delay);
-    }
-}
-
-/// An answer with any status, before it is judged.
-struct Answer {
-    status: u16,
-    text: String,
-    retry_after: Option<Duration>,
-    location: Option<String>,
-    content_type: Option<String>,
-}
-
-/// Why an attempt produced no answer to judge.
-enum Failure {
-    /// The request could not be sent or got no answer (maybe retried).
-    Send(ureq::Error),
-    /// Final: the answer could not be read (too large, stalled).
-    Fatal(Error),
-}
-
-fn with_retries(message: String, attempt: u32) -> String {
-    if attempt > 0 {
-        format!("{message} (after {attempt} retries)")
-    } else {
-        message
-    }
-}
-
 /// `30s`, `1.5s`, `250ms`: a duration as an operator would write it.
 pub fn human_duration(d: Duration) -> String {
     if d.subsec_nanos() == 0 {
@@ -845,52 +518,6 @@ pub fn human_duration(d: Duration) -> String {
     } else {
         format!("{}s", d.as_secs_f64())
     }
-}
-
-fn source_chain(e: &ureq::Error) -> String {
-    use std::error::Error as _;
-    let mut parts = vec![e.to_string()];
-    let mut src = e.source();
-    while let Some(s) = src {
-        let t = s.to_string();
-        if !parts.iter().any(|p| p.contains(&t)) {
-            parts.push(t);
-        }
-        src = s.source();
-    }
-    parts.join(": ")
-}
-
-/// The request found no server to talk to (refused, unreachable, unknown host).
-fn is_connect(e: &ureq::Error) -> bool {
-    use std::io::ErrorKind as K;
-    match e {
-        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => true,
-        ureq::Error::Io(io) => matches!(
-            io.kind(),
-            K::ConnectionRefused | K::AddrNotAvailable | K::NotConnected | K::HostUnreachable
-        ),
-        _ => false,
-    }
-}
-
-fn is_timeout(e: &ureq::Error) -> bool {
-    match e {
-        ureq::Error::Timeout(_) => true,
-        ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::TimedOut,
-        _ => false,
-    }
-}
-
-/// The connection broke before an answer came (reset, closed, garbled): worth another try.
-fn is_no_answer(e: &ureq::Error) -> bool {
-    matches!(e, ureq::Error::Io(_) | ureq::Error::Protocol(_))
-}
-
-/// A request of one attempt, with or without a body.
-enum Outgoing {
-    Empty(ureq::http::Request<()>),
-    Body(ureq::http::Request<Vec<u8>>),
 }
 
 /// JSON when it parses, else the text as a JSON string, `Null` when empty.

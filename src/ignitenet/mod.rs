@@ -369,6 +369,7 @@ impl IgniteNetClient {
             body,
             // GET and PUT are safe to repeat; POST only after a 429 (not processed).
             retryable: matches!(method, Method::Get | Method::Put),
+            needed: None,
         })?;
         Ok(if r.dry_run {
             json!({"dry_run": true})

@@ -234,6 +234,7 @@ impl NcmClient {
             body,
             // POST is never retried automatically: it may have been processed.
             retryable: method != Method::Post,
+            needed: None,
         })
     }
 
@@ -252,6 +253,7 @@ impl NcmClient {
                 headers: &self.headers,
                 body: None,
                 retryable: true,
+                needed: None,
             },
             parse,
         )

@@ -142,7 +142,20 @@ impl Repl {
         self.inputs += 1;
         let name = format!("<input {}>", self.inputs);
         self.rt.reset_cancel();
-        match self.eval(&name, input) {
+        let before = self.rt.calls();
+        let result = self.eval(&name, input);
+        self.answer(input, result, out);
+        // What the command cost the account: its API calls, when it made any.
+        if let Some(line) = self.rt.calls().since(before).line() {
+            let _ = writeln!(out, "{line}");
+        }
+        self.rt.reset_cancel();
+        Outcome::Continue
+    }
+
+    /// Shows a command's value (a table, through the pager when long) or its error.
+    fn answer(&mut self, input: &str, result: Result<Dynamic, ScriptError>, out: &mut dyn Write) {
+        match result {
             Ok(v) => {
                 if !v.is_unit() {
                     let fields = format::fields_in(input);
@@ -168,8 +181,6 @@ impl Repl {
                 let _ = out.write_all(text.as_bytes());
             }
         }
-        self.rt.reset_cancel();
-        Outcome::Continue
     }
 
     /// `import "path" as alias;` typed on its own: the module stays available to later inputs

@@ -71,6 +71,17 @@ pub fn bin() -> Command {
         "IGNITENET_BASE_URL",
         "FLEETSCRIPT_PROFILE",
         "FLEETSCRIPT_PATH",
+        // Nor the trust store or proxies of the developer's network.
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
     ] {
         c.env_remove(k);
     }

@@ -526,7 +526,18 @@ fn register_requests(root: &mut Module) {
             request(&cx, method, path, Some(dynamic_to_json(&body)))
         }
 
-        /// What the IgniteNet client has done so far: `requests`, `retries`, `dry_run_writes`, and `dry_run` (true under `--dry-run`).
+        /// The API calls made to IgniteNet so far in this run: `requests` sent (retries included),
+        /// `retries`, `rate_limited` (answers with HTTP 429), `bytes` received, `unused`, `dry_run_writes`,
+        /// and `dry_run` (true under `--dry-run`).
+        ///
+        /// ```rhai
+        /// log::info(`${ignitenet::calls().requests} IgniteNet requests`);
+        /// ```
+        fn calls(cx) -> RhaiResult<Map> as "Map" {
+            Ok(super::stats_map(state(&cx)?.ignitenet.transport()))
+        }
+
+        /// The same counters as `ignitenet::calls()` (the older name).
         ///
         /// ```rhai
         /// log::info(`${ignitenet::stats().requests} IgniteNet requests`);

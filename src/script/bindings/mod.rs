@@ -239,18 +239,19 @@ pub fn read_json(c: &ScriptContext, pos: Position, path: &str) -> RhaiResult<rha
         .map_err(|e| usage_error(pos, format!("{path}: not valid JSON: {e}")))
 }
 
-/// A client's counters as scripts see them (`ncm::stats`, `ignitenet::stats`), and whether its
+/// A client's counters as scripts see them (`ncm::calls`, `ignitenet::calls`), and whether its
 /// writes are a dry run.
 pub fn stats_map(t: &crate::http::Transport) -> rhai::Map {
-    let s = &t.stats;
+    let c = t.stats.calls();
+    let int = |v: u64| -> rhai::Dynamic { rhai::INT::try_from(v).unwrap_or(rhai::INT::MAX).into() };
     let mut m = rhai::Map::new();
     m.insert("dry_run".into(), t.options.dry_run.into());
-    m.insert("requests".into(), (s.requests() as rhai::INT).into());
-    m.insert("retries".into(), (s.retries() as rhai::INT).into());
-    m.insert(
-        "dry_run_writes".into(),
-        (s.dry_run_writes() as rhai::INT).into(),
-    );
+    m.insert("requests".into(), int(c.requests));
+    m.insert("retries".into(), int(c.retries));
+    m.insert("rate_limited".into(), int(c.too_many));
+    m.insert("bytes".into(), int(c.bytes));
+    m.insert("unused".into(), int(c.wasted));
+    m.insert("dry_run_writes".into(), int(c.dry_run_writes));
     m
 }
 

@@ -401,8 +401,21 @@ fn register_helpers(root: &mut Module) {
             lists(&cx, queries)
         }
 
-        /// What the client has done so far: `requests` sent, `retries`, `dry_run_writes` (writes printed instead of sent),
-        /// and `dry_run` (true under `--dry-run`: writes are shown, never sent).
+        /// The API calls made to NCM so far in this run (NCM counts each against the account's rate
+        /// limit): `requests` sent (retries included), `retries`, `rate_limited` (answers with HTTP 429),
+        /// `bytes` received, `unused` (pages asked for ahead whose answer a listing did not need),
+        /// `dry_run_writes` (writes printed instead of sent) and `dry_run` (true under `--dry-run`).
+        ///
+        /// ```rhai
+        /// let before = ncm::calls();
+        /// let routers = ncm::routers::list(#{fields: ["id"]});
+        /// log::info(`${ncm::calls().requests - before.requests} requests for ${routers.len()} routers`);
+        /// ```
+        fn calls(cx) -> RhaiResult<Map> as "Map" {
+            Ok(super::stats_map(state(&cx)?.ncm.transport()))
+        }
+
+        /// The same counters as `ncm::calls()` (the older name).
         ///
         /// ```rhai
         /// log::info(`${ncm::stats().requests} requests`);

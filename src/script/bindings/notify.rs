@@ -8,7 +8,11 @@ use rhai::{Dynamic, Module, NativeCallContext};
 use std::sync::Arc;
 
 fn send(c: &ScriptContext, url: &str, suffix: &str, body: Option<serde_json::Value>) {
-    if let Err(why) = crate::notify::ping(url, suffix, body.as_ref()) {
+    // Through the run's trust store, CA files and proxy, like every API call.
+    let client = c.ncm.transport().client_for(crate::notify::PING_TIMEOUT);
+    if let Err(why) =
+        client.and_then(|client| crate::notify::ping(&client, url, suffix, body.as_ref()))
+    {
         log::write(
             "WARN",
             &format!("notify: {why}; the job itself is not affected"),
