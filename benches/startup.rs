@@ -68,7 +68,9 @@ fn main() {
             let t = Instant::now();
             let mut p = Session::spawn(c).expect("pty");
             p.set_expect_timeout(Some(Duration::from_secs(30)));
-            p.expect("fleetscript> ").expect("prompt");
+            // The prompt names where it is: `fleetscript> `, `fleetscript (sandbox)> `.
+            p.expect(expectrl::Regex(r"fleetscript( \(sandbox\))?> "))
+                .expect("prompt");
             times.push(t.elapsed());
             p.send(":quit\r").unwrap();
             let _ = p.expect(expectrl::Eof);

@@ -247,7 +247,7 @@ pub fn validate(default: &Value, body: &Value) -> Result<Diff, Refusal> {
 /// The names above a value in a config, nearest first, to tell a secret field from a plain one
 /// of the same name (see `diff::is_secret_field`).
 #[derive(Clone, Copy)]
-pub struct Above<'a> {
+struct Above<'a> {
     name: &'a str,
     up: Option<&'a Above<'a>>,
 }

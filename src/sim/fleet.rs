@@ -113,8 +113,9 @@ struct Built {
     order: std::collections::VecDeque<u32>,
 }
 
-/// How many built configuration managers are kept (a few tens of MiB at most).
-const BUILT_CMS: usize = 2048;
+/// How many built configuration managers are kept: a built one is about ten times its JSON in
+/// memory (some 90 KiB), so 512 of them are some 45 MiB.
+const BUILT_CMS: usize = 512;
 
 impl Built {
     fn get(&self, idx: u32) -> Option<Value> {

@@ -667,7 +667,8 @@ fn system(model: &Model, fw: Firmware) -> Value {
     s
 }
 
-fn obj(v: Value) -> Map<String, Value> {
+/// The map of an object value (empty for anything else).
+pub fn obj(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
         _ => Map::new(),

@@ -5,7 +5,7 @@
 //! their `_id_`s, names, triggers and priorities are the notes' tables (§2, §4).
 
 use super::model::{Firmware, Model};
-use super::tree::{conv_id, RULES, RULES2};
+use super::tree::{conv_id, obj, RULES, RULES2};
 use serde_json::{json, Map, Value};
 
 /// The default `wan.rules2` entries (notes §2, "Default wan.rules2 entries (E3000 7.25.101)"):
@@ -188,11 +188,4 @@ pub fn wan(model: &Model, fw: Firmware) -> Value {
         w.insert("vz_management_apn_recovery".into(), json!(true));
     }
     Value::Object(w)
-}
-
-fn obj(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
 }
