@@ -61,6 +61,8 @@ fn left_out(line: &str) -> Option<&'static str> {
         Some("reads your own config.toml")
     } else if line.contains("--all-profiles") || line.contains("--profile ") {
         Some("needs your profiles (tests/many_profiles.rs runs this on two simulators)")
+    } else if line.contains("--ca-file") {
+        Some("needs your CA file (the TLS tests run it with a CA made at test time)")
     } else if line.contains("...") {
         Some("a placeholder for your own value")
     } else {
