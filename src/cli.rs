@@ -127,7 +127,7 @@ pub struct ConnArgs {
     /// Stop the script when the process holds more than MIB of memory [default: 4096].
     #[arg(long, value_name = "MIB")]
     pub max_memory: Option<f64>,
-    /// Pages of one listing fetched at once (offset-paged endpoints) [default: 4].
+    /// Pages of one listing fetched at once (offset-paged endpoints) [default: 8].
     #[arg(long, value_name = "N")]
     pub page_concurrency: Option<f64>,
     /// Trust the CA certificates of FILE (PEM) besides the system's, e.g. a TLS-inspecting

@@ -380,3 +380,38 @@ fn config_validation_bodies_are_parsed_into_e_errors() {
         "409 is not retried"
     );
 }
+
+#[test]
+fn a_request_no_longer_needed_stops_waiting_out_its_retry_after() {
+    use fleetscript::http::{HttpOptions, Method, Redactor, Request, Transport};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let served = std::sync::Arc::new(AtomicUsize::new(0));
+    let s = served.clone();
+    let base = hostile_server(move |_| {
+        s.fetch_add(1, Ordering::SeqCst);
+        Reply::TooMany { retry_after: 30 }
+    });
+    let mut options = HttpOptions::default();
+    options.retry.max_retry_after = std::time::Duration::from_secs(60);
+    let t = Transport::new(options, Redactor::default(), Default::default()).unwrap();
+    let url = url::Url::parse(&format!("{base}/routers/")).unwrap();
+    // Wanted for the first attempt only: the listing ended while it waited.
+    let asked = AtomicUsize::new(0);
+    let needed = || asked.fetch_add(1, Ordering::SeqCst) == 0;
+    let r = t.send(&Request {
+        method: Method::Get,
+        url: &url,
+        headers: &[],
+        body: None,
+        retryable: true,
+        needed: Some(&needed),
+    });
+    assert!(
+        matches!(r, Err(fleetscript::Error::NotNeeded)),
+        "{:?}",
+        r.map(|x| x.status)
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+    assert_eq!(t.stats.calls().too_many, 1);
+    assert_eq!(t.stats.retries(), 0, "dropped, not retried");
+}
