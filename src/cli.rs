@@ -93,6 +93,10 @@ pub struct ConnArgs {
     /// Print every write (POST/PUT/PATCH/DELETE) instead of sending it; reads still happen.
     #[arg(long)]
     pub dry_run: bool,
+    /// Refuse every write (an error, nothing sent); reads still happen [default: the profile's
+    /// read_only].
+    #[arg(long)]
+    pub read_only: bool,
     /// Trace every request on stderr: method, URL (no secrets), status, duration, bytes.
     #[arg(short = 'v', long)]
     pub verbose: bool,

@@ -355,6 +355,33 @@ impl NcmClient {
             .map(|_| ())
     }
 
+    /// Any request under the API root, for what the catalog lacks: `path` relative to the base
+    /// URL (`routers/42/`, or a resource URL under it; each segment letters, digits, `-`, `_`),
+    /// `query` pairs, a JSON body. Sent as every call is (retries, dry run of writes, POST never
+    /// retried); the answer's body as it came (`{"dry_run": true}` for a write not sent).
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Result<Value> {
+        let rel = crate::http::api_path(&self.base, path)?;
+        // Always with the trailing slash: without it NCM redirects, a second billed call.
+        let mut url = self.base.join(&format!("{rel}/")).map_err(|e| {
+            Error::invalid(format!("{path:?} is not a path under the API root: {e}"))
+        })?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let r = self.send(method, &url, body)?;
+        Ok(if r.dry_run {
+            serde_json::json!({"dry_run": true})
+        } else {
+            r.body
+        })
+    }
+
     /// Reboots one router (`reboot_activity` POST with its URL).
     pub fn reboot_router(&self, id: &str) -> Result<Value> {
         let ep = Self::endpoint("routers")?;
