@@ -50,15 +50,24 @@ pub enum Command {
         #[arg(long, value_name = "DIR", default_value = "fleetscript-definitions")]
         out: PathBuf,
     },
-    /// Write the function reference (docs/reference.md) from the engine's own metadata.
+    /// Print the function reference (Markdown) from the engine's own metadata; --out writes it
+    /// to a file (the repository keeps it as docs/reference.md).
     Docs {
-        /// Where to write it.
-        #[arg(long, default_value = "docs/reference.md")]
-        out: PathBuf,
-        /// Only compare: exit 1 when the file differs from what would be written.
-        #[arg(long)]
+        /// Write it to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Only compare with --out FILE: exit 1 when it differs from what would be written.
+        #[arg(long, requires = "out")]
         check: bool,
     },
+    /// Print one function's page (signature, description, example), or a module's: the
+    /// REPL's :doc.
+    Doc {
+        /// A function or module: ncm::routers::list, diff::apply, ncm::routers, args::int.
+        name: String,
+    },
+    /// Print the man page (roff), generated from the command line's own definition.
+    Man,
     /// Show or check the configuration (profiles in $XDG_CONFIG_HOME/fleetscript/config.toml).
     Config {
         #[command(subcommand)]
@@ -211,6 +220,17 @@ pub struct FleetArgs {
     /// Seconds a cut-off simulated device waits before rolling its config back.
     #[arg(long, value_name = "SECS", default_value_t = 900.0)]
     pub rollback_after: f64,
+    /// Seconds a simulated router is offline installing a firmware upgrade (it downloads for
+    /// one --sync-delay-ms first).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub upgrade_secs: f64,
+    /// A firmware version whose install fails on simulated routers: they come back on their old
+    /// firmware and the `firmware_upgrade` alert says `success: false`.
+    #[arg(long, value_name = "VERSION")]
+    pub break_firmware: Option<String>,
+    /// A firmware version that leaves a simulated router offline for good.
+    #[arg(long, value_name = "VERSION")]
+    pub brick_firmware: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -47,6 +47,9 @@ pub struct ApiError {
     pub body: Value,
     /// Parsed config-validation errors (409/400 bodies), empty otherwise.
     pub errors: Vec<ConfigIssue>,
+    /// A 403 the endpoint documents for a record it does not show ("403 Forbidden # Invalid URL
+    /// or resource not visible"): a missing record, not refused credentials.
+    pub not_visible: bool,
 }
 
 /// Everything that can go wrong in the library.
@@ -260,7 +263,7 @@ impl Error {
     /// What the error says of a run it ends (see [`Cause`]).
     pub fn cause(&self) -> Cause {
         match self {
-            Error::Api(a) if matches!(a.status, 401 | 403) => Cause::AuthRefused,
+            Error::Api(a) if matches!(a.status, 401 | 403) && !a.not_visible => Cause::AuthRefused,
             Error::Api(a) if UNAVAILABLE_STATUSES.contains(&a.status) => Cause::Unavailable,
             Error::Transport {
                 unreachable: true, ..

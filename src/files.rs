@@ -166,10 +166,20 @@ impl Dir {
         Ok(out)
     }
 
-    /// Opens a file below this directory for reading and appending (created when missing).
+    /// Opens a file below this directory for reading and appending (created when missing; its
+    /// directory is then synced, so a journal's first record never outlives its name).
     pub fn open_append(&self, rel: &Path, mode: u32) -> Result<(PathBuf, std::fs::File)> {
         let (dir, name) = self.parent_of(rel, true)?;
-        let f = dir.open_file(name, OFlags::RDWR | OFlags::APPEND | OFlags::CREATE, mode)?;
+        let existing = dir.open_file(name, OFlags::RDWR | OFlags::APPEND, mode);
+        let f = match existing {
+            Ok(f) => f,
+            Err(_) => {
+                let f =
+                    dir.open_file(name, OFlags::RDWR | OFlags::APPEND | OFlags::CREATE, mode)?;
+                dir.sync()?;
+                f
+            }
+        };
         Ok((dir.path.join(name), f))
     }
 

@@ -164,6 +164,9 @@ fn sim_options(f: &FleetArgs) -> anyhow::Result<SimOptions> {
         reject_config: f.reject_config.clone(),
         break_apn: f.break_apn.clone(),
         rollback_after: flag(st::SIM_ROLLBACK_AFTER.duration(f.rollback_after))?,
+        upgrade_time: flag(st::SIM_UPGRADE_SECS.duration(f.upgrade_secs))?,
+        break_firmware: f.break_firmware.clone(),
+        brick_firmware: f.brick_firmware.clone(),
         ..SimOptions::default()
     })
 }
@@ -452,7 +455,12 @@ fn real_main(cli: Cli) -> anyhow::Result<i32> {
             list_scripts(json);
             Ok(exit::OK)
         }
-        Command::Docs { out, check } => docs(&out, check),
+        Command::Docs { out, check } => docs(out.as_deref(), check),
+        Command::Doc { name } => doc(&name),
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(exit::OK)
+        }
         Command::Config { action } => match action {
             ConfigAction::Show { profile } => {
                 let (cfg, warnings) = Config::load(profile.as_deref())?;
@@ -624,9 +632,13 @@ fn list_scripts(json: bool) {
 }
 
 /// `fleetscript docs`: writes (or `--check`s) the generated reference.
-fn docs(out: &std::path::Path, check: bool) -> anyhow::Result<i32> {
+fn docs(out: Option<&std::path::Path>, check: bool) -> anyhow::Result<i32> {
     let rt = Runtime::new(Config::default())?;
     let text = fleetscript::script::docs::reference(rt.engine());
+    let Some(out) = out else {
+        print!("{text}");
+        return Ok(exit::OK);
+    };
     if check {
         let current = std::fs::read_to_string(out).unwrap_or_default();
         if current == text {
@@ -645,6 +657,20 @@ fn docs(out: &std::path::Path, check: bool) -> anyhow::Result<i32> {
     }
     std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {}", out.display());
+    Ok(exit::OK)
+}
+
+/// `fleetscript doc NAME`: one function's page, as the REPL's `:doc` shows it; exit 1 when
+/// there is no such function (the page says what is close).
+fn doc(name: &str) -> anyhow::Result<i32> {
+    let rt = Runtime::new(Config::default())?;
+    let docs = fleetscript::script::docs::all_docs(rt.engine());
+    let page = fleetscript::script::docs::render_doc(&docs, name);
+    if fleetscript::script::docs::lookup(&docs, name).is_empty() {
+        eprint!("{page}");
+        return Ok(exit::FAILURE);
+    }
+    print!("{page}");
     Ok(exit::OK)
 }
 

@@ -65,6 +65,8 @@ pub const SIM_LATENCY_MS: Bounds = b("latency-ms", 0.0, 60_000.0, false, "ms");
 pub const SIM_SYNC_DELAY_MS: Bounds = b("sync-delay-ms", 0.0, 3_600_000.0, false, "ms");
 /// How long a simulated device cut off by `--break-apn` waits before rolling back, seconds.
 pub const SIM_ROLLBACK_AFTER: Bounds = b("rollback-after", 0.001, 86_400.0, false, "s");
+/// How long a simulated router is offline installing a firmware upgrade, seconds.
+pub const SIM_UPGRADE_SECS: Bounds = b("upgrade-secs", 0.0, 86_400.0, false, "s");
 /// Fraction of simulated requests failed at random.
 pub const SIM_FAIL_RATE: Bounds = b("fail-rate", 0.0, 1.0, false, "");
 
@@ -211,6 +213,7 @@ mod tests {
         SIM_LATENCY_MS,
         SIM_SYNC_DELAY_MS,
         SIM_ROLLBACK_AFTER,
+        SIM_UPGRADE_SECS,
         SIM_FAIL_RATE,
     ];
 

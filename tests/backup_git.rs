@@ -86,16 +86,15 @@ fn nights_commit_only_what_changed_and_name_the_path() {
     );
     assert!(tree.get_path(Path::new("index.csv")).is_ok());
 
-    // One router's config changes: exactly one commit, touching only its file.
+    // One router's config changes: exactly one commit, touching only its file. (A path no
+    // simulated individual config sets, so the change adds it.)
     let rid = sim.records("routers")[3]["id"]
         .as_str()
         .unwrap()
         .to_string();
     run(
         &mut rt,
-        &format!(
-            r#"ncm::patch_router_config({rid}, [#{{system: #{{system_id: "night-two"}}}}, []])"#
-        ),
+        &format!(r#"ncm::patch_router_config({rid}, [#{{system: #{{desc: "night-two"}}}}, []])"#),
     );
     let n2 = night(&mut rt, &repo_dir);
     assert_eq!(commits(&repo), 2);
@@ -118,7 +117,7 @@ fn nights_commit_only_what_changed_and_name_the_path() {
         "who changed it, from the activity log: {msg}"
     );
     assert!(
-        msg.contains(&format!("router {rid} (")) && msg.contains("configuration:system.system_id"),
+        msg.contains(&format!("router {rid} (")) && msg.contains("configuration:system.desc"),
         "{msg}"
     );
 
@@ -138,7 +137,7 @@ fn nights_commit_only_what_changed_and_name_the_path() {
     for r in &rows {
         assert_eq!(
             (&r[0], &r[1], &r[3], &r[4]),
-            ("router", rid.as_str(), "system.system_id", "added"),
+            ("router", rid.as_str(), "system.desc", "added"),
             "{r:?}"
         );
     }
@@ -267,7 +266,13 @@ fn restore_puts_the_backed_up_config_back_and_never_drops_a_secret() {
     c.write_dirs = vec![dir.path().to_path_buf()];
     c.read_dirs = vec![dir.path().to_path_buf()];
     let mut rt = fleetscript::Runtime::new(c).unwrap();
-    let rid = sim.records("routers")[2]["id"]
+    // A router with Wi-Fi (the simulated E300, product 60, has none).
+    let rid = sim
+        .records("routers")
+        .into_iter()
+        .skip(2)
+        .find(|r| !r["product"].as_str().unwrap().ends_with("/products/60/"))
+        .unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string();

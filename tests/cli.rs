@@ -288,7 +288,8 @@ fn ctrl_c_interrupts_a_running_script_cleanly() {
     let mut child = bin()
         .arg("run")
         .arg(&s)
-        .args(["--sandbox", "--latency-ms", "200"])
+        // The time limit only as a backstop: a run it stopped exits 1, not 130.
+        .args(["--sandbox", "--latency-ms", "200", "--max-time", "120"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -306,13 +307,13 @@ fn ctrl_c_interrupts_a_running_script_cleanly() {
         .status()
         .unwrap();
     assert!(st.success());
-    let started = std::time::Instant::now();
     let o = child.wait_with_output().unwrap();
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
-        "stopped promptly"
+    assert_eq!(
+        o.status.code(),
+        Some(130),
+        "stopped by the interrupt: {}",
+        text(&o)
     );
-    assert_eq!(o.status.code(), Some(130), "{}", text(&o));
     assert!(text(&o).contains("interrupted"), "{}", text(&o));
 }
 

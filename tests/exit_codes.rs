@@ -77,7 +77,7 @@ fn exit_0_done_and_a_dry_run_says_so_first_and_last_and_writes_nothing() {
         "{t}"
     );
     // The plan: per path, the current value and the value it would write; the totals.
-    assert!(t.contains("system.gps.enabled: (unset) -> true"), "{t}");
+    assert!(t.contains(".name: (unset) -> \"Store POS\""), "{t}");
     assert!(
         t.contains("golden_config: dry run: 1 group(s) would be updated"),
         "{t}"

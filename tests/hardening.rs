@@ -594,7 +594,8 @@ fn a_run_stuck_in_a_library_call_ends_after_the_grace_and_releases_its_lock() {
         c.current_dir(t.path())
             .args(["run", "nightly_backup", "--sandbox", "--routers", "5"])
             .args(["--arg", "dir=b", "--arg", "store=git"])
-            // Time enough to reach the pipe (some thirty requests) on a loaded machine.
+            // Long enough to reach the stuck call on a loaded machine (the run blocks there
+            // anyway, however long the limit).
             .args(["--max-time", "3", "--stop-grace", "0.1"]);
         c
     };

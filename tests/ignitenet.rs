@@ -599,3 +599,140 @@ fn the_simulator_wants_json_posts() {
         .set_config(&Target::Site(SITE.into()), &|_| Ok(Default::default()))
         .unwrap();
 }
+
+/// Sites and devices go by name wherever an id goes: one read of the sites (and, for a device,
+/// of their device lists), kept for the run; "did you mean" for no match, the matches for several.
+#[test]
+fn sites_and_devices_by_name_wherever_an_id_goes() {
+    let sim = sim(1);
+    let mut rt = runtime_for(&sim);
+    let (site_name, dev) = sim.with_ignitenet(|s| {
+        let d = s.devices_of(SITE).next().unwrap().record.clone();
+        (
+            s.site(SITE).unwrap().record["name"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            d,
+        )
+    });
+    let dev_id = dev["id"].as_str().unwrap().to_string();
+    let dev_name = dev["name"].as_str().unwrap().to_string();
+    sim.reset_counters();
+    let n = eval(
+        &mut rt,
+        &format!("ignitenet::sites::devices({site_name:?}).len()"),
+    );
+    assert_eq!(n.as_int().unwrap() as usize, first_site_devices(&sim).len());
+    assert_eq!(sim.counters().route("GET", "ignitenet/sites"), 1);
+    let ts = eval(
+        &mut rt,
+        &format!(
+            "[ignitenet::sites::config({site_name:?}).timestamp != (), ignitenet::devices::config({dev_name:?}).device.len() > 0]"
+        ),
+    );
+    assert_eq!(format!("{ts:?}"), "[true, true]");
+    // The sites were read once; every site's devices once.
+    assert_eq!(sim.counters().route("GET", "ignitenet/sites"), 1);
+    assert_eq!(sim.counters().route("GET", "ignitenet/site_devices"), 1 + 3);
+    let saved = eval(
+        &mut rt,
+        &format!(
+            r#"ignitenet::devices::set_config({:?}, #{{"system/hostname": "renamed"}}); ignitenet::devices::config({dev_id:?}).device["system/hostname"].value"#,
+            dev["hostname"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(saved.to_string(), "renamed");
+    // set_ssid and add_user take them too.
+    run(
+        &mut rt,
+        &format!(
+            r#"ignitenet::set_ssid(#{{site: {site_name:?}}}, "Guest", "Guest-2"); ignitenet::add_user({site_name:?}, "auditor", "Long-Passw0rd")"#
+        ),
+    );
+    let third = first_site_devices(&sim)[2].clone();
+    let eff = sim.with_ignitenet(|s| s.effective(&third).unwrap());
+    assert_eq!(eff["wireless/1000000002/ssid"], "Guest-2");
+    let e = eval_err(&mut rt, r#"ignitenet::sites::config("Warehous")"#);
+    assert!(e.contains(r#"no IgniteNet site has the id, name, hostname, serial number or MAC "Warehous"; did you mean "Warehouse"?"#), "{e}");
+    sim.with_ignitenet(|s| {
+        for d in s.devices.iter_mut().take(2) {
+            d.record["name"] = "Twin".into();
+        }
+    });
+    let mut rt = runtime_for(&sim);
+    let e = eval_err(&mut rt, r#"ignitenet::devices::config("Twin")"#);
+    assert!(e.contains(r#"device "Twin" matches 2 devices"#), "{e}");
+}
+
+/// `devices::set_config` overrides a whole inherited entity, never a sub-key (the notes: "copy
+/// every key of that entity into the device config with origin `site-device` and change what
+/// differs; never override only some sub-keys of an entity"); a device's own entity changes key
+/// by key. And the `/devices/{deviceId}/config` call the API text names exists in client and
+/// simulator.
+#[test]
+fn a_device_change_to_an_inherited_entity_overrides_it_whole() {
+    let sim = sim(1);
+    let mut rt = runtime_for(&sim);
+    let devs = first_site_devices(&sim);
+    let (own, inherits) = (devs[1].clone(), devs[2].clone());
+    let entity_keys = sim.with_ignitenet(|s| {
+        s.site(SITE)
+            .unwrap()
+            .config
+            .keys()
+            .filter(|k| k.starts_with("wireless/1000000002/"))
+            .count()
+    });
+    assert!(entity_keys > 3);
+    let sent = eval(
+        &mut rt,
+        &format!(
+            r#"ignitenet::devices::set_config({inherits:?}, #{{"wireless/1000000002/ssid": "Lobby"}}).changes"#
+        ),
+    );
+    let sent = sent.cast::<rhai::Map>();
+    assert_eq!(sent.len(), entity_keys, "{sent:?}");
+    for (k, e) in &sent {
+        assert!(k.starts_with("wireless/1000000002/"), "{k}");
+        let e = e.clone().cast::<rhai::Map>();
+        assert_eq!(e["origin"].to_string(), "site-device", "{k}");
+    }
+    let (device, eff) = sim.with_ignitenet(|s| {
+        (
+            s.device(&inherits).unwrap().config.clone(),
+            s.effective(&inherits).unwrap(),
+        )
+    });
+    assert_eq!(
+        device
+            .keys()
+            .filter(|k| k.starts_with("wireless/1000000002/"))
+            .count(),
+        entity_keys,
+        "the device holds the whole entity"
+    );
+    assert_eq!(eff["wireless/1000000002/ssid"], "Lobby");
+    // The device's own entity: one key, origin device.
+    let sent = eval(
+        &mut rt,
+        &format!(
+            r#"ignitenet::devices::set_config({own:?}, #{{"wireless/1/ssid": "Maint-2"}}).changes"#
+        ),
+    );
+    let sent = sent.cast::<rhai::Map>();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    // GET devices/<id>/config: the device's config object.
+    let obj = eval(
+        &mut rt,
+        &format!(r#"ignitenet::devices::config_object({inherits:?})["wireless/1000000002/ssid"]"#),
+    );
+    let obj = obj.cast::<rhai::Map>();
+    assert_eq!(obj["value"].to_string(), "Lobby");
+    assert_eq!(obj["origin"].to_string(), "site-device");
+    assert_eq!(
+        sim.counters()
+            .route("GET", "ignitenet/device_config_object"),
+        1
+    );
+}

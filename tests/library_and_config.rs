@@ -301,6 +301,40 @@ fn config_check_calls_each_cloud() {
     );
 }
 
+/// `docs` prints to standard output and writes nothing; `doc NAME` is the REPL's `:doc`; the
+/// committed man page is what `man` prints.
+#[test]
+fn docs_doc_and_man_print_on_demand() {
+    let t = tempfile::tempdir().unwrap();
+    let o = bin().current_dir(t.path()).arg("docs").output().unwrap();
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("ncm::routers::list"), "{text}");
+    assert_eq!(
+        std::fs::read_dir(t.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+    let o = bin().args(["doc", "diff::apply"]).output().unwrap();
+    assert!(o.status.success());
+    let page = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        page.contains("diff::apply(") && page.contains("example:"),
+        "{page}"
+    );
+    let o = bin().args(["doc", "ncm::routers::lst"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).1.contains("did you mean"), "{}", out(&o).1);
+    let o = bin().arg("man").output().unwrap();
+    assert!(o.status.success());
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/fleetscript.1");
+    assert_eq!(
+        std::fs::read_to_string(committed).unwrap_or_default(),
+        String::from_utf8_lossy(&o.stdout),
+        "docs/fleetscript.1 is stale: run `cargo run -- man > docs/fleetscript.1` and commit it"
+    );
+}
+
 #[test]
 fn the_committed_reference_is_fresh_and_a_stale_one_is_caught() {
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/reference.md");
@@ -310,7 +344,7 @@ fn the_committed_reference_is_fresh_and_a_stale_one_is_caught() {
         .unwrap();
     assert!(
         o.status.success(),
-        "docs/reference.md is stale: run `cargo run -- docs` and commit it\n{}",
+        "docs/reference.md is stale: run `cargo run -- docs --out docs/reference.md` and commit it\n{}",
         out(&o).1
     );
     let t = tempfile::tempdir().unwrap();

@@ -177,3 +177,112 @@ fn group_arguments_take_names_and_an_unknown_one_exits_2() {
         );
     }
 }
+
+/// Where a filter takes a group, account or router id, a name is accepted too: found with one
+/// request, kept for the run; an unknown name says "did you mean", a name several records share
+/// lists them.
+#[test]
+fn filters_take_names_where_ids_go() {
+    let sim = sim(120);
+    let group = sim
+        .records("groups")
+        .into_iter()
+        .find(|g| g["name"] == "E100 Stores")
+        .expect("the simulated fleet has an E100 Stores group");
+    let gid = group["id"].as_str().unwrap().to_string();
+    let members = sim
+        .records("routers")
+        .iter()
+        .filter(|r| {
+            r["group"]
+                .as_str()
+                .is_some_and(|u| u.ends_with(&format!("/groups/{gid}/")))
+        })
+        .count();
+    assert!(members > 0, "E100 Stores has routers");
+
+    let mut rt = runtime_for(&sim);
+    sim.reset_counters();
+    let by_id = eval(
+        &mut rt,
+        &format!("ncm::routers::list(#{{group: {gid}, fields: [\"id\"]}})"),
+    );
+    let requests_by_id = sim.counters().total;
+    let mut rt = runtime_for(&sim);
+    sim.reset_counters();
+    let by_name = eval(
+        &mut rt,
+        r#"ncm::routers::list(#{group: "E100 Stores", fields: ["id"]})"#,
+    );
+    let requests_by_name = sim.counters().total;
+    eprintln!(
+        "routers of E100 Stores: {requests_by_id} request(s) by id, {requests_by_name} by name"
+    );
+    assert_eq!(format!("{by_id:?}"), format!("{by_name:?}"));
+    assert_eq!(by_name.into_array().unwrap().len(), members);
+    assert_eq!(requests_by_name, requests_by_id + 1, "one lookup");
+    assert_eq!(sim.counters().route("GET", "groups"), 1);
+    // Kept for the run: the same name again costs no lookup; __in lists take names too.
+    sim.reset_counters();
+    let n = eval(
+        &mut rt,
+        &format!(
+            r#"ncm::routers::list(#{{group__in: ["E100 Stores", {gid}], fields: ["id"]}}).len()"#
+        ),
+    );
+    assert_eq!(n.as_int().unwrap() as usize, members);
+    assert_eq!(sim.counters().route("GET", "groups"), 0);
+
+    // An account and a router by name.
+    let account = sim.records("accounts")[0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let n = eval(
+        &mut rt,
+        &format!("ncm::routers::list(#{{account: {account:?}, fields: [\"id\"]}}).len()"),
+    );
+    assert_eq!(n.as_int().unwrap(), 120);
+    let router = sim.records("routers")[0].clone();
+    let got = eval(
+        &mut rt,
+        &format!(
+            "ncm::net_devices::list(#{{router: {:?}}}).map(|d| ncm::id_of(d.router))",
+            router["name"].as_str().unwrap()
+        ),
+    );
+    let ids = got.into_array().unwrap();
+    assert!(!ids.is_empty());
+    assert!(ids
+        .iter()
+        .all(|i| i.to_string() == router["id"].as_str().unwrap()));
+
+    // No match: "did you mean", and nothing listed.
+    sim.reset_counters();
+    let e = eval_err(&mut rt, r#"ncm::routers::list(#{group: "E100 Stors"})"#);
+    assert!(
+        e.contains(
+            r#"group: no group has the id or name "E100 Stors"; did you mean "E100 Stores""#
+        ),
+        "{e}"
+    );
+    assert_eq!(sim.counters().route("GET", "routers"), 0);
+    // Several groups of one name: an error listing them.
+    let twins: Vec<String> = sim.records("groups")[..2]
+        .iter()
+        .map(|g| g["id"].as_str().unwrap().to_string())
+        .collect();
+    for id in &twins {
+        run(
+            &mut rt,
+            &format!(r#"ncm::groups::patch({id}, #{{name: "Twins"}})"#),
+        );
+    }
+    let e = eval_err(&mut rt, r#"ncm::routers::list(#{group: "Twins"})"#);
+    assert!(
+        e.contains(r#"group "Twins" matches 2 groups"#)
+            && e.contains(&format!("id {}", twins[0]))
+            && e.contains(&format!("id {}", twins[1])),
+        "{e}"
+    );
+}

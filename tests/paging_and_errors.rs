@@ -325,7 +325,8 @@ fn dry_run_sends_no_writes() {
 fn config_validation_errors_are_readable_from_scripts() {
     let sim = sim(5);
     let mut rt = runtime_for(&sim);
-    // The simulator answers 409 for a field that is not writable; the body is kept.
+    // A field that is not writable is refused before sending: a catchable error of kind
+    // "invalid", without a status.
     let out = eval(
         &mut rt,
         r#"
@@ -335,12 +336,24 @@ fn config_validation_errors_are_readable_from_scripts() {
     "#,
     );
     let m = out.try_cast::<rhai::Map>().unwrap();
-    assert_eq!(m["status"].as_int().unwrap(), 409);
+    assert_eq!(m["kind"].to_string(), "invalid");
     assert!(
         m["message"].to_string().contains("not writable"),
         "{}",
         m["message"]
     );
+    assert_eq!(sim.counters().writes, 0);
+    // The simulator answers 409 to an invalid config; the body is kept.
+    let out = eval(
+        &mut rt,
+        r#"
+        let e2 = ();
+        try { ncm::configuration_managers::update(500007, #{configuration: [#{foo: "bar"}, []]}); } catch (e) { e2 = e; }
+        e2
+    "#,
+    );
+    let m = out.try_cast::<rhai::Map>().unwrap();
+    assert_eq!(m["status"].as_int().unwrap(), 409);
     assert!(m["body"].is_map());
 }
 

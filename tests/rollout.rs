@@ -44,9 +44,10 @@ fn set_individual(sim: &Simulator, routers: &[String], secret: Option<&str>) {
         Some(s) => json!([{"wlan": {"radio": {"0": {"bss": {"0": {"wpapsk": s}}}}}}, []]),
         None => json!([{}, []]),
     };
+    let all = cms(sim);
     let ids: Vec<String> = routers
         .iter()
-        .map(|r| cms(sim)[r]["id"].as_str().unwrap().to_string())
+        .map(|r| all[r]["id"].as_str().unwrap().to_string())
         .collect();
     sim.with_store(|s| {
         for id in &ids {

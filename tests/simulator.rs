@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use fleetscript::sim::{sandbox_credentials, SimOptions, Simulator};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn get(
     sim: &Simulator,
@@ -287,4 +287,242 @@ print(json.dumps({{"routers": len(routers), "online": len(online), "some": len(s
     assert_eq!(out["config"][0]["system"]["gps"]["enabled"], true);
     assert_eq!(out["config"][0]["system"]["logging"]["level"], "debug");
     assert_eq!(sim.counters().redirects, 0);
+}
+
+/// A group's firmware change is played: each of its online routers sets `upgrade_pending`,
+/// downloads (one sync delay), goes offline while it installs, and comes back on the new
+/// firmware with a `firmware_upgrade` alert (the spec's info: state, success, error), its
+/// individual `wan.rules` moved to `wan.rules2` when it crosses 6.0. Driven by the simulator's
+/// clock, not by waiting.
+fn upgrade_sim(break_firmware: Option<&str>, brick_firmware: Option<&str>) -> Simulator {
+    Simulator::start(SimOptions {
+        routers: 40,
+        sync_delay: std::time::Duration::from_secs(5),
+        upgrade_time: std::time::Duration::from_secs(60),
+        break_firmware: break_firmware.map(str::to_string),
+        brick_firmware: brick_firmware.map(str::to_string),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+/// Group 2001's routers (3, online, on their group's firmware), the group's product's firmware
+/// below 6.0 they are moved onto first, and one at 6.0 or above.
+fn upgrade_setup(sim: &Simulator) -> (Vec<String>, Value, Value) {
+    let ids = group_of(sim, 3);
+    let group = sim
+        .records("groups")
+        .into_iter()
+        .find(|g| g["id"] == "2001")
+        .unwrap();
+    let firmwares: Vec<Value> = sim
+        .records("firmwares")
+        .into_iter()
+        .filter(|f| f["product"] == group["product"])
+        .collect();
+    let major = |f: &Value| -> u32 {
+        f["version"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let old = firmwares
+        .iter()
+        .find(|f| major(f) < 6)
+        .expect("a 5.x firmware")
+        .clone();
+    let new = firmwares
+        .iter()
+        .find(|f| major(f) >= 6)
+        .expect("a 6.x+ firmware")
+        .clone();
+    // The routers run the old firmware, which their group targets.
+    sim.with_store(|s| {
+        let url = s.url("firmwares", old["id"].as_str().unwrap());
+        s.find_mut("groups", "2001").unwrap()["target_firmware"] = json!(url);
+        for id in &ids {
+            let r = s.find_mut("routers", id).unwrap();
+            r["actual_firmware"] = json!(url);
+            r["target_firmware"] = json!(url);
+            r["upgrade_pending"] = json!(false);
+        }
+    });
+    (ids, old, new)
+}
+
+fn firmware_url(fw: &Value) -> String {
+    let id = fw["id"].as_str().unwrap();
+    format!("https://www.cradlepointecm.com/api/v2/firmwares/{id}/")
+}
+
+/// PATCHes group 2001's `target_firmware`, as an operator moves a group to other firmware.
+fn retarget_group(sim: &Simulator, firmware_url: &str) {
+    let body = json!({ "target_firmware": firmware_url }).to_string();
+    let (status, g) = send(sim, reqwest::Method::PATCH, "/api/v2/groups/2001/", &body);
+    assert_eq!(status, 202, "{g}");
+}
+
+/// The firmware id a router field links to.
+fn fw(v: &Value) -> String {
+    fleetscript::ncm::id_of(v.as_str().unwrap_or_default()).unwrap_or_default()
+}
+
+fn router(sim: &Simulator, id: &str) -> Value {
+    let (status, _, r) = get(sim, &format!("/api/v2/routers/{id}/"), true);
+    assert_eq!(status, 200);
+    r
+}
+
+fn upgrade_alerts(sim: &Simulator) -> Vec<Value> {
+    let (status, _, page) = get(sim, "/api/v2/alerts/?type=firmware_upgrade&limit=500", true);
+    assert_eq!(status, 200, "{page}");
+    page["data"].as_array().unwrap().clone()
+}
+
+#[test]
+fn a_group_firmware_change_is_played_pending_offline_back_on_the_new_firmware_with_an_alert() {
+    let sim = upgrade_sim(None, None);
+    let (ids, _old, new) = upgrade_setup(&sim);
+    // One router carries an APN on the legacy LTE rule.
+    let lte = fleetscript::ncm::defaults::RULES_LTE_ID;
+    let cm = cm_of_router(&sim, &ids[0]);
+    let cm_id = cm["id"].as_str().unwrap().to_string();
+    sim.with_store(|s| {
+        s.find_mut("configuration_managers", &cm_id).unwrap()["configuration"] = json!([
+            {"wan": {"rules": {lte: {"_id_": lte, "trigger_field": "type", "modem": {"manual_apn": "iot.example"}}}}}, []
+        ]);
+    });
+    let new_url = firmware_url(&new);
+    retarget_group(&sim, &new_url);
+    for id in &ids {
+        let r = router(&sim, id);
+        assert_eq!(r["upgrade_pending"], true, "{r}");
+        assert_eq!(fw(&r["target_firmware"]), fw(&json!(new_url)));
+        assert_eq!(r["state"], "online", "still downloading: {r}");
+    }
+    sim.advance(std::time::Duration::from_secs(5));
+    for id in &ids {
+        assert_eq!(router(&sim, id)["state"], "offline", "installing");
+    }
+    assert!(upgrade_alerts(&sim).is_empty());
+    sim.advance(std::time::Duration::from_secs(60));
+    for id in &ids {
+        let r = router(&sim, id);
+        assert_eq!(r["state"], "online", "{r}");
+        assert_eq!(fw(&r["actual_firmware"]), fw(&json!(new_url)));
+        assert_eq!(r["upgrade_pending"], false);
+    }
+    let alerts = upgrade_alerts(&sim);
+    assert_eq!(alerts.len(), ids.len(), "{alerts:?}");
+    for a in &alerts {
+        let info = &a["info"];
+        assert_eq!(info["state"], "complete");
+        assert_eq!(info["success"], true);
+        assert_eq!(info["target_firmware"]["version"], new["version"]);
+        assert!(info["error"].is_null(), "{info}");
+    }
+    // Firmware 6.0 and later keep the rule in `wan.rules2`, under its rules2 id.
+    let cm = cm_of_router(&sim, &ids[0]);
+    let wan = &cm["configuration"][0]["wan"];
+    let lte2 = fleetscript::ncm::defaults::RULES2_LTE_ID;
+    assert!(wan.get("rules").is_none(), "{wan}");
+    assert_eq!(
+        wan["rules2"][lte2]["modem"]["manual_apn"], "iot.example",
+        "{wan}"
+    );
+    assert_eq!(wan["rules2"][lte2]["_id_"], lte2);
+    assert!(wan["rules2"][lte2].get("trigger_field").is_none());
+    assert_eq!(wan["rules_migrated_to_rules2"], true);
+}
+
+#[test]
+fn a_broken_firmware_fails_its_install_and_a_bricking_one_leaves_the_router_offline() {
+    for (broken, bricked) in [(true, false), (false, true)] {
+        let probe = upgrade_sim(None, None);
+        let (_, _, new) = upgrade_setup(&probe);
+        let version = new["version"].as_str().unwrap().to_string();
+        drop(probe);
+        let sim = if broken {
+            upgrade_sim(Some(&version), None)
+        } else {
+            upgrade_sim(None, Some(&version))
+        };
+        let (ids, old, new) = upgrade_setup(&sim);
+        let old_url = firmware_url(&old);
+        let new_url = firmware_url(&new);
+        // The group moves to the version that fails.
+        retarget_group(&sim, &new_url);
+        sim.advance(std::time::Duration::from_secs(5));
+        sim.advance(std::time::Duration::from_secs(60));
+        let _ = upgrade_alerts(&sim);
+        for id in &ids {
+            let r = router(&sim, id);
+            assert_eq!(fw(&r["actual_firmware"]), fw(&json!(old_url)), "{r}");
+            assert_eq!(
+                r["state"],
+                if bricked { "offline" } else { "online" },
+                "{r}"
+            );
+        }
+        let alerts = upgrade_alerts(&sim);
+        if bricked {
+            assert!(
+                alerts.is_empty(),
+                "a bricked router reports nothing: {alerts:?}"
+            );
+            continue;
+        }
+        assert_eq!(alerts.len(), ids.len(), "{alerts:?}");
+        for a in &alerts {
+            assert_eq!(a["info"]["success"], false);
+            assert_eq!(a["info"]["error"], "install_timeout");
+            assert_eq!(a["info"]["target_firmware"]["version"], version.as_str());
+        }
+        // Not tried again: later reads raise no second alert.
+        sim.advance(std::time::Duration::from_secs(120));
+        assert_eq!(upgrade_alerts(&sim).len(), ids.len());
+    }
+}
+
+#[test]
+fn a_router_moved_into_a_group_on_other_firmware_upgrades() {
+    let sim = upgrade_sim(None, None);
+    let (ids, _old, new) = upgrade_setup(&sim);
+    let new_url = firmware_url(&new);
+    // Group 2001 now on the new firmware for its members... but first, one router leaves it.
+    let (status, _) = send(
+        &sim,
+        reqwest::Method::PUT,
+        &format!("/api/v2/routers/{}/", ids[0]),
+        r#"{"group": null}"#,
+    );
+    assert_eq!(status, 202);
+    assert!(router(&sim, &ids[0])["target_firmware"].is_null());
+    retarget_group(&sim, &new_url);
+    assert_eq!(
+        router(&sim, &ids[0])["upgrade_pending"],
+        false,
+        "not in the group"
+    );
+    let group_url = "https://www.cradlepointecm.com/api/v2/groups/2001/";
+    let (status, _) = send(
+        &sim,
+        reqwest::Method::PUT,
+        &format!("/api/v2/routers/{}/", ids[0]),
+        &json!({"group": group_url}).to_string(),
+    );
+    assert_eq!(status, 202);
+    let r = router(&sim, &ids[0]);
+    assert_eq!(r["upgrade_pending"], true, "{r}");
+    sim.advance(std::time::Duration::from_secs(5));
+    sim.advance(std::time::Duration::from_secs(60));
+    let _ = upgrade_alerts(&sim);
+    assert_eq!(
+        fw(&router(&sim, &ids[0])["actual_firmware"]),
+        fw(&json!(new_url))
+    );
 }

@@ -66,12 +66,17 @@ fn documented_filters() -> Vec<DocFilter> {
     out
 }
 
-/// A value of the documented type for the operator.
+/// A value of the documented type for the operator (for a field whose description lists its
+/// values, the first of them, as the catalog holds it).
 fn value_for(f: &DocFilter) -> String {
     if f.suffix == "__isnull" {
         return "true".into();
     }
+    let listed = fleetscript::ncm::catalog::endpoint(&f.endpoint)
+        .and_then(|e| e.field(&f.field))
+        .and_then(|field| field.values.first().copied());
     let one = match f.ty.as_str() {
+        _ if listed.is_some() => listed.unwrap_or_default(),
         "datetime" | "timestamp" => "2024-01-01T00:00:00",
         "timeuuid" => "9e4b2f00-c7e5-11ee-8000-0a811c6a0001",
         "boolean" => "true",
@@ -182,4 +187,80 @@ fn a_filter_the_documentation_does_not_list_is_refused_by_both() {
         );
     }
     assert!(checked.len() >= 20);
+}
+
+/// Filters with a closed set of values take the spec's values only: anything else is an error
+/// naming them and the closest ("did you mean"), before any request, whether the value is written
+/// in the call (the lint: exit 2) or computed (the client's check).
+#[test]
+fn closed_value_sets_are_checked_before_any_request() {
+    let sim = sim(5);
+    let mut rt = runtime_for(&sim);
+    for (src, wants) in [
+        (
+            r#"ncm::routers::list(#{state: "ofline"})"#,
+            r#"did you mean "offline"?; it is one of: initialized, online, offline"#,
+        ),
+        (
+            r#"let s = "ofline"; ncm::routers::list(#{state: s})"#,
+            r#"did you mean "offline"?"#,
+        ),
+        (
+            r#"ncm::net_devices::list(#{connection_state: "connected"})"#,
+            r#"did you mean "Connected"?"#,
+        ),
+        (
+            r#"let v = ["Connected", "disconected"]; ncm::net_devices::list(#{connection_state__in: v})"#,
+            r#"did you mean "Disconnected"?"#,
+        ),
+        (
+            r#"ncm::net_devices::list(#{mode: "WAN"})"#,
+            r#"did you mean "wan"?"#,
+        ),
+        (
+            r#"ncm::alerts::list(#{type: "config_rejectd"})"#,
+            r#"did you mean "config_rejected"?"#,
+        ),
+        (
+            r#"ncm::products::list(#{device_type: "routre"})"#,
+            r#"did you mean "router"?"#,
+        ),
+        // The same for unknown filter and field names.
+        (
+            r#"ncm::routers::list(#{stat: "online"})"#,
+            r#"unknown filter 'stat'; did you mean "state"?"#,
+        ),
+        (
+            r#"let q = #{fields: ["id", "nmae"]}; ncm::routers::list(q)"#,
+            r#"unknown field 'nmae' in fields; did you mean "name"?"#,
+        ),
+        (
+            r#"let q = #{}; q.order_by = "-ID"; ncm::configuration_managers::list(q)"#,
+            r#"cannot order by 'ID'; did you mean "id"?"#,
+        ),
+    ] {
+        let e = eval_err(&mut rt, src);
+        assert!(e.contains(wants), "{src}: {e}");
+    }
+    assert_eq!(sim.counters().total, 0, "not one request");
+    // The values the spec lists are taken.
+    let n = eval(
+        &mut rt,
+        r#"ncm::routers::list(#{state__in: ["online", "offline", "initialized"]}).len()"#,
+    );
+    assert_eq!(n.as_int().unwrap(), 5);
+}
+
+/// What a new user typed: the mistyped state exits 2, names `offline` and sends nothing.
+#[test]
+fn a_mistyped_state_exits_2_naming_the_state() {
+    let sim = sim(5);
+    let o = bin_for(&sim)
+        .args(["run", "-e", r#"ncm::routers::list(#{state: "ofline"})"#])
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(t.contains(r#"did you mean "offline"?"#), "{t}");
+    assert_eq!(sim.counters().total, 0, "not one request");
 }

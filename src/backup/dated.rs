@@ -4,7 +4,8 @@
 //! to `groups/<group_id>.json`, plus `index.csv` (with a SHA-256 per file). A file identical to
 //! the previous backup's is a hard link to it. Everything is written in a staging directory and
 //! swapped in at the end, so a failed run leaves no partial file and never replaces an earlier
-//! good backup; `keep` removes the oldest dated backups beyond N.
+//! good backup; `keep` removes the oldest dated backups beyond N. With `effective`, each router's
+//! file also holds its effective configuration (`super::effective`).
 
 use super::index::{router_facts, write_index, Rows};
 use crate::error::{Error, Result};
@@ -82,6 +83,19 @@ pub fn backup_configs(
     keep: Option<usize>,
     extra: &[super::Document],
 ) -> Result<BackupSummary> {
+    backup_configs_with(client, dir, date, keep, false, extra)
+}
+
+/// [`backup_configs`], each router's file also holding its effective configuration when
+/// `effective` (see [`super::effective`]).
+pub fn backup_configs_with(
+    client: &Arc<NcmClient>,
+    dir: &Dir,
+    date: &str,
+    keep: Option<usize>,
+    effective: bool,
+    extra: &[super::Document],
+) -> Result<BackupSummary> {
     let start_requests = client.transport().stats.requests();
     let cleaned = crate::files::clean_stale(dir);
     let previous = crate::backup::changes::dated_backups(dir)
@@ -96,7 +110,8 @@ pub fn backup_configs(
     let routers = crate::ncm::ahead::Expected::unknown();
     let (facts, written) = std::thread::scope(|scope| {
         let facts = scope.spawn(|| router_facts(client, &routers));
-        let written = write_config_managers(client, staging_dir, previous.as_ref(), &routers);
+        let written =
+            write_config_managers(client, staging_dir, previous.as_ref(), effective, &routers);
         let facts = facts
             .join()
             .unwrap_or_else(|_| Err(Error::invalid("the router listing stopped unexpectedly")));
@@ -161,13 +176,21 @@ fn write_config_managers(
     client: &Arc<NcmClient>,
     into: &Dir,
     previous: Option<&Dir>,
+    effective: bool,
     routers: &Arc<crate::ncm::ahead::Expected>,
 ) -> Result<(Rows, usize, usize, u64)> {
     let (mut rows, mut linked, mut changed, mut bytes) = (Rows::default(), 0, 0, 0u64);
+    let mut effective = match effective {
+        true => Some(super::effective::Effective::load(client)?),
+        false => None,
+    };
     let mut pager = super::config_manager_pages(client, routers.clone())?;
     while let Some(page) = pager.next_page()? {
-        for cm in page {
+        for mut cm in page {
             let rid = super::router_of(&cm);
+            if let Some(e) = effective.as_mut() {
+                e.add_to(&rid, &mut cm)?;
+            }
             let mut text = serde_json::to_string_pretty(&cm).unwrap_or_default();
             text.push('\n');
             if !rows.add(&rid, &cm, Sha256::digest(text.as_bytes()).into())? {

@@ -231,7 +231,11 @@ impl<'a> Pending<'a> {
             .dirs
             .get(parent)
             .ok_or_else(|| Error::invalid(format!("{parent}: not opened")))?;
-        let tmp = d.write_temp(bytes, MODE)?;
+        // A failed write names the file it was for, not its hidden temporary.
+        let tmp = d.write_temp(bytes, MODE).map_err(|e| match e {
+            Error::Io { source, .. } => Error::io(self.root.path().join(rel).display(), source),
+            other => other,
+        })?;
         self.files.push((parent.to_string(), tmp, name.to_string()));
         Ok(())
     }

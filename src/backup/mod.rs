@@ -5,6 +5,7 @@
 
 pub mod changes;
 pub mod dated;
+pub mod effective;
 pub mod git;
 pub mod git_health;
 pub mod index;
@@ -32,8 +33,9 @@ pub struct Document {
 
 /// A document without the values that change without a config change, which so never make a
 /// commit on their own: `synched` (flips as a device syncs), the `ecm.config_version` counter NCM
-/// keeps inside `actual` and `target`, and the scheme and host of resource URLs (only their
-/// `/api/v2/...` path counts). They are still stored, as of the last real change.
+/// keeps inside `actual` and `target` (and so in the `effective` configuration), and the scheme
+/// and host of resource URLs (only their `/api/v2/...` path counts). They are still stored, as of
+/// the last real change.
 pub fn normalized(v: &Value) -> Value {
     let mut v = v.clone();
     if let Some(m) = v.as_object_mut() {
@@ -55,6 +57,9 @@ pub fn normalized(v: &Value) -> Value {
             {
                 ecm.shift_remove("config_version");
             }
+        }
+        if let Some(Value::Object(ecm)) = m.get_mut("effective").and_then(|e| e.get_mut("ecm")) {
+            ecm.shift_remove("config_version");
         }
     }
     v
@@ -89,6 +94,19 @@ pub fn router_of(cm: &Value) -> String {
 
 /// Every router's configuration manager and every group's configuration, with index rows.
 pub fn ncm_documents(client: &Arc<NcmClient>) -> Result<(Vec<Document>, Vec<Vec<String>>)> {
+    ncm_documents_with(client, false)
+}
+
+/// [`ncm_documents`], each router's document also holding its effective configuration when
+/// `effective` (see [`effective`]).
+pub fn ncm_documents_with(
+    client: &Arc<NcmClient>,
+    effective: bool,
+) -> Result<(Vec<Document>, Vec<Vec<String>>)> {
+    let mut effective = match effective {
+        true => Some(effective::Effective::load(client)?),
+        false => None,
+    };
     let routers = client.list("routers", &q(json!({"fields": ["id", "name"]})))?;
     let count = Expected::exactly(routers.len());
     let names: HashMap<String, String> = routers
@@ -100,8 +118,11 @@ pub fn ncm_documents(client: &Arc<NcmClient>) -> Result<(Vec<Document>, Vec<Vec<
     let mut rows = vec![];
     let mut pager = config_manager_pages(client, count)?;
     while let Some(page) = pager.next_page()? {
-        for cm in page {
+        for mut cm in page {
             let rid = router_of(&cm);
+            if let Some(e) = effective.as_mut() {
+                e.add_to(&rid, &mut cm)?;
+            }
             let name = names.get(&rid).cloned().unwrap_or_default();
             rows.push(vec![
                 format!("routers/{rid}.json"),
@@ -241,12 +262,24 @@ pub fn backup_git_reporting(
     dir: &crate::files::Dir,
     report: &dyn Fn(&str),
 ) -> Result<GitBackup> {
+    backup_git_with(client, ignitenet, dir, false, report)
+}
+
+/// [`backup_git_reporting`], each router's file also holding its effective configuration when
+/// `effective`.
+pub fn backup_git_with(
+    client: &Arc<NcmClient>,
+    ignitenet: &crate::ignitenet::IgniteNetClient,
+    dir: &crate::files::Dir,
+    effective: bool,
+    report: &dyn Fn(&str),
+) -> Result<GitBackup> {
     let cleaned = leftovers::clean(dir, std::time::SystemTime::now())?;
     cleaned.iter().for_each(|l| report(l));
     // The repository's health first: a damaged one ends the run before any request.
     let last_commit = git_health::check(dir.path())?;
     let start = client.transport().stats.requests();
-    let (mut docs, rows) = ncm_documents(client)?;
+    let (mut docs, rows) = ncm_documents_with(client, effective)?;
     let ig = ignitenet_documents(ignitenet)?;
     let ignitenet_docs = ig.len();
     docs.extend(ig);

@@ -2,19 +2,18 @@
 //! removals are paths (string keys, integer offsets, `_id_` UUIDs) removed first and in order;
 //! updates are merged recursively, with arrays addressed as dictionaries keyed by string
 //! numerals (`"2"`) or by an element's `_id_`. Also: layering (indie over group), the smallest
-//! diff between two configs, equivalence of index- and `_id_`-keyed forms, masked passwords.
+//! diff between two configs, equivalence of index- and `_id_`-keyed forms, masked passwords and
+//! which fields are secrets (`secrets`).
 
 mod paths;
 mod plan;
-pub use paths::{changed_paths, is_secret, leaf_paths, PathChange};
+mod secrets;
+pub use paths::{changed_paths, leaf_paths, PathChange};
 pub use plan::{plan_revert, plan_write, NotRevertible, RevertPlan, WritePlan};
+pub use secrets::{is_secret, is_secret_field, SECRET_FIELDS, SECRET_KEYS};
 
 use crate::error::ConfigIssue;
 use serde_json::{json, Map, Value};
-
-/// Config keys whose values are secrets (passwords, passkeys): NCM shows them as `"*"` when a
-/// config is read back.
-pub const SECRET_KEYS: &[&str] = &["password", "wpapsk", "passphrase", "shared_secret"];
 
 /// A parsed config diff.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -108,13 +107,13 @@ impl Diff {
     }
 
     pub fn to_value(&self) -> Value {
-        json!([
-            Value::Object(self.updates.clone()),
-            self.removals
-                .iter()
-                .map(|p| Value::Array(p.clone()))
-                .collect::<Vec<_>>()
-        ])
+        self.clone().into_value()
+    }
+
+    /// [`Diff::to_value`] without copying (`json!` would serialize the updates into a copy).
+    pub fn into_value(self) -> Value {
+        let removals = self.removals.into_iter().map(Value::Array).collect();
+        Value::Array(vec![Value::Object(self.updates), Value::Array(removals)])
     }
 
     pub fn is_empty(&self) -> bool {
@@ -308,11 +307,12 @@ fn merge_array(
 
 /// Applies a diff: removals first, in order, then the updates merged recursively.
 pub fn apply(config: &Value, d: &Diff) -> Result<Value, Box<ConfigIssue>> {
-    let mut out = if config.is_null() {
-        json!({})
-    } else {
-        config.clone()
-    };
+    apply_owned(config.clone(), d)
+}
+
+/// [`apply`] to a configuration the caller gives up (no copy of it is made).
+pub fn apply_owned(config: Value, d: &Diff) -> Result<Value, Box<ConfigIssue>> {
+    let mut out = if config.is_null() { json!({}) } else { config };
     for p in &d.removals {
         remove_path(&mut out, p)?;
     }

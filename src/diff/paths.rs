@@ -1,9 +1,9 @@
 //! The config paths that differ between two configurations, each with its value before and
 //! after, as operators read them in plans, backup commit messages and change reports. Secret
-//! values (keys in `SECRET_KEYS`) show as `*`, never in clear; an element's `_id_` addresses it
+//! values (`secrets::is_secret`) show as `*`, never in clear; an element's `_id_` addresses it
 //! and is not listed as a setting.
 
-use super::{between, get, SECRET_KEYS};
+use super::{between, get, is_secret};
 use serde_json::{json, Value};
 
 /// One path that differs: its value before (None: unset) and after (None: removed).
@@ -12,13 +12,6 @@ pub struct PathChange {
     pub path: Vec<Value>,
     pub before: Option<Value>,
     pub after: Option<Value>,
-}
-
-/// Is this path's last key one whose value NCM masks?
-pub fn is_secret(path: &[Value]) -> bool {
-    path.last()
-        .and_then(Value::as_str)
-        .is_some_and(|k| SECRET_KEYS.contains(&k))
 }
 
 /// A value as shown: a secret's value as `*`.

@@ -124,9 +124,11 @@ fn pinnable(cur: &Value, before: &Value, path: &[Value]) -> Option<Vec<(Vec<Valu
     for leaf in leaves {
         let v = get(before, &leaf)?;
         // Already the value it had (pinned by an earlier rollback), or an empty object added
-        // where one was before: nothing to write.
+        // where one was before: nothing to write. A masked value says nothing of the secret
+        // behind it: "*" now and "*" before may be different secrets (the run may have set it).
         let now = get(cur, &leaf);
-        if now == Some(v) || (v.is_object() && now.is_some_and(|c| c == &json!({}))) {
+        let masked = has_mask(v) || now.is_some_and(has_mask);
+        if !masked && (now == Some(v) || (v.is_object() && now.is_some_and(|c| c == &json!({})))) {
             continue;
         }
         let plain = !is_secret(&leaf) && !has_mask(v) && !v.is_object();
@@ -440,6 +442,33 @@ mod tests {
         // plan_write keys the same way.
         let w = plan_write(&prev, &cur).unwrap();
         assert_eq!(w.send.updates["wan"]["rules2"][lte]["_id_"], lte);
+    }
+
+    #[test]
+    fn a_secret_the_run_set_over_an_inherited_one_is_removed_not_taken_as_unchanged() {
+        let admin = "00000000-a0ab-3e74-bcbd-02af091f1c50";
+        // The default's admin password reads "*"; the run set a new one, which also reads "*".
+        let default =
+            json!({"system": {"users": [{"_id_": admin, "username": "admin", "password": "*"}]}});
+        let prev = d(json!([{"system": {"system_id": "site-1"}}, []]));
+        let cur = d(
+            json!([{"system": {"system_id": "site-1", "users": {admin: {"_id_": admin, "password": "*"}}}}, []]),
+        );
+        let changed = vec![vec![
+            json!("system"),
+            json!("users"),
+            json!(admin),
+            json!("password"),
+        ]];
+        let p = plan_revert(&cur, &prev, &changed, Some((&default, &Diff::default())))
+            .unwrap()
+            .unwrap();
+        assert!(
+            !p.write.patch,
+            "the path goes: a PUT of the previous configuration"
+        );
+        assert_eq!(p.write.send, prev);
+        assert!(p.pinned.is_empty());
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Unit tests of the diff engine: the worked examples of the spec's "Configuration in API V2"
-//! part, validation wording, and property tests.
+//! part, validation wording, and property tests, on arbitrary JSON and (with the simulator
+//! built) on NCOS configurations drawn from the simulator's generator (`sim::ncos`).
 
 use super::*;
-use crate::ncm::defaults::{default_config, GUEST_LAN_ID, PRIMARY_LAN_ID};
+use crate::ncm::defaults::{GUEST_LAN_ID, PRIMARY_LAN_ID};
+#[cfg(feature = "sim")]
+use crate::sim::ncos::default_config;
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -55,6 +58,7 @@ fn spec_layering_walk_through() {
 }
 
 /// The spec's "PUT Example: A Complicated Config" against the MBR1400 5.4.0 default.
+#[cfg(feature = "sim")]
 #[test]
 fn spec_vlan_and_guest_lan_removal_on_mbr1400_540() {
     let default = default_config("MBR1400", "5.4.0");
@@ -100,7 +104,8 @@ fn spec_vlan_and_guest_lan_removal_on_mbr1400_540() {
         .collect();
     assert_eq!(lans, vec!["Primary LAN", "Aleph LAN"]);
     assert_eq!(out["lan"][0]["_id_"], PRIMARY_LAN_ID);
-    assert_eq!(out["security"]["zfw"]["zones"].as_array().unwrap().len(), 5);
+    // The five default zones (notes §1) and the example's new one.
+    assert_eq!(out["security"]["zfw"]["zones"].as_array().unwrap().len(), 6);
     assert_eq!(
         out["security"]["zfw"]["forwardings"][4]["src_zone_id"],
         "00000005-e091-3d73-80d1-9a51d6143759"
@@ -120,6 +125,7 @@ fn spec_vlan_and_guest_lan_removal_on_mbr1400_540() {
 }
 
 /// The spec's GET example: `actual` (offset-keyed) and `target` (`_id_`-keyed) are in sync.
+#[cfg(feature = "sim")]
 #[test]
 fn spec_actual_and_target_are_equivalent() {
     let target = d(json!([{"system": {"logging": {"level": "debug"}},
@@ -151,6 +157,7 @@ fn strip_masked_removes_only_placeholders() {
     );
 }
 
+#[cfg(feature = "sim")]
 #[test]
 fn array_updates_by_numeral_and_id_with_validation() {
     let default = default_config("IBR900", "7.22.60");
@@ -194,10 +201,12 @@ fn array_updates_by_numeral_and_id_with_validation() {
     assert!(validate(&json!([{"a": 1}, [["a"]]])).is_empty());
 }
 
+#[cfg(feature = "sim")]
 #[test]
 fn between_uses_ids_for_id_arrays_and_offsets_otherwise() {
-    let default = default_config("IBR900", "7.22.60");
-    let mut new = default.clone();
+    // A firmware whose VLAN ports carry no `_id_` (removed by offset), with four LAN ports.
+    let default = default_config("MBR1400", "6.1.0");
+    let mut new = (*default).clone();
     new["lan"][0]["ip_address"] = json!("10.1.1.1");
     new["lan"].as_array_mut().unwrap().remove(1);
     new["vlan"][1]["ports"].as_array_mut().unwrap().pop();
@@ -221,6 +230,7 @@ fn between_uses_ids_for_id_arrays_and_offsets_otherwise() {
     assert!(between(&new, &new).is_empty());
 }
 
+#[cfg(feature = "sim")]
 #[test]
 fn get_and_set_paths() {
     let default = default_config("IBR900", "7.22.60");
@@ -357,6 +367,103 @@ proptest! {
             let _ = apply(&c, &dd);
             let _ = validate(&dd.to_value());
             let _ = strip_masked(&dd);
+        }
+    }
+}
+
+/// Configurations drawn from the simulator's generator (`sim::ncos`): NCOS default trees of
+/// 40 KB with the group, individual and device layers of a random router over them, so the
+/// engine's properties are checked on `_id_` lists, offsets and secrets of realistic size.
+#[cfg(feature = "sim")]
+mod on_generated_configs {
+    use super::*;
+    use crate::sim::fleet::{firmware_versions, PRODUCTS};
+    use crate::sim::ncos::layers::{self, GroupSpec, Modem, Purpose, RouterSpec};
+    use crate::sim::ncos::{default_config, model, Firmware};
+
+    /// A router's full configuration: product and firmware by index, its layers by seed.
+    fn running(product: usize, fw: usize, seed: u64, stores: bool) -> (Value, Value) {
+        let (_, name, _) = PRODUCTS[product % PRODUCTS.len()];
+        let versions = firmware_versions(name);
+        let version = versions[fw % versions.len()];
+        let f = Firmware::parse(version);
+        let group = GroupSpec {
+            id: 2001 + seed % 12,
+            purpose: if stores {
+                Purpose::Stores
+            } else {
+                Purpose::Vehicles
+            },
+            model: model(name),
+            tunnel: seed % 3 == 0,
+            seed,
+        };
+        let router = RouterSpec {
+            index: (seed % 100_000) as usize,
+            model: model(name),
+            modem: Modem {
+                uid: format!("{:08x}", seed as u32),
+                five_g: seed % 4 == 0,
+            },
+            seed,
+        };
+        let default = (*default_config(name, version)).clone();
+        let mut full = default.clone();
+        for d in [
+            layers::device_additions(&router, f),
+            layers::group(&group, f),
+            layers::individual(&router, f),
+        ] {
+            full = apply(&full, &d).unwrap();
+        }
+        (default, full)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn between_and_apply_round_trip_between_two_routers(
+            p in 0usize..6, fw in 0usize..3, a in any::<u64>(), b in any::<u64>(), sa: bool, sb: bool,
+        ) {
+            let (default, x) = running(p, fw, a, sa);
+            let (_, y) = running(p, fw, b, sb);
+            let d = between(&x, &y);
+            prop_assert_eq!(apply(&x, &d).unwrap(), y.clone());
+            prop_assert!(validate(&d.to_value()).is_empty());
+            // The device's own form, from the firmware default.
+            let dev = between_opts(&default, &y, false);
+            prop_assert_eq!(apply(&default, &dev).unwrap(), y.clone());
+            prop_assert!(equivalent(&dev, &between(&default, &y), Some(&default)).unwrap());
+            // Through a map that sorts its keys (a Rhai map), appended `_id_` elements keep
+            // their order.
+            let sorted: Value = serde_json::from_str(
+                &serde_json::to_string(&serde_json::from_value::<std::collections::BTreeMap<String, Value>>(
+                    Value::Object(d.updates.clone())).unwrap()).unwrap()).unwrap();
+            let resorted = Diff { updates: sorted.as_object().unwrap().clone(), removals: d.removals.clone() };
+            prop_assert_eq!(apply(&x, &resorted).unwrap(), y);
+        }
+
+        #[test]
+        fn a_masked_read_back_never_writes_a_mask_or_loses_a_secret_silently(
+            p in 0usize..6, fw in 0usize..3, a in any::<u64>(), b in any::<u64>(), s: bool,
+        ) {
+            let (default, x) = running(p, fw, a, s);
+            let (_, y) = running(p, fw, b, s);
+            // What NCM would show of two individual configurations: secrets as "*".
+            let mut shown = between(&default, &x).to_value();
+            crate::sim::config_sync::mask_passwords(&mut shown);
+            let current = Diff::from_value(&shown).unwrap();
+            let wanted = between(&default, &y);
+            let plan = plan_write(&current, &wanted).unwrap();
+            prop_assert!(!plan.send.to_value().to_string().contains("\"*\""));
+            if plan.patch {
+                prop_assert!(plan.dropped_secrets.is_empty());
+            }
+            let tree = apply(&json!({}), &current).unwrap();
+            for path in &plan.dropped_secrets {
+                prop_assert_eq!(get(&tree, path), Some(&json!("*")));
+            }
         }
     }
 }

@@ -514,6 +514,7 @@ impl Transport {
             message: redact(&with_retries(message, attempt)),
             errors: parse_config_issues(&body),
             body,
+            not_visible: false,
         }))
     }
 

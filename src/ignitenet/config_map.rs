@@ -294,6 +294,49 @@ pub fn override_entity(
     Ok(out)
 }
 
+/// A device's changes with every inherited entity they touch overridden whole. The notes' rule:
+/// "To override an inherited entity on one device, copy every key of that entity into the device
+/// config with origin `site-device` and change what differs; never override only some sub-keys of
+/// an entity." A change to a key of an entity the site defines (any origin but `device`) becomes
+/// every key of that entity as the device runs it (`site` merged with `device`), origin
+/// `site-device`, with the changed values; other changes are kept as they are.
+pub fn whole_entities(
+    changes: ConfigMap,
+    site: &ConfigMap,
+    device: &ConfigMap,
+) -> Result<ConfigMap> {
+    let mut touched: BTreeMap<(String, u64), BTreeMap<String, String>> = BTreeMap::new();
+    let mut out = ConfigMap::new();
+    for (k, e) in changes {
+        let inherited = entity_key(&k).filter(|(root, id, _)| {
+            e.origin != Origin::Device
+                && site.keys().any(|s| s.starts_with(&format!("{root}/{id}/")))
+        });
+        match inherited {
+            Some((root, id, prop)) => {
+                let props = touched.entry((root.to_string(), id)).or_default();
+                if !prop.is_empty() {
+                    props.insert(prop.to_string(), e.value.clone());
+                }
+            }
+            None => {
+                out.insert(k, e);
+            }
+        }
+    }
+    if touched.is_empty() {
+        return Ok(out);
+    }
+    let runs: ConfigMap = effective(site, device)
+        .into_iter()
+        .map(|(k, v)| (k, Entry::new(v, Origin::Site)))
+        .collect();
+    for ((root, id), props) in touched {
+        out.extend(override_entity(&runs, &root, id, &props)?);
+    }
+    Ok(out)
+}
+
 /// `defaults.<kind>` of a config-changes answer as property -> string.
 pub fn defaults_of(answer: &Value, kind: &str) -> Result<BTreeMap<String, String>> {
     let d = answer
@@ -456,5 +499,48 @@ mod tests {
             .to_string()
             .contains("an array"));
         assert!(parse_map(&json!({"a/b": {"value": 1, "origin": "bogus"}})).is_err());
+    }
+
+    #[test]
+    fn a_device_change_to_an_inherited_entity_overrides_it_whole() {
+        let site: ConfigMap = [
+            ("wireless/1000000002/", "1000000002"),
+            ("wireless/1000000002/ssid", "Guest"),
+            ("wireless/1000000002/key", "k"),
+            ("radio/global/bandSteering", "0"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Entry::new(v, Origin::Site)))
+        .collect();
+        let device: ConfigMap = [(
+            "wireless/1/ssid".to_string(),
+            Entry::new("Own", Origin::Device),
+        )]
+        .into();
+        let changes: ConfigMap = [
+            ("wireless/1000000002/ssid", "Lobby", Origin::SiteDevice),
+            ("wireless/1/ssid", "Own-2", Origin::Device),
+            ("radio/global/bandSteering", "1", Origin::SiteDevice),
+        ]
+        .into_iter()
+        .map(|(k, v, o)| (k.to_string(), Entry::new(v, o)))
+        .collect();
+        let out = whole_entities(changes, &site, &device).unwrap();
+        let value = |k: &str| (out[k].value.as_str(), out[k].origin);
+        assert_eq!(
+            value("wireless/1000000002/ssid"),
+            ("Lobby", Origin::SiteDevice)
+        );
+        assert_eq!(value("wireless/1000000002/key"), ("k", Origin::SiteDevice));
+        assert_eq!(
+            value("wireless/1000000002/"),
+            ("1000000002", Origin::SiteDevice)
+        );
+        assert_eq!(value("wireless/1/ssid"), ("Own-2", Origin::Device));
+        assert_eq!(
+            value("radio/global/bandSteering"),
+            ("1", Origin::SiteDevice)
+        );
+        assert_eq!(out.len(), 5);
     }
 }

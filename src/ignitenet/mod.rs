@@ -49,6 +49,16 @@ pub const ROUTES: &[Route] = &[
         methods: &[Method::Get, Method::Post],
         summary: "A device's config: GET the timestamp, site and device maps, defaults and flags; POST {timestamp, changes}.",
     },
+    // The API text: "fetch the device's config object from the API via the
+    // /devices/{deviceId}/config call and figure out what changed". It does not show the
+    // answer; taken to be the device's config object (key -> {value, origin}), the `device` map
+    // of config-changes.
+    Route {
+        name: "device_config_object",
+        path: "devices/{id}/config",
+        methods: &[Method::Get],
+        summary: "A device's config object: key -> {value, origin}, as a change made in the Cloud UI leaves it.",
+    },
 ];
 
 impl Route {
@@ -227,6 +237,9 @@ pub struct IgniteNetClient {
     headers: Vec<(&'static str, String)>,
     has_key: bool,
     pub options: IgniteNetOptions,
+    /// The sites, and every site's devices, once read to find one by name (kept for the run).
+    sites_seen: std::sync::Mutex<Option<Vec<Value>>>,
+    devices_seen: std::sync::Mutex<Option<Vec<Value>>>,
 }
 
 impl std::fmt::Debug for IgniteNetClient {
@@ -268,7 +281,53 @@ impl IgniteNetClient {
             ],
             has_key: !options.api_key.trim().is_empty(),
             options,
+            sites_seen: Default::default(),
+            devices_seen: Default::default(),
         })
+    }
+
+    /// The id of the site `key` names: an id (digits) as it is, else the site of that name,
+    /// found in one read of the sites (kept for the run).
+    pub fn site_id(&self, key: &str) -> Result<String> {
+        let key = key.trim();
+        if is_id(key) {
+            return Ok(key.to_string());
+        }
+        let sites = self.seen(&self.sites_seen, || self.sites())?;
+        named_one("site", key, &sites)
+    }
+
+    /// The id of the device `key` names: an id (digits) as it is, else the device of that name
+    /// (or hostname, serial number, MAC address), found in one read of the sites and their
+    /// devices (kept for the run).
+    pub fn device_id(&self, key: &str) -> Result<String> {
+        let key = key.trim();
+        if is_id(key) {
+            return Ok(key.to_string());
+        }
+        let devices = self.seen(&self.devices_seen, || {
+            let sites = self.seen(&self.sites_seen, || self.sites())?;
+            let mut all = vec![];
+            for s in &sites {
+                all.extend(self.site_devices(&crate::ncm::text(&s["id"]))?);
+            }
+            Ok(all)
+        })?;
+        named_one("device", key, &devices)
+    }
+
+    /// What `slot` holds, read with `read` the first time.
+    fn seen(
+        &self,
+        slot: &std::sync::Mutex<Option<Vec<Value>>>,
+        read: impl FnOnce() -> Result<Vec<Value>>,
+    ) -> Result<Vec<Value>> {
+        if let Some(v) = slot.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            return Ok(v.clone());
+        }
+        let v = read()?;
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(v.clone());
+        Ok(v)
     }
 
     /// Is an API key configured (else every request fails before it is sent)?
@@ -329,6 +388,23 @@ impl IgniteNetClient {
     /// The devices of a site.
     pub fn site_devices(&self, site_id: &str) -> Result<Vec<Value>> {
         self.list("site_devices", Some(site_id))
+    }
+
+    /// A device's config object (GET devices/<id>/config): `key -> {value, origin}`.
+    pub fn device_config_object(&self, device_id: &str) -> Result<Value> {
+        let path = route_or_panic("device_config_object").path_for(Some(device_id))?;
+        match self.request(Method::Get, &path, None)? {
+            v @ Value::Object(_) => Ok(v),
+            other => Err(Error::Protocol {
+                method: "GET".into(),
+                url: path,
+                message: format!(
+                    "expected a config object, got {} ({} bytes)",
+                    json_kind(&other),
+                    other.to_string().len()
+                ),
+            }),
+        }
     }
 
     /// The config-changes object of a site or device (timestamp, site, device, defaults, flags).
@@ -566,6 +642,54 @@ impl IgniteNetClient {
     }
 }
 
+/// Is `key` an IgniteNet id (digits) rather than a name? Anything path-like counts as an id,
+/// which the route's id check then refuses before any request.
+fn is_id(key: &str) -> bool {
+    !crate::ncm::query::is_name(key)
+}
+
+/// The fields a site or device is known by besides its id, in the order they are tried.
+const KNOWN_BY: &[&str] = &["name", "hostname", "sn", "mac"];
+
+/// The id of the one record of `records` that `key` names (its name, else its hostname, serial
+/// number or MAC, case aside); "did you mean" when none does, the matches when several do.
+fn named_one(noun: &str, key: &str, records: &[Value]) -> Result<String> {
+    let field = |r: &Value, f: &str| r[f].as_str().map(str::to_string);
+    for exact in [true, false] {
+        for f in KNOWN_BY {
+            let hits: Vec<&Value> = records
+                .iter()
+                .filter(|r| {
+                    field(r, f).is_some_and(|v| match exact {
+                        true => v == key,
+                        false => v.eq_ignore_ascii_case(key),
+                    })
+                })
+                .collect();
+            match hits.as_slice() {
+                [] => continue,
+                [one] => return Ok(crate::ncm::text(&one["id"])),
+                many => {
+                    let shown: Vec<String> = many
+                        .iter()
+                        .map(|r| format!("id {} ({:?})", crate::ncm::text(&r["id"]), r[f]))
+                        .collect();
+                    return Err(Error::invalid(format!(
+                        "{noun} {key:?} matches {} {noun}s: {}; give the id instead",
+                        many.len(),
+                        shown.join(", ")
+                    )));
+                }
+            }
+        }
+    }
+    let names: Vec<&str> = records.iter().filter_map(|r| r["name"].as_str()).collect();
+    Err(Error::invalid(format!(
+        "no IgniteNet {noun} has the id, name, hostname, serial number or MAC {key:?}{}",
+        crate::ncm::catalog::did_you_mean(key, names)
+    )))
+}
+
 fn route_or_panic(name: &str) -> &'static Route {
     route(name).expect("route names used by the client are in the table")
 }
@@ -626,6 +750,10 @@ mod tests {
             "device_config"
         );
         assert!(match_path("site/9/nope").is_none());
+        assert_eq!(
+            match_path("devices/9/config").unwrap().0.name,
+            "device_config_object"
+        );
         assert!(match_path("site//devices").is_none());
         assert_eq!(
             route("site_config").unwrap().path_for(Some("5")).unwrap(),

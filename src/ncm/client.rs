@@ -305,7 +305,10 @@ impl NcmClient {
                 qp.append_pair(k, v);
             }
         }
-        let body = self.send(Method::Get, &url, None)?.body;
+        let body = self
+            .send(Method::Get, &url, None)
+            .map_err(|e| not_visible(ep, &id, e))?
+            .body;
         Ok(unwrap_detail(body))
     }
 
@@ -317,26 +320,23 @@ impl NcmClient {
         body: Option<&Value>,
     ) -> Result<Value> {
         Self::check_method(ep, m)?;
-        if let Some(b) = body {
-            if !b.is_object() {
-                return Err(Error::invalid(format!(
-                    "{}: the request body must be an object map, not {b}",
-                    ep.name
-                )));
-            }
-        }
         let id = id.map(|i| Self::normalize_id(ep, i)).transpose()?;
+        // The spec's rules of a body, checked before anything is sent: known fields, none read
+        // only, the fields the method requires, the documented rules of a POST body.
+        if let Some(b) = body {
+            ep.check_write(m, id.as_deref(), b)
+                .map_err(|p| Error::invalid(p.message()))?;
+        }
         let url = self.endpoint_url(ep.name, id.as_deref());
-        let resp = self.send(m, &url, body)?;
+        let what = id.as_deref().unwrap_or("target");
+        let resp = self
+            .send(m, &url, body)
+            .map_err(|e| not_visible(ep, what, e))?;
         Ok(unwrap_detail(resp.body))
     }
 
     pub fn create(&self, endpoint: &str, body: &Value) -> Result<Value> {
-        let ep = Self::endpoint(endpoint)?;
-        if let Some(check) = ep.create_check {
-            check(body).map_err(Error::invalid)?;
-        }
-        self.write(ep, Method::Post, None, Some(body))
+        self.write(Self::endpoint(endpoint)?, Method::Post, None, Some(body))
     }
     pub fn update(&self, endpoint: &str, id: &str, body: &Value) -> Result<Value> {
         self.write(Self::endpoint(endpoint)?, Method::Put, Some(id), Some(body))
@@ -397,6 +397,23 @@ impl NcmClient {
         let id = Self::normalize_id(ep, id)?;
         let body = serde_json::json!({ "group": self.endpoint_url("groups", Some(&id)).as_str() });
         self.create("reboot_activity", &body)
+    }
+}
+
+/// A 403 where the endpoint documents one for a record it does not show (see
+/// [`Endpoint::forbids_missing`]): said so, and a failure of the job rather than refused
+/// credentials (exit 1, not 3).
+fn not_visible(ep: &Endpoint, id: &str, e: Error) -> Error {
+    match e {
+        Error::Api(mut a) if a.status == 403 && ep.forbids_missing() => {
+            a.not_visible = true;
+            a.message = format!(
+                "{} {id}: no such record, or not visible to these API keys ({})",
+                ep.name, a.message
+            );
+            Error::Api(a)
+        }
+        other => other,
     }
 }
 

@@ -280,10 +280,11 @@ pub fn user_diff(index: usize, username: &str, password: &str, group: &str) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ncm::defaults::default_config;
 
+    #[cfg(feature = "sim")]
     #[test]
     fn apn_picks_rules_by_firmware_and_applies_to_the_default() {
+        use crate::sim::ncos::default_config;
         for (fw, key, id) in [
             ("5.4.0", "rules", RULES_LTE_ID),
             ("6.1.0", "rules2", RULES2_LTE_ID),

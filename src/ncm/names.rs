@@ -1,17 +1,19 @@
-//! Routers and groups by what operators call them: a router by its name, MAC address, serial
-//! number or id, a group by its name or id, resolved to the record (one request for an id, a
-//! name or a MAC; a serial number, which the API cannot filter on, and the suggestions for a
-//! name that matches nothing read the account's names once). Answers are kept for the rest of
-//! the run. No match says "did you mean"; several say which, so the caller can give an id.
-//! Firmware versions compare as versions.
+//! Records by what operators call them: a router by its name, MAC address, serial number or
+//! id, a group or an account by its name or id (the catalog's `named_by`), resolved to the
+//! record, or to its id where a filter takes one (one request for an id, a name or a MAC; a
+//! serial number, which the API cannot filter on, and the suggestions for a name that matches
+//! nothing read the account's names once). Answers are kept for the rest of the run. No match
+//! says "did you mean"; several say which, so the caller can give an id. Firmware versions
+//! compare as versions.
 
+use super::catalog::Endpoint;
 use super::client::NcmClient;
 use crate::error::{Error, Result};
 use serde_json::{json, Map, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-/// What kind of record a name stands for.
+/// What kind of record a name stands for (the endpoints scripts and `--arg`s name by hand).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Router,
@@ -19,34 +21,37 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn endpoint(self) -> &'static str {
-        match self {
+    /// The endpoint of its records.
+    pub fn endpoint(self) -> &'static Endpoint {
+        super::endpoint(match self {
             Kind::Router => "routers",
             Kind::Group => "groups",
-        }
+        })
+        .expect("routers and groups are in the catalog")
     }
     /// What it is called in messages: `router`, `group`.
     pub fn noun(self) -> &'static str {
-        match self {
-            Kind::Router => "router",
-            Kind::Group => "group",
-        }
-    }
-    /// The fields a record is known by, in the order a key is tried against them (after the id);
-    /// also how several matches are told apart in an error.
-    fn fields(self) -> &'static [&'static str] {
-        match self {
-            Kind::Router => &["id", "mac", "name", "serial_number"],
-            Kind::Group => &["id", "name"],
-        }
+        noun(self.endpoint())
     }
 }
 
-/// Can `field` of `endpoint` be filtered with `=`? The catalog says (the API cannot filter routers
-/// by serial number, for one).
-fn filterable(endpoint: &str, field: &str) -> bool {
-    super::endpoint(endpoint)
-        .and_then(|ep| ep.field(field))
+/// What one record of `ep` is called in messages: `router`, `group`, `account`.
+fn noun(ep: &Endpoint) -> &'static str {
+    ep.name.strip_suffix('s').unwrap_or(ep.name)
+}
+
+/// The fields a record of `ep` is known by: its id, then the catalog's `named_by`; also how
+/// several matches are told apart in an error.
+fn known_by(ep: &Endpoint) -> Vec<&'static str> {
+    std::iter::once("id")
+        .chain(ep.named_by.iter().copied())
+        .collect()
+}
+
+/// Can `field` of `ep` be filtered with `=`? The catalog says (the API cannot filter routers by
+/// serial number, for one).
+fn filterable(ep: &Endpoint, field: &str) -> bool {
+    ep.field(field)
         .is_some_and(|f| f.ops.contains(&super::catalog::Op::Eq))
 }
 
@@ -117,45 +122,78 @@ impl NcmClient {
 
     /// The record of `kind` that `key` names, from this run's answers when it was asked before.
     pub fn find(self: &Arc<Self>, kind: Kind, key: &str) -> Result<Value> {
-        let key = key.trim();
-        if key.is_empty() {
-            return Err(Error::invalid(format!("an empty {} name", kind.noun())));
+        self.find_record(kind.endpoint(), key)
+    }
+
+    /// The record of `ep` that `key` names (its id or a `named_by` field), from this run's
+    /// answers when it was asked before.
+    pub fn find_record(self: &Arc<Self>, ep: &'static Endpoint, key: &str) -> Result<Value> {
+        let key = checked_key(ep, key)?;
+        let cache_key = (ep.name, key.to_string());
+        if let Some(v) = self.cached(&cache_key) {
+            return Ok(v);
         }
-        let cache_key = (kind.endpoint(), key.to_string());
-        if let Some(v) = self
-            .resolved()
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&cache_key)
-        {
-            return Ok(v.clone());
-        }
-        let found = self.look_up(kind, key)?;
-        self.resolved()
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(cache_key, found.clone());
+        let found = self.look_up(ep, key, true)?;
+        self.keep(cache_key, found.clone());
         Ok(found)
     }
 
+    /// The id of the record of `ep` that `key` names, for a filter that takes one: an id as it
+    /// is, a name found with one request (kept for the run, as [`find_record`](Self::find_record)
+    /// keeps its answers).
+    pub fn id_named(self: &Arc<Self>, ep: &'static Endpoint, key: &str) -> Result<String> {
+        let key = checked_key(ep, key)?;
+        if key.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(key.to_string());
+        }
+        let full = (ep.name, key.to_string());
+        let ids = (ep.name, format!("{key}\u{0}id"));
+        let found = match self.cached(&full).or_else(|| self.cached(&ids)) {
+            Some(v) => v,
+            None => {
+                let v = self.look_up(ep, key, false)?;
+                self.keep(ids, v.clone());
+                v
+            }
+        };
+        Ok(super::text(&found["id"]))
+    }
+
+    fn cached(&self, key: &(&'static str, String)) -> Option<Value> {
+        self.resolved()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    fn keep(&self, key: (&'static str, String), v: Value) {
+        self.resolved()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, v);
+    }
+
     /// One request for an id, a MAC or a name; the account's names only when that finds nothing.
-    fn look_up(self: &Arc<Self>, kind: Kind, key: &str) -> Result<Value> {
-        let ep = kind.endpoint();
+    /// `full`: the whole record (else its id and names, which is all a filter needs).
+    fn look_up(self: &Arc<Self>, ep: &'static Endpoint, key: &str, full: bool) -> Result<Value> {
         // A resource URL (a record's `group` field) stands for its id.
         let from_url = match key.contains('/') {
-            true => Some(super::checked_id(Some(ep), key)?),
+            true => Some(super::checked_id(Some(ep.name), key)?),
             false => None,
         };
         let key = from_url.as_deref().unwrap_or(key);
         if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
-            match self.get(ep, key, &Map::new()) {
+            match self.get(ep.name, key, &Map::new()) {
                 Ok(v) => return Ok(v),
-                Err(e) if e.status() == Some(404) => {}
+                // "403 Forbidden # Invalid URL or resource not visible" (configuration managers,
+                // and groups, which "work the same"): not this id, so maybe a name.
+                Err(e) if matches!(e.status(), Some(403 | 404)) => {}
                 Err(e) => return Err(e),
             }
         }
         // One request a field the API can filter on (a MAC only when the key is one).
-        for field in kind.fields().iter().skip(1) {
+        for field in ep.named_by {
             let value = match *field {
                 "mac" => match as_mac(key) {
                     Some(mac) => mac,
@@ -166,21 +204,23 @@ impl NcmClient {
             if !filterable(ep, field) {
                 continue;
             }
-            let q = query(&[(field, json!(value)), ("limit", json!(10))]);
-            let matches = self.list(ep, &q)?;
+            let mut q = query(&[(field, json!(value)), ("limit", json!(10))]);
+            if !full {
+                q.insert("fields".into(), json!(known_by(ep)));
+            }
+            let matches = self.list(ep.name, &q)?;
             if !matches.is_empty() {
-                return one_of(kind, key, matches);
+                return one_of(ep, key, matches);
             }
         }
-        self.by_scan(kind, key)
+        self.by_scan(ep, key, full)
     }
 
     /// Reads the account's names once: a key in a field the API cannot filter on (a router's
     /// serial number) is found here, and a key that matches nothing gets the closest names.
-    fn by_scan(self: &Arc<Self>, kind: Kind, key: &str) -> Result<Value> {
-        let ep = kind.endpoint();
-        let all = self.list(ep, &query(&[("fields", json!(kind.fields()))]))?;
-        for field in kind.fields().iter().skip(1).filter(|f| !filterable(ep, f)) {
+    fn by_scan(self: &Arc<Self>, ep: &'static Endpoint, key: &str, full: bool) -> Result<Value> {
+        let all = self.list(ep.name, &query(&[("fields", json!(known_by(ep)))]))?;
+        for field in ep.named_by.iter().filter(|f| !filterable(ep, f)) {
             let found: Vec<Value> = all
                 .iter()
                 .filter(|r| {
@@ -191,18 +231,30 @@ impl NcmClient {
                 .cloned()
                 .collect();
             if !found.is_empty() {
-                let found = one_of(kind, key, found)?;
-                let id = found["id"].as_str().unwrap_or_default().to_string();
-                return self.get(ep, &id, &Map::new());
+                let found = one_of(ep, key, found)?;
+                if !full {
+                    return Ok(found);
+                }
+                let id = super::text(&found["id"]);
+                return self.get(ep.name, &id, &Map::new());
             }
         }
         let names: Vec<&str> = all.iter().filter_map(|r| r["name"].as_str()).collect();
-        Err(Error::invalid(not_found(kind, key, &names)))
+        Err(Error::invalid(not_found_in(ep, key, &names)))
     }
 }
 
+/// A key that names something: not empty.
+fn checked_key<'a>(ep: &Endpoint, key: &'a str) -> Result<&'a str> {
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(Error::invalid(format!("an empty {} name", noun(ep))));
+    }
+    Ok(key)
+}
+
 /// The one record of `matches`, or an error listing them when there are several.
-fn one_of(kind: Kind, key: &str, mut matches: Vec<Value>) -> Result<Value> {
+fn one_of(ep: &Endpoint, key: &str, mut matches: Vec<Value>) -> Result<Value> {
     if matches.len() == 1 {
         return Ok(matches.remove(0));
     }
@@ -210,24 +262,29 @@ fn one_of(kind: Kind, key: &str, mut matches: Vec<Value>) -> Result<Value> {
         .iter()
         .take(8)
         .map(|r| {
-            kind.fields()
+            known_by(ep)
                 .iter()
                 .filter_map(|f| r[*f].as_str().map(|v| format!("{f} {v}")))
                 .collect::<Vec<_>>()
                 .join(", ")
         })
         .collect();
+    let noun = noun(ep);
     Err(Error::invalid(format!(
-        "{} {key:?} matches {} {}s: {}; give the id instead",
-        kind.noun(),
+        "{noun} {key:?} matches {} {noun}s: {}; give the id instead",
         matches.len(),
-        kind.noun(),
         shown.join("; ")
     )))
 }
 
-/// "no group named X; did you mean A, B?", the suggestions the closest names by edit distance.
+/// "no group has the id or name X; did you mean A, B?", the suggestions the closest names by
+/// edit distance.
 pub fn not_found(kind: Kind, key: &str, names: &[&str]) -> String {
+    not_found_in(kind.endpoint(), key, names)
+}
+
+/// [`not_found`] for a record of `ep`.
+fn not_found_in(ep: &Endpoint, key: &str, names: &[&str]) -> String {
     let lower = key.to_lowercase();
     let mut scored: Vec<(f64, &str)> = names
         .iter()
@@ -243,10 +300,20 @@ pub fn not_found(kind: Kind, key: &str, names: &[&str]) -> String {
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
     scored.dedup_by(|a, b| a.1 == b.1);
-    let what = match kind {
-        Kind::Router => "no router has the id, MAC address, name or serial number",
-        Kind::Group => "no group has the id or name",
+    let fields: Vec<&str> = known_by(ep)
+        .into_iter()
+        .map(|f| match f {
+            "mac" => "MAC address",
+            "serial_number" => "serial number",
+            other => other,
+        })
+        .collect();
+    let fields = match fields.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     };
+    let what = format!("no {} has the {fields}", noun(ep));
     if scored.is_empty() {
         return format!("{what} {key:?}");
     }
@@ -264,9 +331,12 @@ mod tests {
 
     #[test]
     fn the_catalog_says_which_fields_can_be_filtered() {
-        assert!(filterable("routers", "name") && filterable("routers", "mac"));
-        assert!(!filterable("routers", "serial_number"));
-        assert!(filterable("groups", "name"));
+        let (routers, groups) = (Kind::Router.endpoint(), Kind::Group.endpoint());
+        assert!(filterable(routers, "name") && filterable(routers, "mac"));
+        assert!(!filterable(routers, "serial_number"));
+        assert!(filterable(groups, "name"));
+        assert!(not_found(Kind::Router, "x", &[])
+            .starts_with("no router has the id, MAC address, name or serial number"));
     }
 
     #[test]

@@ -31,7 +31,34 @@ impl NcmClient {
         Self::check_method(ep, Method::Get)?;
         let prepared = query::prepare(ep, q)?;
         self.check_creds()?;
+        let prepared = match query::names_in(ep, q) {
+            named if named.is_empty() => prepared,
+            named => query::prepare(ep, &self.with_ids(q, &named)?)?,
+        };
         Ok(Pager::new(self.clone(), ep, prepared))
+    }
+
+    /// `q` with the names its filters give where an id goes (`group: "Stores West"`) replaced by
+    /// their ids, each found once for the run (the query was checked before: no request is sent
+    /// for a query that is wrong anyway).
+    fn with_ids(
+        self: &Arc<Self>,
+        q: &Map<String, Value>,
+        named: &[(String, &'static super::Endpoint)],
+    ) -> Result<Map<String, Value>> {
+        let mut q = q.clone();
+        for (key, target) in named {
+            if let Some(v) = q.get_mut(key) {
+                *v =
+                    query::with_ids(v, &mut |name| self.id_named(target, name)).map_err(
+                        |e| match e {
+                            Error::Invalid(m) => Error::invalid(format!("{key}: {m}")),
+                            other => other,
+                        },
+                    )?;
+            }
+        }
+        Ok(q)
     }
 
     /// The collection's pages, read on a thread of their own from now on (up to

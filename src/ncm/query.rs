@@ -1,8 +1,10 @@
 //! Query validation against the endpoint catalog before anything is sent: known fields and
-//! operators only, datetimes with their time portion, `__in` lists split at the API's 100-value
-//! cap, and the paging controls (`limit`, `page_size`, `offset`, `fields`, `expand`, `order_by`).
+//! operators only ("did you mean" the closest), the values the spec lists for a field, datetimes
+//! with their time portion, names where a filter takes an id of a named endpoint (found by the
+//! client, see [`names_in`]), `__in` lists split at the API's 100-value cap, and the paging
+//! controls (`limit`, `page_size`, `offset`, `fields`, `expand`, `order_by`).
 
-use super::catalog::{Endpoint, Field, Op, Ty};
+use super::catalog::{did_you_mean, Endpoint, Field, Op, Ty};
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};
 
@@ -77,14 +79,92 @@ pub fn resolve_filter(ep: &Endpoint, key: &str) -> Result<(&'static Field, Op)> 
             ep.name,
             allowed_list(ep)
         ))),
-        None => Err(Error::invalid(format!(
-            "{}: unknown filter '{}'. Filters {} allows: {}{}",
-            ep.name,
-            key,
-            ep.name,
-            allowed_list(ep),
-            "; controls: fields, expand, order_by, limit, page_size, offset"
-        ))),
+        None => {
+            let keys = ep.filter_keys();
+            let hint = did_you_mean(
+                key,
+                keys.iter()
+                    .map(String::as_str)
+                    .chain(CONTROL_KEYS.iter().copied()),
+            );
+            Err(Error::invalid(format!(
+                "{}: unknown filter '{}'{hint}. Filters {} allows: {}{}",
+                ep.name,
+                key,
+                ep.name,
+                allowed_list(ep),
+                "; controls: fields, expand, order_by, limit, page_size, offset"
+            )))
+        }
+    }
+}
+
+/// The endpoint whose records a filter on `f` may name instead of giving an id (the field refers
+/// to an endpoint whose records have names).
+pub fn takes_names(f: &Field) -> Option<&'static Endpoint> {
+    f.refers
+        .and_then(super::endpoint)
+        .filter(|e| !e.named_by.is_empty())
+}
+
+/// Is `text`, given where an id of a named endpoint goes, a name rather than an id (an integer)
+/// or a resource URL? Anything path-like (a slash, a backslash, a percent-escape, `..`) is taken
+/// as an id, whose check refuses what would leave its endpoint, before any lookup.
+pub fn is_name(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && !t.bytes().all(|b| b.is_ascii_digit())
+        && !t.contains(['/', '\\', '%'])
+        && !t.contains("..")
+}
+
+/// The filters of a checked `query` that name records instead of giving their ids: the key, the
+/// endpoint named, and the values (ids among them stay as they are). The client turns each name
+/// into its id (see [`super::NcmClient::id_named`]) before the query is sent.
+pub fn names_in(ep: &Endpoint, query: &Map<String, Value>) -> Vec<(String, &'static Endpoint)> {
+    query
+        .iter()
+        .filter(|(k, _)| !CONTROL_KEYS.contains(&k.as_str()))
+        .filter_map(|(key, value)| {
+            let (field, op) = resolve_filter(ep, key).ok()?;
+            let named = takes_names(field).filter(|_| matches!(op, Op::Eq | Op::In))?;
+            let any_name = list_of(value)
+                .unwrap_or_default()
+                .iter()
+                .any(|t| is_name(t));
+            any_name.then(|| (key.clone(), named))
+        })
+        .collect()
+}
+
+/// `value` with every name in it replaced by `id(name)` (a list stays a list).
+pub fn with_ids(value: &Value, id: &mut dyn FnMut(&str) -> Result<String>) -> Result<Value> {
+    let one = |t: &str, id: &mut dyn FnMut(&str) -> Result<String>| -> Result<Value> {
+        Ok(if is_name(t) {
+            Value::String(id(t.trim())?)
+        } else {
+            Value::String(t.to_string())
+        })
+    };
+    match value {
+        Value::Array(a) => a
+            .iter()
+            .map(|v| match scalar_text(v) {
+                Some(t) => one(&t, id),
+                None => Ok(v.clone()),
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Value::Array),
+        Value::String(s) if s.contains(',') => list_of(value)
+            .unwrap_or_default()
+            .iter()
+            .map(|t| one(t, id))
+            .collect::<Result<Vec<_>>>()
+            .map(Value::Array),
+        other => match scalar_text(other) {
+            Some(t) => one(&t, id),
+            None => Ok(other.clone()),
+        },
     }
 }
 
@@ -120,6 +200,19 @@ pub fn has_time_portion(s: &str) -> bool {
 }
 
 fn check_value(ep: &Endpoint, key: &str, f: &Field, op: Op, text: &str) -> Result<String> {
+    if !f.values.is_empty() && op != Op::IsNull && !f.values.contains(&text) {
+        return Err(Error::invalid(format!(
+            "{}: {key} = {text:?} is not a value the API documents for {}{}; it is one of: {}",
+            ep.name,
+            f.name,
+            did_you_mean(text, f.values.iter().copied()),
+            f.values.join(", ")
+        )));
+    }
+    // A name where an id of a named endpoint goes: the client finds its id before sending.
+    if matches!(op, Op::Eq | Op::In) && takes_names(f).is_some() && is_name(text) {
+        return Ok(text.trim().to_string());
+    }
     match (f.ty, op) {
         (_, Op::IsNull) => match text {
             "true" | "false" => Ok(text.into()),
@@ -302,8 +395,9 @@ fn field_list(ep: &Endpoint, key: &str, value: &Value) -> Result<Vec<String>> {
         let top = item.split('.').next().unwrap_or_default();
         let field = ep.field(top).ok_or_else(|| {
             Error::invalid(format!(
-                "{}: unknown field '{item}' in {key}; {} has: {}",
+                "{}: unknown field '{item}' in {key}{}; {} has: {}",
                 ep.name,
+                did_you_mean(top, ep.fields.iter().map(|f| f.name)),
                 ep.name,
                 ep.fields
                     .iter()
@@ -335,10 +429,14 @@ fn order_by(ep: &Endpoint, value: &Value) -> Result<String> {
     let sortable = ep.sortable();
     if !sortable.contains(&name) {
         return Err(Error::invalid(format!(
-            "{}: cannot order by '{name}'; {}",
+            "{}: cannot order by '{name}'{}; {}",
             ep.name,
+            did_you_mean(name, sortable.iter().copied()),
             if sortable.is_empty() {
-                format!("{} has no sortable field (the API documents none)", ep.name)
+                format!(
+                    "{} has no sortable field (the spec's Sort column marks none)",
+                    ep.name
+                )
             } else {
                 format!(
                     "sortable: {} (prefix - for descending)",
@@ -377,6 +475,17 @@ fn filter(ep: &Endpoint, key: &str, value: &Value, q: &mut Checked) -> Result<()
         })?;
         q.base
             .push((key.to_string(), check_value(ep, key, field, op, &text)?));
+    }
+    Ok(())
+}
+
+/// Checks one key of a query map and its value as written (`fleetscript check` and the lint
+/// before a run: a literal map at the call), without a request. A name where an id goes passes:
+/// it is found when the query is sent.
+pub fn check_literal(ep: &Endpoint, key: &str, value: &Value) -> Result<()> {
+    let mut q = Checked::default();
+    if !control(ep, key, value, &mut q)? {
+        filter(ep, key, value, &mut q)?;
     }
     Ok(())
 }

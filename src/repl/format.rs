@@ -83,12 +83,28 @@ pub fn cell(d: &Dynamic) -> String {
     d.to_string()
 }
 
+/// The columns `s` takes on a terminal (an emoji or a CJK character takes two).
+fn text_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// `s` on one line, cut to at most `width` columns with `…`.
 fn cut(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
     let one_line: String = s.chars().map(|c| if c == '\n' { ' ' } else { c }).collect();
-    if one_line.chars().count() <= width {
+    if text_width(&one_line) <= width {
         return one_line;
     }
-    let mut t: String = one_line.chars().take(width.saturating_sub(1)).collect();
+    let mut t = String::new();
+    let mut used = 0;
+    for c in one_line.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        t.push(c);
+        used += w;
+    }
     t.push('…');
     t
 }
@@ -157,12 +173,8 @@ pub fn table(rows: &[Map], width: usize, preferred: &[String]) -> String {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let w = cells
-                .iter()
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0);
-            w.max(c.chars().count()).min(MAX_CELL)
+            let w = cells.iter().map(|r| text_width(&r[i])).max().unwrap_or(0);
+            w.max(text_width(c)).min(MAX_CELL)
         })
         .collect();
     // Take columns in order while they fit (always at least one).
@@ -184,7 +196,7 @@ pub fn table(rows: &[Map], width: usize, preferred: &[String]) -> String {
             }
             let w = widths[*i].min(width);
             let v = cut(&v, w);
-            let pad = w.saturating_sub(v.chars().count());
+            let pad = w.saturating_sub(text_width(&v));
             s.push_str(&v);
             if n + 1 < shown.len() {
                 s.push_str(&" ".repeat(pad));
@@ -218,8 +230,7 @@ pub fn table(rows: &[Map], width: usize, preferred: &[String]) -> String {
             if hidden.len() == 1 { "" } else { "s" }
         );
         let tail = " — ask for fields, or :format json)";
-        let room = width
-            .saturating_sub(footer.chars().count() + head.chars().count() + tail.chars().count());
+        let room = width.saturating_sub(text_width(&footer) + text_width(&head) + text_width(tail));
         footer.push_str(&head);
         footer.push_str(&cut(&hidden.join(", "), room.max(12)));
         footer.push_str(tail);
@@ -233,16 +244,12 @@ pub fn table(rows: &[Map], width: usize, preferred: &[String]) -> String {
 
 /// A map as aligned `key  value` lines.
 pub fn key_values(m: &Map, width: usize) -> String {
-    let kw = m
-        .keys()
-        .map(|k| k.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(32);
+    let kw = m.keys().map(|k| text_width(k)).max().unwrap_or(0).min(32);
     let vw = width.saturating_sub(kw + 2).max(20);
     let mut out = String::new();
     for (k, v) in m {
-        out.push_str(&format!("{:<kw$}  {}\n", k.as_str(), cut(&cell(v), vw)));
+        let pad = kw.saturating_sub(text_width(k));
+        out.push_str(&format!("{k}{}  {}\n", " ".repeat(pad), cut(&cell(v), vw)));
     }
     if m.is_empty() {
         out.push_str("#{}\n");
@@ -293,7 +300,7 @@ pub fn render(v: &Dynamic, format: Format, width: usize, preferred: &[String]) -
             if v.is_array() {
                 let j = dynamic_to_json(v);
                 let s = j.to_string();
-                if s.chars().count() <= width {
+                if text_width(&s) <= width {
                     return format!("{s}\n");
                 }
                 return format!("{}\n", serde_json::to_string_pretty(&j).unwrap_or(s));
@@ -371,6 +378,23 @@ mod tests {
             "{narrow}"
         );
         assert!(narrow.contains("more columns not shown"), "{narrow}");
+    }
+
+    #[test]
+    fn wide_characters_keep_the_columns_aligned() {
+        let v = json_to_dynamic(&json!([
+            {"id": "1", "name": "店舗-東京 📡", "state": "online"},
+            {"id": "2", "name": "store-2", "state": "offline"}
+        ]));
+        let t = render(&v, Format::Table, 200, &[]);
+        let lines: Vec<&str> = t.lines().collect();
+        // Every row's `state` starts in the same terminal column as the header's.
+        let at = |l: &str, word: &str| text_width(&l[..l.find(word).unwrap()]);
+        assert_eq!(at(lines[2], "online"), at(lines[0], "state"), "{t}");
+        assert_eq!(at(lines[3], "offline"), at(lines[0], "state"), "{t}");
+        // Cut by columns: never wider than asked, however wide the characters.
+        assert!(text_width(&cut("東京東京東京東京", 7)) <= 7);
+        assert_eq!(cut("東京東京東京東京", 7), "東京東…");
     }
 
     #[test]

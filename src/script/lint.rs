@@ -126,9 +126,13 @@ struct Call {
     name: String,
     line: usize,
     column: usize,
-    /// The keys of a literal map given as the first argument, with their positions.
-    map_keys: Vec<(String, usize, usize)>,
+    /// The keys of a literal map given as the first argument, with their positions and their
+    /// values where these are literals (`"offline"`, `["a", "b"]`, `5`).
+    map_keys: Vec<MapKey>,
 }
+
+/// One key of a literal map: its name, line, column and literal value.
+type MapKey = (String, usize, usize, Option<serde_json::Value>);
 
 /// Every namespaced call in `src`, read from the syntax tree Rhai parses (nothing found when the
 /// script does not parse: compiling it reports that).
@@ -178,9 +182,12 @@ fn call_of(call: &rhai::FnCallExpr, pos: rhai::Position) -> Call {
     let map_keys = match call.args.first() {
         Some(rhai::Expr::Map(m, _)) => {
             m.0.iter()
-                .map(|(k, _)| {
+                .map(|(k, v)| {
                     let (line, column) = where_(k.pos);
-                    (k.name.to_string(), line, column)
+                    let literal = v
+                        .get_literal_value(None)
+                        .map(|d| crate::script::convert::dynamic_to_json(&d));
+                    (k.name.to_string(), line, column, literal)
                 })
                 .collect()
         }
@@ -281,13 +288,19 @@ pub fn imports(src: &str) -> Vec<(usize, String)> {
 }
 
 /// The keys of a literal query map given right at a call (`list(#{stat: "online"})`), checked
-/// against the endpoint's filters and controls.
-fn literal_query(keys: &[(String, usize, usize)], ep: &crate::ncm::Endpoint) -> Vec<Finding> {
-    use crate::ncm::query::{resolve_filter, CONTROL_KEYS};
+/// against the endpoint's filters and controls, and the values written as literals against what
+/// the query takes (`state: "ofline"` is not a documented state): errors found before any
+/// request, as a run would find them.
+fn literal_query(keys: &[MapKey], ep: &crate::ncm::Endpoint) -> Vec<Finding> {
+    use crate::ncm::query::{check_literal, resolve_filter, CONTROL_KEYS};
     keys.iter()
-        .filter(|(key, _, _)| !CONTROL_KEYS.contains(&key.as_str()))
-        .filter_map(|(key, line, column)| {
-            resolve_filter(ep, key).err().map(|e| Finding {
+        .filter_map(|(key, line, column, literal)| {
+            let checked = match literal {
+                Some(value) => check_literal(ep, key, value),
+                None if CONTROL_KEYS.contains(&key.as_str()) => Ok(()),
+                None => resolve_filter(ep, key).map(|_| ()),
+            };
+            checked.err().map(|e| Finding {
                 line: *line,
                 column: *column,
                 message: e.to_string(),
@@ -328,13 +341,9 @@ pub fn check_ignitenet(src: &str, known: &std::collections::HashSet<String>) -> 
     findings
 }
 
-/// The candidate closest to `word` (at most 3 edits away), for "did you mean" hints.
+/// The candidate closest to `word` (case aside, at most 3 edits away), for "did you mean" hints.
 pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|c| (strsim::levenshtein(word, c), c))
-        .filter(|(d, _)| *d <= 3)
-        .min()
-        .map(|(_, c)| c)
+    crate::ncm::catalog::closest(word, candidates)
 }
 
 #[cfg(test)]
@@ -412,6 +421,25 @@ mod query_and_interpolation_tests {
         )
         .is_empty());
         assert!(check("ncm::routers::list(q)").is_empty());
+        // Literal values too: a state the spec does not list, a datetime without its time.
+        let f = check("ncm::routers::list(#{state: \"ofline\"})");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("did you mean \"offline\""), "{f:?}");
+        let f = check(
+            "ncm::net_devices::list(#{connection_state__in: [\"Connected\", \"connecting\"]})",
+        );
+        assert!(
+            f[0].message.contains("did you mean \"Connecting\""),
+            "{f:?}"
+        );
+        let f = check(
+            "ncm::routers::list(#{state_updated_at__lt: \"2024-01-01\", order_by: \"name\"})",
+        );
+        assert_eq!(f.len(), 2, "{f:?}");
+        // A name where an id goes is found when the query is sent.
+        assert!(
+            check("ncm::routers::list(#{group: \"E100 Stores\", state: \"online\"})").is_empty()
+        );
     }
 }
 

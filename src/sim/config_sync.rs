@@ -3,14 +3,18 @@
 //! replaces and PATCH merges the individual config, target = individual over group,
 //! `version_number`/`synched`/`pending`, a device sync after a delay that sets `actual` in the
 //! device's offset-keyed form, device-side rejection (suspended + `config_rejected` alert),
-//! resuming only online devices, and passwords read back as `"*"`.
+//! resuming only online devices, and secrets read back as `"*"`. A device runs its firmware's
+//! default with what it added itself (its users' password hashes, a WAN rule per modem it has
+//! seen) under what NCM sends it, and reports `actual` as a diff from its actual firmware's
+//! default ("This config is always formatted to match the router's current actual firmware").
 
+use super::ncos::prune;
 use super::store::{text_of, timeuuid, ts, Store};
 use crate::diff::{self, is_uuid, Diff};
 use crate::error::ConfigIssue;
-use crate::ncm::defaults::{default_config, PASSWORD_KEYS};
 use crate::ncm::id_of;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// `(product name, firmware version)` a router's config is validated and formatted for: its
@@ -22,11 +26,22 @@ pub fn firmware_of(store: &Store, router: &Value) -> (String, String) {
         .or_else(|| router.get("actual_firmware"))
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let version = id_of(fw_url)
+    (product_name(store, router), version_at(store, fw_url))
+}
+
+/// `(product name, firmware version)` a router runs: its actual firmware, which its `actual`
+/// is formatted for.
+pub fn actual_firmware_of(store: &Store, router: &Value) -> (String, String) {
+    let fw_url = router["actual_firmware"].as_str().unwrap_or_default();
+    (product_name(store, router), version_at(store, fw_url))
+}
+
+/// The version of the firmware record a URL points at (`7.22.60` when unknown).
+fn version_at(store: &Store, fw_url: &str) -> String {
+    id_of(fw_url)
         .and_then(|id| store.find("firmwares", &id))
         .and_then(|f| f["version"].as_str().map(str::to_string))
-        .unwrap_or_else(|| "7.22.60".to_string());
-    (product_name(store, router), version)
+        .unwrap_or_else(|| "7.22.60".to_string())
 }
 
 /// The name of the product a record (a router, a firmware) points at; `IBR900` when unknown.
@@ -79,10 +94,24 @@ fn bad(path: &[Value], v: &Value, reason: &str) -> Box<ConfigIssue> {
     })
 }
 
-fn value_rules(key: &str, v: &Value, path: &[Value]) -> Result<(), Box<ConfigIssue>> {
+/// Value checks NCM makes of some fields ("invalid ip address", lengths), by key; an address
+/// field whose default is an IPv6 address (`dns6.servers[].ip_address`) takes IPv6 ones.
+fn value_rules(
+    key: &str,
+    v: &Value,
+    schema: &Value,
+    path: &[Value],
+) -> Result<(), Box<ConfigIssue>> {
     let Some(s) = v.as_str() else { return Ok(()) };
+    let v6 = schema
+        .as_str()
+        .is_some_and(|d| d.parse::<std::net::Ipv6Addr>().is_ok());
+    let address_ok = match v6 {
+        true => s.parse::<std::net::Ipv6Addr>().is_ok(),
+        false => s.parse::<std::net::Ipv4Addr>().is_ok(),
+    };
     match key {
-        "ip_address" | "gateway" if !s.is_empty() && s.parse::<std::net::Ipv4Addr>().is_err() => {
+        "ip_address" | "gateway" if !s.is_empty() && !address_ok => {
             Err(bad(path, v, "invalid ip address"))
         }
         "netmask" if !s.is_empty() && !crate::ncm::helpers::is_netmask(s) => {
@@ -130,7 +159,7 @@ fn check(schema: &Value, v: &Value, path: &mut Vec<Value>) -> Result<(), Box<Con
                 path.push(json!(k));
                 match s.get(k) {
                     Some(sub) => {
-                        value_rules(k, x, path)?;
+                        value_rules(k, x, sub, path)?;
                         check(sub, x, path)?;
                     }
                     None if k == "_id_" => {}
@@ -211,25 +240,104 @@ pub fn validate(default: &Value, body: &Value) -> Result<Diff, Refusal> {
         return Err(Refusal::MissingIdField(k));
     }
     check(default, &Value::Object(d.updates.clone()), &mut vec![]).map_err(Refusal::Invalid)?;
-    diff::apply(default, &d).map_err(Refusal::Invalid)?;
+    diff::apply(&prune::prune(default, &[&d]), &d).map_err(Refusal::Invalid)?;
     Ok(d)
 }
 
-/// Replaces every password value with `"*"` (how NCM shows them).
-pub fn mask_passwords(v: &mut Value) {
+/// The names above a value in a config, nearest first, to tell a secret field from a plain one
+/// of the same name (see `diff::is_secret_field`).
+#[derive(Clone, Copy)]
+pub struct Above<'a> {
+    name: &'a str,
+    up: Option<&'a Above<'a>>,
+}
+
+impl<'a> Above<'a> {
+    fn names(this: Option<&'a Above<'a>>) -> impl Iterator<Item = &'a str> {
+        std::iter::successors(this, |a| a.up).map(|a| a.name)
+    }
+}
+
+/// Is `key`'s value `x` (under `above`) a secret NCM shows as `"*"`?
+fn masks(key: &str, x: &Value, above: Option<&Above<'_>>) -> bool {
+    x.as_str().is_some_and(|s| !s.is_empty()) && diff::is_secret_field(key, Above::names(above))
+}
+
+fn mask_at(v: &mut Value, above: Option<&Above<'_>>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
-                if PASSWORD_KEYS.contains(&k.as_str()) && x.as_str().is_some_and(|s| !s.is_empty())
-                {
+                if masks(k, x, above) {
                     *x = json!("*");
                 } else {
-                    mask_passwords(x);
+                    let here = Above { name: k, up: above };
+                    mask_at(x, Some(&here));
                 }
             }
         }
-        Value::Array(a) => a.iter_mut().for_each(mask_passwords),
+        Value::Array(a) => a.iter_mut().for_each(|x| mask_at(x, above)),
         _ => {}
+    }
+}
+
+/// Replaces every secret's value with `"*"` (how NCM shows them: notes §3).
+pub fn mask_passwords(v: &mut Value) {
+    mask_at(v, None);
+}
+
+/// A value serialized as NCM shows it (when `on`): every non-empty secret as `"*"`.
+pub struct Masked<'a> {
+    v: &'a Value,
+    on: bool,
+    above: Option<&'a Above<'a>>,
+}
+
+impl<'a> Masked<'a> {
+    pub fn new(v: &'a Value, on: bool) -> Self {
+        Masked { v, on, above: None }
+    }
+}
+
+impl serde::Serialize for Masked<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        if !self.on {
+            return self.v.serialize(s);
+        }
+        match self.v {
+            Value::Object(o) => {
+                let mut m = s.serialize_map(Some(o.len()))?;
+                for (k, x) in o {
+                    if masks(k, x, self.above) {
+                        m.serialize_entry(k, "*")?;
+                    } else {
+                        let here = Above {
+                            name: k,
+                            up: self.above,
+                        };
+                        let inner = Masked {
+                            v: x,
+                            on: true,
+                            above: Some(&here),
+                        };
+                        m.serialize_entry(k, &inner)?;
+                    }
+                }
+                m.end()
+            }
+            Value::Array(a) => {
+                let mut q = s.serialize_seq(Some(a.len()))?;
+                for x in a {
+                    q.serialize_element(&Masked {
+                        v: x,
+                        on: true,
+                        above: self.above,
+                    })?;
+                }
+                q.end()
+            }
+            other => other.serialize(s),
+        }
     }
 }
 
@@ -250,8 +358,7 @@ fn router_of(store: &Store, cm: &Value) -> Option<Value> {
         .map(std::borrow::Cow::into_owned)
 }
 
-fn with_version(d: &Diff, version: u64) -> Diff {
-    let mut d = d.clone();
+fn with_version(mut d: Diff, version: u64) -> Diff {
     let ecm = d.updates.entry("ecm").or_insert_with(|| json!({}));
     if !ecm.is_object() {
         *ecm = json!({});
@@ -271,12 +378,40 @@ fn without_version(d: &Diff) -> Diff {
     d
 }
 
-/// The device's own (offset-keyed) form of a target: what it reports as `actual` once synced.
-pub fn device_form(default: &Value, target: &Diff) -> Diff {
-    match diff::apply(default, target) {
-        Ok(full) => diff::between_opts(default, &full, false),
-        Err(_) => target.clone(),
+/// The device's own (offset-keyed) form of what it runs: its firmware `default`, what it added
+/// itself, the target over them; the target itself when it does not apply.
+pub fn device_form(default: &Value, additions: &Diff, target: &Diff) -> Diff {
+    prune::device_form(default, &[additions, target]).unwrap_or_else(|_| target.clone())
+}
+
+/// What the device of `router` added to its own configuration (nothing for a router the fleet
+/// did not generate).
+pub fn device_additions(store: &Store, router: &Value) -> Diff {
+    let (product, version) = actual_firmware_of(store, router);
+    router["id"]
+        .as_str()
+        .and_then(|id| id.parse::<u64>().ok())
+        .and_then(|id| store.device_additions(id, &product, &version))
+        .unwrap_or_default()
+}
+
+/// Does the router run the firmware its configuration is targeted for? Until it does, NCM
+/// computes no pending changes ("If the device's actual firmware and target firmware are
+/// different, the pending field appears empty even if there are pending changes").
+fn on_target_firmware(router: &Value) -> bool {
+    let target = router.get("target_firmware").filter(|v| !v.is_null());
+    target.is_none_or(|t| Some(t) == router.get("actual_firmware"))
+}
+
+/// `pending`: what the device still has to apply to run `target` (empty while its firmware is
+/// not the target one).
+fn pending_of(store: &Store, router: &Value, actual: &Diff, target: &Diff) -> Diff {
+    if !on_target_firmware(router) {
+        return Diff::empty();
     }
+    let default = device_default(store, router);
+    let add = device_additions(store, router);
+    prune::between(&default, &[actual], &[&add, target], true).unwrap_or_else(|_| target.clone())
 }
 
 /// Recomputes a configuration manager's target after its individual or group config changed;
@@ -294,22 +429,13 @@ pub fn retarget(store: &mut Store, cm_id: &str, now: Instant) {
     let default = router_default(store, &router);
     let indie = diff_of(&cm, "configuration");
     let new_target = diff::layer(&group_diff(store, &router), &indie);
-    let old_target = diff_of(&cm, "target");
-    if diff::apply(&default, &without_version(&old_target)).ok()
-        == diff::apply(&default, &new_target).ok()
-    {
+    let old_target = without_version(&diff_of(&cm, "target"));
+    if prune::same(&default, &[&old_target], &[&new_target]).unwrap_or(false) {
         return;
     }
     let v = cm["version_number"].as_u64().unwrap_or(0) + 1;
-    let target = with_version(&new_target, v);
-    let actual = diff_of(&cm, "actual");
-    let pending = match (
-        diff::apply(&default, &actual),
-        diff::apply(&default, &target),
-    ) {
-        (Ok(a), Ok(t)) => diff::between(&a, &t),
-        _ => target.clone(),
-    };
+    let target = with_version(new_target, v);
+    let pending = pending_of(store, &router, &diff_of(&cm, "actual"), &target);
     let online = router["state"] == "online";
     let suspended = cm["suspended"].as_bool().unwrap_or(false);
     let rid = router["id"].as_str().unwrap_or_default().to_string();
@@ -413,14 +539,15 @@ pub fn run_due_syncs(store: &mut Store, now: Instant) {
             }
             continue;
         }
-        let default = router_default(store, &router);
+        let default = device_default(store, &router);
+        let additions = device_additions(store, &router);
         let target = diff_of(&cm, "target");
-        if cuts_wan(store, &default, &target) {
+        if cuts_wan(store, &default, &additions, &target) {
             cut_off(store, &cm_id, &cm, &rid, now);
             continue;
         }
         let v = cm["version_number"].as_u64().unwrap_or(0);
-        let actual = with_version(&device_form(&default, &target), v);
+        let actual = with_version(device_form(&default, &additions, &target), v);
         if let Some(rec) = store.find_mut("configuration_managers", &cm_id) {
             rec["actual"] = actual.to_value();
             rec["pending"] = json!([{}, []]);
@@ -432,12 +559,14 @@ pub fn run_due_syncs(store: &mut Store, now: Instant) {
     }
 }
 
-/// Does this target set the APN that cuts the WAN (`--break-apn`) on any WAN rule?
-fn cuts_wan(store: &Store, default: &Value, target: &Diff) -> bool {
+/// Does this target set the APN that cuts the WAN (`--break-apn`) on any WAN rule? (A rule
+/// it does not touch keeps its default, empty APN: the part of the default it reaches is enough.)
+fn cuts_wan(store: &Store, default: &Value, additions: &Diff, target: &Diff) -> bool {
     let Some(bad) = store.break_apn.as_deref() else {
         return false;
     };
-    let Ok(config) = diff::apply(default, target) else {
+    let base = prune::prune(default, &[additions, target]);
+    let Ok(config) = prune::apply_all(&base, &[additions, target]) else {
         return false;
     };
     ["rules", "rules2"].iter().any(|r| {
@@ -504,24 +633,37 @@ pub fn missing_id_body(cm_url: &str, key: &str) -> Value {
            "errors": [{"path": cm_url}]})
 }
 
+/// The default configuration of a firmware record's product and version (shared).
+pub fn firmware_default(store: &Store, fw: &Value) -> Arc<Value> {
+    let product = product_name(store, fw);
+    super::ncos::default_config(&product, fw["version"].as_str().unwrap_or("7.22.60"))
+}
+
 /// The default config a group's configuration is validated on.
-pub fn group_default(store: &Store, group: &Value) -> Value {
+pub fn group_default(store: &Store, group: &Value) -> Arc<Value> {
     let (p, v) = group_firmware(store, group);
-    default_config(&p, &v)
+    super::ncos::default_config(&p, &v)
 }
 
 /// The default config a configuration manager's configuration is validated on.
-pub fn cm_default(store: &Store, cm: &Value) -> Value {
+pub fn cm_default(store: &Store, cm: &Value) -> Arc<Value> {
     match router_of(store, cm) {
         Some(r) => router_default(store, &r),
-        None => default_config("IBR900", "7.22.60"),
+        None => super::ncos::default_config("IBR900", "7.22.60"),
     }
 }
 
-/// The default config of a router's (target, else actual) firmware.
-fn router_default(store: &Store, router: &Value) -> Value {
+/// The default config of a router's (target, else actual) firmware: what its configuration is
+/// validated on and its target formatted for.
+fn router_default(store: &Store, router: &Value) -> Arc<Value> {
     let (p, v) = firmware_of(store, router);
-    default_config(&p, &v)
+    super::ncos::default_config(&p, &v)
+}
+
+/// The default config of the firmware a router runs: what its `actual` is a diff from.
+pub fn device_default(store: &Store, router: &Value) -> Arc<Value> {
+    let (p, v) = actual_firmware_of(store, router);
+    super::ncos::default_config(&p, &v)
 }
 
 /// The diff a record holds under `key` (`configuration`, `target`, `actual`...); empty when none.
@@ -536,37 +678,59 @@ pub fn id_text(v: &Value) -> String {
     text_of(v)
 }
 
+/// What a router's configuration layers are as the fleet starts: the firmware defaults of its
+/// target and actual firmware, its group's and its own configuration written for each, and
+/// what its device added.
+pub struct Layers<'a> {
+    pub target_default: &'a Value,
+    pub device_default: &'a Value,
+    pub group: &'a Diff,
+    pub individual: &'a Diff,
+    /// The group's and the individual configuration as written for the actual firmware (the
+    /// same as `group` and `individual` when it is the target one).
+    pub device_group: &'a Diff,
+    pub device_individual: &'a Diff,
+    pub additions: &'a Diff,
+}
+
 /// A configuration manager's `target`, `actual` and `pending` as the fleet starts, consistent
-/// with its group and individual configs: a synched device reports the target in its own offset
-/// form; another is one version behind with the difference pending.
+/// with its layers: a synched device reports what it runs (its additions, the group's and its
+/// own configuration) in its own offset form; another is one version behind, without its
+/// individual configuration yet, with the difference pending (none while its firmware is not
+/// the target one). Computed on the parts of the defaults the layers reach.
 pub fn initial_state(
-    default: &Value,
-    group: &Diff,
-    indie: &Diff,
+    l: &Layers<'_>,
     version: u64,
     synched: bool,
+    same_firmware: bool,
 ) -> [Value; 3] {
-    let layered = diff::layer(group, indie);
-    let mut target = layered.clone();
-    target
-        .updates
-        .insert("ecm".into(), json!({"config_version": version}));
-    let (actual, pending) = if synched {
-        let mut a = device_form(default, &layered);
-        a.updates
-            .insert("ecm".into(), json!({"config_version": version}));
-        (a, Diff::empty())
-    } else {
-        let mut a = device_form(default, group);
-        a.updates.insert(
-            "ecm".into(),
-            json!({"config_version": version.saturating_sub(1)}),
-        );
-        let pending = match (diff::apply(default, &a), diff::apply(default, &target)) {
-            (Ok(x), Ok(y)) => diff::between(&x, &y),
-            _ => target.clone(),
-        };
-        (a, pending)
+    let target = with_version(diff::layer(l.group, l.individual), version);
+    let device = |layers: &[&Diff], v: u64| {
+        prune::device_form_fast(l.device_default, layers)
+            .or_else(|| prune::device_form(l.device_default, layers).ok())
+            .map(|d| with_version(d, v))
+            .unwrap_or_else(|| target.clone())
     };
-    [target.to_value(), actual.to_value(), pending.to_value()]
+    // The group's and the individual configuration applied one after the other: what their
+    // layering gives (the generated ones remove nothing), without copying them into one.
+    if synched {
+        let actual = device(&[l.additions, l.device_group, l.device_individual], version);
+        return [
+            target.into_value(),
+            actual.into_value(),
+            Diff::empty().into_value(),
+        ];
+    }
+    let actual = device(&[l.additions, l.device_group], version.saturating_sub(1));
+    let pending = if same_firmware {
+        prune::between(l.target_default, &[&actual], &[l.additions, &target], true)
+            .unwrap_or_else(|_| target.clone())
+    } else {
+        Diff::empty()
+    };
+    [
+        target.into_value(),
+        actual.into_value(),
+        pending.into_value(),
+    ]
 }

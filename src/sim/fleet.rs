@@ -4,12 +4,16 @@
 //! small [`Core`] per router (what links its records to each other); every per-router record is
 //! built from it on demand ([`Fleet`] is the store's record source), each with its own seeded
 //! random stream, so a 100,000-router fleet starts in a moment and costs a few bytes a record.
-//! Fleet-wide tables of bounded size are kept as values.
+//! Fleet-wide tables of bounded size are kept as values. Configurations are NCOS-shaped
+//! (`super::ncos`): a shared default tree per (product, firmware), each group's configuration,
+//! and each router's own configuration and device additions drawn from its seed when its
+//! configuration manager is built.
 
-use super::config_sync::initial_state;
-use super::store::{timeuuid, ts, RecordSource, Row, Store};
+use super::config_sync::{initial_state, Layers};
+use super::ncos::layers::{self, GroupSpec, Modem, Purpose, RouterSpec};
+use super::ncos::{self, Firmware};
+use super::store::{log_id, timeuuid, ts, RecordSource, Row, Store};
 use crate::diff::Diff;
-use crate::ncm::defaults::{default_config, PRIMARY_LAN_ID};
 use chrono::{DateTime, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -59,6 +63,7 @@ enum Stream {
     Location,
     Battery,
     Failover,
+    Modem,
 }
 
 /// Everything one router's records are built from that links them to each other.
@@ -74,8 +79,6 @@ struct Core {
     has_location: bool,
     created_age: u32,
     reboot_required: bool,
-    /// The individual config: 0 none, 1 a LAN address, 2 a store Wi-Fi.
-    individual: u8,
     version: u8,
     /// Seconds since the device rejected a config (0: it did not).
     reject_age: u32,
@@ -92,21 +95,42 @@ pub struct Fleet {
     cores: Vec<Core>,
     /// Firmware ids and versions of each product (by position in [`PRODUCTS`]), oldest first.
     firmwares: Vec<Vec<(u64, &'static str)>>,
-    group_configs: HashMap<u32, Diff>,
-    /// Default config per firmware id.
-    defaults: Mutex<HashMap<u64, Arc<Value>>>,
-    /// Initial config states as they are first built: shared by the configuration managers
-    /// with no individual config (most of them), one per router for the others.
-    configs: Mutex<HashMap<ConfigKey, Arc<[Value; 3]>>>,
+    /// Each group's configuration spec (what its configuration is drawn from).
+    groups: HashMap<u32, GroupSpec>,
+    /// Group configurations written for a firmware (a router's actual firmware may not be its
+    /// group's): (group, firmware id) -> configuration. Bounded by groups x firmwares.
+    group_layers: Mutex<HashMap<(u32, u64), Arc<Diff>>>,
+    /// The configuration managers built last (building one draws and layers its
+    /// configurations: far more work than any other record), so that reading the same few
+    /// thousand again (a job's repeated listings, a test's checks) does not build them again.
+    built_cms: Mutex<Built>,
 }
 
-/// Which configuration managers share an initial config state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum ConfigKey {
-    /// No individual config: (firmware, group, version, synched).
-    Shared(u64, u32, u8, bool),
-    /// Router `i`'s own individual config.
-    Router(usize),
+/// A bounded first-in-first-out cache of built records by position.
+#[derive(Debug, Default)]
+struct Built {
+    records: HashMap<u32, Arc<Value>>,
+    order: std::collections::VecDeque<u32>,
+}
+
+/// How many built configuration managers are kept (a few tens of MiB at most).
+const BUILT_CMS: usize = 2048;
+
+impl Built {
+    fn get(&self, idx: u32) -> Option<Value> {
+        self.records.get(&idx).map(|v| v.as_ref().clone())
+    }
+
+    fn keep(&mut self, idx: u32, v: &Value) {
+        if self.records.len() >= BUILT_CMS {
+            if let Some(old) = self.order.pop_front() {
+                self.records.remove(&old);
+            }
+        }
+        if self.records.insert(idx, Arc::new(v.clone())).is_none() {
+            self.order.push_back(idx);
+        }
+    }
 }
 
 fn compact(mut v: Value) -> Value {
@@ -133,22 +157,14 @@ pub fn generate(routers: usize, seed: u64, now: DateTime<Utc>, prefix: &str) -> 
         account: format!("{prefix}accounts/{ROOT_ACCOUNT}/"),
         cores: vec![],
         firmwares: vec![],
-        group_configs: HashMap::new(),
-        defaults: Mutex::default(),
-        configs: Mutex::default(),
+        groups: HashMap::new(),
+        group_layers: Mutex::default(),
+        built_cms: Mutex::default(),
     };
     let mut s = Store::with_source(prefix, None);
     accounts(&mut s);
     fleet.firmwares = products_and_firmwares(&mut s, &mut rng, now);
-    let groups = groups(&mut s, &fleet);
-    for g in s.table("groups").iter() {
-        if let (Some(id), Some(c)) = (g["id"].as_str(), g.get("configuration")) {
-            let id = id.parse().unwrap_or(0);
-            fleet
-                .group_configs
-                .insert(id, Diff::from_value(c).unwrap_or_default());
-        }
-    }
+    let groups = groups(&mut s, &mut fleet);
     fleet.cores = (0..routers)
         .map(|_| draw_core(&mut rng, &fleet.firmwares, &groups))
         .collect();
@@ -177,6 +193,16 @@ fn accounts(s: &mut Store) {
     }
 }
 
+/// The firmware versions of a product in the simulated catalog, oldest first: two for the
+/// MBR1400 (one before `wan.rules2`), three NCOS 7 ones for the others.
+pub fn firmware_versions(product: &str) -> &'static [&'static str] {
+    if product == "MBR1400" {
+        &["5.4.0", "6.1.0"]
+    } else {
+        &["7.22.60", "7.23.40", "7.24.10"]
+    }
+}
+
 /// Products, and the firmwares of each (two for the MBR1400, three for the others).
 fn products_and_firmwares(
     s: &mut Store,
@@ -191,11 +217,7 @@ fn products_and_firmwares(
             json!({"device_type": dtype, "id": pid.to_string(), "name": name,
             "resource_url": s.url("products", pid), "series": 3}),
         );
-        let versions: &[&'static str] = if *name == "MBR1400" {
-            &["5.4.0", "6.1.0"]
-        } else {
-            &["7.22.60", "7.23.40", "7.24.10"]
-        };
+        let versions = firmware_versions(name);
         let mut fws = vec![];
         for (i, v) in versions.iter().enumerate() {
             fw_id += 1;
@@ -214,23 +236,27 @@ fn products_and_firmwares(
     by_product
 }
 
-/// Two groups per product (Stores, Vehicles), on the newest firmware; returns each product's
-/// group ids.
-fn groups(s: &mut Store, fleet: &Fleet) -> Vec<Vec<u32>> {
+/// Two groups per product (Stores, Vehicles), on the newest firmware, each with the
+/// configuration of its kind of site (`ncos::layers::group`; the Stores groups of the AER2200
+/// and IBR1700 run an IPsec tunnel); returns each product's group ids.
+fn groups(s: &mut Store, fleet: &mut Fleet) -> Vec<Vec<u32>> {
     let mut by_product = vec![];
     let mut gid = 2000u32;
     for (k, (pid, name, dtype)) in PRODUCTS.iter().enumerate() {
         let mut ids = vec![];
-        for purpose in ["Stores", "Vehicles"] {
+        for (purpose, what) in [(Purpose::Stores, "Stores"), (Purpose::Vehicles, "Vehicles")] {
             gid += 1;
             let fw = fleet.newest_firmware(k);
-            // Stores groups carry a richer config (GPS on, a store Wi-Fi with its passkey).
-            let configuration = if purpose == "Stores" {
-                json!([{"system": {"logging": {"level": "info"}, "gps": {"enabled": true}},
-                        "wlan": {"radio": {"0": {"bss": {"0": {"ssid": format!("{name}-store"), "wpapsk": format!("store-psk-{gid}")}}}}}}, []])
-            } else {
-                json!([{"system": {"logging": {"level": "info"}}}, []])
+            let spec = GroupSpec {
+                id: gid as u64,
+                purpose,
+                model: ncos::model(name),
+                tunnel: matches!(*name, "AER2200" | "IBR1700"),
+                seed: fleet.seed,
             };
+            fleet.groups.insert(gid, spec);
+            let configuration = fleet.group_layer(gid, fw).to_value();
+            let purpose = what;
             s.push(
                 "groups",
                 json!({"account": fleet.account, "configuration": configuration,
@@ -281,13 +307,9 @@ fn draw_core(rng: &mut ChaCha8Rng, firmwares: &[Vec<(u64, &str)>], groups: &[Vec
     } else {
         2
     };
-    let individual = if rng.random_bool(0.1) {
-        1
-    } else if rng.random_bool(0.05) {
-        2
-    } else {
-        0
-    };
+    // Two draws that once chose a toy individual config, kept so that everything drawn after
+    // them (every router's state, firmware, group...) stays what it was.
+    let _ = rng.random_bool(0.1) || rng.random_bool(0.05);
     let (reject_age, reject_reason) = if config_status == 2 {
         (rng.random_range(600..86400 * 3), rng.random_range(0..3))
     } else {
@@ -303,7 +325,6 @@ fn draw_core(rng: &mut ChaCha8Rng, firmwares: &[Vec<(u64, &str)>], groups: &[Vec
         has_location: rng.random_bool(0.3),
         created_age: 86400 * rng.random_range(60..900),
         reboot_required: rng.random_bool(0.05),
-        individual,
         version: rng.random_range(1..40),
         reject_age,
         reject_reason,
@@ -454,8 +475,13 @@ impl FleetWide<'_> {
                 self.s.push("router_stream_usage_samples", json!({"bytes_in": self.rng.random_range(1000..9000), "bytes_out": self.rng.random_range(1000..9000),
                 "created_at": ts(t), "created_at_timeuuid": timeuuid(t, sq), "period": 3600.0, "router": self.s.url("routers", rid), "uptime": uptime}));
             }
-            self.s.push("net_device_health", json!({"net_device": nd.to_string().parse::<u64>().unwrap_or(0), "uptime": self.rng.random_range(0.9..1.0f64),
-            "date": ts(self.ago(86400))}));
+            // The spec's fields only: "net_device | int | = | The id of the net_device." (the
+            // uptime is drawn still, so the rest of the seeded fleet stays as it was).
+            let _uptime = self.rng.random_range(0.9..1.0f64);
+            self.s.push(
+                "net_device_health",
+                json!({"net_device": nd.to_string().parse::<u64>().unwrap_or(0)}),
+            );
         }
     }
 
@@ -480,7 +506,7 @@ impl FleetWide<'_> {
                 let sq = self.next_seq();
                 self.s.push("router_logs", json!({"exception": "", "sequence": j, "reported_at": ts(t), "created_at": ts(t + chrono::Duration::seconds(2)),
                 "level": (["INFO", "INFO", "DEBUG", "WARNING", "ERROR"][(j % 5) as usize]), "source": (["ecm", "wan", "lan", "modem"][(j % 4) as usize]),
-                "router": self.s.url("routers", rid), "message": format!("event {j} on router {rid}"), "created_at_timeuuid": timeuuid(t, sq)}));
+                "router": self.s.url("routers", rid), "message": format!("event {j} on router {rid}"), "created_at_timeuuid": log_id(t + chrono::Duration::seconds(2), sq)}));
             }
         }
         for rid in router_ids.iter().take(20) {
@@ -637,7 +663,7 @@ impl Fleet {
         let id = FIRST_NET_DEVICE + idx as u64;
         let online = c.state == 0;
         let mut r = obj(json!({
-            "account": self.account, "connection_state": if online { "connected" } else { "disconnected" },
+            "account": self.account, "connection_state": if online { "Connected" } else { "Disconnected" },
             "id": id.to_string(), "is_asset": false, "is_gps_supported": false, "is_upgrade_available": false,
             "is_upgrade_supported": false, "mode": "wan", "mtu": 1500, "name": NET_DEVICE_KINDS[kind],
             "resource_url": self.url("net_devices", id), "router": self.url("routers", FIRST_ROUTER + i as u64),
@@ -648,8 +674,8 @@ impl Fleet {
             r.insert("uptime".into(), json!(rng.random_range(100.0..900000.0f64)));
         }
         let extra = match kind {
-            1 => modem_fields(&mut rng, online),
-            2 => json!({"mode": "lan", "uid": "lan", "connection_state": "connected",
+            1 => modem_fields(&mut rng, &self.modem(i), online),
+            2 => json!({"mode": "lan", "uid": "lan", "connection_state": "Connected",
                 "ipv4_address": "192.168.0.1", "netmask": "255.255.255.0"}),
             _ => {
                 let ip = online.then(|| format!("203.0.113.{}", (i % 250) + 1));
@@ -677,64 +703,116 @@ impl Fleet {
         Value::Object(r)
     }
 
+    /// Router `i`'s modem (its net device `mdm-<uid>`, and the WAN rule its device added).
+    fn modem(&self, i: usize) -> Modem {
+        let mut rng = self.rng(Stream::Modem, i);
+        Modem {
+            uid: format!("{:08x}", rng.random::<u32>()),
+            five_g: rng.random_bool(0.3),
+        }
+    }
+
+    /// What router `i`'s own configuration and device additions are drawn from.
+    fn router_spec(&self, i: usize, c: &Core) -> RouterSpec {
+        let mixed = self.seed.rotate_left(17) ^ ((Stream::Config as u64) << 56) ^ i as u64;
+        RouterSpec {
+            index: i,
+            model: ncos::model(PRODUCTS[c.product as usize].1),
+            modem: self.modem(i),
+            seed: mixed,
+        }
+    }
+
+    /// Group `group`'s configuration written for firmware `fw` (empty for no group).
+    fn group_layer(&self, group: u32, fw: u64) -> Arc<Diff> {
+        let Some(spec) = self.groups.get(&group) else {
+            return Arc::new(Diff::empty());
+        };
+        let mut cache = self.group_layers.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry((group, fw))
+            .or_insert_with(|| Arc::new(layers::group(spec, Firmware::parse(self.version_of(fw)))))
+            .clone()
+    }
+
+    /// The fields of configuration manager `i` that need none of its configurations built, when
+    /// `names` asks only for those.
+    fn cm_fields(&self, i: usize, c: &Core, names: &[&str]) -> Option<Value> {
+        let id = FIRST_CM + 3 * i as u64;
+        let mut m = Map::new();
+        for name in names {
+            let v = match *name {
+                "id" => json!(id.to_string()),
+                "router" => json!(self.url("routers", FIRST_ROUTER + i as u64)),
+                "account" => json!(self.account),
+                "resource_url" => json!(self.url("configuration_managers", id)),
+                "suspended" => json!(c.config_status == 2),
+                "synched" => json!(c.config_status == 0),
+                "version_number" => json!(c.version),
+                _ => return None,
+            };
+            m.insert(name.to_string(), v);
+        }
+        Some(Value::Object(m))
+    }
+
+    /// Configuration manager `i`, from the cache of those built last or built now.
+    fn built_configuration_manager(&self, i: usize, c: &Core) -> Value {
+        let lock = || self.built_cms.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(v) = lock().get(i as u32) {
+            return v;
+        }
+        let v = self.configuration_manager(i, c);
+        lock().keep(i as u32, &v);
+        v
+    }
+
     fn configuration_manager(&self, i: usize, c: &Core) -> Value {
         let id = FIRST_CM + 3 * i as u64;
-        let individual = match c.individual {
-            1 => json!([{"lan": {PRIMARY_LAN_ID: {"_id_": PRIMARY_LAN_ID,
-                "ip_address": format!("192.168.{}.1", 1 + i % 250)}}}, []]),
-            2 => {
-                let secret = self.rng(Stream::Config, i).random::<u32>();
-                json!([{"wlan": {"radio": {"0": {"bss": {"0": {"ssid": format!("Store-{i}"),
-                    "wpapsk": format!("secret-{secret:08x}")}}}}}}, []])
-            }
-            _ => json!([{}, []]),
-        };
+        let spec = self.router_spec(i, c);
+        let product = PRODUCTS[c.product as usize].1;
+        let fw_t = self.target_firmware(c).unwrap_or(c.actual_fw as u64);
+        let fw_a = c.actual_fw as u64;
+        let (vt, va) = (self.version_of(fw_t), self.version_of(fw_a));
+        let individual = layers::individual(&spec, Firmware::parse(vt));
+        let other_individual =
+            (fw_a != fw_t).then(|| layers::individual(&spec, Firmware::parse(va)));
+        let (group, device_group) = (
+            self.group_layer(c.group, fw_t),
+            self.group_layer(c.group, fw_a),
+        );
+        let additions = layers::device_additions(&spec, Firmware::parse(va));
+        let (target_default, device_default) = (
+            ncos::default_config(product, vt),
+            ncos::default_config(product, va),
+        );
         let synched = c.config_status == 0;
-        let [target, actual, pending] = &*self.initial_configs(i, c, &individual);
-        json!({
-            "account": self.account, "configuration": individual, "id": id.to_string(),
+        let [target, actual, pending] = initial_state(
+            &Layers {
+                target_default: &target_default,
+                device_default: &device_default,
+                group: &group,
+                individual: &individual,
+                device_group: &device_group,
+                device_individual: other_individual.as_ref().unwrap_or(&individual),
+                additions: &additions,
+            },
+            c.version as u64,
+            synched,
+            fw_a == fw_t,
+        );
+        let mut r = obj(json!({
+            "account": self.account, "id": id.to_string(),
             "resource_url": self.url("configuration_managers", id),
             "router": self.url("routers", FIRST_ROUTER + i as u64),
             "suspended": c.config_status == 2, "synched": synched,
-            "version_number": c.version, "target": target, "actual": actual, "pending": pending})
-    }
-
-    /// `target`, `actual`, `pending` of a configuration manager as the fleet starts (shared by
-    /// every device with the same firmware, group, version and no individual config).
-    fn initial_configs(&self, i: usize, c: &Core, individual: &Value) -> Arc<[Value; 3]> {
-        let fw = self.target_firmware(c).unwrap_or(c.actual_fw as u64);
-        let synched = c.config_status == 0;
-        let key = match c.individual {
-            0 => ConfigKey::Shared(fw, c.group, c.version, synched),
-            _ => ConfigKey::Router(i),
-        };
-        let lock = || self.configs.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(hit) = lock().get(&key) {
-            return hit.clone();
-        }
-        let default = self.default_of(fw, c.product as usize);
-        let group = self
-            .group_configs
-            .get(&c.group)
-            .cloned()
-            .unwrap_or_default();
-        let indie = Diff::from_value(individual).unwrap_or_default();
-        let state = Arc::new(initial_state(
-            &default,
-            &group,
-            &indie,
-            c.version as u64,
-            synched,
-        ));
-        lock().insert(key, state.clone());
-        state
-    }
-
-    fn default_of(&self, fw: u64, product: usize) -> Arc<Value> {
-        let mut d = self.defaults.lock().unwrap_or_else(|e| e.into_inner());
-        d.entry(fw)
-            .or_insert_with(|| Arc::new(default_config(PRODUCTS[product].1, self.version_of(fw))))
-            .clone()
+            "version_number": c.version}));
+        // Moved in, not through `json!` (which would serialize each config into a copy).
+        r.insert("configuration".into(), individual.into_value());
+        r.insert("target".into(), target);
+        r.insert("actual".into(), actual);
+        r.insert("pending".into(), pending);
+        Value::Object(r)
     }
 
     fn battery(&self, i: usize, b: usize, c: &Core) -> Value {
@@ -784,10 +862,10 @@ impl Fleet {
 }
 
 /// The fields a modem adds to (or changes in) a net device.
-fn modem_fields(rng: &mut ChaCha8Rng, online: bool) -> Value {
-    let uid = format!("{:08x}", rng.random::<u32>());
+fn modem_fields(rng: &mut ChaCha8Rng, modem: &Modem, online: bool) -> Value {
+    let uid = modem.uid.clone();
     let carrier = CARRIERS[rng.random_range(0..CARRIERS.len())];
-    let service = if rng.random_bool(0.3) { "5G" } else { "LTE" };
+    let service = if modem.five_g { "5G" } else { "LTE" };
     let iccid = format!("8901{:015}", rng.random_range(0..1_000_000_000_000_000u64));
     let imei = format!("35{:013}", rng.random_range(0..10_000_000_000_000u64));
     let band = [2, 4, 12, 13, 66][rng.random_range(0..5)];
@@ -817,7 +895,7 @@ impl RecordSource for Fleet {
             "locations" => core(idx).map(|_| self.location(idx)),
             "net_devices" => core(idx / 3).map(|c| self.net_device(idx / 3, idx % 3, c)),
             "net_device_metrics" => core(idx / 2).map(|_| self.metric(idx / 2, idx % 2 == 1)),
-            "configuration_managers" => core(idx).map(|c| self.configuration_manager(idx, c)),
+            "configuration_managers" => core(idx).map(|c| self.built_configuration_manager(idx, c)),
             "batteries" => core(idx / 2).map(|c| self.battery(idx / 2, idx % 2, c)),
             "alerts" | "router_alerts" => {
                 core(idx / 2).map(|c| self.alert(idx / 2, idx % 2 == 1, c))
@@ -826,6 +904,22 @@ impl RecordSource for Fleet {
             _ => None,
         };
         built.unwrap_or(Value::Null)
+    }
+
+    fn fields(&self, table: &str, idx: u32, names: &[&str]) -> Option<Value> {
+        let i = idx as usize;
+        let c = self.cores.get(i)?;
+        match table {
+            "configuration_managers" => self.cm_fields(i, c, names),
+            _ => None,
+        }
+    }
+
+    fn device_additions(&self, router_id: u64, _product: &str, version: &str) -> Option<Diff> {
+        let i = usize::try_from(router_id.checked_sub(FIRST_ROUTER)?).ok()?;
+        let c = self.cores.get(i)?;
+        let spec = self.router_spec(i, c);
+        Some(layers::device_additions(&spec, Firmware::parse(version)))
     }
 
     fn id(&self, table: &str, idx: u32) -> Option<u64> {
@@ -914,7 +1008,7 @@ mod tests {
                 )
                 .unwrap();
             assert_eq!(wan["router"], r["resource_url"]);
-            assert_eq!(wan["connection_state"] == "connected", online);
+            assert_eq!(wan["connection_state"] == "Connected", online);
             let synched = r["config_status"] == "synched";
             let cm = s
                 .find(

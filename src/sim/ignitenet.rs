@@ -372,6 +372,11 @@ pub(crate) fn handle(
             Some(v) => Reply::json(200, v),
             None => Reply::plain(404, format!("device {id} not found")),
         },
+        // "/devices/{deviceId}/config": the device's config object.
+        ("device_config_object", _) => match store.device(&id) {
+            Some(d) => Reply::json(200, cfg::to_value(&d.config)),
+            None => Reply::plain(404, format!("device {id} not found")),
+        },
         ("site_config", _) => post(&mut store, &id, true, body),
         ("device_config", _) => post(&mut store, &id, false, body),
         _ => Reply::plain(404, format!("Cannot {method} /pub/v1/{rest}")),

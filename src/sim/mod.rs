@@ -3,9 +3,11 @@
 //! counters and injectable faults/latency. It runs on its own tokio runtime thread so blocking clients can call it from anywhere.
 
 pub mod config_sync;
+pub mod firmware;
 pub mod fleet;
 pub mod front;
 pub mod ignitenet;
+pub mod ncos;
 pub mod server;
 pub mod store;
 
@@ -110,6 +112,14 @@ pub struct SimOptions {
     pub break_apn: Option<String>,
     /// How long a cut-off device takes to roll back (the spec: 15 minutes).
     pub rollback_after: Duration,
+    /// How long a router is offline installing a firmware upgrade (it downloads for one
+    /// `sync_delay` first).
+    pub upgrade_time: Duration,
+    /// A firmware version whose install fails (`success: false`, the router back on its old
+    /// firmware).
+    pub break_firmware: Option<String>,
+    /// A firmware version that leaves the router offline for good.
+    pub brick_firmware: Option<String>,
     /// The IgniteNet `x-api-key` the simulator accepts.
     pub ignitenet_key: String,
     /// IgniteNet sites, and devices in each.
@@ -133,6 +143,9 @@ impl Default for SimOptions {
             reject_config: vec![],
             break_apn: None,
             rollback_after: Duration::from_secs(900),
+            upgrade_time: Duration::from_secs(60),
+            break_firmware: None,
+            brick_firmware: None,
             ignitenet_key: SANDBOX_IGNITENET_KEY.into(),
             ignitenet_sites: 3,
             ignitenet_devices_per_site: 6,
@@ -221,6 +234,10 @@ impl Simulator {
         store.rejecting = opts.reject_config.iter().cloned().collect();
         store.break_apn = opts.break_apn.clone();
         store.rollback_after = opts.rollback_after;
+        store.upgrades.install_time = opts.upgrade_time;
+        store.upgrades.download_time = opts.sync_delay;
+        store.upgrades.break_version = opts.break_firmware.clone();
+        store.upgrades.brick_version = opts.brick_firmware.clone();
         let state = Arc::new(SimState {
             store: RwLock::new(store),
             listings: Mutex::new(server::ListingCache::default()),
@@ -349,9 +366,10 @@ impl Simulator {
         store.generation += 1;
     }
 
-    /// Stages a roll-out rehearsal: group `group` becomes exactly the first `n` routers (mixed
-    /// firmware), online, synched and targeting their actual firmware, and no config sync in
-    /// the account is suspended. Returns their ids.
+    /// Stages a roll-out rehearsal: group `group` becomes exactly the first `n` routers with
+    /// Wi-Fi (mixed products and firmware: every rehearsal may set an SSID), online, synched
+    /// and targeting their actual firmware, and no config sync in the account is suspended.
+    /// Returns their ids.
     pub fn stage_group(&self, group: u64, n: usize) -> Vec<String> {
         let mut store = self.state.store.write().unwrap();
         store.generation += 1;
@@ -362,13 +380,15 @@ impl Simulator {
                 continue;
             };
             let in_group = rec["group"] == url.as_str();
-            if ids.len() >= n && !in_group {
+            let wifi = ncos::model(&config_sync::product_name(&store, &rec)).radios > 0;
+            if (ids.len() >= n || !wifi) && !in_group {
                 continue;
             }
+            let join = ids.len() < n && wifi;
             let Some(r) = store.kept_mut("routers", pos) else {
                 continue;
             };
-            if ids.len() < n {
+            if join {
                 r["group"] = serde_json::json!(url);
                 r["state"] = serde_json::json!("online");
                 r["config_status"] = serde_json::json!("synched");

@@ -2,6 +2,7 @@
 //! trailing-slash redirects, filter validation, paging, `fields`/`expand`, writes), and the reply,
 //! fault-injection and request-counting pieces the IgniteNet side (`ignitenet.rs`) shares.
 
+use super::config_sync::Masked;
 use super::store::{text_of, timeuuid_time, Store};
 use super::SimState;
 use crate::ncm::catalog::{self, Endpoint, Field, Method, Op, Paging, Ty};
@@ -234,12 +235,17 @@ fn serve(st: &SimState, call: &Call<'_>) -> Reply {
         path,
     } = *call;
     let mut store = st.store.write().unwrap();
-    if m.is_write() || !store.sync_due.is_empty() || !store.rollback_due.is_empty() {
+    if m.is_write()
+        || !store.sync_due.is_empty()
+        || !store.rollback_due.is_empty()
+        || store.upgrades.any_due()
+    {
         store.generation += 1;
     }
     let now = store.now();
     super::config_sync::run_due_syncs(&mut store, now);
     super::config_sync::run_due_rollbacks(&mut store, now);
+    super::firmware::run_due_upgrades(&mut store, now);
     if (m, segs.len()) == (Method::Get, 1) {
         // Listings only read: they share the store, so concurrent pages are served in parallel.
         drop(store);
@@ -331,7 +337,17 @@ pub(crate) fn count_and_fault(
     None
 }
 
+/// The answer for an id the endpoint has no record of: 403 where the spec says so
+/// ([`Endpoint::forbids_missing`]: "403 Forbidden # Invalid URL or resource not visible"), 404
+/// elsewhere.
 fn not_found(ep: &Endpoint, id: &str) -> Reply {
+    if ep.forbids_missing() {
+        return Reply::error(
+            403,
+            "forbidden",
+            format!("{} {id}: invalid URL or resource not visible", ep.name),
+        );
+    }
     Reply::error(404, "not_found", format!("{} {id} not found", ep.name))
 }
 
@@ -366,7 +382,8 @@ fn compare(f: &Field, v: &Value, x: &str) -> Option<Ordering> {
     let t = text_of(v);
     match f.ty {
         Ty::Timestamp => Some(parse_time(&t)?.cmp(&parse_time(x)?)),
-        Ty::TimeUuid => Some(timeuuid_time(&t)?.cmp(&timeuuid_time(x)?)),
+        // By time, then by the id itself: two records of one instant stay apart.
+        Ty::TimeUuid => Some((timeuuid_time(&t)?, t.as_str()).cmp(&(timeuuid_time(x)?, x))),
         Ty::Int | Ty::Float => t.parse::<f64>().ok()?.partial_cmp(&x.parse::<f64>().ok()?),
         _ => Some(t.as_str().cmp(x)),
     }
@@ -569,7 +586,18 @@ fn parse_list(ep: &'static Endpoint, params: &[(String, String)]) -> Result<List
                     p.expand.push(e);
                 }
             }
-            "order_by" => p.order_by = Some(v.clone()),
+            "order_by" => {
+                // Only the fields the spec's Sort column marks.
+                let name = v.strip_prefix('-').unwrap_or(v);
+                if !ep.sortable().contains(&name) {
+                    return Err(bad(format!(
+                        "cannot order {} by {name:?}; sortable: {}",
+                        ep.name,
+                        ep.sortable().join(", ")
+                    )));
+                }
+                p.order_by = Some(v.clone());
+            }
             "format" => {}
             key => {
                 let (f, op) = resolve_filter(ep, key).map_err(|e| bad(e.to_string()))?;
@@ -696,11 +724,21 @@ fn selection(
 /// The positions of the records a listing selects, in its order.
 fn select(store: &Store, ep: &'static Endpoint, p: &ListParams) -> Vec<usize> {
     let table = store.table(ep.name);
-    // Each record is looked at once (a generated one is built once), keeping what the order
-    // needs.
-    let mut matched: Vec<(usize, SortKey)> = table
-        .iter()
-        .enumerate()
+    // Each record is looked at once (a generated one is built once, or only the fields the
+    // filters and the order read when the fleet has them at hand), keeping what the order needs.
+    let names = super::store::fields_read(
+        p.filters.iter().map(|(f, _, _)| f.name),
+        p.order_by.as_deref(),
+        ep.paging.is_timeuuid(),
+    );
+    let mut matched: Vec<(usize, SortKey)> = (0..table.len())
+        .filter_map(|i| {
+            table
+                .fields(i, &names)
+                .map(Cow::Owned)
+                .or_else(|| table.get(i))
+                .map(|r| (i, r))
+        })
         .filter(|(_, r)| {
             p.filters
                 .iter()
@@ -953,7 +991,7 @@ impl serde::Serialize for View<'_> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(None)?;
         let shown = |f: &str| !f.contains("__");
-        let masked = |v| Masked { v, on: self.mask };
+        let masked = |v| Masked::new(v, self.mask);
         match self.fields {
             Some(fields) => {
                 for f in fields {
@@ -979,44 +1017,6 @@ impl serde::Serialize for View<'_> {
             }
         }
         m.end()
-    }
-}
-
-/// A value serialized with every non-empty password shown as `"*"` (when `on`).
-struct Masked<'a> {
-    v: &'a Value,
-    on: bool,
-}
-
-impl serde::Serialize for Masked<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
-        if !self.on {
-            return self.v.serialize(s);
-        }
-        match self.v {
-            Value::Object(o) => {
-                let mut m = s.serialize_map(Some(o.len()))?;
-                for (k, x) in o {
-                    let secret = crate::ncm::defaults::PASSWORD_KEYS.contains(&k.as_str())
-                        && x.as_str().is_some_and(|t| !t.is_empty());
-                    if secret {
-                        m.serialize_entry(k, "*")?;
-                    } else {
-                        m.serialize_entry(k, &Masked { v: x, on: true })?;
-                    }
-                }
-                m.end()
-            }
-            Value::Array(a) => {
-                let mut q = s.serialize_seq(Some(a.len()))?;
-                for x in a {
-                    q.serialize_element(&Masked { v: x, on: true })?;
-                }
-                q.end()
-            }
-            other => other.serialize(s),
-        }
     }
 }
 
@@ -1098,9 +1098,13 @@ fn create(store: &mut Store, st: &SimState, ep: &'static Endpoint, body: &[u8]) 
         Ok(b) => b,
         Err(r) => return r,
     };
+    // The catalog's rules, as the client checks them before sending: required fields (`*`), no
+    // read-only or unknown field, the documented rules of the body.
+    if let Err(p) = ep.check_write(Method::Post, None, &Value::Object(b.clone())) {
+        return bad(p.message());
+    }
     if ep.name == "reboot_activity" {
         let (kind, url) = match (b.get("router"), b.get("group")) {
-            (Some(_), Some(_)) => return bad("give either router or group, not both"),
             (Some(Value::String(u)), None) => ("routers", u),
             (None, Some(Value::String(u))) => ("groups", u),
             _ => {
@@ -1123,24 +1127,6 @@ fn create(store: &mut Store, st: &SimState, ep: &'static Endpoint, body: &[u8]) 
             .reboots
             .push(format!("{kind}/{id}"));
         return Reply::json(201, Value::Object(b));
-    }
-    let missing: Vec<&str> = ep
-        .create_requires
-        .iter()
-        .copied()
-        .filter(|f| !b.contains_key(*f))
-        .collect();
-    if !missing.is_empty() {
-        return bad(format!(
-            "missing required fields for {}: {}",
-            ep.name,
-            missing.join(", ")
-        ));
-    }
-    if let Some(check) = ep.create_check {
-        if let Err(why) = check(&Value::Object(b.clone())) {
-            return bad(why);
-        }
     }
     let id = store.alloc_id(ep.name).max(100_000);
     let now = super::store::ts(chrono::Utc::now());
@@ -1243,32 +1229,14 @@ fn modify(
         Ok(b) => b,
         Err(r) => return r,
     };
-    const READ_ONLY: &[&str] = &[
-        "id",
-        "resource_url",
-        "resource_uri",
-        "created_at",
-        "updated_at",
-        "device_type",
-    ];
-    for k in b.keys() {
-        let ok = match ep.writable {
-            Some(w) => w.contains(&k.as_str()),
-            None => ep.field(k).is_some() && !READ_ONLY.contains(&k.as_str()),
-        };
-        if !ok {
-            return Reply::error(
-                409,
-                "validation",
-                format!(
-                    "{k} is not writable on {} (writable: {})",
-                    ep.name,
-                    ep.writable
-                        .map(|w| w.join(", "))
-                        .unwrap_or_else(|| "the object's own fields".into())
-                ),
-            );
-        }
+    // The catalog's rules, as the client checks them before sending: an unknown or read-only
+    // field is a 409, as the Configuration document says of a configuration manager ("If you
+    // include any other field in your PUT request payload you will get a 409 Conflict"). The
+    // fields a PUT requires (`*`) are the client's to check: the official client PUTs a group's
+    // or an account's name alone (rename_group_by_id), so the service is taken to accept it.
+    match ep.check_write(m, Some(id), &Value::Object(b.clone())) {
+        Ok(()) | Err(catalog::WriteProblem::Missing(_)) => {}
+        Err(p) => return Reply::error(409, "validation", p.message()),
     }
     if let Some(cfg) = b.get("configuration") {
         // The spec: an invalid config is a 409 on PUT and a 400 on PATCH.
@@ -1318,8 +1286,10 @@ fn modify(
     if ep.name == "groups" {
         group_firmware_to_routers(store, id);
     }
-    // A router moved between groups gets a new target.
+    // A router moved between groups gets a new target, and its group's firmware.
     if ep.name == "routers" {
+        let now = store.now();
+        super::firmware::follow_group(store, id, now);
         let cms = super::config_sync::ids_linking(store, "configuration_managers", "router", id);
         for cm in cms {
             let now = store.now();
@@ -1327,28 +1297,29 @@ fn modify(
         }
     }
     let (fields, expand) = detail_params(params);
-    Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
+    patch_or_put_answer(store, ep, &rec, &fields, &expand)
 }
 
-/// A group's `target_firmware` is its routers' target: each router's `target_firmware` follows
-/// it, and `upgrade_pending` says whether that differs from what the router runs.
+/// The 202 answer of a PUT or PATCH: the record (its `fields`). A departure for PATCH, whose
+/// spec says "Unlike PUT, PATCH never returns a payload in its reply": the official client reads
+/// one (copy_router_configuration parses the PATCH answer as JSON, patch_configuration_managers
+/// returns its text), which says more about the real service than the sentence does.
+fn patch_or_put_answer(
+    store: &Store,
+    ep: &Endpoint,
+    rec: &Value,
+    fields: &Option<Vec<String>>,
+    expand: &[String],
+) -> Reply {
+    Reply::json(202, project(store, ep, rec, fields.as_deref(), expand))
+}
+
+/// A group's `target_firmware` is its routers' target: each router follows it, and upgrades
+/// when that differs from what it runs (`firmware.rs`).
 fn group_firmware_to_routers(store: &mut Store, group_id: &str) {
-    let Some(target) = store
-        .find("groups", group_id)
-        .map(|g| g["target_firmware"].clone())
-    else {
-        return;
-    };
+    let now = store.now();
     for rid in super::config_sync::group_routers(store, group_id) {
-        if let Some(r) = store.find_mut("routers", &rid) {
-            let pending = !target.is_null()
-                && target.as_str().and_then(id_of)
-                    != r.get("actual_firmware")
-                        .and_then(Value::as_str)
-                        .and_then(id_of);
-            r["target_firmware"] = target.clone();
-            r["upgrade_pending"] = json!(pending);
-        }
+        super::firmware::follow_group(store, &rid, now);
     }
 }
 
@@ -1400,7 +1371,7 @@ fn modify_config(
         .map(std::borrow::Cow::into_owned)
         .unwrap_or(Value::Null);
     let (fields, expand) = detail_params(params);
-    Reply::json(202, project(store, ep, &rec, fields.as_deref(), &expand))
+    patch_or_put_answer(store, ep, &rec, &fields, &expand)
 }
 
 /// PUT (replace) or PATCH (merge) of a group's or configuration manager's individual config,
@@ -1543,6 +1514,7 @@ fn log_config_activity(store: &mut Store, endpoint: &str, id: &str) {
 
 /// The default configuration of a firmware record's product and version.
 fn firmware_default(store: &Store, fw: &Value) -> Value {
-    let product = super::config_sync::product_name(store, fw);
-    crate::ncm::defaults::default_config(&product, fw["version"].as_str().unwrap_or("7.22.60"))
+    super::config_sync::firmware_default(store, fw)
+        .as_ref()
+        .clone()
 }

@@ -16,6 +16,22 @@ pub trait RecordSource: Send + Sync + std::fmt::Debug {
     fn record(&self, table: &str, idx: u32) -> Value;
     /// The numeric `id` of that record without building it (`None` for id-less records).
     fn id(&self, table: &str, idx: u32) -> Option<u64>;
+    /// The fields `names` of record `idx` of `table` without building the whole record, when
+    /// the source has all of them at hand (`None`: build the record). A listing filtered on
+    /// them reads only these.
+    fn fields(&self, _table: &str, _idx: u32, _names: &[&str]) -> Option<Value> {
+        None
+    }
+    /// What the device of router `router_id` added to its own configuration on firmware
+    /// `version` of `product` (`None`: the source knows no such router).
+    fn device_additions(
+        &self,
+        _router_id: u64,
+        _product: &str,
+        _version: &str,
+    ) -> Option<crate::diff::Diff> {
+        None
+    }
 }
 
 /// One record of a table.
@@ -49,6 +65,8 @@ pub struct Store {
     /// Cut-off devices: configuration manager id -> when it rolls back, and the `actual`
     /// config it rolls back to.
     pub rollback_due: HashMap<String, (std::time::Instant, Value)>,
+    /// Routers upgrading their firmware, and how upgrades go.
+    pub upgrades: super::firmware::Upgrades,
     /// Bumped whenever records may have changed (a write, a device sync, a test's set-up), so
     /// the server's cached listing selections know when they are stale.
     pub generation: u64,
@@ -90,6 +108,15 @@ impl<'a> Table<'a> {
             (Row::Kept(v), _) => Cow::Borrowed(v),
             (Row::Gen(i), Some(s)) => Cow::Owned(s.record(self.name, *i)),
             (Row::Gen(_), None) => Cow::Owned(Value::Null),
+        }
+    }
+
+    /// The fields `names` of the record at `pos`, as an object holding only them, when they can
+    /// be had without building a generated record (`None`: read the record itself).
+    pub fn fields(&self, pos: usize, names: &[&str]) -> Option<Value> {
+        match (self.rows.get(pos)?, self.source) {
+            (Row::Gen(i), Some(s)) => s.fields(self.name, *i, names),
+            _ => None,
         }
     }
 
@@ -138,6 +165,19 @@ impl Store {
 
     pub fn url(&self, endpoint: &str, id: impl std::fmt::Display) -> String {
         format!("{}{endpoint}/{id}/", self.prefix)
+    }
+
+    /// What the device of router `router_id` added to its own configuration (see
+    /// [`RecordSource::device_additions`]).
+    pub fn device_additions(
+        &self,
+        router_id: u64,
+        product: &str,
+        version: &str,
+    ) -> Option<crate::diff::Diff> {
+        self.source
+            .as_ref()?
+            .device_additions(router_id, product, version)
     }
 
     /// The records of `name` (an empty table when the endpoint has none).
@@ -231,6 +271,23 @@ impl Store {
     }
 }
 
+/// The top-level fields a listing's filters (a nested `actor__type` reads `actor`), its
+/// `order_by` and (time-paged endpoints) its time order read.
+pub fn fields_read<'a>(
+    filters: impl Iterator<Item = &'a str>,
+    order_by: Option<&'a str>,
+    by_time: bool,
+) -> Vec<&'a str> {
+    let mut names: Vec<&str> = filters
+        .map(|f| f.split_once("__").map_or(f, |(outer, _)| outer))
+        .chain(order_by.map(|o| o.strip_prefix('-').unwrap_or(o)))
+        .chain(by_time.then_some("created_at_timeuuid"))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
 /// Text of a scalar JSON value (strings unquoted).
 pub fn text_of(v: &Value) -> String {
     match v {
@@ -269,8 +326,23 @@ pub fn timeuuid(t: chrono::DateTime<chrono::Utc>, seq: u64) -> String {
     uuid::Uuid::new_v1(stamp, &node).to_string()
 }
 
-/// Seconds (with 100 ns resolution) since the Unix epoch encoded in a time-based UUID.
+/// A router_logs id, in the form the spec's router_logs example shows
+/// (`"created_at_timeuuid":"5603d1d2be3c87573aa6e613"`, created at 2015-09-24T10:34:58, which is
+/// 0x5603d1d2 seconds since the epoch): 24 hex digits, the seconds of `t` then 8 bytes unique per
+/// `seq`, so that "Ordering by the ID is equivalent to time ordering".
+pub fn log_id(t: chrono::DateTime<chrono::Utc>, seq: u64) -> String {
+    format!(
+        "{:08x}{seq:016x}",
+        u32::try_from(t.timestamp()).unwrap_or(0)
+    )
+}
+
+/// Seconds (with 100 ns resolution) since the Unix epoch encoded in a time-based UUID, or in
+/// the seconds of a router_logs id (see [`log_id`]).
 pub fn timeuuid_time(s: &str) -> Option<(u64, u32)> {
+    if s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return u64::from_str_radix(&s[..8], 16).ok().map(|secs| (secs, 0));
+    }
     let u = uuid::Uuid::parse_str(s).ok()?;
     u.get_timestamp().map(|t| t.to_unix())
 }
@@ -305,6 +377,20 @@ mod tests {
             .with_timezone(&chrono::Utc);
         assert_eq!(ts(t), "2024-05-01T02:03:04.123456+00:00");
         assert_eq!(ts(t), t.format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string());
+    }
+
+    #[test]
+    fn log_ids_are_the_spec_examples_form_and_order_by_time() {
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let id = log_id(at("2015-09-24T10:34:58Z"), 0x3aa6e613);
+        assert_eq!(&id[..8], "5603d1d2");
+        assert_eq!(id.len(), 24);
+        assert_eq!(timeuuid_time(&id), Some((0x5603d1d2, 0)));
+        assert!(log_id(at("2015-09-24T10:34:59Z"), 1) > log_id(at("2015-09-24T10:34:58Z"), 9));
     }
 
     #[test]

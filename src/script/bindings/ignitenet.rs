@@ -4,7 +4,7 @@
 //! `ignitenet::request` and `ignitenet::stats`.
 
 use super::id_arg;
-use super::{call, err_at, error_at, ret, state, usage_error, RhaiResult};
+use super::{call, err_at, error_at, ret, state, usage_error, RhaiResult, ScriptContext};
 use crate::error::Error;
 use crate::http::Method;
 use crate::ignitenet::config_map::{self as cfg, ConfigMap, Entry, Origin};
@@ -17,8 +17,20 @@ use std::sync::Arc;
 
 /// Script changes (`key -> string/number/bool` or `key -> #{value, origin}`) as a config map.
 /// Without an origin, a site key gets `site`; a device key gets `site-device` when the site
-/// defines the key (an override) and `device` otherwise.
+/// defines the key (an override) and `device` otherwise. On a device, a change to an entity the
+/// site defines overrides the whole entity (see [`cfg::whole_entities`]).
 fn changes_from(changes: &Value, answer: &Value, site_level: bool) -> crate::Result<ConfigMap> {
+    let map = origins_of(changes, answer, site_level)?;
+    if site_level {
+        return Ok(map);
+    }
+    let site = cfg::parse_map(answer.get("site").unwrap_or(&Value::Null))?;
+    let device = cfg::parse_map(answer.get("device").unwrap_or(&Value::Null))?;
+    cfg::whole_entities(map, &site, &device)
+}
+
+/// The changes as a config map, each key with its origin (see [`changes_from`]).
+fn origins_of(changes: &Value, answer: &Value, site_level: bool) -> crate::Result<ConfigMap> {
     if let Some(k) = changes
         .as_object()
         .and_then(|o| o.keys().find(|k| !k.contains('/')))
@@ -55,20 +67,33 @@ fn values_of(v: &Value) -> crate::Result<BTreeMap<String, String>> {
         .collect())
 }
 
-fn target_arg(pos: Position, d: &Dynamic) -> RhaiResult<Target> {
+/// A site argument: its id, or its name (found once for the run).
+fn site_arg(c: &ScriptContext, pos: Position, d: &Dynamic) -> RhaiResult<String> {
+    let key = id_arg(pos, d)?;
+    c.ignitenet.site_id(&key).map_err(err_at(c, pos))
+}
+
+/// A device argument: its id, or its name, hostname, serial number or MAC (found once for the
+/// run).
+fn device_arg(c: &ScriptContext, pos: Position, d: &Dynamic) -> RhaiResult<String> {
+    let key = id_arg(pos, d)?;
+    c.ignitenet.device_id(&key).map_err(err_at(c, pos))
+}
+
+fn target_arg(c: &ScriptContext, pos: Position, d: &Dynamic) -> RhaiResult<Target> {
     if let Some(m) = d.read_lock::<Map>() {
-        let site = m.get("site").map(|v| id_arg(pos, v)).transpose()?;
-        let device = m.get("device").map(|v| id_arg(pos, v)).transpose()?;
+        let site = m.get("site").map(|v| site_arg(c, pos, v)).transpose()?;
+        let device = m.get("device").map(|v| device_arg(c, pos, v)).transpose()?;
         return match (site, device) {
             (_, Some(dev)) => Ok(Target::Device(dev)),
             (Some(s), None) => Ok(Target::Site(s)),
             _ => Err(usage_error(
                 pos,
-                "a target is a site id, #{site: ID} or #{device: ID}",
+                "a target is a site id or name, #{site: ID} or #{device: ID}",
             )),
         };
     }
-    Ok(Target::Site(id_arg(pos, d)?))
+    Ok(Target::Site(site_arg(c, pos, d)?))
 }
 
 fn props_arg(v: &Value) -> crate::Result<BTreeMap<String, String>> {
@@ -105,16 +130,16 @@ fn rows(v: Vec<Value>) -> rhai::Array {
     v.iter().map(json_to_dynamic).collect()
 }
 
-/// `config` of a site or device.
-fn config(
-    cx: &NativeCallContext,
-    target: fn(String) -> Target,
-    id: Dynamic,
-) -> RhaiResult<Dynamic> {
+/// `config` of a site (`site_level`) or a device, given by id or name.
+fn config(cx: &NativeCallContext, site_level: bool, id: Dynamic) -> RhaiResult<Dynamic> {
     let (c, pos) = call(cx)?;
-    let id = id_arg(pos, &id)?;
+    let target = if site_level {
+        Target::Site(site_arg(&c, pos, &id)?)
+    } else {
+        Target::Device(device_arg(&c, pos, &id)?)
+    };
     c.ignitenet
-        .config(&target(id))
+        .config(&target)
         .map(ret)
         .map_err(err_at(&c, pos))
 }
@@ -127,11 +152,10 @@ fn set_config(
     changes: Map,
 ) -> RhaiResult<Dynamic> {
     let (c, pos) = call(cx)?;
-    let id = id_arg(pos, &id)?;
     let target = if site_level {
-        Target::Site(id)
+        Target::Site(site_arg(&c, pos, &id)?)
     } else {
-        Target::Device(id)
+        Target::Device(device_arg(&c, pos, &id)?)
     };
     let changes = json_of(&changes);
     c.ignitenet
@@ -158,13 +182,14 @@ fn sites_module() -> Module {
         }
 
         /// The devices of a site (GET site/<id>/devices): id, name, sn, mac, status_id, health_id, last_contact...
+        /// A site (here and wherever a site goes) is its id or its name, found once for the run.
         ///
         /// ```rhai
-        /// let devs = ignitenet::sites::devices("281474976710783");
+        /// let devs = ignitenet::sites::devices("HQ");
         /// ```
         fn devices(cx, site_id: Dynamic as "string|int") -> RhaiResult<rhai::Array> as "Array" {
             let (c, pos) = call(&cx)?;
-            let id = id_arg(pos, &site_id)?;
+            let id = site_arg(&c, pos, &site_id)?;
             c.ignitenet.site_devices(&id).map(rows).map_err(err_at(&c, pos))
         }
 
@@ -175,7 +200,7 @@ fn sites_module() -> Module {
         /// let c = ignitenet::sites::config("281474976710783"); print(c.timestamp);
         /// ```
         fn config(cx, site_id: Dynamic as "string|int") -> RhaiResult<Dynamic> as "Map" {
-            config(&cx, Target::Site, site_id)
+            config(&cx, true, site_id)
         }
 
         /// Saves changes to the site's config: `key -> value` (strings; numbers and booleans are converted) or
@@ -201,17 +226,32 @@ fn devices_module() -> Module {
     functions! { &mut devices;
         /// The device's config-changes object (GET device/<id>/config-changes): `timestamp`, `site`, `device`, `defaults`,
         /// `unfinishedTaskCount`, `configSuspended`, `configResync`, `serverSideChanged`. Config maps are `key -> #{value, origin}`.
+        /// A device (here and wherever a device goes) is its id, or its name, hostname, serial number or MAC, found once
+        /// for the run (the sites' device lists are read once).
         ///
         /// ```rhai
-        /// let c = ignitenet::devices::config("281474976711003"); print(c.timestamp);
+        /// let c = ignitenet::devices::config("Mock Device-1"); print(c.timestamp);
         /// ```
         fn config(cx, device_id: Dynamic as "string|int") -> RhaiResult<Dynamic> as "Map" {
-            config(&cx, Target::Device, device_id)
+            config(&cx, false, device_id)
+        }
+
+        /// The device's config object (GET devices/<id>/config, the call the API text names to see what a change made
+        /// in the Cloud UI left): `key -> #{value, origin}`.
+        ///
+        /// ```rhai
+        /// let before = ignitenet::devices::config_object("Mock Device-1");
+        /// ```
+        fn config_object(cx, device_id: Dynamic as "string|int") -> RhaiResult<Dynamic> as "Map" {
+            let (c, pos) = call(&cx)?;
+            let id = device_arg(&c, pos, &device_id)?;
+            c.ignitenet.device_config_object(&id).map(ret).map_err(err_at(&c, pos))
         }
 
         /// Saves changes to the device's config: `key -> value` (strings; numbers and booleans are converted) or
         /// `key -> #{value, origin}`. Without an origin, a key the site defines gets "site-device" (an override), others "device".
-        /// Override whole entities (see `ignitenet::config::override_entity`), never some of their keys.
+        /// A change to an entity the site defines (an SSID, a user, a LAN) overrides the whole entity: every key of it as the
+        /// device runs it is sent with origin "site-device", with the changed values, never some of its keys alone.
         /// Fetches the timestamp itself; when someone saved in between (serverSideChanged) it re-reads and re-applies the
         /// same changes a few times, then fails; configSuspended fails at once. Printed, not sent, under --dry-run.
         /// Returns the new config-changes object plus `changes` (what was sent) and `attempts`.
@@ -394,7 +434,7 @@ fn set_ssid(
     new: &str,
 ) -> RhaiResult<Dynamic> {
     let (c, pos) = call(cx)?;
-    let t = target_arg(pos, &target)?;
+    let t = target_arg(&c, pos, &target)?;
     let which = if let Ok(i) = which.as_int() {
         EntityRef::Id(
             u64::try_from(i).map_err(|_| usage_error(pos, "an entity id is a positive number"))?,
@@ -435,7 +475,7 @@ fn register_changes(root: &mut Module) {
         /// ```
         fn add_user(cx, site_id: Dynamic as "string|int", name: &str as "string", password: &str as "string") -> RhaiResult<Dynamic> as "Map" {
             let (c, pos) = call(&cx)?;
-            let site = id_arg(pos, &site_id)?;
+            let site = site_arg(&c, pos, &site_id)?;
             c.ignitenet.add_user(&site, name, password).map(ret).map_err(err_at(&c, pos))
         }
     }

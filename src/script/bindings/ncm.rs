@@ -85,6 +85,22 @@ fn rhai_literal(v: &Value) -> String {
     }
 }
 
+/// The fields of an update example: the fields a PUT requires, or a new name.
+fn update_example(ep: &Endpoint) -> String {
+    if ep.update_requires.is_empty() {
+        return "name: \"new name\"".into();
+    }
+    ep.update_requires
+        .iter()
+        .map(|f| match *f {
+            "id" => "id: 42".to_string(),
+            "name" => "name: \"new name\"".to_string(),
+            other => format!("{other}: ..."),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The doc comment of one generated function.
 pub fn verb_doc(ep: &Endpoint, verb: Verb, with_query: bool) -> String {
     let n = ep.name;
@@ -123,9 +139,13 @@ pub fn verb_doc(ep: &Endpoint, verb: Verb, with_query: bool) -> String {
                 ep.create_requires.iter().map(|f| format!("{f}: ...")).collect::<Vec<_>>().join(", "))),
         ),
         Verb::Update => (
-            format!("Replaces fields of a `{n}` object (PUT /{n}/<id>/).{} Printed, not sent, under --dry-run.",
-                ep.writable.map(|w| format!(" Writable: {}.", w.join(", "))).unwrap_or_default()),
-            format!("ncm::{n}::update(42, #{{ {} }});", ep.example_body.map(map_fields).unwrap_or_else(|| "name: \"new name\"".into())),
+            format!("Replaces fields of a `{n}` object (PUT /{n}/<id>/). Writable: {}.{} Printed, not sent, under --dry-run.",
+                ep.writable().join(", "),
+                if ep.update_requires.is_empty() { String::new() } else {
+                    format!(" Required: {}{}.", ep.update_requires.join(", "),
+                        if ep.holds_configs { " (unless the body is the configuration alone)" } else { "" })
+                }),
+            format!("ncm::{n}::update(42, #{{ {} }});", ep.example_body.map(map_fields).unwrap_or_else(|| update_example(ep))),
         ),
         Verb::Patch => (
             format!("Merges changes into a `{n}` object (PATCH /{n}/<id>/); cannot remove. Returns the answer, or () when there is none."),

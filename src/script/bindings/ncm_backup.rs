@@ -69,6 +69,8 @@ fn backup_changes(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResul
 /// `ncm::backup_configs` options.
 struct BackupOptions {
     git: bool,
+    /// Each router's file also holds its effective configuration.
+    effective: bool,
     /// How many dated backups to keep.
     keep: Option<usize>,
     /// A lock held longer than this is a stuck run (exit 1), not a busy one (75).
@@ -81,6 +83,7 @@ const STUCK_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 360
 fn backup_options(pos: Position, o: &rhai::Map) -> RhaiResult<BackupOptions> {
     let mut r = BackupOptions {
         git: false,
+        effective: false,
         keep: None,
         stuck_after: STUCK_AFTER,
     };
@@ -96,13 +99,14 @@ fn backup_options(pos: Position, o: &rhai::Map) -> RhaiResult<BackupOptions> {
         match (k.as_str(), v.to_string().as_str()) {
             ("store", "git") => r.git = true,
             ("store", "dated") => r.git = false,
+            ("effective", _) if v.is_bool() => r.effective = v.as_bool().unwrap_or(false),
             ("keep", _) if v.as_int().is_ok_and(|n| n >= 1) => {
                 r.keep = v.as_int().ok().and_then(|n| usize::try_from(n).ok())
             }
             ("stuck_after", _) if secs(v).is_some() => {
                 r.stuck_after = secs(v).unwrap_or(STUCK_AFTER)
             }
-            _ => return Err(usage_error(pos, format!("backup_configs: option {k}={v} is not known; options: store (\"dated\" or \"git\"), keep (a count of dated backups, 1 or more), stuck_after (seconds, 1 or more)"))),
+            _ => return Err(usage_error(pos, format!("backup_configs: option {k}={v} is not known; options: store (\"dated\" or \"git\"), keep (a count of dated backups, 1 or more), stuck_after (seconds, 1 or more), effective (true or false)"))),
         }
     }
     Ok(r)
@@ -156,6 +160,7 @@ fn backup_configs(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResul
     let (c, pos) = call(cx)?;
     let BackupOptions {
         git,
+        effective,
         keep,
         stuck_after,
     } = backup_options(pos, o)?;
@@ -166,7 +171,7 @@ fn backup_configs(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResul
     let _lock = lock_dir(&d, stuck_after).map_err(err_at(&c, pos))?;
     if git {
         let warn = |line: &str| super::log::write("WARN", &format!("backup: {line}"), &c.redactor);
-        let r = crate::backup::backup_git_reporting(&c.ncm, &c.ignitenet, &d, &warn)
+        let r = crate::backup::backup_git_with(&c.ncm, &c.ignitenet, &d, effective, &warn)
             .map_err(err_at(&c, pos))?;
         // The commit is made: an interrupt from here on is no failure of the run.
         c.saved.mark(match &r.summary.commit {
@@ -187,7 +192,9 @@ fn backup_configs(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResul
     }
     let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let r = crate::backup::ignitenet_documents(&c.ignitenet)
-        .and_then(|extra| crate::backup::dated::backup_configs(&c.ncm, &d, &date, keep, &extra))
+        .and_then(|extra| {
+            crate::backup::dated::backup_configs_with(&c.ncm, &d, &date, keep, effective, &extra)
+        })
         .map_err(err_at(&c, pos))?;
     // The backup is in place: an interrupt from here on is no failure of the run.
     c.saved
@@ -265,7 +272,10 @@ fn register_backups(root: &mut Module) {
         /// Returns #{store, dir, routers, groups, changed, added, removed, commit, requests} (commit is () without change).
         /// `keep: N` (dated store) keeps the newest N dated backups. `stuck_after: SECS` (default 86400, a day): a lock another
         /// run has held longer than this is a stuck run's, an error (exit 1) rather than "locked" (exit 75), so a scheduler
-        /// that retries 75 does not wait on it forever.
+        /// that retries 75 does not wait on it forever. `effective: true`: each router's file also holds `effective`, its
+        /// effective configuration (its actual firmware's default configuration with its `actual` over it, each default read
+        /// once), readable without NCM; `null` with `effective_error` when there is none (no known firmware, an `actual`
+        /// that does not apply).
         ///
         /// ```rhai
         /// let r = ncm::backup_configs("/var/backups/ncm", #{store: "git"}); print(`${r.changed} changed`);
