@@ -7,6 +7,7 @@
 #   bash benches/vs_ncm.sh                       # 10,000 routers, 20 ms, 3 runs
 #   FLEET_ROUTERS=100000 FLEET_RUNS=1 bash benches/vs_ncm.sh
 #   FLEET_OUT=/mnt/tmpfs bash benches/vs_ncm.sh   # outputs on a tmpfs: the clients, not the disk
+#   FLEET_BIN=/tmp/fleetscript-before bash benches/vs_ncm.sh   # another build of fleetscript
 set -euo pipefail
 cd "$(dirname "$0")/.."
 routers=${FLEET_ROUTERS:-10000}
@@ -15,8 +16,13 @@ runs=${FLEET_RUNS:-3}
 port=${SIM_PORT:-18181}
 venv=${NCM_VENV:-target/vs_ncm-venv}
 
-cargo build --release --quiet
-bin=$PWD/target/release/fleetscript
+# FLEET_BIN=PATH measures another build (an earlier commit's, for a before/after comparison).
+if [ -n "${FLEET_BIN:-}" ]; then
+    bin=$FLEET_BIN
+else
+    cargo build --release --quiet
+    bin=$PWD/target/release/fleetscript
+fi
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet ncm

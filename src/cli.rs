@@ -102,6 +102,10 @@ pub struct ConnArgs {
     /// Print every write (POST/PUT/PATCH/DELETE) instead of sending it; reads still happen.
     #[arg(long)]
     pub dry_run: bool,
+    /// Refuse every write (an error, nothing sent); reads still happen [default: the profile's
+    /// read_only].
+    #[arg(long)]
+    pub read_only: bool,
     /// Trace every request on stderr: method, URL (no secrets), status, duration, bytes.
     #[arg(short = 'v', long)]
     pub verbose: bool,
@@ -136,7 +140,7 @@ pub struct ConnArgs {
     /// Stop the script when the process holds more than MIB of memory [default: 4096].
     #[arg(long, value_name = "MIB")]
     pub max_memory: Option<f64>,
-    /// Pages of one listing fetched at once (offset-paged endpoints) [default: 4].
+    /// Pages of one listing fetched at once (offset-paged endpoints) [default: 8].
     #[arg(long, value_name = "N")]
     pub page_concurrency: Option<f64>,
     /// Trust the CA certificates of FILE (PEM) besides the system's, e.g. a TLS-inspecting

@@ -132,6 +132,8 @@ pub struct Profile {
     /// The proxy every request goes through (`http://[user:password@]host:port`), but to the
     /// hosts `NO_PROXY` names; it takes the place of the environment's `HTTPS_PROXY`.
     pub proxy: Option<String>,
+    /// Refuse every write of a run with this profile (an auditor's account).
+    pub read_only: Option<bool>,
 }
 
 /// The numeric settings as written (a profile's keys or the command line's flags), before they
@@ -491,6 +493,10 @@ impl Config {
             self.http.proxy = Some(proxy.to_string());
             self.sources.insert("proxy", src.clone());
         }
+        if let Some(ro) = p.read_only {
+            self.http.read_only = ro;
+            self.sources.insert("read_only", src.clone());
+        }
         self.apply_tuning(&p.tuning(), Origin::Profile(name))
     }
 
@@ -702,6 +708,14 @@ impl Config {
             },
         };
         out.push_str(&format!("{:<w$}  {proxy}  ({src})\n", "proxy"));
+        let src = self
+            .sources
+            .get("read_only")
+            .map_or("default", String::as_str);
+        out.push_str(&format!(
+            "{:<w$}  {}  ({src})\n",
+            "read_only", self.http.read_only
+        ));
         out
     }
 

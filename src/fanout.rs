@@ -17,6 +17,8 @@ struct Outcome {
     code: i32,
     seconds: f64,
     last_error: Option<String>,
+    /// The run's `calls:` line (the API calls it made per cloud), when it made any.
+    calls: Option<String>,
 }
 
 /// A profile name as a directory name: letters, digits, `-`, `_` and `.`, not `.` or `..`.
@@ -72,12 +74,16 @@ fn child_args(script: &str) -> Vec<std::ffi::OsString> {
 struct LastError {
     error: Option<String>,
     other: Option<String>,
+    /// The run's `calls:` line, for the summary (never what went wrong).
+    calls: Option<String>,
 }
 
 impl LastError {
     fn see(&mut self, line: &str) {
         let t = line.trim();
-        if let Some(msg) = t.strip_prefix("error: ") {
+        if let Some(calls) = t.strip_prefix("calls: ") {
+            self.calls = Some(calls.to_string());
+        } else if let Some(msg) = t.strip_prefix("error: ") {
             self.error = Some(msg.to_string());
         } else if !t.is_empty()
             && !t.starts_with("-->")
@@ -136,6 +142,7 @@ fn run_one(profile: &str, args: &[std::ffi::OsString], root: &Path) -> Outcome {
                 code: fleetscript::exit::FAILURE,
                 seconds: 0.0,
                 last_error: Some(e),
+                calls: None,
             }
         }
     };
@@ -155,12 +162,15 @@ fn run_one(profile: &str, args: &[std::ffi::OsString], root: &Path) -> Outcome {
         Ok(s) => s.code().unwrap_or(fleetscript::exit::INTERRUPTED),
         Err(_) => fleetscript::exit::FAILURE,
     };
-    let last_error = last.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let mut seen = last.lock().unwrap_or_else(|e| e.into_inner());
+    let calls = seen.calls.take();
+    let last_error = seen.take();
     Outcome {
         profile: profile.into(),
         code,
         seconds: started.elapsed().as_secs_f64(),
         last_error,
+        calls,
     }
 }
 
@@ -210,9 +220,14 @@ fn summarize(done: &[Outcome], root: &Path) -> i32 {
     let failed = done.iter().filter(|o| o.code != 0).count();
     for o in done {
         let dir: PathBuf = root.join(&o.profile);
+        let calls = o
+            .calls
+            .as_deref()
+            .map(|c| format!("; calls: {c}"))
+            .unwrap_or_default();
         if o.code == 0 {
             println!(
-                "{}: ok in {:.1} s (its files in {})",
+                "{}: ok in {:.1} s (its files in {}){calls}",
                 o.profile,
                 o.seconds,
                 dir.display()
@@ -220,7 +235,7 @@ fn summarize(done: &[Outcome], root: &Path) -> i32 {
         } else {
             worst = worst.max(o.code);
             println!(
-                "{}: FAILED (exit {}) in {:.1} s{}",
+                "{}: FAILED (exit {}) in {:.1} s{}{calls}",
                 o.profile,
                 o.code,
                 o.seconds,

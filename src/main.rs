@@ -195,6 +195,7 @@ fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
         cfg.set_ca_file(f.clone(), "--ca-file".into());
     }
     cfg.http.dry_run = c.dry_run;
+    cfg.http.read_only |= c.read_only;
     cfg.http.verbose = c.verbose;
     cfg.write_dirs = c.allow_write.clone();
     cfg.read_dirs = c.allow_read.clone();

@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use fleetscript::ncm::client::DEFAULT_PAGE_CONCURRENCY;
 use fleetscript::sim::{Fault, SimOptions, Simulator};
 use std::time::Duration;
 
@@ -46,13 +47,14 @@ fn every_record_once_in_order_with_at_most_page_concurrency_in_flight() {
     assert_eq!(got, want, "every router exactly once, in the API's order");
     let c = sim.counters();
     let pages = c.route("GET", "routers");
+    // Past the end: a tenth of the 11 pages, rounded up.
     assert!(
-        (11..=11 + 3).contains(&pages),
+        (11..=11 + 2).contains(&pages),
         "{pages} requests for 11 pages"
     );
     assert!(
-        c.max_in_flight <= 4,
-        "at most page_concurrency (4) in flight: {}",
+        c.max_in_flight <= DEFAULT_PAGE_CONCURRENCY,
+        "at most page_concurrency ({DEFAULT_PAGE_CONCURRENCY}) in flight: {}",
         c.max_in_flight
     );
     assert!(
@@ -195,7 +197,9 @@ fn a_failed_page_fails_a_pages_loop_and_a_loop_left_early_stops_reading() {
     }
     let requests = sim.counters().route("GET", "routers");
     assert!(
-        requests <= 1 + fleetscript::ncm::paging::READ_AHEAD_PAGES as u64 + 4 + 1,
+        requests
+            <= 1 + fleetscript::ncm::paging::READ_AHEAD_PAGES as u64
+                + fleetscript::ncm::ahead::held_at_most(DEFAULT_PAGE_CONCURRENCY) as u64,
         "{requests} pages read for a loop that stopped after one"
     );
 }
@@ -354,53 +358,158 @@ fn a_filtered_listing_sees_every_change_made_since_the_last_one() {
     assert_eq!(name_in_page(&mut rt), format!("renamed-{first}"));
 }
 
-/// A `pages()` listing is read whole, so its first window of `page_concurrency` pages goes out
-/// with the first request instead of after its answer: a one-page listing costs the empty pages
-/// past its end (at most `page_concurrency - 1`), a longer one no more than `list()` does, and
-/// every record still comes once, in order.
-#[test]
-fn a_pages_listing_sends_its_first_window_at_once() {
-    let sim = start(1_050);
-    let mut rt = runtime_for(&sim);
-    let ids = eval(
-        &mut rt,
-        r#"let ids = [];
-           for page in ncm::routers::pages(#{fields: ["id"], page_size: 100}) { for r in page { ids.push(r.id); } }
-           ids"#,
-    )
-    .into_array()
-    .unwrap();
-    let want = router_ids(&sim);
-    let got: Vec<String> = ids.iter().map(|d| d.to_string()).collect();
-    assert_eq!(got, want, "every router exactly once, in order");
-    let c = sim.counters();
-    let pages = c.route("GET", "routers");
-    assert!(
-        (11..=11 + 3).contains(&pages),
-        "{pages} requests for 11 pages"
-    );
-    assert!(c.max_in_flight <= 4, "{}", c.max_in_flight);
+/// Resets the simulator's counters; returns the runtime's requests so far.
+fn reset(sim: &Simulator, rt: &fleetscript::Runtime) -> u64 {
+    sim.reset_counters();
+    rt.ncm().transport().stats.requests()
+}
 
-    // One page of products: list() asks once; pages() asks for the window, three come back empty.
-    for (call, want) in [
-        ("ncm::products::list().len()", 1),
-        (
-            "{ let n = 0; for p in ncm::products::pages() { n += p.len(); } n }",
-            4,
-        ),
+/// Waits, on a condition and not a fixed time, until every request the runtime sent since
+/// [`reset`] (`sent_before` then) has been answered (none in flight at the simulator, as many
+/// seen as sent); returns the GETs of `endpoint`.
+fn gets_when_quiet(
+    sim: &Simulator,
+    rt: &fleetscript::Runtime,
+    sent_before: u64,
+    endpoint: &str,
+) -> u64 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        let c = sim.counters();
+        let sent = rt.ncm().transport().stats.requests() - sent_before;
+        if c.in_flight == 0 && c.total == sent {
+            return c.route("GET", endpoint);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("requests still in flight after 20 s");
+}
+
+/// No call wasted: a listing that fits one page costs one request, `list()` and `pages()`
+/// alike; a longer one asks for pages past its end at most a tenth of the pages it needs
+/// (rounded up), never after the last page has arrived; every record still comes once, in
+/// order. (A backup's configuration managers, whose count is known, cost exactly their pages:
+/// tests/flagship_scripts.rs.)
+#[test]
+fn no_call_is_wasted_on_pages_past_the_end() {
+    let sim = start(1_234);
+    let want = router_ids(&sim);
+    let mut rt = runtime_for(&sim);
+    // 1,234 routers, 500 a page: 3 GETs (a 4th at most, past the end).
+    for call in [
+        r#"ncm::routers::list(#{fields: ["id"]}).map(|r| r.id)"#,
+        r#"let ids = []; for p in ncm::routers::pages(#{fields: ["id"]}) { for r in p { ids.push(r.id); } } ids"#,
     ] {
-        sim.reset_counters();
+        let before = reset(&sim, &rt);
+        let got: Vec<String> = eval(&mut rt, call)
+            .into_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        assert_eq!(got, want, "every router once, in order: {call}");
+        let sent = rt.ncm().transport().stats.requests() - before;
+        let gets = gets_when_quiet(&sim, &rt, before, "routers");
+        assert_eq!(gets, sent);
+        assert!((3..=4).contains(&gets), "{gets} GETs for 3 pages: {call}");
+    }
+    // Smaller pages, longer listings: past the end within a tenth of the pages, rounded up.
+    for page_size in [100u64, 50, 25] {
+        let before = reset(&sim, &rt);
+        let got = eval(
+            &mut rt,
+            &format!(r#"ncm::routers::list(#{{fields: ["id"], page_size: {page_size}}}).len()"#),
+        );
+        assert_eq!(got.as_int().unwrap(), 1_234);
+        let pages = 1_234u64.div_ceil(page_size);
+        let gets = gets_when_quiet(&sim, &rt, before, "routers");
+        assert!(
+            (pages..=pages + pages.div_ceil(10)).contains(&gets),
+            "{gets} GETs for {pages} pages of {page_size}"
+        );
+        assert!(sim.counters().max_in_flight >= 2, "still concurrent");
+        assert!(sim.counters().max_in_flight <= DEFAULT_PAGE_CONCURRENCY);
+    }
+    // One page of products: one request, list() and pages() alike.
+    for call in [
+        "ncm::products::list().len()",
+        "{ let n = 0; for p in ncm::products::pages() { n += p.len(); } n }",
+    ] {
+        let before = reset(&sim, &rt);
         let n = eval(&mut rt, call).as_int().unwrap();
         assert_eq!(n as usize, sim.records("products").len(), "{call}");
-        // The guesses past the end may land after the loop is over (a condition, not a time).
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while (sim.counters().route("GET", "products") < want || sim.counters().in_flight > 0)
-            && std::time::Instant::now() < deadline
-        {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        assert_eq!(sim.counters().route("GET", "products"), want, "{call}");
+        assert_eq!(gets_when_quiet(&sim, &rt, before, "products"), 1, "{call}");
     }
+    assert_eq!(
+        rt.ncm().transport().stats.wasted(),
+        eval(&mut rt, "ncm::calls().unused").as_int().unwrap() as u64
+    );
+}
+
+/// A page asked for ahead that turns out to be past the end while it waits out a 429's
+/// `Retry-After` is dropped (counted as unused) instead of being retried.
+#[test]
+fn a_429_on_a_page_past_the_end_is_dropped_not_retried() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let past = Arc::new(AtomicUsize::new(0));
+    let asked_past = Arc::new(AtomicBool::new(false));
+    let (p, a) = (past.clone(), asked_past.clone());
+    // Pages of 2 records at offsets 0, 2 and 4 (the last, 1 record); offset 6 is past the end
+    // and answers 429 with a long Retry-After. The last page answers only once offset 6 has
+    // been asked for (a condition, not a time), so that the guess is in flight.
+    let base = hostile_server(move |path| {
+        let offset: usize = path
+            .split(['?', '&'])
+            .find_map(|kv| kv.strip_prefix("offset="))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let page = |next: Option<usize>, n: usize| {
+            let data: Vec<_> = (0..n)
+                .map(|i| serde_json::json!({"id": (offset + i).to_string()}))
+                .collect();
+            let next = next.map(|o| format!("/api/v2/routers/?limit=2&offset={o}"));
+            let body = serde_json::json!({"data": data, "meta": {"next": next}});
+            Reply::Full(200, "application/json", body.to_string().into_bytes())
+        };
+        match offset {
+            0 => page(Some(2), 2),
+            2 => page(Some(4), 2),
+            4 => {
+                let deadline = std::time::Instant::now() + Duration::from_secs(10);
+                while !a.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                page(None, 1)
+            }
+            _ => {
+                p.fetch_add(1, Ordering::SeqCst);
+                a.store(true, Ordering::SeqCst);
+                Reply::TooMany { retry_after: 30 }
+            }
+        }
+    });
+    let mut cfg = config_at(&base);
+    cfg.http.retry.max_retry_after = Duration::from_secs(60);
+    let mut rt = fleetscript::Runtime::new(cfg).unwrap();
+    let got = eval(&mut rt, "ncm::routers::list(#{page_size: 2}).map(|r| r.id)")
+        .into_array()
+        .unwrap();
+    let got: Vec<String> = got.iter().map(|d| d.to_string()).collect();
+    assert_eq!(got, ["0", "1", "2", "3", "4"]);
+    // The 429 may be read after the listing ended (a condition, not a time).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while rt.ncm().transport().stats.too_many() == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let calls = eval(&mut rt, "ncm::calls()")
+        .try_cast::<rhai::Map>()
+        .unwrap();
+    assert_eq!(past.load(Ordering::SeqCst), 1, "asked once, never retried");
+    assert_eq!(calls["rate_limited"].as_int().unwrap(), 1);
+    assert_eq!(calls["unused"].as_int().unwrap(), 1, "{calls:?}");
+    assert_eq!(calls["retries"].as_int().unwrap(), 0, "{calls:?}");
+    assert_eq!(calls["requests"].as_int().unwrap(), 4, "{calls:?}");
 }
 
 /// Waits, on a condition and not a fixed time, until the simulator has answered at least

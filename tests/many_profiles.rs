@@ -56,6 +56,11 @@ fn one_inventory_run_writes_a_report_per_profile() {
         .filter(|l| l.starts_with("east: ok") || l.starts_with("west: ok"))
         .collect();
     assert_eq!(summaries.len(), 2, "{stdout}");
+    // Each summary line states the calls its run made.
+    assert!(
+        summaries.iter().all(|l| l.contains("; calls: NCM ")),
+        "{stdout}"
+    );
     assert!(stdout.contains("2 profiles: 2 ok, 0 failed"), "{stdout}");
     // Both accounts were read, each by its own run.
     assert!(one.counters().route("GET", "routers") >= 1);

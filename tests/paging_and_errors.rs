@@ -393,3 +393,123 @@ fn config_validation_bodies_are_parsed_into_e_errors() {
         "409 is not retried"
     );
 }
+
+#[test]
+fn a_request_no_longer_needed_stops_waiting_out_its_retry_after() {
+    use fleetscript::http::{HttpOptions, Method, Redactor, Request, Transport};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let served = std::sync::Arc::new(AtomicUsize::new(0));
+    let s = served.clone();
+    let base = hostile_server(move |_| {
+        s.fetch_add(1, Ordering::SeqCst);
+        Reply::TooMany { retry_after: 30 }
+    });
+    let mut options = HttpOptions::default();
+    options.retry.max_retry_after = std::time::Duration::from_secs(60);
+    let t = Transport::new(options, Redactor::default(), Default::default()).unwrap();
+    let url = url::Url::parse(&format!("{base}/routers/")).unwrap();
+    // Wanted for the first attempt only: the listing ended while it waited.
+    let asked = AtomicUsize::new(0);
+    let needed = || asked.fetch_add(1, Ordering::SeqCst) == 0;
+    let r = t.send(&Request {
+        method: Method::Get,
+        url: &url,
+        headers: &[],
+        body: None,
+        retryable: true,
+        needed: Some(&needed),
+    });
+    assert!(
+        matches!(r, Err(fleetscript::Error::NotNeeded)),
+        "{:?}",
+        r.map(|x| x.status)
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+    assert_eq!(t.stats.calls().too_many, 1);
+    assert_eq!(t.stats.retries(), 0, "dropped, not retried");
+}
+
+#[test]
+fn a_raw_request_stays_under_the_api_root_and_writes_like_any_call() {
+    let sim = sim(5);
+    let mut rt = runtime_for(&sim);
+    let got = eval(
+        &mut rt,
+        r#"ncm::request("GET", "routers/", #{query: #{id__in: [10001, 10002], fields: "id"}}).data.map(|r| r.id)"#,
+    );
+    assert_eq!(got.to_string(), r#"["10001", "10002"]"#);
+    let got = eval(
+        &mut rt,
+        &format!(
+            r#"ncm::request("GET", "{}/routers/10001/").id"#,
+            sim.ncm_base_url()
+        ),
+    );
+    assert_eq!(got.to_string(), "10001");
+    assert_eq!(sim.counters().redirects, 0, "the trailing slash is added");
+    let sent = sim.counters().total;
+    for bad in [
+        r#"ncm::request("GET", "routers/../accounts/")"#,
+        r#"ncm::request("GET", "routers/%2e%2e/accounts/")"#,
+        r#"ncm::request("GET", "https://evil.example.net/api/v2/routers/")"#,
+        r#"ncm::request("GET", "routers/?limit=1")"#,
+        r#"ignitenet::request("GET", "site/../sites")"#,
+        r#"ignitenet::request("GET", "https://evil.example.net/pub/v1/sites")"#,
+    ] {
+        let e = eval_err(&mut rt, bad);
+        assert!(e.contains("API root"), "{bad}: {e}");
+    }
+    let e = eval_err(&mut rt, r#"ncm::request("GET", "routers/", #{colour: 1})"#);
+    assert!(e.contains("takes query and body"), "{e}");
+    assert_eq!(sim.counters().total, sent, "nothing sent");
+    // A write: sent as any PATCH is; shown and not sent under --dry-run; refused read-only.
+    let got = eval(
+        &mut rt,
+        r#"ncm::request("PUT", "routers/10001/", #{body: #{name: "raw-renamed"}}).name"#,
+    );
+    assert_eq!(got.to_string(), "raw-renamed");
+    assert_eq!(sim.counters().writes, 1);
+    let mut cfg = config_for(&sim);
+    cfg.http.dry_run = true;
+    let mut dry = fleetscript::Runtime::new(cfg).unwrap();
+    let got = eval(
+        &mut dry,
+        r#"ncm::request("DELETE", "routers/10001/").dry_run"#,
+    );
+    assert_eq!(got.to_string(), "true");
+    assert_eq!(dry.ncm().transport().stats.dry_run_writes(), 1);
+    let mut cfg = config_for(&sim);
+    cfg.http.read_only = true;
+    let mut ro = fleetscript::Runtime::new(cfg).unwrap();
+    let e = eval_err(
+        &mut ro,
+        r#"ncm::request("POST", "reboot_activity/", #{body: #{router: "x"}})"#,
+    );
+    assert!(
+        e.contains("read-only") && e.contains("nothing was sent"),
+        "{e}"
+    );
+    let e = eval_err(&mut ro, r#"ncm::routers::update(10001, #{name: "y"})"#);
+    assert!(e.contains("read-only"), "{e}");
+    assert_eq!(
+        eval(&mut ro, "ncm::routers::list().len()")
+            .as_int()
+            .unwrap(),
+        5,
+        "reads go on"
+    );
+    assert_eq!(sim.counters().writes, 1, "no write but the first");
+    // The flag: a write refused (exit 1), nothing sent.
+    let o = bin_for(&sim)
+        .args([
+            "run",
+            "-e",
+            r#"ncm::request("DELETE", "routers/10001/")"#,
+            "--read-only",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("this run is read-only"), "{}", text(&o));
+    assert_eq!(sim.counters().writes, 1);
+}

@@ -1,20 +1,30 @@
 """Runs fleetscript and the Python `ncm` equivalents alternately against one simulator and prints
 medians, the ratio, peak memory (max RSS of the process) and the floor (the largest listing's
 pages x latency). Called by benches/vs_ncm.sh."""
-import math, os, resource, statistics, subprocess, sys, tempfile, time
+import math, os, re, resource, statistics, subprocess, sys, tempfile, time
 
 fleetscript, python, routers, latency_ms, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 here = os.path.dirname(os.path.abspath(__file__))
 
+requests = {}
+
 def timed(cmd, cwd):
-    """Wall seconds and peak RSS (MiB) of one command (wait4 gives the child's own max RSS)."""
-    t = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t
-    err = p.stderr.read().decode(errors="replace")
+    """Wall seconds and peak RSS (MiB) of one command (wait4 gives the child's own max RSS).
+    The API requests a fleetscript run made, from its script's summary line ("N API requests"),
+    are kept in `requests` by job command."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+        out.seek(0)
+        err.seek(0)
+        said, err = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{err}")
+    m = re.search(r"(\d+) API requests", said)
+    if m:
+        requests[" ".join(cmd)] = int(m.group(1))
     return wall, usage.ru_maxrss / 1024
 
 jobs = {
@@ -47,4 +57,5 @@ for job, (fs_cmd, py_cmd) in jobs.items():
     py = statistics.median(w for w, _ in res["python ncm"])
     print(f"{job:<10} fleetscript {fs:6.2f} s (peak {max(m for _, m in res['fleetscript']):6.1f} MiB)   "
           f"python ncm {py:6.2f} s (peak {max(m for _, m in res['python ncm']):6.1f} MiB)   "
-          f"speed-up {py / fs:5.2f}x   fleetscript / floor {fs / floor:5.2f}x")
+          f"speed-up {py / fs:5.2f}x   fleetscript / floor {fs / floor:5.2f}x   "
+          f"fleetscript API requests {requests.get(' '.join(fs_cmd), '?')}")

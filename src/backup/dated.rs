@@ -104,11 +104,14 @@ pub fn backup_configs_with(
     let staging = crate::files::StagingDir::new(dir, date)?;
     let staging_dir = staging.dir();
 
-    // The index's router facts are an independent listing: read them while the configuration
-    // managers are paged and written.
+    // The index's router facts are read while the configuration managers are paged and
+    // written; the routers found so far tell the configuration managers' listing how many pages
+    // it has (one per router), so it asks for none past its end.
+    let routers = crate::ncm::ahead::Expected::unknown();
     let (facts, written) = std::thread::scope(|scope| {
-        let facts = scope.spawn(|| router_facts(client));
-        let written = write_config_managers(client, staging_dir, previous.as_ref(), effective);
+        let facts = scope.spawn(|| router_facts(client, &routers));
+        let written =
+            write_config_managers(client, staging_dir, previous.as_ref(), effective, &routers);
         let facts = facts
             .join()
             .unwrap_or_else(|_| Err(Error::invalid("the router listing stopped unexpectedly")));
@@ -174,13 +177,14 @@ fn write_config_managers(
     into: &Dir,
     previous: Option<&Dir>,
     effective: bool,
+    routers: &Arc<crate::ncm::ahead::Expected>,
 ) -> Result<(Rows, usize, usize, u64)> {
     let (mut rows, mut linked, mut changed, mut bytes) = (Rows::default(), 0, 0, 0u64);
     let mut effective = match effective {
         true => Some(super::effective::Effective::load(client)?),
         false => None,
     };
-    let mut pager = super::config_manager_pages(client)?;
+    let mut pager = super::config_manager_pages(client, routers.clone())?;
     while let Some(page) = pager.next_page()? {
         for mut cm in page {
             let rid = super::router_of(&cm);

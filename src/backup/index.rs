@@ -127,7 +127,10 @@ pub struct RouterFacts {
 }
 
 /// The routers, products and firmwares listings behind the index (a handful of requests).
-pub fn router_facts(client: &std::sync::Arc<NcmClient>) -> Result<RouterFacts> {
+pub fn router_facts(
+    client: &std::sync::Arc<NcmClient>,
+    count: &std::sync::Arc<crate::ncm::ahead::Expected>,
+) -> Result<RouterFacts> {
     let names = |ep: &str, field: &str| -> Result<HashMap<String, String>> {
         Ok(client
             .list(ep, &q(json!({"fields": ["id", field]})))?
@@ -140,24 +143,28 @@ pub fn router_facts(client: &std::sync::Arc<NcmClient>) -> Result<RouterFacts> {
             })
             .collect())
     };
-    let products = names("products", "name")?;
-    let firmwares = names("firmwares", "version")?;
+    // The routers first: the configuration managers' listing, read alongside, counts on the
+    // routers found to know how far it may ask.
     let mut facts = RouterFacts {
         texts: Texts::default(),
         ids: Names::default(),
         routers: ById::default(),
-        products,
-        firmwares,
+        products: HashMap::new(),
+        firmwares: HashMap::new(),
     };
-    let mut pager = client.pages(
-        "routers",
-        &q(json!({"fields": ["id", "name", "mac", "product", "actual_firmware"]})),
-    )?;
+    let mut pager = client
+        .pages(
+            "routers",
+            &q(json!({"fields": ["id", "name", "mac", "product", "actual_firmware"]})),
+        )?
+        .publishing(count.clone());
     while let Some(page) = pager.next_page()? {
         for r in page {
             facts.add(&r)?;
         }
     }
+    facts.products = names("products", "name")?;
+    facts.firmwares = names("firmwares", "version")?;
     Ok(facts)
 }
 

@@ -12,6 +12,7 @@ pub mod index;
 pub mod leftovers;
 
 use crate::error::Result;
+use crate::ncm::ahead::Expected;
 use crate::ncm::client::NcmClient;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -68,12 +69,19 @@ use crate::ncm::query as q;
 
 use crate::ncm::text;
 
-/// The configuration managers with what a backup keeps of them, page by page.
-pub fn config_manager_pages(client: &Arc<NcmClient>) -> Result<crate::ncm::paging::Pager> {
-    client.pages(
-        "configuration_managers",
-        &q(json!({"fields": ["id", "router", "version_number", "synched", "suspended", "actual", "target", "configuration"]})),
-    )
+/// The configuration managers with what a backup keeps of them, page by page. Every router has
+/// one: `routers` is their count (known, or learnt as the routers are listed alongside), so no
+/// page past the last one is asked for.
+pub fn config_manager_pages(
+    client: &Arc<NcmClient>,
+    routers: Arc<Expected>,
+) -> Result<crate::ncm::paging::Pager> {
+    Ok(client
+        .pages(
+            "configuration_managers",
+            &q(json!({"fields": ["id", "router", "version_number", "synched", "suspended", "actual", "target", "configuration"]})),
+        )?
+        .expecting(routers))
 }
 
 /// The router a configuration manager belongs to (`cm-<id>` when it names none).
@@ -99,14 +107,16 @@ pub fn ncm_documents_with(
         true => Some(effective::Effective::load(client)?),
         false => None,
     };
-    let names: HashMap<String, String> = client
-        .list("routers", &q(json!({"fields": ["id", "name"]})))?
+    let routers = client.list("routers", &q(json!({"fields": ["id", "name"]})))?;
+    let count = Expected::exactly(routers.len());
+    let names: HashMap<String, String> = routers
         .iter()
         .map(|r| (text(&r["id"]), text(&r["name"])))
         .collect();
+    drop(routers);
     let mut docs = vec![];
     let mut rows = vec![];
-    let mut pager = config_manager_pages(client)?;
+    let mut pager = config_manager_pages(client, count)?;
     while let Some(page) = pager.next_page()? {
         for mut cm in page {
             let rid = router_of(&cm);

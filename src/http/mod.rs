@@ -26,6 +26,33 @@ pub fn is_safe_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// A path under an API root, given to a raw request: `routers/42/`, `/site/7/devices`, or an
+/// absolute URL under `base`. Each segment is letters, digits, `-` and `_` (the id rule), so it
+/// cannot leave the root (`..`), reach another host, or smuggle a query or an escape. Returns
+/// the segments joined by `/`, without leading or trailing slash.
+pub fn api_path(base: &url::Url, path: &str) -> Result<String> {
+    let p = path.trim();
+    let rel = if p.contains("://") {
+        p.strip_prefix(base.as_str())
+            .or_else(|| p.strip_prefix(base.as_str().trim_end_matches('/')))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "{p:?} is not under the API root {base}; give a path relative to it"
+                ))
+            })?
+    } else {
+        p
+    };
+    let rel = rel.trim_matches('/');
+    let segments: Vec<&str> = rel.split('/').collect();
+    if rel.is_empty() || segments.iter().any(|s| !is_safe_id(s)) {
+        return Err(Error::invalid(format!(
+            "{p:?}: a path under the API root is segments of letters, digits, '-' and '_' separated by '/' (no '..', '%', '?' or '\\'; a query goes in the query map)"
+        )));
+    }
+    Ok(segments.join("/"))
+}
+
 /// HTTP methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -232,6 +259,9 @@ pub struct HttpOptions {
     pub proxy: Option<String>,
     /// Idle connections kept open per host for the next requests (the run's concurrency).
     pub pool_size: usize,
+    /// Refuse every write (POST, PUT, PATCH, DELETE) before it is sent: `--read-only`, or
+    /// `read_only = true` in a profile. Reads go on.
+    pub read_only: bool,
 }
 
 /// Idle connections kept per host unless the configuration says otherwise: the default
@@ -250,6 +280,7 @@ impl Default for HttpOptions {
             ca_files: vec![],
             proxy: None,
             pool_size: DEFAULT_POOL_SIZE,
+            read_only: false,
         }
     }
 }
@@ -544,6 +575,32 @@ mod tests {
             let cap =
                 (Duration::from_millis(100) * 2u32.pow(attempt)).min(Duration::from_millis(1000));
             assert!(d <= cap && d >= cap / 2, "attempt {attempt}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn a_raw_path_stays_under_the_api_root() {
+        let base = url::Url::parse("https://www.cradlepointecm.com/api/v2/").unwrap();
+        let ok = |p: &str| api_path(&base, p).unwrap();
+        assert_eq!(ok("routers/42/"), "routers/42");
+        assert_eq!(ok("/site/7/config-changes"), "site/7/config-changes");
+        assert_eq!(
+            ok("https://www.cradlepointecm.com/api/v2/routers/42/"),
+            "routers/42"
+        );
+        for bad in [
+            "",
+            "/",
+            "routers/../accounts/",
+            "routers/%2e%2e/",
+            "routers/?limit=1",
+            "routers//42/",
+            "routers\\42",
+            "https://evil.example.net/api/v2/routers/",
+            "https://www.cradlepointecm.com/api/v1/routers/",
+            "//evil.example.net/x",
+        ] {
+            assert!(api_path(&base, bad).is_err(), "{bad:?}");
         }
     }
 

@@ -183,6 +183,12 @@ impl Transport {
         parse: fn(&str) -> B,
     ) -> Result<Response<B>> {
         let url_text = self.redactor.redact(req.url.as_str());
+        if self.options.read_only && req.method.is_write() {
+            return Err(Error::Refused(format!(
+                "{} {url_text}: this run is read-only (--read-only, or read_only in the profile); nothing was sent",
+                req.method
+            )));
+        }
         if self.options.dry_run && req.method.is_write() {
             return Ok(self.dry_run(req, &url_text));
         }

@@ -350,18 +350,14 @@ impl IgniteNetClient {
                 "IgniteNet API key missing: set IGNITENET_API_KEY (or use --sandbox to try against the built-in simulator)".into(),
             ));
         }
-        let path = path.trim().trim_start_matches('/');
-        let url = self.base.join(path).map_err(|e| {
+        // Confined to the API root: segments by the id rule (no `..`, no other host).
+        let rel = crate::http::api_path(&self.base, path)
+            .map_err(|e| Error::invalid(format!("IgniteNet {e}")))?;
+        let url = self.base.join(&rel).map_err(|e| {
             Error::invalid(format!(
                 "IgniteNet path {path:?} is not a valid URL path: {e}"
             ))
         })?;
-        if !url.as_str().starts_with(self.base.as_str()) {
-            return Err(Error::invalid(format!(
-                "IgniteNet path {path:?} leaves the API base {}",
-                self.base
-            )));
-        }
         let r = self.transport.send(&Request {
             method,
             url: &url,

@@ -58,7 +58,10 @@ impl NcmCredentials {
 }
 
 /// Pages of one offset-paged listing in flight at once, unless a profile or flag says otherwise.
-pub const DEFAULT_PAGE_CONCURRENCY: usize = 4;
+/// The window costs no call (it holds only pages known to exist and guesses within a tenth of
+/// them: `ahead.rs`), so it is wide enough to make up for the first answers, which come one and
+/// then two at a time (it was 4 while the window guessed blindly; 6 only matched that speed).
+pub const DEFAULT_PAGE_CONCURRENCY: usize = 8;
 
 /// Records found in this run, by endpoint and the key they were asked by.
 pub(super) type Found = std::sync::Mutex<std::collections::HashMap<(&'static str, String), Value>>;
@@ -239,11 +242,12 @@ impl NcmClient {
     }
 
     /// GET an absolute URL (used by the pager for `meta.next`), the answer's body made into a
-    /// `B` by `parse`.
+    /// `B` by `parse`; `needed` says whether it is still wanted (see [`Request::needed`]).
     pub(crate) fn get_url_with<B: Default>(
         &self,
         url: &url::Url,
         parse: fn(&str) -> B,
+        needed: Option<&(dyn Fn() -> bool + Sync)>,
     ) -> Result<crate::http::Response<B>> {
         self.check_creds()?;
         self.transport.send_with(
@@ -253,7 +257,7 @@ impl NcmClient {
                 headers: &self.headers,
                 body: None,
                 retryable: true,
-                needed: None,
+                needed,
             },
             parse,
         )
@@ -349,6 +353,33 @@ impl NcmClient {
     pub fn delete(&self, endpoint: &str, id: &str) -> Result<()> {
         self.write(Self::endpoint(endpoint)?, Method::Delete, Some(id), None)
             .map(|_| ())
+    }
+
+    /// Any request under the API root, for what the catalog lacks: `path` relative to the base
+    /// URL (`routers/42/`, or a resource URL under it; each segment letters, digits, `-`, `_`),
+    /// `query` pairs, a JSON body. Sent as every call is (retries, dry run of writes, POST never
+    /// retried); the answer's body as it came (`{"dry_run": true}` for a write not sent).
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Result<Value> {
+        let rel = crate::http::api_path(&self.base, path)?;
+        // Always with the trailing slash: without it NCM redirects, a second billed call.
+        let mut url = self.base.join(&format!("{rel}/")).map_err(|e| {
+            Error::invalid(format!("{path:?} is not a path under the API root: {e}"))
+        })?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let r = self.send(method, &url, body)?;
+        Ok(if r.dry_run {
+            serde_json::json!({"dry_run": true})
+        } else {
+            r.body
+        })
     }
 
     /// Reboots one router (`reboot_activity` POST with its URL).

@@ -1,5 +1,6 @@
 //! NCM API v2: the endpoint catalog, query validation, paging and the client.
 
+pub mod ahead;
 pub mod bulk;
 pub mod catalog;
 pub mod client;

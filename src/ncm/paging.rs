@@ -2,6 +2,7 @@
 //! `meta.next` exactly as the API gives it until it is null (offset and timeuuid styles alike).
 //! A failure on any page is an error, never a silently partial list.
 
+use super::ahead::{plan, Expected, Extent, PageState, Window};
 use super::catalog::Endpoint;
 use super::client::NcmClient;
 use super::query::{self, Prepared};
@@ -216,6 +217,37 @@ impl<R: Record> Records<R> {
     }
 }
 
+/// `next` with its `offset` set to `o` (its other query pairs as they are).
+fn at_offset(next: &url::Url, o: usize) -> url::Url {
+    let mut u = next.clone();
+    let mut pairs: Vec<(String, String)> = next
+        .query_pairs()
+        .filter(|(k, _)| k != "offset")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.push(("offset".into(), o.to_string()));
+    u.query_pairs_mut().clear().extend_pairs(pairs);
+    u
+}
+
+/// Records the pages known to exist prove: a record in the last of them, and full pages before
+/// it (a listing read alongside can count on them before the reader gets there).
+fn records_proven(extent: &Extent, limit: usize) -> usize {
+    match extent.pages() {
+        0 => 0,
+        pages => (pages - 1).saturating_mul(limit).saturating_add(1),
+    }
+}
+
+/// A page answer's record count and whether it names a next page (`None`: not a page).
+fn page_shape<R>(body: &PageBody<R>) -> Option<(usize, bool)> {
+    match body {
+        PageBody::Page(v, next) => Some((v.len(), next.is_some())),
+        PageBody::Text(_, count, next) => Some((*count, next.is_some())),
+        PageBody::Malformed(..) => None,
+    }
+}
+
 /// Do two URLs ask for the same page? The same origin, path and query pairs, in any order (a
 /// server's `meta.next` need not list them in the order of the guess).
 fn same_page(a: &url::Url, b: &url::Url) -> bool {
@@ -265,16 +297,20 @@ fn page_parts<R>(
     }
 }
 
-/// A page being fetched ahead: its URL and the request's outcome when it lands.
-type Ahead<R> = (
-    url::Url,
-    std::thread::JoinHandle<Result<crate::http::Response<PageBody<R>>>>,
-);
+/// A page asked for ahead: its URL and index, where its request stands, and the request's
+/// outcome when it lands.
+struct Ahead<R> {
+    url: url::Url,
+    index: usize,
+    state: Arc<PageState>,
+    handle: std::thread::JoinHandle<Result<crate::http::Response<PageBody<R>>>>,
+}
 
 /// A lazy sequence of pages; memory bounded by the pages in flight, whatever the fleet size.
-/// Offset-paged listings fetch up to `page_concurrency` pages at once (the next page the API
-/// names, then guesses at the offsets after it) and hand them on in order; a guess is used only
-/// when the page before it names exactly that URL as `meta.next`.
+/// Offset-paged listings keep up to `page_concurrency` pages in flight (the next page the API
+/// names, then guesses at the offsets after it, as far as `ahead::plan` allows: no call
+/// wasted) and hand them on in order; a guess is used only when the page before it names
+/// exactly that URL as `meta.next`.
 pub struct Pager<R = Value> {
     client: Arc<NcmClient>,
     ep: &'static Endpoint,
@@ -290,10 +326,17 @@ pub struct Pager<R = Value> {
     pub records_seen: usize,
     /// Pages requested ahead of the one being read, in order.
     ahead: VecDeque<Ahead<R>>,
-    /// Request the first window of pages at once, before the first answer names the second
-    /// page (set for listings read ahead, which are read whole: a listing of fewer pages than
-    /// the window costs the few empty pages past its end).
-    speculate_first: bool,
+    /// What the answers of the current chunk showed (pages known, the last page).
+    extent: Arc<Extent>,
+    /// Answers read in the current chunk.
+    chunk_pages: usize,
+    /// Told by each page asked for ahead when its answer lands (the reader plans again).
+    arrived: (std::sync::mpsc::Sender<()>, std::sync::mpsc::Receiver<()>),
+    /// The record count known beforehand (nothing is guessed past it).
+    expected: Option<Arc<Expected>>,
+    /// Told the records found as they are read, for a listing of as many records read
+    /// alongside (the routers of a backup, for their configuration managers).
+    publish: Option<Arc<Expected>>,
     /// Keep pages fetched from now on as text, records built later (set while the reader of
     /// a listing read ahead is behind; never for a listing with a `limit`).
     keep_text: bool,
@@ -314,9 +357,26 @@ impl<R: Record> Pager<R> {
             pages_fetched: 0,
             records_seen: 0,
             ahead: VecDeque::new(),
-            speculate_first: false,
+            extent: Default::default(),
+            chunk_pages: 0,
+            arrived: std::sync::mpsc::channel(),
+            expected: None,
+            publish: None,
             keep_text: false,
         }
+    }
+
+    /// The listing holds the records `e` says (exactly, or at least so far): its pages are
+    /// asked for at once, and none past them.
+    pub fn expecting(mut self, e: Arc<Expected>) -> Self {
+        self.expected = Some(e);
+        self
+    }
+
+    /// Tells `e` the records found as the pages are read, and their count at the end.
+    pub fn publishing(mut self, e: Arc<Expected>) -> Self {
+        self.publish = Some(e);
+        self
     }
 
     /// How answers are parsed from now on: records built, or kept as text.
@@ -328,26 +388,79 @@ impl<R: Record> Pager<R> {
         }
     }
 
-    /// The answer for `url`: the prefetched one when it was guessed right, else a request now.
-    /// Wrong guesses are dropped (their requests finish on their own and are ignored).
+    /// The answer for `url`: the one asked for ahead when it was guessed right, else a request
+    /// now. Wrong guesses are dropped (a request of theirs still waiting to retry stops). While
+    /// it waits, every other answer that lands may prove more pages: more are asked for at once.
     fn fetch(&mut self, url: &url::Url) -> Result<crate::http::Response<PageBody<R>>> {
-        while let Some((u, handle)) = self.ahead.pop_front() {
-            if same_page(&u, url) {
-                return handle.join().unwrap_or_else(|_| {
-                    Err(Error::Protocol {
-                        method: "GET".into(),
-                        url: self.client.redact(url.as_str()),
-                        message: "the page request stopped unexpectedly".into(),
-                    })
-                });
-            }
+        // Pages asked for ahead are in no particular order (a guess lands far ahead): drop the
+        // ones that can no longer be read (an earlier page, or this page under another URL).
+        let want = self.page_index(url);
+        let (keep, gone): (VecDeque<Ahead<R>>, VecDeque<Ahead<R>>) =
+            std::mem::take(&mut self.ahead)
+                .into_iter()
+                .partition(|a| same_page(&a.url, url) || want.is_some_and(|w| a.index > w));
+        self.ahead = keep;
+        for a in &gone {
+            self.drop_page(a);
         }
-        self.client.get_url_with(url, self.parser())
+        let Some(mut pos) = self.ahead.iter().position(|a| same_page(&a.url, url)) else {
+            return self.client.get_url_with(url, self.parser(), None);
+        };
+        while !self.ahead[pos].handle.is_finished() {
+            // Woken by any page's answer (or after a while: a page thread that died sends none).
+            let _ = self
+                .arrived
+                .1
+                .recv_timeout(std::time::Duration::from_millis(100));
+            self.prefetch(url);
+            pos = self
+                .ahead
+                .iter()
+                .position(|a| same_page(&a.url, url))
+                .unwrap_or(pos);
+        }
+        let a = self
+            .ahead
+            .remove(pos)
+            .expect("the page waited for is asked for");
+        a.handle.join().unwrap_or_else(|_| {
+            Err(Error::Protocol {
+                method: "GET".into(),
+                url: self.client.redact(url.as_str()),
+                message: "the page request stopped unexpectedly".into(),
+            })
+        })
     }
 
-    /// After a page naming `next` (or before the first page, `next` being it): keeps up to
-    /// `page_concurrency` pages in flight — `next` itself, then the same query at the offsets
-    /// after it (an URL without an offset is at offset 0).
+    /// A page asked for ahead that will not be read: its request stops at its next chance,
+    /// and counts as wasted if it went out.
+    fn drop_page(&self, a: &Ahead<R>) {
+        if a.state.drop_page() {
+            let stats = &self.client.transport().stats;
+            stats
+                .wasted
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Drops every page asked for ahead (the listing, or its chunk, is over).
+    fn drop_ahead(&mut self) {
+        for a in std::mem::take(&mut self.ahead) {
+            self.drop_page(&a);
+        }
+    }
+
+    /// The index of the page at `offset` in the current chunk (pages of `limit` records from
+    /// the chunk's first offset).
+    fn index_of(&self, offset: usize, limit: usize) -> Option<usize> {
+        offset
+            .checked_sub(self.offset.unwrap_or(0))
+            .map(|d| d / limit.max(1))
+    }
+
+    /// After a page naming `next` (or before the first page, `next` being it): asks for the
+    /// pages `ahead::plan` allows — `next` itself, then the same query at the offsets after it
+    /// (an URL without an offset is at offset 0).
     fn prefetch(&mut self, next: &url::Url) {
         let n = self.client.page_concurrency;
         if n <= 1
@@ -370,36 +483,77 @@ impl<R: Record> Pager<R> {
         let (Some(offset), Some(limit)) = (offset, param(next, "limit")) else {
             return;
         };
-        let at = |o: usize| {
-            let mut u = next.clone();
-            let mut pairs: Vec<(String, String)> = next
-                .query_pairs()
-                .filter(|(k, _)| k != "offset")
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            pairs.push(("offset".into(), o.to_string()));
-            u.query_pairs_mut().clear().extend_pairs(pairs);
-            u
+        let Some(index) = self.index_of(offset, limit) else {
+            return;
         };
-        for k in 0..n {
-            let Some(o) = offset.checked_add(k.saturating_mul(limit.max(1))) else {
+        let window = Window {
+            next: index,
+            concurrency: n,
+            answered: self.chunk_pages > 0 || self.extent.pages() > 0,
+        };
+        let held: Vec<usize> = self.ahead.iter().map(|a| a.index).collect();
+        let in_flight: Vec<usize> = self
+            .ahead
+            .iter()
+            .filter(|a| !a.handle.is_finished())
+            .map(|a| a.index)
+            .collect();
+        let asked = plan(
+            window,
+            &self.extent,
+            self.expected.as_deref(),
+            limit,
+            &in_flight,
+            &held,
+        );
+        for i in asked {
+            let Some(o) = (i - index)
+                .checked_mul(limit)
+                .and_then(|d| offset.checked_add(d))
+            else {
                 break;
             };
-            let u = if k == 0 { next.clone() } else { at(o) };
-            if self.ahead.iter().any(|(x, _)| same_page(x, &u)) {
-                continue;
-            }
-            if self.ahead.len() >= n {
-                break;
-            }
-            let client = self.client.clone();
-            let target = u.clone();
-            let parse = self.parser();
-            self.ahead.push_back((
-                u,
-                std::thread::spawn(move || client.get_url_with(&target, parse)),
-            ));
+            let u = if i == index {
+                next.clone()
+            } else {
+                at_offset(next, o)
+            };
+            self.ask_ahead(u, i, limit);
         }
+    }
+
+    /// Asks for page `index` (at `url`, pages of `limit`) on a thread of its own.
+    fn ask_ahead(&mut self, url: url::Url, index: usize, limit: usize) {
+        let client = self.client.clone();
+        let target = url.clone();
+        let parse = self.parser();
+        let state = Arc::new(PageState::default());
+        let extent = self.extent.clone();
+        let st = state.clone();
+        let arrived = self.arrived.0.clone();
+        let publish = self.publish.clone();
+        let handle = std::thread::spawn(move || {
+            let may_send = || st.may_send(&extent, index);
+            let r = client.get_url_with(&target, parse, Some(&may_send));
+            // Told at once, before the reader gets here: no guess goes past a last page, and
+            // the reader asks for more as soon as it knows more.
+            if let Ok(resp) = &r {
+                if let Some((count, next)) = page_shape(&resp.body) {
+                    extent.learn(index, count, next);
+                    if let Some(p) = &publish {
+                        p.at_least(records_proven(&extent, limit));
+                    }
+                }
+            }
+            let _ = arrived.send(());
+            r
+        });
+        self.ahead.push_back(Ahead {
+            url,
+            index,
+            state,
+            handle,
+        });
     }
 
     /// The next page of records, `Ok(None)` when every page has been read.
@@ -422,6 +576,10 @@ impl<R: Record> Pager<R> {
                 Some(u) => u,
                 None => match self.chunks.pop_front() {
                     Some(params) => {
+                        // A chunk is a listing of its own: what the last one showed is no guide.
+                        self.drop_ahead();
+                        self.extent = Default::default();
+                        self.chunk_pages = 0;
                         let mut u = self.client.endpoint_url(self.ep.name, None);
                         {
                             let mut qp = u.query_pairs_mut();
@@ -441,9 +599,9 @@ impl<R: Record> Pager<R> {
                     }
                 },
             };
-            // A listing of one query read whole: its first window goes out now, not after the
-            // first answer (one round trip less; a listing of an `__in` split is not guessed at).
-            if self.speculate_first && self.pages_fetched == 0 && self.chunks.is_empty() {
+            // A listing whose count is known: its pages go out at once, not after the first
+            // answer (one round trip less, and no guess).
+            if self.expected.is_some() && self.chunk_pages == 0 {
                 self.prefetch(&url);
             }
             let resp = self.fetch(&url)?;
@@ -459,7 +617,11 @@ impl<R: Record> Pager<R> {
             )
             .map_err(protocol)?;
             self.pages_fetched += 1;
+            self.chunk_pages += 1;
             self.visited.insert(url.to_string());
+            if let Some(i) = self.page_index(&url) {
+                self.extent.learn(i, data.len(), next.is_some());
+            }
             if let Some(n) = next {
                 let next = self.client.follow_url(&url, &n)?;
                 if data.len() == 0 {
@@ -486,10 +648,39 @@ impl<R: Record> Pager<R> {
                 data = Records::Built(v);
             }
             self.records_seen += data.len();
+            if self.next.is_none() {
+                // Past the end of this chunk: nothing asked for ahead will be read.
+                self.drop_ahead();
+            }
+            self.tell_count();
             if data.len() == 0 && self.next.is_none() {
                 continue; // an empty last page of this chunk; go on to the next chunk
             }
             return Ok(Some(data));
+        }
+    }
+
+    /// The index of the page `url` asks for in the current chunk (by its `offset` and `limit`).
+    fn page_index(&self, url: &url::Url) -> Option<usize> {
+        let param = |k: &str| {
+            url.query_pairs()
+                .find(|(x, _)| x == k)
+                .map(|(_, v)| v.parse::<usize>().ok())
+        };
+        let offset = param("offset").unwrap_or(Some(0))?;
+        let limit = param("limit")??;
+        self.index_of(offset, limit)
+    }
+
+    /// Tells the listing read alongside how many records there are: at least one more than
+    /// read so far while a next page is named, exactly those read at the end.
+    fn tell_count(&self) {
+        let Some(p) = &self.publish else { return };
+        if self.next.is_some() {
+            p.at_least(self.records_seen.saturating_add(1));
+            p.at_least(records_proven(&self.extent, self.page_size));
+        } else if self.chunks.is_empty() {
+            p.finish(self.records_seen);
         }
     }
 
@@ -531,7 +722,11 @@ impl<R: Record> Pager<R> {
                 pages_fetched: 0,
                 records_seen: 0,
                 ahead: VecDeque::new(),
-                speculate_first: false,
+                extent: Default::default(),
+                chunk_pages: 0,
+                arrived: std::sync::mpsc::channel(),
+                expected: None,
+                publish: None,
                 keep_text: false,
             };
             while let Some(mut page) = sub.next_page()? {
@@ -580,12 +775,11 @@ impl<R: Record> Pager<R> {
     /// answers as text (up to [`READ_AHEAD_TEXT_BYTES`]), their records built as the reader
     /// catches up. Same pages, same order, same errors.
     pub fn read_ahead<T: Send + 'static>(
-        mut self,
+        self,
         buffer: usize,
         label: Option<&str>,
         convert: fn(Vec<R>) -> T,
     ) -> Result<ReadAhead<T>> {
-        self.speculate_first = true;
         let (tx, rx) = std::sync::mpsc::sync_channel(buffer.max(1));
         std::thread::Builder::new()
             .name("fleetscript-pages".into())
@@ -762,6 +956,21 @@ impl<T> Iterator for ReadAhead<T> {
             Err(e) => {
                 self.done = true;
                 Some(Err(e))
+            }
+        }
+    }
+}
+
+impl<R> Drop for Pager<R> {
+    /// A listing left early (a loop's `break`, an error): the pages asked for ahead stop at
+    /// their next chance (a 429's wait included).
+    fn drop(&mut self) {
+        for a in std::mem::take(&mut self.ahead) {
+            if a.state.drop_page() {
+                let stats = &self.client.transport().stats;
+                stats
+                    .wasted
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
         }
     }

@@ -147,6 +147,8 @@ pub enum Reply {
     Stall { len: usize, sent: usize },
     /// Headers, then `len` bytes of JSON-ish filler streamed without a content-length.
     Endless { len: usize },
+    /// HTTP 429 with `Retry-After: secs`.
+    TooMany { retry_after: u64 },
 }
 
 /// A raw HTTP/1.1 server on 127.0.0.1:0 that answers every request with `reply(path)`; it
@@ -194,6 +196,12 @@ pub fn hostile_server(reply: impl Fn(&str) -> Reply + Send + Sync + 'static) -> 
                             let _ = std::io::Read::read(&mut conn, &mut [0u8; 1]);
                             return;
                         }
+                        Reply::TooMany { retry_after } => conn.write_all(
+                            format!(
+                                "HTTP/1.1 429 Too Many Requests\r\nretry-after: {retry_after}\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{{}}"
+                            )
+                            .as_bytes(),
+                        ),
                         Reply::Endless { len } => {
                             let _ = conn.write_all(
                                 b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n",

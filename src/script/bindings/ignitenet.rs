@@ -508,7 +508,9 @@ fn request(
 fn register_requests(root: &mut Module) {
     functions! { root;
         /// Any IgniteNet request, by method and path relative to the base URL (`sites`, `site/<id>/devices`).
-        /// Errors carry the API's plain-text message verbatim.
+        /// Confined to the API root (segments of letters, digits, `-`, `_`: no `..`, no other host); limited,
+        /// retried, shown under `--dry-run` and refused under `--read-only` like every call. Errors carry the
+        /// API's plain-text message verbatim.
         ///
         /// ```rhai
         /// let sites = ignitenet::request("GET", "sites");

@@ -285,6 +285,73 @@ fn delete(cx: &NativeCallContext, endpoint: &str, id: Dynamic) -> RhaiResult<()>
     c.ncm.delete(endpoint, &id).map_err(err_at(&c, pos))
 }
 
+/// `ncm::request`: the method and options checked (a DELETE typed at the prompt asks first),
+/// then the client's raw request.
+fn raw_request(
+    cx: &NativeCallContext,
+    method: &str,
+    path: &str,
+    options: Map,
+) -> RhaiResult<Dynamic> {
+    let (c, pos) = call(cx)?;
+    let m = crate::http::Method::parse(method).ok_or_else(|| {
+        usage_error(
+            pos,
+            format!("unknown HTTP method {method:?}: use GET, POST, PUT, PATCH or DELETE"),
+        )
+    })?;
+    let mut query = vec![];
+    let mut body = None;
+    for (k, v) in options {
+        match k.as_str() {
+            "query" => query = query_pairs(pos, v)?,
+            "body" => body = Some(crate::script::convert::dynamic_to_json(&v)),
+            other => {
+                return Err(usage_error(
+                    pos,
+                    format!("ncm::request: unknown option {other:?} (it takes query and body)"),
+                ))
+            }
+        }
+    }
+    if m == crate::http::Method::Delete {
+        super::confirmed(&c, pos, &format!("DELETE {path} on NCM"))?;
+    }
+    c.ncm
+        .request(m, path, &query, body.as_ref())
+        .map(json_into_dynamic)
+        .map_err(err_at(&c, pos))
+}
+
+/// A query map as pairs: text as it is, numbers and flags as text, a list comma-separated.
+fn query_pairs(pos: Position, q: Dynamic) -> RhaiResult<Vec<(String, String)>> {
+    let Some(q) = q.try_cast::<Map>() else {
+        return Err(usage_error(pos, "ncm::request: query must be a map"));
+    };
+    let text = |v: &Dynamic| -> RhaiResult<String> {
+        if v.is_map() || v.is_unit() {
+            return Err(usage_error(
+                pos,
+                format!("ncm::request: a query value is text, a number, a flag or a list of them, not {}", v.type_name()),
+            ));
+        }
+        Ok(v.to_string())
+    };
+    let mut out = vec![];
+    for (k, v) in q {
+        let value = match v.clone().try_cast::<Array>() {
+            Some(items) => items
+                .iter()
+                .map(text)
+                .collect::<RhaiResult<Vec<_>>>()?
+                .join(","),
+            None => text(&v)?,
+        };
+        out.push((k.to_string(), value));
+    }
+    Ok(out)
+}
+
 /// `ncm::lists`: several listings read at the same time; the first error is the call's.
 fn lists(cx: &NativeCallContext, queries: Map) -> RhaiResult<Map> {
     let (c, pos) = call(cx)?;
@@ -399,6 +466,30 @@ fn register_helpers(root: &mut Module) {
         /// ```
         fn lists(cx, queries: Map as "Map") -> RhaiResult<Map> as "Map" {
             lists(&cx, queries)
+        }
+
+        /// Any NCM request under the API root, for what the catalog lacks: `method` (GET, POST, PUT,
+        /// PATCH, DELETE) and `path` relative to the API root (`routers/42/`, or a resource URL). Confined to
+        /// the root (segments of letters, digits, `-`, `_`: no `..`, no other host); retried like every call
+        /// (POST never); a write is shown, not sent, under `--dry-run` and refused under `--read-only`.
+        /// Returns the answer's body as it came (`#{dry_run: true}` for a write not sent).
+        ///
+        /// ```rhai
+        /// let me = ncm::request("GET", "accounts/");
+        /// ```
+        fn request(cx, method: &str as "string", path: &str as "string") -> RhaiResult<Dynamic> as "?" {
+            raw_request(&cx, method, path, Map::new())
+        }
+
+        /// `ncm::request` with `#{query: #{...}, body: #{...}}`: query pairs (a list value is
+        /// sent comma-separated, as `__in` filters take it) and a JSON body.
+        ///
+        /// ```rhai
+        /// let alerts = ncm::request("GET", "alerts/", #{query: #{router__in: [42, 43], limit: 10}});
+        /// ncm::request("PUT", "routers/42/", #{body: #{description: "kiosk"}});
+        /// ```
+        fn request(cx, method: &str as "string", path: &str as "string", options: Map as "Map") -> RhaiResult<Dynamic> as "?" {
+            raw_request(&cx, method, path, options)
         }
 
         /// The API calls made to NCM so far in this run (NCM counts each against the account's rate
