@@ -923,6 +923,20 @@ impl RecordSource for Fleet {
         Some(layers::device_additions(&spec, Firmware::parse(version)))
     }
 
+    fn position(&self, table: &str, id: u64) -> Option<usize> {
+        let n = self.cores.len() as u64;
+        let idx = match table {
+            "routers" => id.checked_sub(FIRST_ROUTER)?,
+            "configuration_managers" => {
+                let k = id.checked_sub(FIRST_CM)?;
+                (k % 3 == 0).then_some(k / 3)?
+            }
+            "net_devices" => id.checked_sub(FIRST_NET_DEVICE).filter(|i| *i < 3 * n)?,
+            _ => return None,
+        };
+        (idx < 3 * n).then_some(idx as usize)
+    }
+
     fn id(&self, table: &str, idx: u32) -> Option<u64> {
         let idx = idx as u64;
         match table {

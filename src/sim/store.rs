@@ -16,6 +16,11 @@ pub trait RecordSource: Send + Sync + std::fmt::Debug {
     fn record(&self, table: &str, idx: u32) -> Value;
     /// The numeric `id` of that record without building it (`None` for id-less records).
     fn id(&self, table: &str, idx: u32) -> Option<u64>;
+    /// Where the record of `table` whose id is `id` was generated (its row, as generated),
+    /// when the source can tell without a scan; the store checks the row still holds it.
+    fn position(&self, _table: &str, _id: u64) -> Option<usize> {
+        None
+    }
     /// The fields `names` of record `idx` of `table` without building the whole record, when
     /// the source has all of them at hand (`None`: build the record). A listing filtered on
     /// them reads only these.
@@ -138,6 +143,17 @@ impl<'a> Table<'a> {
     /// The position of the record whose `id` is `id`.
     pub fn position(&self, id: &str) -> Option<usize> {
         let numeric = id.parse::<u64>().ok();
+        // Where the source generated it, when that row still holds it: no scan.
+        let hint = numeric
+            .zip(self.source)
+            .and_then(|(n, s)| s.position(self.name, n));
+        if let Some(p) = hint.filter(|p| {
+            self.rows
+                .get(*p)
+                .is_some_and(|r| self.has_id(r, id, numeric))
+        }) {
+            return Some(p);
+        }
         self.rows.iter().position(|r| self.has_id(r, id, numeric))
     }
 }
@@ -361,6 +377,11 @@ mod tests {
         fn id(&self, _table: &str, idx: u32) -> Option<u64> {
             Some(idx as u64 * idx as u64)
         }
+        // Rows `Gen(1..)` are pushed from position 0.
+        fn position(&self, _table: &str, id: u64) -> Option<usize> {
+            let r = (id as f64).sqrt() as u64;
+            (r * r == id && r > 0).then(|| r as usize - 1)
+        }
     }
 
     fn store() -> Store {
@@ -416,6 +437,9 @@ mod tests {
         assert!(matches!(s.tables["things"][2], Row::Gen(3)));
         assert!(s.remove("things", "9"));
         assert!(!s.remove("things", "9"));
+        // Where it was generated no longer holds it: found by a scan all the same.
+        assert_eq!(s.table("things").position("16"), Some(2));
+        assert_eq!(s.find("things", "16").unwrap()["n"], 4);
         assert_eq!(s.table("things").len(), 4);
         assert_eq!(s.alloc_id("things"), 101);
     }
