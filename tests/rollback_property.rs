@@ -5,14 +5,16 @@
 //! manual rollback`, naming the secret paths) and writes nothing to that router. 1,000 seeded
 //! (router, change) pairs: each change sets a random leaf of the router's NCOS tree (a secret one
 //! among them) or adds a list element (a port forward, a filter policy, a certificate with its
-//! key), drawn from the firmware default the router's configuration is written for.
+//! key), drawn from the firmware default the router's configuration is written for. The fleet's
+//! pending firmware upgrades are played first, so the routers generated one firmware behind take
+//! part too, on the firmware (and with the `actual` form) they upgraded to.
 
 mod common;
 
 use common::*;
 use fleetscript::diff::{self, Diff};
 use fleetscript::ncm::bulk::{self, BulkOptions, Change, JournalFile};
-use fleetscript::sim::{config_sync, SimOptions, Simulator};
+use fleetscript::sim::{config_sync, firmware, SimOptions, Simulator};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
@@ -76,9 +78,42 @@ fn held(
     })
 }
 
+/// Plays the firmware upgrades the fleet has pending: every online router whose group targets
+/// another firmware upgrades to it (as NCM would have it do), so that it runs the firmware its
+/// configuration is written for. Returns how many upgraded.
+fn upgrade_pending(sim: &Simulator) -> usize {
+    let pending: Vec<String> = sim.with_store(|s| {
+        let now = s.now();
+        let ids: Vec<String> = s
+            .table("routers")
+            .iter()
+            .filter(|r| r["state"] == "online" && r["upgrade_pending"] == true)
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        for r in &ids {
+            firmware::follow_group(s, r, now);
+        }
+        ids
+    });
+    sim.advance(Duration::from_secs(1));
+    sim.with_store(|s| {
+        let now = s.now();
+        firmware::run_due_upgrades(s, now);
+        // Back online, each reports in at once (the store's clock has moved on since `now`).
+        config_sync::run_due_syncs(s, s.now());
+        for r in &pending {
+            let router = s.find("routers", r).unwrap();
+            assert_eq!(router["actual_firmware"], router["target_firmware"], "{r}");
+            assert_eq!(router["state"], "online", "{r}");
+        }
+    });
+    pending.len()
+}
+
 /// Routers a change can be rolled out to and verified on: online, synched, not suspended, and
-/// running the firmware their configuration targets (the simulator plays no firmware upgrade,
-/// and NCM computes no change across firmware versions), with the default it is written for.
+/// running the firmware their configuration targets (NCM computes no change across firmware
+/// versions; [`upgrade_pending`] has brought the fleet's pending upgrades in), with the default
+/// it is written for.
 fn eligible(sim: &Simulator) -> Vec<(String, String, std::sync::Arc<Value>)> {
     let cms = sim.records("configuration_managers");
     sim.with_store(|s| {
@@ -310,10 +345,13 @@ fn a_random_change_rolled_out_and_back_leaves_every_router_running_what_it_ran()
         routers: ROUTERS,
         seed: 11,
         sync_delay: Duration::ZERO,
+        upgrade_time: Duration::from_millis(1),
         ..Default::default()
     })
     .unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(27);
+    let upgraded = upgrade_pending(&sim);
+    assert!(upgraded > 0, "the fleet has upgrades pending");
     let pool = eligible(&sim);
     assert!(
         pool.len() >= PER_BATCH * 2,
@@ -334,7 +372,7 @@ fn a_random_change_rolled_out_and_back_leaves_every_router_running_what_it_ran()
         manual += m;
     }
     println!(
-        "{} pairs: {restored} restored, {manual} left for a human (secrets)",
+        "{} pairs: {restored} restored, {manual} left for a human (secrets); {upgraded} routers upgraded first",
         BATCHES * PER_BATCH
     );
     // Both outcomes occur on a realistic fleet: most changes are put back, and those that would

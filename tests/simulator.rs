@@ -437,6 +437,12 @@ fn a_group_firmware_change_is_played_pending_offline_back_on_the_new_firmware_wi
     assert_eq!(wan["rules2"][lte2]["_id_"], lte2);
     assert!(wan["rules2"][lte2].get("trigger_field").is_none());
     assert_eq!(wan["rules_migrated_to_rules2"], true);
+    // Back online, the router reported what it runs: `actual` is in the new firmware's form
+    // (the rule under `rules2`), and the configuration is synched.
+    let actual = &cm["actual"][0]["wan"];
+    assert!(actual.get("rules").is_none(), "{actual}");
+    assert!(actual["rules2"].is_object(), "{actual}");
+    assert_eq!(cm["synched"], true, "{cm}");
 }
 
 #[test]

@@ -457,6 +457,17 @@ pub fn retarget(store: &mut Store, cm_id: &str, now: Instant) {
     }
 }
 
+/// A router back online reports what it runs: its configuration manager syncs at `now` (unless
+/// its sync is suspended), so `actual` is recomputed on the firmware it now runs.
+pub fn report_in(store: &mut Store, cm_id: &str, now: Instant) {
+    let suspended = store
+        .find("configuration_managers", cm_id)
+        .is_none_or(|cm| cm["suspended"].as_bool().unwrap_or(false));
+    if !suspended {
+        store.sync_due.insert(cm_id.to_string(), now);
+    }
+}
+
 /// The ids of the records of `table` whose URL field `field` points at `id` (the routers of a
 /// group, the configuration managers of a router).
 pub fn ids_linking(store: &Store, table: &str, field: &str, id: &str) -> Vec<String> {

@@ -162,10 +162,12 @@ fn install(store: &mut Store, rid: &str, target: &str) {
     }
     set_state(store, rid, "online");
     alert(store, rid, target, &version, failed);
-    // Its configuration is now built on the new firmware's defaults.
+    // Its configuration is now built on the new firmware's defaults, and the router reports
+    // what it runs as soon as it is back (its `actual` in the new firmware's form).
     let now = store.now();
     for cm in super::config_sync::ids_linking(store, "configuration_managers", "router", rid) {
         super::config_sync::retarget(store, &cm, now);
+        super::config_sync::report_in(store, &cm, now);
     }
 }
 
