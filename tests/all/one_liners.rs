@@ -2,8 +2,7 @@
 //! `endpoints NAME` and `--json`, `scripts --json`, and close names for a mistyped script or
 //! endpoint.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::io::Write;
 use std::process::Stdio;
 

@@ -2,9 +2,8 @@
 //! number or id (one request, kept for the run), say "did you mean" on no match and list the
 //! candidates on several; helpers and `--arg group=NAME` take names; versions compare as versions.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn a_router_by_name_mac_serial_or_id_and_a_group_by_name() {

@@ -3,8 +3,7 @@
 //! stale-timestamp retries after a concurrent save, suspended configs, entity creation and the
 //! SSID script end to end (the simulator's effective configs checked).
 
-mod common;
-use common::*;
+use crate::common::*;
 use fleetscript::http::RateLimit;
 use fleetscript::ignitenet::{config_map::Origin, EntityRef, Target};
 use fleetscript::sim::{Fault, SimOptions, Simulator};
@@ -466,7 +465,7 @@ fn ssid_script_renames_on_the_site_except_overrides() {
         "{out}"
     );
     // A device override through the binary, against a test simulator.
-    let sim = common::sim(1);
+    let sim = crate::common::sim(1);
     let dev = first_site_devices(&sim)[2].clone();
     let o = bin_for(&sim)
         .current_dir(dir.path())

@@ -1,8 +1,7 @@
 //! `run SCRIPT --profile a --profile b` and `--all-profiles`: one run per profile, each in a
 //! directory of its own with its own summary line, and a non-zero exit when any run failed.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// A config.toml with one profile per (name, NCM base URL), the sandbox keys for each.
 fn config_with(profiles: &[(&str, String)]) -> tempfile::TempDir {

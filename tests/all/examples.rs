@@ -6,8 +6,7 @@
 //! four commits. Absolute `/var/backups/...` paths are taken below the working directory.
 //! Only lines that cannot run unattended are left out, each with its reason.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::{Path, PathBuf};
 
 /// A documented command: where it is written, and the line.
@@ -60,7 +59,7 @@ fn left_out(line: &str) -> Option<&'static str> {
     } else if line.contains("fleetscript config") {
         Some("reads your own config.toml")
     } else if line.contains("--all-profiles") || line.contains("--profile ") {
-        Some("needs your profiles (tests/many_profiles.rs runs this on two simulators)")
+        Some("needs your profiles (tests/all/many_profiles.rs runs this on two simulators)")
     } else if line.contains("--ca-file") {
         Some("needs your CA file (the TLS tests run it with a CA made at test time)")
     } else if line.contains("...") {
@@ -84,7 +83,7 @@ fn as_run(line: &str, work: &Path) -> String {
 /// A roll-out example waits as long as it says (`--arg soak=30`: half a minute per wave, with a
 /// health check every 5 s): here each wave soaks 1 s and is checked every second, so the example
 /// still runs every wave through the gate without 90 s of waiting. What soak and the gate do is
-/// tested in `tests/rollout.rs`.
+/// tested in `tests/all/rollout.rs`.
 fn shorter_waits(cmd: &str) -> String {
     let Some(at) = cmd.find("--arg soak=") else {
         return cmd.to_string();

@@ -4,8 +4,7 @@
 //! committed reference is fresh; a stale one is caught), shell completions, and the binding modules
 //! shared by runtimes that each keep their own state.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 
 fn write(p: &Path, text: &str) {
@@ -401,12 +400,12 @@ fn shell_completions() {
 /// modules without that state gets an error naming the problem, not a panic.
 #[test]
 fn runtimes_share_the_modules_but_not_their_state() {
-    let (small, large) = (common::sim(3), common::sim(7));
-    let (mut a, mut b) = (common::runtime_for(&small), common::runtime_for(&large));
+    let (small, large) = (crate::common::sim(3), crate::common::sim(7));
+    let (mut a, mut b) = (crate::common::runtime_for(&small), crate::common::runtime_for(&large));
     let count = "ncm::routers::list(#{fields: [\"id\"]}).len()";
-    assert_eq!(common::eval(&mut a, count).as_int().unwrap(), 3);
-    assert_eq!(common::eval(&mut b, count).as_int().unwrap(), 7);
-    assert_eq!(common::eval(&mut a, count).as_int().unwrap(), 3);
+    assert_eq!(crate::common::eval(&mut a, count).as_int().unwrap(), 3);
+    assert_eq!(crate::common::eval(&mut b, count).as_int().unwrap(), 7);
+    assert_eq!(crate::common::eval(&mut a, count).as_int().unwrap(), 3);
 
     let mut bare = rhai::Engine::new();
     bare.register_static_module("json", fleetscript::script::bindings::json::module());

@@ -5,9 +5,8 @@
 //! secret, `rollback.rhai` undoes a run from its journal, and `--dry-run` prints the plan and
 //! sends nothing.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use fleetscript::sim::{SimOptions, Simulator};
 use serde_json::{json, Value};
 use std::collections::HashMap;

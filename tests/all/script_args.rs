@@ -3,9 +3,8 @@
 //! output files are checked writable before the first request, values arrive typed, and
 //! `--help` renders the declaration.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use fleetscript::script::{args, library};
 
 #[test]

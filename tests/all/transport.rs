@@ -4,9 +4,8 @@
 //! without credentials), and a certificate this machine cannot verify said in one line with
 //! its fix, never retried.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use fleetscript::sim::Simulator;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

@@ -2,9 +2,8 @@
 //! device that syncs a config setting that APN goes offline; after `--rollback-after` it reverts
 //! to its previous config, comes back online and its config sync is suspended.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use std::time::{Duration, Instant};
 
 /// Polls the simulator (each read also runs its due syncs and rollbacks) until `done` holds.

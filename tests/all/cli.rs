@@ -1,8 +1,7 @@
 //! The real `fleetscript` binary: the quick-start scripts in the sandbox, `check`, exit codes,
 //! dry-run, secrets never printed, Ctrl-C, script arguments and write restrictions.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::PathBuf;
 use std::process::Stdio;
 

@@ -4,9 +4,8 @@
 //! bodies as the spec says (read-only fields refused by client and simulator, the fields a PUT
 //! requires, one reboot target).
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use fleetscript::sim::{sandbox_credentials, Simulator};
 
 /// A request to the simulator over plain HTTP, past the client's checks: status and body text.
@@ -578,7 +577,7 @@ fn records_carry_the_specs_fields_only() {
 
 /// A PATCH answers 202 with the record, a departure from "Unlike PUT, PATCH never returns a
 /// payload in its reply": the official client reads one (see the Python test in
-/// tests/simulator.rs), which says more about the real service.
+/// tests/all/simulator.rs), which says more about the real service.
 #[test]
 fn a_patch_answers_with_the_record() {
     let sim = sim(5);

@@ -2,9 +2,8 @@
 //! in order, an error on any page fails the listing, at most `page_concurrency` requests are in
 //! flight, and the request count stays within a few of one per page.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use fleetscript::ncm::client::DEFAULT_PAGE_CONCURRENCY;
 use fleetscript::sim::{Fault, SimOptions, Simulator};
 use std::time::Duration;
@@ -389,7 +388,7 @@ fn gets_when_quiet(
 /// alike; a longer one asks for pages past its end at most a tenth of the pages it needs
 /// (rounded up), never after the last page has arrived; every record still comes once, in
 /// order. (A backup's configuration managers, whose count is known, cost exactly their pages:
-/// tests/flagship_scripts.rs.)
+/// tests/all/flagship_scripts.rs.)
 #[test]
 fn no_call_is_wasted_on_pages_past_the_end() {
     let sim = start(1_234);

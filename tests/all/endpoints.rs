@@ -1,8 +1,7 @@
 //! Every endpoint × documented method of the catalog is callable from Rhai and reaches the
 //! simulator with that method; undocumented verbs do not exist.
 
-mod common;
-use common::*;
+use crate::common::*;
 use fleetscript::ncm::catalog::{Verb, ENDPOINTS};
 
 /// A valid POST body for each endpoint that documents POST.

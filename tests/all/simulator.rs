@@ -2,8 +2,7 @@
 //! datetimes, page caps, methods), scales to 10,000 routers, is deterministic, and works with
 //! the official Python `ncm` client unchanged.
 
-mod common;
-use common::*;
+use crate::common::*;
 use fleetscript::sim::{sandbox_credentials, SimOptions, Simulator};
 use serde_json::{json, Value};
 

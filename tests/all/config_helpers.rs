@@ -2,8 +2,7 @@
 //! input is refused before any request, helpers pick the right rule by firmware, and Ctrl-C in
 //! the middle of a bulk roll-out leaves a journal a re-run continues from.
 
-mod common;
-use common::*;
+use crate::common::*;
 use fleetscript::sim::{SimOptions, Simulator};
 use std::process::Stdio;
 use std::time::Duration;

@@ -3,9 +3,8 @@
 //! `config check` fails for a configured cloud that is not reachable (exit 75); one that is not
 //! configured is only reported, unless `--require` names it.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn every_retry_logs_a_warning_and_verbose_traces_each_request() {

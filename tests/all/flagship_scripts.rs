@@ -2,8 +2,7 @@
 //! count, atomicity), APN roll-out to a 300-router group with injected 503s and a device that
 //! rejects the config (report, journal re-run), golden config, drift report.
 
-mod common;
-use common::*;
+use crate::common::*;
 use fleetscript::diff::Diff;
 use fleetscript::sim::{Fault, SimOptions, Simulator};
 use fleetscript::Runtime;

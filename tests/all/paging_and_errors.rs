@@ -1,15 +1,14 @@
 //! Paging, `__in` chunking, validation before sending, retries and error surfacing, exercised
 //! through Rhai scripts against the in-process simulator.
 
-mod common;
-use common::*;
+use crate::common::*;
 use fleetscript::sim::Fault;
 use std::collections::HashSet;
 
 #[test]
 fn offset_paging_returns_every_record_exactly_once() {
     let sim = sim(50);
-    // One page at a time, to count requests exactly (tests/concurrent_paging.rs covers the rest).
+    // One page at a time, to count requests exactly (tests/all/concurrent_paging.rs covers the rest).
     let mut cfg = config_for(&sim);
     cfg.page_concurrency = 1;
     let mut rt = fleetscript::Runtime::new(cfg).unwrap();

@@ -2,8 +2,7 @@
 //! group/indie layering, versioned sync and the device-form `actual`, resume sync, masked
 //! passwords, validation error bodies, the "strange" `_id_` error, device rejection.
 
-mod common;
-use common::*;
+use crate::common::*;
 use fleetscript::diff::{self, Diff};
 use fleetscript::ncm::defaults::{GUEST_LAN_ID, PRIMARY_LAN_ID};
 use fleetscript::sim::ncos::default_config;

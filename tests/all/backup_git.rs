@@ -4,9 +4,8 @@
 //! file removed in the next commit. The commit (the dated store: its final rename) is the point
 //! of no return: an interrupt before it leaves the previous backup as it was, after it no failure.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use git2::Repository;
 use std::path::Path;
 

@@ -2,9 +2,8 @@
 //! modules included, and their declarations compile as Rhai once given bodies (the engine has
 //! no parser for definition files; this is as close as it gets).
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use std::collections::{BTreeSet, HashSet};
 
 /// The function paths one definition file declares (`ncm::routers::list`), and its declarations

@@ -3,9 +3,8 @@
 //! answers each with 200 when asked over plain HTTP, the client accepts each, and both refuse a
 //! filter the documentation does not list. A bug the catalog shares with the simulator shows here.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use fleetscript::sim::sandbox_credentials;
 use serde_json::{json, Map, Value};
 
@@ -39,7 +38,7 @@ fn suffixes(column: &str) -> Option<Vec<String>> {
 }
 
 fn documented_filters() -> Vec<DocFilter> {
-    let text = include_str!("data/ncm_spec_tables.txt");
+    let text = include_str!("../data/ncm_spec_tables.txt");
     let mut endpoint = String::new();
     let mut out = vec![];
     for line in text.lines().filter(|l| !l.starts_with('#')) {

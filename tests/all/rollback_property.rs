@@ -9,9 +9,8 @@
 //! pending firmware upgrades are played first, so the routers generated one firmware behind take
 //! part too, on the firmware (and with the `actual` form) they upgraded to.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use fleetscript::diff::{self, Diff};
 use fleetscript::ncm::bulk::{self, BulkOptions, Change, JournalFile};
 use fleetscript::sim::{config_sync, firmware, SimOptions, Simulator};
