@@ -8,6 +8,8 @@
 #   FLEET_ROUTERS=100000 FLEET_RUNS=1 bash benches/vs_ncm.sh
 #   FLEET_OUT=/mnt/tmpfs bash benches/vs_ncm.sh   # outputs on a tmpfs: the clients, not the disk
 #   FLEET_BIN=/tmp/fleetscript-before bash benches/vs_ncm.sh   # another build of fleetscript
+#   SIM_BIN=target/release/fleetscript FLEET_BIN=/tmp/before bash benches/vs_ncm.sh   # before/after
+#                                                 # on one simulator (default: FLEET_BIN's own)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 routers=${FLEET_ROUTERS:-10000}
@@ -28,7 +30,8 @@ if [ ! -x "$venv/bin/python" ]; then
     "$venv/bin/pip" install --quiet ncm
 fi
 
-"$bin" sim --addr "127.0.0.1:$port" --routers "$routers" --latency-ms "$latency" >/dev/null 2>&1 &
+sim_bin=${SIM_BIN:-$bin}
+"$sim_bin" sim --addr "127.0.0.1:$port" --routers "$routers" --latency-ms "$latency" >/dev/null 2>&1 &
 sim=$!
 trap 'kill $sim 2>/dev/null' EXIT
 for _ in $(seq 600); do
