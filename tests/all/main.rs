@@ -15,6 +15,7 @@ mod config_semantics;
 mod csv_writer;
 mod definitions;
 mod diff_roundtrip;
+mod doc_examples;
 mod endpoints;
 mod examples;
 mod exit_codes;

@@ -5,7 +5,7 @@
 //! `ncm_records.rs`, `ncm_config.rs`, `ncm_bulk.rs` and `ncm_backup.rs`.
 
 use super::{call, err_at, id_arg, rhai_error, state, usage_error, RhaiResult, ScriptContext};
-use crate::ncm::catalog::{Endpoint, Verb, ENDPOINTS};
+use crate::ncm::catalog::{Endpoint, Field, Op, Verb, ENDPOINTS};
 use crate::ncm::names::Kind;
 use crate::ncm::paging::ReadAhead;
 use crate::script::convert::{json_into_dynamic, map_to_json};
@@ -40,19 +40,44 @@ impl IntoIterator for PageIter {
     }
 }
 
-fn example_filter(ep: &Endpoint) -> String {
-    let preferred = ["state", "router", "name", "id"];
-    let f = preferred
+/// The filter a generated example passes (`key: value, `), with the lines that find its value
+/// first: a filter the API requires, else a sample one (a state, a name, a record it points at),
+/// each with a value the account has, so the example runs as written.
+fn example_filter(ep: &Endpoint) -> (Vec<String>, String) {
+    let preferred = ["state", "router", "name"];
+    let exact = |f: &&Field| f.ops.contains(&Op::Eq);
+    let f = ep
+        .required
         .iter()
-        .filter_map(|n| ep.field(n).filter(|f| f.filterable()))
-        .next()
-        .or_else(|| ep.fields.iter().find(|f| f.filterable()));
+        .filter_map(|n| ep.field(n))
+        .chain(preferred.iter().filter_map(|n| ep.field(n)))
+        .find(exact)
+        .or_else(|| ep.fields.iter().filter(|f| f.refers.is_some()).find(exact));
     match f {
-        Some(f) if f.name == "state" => "state: \"online\", ".into(),
-        Some(f) if f.name == "name" => "name: \"store-12\", ".into(),
-        Some(f) => format!("{}: 42, ", f.name),
-        None => String::new(),
+        Some(f) if !f.values.is_empty() => (vec![], format!("{}: \"{}\", ", f.name, f.values[0])),
+        Some(f) if f.name == "name" => (vec![], "name: \"store-12\", ".into()),
+        Some(f) if f.refers.is_some() => {
+            let to = f.refers.unwrap_or_default();
+            let line = format!("let {} = ncm::{to}::list(#{{limit: 1}})[0].id;", f.name);
+            (vec![line], format!("{0}: {0}, ", f.name))
+        }
+        _ => (vec![], String::new()),
     }
+}
+
+/// The line that finds a real record of `ep` for a get, update, patch or delete example.
+fn example_id(ep: &Endpoint) -> Vec<String> {
+    let (mut lines, filter) = example_filter(ep);
+    let filter = if ep.required.is_empty() {
+        String::new()
+    } else {
+        filter
+    };
+    lines.push(format!(
+        "let id = ncm::{}::list(#{{{filter}limit: 1}})[0].id;",
+        ep.name
+    ));
+    lines
 }
 
 /// A catalog example body (a JSON object) as the inside of a Rhai map literal:
@@ -85,20 +110,76 @@ fn rhai_literal(v: &Value) -> String {
     }
 }
 
-/// The fields of an update example: the fields a PUT requires, or a new name.
-fn update_example(ep: &Endpoint) -> String {
-    if ep.update_requires.is_empty() {
-        return "name: \"new name\"".into();
+/// A create example: the catalog's sample body, or every required field with a value.
+fn create_example(ep: &Endpoint) -> Vec<String> {
+    let n = ep.name;
+    if let Some(body) = ep.example_body {
+        return vec![format!(
+            "let created = ncm::{n}::create(#{{ {} }});",
+            map_fields(body)
+        )];
     }
-    ep.update_requires
+    let (mut lines, fields) = body_example(ep, ep.create_requires);
+    lines.push(format!("let created = ncm::{n}::create(#{{ {fields} }});"));
+    lines
+}
+
+/// An update example (after the line that finds `id`): the catalog's sample body, or the
+/// fields a PUT requires (a new `name`), each with a value.
+fn update_example(ep: &Endpoint) -> Vec<String> {
+    let n = ep.name;
+    let mut lines = example_id(ep);
+    let fields = match ep.example_body {
+        Some(body) => map_fields(body),
+        None if ep.update_requires.is_empty() => "name: \"new name\"".into(),
+        None => {
+            let (setup, fields) = body_example(ep, ep.update_requires);
+            lines.extend(setup);
+            fields
+        }
+    };
+    lines.push(format!("ncm::{n}::update(id, #{{ {fields} }});"));
+    lines
+}
+
+/// The fields `names` of a write body with a value each (`id` the record's, a new `name`, a
+/// record a field points at found first, by its URL), and the lines that find them.
+fn body_example(ep: &Endpoint, names: &[&str]) -> (Vec<String>, String) {
+    let mut lines = vec![];
+    let fields: Vec<String> = names
         .iter()
-        .map(|f| match *f {
-            "id" => "id: 42".to_string(),
-            "name" => "name: \"new name\"".to_string(),
-            other => format!("{other}: ..."),
+        .map(|name| {
+            let value = match ep.field(name) {
+                _ if *name == "id" => "id".to_string(),
+                _ if *name == "name" => "\"new name\"".to_string(),
+                Some(f) if f.refers.is_some() => {
+                    let to = f.refers.unwrap_or_default();
+                    lines.push(format!(
+                        "let {name} = ncm::{to}::list(#{{limit: 1}})[0].resource_url;"
+                    ));
+                    name.to_string()
+                }
+                Some(f) => sample_value(f),
+                None => "\"example\"".into(),
+            };
+            format!("{name}: {value}")
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    (lines, fields.join(", "))
+}
+
+/// A value of a field's kind, as Rhai source.
+fn sample_value(f: &Field) -> String {
+    use crate::ncm::catalog::Ty;
+    match f.ty {
+        _ if !f.values.is_empty() => format!("\"{}\"", f.values[0]),
+        Ty::Int => "1".into(),
+        Ty::Float => "1.5".into(),
+        Ty::Bool => "true".into(),
+        Ty::Timestamp => "\"2026-01-01T00:00:00+00:00\"".into(),
+        Ty::Json => "#{}".into(),
+        _ => format!("\"example {}\"", f.name),
+    }
 }
 
 /// The doc comment of one generated function.
@@ -110,7 +191,9 @@ pub fn verb_doc(ep: &Endpoint, verb: Verb, with_query: bool) -> String {
     } else {
         filters.join(", ")
     };
-    let ex = example_filter(ep);
+    let (setup, ex) = example_filter(ep);
+    let with_setup = |line: String| [setup.clone(), vec![line]].concat();
+    let with_id = |line: String| [example_id(ep), vec![line]].concat();
     let (summary, example) = match verb {
         Verb::List => (
             if with_query {
@@ -118,11 +201,11 @@ pub fn verb_doc(ep: &Endpoint, verb: Verb, with_query: bool) -> String {
             } else {
                 format!("Every `{n}` record, across all pages (GET /{n}/). {}", ep.summary)
             },
-            if with_query { format!("let rows = ncm::{n}::list(#{{{ex}limit: 100}});") } else { format!("let rows = ncm::{n}::list();") },
+            with_setup(if with_query || !ep.required.is_empty() { format!("let rows = ncm::{n}::list(#{{{ex}limit: 100}});") } else { format!("let rows = ncm::{n}::list();") }),
         ),
         Verb::Pages => (
             format!("Pages of `{n}` records, fetched lazily one page at a time (constant memory).\n/// Takes the same query as `list`."),
-            format!("for page in ncm::{n}::pages(#{{{ex}page_size: 500}}) {{ print(page.len()); }}"),
+            with_setup(format!("for page in ncm::{n}::pages(#{{{ex}page_size: 500}}) {{ print(page.len()); }}")),
         ),
         Verb::Get => (
             if with_query {
@@ -130,13 +213,12 @@ pub fn verb_doc(ep: &Endpoint, verb: Verb, with_query: bool) -> String {
             } else {
                 format!("One `{n}` object by id (GET /{n}/<id>/). The id may be an integer, a string or a resource URL.")
             },
-            if with_query { format!("let obj = ncm::{n}::get(42, #{{fields: [\"id\"]}});") } else { format!("let obj = ncm::{n}::get(42);") },
+            with_id(if with_query { format!("let obj = ncm::{n}::get(id, #{{fields: [\"id\"]}});") } else { format!("let obj = ncm::{n}::get(id);") }),
         ),
         Verb::Create => (
             format!("Creates a `{n}` object (POST /{n}/) and returns what the API answered.{}\n/// Never retried automatically; printed, not sent, under --dry-run.",
                 if ep.create_requires.is_empty() { String::new() } else { format!(" Required fields: {}.", ep.create_requires.join(", ")) }),
-            format!("let created = ncm::{n}::create(#{{ {} }});", ep.example_body.map(map_fields).unwrap_or_else(||
-                ep.create_requires.iter().map(|f| format!("{f}: ...")).collect::<Vec<_>>().join(", "))),
+            create_example(ep),
         ),
         Verb::Update => (
             format!("Replaces fields of a `{n}` object (PUT /{n}/<id>/). Writable: {}.{} Printed, not sent, under --dry-run.",
@@ -145,18 +227,21 @@ pub fn verb_doc(ep: &Endpoint, verb: Verb, with_query: bool) -> String {
                     format!(" Required: {}{}.", ep.update_requires.join(", "),
                         if ep.holds_configs { " (unless the body is the configuration alone)" } else { "" })
                 }),
-            format!("ncm::{n}::update(42, #{{ {} }});", ep.example_body.map(map_fields).unwrap_or_else(|| update_example(ep))),
+            update_example(ep),
         ),
         Verb::Patch => (
             format!("Merges changes into a `{n}` object (PATCH /{n}/<id>/); cannot remove. Returns the answer, or () when there is none."),
-            format!("ncm::{n}::patch(42, #{{configuration: [#{{system: #{{logging: #{{level: \"debug\"}}}}}}, []]}});"),
+            with_id(format!("ncm::{n}::patch(id, #{{configuration: [#{{system: #{{logging: #{{level: \"debug\"}}}}}}, []]}});")),
         ),
         Verb::Delete => (
             format!("Deletes a `{n}` object (DELETE /{n}/<id>/). Printed, not sent, under --dry-run."),
-            format!("ncm::{n}::delete(42);"),
+            with_id(format!("ncm::{n}::delete(id);")),
         ),
     };
-    format!("/// {summary}\n///\n/// ```rhai\n/// {example}\n/// ```")
+    format!(
+        "/// {summary}\n///\n/// ```rhai\n/// {}\n/// ```",
+        example.join("\n/// ")
+    )
 }
 
 /// The registration of one generated function of an endpoint: the verb's name, and its doc
@@ -485,8 +570,8 @@ fn register_helpers(root: &mut Module) {
         /// sent comma-separated, as `__in` filters take it) and a JSON body.
         ///
         /// ```rhai
-        /// let alerts = ncm::request("GET", "alerts/", #{query: #{router__in: [42, 43], limit: 10}});
-        /// ncm::request("PUT", "routers/42/", #{body: #{description: "kiosk"}});
+        /// let alerts = ncm::request("GET", "alerts/", #{query: #{router__in: [10001, 10002], limit: 10}});
+        /// ncm::request("PUT", "routers/10002/", #{body: #{description: "kiosk"}});
         /// ```
         fn request(cx, method: &str as "string", path: &str as "string", options: Map as "Map") -> RhaiResult<Dynamic> as "?" {
             raw_request(&cx, method, path, options)
@@ -521,7 +606,7 @@ fn register_helpers(root: &mut Module) {
         /// routers, so you can give the id.
         ///
         /// ```rhai
-        /// let r = ncm::router("Store 12 Kiosk");
+        /// let r = ncm::router("AER2200-0001");   // an id, MAC, name or serial number
         /// ncm::reboot_router(r.id);
         /// ```
         fn router(cx, key: Dynamic as "string|int") -> RhaiResult<Dynamic> as "Map" {
@@ -532,7 +617,7 @@ fn register_helpers(root: &mut Module) {
         /// names are close; several say which groups, so you can give the id.
         ///
         /// ```rhai
-        /// let g = ncm::group("Stores West");
+        /// let g = ncm::group("IBR900 Stores");
         /// let routers = ncm::routers::list(#{group: g.id, fields: ["id", "name"]});
         /// ```
         fn group(cx, key: Dynamic as "string|int") -> RhaiResult<Dynamic> as "Map" {
@@ -543,6 +628,7 @@ fn register_helpers(root: &mut Module) {
         /// which text comparison gets wrong; `7.4` equals `7.4.0`).
         ///
         /// ```rhai
+        /// let fw = ncm::firmwares::list(#{limit: 1})[0];
         /// if ncm::version_cmp(fw.version, "7.22.0") >= 0 { print("new enough"); }
         /// ```
         fn version_cmp(_, a: &str as "string", b: &str as "string") -> rhai::INT as "int" {
@@ -563,7 +649,7 @@ fn register_reboots(root: &mut Module) {
         /// Printed, not sent, under --dry-run.
         ///
         /// ```rhai
-        /// ncm::reboot_router(42);
+        /// ncm::reboot_router("AER2200-0001");   // an id, MAC, name or serial number
         /// ```
         fn reboot_router(cx, id: Dynamic as "int|string") -> RhaiResult<Dynamic> as "Map" {
             reboot(&cx, Kind::Router, id)
@@ -573,7 +659,7 @@ fn register_reboots(root: &mut Module) {
         /// Printed, not sent, under --dry-run.
         ///
         /// ```rhai
-        /// ncm::reboot_group(42);
+        /// ncm::reboot_group("IBR900 Stores");   // an id or a name
         /// ```
         fn reboot_group(cx, id: Dynamic as "int|string") -> RhaiResult<Dynamic> as "Map" {
             reboot(&cx, Kind::Group, id)

@@ -252,6 +252,7 @@ pub fn register(root: &mut Module) {
         /// Takes the same options as `apply_all` (method and drop_secrets matter here).
         ///
         /// ```rhai
+        /// let changes = ncm::routers::list(#{group: "IBR900 Stores", state: "online", fields: ["id"]}).map(|r| #{router: r.id, diff: ncm::lan_ip_diff("192.168.30.1", "255.255.255.0")});
         /// let p = ncm::plan(changes, #{}); print(`${p.totals.change} to change, ${p.totals.unchanged} unchanged`);
         /// ```
         fn plan(cx, changes: Array as "Array", options: Map as "Map") -> RhaiResult<Dynamic> as "Map" {
@@ -277,7 +278,8 @@ pub fn register(root: &mut Module) {
         /// drop_secrets (false: a PUT that would drop a router's own secret is refused), progress, label.
         ///
         /// ```rhai
-        /// let report = ncm::apply_all(changes, #{waves: [1, "10%"], soak: 60, max_failures: "2%", rollback: true, journal: "apn.journal"});
+        /// let changes = ncm::routers::list(#{group: "IBR900 Stores", state: "online", fields: ["id"]}).map(|r| #{router: r.id, diff: ncm::lan_ip_diff("192.168.30.1", "255.255.255.0")});
+        /// let report = ncm::apply_all(changes, #{waves: [1, "50%"], soak: 1, max_failures: "2%", rollback: true, journal: "lan.journal"});
         /// ```
         fn apply_all(cx, changes: Array as "Array", options: Map as "Map") -> RhaiResult<Array> as "Array" {
             apply_all(&cx, &changes, &options)
@@ -294,7 +296,9 @@ pub fn register(root: &mut Module) {
         /// "would roll back (value pinned)".
         ///
         /// ```rhai
-        /// for r in ncm::rollback("apn_rollout-2001.journal") { print(`${r.router}: ${r.status}`); }
+        /// let changes = ncm::routers::list(#{group: "IBR900 Stores", state: "online", fields: ["id"]}).map(|r| #{router: r.id, diff: ncm::lan_ip_diff("192.168.30.1", "255.255.255.0")});
+        /// ncm::apply_all(changes, #{journal: "lan.journal"});
+        /// for r in ncm::rollback("lan.journal") { print(`${r.router}: ${r.status}`); }
         /// ```
         fn rollback(cx, journal: &str as "string") -> RhaiResult<Array> as "Array" {
             rollback(&cx, journal)
@@ -306,7 +310,8 @@ pub fn register(root: &mut Module) {
         /// for a real run's. `job` is letters, digits, `-`, `_` and `.`.
         ///
         /// ```rhai
-        /// let journal = ARGS.get("journal") ?? ncm::journal_file(`apn_rollout-${ARGS.group}`);
+        /// let changes = ncm::routers::list(#{group: "IBR900 Stores", state: "online", fields: ["id"]}).map(|r| #{router: r.id, diff: ncm::lan_ip_diff("192.168.30.1", "255.255.255.0")});
+        /// let journal = ARGS.get("journal") ?? ncm::journal_file("lan_rollout-IBR900");
         /// ncm::apply_all(changes, #{journal: journal});
         /// ```
         fn journal_file(cx, job: &str as "string") -> RhaiResult<String> as "string" {

@@ -61,7 +61,8 @@ fn register_config_manager(root: &mut Module) {
         /// pending, version_number, synched, suspended.
         ///
         /// ```rhai
-        /// let cm = ncm::router_config(42); print(cm.synched);
+        /// let r = ncm::router("AER2200-0001");
+        /// let cm = ncm::router_config(r.id); print(cm.synched);
         /// ```
         fn router_config(cx, router_id: Dynamic as "int|string") -> RhaiResult<Dynamic> as "Map" {
             let (c, pos) = call(&cx)?;
@@ -72,7 +73,8 @@ fn register_config_manager(root: &mut Module) {
         /// PATCHes a diff into a router's individual config: merges, cannot remove. Printed, not sent, under --dry-run.
         ///
         /// ```rhai
-        /// ncm::patch_router_config(42, [#{system: #{gps: #{enabled: true}}}, []]);
+        /// let r = ncm::router("AER2200-0001");
+        /// ncm::patch_router_config(r.id, [#{system: #{gps: #{enabled: true}}}, []]);
         /// ```
         fn patch_router_config(cx, router_id: Dynamic as "int|string", diff: Dynamic as "Array") -> RhaiResult<Dynamic> as "Map" {
             let (c, pos) = call(&cx)?;
@@ -86,7 +88,8 @@ fn register_config_manager(root: &mut Module) {
         /// (pass #{drop_secrets: true} to allow it). "*" is never sent. Printed, not sent, under --dry-run.
         ///
         /// ```rhai
-        /// ncm::put_router_config(42, [#{system: #{gps: #{enabled: true}}}, []]);
+        /// let r = ncm::router("AER2200-0001");
+        /// ncm::put_router_config(r.id, [#{system: #{gps: #{enabled: true}}}, []]);
         /// ```
         fn put_router_config(cx, router_id: Dynamic as "int|string", diff: Dynamic as "Array") -> RhaiResult<Dynamic> as "Map" {
             put(&cx, router_id, diff, &rhai::Map::new())
@@ -95,7 +98,9 @@ fn register_config_manager(root: &mut Module) {
         /// `put_router_config` with options: `drop_secrets: true` allows a PUT that drops the router's own secrets.
         ///
         /// ```rhai
-        /// ncm::put_router_config(42, wanted, #{drop_secrets: true});
+        /// let r = ncm::router("AER2200-0001");
+        /// let wanted = [#{system: #{gps: #{enabled: true}}}, []];
+        /// ncm::put_router_config(r.id, wanted, #{drop_secrets: true});
         /// ```
         fn put_router_config(cx, router_id: Dynamic as "int|string", diff: Dynamic as "Array", options: rhai::Map as "Map") -> RhaiResult<Dynamic> as "Map" {
             put(&cx, router_id, diff, &options)
@@ -104,7 +109,8 @@ fn register_config_manager(root: &mut Module) {
         /// Resumes config sync of a router whose sync was suspended (only works while it is online).
         ///
         /// ```rhai
-        /// ncm::resume_sync(42);
+        /// let r = ncm::router("AER2200-0001");
+        /// ncm::resume_sync(r.id);
         /// ```
         fn resume_sync(cx, router_id: Dynamic as "int|string") -> RhaiResult<Dynamic> as "Map" {
             let (c, pos) = call(&cx)?;
@@ -215,7 +221,8 @@ fn register_router_changes(root: &mut Module) {
         /// router's target firmware. Bad input is refused before any request.
         ///
         /// ```rhai
-        /// ncm::set_apn(42, "iot.example");
+        /// let r = ncm::router("AER2200-0001");
+        /// ncm::set_apn(r.id, "iot.example");
         /// ```
         fn set_apn(cx, router_id: Dynamic as "int|string", apn: &str as "string") -> RhaiResult<Dynamic> as "Map" {
             set_apn(&cx, router_id, apn)
@@ -225,7 +232,8 @@ fn register_router_changes(root: &mut Module) {
         /// bad input is refused before any request.
         ///
         /// ```rhai
-        /// ncm::set_ssid(42, "Shop-WiFi", "correct horse");
+        /// let r = ncm::router("AER2200-0001");
+        /// ncm::set_ssid(r.id, "Shop-WiFi", "correct horse");
         /// ```
         fn set_ssid(cx, router_id: Dynamic as "int|string", ssid: &str as "string", passkey: &str as "string") -> RhaiResult<Dynamic> as "Map" {
             set_ssid(&cx, router_id, ssid, passkey, 0)
@@ -234,7 +242,8 @@ fn register_router_changes(root: &mut Module) {
         /// Sets the SSID and WPA passkey of the first network of radio `radio` (0: 2.4 GHz, 1: 5 GHz).
         ///
         /// ```rhai
-        /// ncm::set_ssid(42, "Shop-WiFi", "correct horse", 1);
+        /// let r = ncm::router("AER2200-0001");
+        /// ncm::set_ssid(r.id, "Shop-WiFi", "correct horse", 1);
         /// ```
         fn set_ssid(cx, router_id: Dynamic as "int|string", ssid: &str as "string", passkey: &str as "string", radio: i64 as "int") -> RhaiResult<Dynamic> as "Map" {
             set_ssid(&cx, router_id, ssid, passkey, radio)
@@ -243,7 +252,8 @@ fn register_router_changes(root: &mut Module) {
         /// Sets the Primary LAN's address and netmask (addressed by its `_id_`).
         ///
         /// ```rhai
-        /// ncm::set_lan_ip(42, "192.168.30.1", "255.255.255.0");
+        /// let r = ncm::router("AER2200-0001");
+        /// ncm::set_lan_ip(r.id, "192.168.30.1", "255.255.255.0");
         /// ```
         fn set_lan_ip(cx, router_id: Dynamic as "int|string", ip: &str as "string", netmask: &str as "string") -> RhaiResult<Dynamic> as "Map" {
             let (c, pos) = call(&cx)?;
@@ -256,7 +266,8 @@ fn register_router_changes(root: &mut Module) {
         /// Firmware before 6.0 needs at least one DNS server.
         ///
         /// ```rhai
-        /// ncm::set_wan_static_ip(42, "172.19.9.30", "255.255.252.0", "172.19.8.1", ["172.21.21.50"]);
+        /// let r = ncm::router("AER2200-0001");
+        /// ncm::set_wan_static_ip(r.id, "172.19.9.30", "255.255.252.0", "172.19.8.1", ["172.21.21.50"]);
         /// ```
         fn set_wan_static_ip(cx, router_id: Dynamic as "int|string", ip: &str as "string", netmask: &str as "string", gateway: &str as "string", dns: Array as "Array") -> RhaiResult<Dynamic> as "Map" {
             set_wan_static_ip(&cx, router_id, [ip, netmask, gateway], &dns)
@@ -299,7 +310,8 @@ fn register_add_user(root: &mut Module) {
         /// Adds a local admin user after the router's existing users (password at least 8 characters).
         ///
         /// ```rhai
-        /// ncm::add_user(42, "super", "SuperDuper1");
+        /// let r = ncm::router("AER2200-0001");
+        /// ncm::add_user(r.id, "super", "SuperDuper1");
         /// ```
         fn add_user(cx, router_id: Dynamic as "int|string", username: &str as "string", password: &str as "string") -> RhaiResult<Dynamic> as "Map" {
             add_user(&cx, router_id, username, password, "admin")
@@ -308,7 +320,8 @@ fn register_add_user(root: &mut Module) {
         /// Adds a local user in group "admin" or "readonly".
         ///
         /// ```rhai
-        /// ncm::add_user(42, "auditor", "Long-Passw0rd", "readonly");
+        /// let r = ncm::router("AER2200-0001");
+        /// ncm::add_user(r.id, "auditor", "Long-Passw0rd", "readonly");
         /// ```
         fn add_user(cx, router_id: Dynamic as "int|string", username: &str as "string", password: &str as "string", group: &str as "string") -> RhaiResult<Dynamic> as "Map" {
             add_user(&cx, router_id, username, password, group)

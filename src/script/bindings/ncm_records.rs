@@ -52,6 +52,7 @@ pub fn register(root: &mut Module) {
         /// The id at the end of a resource URL (`.../routers/42/` gives `"42"`); a bare id is returned unchanged, `()` for an empty string.
         ///
         /// ```rhai
+        /// let router = ncm::router("AER2200-0001");
         /// let gid = ncm::id_of(router.group);
         /// ```
         fn id_of(_, url: &str as "string") -> Dynamic as "string" {
@@ -61,6 +62,7 @@ pub fn register(root: &mut Module) {
         /// `()` stays `()` (a null URL field such as an ungrouped router's `group`).
         ///
         /// ```rhai
+        /// let r = ncm::router("AER2200-0001");
         /// if ncm::id_of(r.group) == () { print("no group"); }
         /// ```
         fn id_of(_, url: () as "()") -> Dynamic as "()" {
@@ -72,6 +74,7 @@ pub fn register(root: &mut Module) {
         /// costs the same whatever its size (a script function would copy the table on every call).
         ///
         /// ```rhai
+        /// import "std/lookup" as lookup;
         /// let groups = lookup::groups();
         /// for r in ncm::routers::list(#{fields: ["id", "group"]}) { print(ncm::name_of(groups, r.group)); }
         /// ```
@@ -84,6 +87,7 @@ pub fn register(root: &mut Module) {
         /// of a loop; the table is copied once per call, so call it once per page, not once per record).
         ///
         /// ```rhai
+        /// import "std/lookup" as lookup;
         /// let groups = lookup::groups();
         /// for page in ncm::routers::pages(#{fields: ["id", "group"]}) { ncm::name_all(page, "group", groups); }
         /// ```
@@ -94,6 +98,8 @@ pub fn register(root: &mut Module) {
         /// Like `ncm::name_all(records, field, table)`, the names going into the field `into` (the URL stays).
         ///
         /// ```rhai
+        /// import "std/lookup" as lookup;
+        /// let page = ncm::routers::list(#{fields: ["id", "actual_firmware"], limit: 10});
         /// ncm::name_all(page, "actual_firmware", lookup::firmwares(), "firmware");
         /// ```
         fn name_all(cx, records: &mut Array as "&mut Array", field: &str as "string", table: Map as "Map", into: &str as "string") -> RhaiResult<()> as "()" {
@@ -250,6 +256,7 @@ fn register_attach(root: &mut Module) {
         ///
         /// ```rhai
         /// let wans = #{"1": [2, "mdm (connected); ethernet (ready)"]};
+        /// let page = ncm::routers::list(#{fields: ["id", "name"], limit: 10});
         /// let rows = ncm::attach_all(wans, take(page), ["wan_count", "wan_interfaces"], [0, ""]);
         /// ```
         fn attach_all(cx, table: &mut Map as "&mut Map", records: Array as "Array", columns: Array as "Array", missing: Array as "Array") -> RhaiResult<Array> as "Array" {
