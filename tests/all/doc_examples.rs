@@ -1,7 +1,9 @@
 //! Every Rhai example in the function reference runs: the ```rhai block of each exported
 //! function's `///` doc (native bindings and the `std/` modules, as `fleetscript doc NAME` shows
-//! it) and of `docs/guide.md`, each run by the real binary as its own script against one
-//! in-process simulator, in a working directory of its own where it may write. An example that
+//! it) and of `docs/guide.md`, each run by the real binary as its own script against a fresh
+//! in-process simulator, in a working directory of its own where it may write, with the
+//! arguments `group` and `apn` given (`--arg group="IBR900 Stores" --arg apn=iot.example`), and
+//! a proxy that is not there for anything but the simulator (a notification's URL). An example that
 //! cannot run unattended says so in its block's first line (`// not run: REASON`); the test
 //! counts those and checks each gives a reason.
 
@@ -63,6 +65,17 @@ fn skipped(source: &str) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The arguments an example is given: `group` and `apn`, each unless the example declares its
+/// arguments (an `Arguments:` header) without it, as an undeclared `--arg` is refused.
+fn example_args(source: &str) -> Vec<String> {
+    let declares = source.contains("Arguments:");
+    [("group", "IBR900 Stores"), ("apn", "iot.example")]
+        .into_iter()
+        .filter(|(name, _)| !declares || source.contains(&format!("--arg {name}=")))
+        .flat_map(|(name, value)| ["--arg".to_string(), format!("{name}={value}")])
+        .collect()
+}
+
 #[test]
 fn every_documented_rhai_example_runs_against_the_simulator() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -101,6 +114,10 @@ fn every_documented_rhai_example_runs_against_the_simulator() {
                 "--max-time",
                 "60",
             ])
+            .args(example_args(&ex.source))
+            // Nothing leaves the machine: a notification's URL goes to a proxy that is not there.
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env("NO_PROXY", "127.0.0.1,localhost")
             .output()
             .unwrap();
         ran += 1;

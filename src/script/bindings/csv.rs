@@ -286,6 +286,7 @@ fn build() -> Module {
         /// maps and arrays are written as JSON. Atomic. Returns the number of rows written.
         ///
         /// ```rhai
+        /// let rows = ncm::routers::list(#{limit: 10});
         /// csv::write("routers.csv", rows, ["id", "name", "state"]);
         /// ```
         fn write(cx, path: &str as "string", rows: Array as "Array", columns: Array as "Array") -> RhaiResult<INT> as "int" {
@@ -295,6 +296,7 @@ fn build() -> Module {
         /// Writes rows to a CSV file with every key as a column (keys sort alphabetically: pass columns for another order).
         ///
         /// ```rhai
+        /// let rows = ncm::routers::list(#{fields: ["id", "name", "state"], limit: 10});
         /// csv::write("routers.csv", rows);
         /// ```
         fn write(cx, path: &str as "string", rows: Array as "Array") -> RhaiResult<INT> as "int" {
@@ -320,8 +322,10 @@ fn build() -> Module {
         /// time: one call instead of a loop), columns in the writer's order; returns the rows so far.
         ///
         /// ```rhai
+        /// let w = csv::writer("routers.csv", ["id", "name"]);
         /// w.write(#{id: 1, name: "a"});
         /// w.write([#{id: 2, name: "b"}, #{id: 3, name: "c"}]);
+        /// w.close();
         /// ```
         #[method]
         fn write(cx, w: &mut CsvWriter as "CsvWriter", row: Dynamic as "Map|Array") -> RhaiResult<INT> as "int" {
@@ -331,6 +335,8 @@ fn build() -> Module {
         /// Finishes a `csv::writer`: flushes, syncs and moves the file into place; returns the row count.
         ///
         /// ```rhai
+        /// let w = csv::writer("routers.csv", ["id", "name"]);
+        /// w.write(#{id: 1, name: "a"});
         /// let n = w.close();
         /// ```
         #[method]
@@ -343,6 +349,7 @@ fn build() -> Module {
         /// directories scripts may read (the current one, the script's own, the library path, `--allow-read`).
         ///
         /// ```rhai
+        /// csv::write("sites.csv", [#{name: "HQ"}, #{name: "Lobby"}]);
         /// for row in csv::read("sites.csv") { print(row.name); }
         /// ```
         fn read(cx, path: &str as "string") -> RhaiResult<Array> as "Array" {

@@ -37,6 +37,7 @@ fn build() -> Module {
         /// True when a diff changes nothing.
         ///
         /// ```rhai
+        /// let d = diff::between(#{lan: #{ip: "192.168.0.1"}}, #{lan: #{ip: "192.168.0.1"}});
         /// if diff::is_empty(d) { print("nothing to do"); }
         /// ```
         fn is_empty(cx, d: Dynamic as "Array") -> RhaiResult<bool> as "bool" {
@@ -59,6 +60,9 @@ fn build() -> Module {
         /// The target a device gets: its individual diff layered over its group's (indie wins).
         ///
         /// ```rhai
+        /// let r = ncm::router("AER2200-0001");
+        /// let cm = ncm::router_config(r.id);
+        /// let group = ncm::group("AER2200 Stores");
         /// let target = diff::layer(group.configuration, cm.configuration);
         /// ```
         fn layer(cx, group: Dynamic as "Array", indie: Dynamic as "Array") -> RhaiResult<Dynamic> as "Array" {
@@ -71,6 +75,8 @@ fn build() -> Module {
         /// `_id_` arrays are addressed by `_id_`.
         ///
         /// ```rhai
+        /// let before = #{lan: #{ip: "192.168.0.1"}, wlan: #{ssid: "Shop"}};
+        /// let after = #{lan: #{ip: "192.168.30.1"}, wlan: #{ssid: "Shop"}};
         /// let d = diff::between(before, after);
         /// ```
         fn between(_, before: Dynamic as "Map", after: Dynamic as "Map") -> Dynamic as "Array" {
@@ -92,6 +98,8 @@ fn register_compare(m: &mut Module) {
         /// are matched by NCM's default-id convention. Pass the firmware's default config for an exact answer.
         ///
         /// ```rhai
+        /// let r = ncm::router("AER2200-0001");
+        /// let cm = ncm::router_config(r.id);
         /// if diff::equivalent(cm.actual, cm.target) { print("in sync"); }
         /// ```
         fn equivalent(cx, a: Dynamic as "Array", b: Dynamic as "Array") -> RhaiResult<bool> as "bool" {
@@ -103,6 +111,9 @@ fn register_compare(m: &mut Module) {
         /// Exact equivalence of two diffs: both applied to the firmware's default config give the same config.
         ///
         /// ```rhai
+        /// let r = ncm::router("AER2200-0001");
+        /// let cm = ncm::router_config(r.id);
+        /// let default_config = ncm::request("GET", `firmwares/${ncm::id_of(r.actual_firmware)}/default_configuration/`);
         /// let same = diff::equivalent(cm.actual, cm.target, default_config);
         /// ```
         fn equivalent(cx, a: Dynamic as "Array", b: Dynamic as "Array", defaults: Dynamic as "Map") -> RhaiResult<bool> as "bool" {
@@ -120,7 +131,8 @@ fn register_paths(m: &mut Module) {
         /// The value at a path (dotted string or array of keys, offsets and `_id_`s), `()` if absent.
         ///
         /// ```rhai
-        /// let apn = diff::get(config, "wan.rules2.2.modem.manual_apn");
+        /// let cm = ncm::router_config(ncm::router("AER2200-0001").id);
+        /// let ip = diff::get(cm.target, "lan.0.ip_address");   // () when the target does not set it
         /// ```
         fn get(_, config: Dynamic as "Dynamic", path: Dynamic as "string|Array") -> Dynamic as "Dynamic" {
             let c = dynamic_to_json(&config);
@@ -145,6 +157,7 @@ fn register_paths(m: &mut Module) {
         /// written without overwriting real passwords with `*`.
         ///
         /// ```rhai
+        /// let group = ncm::group("AER2200 Stores");
         /// let safe = diff::strip_masked(group.configuration);
         /// ```
         fn strip_masked(cx, d: Dynamic as "Array") -> RhaiResult<Dynamic> as "Array" {
@@ -181,6 +194,8 @@ fn register_checks(m: &mut Module) {
         /// would write; `"*"` is never an `after`).
         ///
         /// ```rhai
+        /// let g = ncm::group("AER2200 Stores");
+        /// let golden = diff::set(g.configuration, "system.logging.level", "info");
         /// let p = diff::plan_write(g.configuration, golden);
         /// if p.dropped_secrets.len() > 0 { throw `would drop ${p.dropped_secrets}`; }
         /// ```
@@ -201,6 +216,7 @@ fn register_checks(m: &mut Module) {
         /// The problems of a diff on its own (shape, `_id_` rules): an array of `#{message, reason, path, value}`, empty when valid.
         ///
         /// ```rhai
+        /// let d = diff::set(diff::empty(), "system.gps.enabled", true);
         /// let problems = diff::validate(d);
         /// if problems.len() > 0 { throw problems[0].message; }
         /// ```

@@ -43,6 +43,7 @@ fn build() -> Module {
         /// (`e.kind == "fail"`, `e.message`).
         ///
         /// ```rhai
+        /// let failed = 0;   // counted by the job
         /// if failed > 0 { fail(`${failed} router(s) failed; fix them, then run it again`); }
         /// ```
         fn fail(cx, message: Dynamic as "string") -> RhaiResult<()> as "()" {

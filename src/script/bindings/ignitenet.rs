@@ -359,6 +359,8 @@ fn config_module() -> Module {
         /// (id below 1000000000, origin "device"). User ids are the CRC-32 of the name. Returns `#{id, changes}`.
         ///
         /// ```rhai
+        /// let site = "HQ";
+        /// let c = ignitenet::sites::config(site);
         /// let e = ignitenet::config::new_entity(c, "ssid", #{ssid: "Staff", key: "long-passphrase"});
         /// ignitenet::sites::set_config(site, e.changes);
         /// ```
@@ -370,7 +372,9 @@ fn config_module() -> Module {
         /// copied with origin "site-device", with `props` changed. Takes the device's config-changes object.
         ///
         /// ```rhai
-        /// let ch = ignitenet::config::override_entity(c, "ssid", 1000000002, #{ssid: "Guest-Lobby"});
+        /// let dev = "Mock Device-1";
+        /// let c = ignitenet::devices::config(dev);
+        /// let ch = ignitenet::config::override_entity(c, "ssid", 1000000002, #{ssid: "Guest-Visitors"});
         /// ignitenet::devices::set_config(dev, ch);
         /// ```
         fn override_entity(cx, answer: Map as "Map", kind: &str as "string", id: rhai::INT as "int", props: Map as "Map") -> RhaiResult<Dynamic> as "Map" {
@@ -396,6 +400,7 @@ fn register_config_reads(config: &mut Module) {
         /// "site-device", the site for "site"; a key only the device has with origin "site" is gone). Returns `key -> value`.
         ///
         /// ```rhai
+        /// let c = ignitenet::devices::config("Mock Device-1");
         /// let eff = ignitenet::config::effective(c.site, c.device);
         /// ```
         fn effective(cx, site: Map as "Map", device: Map as "Map") -> RhaiResult<Dynamic> as "Map" {
@@ -408,7 +413,7 @@ fn register_config_reads(config: &mut Module) {
         /// The effective config of a device's config-changes object (its `site` merged with its `device`).
         ///
         /// ```rhai
-        /// let eff = ignitenet::config::effective(ignitenet::devices::config(dev.id));
+        /// let eff = ignitenet::config::effective(ignitenet::devices::config("Mock Device-1"));
         /// ```
         fn effective(cx, answer: Map as "Map") -> RhaiResult<Dynamic> as "Map" {
             answer_values(&json_of(&answer)).map(|m| ret(json!(m))).map_err(error_at(cx.call_position()))
@@ -418,6 +423,7 @@ fn register_config_reads(config: &mut Module) {
         /// (a device's: its effective config) or a config map: an array of `#{id, <property>: value, ...}`.
         ///
         /// ```rhai
+        /// let c = ignitenet::devices::config("Mock Device-1");
         /// for s in ignitenet::config::entities(c, "ssid") { print(`${s.id}: ${s.ssid}`); }
         /// ```
         fn entities(cx, config: Map as "Map", kind: &str as "string") -> RhaiResult<rhai::Array> as "Array" {
@@ -461,7 +467,7 @@ fn register_changes(root: &mut Module) {
         /// Returns the save's answer plus `entity`, `before`, `after`. Printed, not sent, under --dry-run.
         ///
         /// ```rhai
-        /// ignitenet::set_ssid(#{device: "281474976711003"}, "Guest", "Guest-Lobby");
+        /// ignitenet::set_ssid(#{device: "Mock Device-1"}, "Guest-Lobby", "Guest-Visitors");
         /// ```
         fn set_ssid(cx, target: Dynamic as "string|int|Map", old_name_or_id: Dynamic as "string|int", new_ssid: &str as "string") -> RhaiResult<Dynamic> as "Map" {
             set_ssid(&cx, target, old_name_or_id, new_ssid)
@@ -522,6 +528,7 @@ fn register_requests(root: &mut Module) {
         /// Any IgniteNet request with a JSON body, for what is not wrapped yet. Same auth, limits and retries.
         ///
         /// ```rhai
+        /// let t = ignitenet::sites::config("HQ").timestamp;
         /// ignitenet::request("POST", "site/281474976710783/config-changes", #{timestamp: t, changes: #{}});
         /// ```
         fn request(cx, method: &str as "string", path: &str as "string", body: Dynamic as "?") -> RhaiResult<Dynamic> as "?" {

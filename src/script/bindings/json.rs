@@ -38,7 +38,7 @@ fn build() -> Module {
         /// Indented JSON text of a value.
         ///
         /// ```rhai
-        /// print(json::pretty(ncm::routers::get(42)));
+        /// print(json::pretty(ncm::router("AER2200-0001")));
         /// ```
         fn pretty(_, value: Dynamic as "Dynamic") -> String as "string" {
             serde_json::to_string_pretty(&dynamic_to_json(&value)).unwrap_or_default()
@@ -48,6 +48,7 @@ fn build() -> Module {
         /// script's own, the library path, `--allow-read`).
         ///
         /// ```rhai
+        /// json::write("golden.json", #{system: #{gps: #{enabled: true}}});
         /// let cfg = json::read("golden.json");
         /// ```
         fn read(cx, path: &str as "string") -> RhaiResult<Dynamic> as "Dynamic" {

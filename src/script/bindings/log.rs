@@ -29,12 +29,13 @@ fn build() -> Module {
     let mut m = Module::new();
     m.set_doc("/// Log lines on stderr (stdout stays for the script's own output).");
     functions! { &mut m;
-        /// Writes a DEBUG line with a UTC timestamp to stderr.
+        /// Writes a DEBUG line with a UTC timestamp to stderr, only when `FLEETSCRIPT_LOG=debug`. (Rhai
+        /// reserves `debug`, so `log::debug` could never be called: this is the debug level's name.)
         ///
         /// ```rhai
-        /// log::debug("checked 120 routers");
+        /// log::verbose("checked 120 routers");
         /// ```
-        fn debug(cx, message: Dynamic as "Dynamic") -> RhaiResult<()> as "()" {
+        fn verbose(cx, message: Dynamic as "Dynamic") -> RhaiResult<()> as "()" {
             log_at(&cx, "DEBUG", &message)
         }
 

@@ -54,6 +54,7 @@ fn build() -> Module {
         /// Pings `URL` with a JSON summary: the job succeeded.
         ///
         /// ```rhai
+        /// let url = "https://hc-ping.com/your-uuid";
         /// notify::success(url, #{routers: 120, changed: 3});
         /// ```
         fn success(cx, url: &str as "string", summary: Dynamic as "Map") -> RhaiResult<()> as "()" {
@@ -65,6 +66,7 @@ fn build() -> Module {
         /// Pings `URL/fail` with the error and the latest log lines: the job failed.
         ///
         /// ```rhai
+        /// let url = "https://hc-ping.com/your-uuid";
         /// notify::fail(url, "backup failed: timeout");
         /// ```
         fn fail(cx, url: &str as "string", error: Dynamic as "string") -> RhaiResult<()> as "()" {

@@ -119,6 +119,7 @@ fn build() -> Module {
         /// Seconds since the Unix epoch of a datetime string.
         ///
         /// ```rhai
+        /// let router = ncm::router("AER2200-0001");
         /// let t = time::parse(router.state_updated_at);
         /// ```
         fn parse(cx, t: &str as "string") -> RhaiResult<INT> as "int" {
@@ -128,6 +129,7 @@ fn build() -> Module {
         /// Seconds elapsed from a datetime until now.
         ///
         /// ```rhai
+        /// let r = ncm::router("MBR1400-0000");
         /// let hours_offline = time::since(r.state_updated_at) / 3600;
         /// ```
         #[volatile]
