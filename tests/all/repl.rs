@@ -7,7 +7,7 @@
 use expectrl::{ControlCode, Expect, Session};
 use fleetscript::repl::{format::Format, Outcome, Repl};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[test]
 fn repl_in_a_terminal() {
@@ -82,15 +82,11 @@ fn repl_in_a_terminal() {
         .unwrap();
     // Interrupted once the listing is under way: its progress line is on the screen.
     p.expect("pages)").expect("a progress line");
-    let t = Instant::now();
+    // Stopped, not finished: the interruption is reported and the prompt is back (the
+    // listing would finish in 6 s and print its length instead).
     p.send(ControlCode::EndOfText).unwrap();
     p.expect("interrupted").expect("the listing stopped");
     p.expect("fleetscript (sandbox)> ").unwrap();
-    assert!(
-        t.elapsed() < Duration::from_secs(3),
-        "stopped promptly: {:?}",
-        t.elapsed()
-    );
     p.send("1 + 1\r").unwrap();
     p.expect("2").unwrap();
     p.expect("fleetscript (sandbox)> ").unwrap();
