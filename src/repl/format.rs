@@ -187,33 +187,7 @@ pub fn table(rows: &[Map], width: usize, preferred: &[String]) -> String {
             used = need;
         }
     }
-    let mut out = String::new();
-    let line = |vals: Vec<String>| -> String {
-        let mut s = String::new();
-        for (n, (i, v)) in shown.iter().zip(vals).enumerate() {
-            if n > 0 {
-                s.push_str("  ");
-            }
-            let w = widths[*i].min(width);
-            let v = cut(&v, w);
-            let pad = w.saturating_sub(text_width(&v));
-            s.push_str(&v);
-            if n + 1 < shown.len() {
-                s.push_str(&" ".repeat(pad));
-            }
-        }
-        s.trim_end().to_string()
-    };
-    out.push_str(&line(shown.iter().map(|i| cols[*i].clone()).collect()));
-    out.push('\n');
-    out.push_str(&line(
-        shown.iter().map(|i| "-".repeat(widths[*i])).collect(),
-    ));
-    out.push('\n');
-    for r in &cells {
-        out.push_str(&line(shown.iter().map(|i| r[*i].clone()).collect()));
-        out.push('\n');
-    }
+    let mut out = laid_out(&cols, &cells, &shown, &widths, width);
     let hidden: Vec<&str> = (0..cols.len())
         .filter(|i| !shown.contains(i))
         .map(|i| cols[i].as_str())
@@ -239,6 +213,42 @@ pub fn table(rows: &[Map], width: usize, preferred: &[String]) -> String {
     }
     out.push_str(&footer);
     out.push('\n');
+    out
+}
+
+/// The `shown` columns laid out by comfy-table (display width, so CJK and emoji stay aligned):
+/// no borders, each header underlined by dashes as wide as its column, two spaces between
+/// columns, each cell cut to its column's width.
+fn laid_out(
+    cols: &[String],
+    cells: &[Vec<String>],
+    shown: &[usize],
+    widths: &[usize],
+    width: usize,
+) -> String {
+    use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
+    let w = |i: usize| widths[i].min(width);
+    let mut t = Table::new();
+    t.load_preset(comfy_table::presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(shown.iter().map(|i| cut(&cols[*i], w(*i))));
+    t.add_row(shown.iter().map(|i| "-".repeat(w(*i))));
+    for r in cells {
+        t.add_row(shown.iter().map(|i| cut(&r[*i], w(*i))));
+    }
+    for (n, c) in t.column_iter_mut().enumerate() {
+        let gap: u16 = if n + 1 < shown.len() { 2 } else { 0 };
+        let fixed = u16::try_from(w(shown[n]))
+            .unwrap_or(u16::MAX)
+            .saturating_add(gap);
+        c.set_padding((0, gap));
+        c.set_constraint(ColumnConstraint::Absolute(Width::Fixed(fixed)));
+    }
+    let mut out = String::new();
+    for l in t.lines() {
+        out.push_str(l.trim_end());
+        out.push('\n');
+    }
     out
 }
 
