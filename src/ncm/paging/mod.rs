@@ -13,6 +13,14 @@ use serde_json::Value;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+mod feed;
+mod wire;
+
+pub use feed::READ_AHEAD_PAGES;
+pub use feed::{Progress, ReadAhead};
+use wire::*;
+pub use wire::{PageBody, Records};
+
 /// The listing calls of the client: they build pagers, so they live with them (the client
 /// itself knows nothing of paging).
 impl NcmClient {
@@ -102,198 +110,6 @@ pub trait Record: serde::de::DeserializeOwned + Send + 'static {
 impl Record for Value {
     fn field(&self, name: &str) -> Value {
         self.get(name).cloned().unwrap_or(Value::Null)
-    }
-}
-
-/// A collection answer as the wire has it: `data` and `meta.next` (other keys ignored).
-#[derive(serde::Deserialize)]
-struct WirePage<R> {
-    data: Vec<R>,
-    meta: Option<WireMeta>,
-}
-
-#[derive(serde::Deserialize)]
-struct WireMeta {
-    next: Option<String>,
-}
-
-/// A collection answer parsed: its records and `meta.next`, or, when it is not a well-formed
-/// page, the body as JSON and the parser's complaint (for an error that says what is wrong).
-pub enum PageBody<R> {
-    Page(Vec<R>, Option<String>),
-    /// Checked but not built (read while the reader was behind): the text, its record count
-    /// and `meta.next`.
-    Text(String, usize, Option<String>),
-    Malformed(Value, String),
-}
-
-impl<R> Default for PageBody<R> {
-    fn default() -> Self {
-        PageBody::Malformed(Value::Null, String::new())
-    }
-}
-
-/// A collection answer's `data` (each record read as a `D`) and `meta.next`, or, when it is
-/// not a well-formed page, the body and the parser's complaint.
-fn read_wire<D: serde::de::DeserializeOwned, R>(
-    text: &str,
-) -> std::result::Result<(Vec<D>, Option<String>), PageBody<R>> {
-    match serde_json::from_str::<WirePage<D>>(text) {
-        Ok(p) => Ok((
-            p.data,
-            p.meta.and_then(|m| m.next).filter(|n| !n.is_empty()),
-        )),
-        Err(e) => Err(PageBody::Malformed(
-            crate::http::parse_body(text),
-            e.to_string(),
-        )),
-    }
-}
-
-/// Parses a collection answer's text in one pass into its records and `meta.next`.
-fn parse_page<R: Record>(text: &str) -> PageBody<R> {
-    match read_wire::<R, R>(text) {
-        Ok((data, next)) => PageBody::Page(data, next),
-        Err(malformed) => malformed,
-    }
-}
-
-/// Checks a collection answer in one pass without building its records: its text, record
-/// count and `meta.next`, for a page that will wait a while before it is read (a third of the
-/// memory of its records built).
-fn parse_page_text<R: Record>(text: &str) -> PageBody<R> {
-    match read_wire::<serde::de::IgnoredAny, R>(text) {
-        Ok((data, next)) => PageBody::Text(text.to_owned(), data.len(), next),
-        Err(malformed) => malformed,
-    }
-}
-
-/// A page's records: built, or still the answer's text (with its URL, for an error, and its
-/// record count), built when the reader gets to it.
-pub enum Records<R> {
-    Built(Vec<R>),
-    Text {
-        text: String,
-        url: String,
-        count: usize,
-    },
-}
-
-impl<R: Record> Records<R> {
-    fn len(&self) -> usize {
-        match self {
-            Records::Built(v) => v.len(),
-            Records::Text { count, .. } => *count,
-        }
-    }
-
-    /// Bytes of text held (a built page counts nothing: at most a window of them wait).
-    fn text_bytes(&self) -> usize {
-        match self {
-            Records::Built(_) => 0,
-            Records::Text { text, .. } => text.len(),
-        }
-    }
-
-    /// The records, built from the text if need be.
-    fn build(self) -> Result<Vec<R>> {
-        match self {
-            Records::Built(v) => Ok(v),
-            Records::Text { text, url, .. } => match parse_page::<R>(&text) {
-                PageBody::Page(v, _) => Ok(v),
-                other => {
-                    let why = match other {
-                        PageBody::Malformed(_, why) => why,
-                        _ => "it was not parsed as a page".to_string(),
-                    };
-                    Err(Error::Protocol {
-                        method: "GET".into(),
-                        url,
-                        message: format!("the page cannot be read: {why}"),
-                    })
-                }
-            },
-        }
-    }
-}
-
-/// `next` with its `offset` set to `o` (its other query pairs as they are).
-fn at_offset(next: &url::Url, o: usize) -> url::Url {
-    let mut u = next.clone();
-    let mut pairs: Vec<(String, String)> = next
-        .query_pairs()
-        .filter(|(k, _)| k != "offset")
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    pairs.push(("offset".into(), o.to_string()));
-    u.query_pairs_mut().clear().extend_pairs(pairs);
-    u
-}
-
-/// Records the pages known to exist prove: a record in the last of them, and full pages before
-/// it (a listing read alongside can count on them before the reader gets there).
-fn records_proven(extent: &Extent, limit: usize) -> usize {
-    match extent.pages() {
-        0 => 0,
-        pages => (pages - 1).saturating_mul(limit).saturating_add(1),
-    }
-}
-
-/// A page answer's record count and whether it names a next page (`None`: not a page).
-fn page_shape<R>(body: &PageBody<R>) -> Option<(usize, bool)> {
-    match body {
-        PageBody::Page(v, next) => Some((v.len(), next.is_some())),
-        PageBody::Text(_, count, next) => Some((*count, next.is_some())),
-        PageBody::Malformed(..) => None,
-    }
-}
-
-/// Do two URLs ask for the same page? The same origin, path and query pairs, in any order (a
-/// server's `meta.next` need not list them in the order of the guess).
-fn same_page(a: &url::Url, b: &url::Url) -> bool {
-    if a == b {
-        return true;
-    }
-    let pairs = |u: &url::Url| {
-        let mut p: Vec<(String, String)> =
-            u.query_pairs().map(|(k, v)| (k.into(), v.into())).collect();
-        p.sort();
-        p
-    };
-    a.origin() == b.origin() && a.path() == b.path() && pairs(a) == pairs(b)
-}
-
-/// A page's records (built or as text) and `meta.next`, or what is wrong with the answer.
-fn records_and_next<R>(
-    body: PageBody<R>,
-    url: &str,
-    content_type: Option<&str>,
-) -> std::result::Result<(Records<R>, Option<String>), String> {
-    match body {
-        PageBody::Text(text, count, next) => Ok((
-            Records::Text {
-                text,
-                url: url.to_string(),
-                count,
-            },
-            next,
-        )),
-        other => page_parts(other, content_type).map(|(v, next)| (Records::Built(v), next)),
-    }
-}
-
-/// A parsed page's records and `meta.next`, or what is wrong with the answer.
-fn page_parts<R>(
-    body: PageBody<R>,
-    content_type: Option<&str>,
-) -> std::result::Result<(Vec<R>, Option<String>), String> {
-    match body {
-        PageBody::Page(data, next) => Ok((data, next)),
-        PageBody::Text(..) => Err("the page was kept as text where records were wanted".into()),
-        PageBody::Malformed(body, why) => {
-            split_page(body, content_type)?;
-            Err(format!("the page cannot be read: {why}"))
-        }
     }
 }
 
@@ -572,91 +388,106 @@ impl<R: Record> Pager<R> {
                 self.finished = true;
                 return Ok(None);
             }
-            let url = match self.next.take() {
-                Some(u) => u,
-                None => match self.chunks.pop_front() {
-                    Some(params) => {
-                        // A chunk is a listing of its own: what the last one showed is no guide.
-                        self.drop_ahead();
-                        self.extent = Default::default();
-                        self.chunk_pages = 0;
-                        let mut u = self.client.endpoint_url(self.ep.name, None);
-                        {
-                            let mut qp = u.query_pairs_mut();
-                            for (k, v) in &params {
-                                qp.append_pair(k, v);
-                            }
-                            qp.append_pair("limit", &self.page_size.to_string());
-                            if let Some(o) = self.offset {
-                                qp.append_pair("offset", &o.to_string());
-                            }
-                        }
-                        u
-                    }
-                    None => {
-                        self.finished = true;
-                        return Ok(None);
-                    }
-                },
+            let Some(url) = self.next.take().or_else(|| self.next_chunk()) else {
+                self.finished = true;
+                return Ok(None);
             };
             // A listing whose count is known: its pages go out at once, not after the first
             // answer (one round trip less, and no guess).
             if self.expected.is_some() && self.chunk_pages == 0 {
                 self.prefetch(&url);
             }
-            let resp = self.fetch(&url)?;
-            let protocol = |message: String| Error::Protocol {
-                method: "GET".into(),
-                url: self.client.redact(url.as_str()),
-                message,
-            };
-            let (mut data, next) = records_and_next(
-                resp.body,
-                &self.client.redact(url.as_str()),
-                resp.content_type.as_deref(),
-            )
-            .map_err(protocol)?;
-            self.pages_fetched += 1;
-            self.chunk_pages += 1;
-            self.visited.insert(url.to_string());
-            if let Some(i) = self.page_index(&url) {
-                self.extent.learn(i, data.len(), next.is_some());
-            }
-            if let Some(n) = next {
-                let next = self.client.follow_url(&url, &n)?;
-                if data.len() == 0 {
-                    return Err(protocol(format!(
-                        "page {} is empty but links to a next page ({}); the listing cannot be trusted, try again later",
-                        self.pages_fetched,
-                        self.client.redact(next.as_str())
-                    )));
-                }
-                if self.visited.contains(next.as_str()) {
-                    return Err(protocol(format!(
-                        "meta.next repeats a page already read ({}); the server is looping, stopped after {} pages",
-                        self.client.redact(next.as_str()),
-                        self.pages_fetched
-                    )));
-                }
-                self.prefetch(&next);
-                self.next = Some(next);
-            }
-            if let Some(rem) = self.remaining {
-                let mut v = data.build()?;
-                v.truncate(rem);
-                self.remaining = Some(rem - v.len());
-                data = Records::Built(v);
-            }
-            self.records_seen += data.len();
-            if self.next.is_none() {
-                // Past the end of this chunk: nothing asked for ahead will be read.
-                self.drop_ahead();
-            }
-            self.tell_count();
+            let data = self.read_page(&url)?;
             if data.len() == 0 && self.next.is_none() {
                 continue; // an empty last page of this chunk; go on to the next chunk
             }
             return Ok(Some(data));
+        }
+    }
+
+    /// The first page of the next chunk (a listing of its own: what the last one showed is no
+    /// guide), `None` when every chunk has been read.
+    fn next_chunk(&mut self) -> Option<url::Url> {
+        let params = self.chunks.pop_front()?;
+        self.drop_ahead();
+        self.extent = Default::default();
+        self.chunk_pages = 0;
+        let mut u = self.client.endpoint_url(self.ep.name, None);
+        {
+            let mut qp = u.query_pairs_mut();
+            for (k, v) in &params {
+                qp.append_pair(k, v);
+            }
+            qp.append_pair("limit", &self.page_size.to_string());
+            if let Some(o) = self.offset {
+                qp.append_pair("offset", &o.to_string());
+            }
+        }
+        Some(u)
+    }
+
+    /// Reads the page at `url`: its records (cut to what is still wanted), the next page
+    /// asked for ahead, and what the listing learnt of its extent.
+    fn read_page(&mut self, url: &url::Url) -> Result<Records<R>> {
+        let resp = self.fetch(url)?;
+        let (mut data, next) = records_and_next(
+            resp.body,
+            &self.client.redact(url.as_str()),
+            resp.content_type.as_deref(),
+        )
+        .map_err(|m| self.protocol(url, m))?;
+        self.pages_fetched += 1;
+        self.chunk_pages += 1;
+        self.visited.insert(url.to_string());
+        if let Some(i) = self.page_index(url) {
+            self.extent.learn(i, data.len(), next.is_some());
+        }
+        if let Some(n) = next {
+            let next = self.client.follow_url(url, &n)?;
+            self.check_next(url, &next, data.len())?;
+            self.prefetch(&next);
+            self.next = Some(next);
+        }
+        if let Some(rem) = self.remaining {
+            let mut v = data.build()?;
+            v.truncate(rem);
+            self.remaining = Some(rem - v.len());
+            data = Records::Built(v);
+        }
+        self.records_seen += data.len();
+        if self.next.is_none() {
+            // Past the end of this chunk: nothing asked for ahead will be read.
+            self.drop_ahead();
+        }
+        self.tell_count();
+        Ok(data)
+    }
+
+    /// A `meta.next` that cannot be trusted: after an empty page, or back to a page read.
+    fn check_next(&self, url: &url::Url, next: &url::Url, records: usize) -> Result<()> {
+        if records == 0 {
+            return Err(self.protocol(url, format!(
+                "page {} is empty but links to a next page ({}); the listing cannot be trusted, try again later",
+                self.pages_fetched,
+                self.client.redact(next.as_str())
+            )));
+        }
+        if self.visited.contains(next.as_str()) {
+            return Err(self.protocol(url, format!(
+                "meta.next repeats a page already read ({}); the server is looping, stopped after {} pages",
+                self.client.redact(next.as_str()),
+                self.pages_fetched
+            )));
+        }
+        Ok(())
+    }
+
+    /// A page that breaks the API's paging rules, as an error naming it.
+    fn protocol(&self, url: &url::Url, message: String) -> Error {
+        Error::Protocol {
+            method: "GET".into(),
+            url: self.client.redact(url.as_str()),
+            message,
         }
     }
 
@@ -793,174 +624,6 @@ impl<R: Record> Pager<R> {
     }
 }
 
-/// A page read (or the end, or the error that ended the listing) waiting for the reader.
-type Waiting<R> = Result<Option<Records<R>>>;
-
-impl<R: Record> Pager<R> {
-    /// The reading thread of [`Pager::read_ahead`]: fetches pages and hands them on in order.
-    /// While the reader's buffer is full, fetched pages wait here as text (at most
-    /// [`READ_AHEAD_TEXT_BYTES`]; past that it waits for the reader too).
-    fn feed<T>(mut self, tx: &std::sync::mpsc::SyncSender<PageSent<T>>, convert: fn(Vec<R>) -> T) {
-        use std::sync::mpsc::TrySendError;
-        let ready = |w: Waiting<R>| -> PageSent<T> {
-            let records = w?;
-            records
-                .map(|r| r.build().map(|v| (v.len(), convert(v))))
-                .transpose()
-        };
-        let mut waiting: VecDeque<Waiting<R>> = VecDeque::new();
-        let mut text_bytes = 0usize;
-        let mut refused: Option<PageSent<T>> = None;
-        let mut ended = false;
-        loop {
-            // Hand on what waits, as far as the reader has room.
-            loop {
-                let item = match refused.take() {
-                    Some(item) => item,
-                    None => match waiting.pop_front() {
-                        Some(w) => {
-                            if let Ok(Some(r)) = &w {
-                                text_bytes = text_bytes.saturating_sub(r.text_bytes());
-                            }
-                            ready(w)
-                        }
-                        None => break,
-                    },
-                };
-                match tx.try_send(item) {
-                    Ok(()) => {}
-                    Err(TrySendError::Full(item)) => {
-                        refused = Some(item);
-                        break;
-                    }
-                    // The reader is gone (a loop left early): stop reading.
-                    Err(TrySendError::Disconnected(_)) => return,
-                }
-            }
-            match refused.take() {
-                None if ended => return,
-                // Nothing more to fetch, or enough held: wait for the reader.
-                Some(item) if ended || text_bytes >= READ_AHEAD_TEXT_BYTES => {
-                    if tx.send(item).is_err() {
-                        return;
-                    }
-                    continue;
-                }
-                other => refused = other,
-            }
-            // While the reader is behind, pages fetched wait as text.
-            self.keep_text = refused.is_some();
-            let w = self.next_records();
-            if let Ok(Some(r)) = &w {
-                text_bytes = text_bytes.saturating_add(r.text_bytes());
-            }
-            ended = !matches!(w, Ok(Some(_)));
-            waiting.push_back(w);
-        }
-    }
-}
-
-/// A progress line for a listing of more than two pages, on a terminal only; cleared when done.
-pub struct Progress {
-    pb: Option<crate::progress::ProgressBar>,
-    label: String,
-    pages: usize,
-    records: u64,
-}
-
-impl Progress {
-    /// Shows nothing without a label or when stderr is not a terminal.
-    pub fn new(label: Option<&str>) -> Self {
-        use std::io::IsTerminal;
-        let on = label.is_some() && std::io::stderr().is_terminal();
-        Progress {
-            pb: on.then(crate::progress::ProgressBar::hidden),
-            label: label.unwrap_or_default().to_string(),
-            pages: 0,
-            records: 0,
-        }
-    }
-
-    /// One more page of `records` read.
-    pub fn page(&mut self, records: usize) {
-        self.pages += 1;
-        self.records += records as u64;
-        let Some(pb) = &self.pb else { return };
-        if self.pages == 3 {
-            pb.set_style(
-                crate::progress::ProgressStyle::with_template(
-                    "{spinner} {msg}: {pos} records, {per_sec}",
-                )
-                .unwrap_or_else(|_| crate::progress::ProgressStyle::default_spinner()),
-            );
-            pb.set_draw_target(crate::progress::ProgressDrawTarget::stderr());
-        }
-        pb.set_message(format!("{} ({} pages)", self.label, self.pages));
-        pb.set_position(self.records);
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        if let Some(pb) = &self.pb {
-            pb.finish_and_clear();
-        }
-    }
-}
-
-/// How many pages a listing read by [`NcmClient::read_ahead`] may run ahead of its reader: a job
-/// that reads two listings one after the other (net devices, then routers) gets the second
-/// whole while it works on the first. Memory stays bounded whatever the fleet's size.
-pub const READ_AHEAD_PAGES: usize = 24;
-
-/// How much answer text a listing read ahead may hold for a reader that is behind: an
-/// inventory reading 400 pages of net devices before its 200 pages of routers gets the routers
-/// read meanwhile (some 36 MiB of text at 100,000 routers) instead of after.
-pub const READ_AHEAD_TEXT_BYTES: usize = 64 << 20;
-
-/// What the reading thread sends: a page (its record count and converted records), the end
-/// (`None`), or the error that ended the listing.
-type PageSent<T> = Result<Option<(usize, T)>>;
-
-/// Pages read ahead by [`Pager::read_ahead`], in order; ends after the last page or an error.
-pub struct ReadAhead<T> {
-    /// Each page's record count and converted page; `Ok(None)` marks the end: a channel closed
-    /// without it means the reader died. (In a mutex only so that the iterator may be shared
-    /// between threads, as Rhai asks.)
-    pages: std::sync::Mutex<std::sync::mpsc::Receiver<PageSent<T>>>,
-    progress: Progress,
-    done: bool,
-}
-
-impl<T> Iterator for ReadAhead<T> {
-    type Item = Result<T>;
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let rx = self.pages.get_mut().unwrap_or_else(|e| e.into_inner());
-        let item = rx.recv().unwrap_or_else(|_| {
-            Err(Error::invalid(
-                "the thread reading pages ahead stopped unexpectedly; the listing is incomplete",
-            ))
-        });
-        match item {
-            Ok(Some((records, page))) => {
-                self.progress.page(records);
-                Some(Ok(page))
-            }
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
 impl<R> Drop for Pager<R> {
     /// A listing left early (a loop's `break`, an error): the pages asked for ahead stop at
     /// their next chance (a 429's wait included).
@@ -1016,34 +679,6 @@ fn compare_values(a: &Value, b: &Value) -> std::cmp::Ordering {
         other => other.to_string(),
     };
     text(a).cmp(&text(b))
-}
-
-/// Splits a collection body (as a JSON tree) into its records and `meta.next`, or says what is
-/// wrong with it: an answer that is not JSON says so (with its content type), not "no data
-/// list". Pages are parsed by [`parse_page`]; this explains the ones it could not read.
-fn split_page(
-    mut body: Value,
-    content_type: Option<&str>,
-) -> std::result::Result<(Vec<Value>, Option<String>), String> {
-    if let Value::String(text) = &body {
-        let start: String = text.chars().take(80).collect();
-        return Err(format!(
-            "the answer is not JSON ({}): {start:?}",
-            content_type.unwrap_or("no content-type")
-        ));
-    }
-    // Taken out of the body, not copied: a page of configuration managers is megabytes of values.
-    let data = match body.get_mut("data").map(Value::take) {
-        Some(Value::Array(a)) => a,
-        _ => return Err("the collection body has no 'data' list".to_string()),
-    };
-    let next = match body.pointer("/meta/next") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.is_empty() => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => return Err(format!("meta.next is neither a URL nor null: {other}")),
-    };
-    Ok((data, next))
 }
 
 #[cfg(test)]
