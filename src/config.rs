@@ -8,8 +8,6 @@ use crate::http::tls::CaFile;
 use crate::http::HttpOptions;
 use crate::ignitenet::IgniteNetOptions;
 use crate::ncm::{NcmCredentials, DEFAULT_NCM_BASE_URL};
-#[cfg(feature = "sim")]
-use crate::sim::SimOptions;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -69,9 +67,6 @@ pub struct Config {
     /// IgniteNet Cloud: base URL, API key, rate limit and retry intervals.
     pub ignitenet: IgniteNetOptions,
     pub http: HttpOptions,
-    /// When set, an in-process simulator is started and both clouds point at it.
-    #[cfg(feature = "sim")]
-    pub sandbox: Option<SimOptions>,
     /// `--arg key=value` pairs, visible to scripts as `ARGS`.
     pub args: BTreeMap<String, String>,
     /// Directories scripts may write files in (the current directory by default).
@@ -347,8 +342,6 @@ impl Default for Config {
             ncm_credentials: NcmCredentials::default(),
             ignitenet: IgniteNetOptions::default(),
             http: HttpOptions::default(),
-            #[cfg(feature = "sim")]
-            sandbox: None,
             args: BTreeMap::new(),
             write_dirs: vec![],
             read_dirs: vec![],

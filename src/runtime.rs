@@ -1,6 +1,6 @@
-//! The embeddable runtime: turns a `Config` into a ready engine (starting the sandbox simulator
-//! when asked), compiles and runs scripts, and reports failures as rendered diagnostics with the
-//! exit code the CLI should use.
+//! The embeddable runtime: turns a `Config` into a ready engine and the two clients, compiles
+//! and runs scripts, and reports failures as rendered diagnostics with the exit code the CLI
+//! should use.
 
 use crate::config::Config;
 use crate::error::Result;
@@ -10,8 +10,6 @@ use crate::ignitenet::IgniteNetClient;
 use crate::ncm::NcmClient;
 use crate::script::bindings::{ScriptContext, StopReason};
 use crate::script::diagnostics::{self, Diagnostic};
-#[cfg(feature = "sim")]
-use crate::sim::{sandbox_credentials, Simulator};
 use rhai::{Dynamic, Engine, Scope, AST};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -160,9 +158,9 @@ pub struct Runtime {
     engine: Engine,
     ncm: Arc<NcmClient>,
     ignitenet: Arc<IgniteNetClient>,
-    /// The in-process simulator of `--sandbox`.
-    #[cfg(feature = "sim")]
-    sim: Option<Simulator>,
+    /// What must live as long as the runtime (a local server its clients were pointed at):
+    /// see [`Runtime::keep_alive`].
+    kept: Vec<Box<dyn std::any::Any + Send + Sync>>,
     cancel: Arc<AtomicBool>,
     redactor: Redactor,
     config: Config,
@@ -190,8 +188,6 @@ impl Runtime {
 
     /// Builds the runtime with a cancellation flag owned by the caller (Ctrl-C handlers).
     pub fn with_cancel(config: Config, cancel: Arc<AtomicBool>) -> Result<Runtime> {
-        #[cfg(feature = "sim")]
-        let (config, sim) = start_sandbox(config)?;
         config.check_secrets()?;
         let redactor = Redactor::new(config.secrets());
         // One connection pool per cloud, as large as the requests it may have in flight (two
@@ -233,8 +229,7 @@ impl Runtime {
             engine,
             ncm,
             ignitenet,
-            #[cfg(feature = "sim")]
-            sim,
+            kept: vec![],
             cancel,
             redactor,
             config,
@@ -300,8 +295,7 @@ impl Runtime {
         &self.redactor
     }
 
-    /// The configuration the runtime was built from (after `--sandbox` pointed it at the
-    /// simulator).
+    /// The configuration the runtime was built from.
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -311,20 +305,15 @@ impl Runtime {
         &self.ctx
     }
 
-    /// The in-process simulator of `--sandbox`, if the runtime started one.
-    #[cfg(feature = "sim")]
-    pub fn simulator(&self) -> Option<&Simulator> {
-        self.sim.as_ref()
+    /// Keeps `value` alive as long as the runtime: a local server the configuration was
+    /// pointed at before the runtime was built, which must not stop while scripts call it.
+    pub fn keep_alive<T: std::any::Any + Send + Sync>(&mut self, value: T) {
+        self.kept.push(Box::new(value));
     }
 
-    /// A runtime against a fresh sandbox with default options (tests, examples).
-    #[cfg(feature = "sim")]
-    pub fn sandbox() -> Result<Runtime> {
-        Runtime::new(Config {
-            sandbox: Some(Default::default()),
-            ncm_credentials: sandbox_credentials(),
-            ..Default::default()
-        })
+    /// The first value of type `T` given to [`keep_alive`](Self::keep_alive), if any.
+    pub fn kept_alive<T: std::any::Any>(&self) -> Option<&T> {
+        self.kept.iter().find_map(|k| k.downcast_ref::<T>())
     }
 
     /// The scope scripts start with: `ARGS` (typed when the script declares its arguments).
@@ -813,29 +802,6 @@ impl Runtime {
         };
         vec![ncm, ignitenet]
     }
-
-    #[cfg(feature = "sim")]
-    pub fn sim(&self) -> Result<&Simulator> {
-        self.sim.as_ref().ok_or_else(|| {
-            crate::error::Error::Config(
-                "no simulator: the runtime was not started with --sandbox".into(),
-            )
-        })
-    }
-}
-
-/// `--sandbox`: starts the in-process simulator and points both clouds (and their keys) at it.
-#[cfg(feature = "sim")]
-fn start_sandbox(mut config: Config) -> Result<(Config, Option<Simulator>)> {
-    let Some(opts) = config.sandbox.clone() else {
-        return Ok((config, None));
-    };
-    let sim = Simulator::start(opts.clone())?;
-    config.ncm_base_url = sim.ncm_base_url();
-    config.ncm_credentials = opts.ncm_keys.clone();
-    config.ignitenet.base_url = sim.ignitenet_base_url();
-    config.ignitenet.api_key = opts.ignitenet_key.clone();
-    Ok((config, Some(sim)))
 }
 
 /// What a [`Watchdog`] watches: the limit, the grace after it, and what it stops.

@@ -4,7 +4,6 @@
 //! never panic. And every numeric option of the command line, a profile and a script is swept
 //! with 0, -1, 1e-300, 1e30 and NaN: a usage error (exit 2) or success, never exit 101.
 
-
 use crate::common::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, TestRunner};

@@ -4,7 +4,6 @@
 //! file removed in the next commit. The commit (the dated store: its final rename) is the point
 //! of no return: an interrupt before it leaves the previous backup as it was, after it no failure.
 
-
 use crate::common::*;
 use git2::Repository;
 use std::path::Path;

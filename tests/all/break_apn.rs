@@ -2,7 +2,6 @@
 //! device that syncs a config setting that APN goes offline; after `--rollback-after` it reverts
 //! to its previous config, comes back online and its config sync is suspended.
 
-
 use crate::common::*;
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,6 @@
 //! in order, an error on any page fails the listing, at most `page_concurrency` requests are in
 //! flight, and the request count stays within a few of one per page.
 
-
 use crate::common::*;
 use fleetscript::ncm::client::DEFAULT_PAGE_CONCURRENCY;
 use fleetscript::sim::{Fault, SimOptions, Simulator};

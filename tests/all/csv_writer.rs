@@ -1,7 +1,6 @@
 //! `csv::writer`: rows stream to a hidden file that becomes the named one only at `close()`; a
 //! script that fails first leaves the named file as it was and no hidden file behind.
 
-
 use crate::common::*;
 use fleetscript::sim::{SimOptions, Simulator};
 

@@ -2,7 +2,6 @@
 //! modules included, and their declarations compile as Rhai once given bodies (the engine has
 //! no parser for definition files; this is as close as it gets).
 
-
 use crate::common::*;
 use std::collections::{BTreeSet, HashSet};
 

@@ -5,7 +5,6 @@
 //! a lock held or a cloud unavailable after retries; 130 interrupted before a backup was saved
 //! (0 after it). Each checks the message: no script frames for 2 and 3, no key anywhere.
 
-
 use crate::common::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};

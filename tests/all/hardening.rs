@@ -2,7 +2,6 @@
 //! eval, symlinked writes), limits on time, memory and nesting, no crash from any number, hostile
 //! servers, masking that never corrupts data, and the backup swap.
 
-
 use crate::common::*;
 
 /// Ids that would leave their endpoint, in every form a reviewer found.

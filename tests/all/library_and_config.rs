@@ -401,7 +401,10 @@ fn shell_completions() {
 #[test]
 fn runtimes_share_the_modules_but_not_their_state() {
     let (small, large) = (crate::common::sim(3), crate::common::sim(7));
-    let (mut a, mut b) = (crate::common::runtime_for(&small), crate::common::runtime_for(&large));
+    let (mut a, mut b) = (
+        crate::common::runtime_for(&small),
+        crate::common::runtime_for(&large),
+    );
     let count = "ncm::routers::list(#{fields: [\"id\"]}).len()";
     assert_eq!(crate::common::eval(&mut a, count).as_int().unwrap(), 3);
     assert_eq!(crate::common::eval(&mut b, count).as_int().unwrap(), 7);

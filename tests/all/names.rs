@@ -2,7 +2,6 @@
 //! number or id (one request, kept for the run), say "did you mean" on no match and list the
 //! candidates on several; helpers and `--arg group=NAME` take names; versions compare as versions.
 
-
 use crate::common::*;
 
 #[test]

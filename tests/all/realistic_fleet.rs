@@ -4,7 +4,6 @@
 //! ones, secrets never in clear, and each router's effective configuration; every firmware's
 //! default served is a full tree; the same seed gives the same files.
 
-
 use crate::common::*;
 use fleetscript::sim::SimOptions;
 use serde_json::Value;

@@ -114,12 +114,15 @@ fn repl_in_a_terminal() {
 fn repl_state_commands_and_formats() {
     let dir = tempfile::tempdir().unwrap();
     let lib = tempfile::tempdir().unwrap();
-    let rt = fleetscript::Runtime::new(fleetscript::Config {
-        sandbox: Some(Default::default()),
-        write_dirs: vec![dir.path().join("allowed")],
-        library_path: vec![lib.path().to_path_buf()],
-        ..Default::default()
-    })
+    let rt = fleetscript::sim::sandbox::runtime(
+        fleetscript::Config {
+            write_dirs: vec![dir.path().join("allowed")],
+            library_path: vec![lib.path().to_path_buf()],
+            ..Default::default()
+        },
+        Default::default(),
+        Default::default(),
+    )
     .unwrap();
     let mut r = Repl::new(rt);
     let run = |r: &mut Repl, input: &str| -> String {

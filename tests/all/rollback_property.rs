@@ -9,7 +9,6 @@
 //! pending firmware upgrades are played first, so the routers generated one firmware behind take
 //! part too, on the firmware (and with the `actual` form) they upgraded to.
 
-
 use crate::common::*;
 use fleetscript::diff::{self, Diff};
 use fleetscript::ncm::bulk::{self, BulkOptions, Change, JournalFile};

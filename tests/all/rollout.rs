@@ -5,7 +5,6 @@
 //! secret, `rollback.rhai` undoes a run from its journal, and `--dry-run` prints the plan and
 //! sends nothing.
 
-
 use crate::common::*;
 use fleetscript::sim::{SimOptions, Simulator};
 use serde_json::{json, Value};

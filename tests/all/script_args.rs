@@ -3,7 +3,6 @@
 //! output files are checked writable before the first request, values arrive typed, and
 //! `--help` renders the declaration.
 
-
 use crate::common::*;
 use fleetscript::script::{args, library};
 

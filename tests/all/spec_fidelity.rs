@@ -4,7 +4,6 @@
 //! bodies as the spec says (read-only fields refused by client and simulator, the fields a PUT
 //! requires, one reboot target).
 
-
 use crate::common::*;
 use fleetscript::sim::{sandbox_credentials, Simulator};
 

@@ -3,7 +3,6 @@
 //! answers each with 200 when asked over plain HTTP, the client accepts each, and both refuse a
 //! filter the documentation does not list. A bug the catalog shares with the simulator shows here.
 
-
 use crate::common::*;
 use fleetscript::sim::sandbox_credentials;
 use serde_json::{json, Map, Value};

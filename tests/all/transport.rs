@@ -4,7 +4,6 @@
 //! without credentials), and a certificate this machine cannot verify said in one line with
 //! its fix, never retried.
 
-
 use crate::common::*;
 use fleetscript::sim::Simulator;
 use std::io::{BufRead, BufReader, Write};

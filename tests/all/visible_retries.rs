@@ -3,7 +3,6 @@
 //! `config check` fails for a configured cloud that is not reachable (exit 75); one that is not
 //! configured is only reported, unless `--require` names it.
 
-
 use crate::common::*;
 
 #[test]
