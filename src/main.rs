@@ -297,6 +297,29 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
         }
         return Ok(exit::OK);
     }
+    run_settings(&a, &mut cfg)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let mut rt = runtime(cfg, sandbox, cancel.clone())?;
+    rt.on_overrun(end_overrun);
+    install_ctrl_c(cancel, rt.ctx().saved.clone());
+    let dry_run = a.conn.dry_run;
+    if dry_run {
+        eprintln!("dry run: nothing will be written (every write is shown instead)");
+    }
+    let code = run_checked(&mut rt, name, &script, &src, code.is_some(), &a.conn.fleet);
+    if dry_run {
+        let n = rt.ncm().transport().stats.dry_run_writes()
+            + rt.ignitenet().transport().stats.dry_run_writes();
+        eprintln!(
+            "dry run: nothing was written ({n} write{} planned)",
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    Ok(code)
+}
+
+/// What only `run` sets: the `--arg`s, `--max-time` and `--stop-grace`.
+fn run_settings(a: &RunArgs, cfg: &mut Config) -> anyhow::Result<()> {
     for kv in &a.args {
         let (k, v) = kv
             .split_once('=')
@@ -317,24 +340,7 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
     if let Some(g) = a.stop_grace {
         cfg.limits.stop_grace = flag(st::STOP_GRACE.duration(g))?;
     }
-    let cancel = Arc::new(AtomicBool::new(false));
-    let mut rt = runtime(cfg, sandbox, cancel.clone())?;
-    rt.on_overrun(end_overrun);
-    install_ctrl_c(cancel, rt.ctx().saved.clone());
-    let dry_run = a.conn.dry_run;
-    if dry_run {
-        eprintln!("dry run: nothing will be written (every write is shown instead)");
-    }
-    let code = run_checked(&mut rt, name, &script, &src, code.is_some(), &a.conn.fleet);
-    if dry_run {
-        let n = rt.ncm().transport().stats.dry_run_writes()
-            + rt.ignitenet().transport().stats.dry_run_writes();
-        eprintln!(
-            "dry run: nothing was written ({n} write{} planned)",
-            if n == 1 { "" } else { "s" }
-        );
-    }
-    Ok(code)
+    Ok(())
 }
 
 /// A script's run after its pre-run checks (credentials of the clouds it uses, its declared

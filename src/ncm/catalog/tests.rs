@@ -84,12 +84,19 @@ fn the_sort_column_marks_timeuuids_and_the_config_managers_id() {
     assert!(endpoint("routers").unwrap().sortable().is_empty());
 }
 
+/// A write body checked by the endpoint's rules.
+fn check(
+    ep: &str,
+    m: Method,
+    id: Option<&str>,
+    body: serde_json::Value,
+) -> Result<(), WriteProblem> {
+    endpoint(ep).unwrap().check_write(m, id, &body)
+}
+
 #[test]
-fn write_bodies_follow_the_spec() {
+fn account_write_bodies_follow_the_spec() {
     use serde_json::json;
-    let check = |ep: &str, m: Method, id: Option<&str>, body: serde_json::Value| {
-        endpoint(ep).unwrap().check_write(m, id, &body)
-    };
     assert!(matches!(
         check("accounts", Method::Put, Some("7"), json!({"name": "x", "is_disabled": true})),
         Err(WriteProblem::NotWritable(m)) if m.contains("is_disabled is not writable")
@@ -115,6 +122,11 @@ fn write_bodies_follow_the_spec() {
         json!({"account": "a", "id": 8, "name": "x"})
     )
     .is_err());
+}
+
+#[test]
+fn router_group_and_reboot_write_bodies_follow_the_spec() {
+    use serde_json::json;
     for field in [
         "target_firmware",
         "upgrade_pending",

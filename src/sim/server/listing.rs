@@ -186,6 +186,14 @@ pub(super) struct ListParams {
     passthrough: Vec<(String, String)>,
 }
 
+/// Splits a comma-separated query value, empty items dropped.
+fn split(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 pub(super) fn parse_list(
     ep: &'static Endpoint,
     params: &[(String, String)],
@@ -199,35 +207,14 @@ pub(super) fn parse_list(
         filters: vec![],
         passthrough: vec![],
     };
-    let split = |v: &str| -> Vec<String> {
-        v.split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect()
-    };
     for (k, v) in params {
         match k.as_str() {
             "limit" => {
-                let n: usize = v
-                    .parse()
-                    .map_err(|_| bad(format!("limit must be a positive integer, not {v:?}")))?;
-                if n == 0 {
-                    return Err(bad("limit must be at least 1"));
-                }
-                // Pages are capped at the endpoint maximum (500 on most endpoints).
-                p.limit = n.min(ep.max_page);
+                p.limit = parse_limit(ep, v)?;
                 continue;
             }
             "offset" => {
-                if ep.paging.is_timeuuid() {
-                    return Err(bad(format!(
-                        "{} pages by created_at_timeuuid, not offset",
-                        ep.name
-                    )));
-                }
-                p.offset = v.parse().map_err(|_| {
-                    bad(format!("offset must be a non-negative integer, not {v:?}"))
-                })?;
+                p.offset = parse_offset(ep, v)?;
                 continue;
             }
             "fields" => p.fields = Some(split(v)),
@@ -256,30 +243,7 @@ pub(super) fn parse_list(
                 p.order_by = Some(v.clone());
             }
             "format" => {}
-            key => {
-                let (f, op) = resolve_filter(ep, key).map_err(|e| bad(e.to_string()))?;
-                let vals = if op == Op::In {
-                    split(v)
-                } else {
-                    vec![v.clone()]
-                };
-                if op == Op::In {
-                    if let Some(cap) = ep.in_cap {
-                        if vals.len() > cap {
-                            return Err(bad(format!(
-                                "{key} has {} values; the limit is {cap} per filter",
-                                vals.len()
-                            )));
-                        }
-                    }
-                }
-                if f.ty == Ty::Timestamp && op != Op::IsNull {
-                    if let Some(x) = vals.iter().find(|x| !has_time_portion(x)) {
-                        return Err(bad(format!("{key}={x:?}: datetime fields need the time portion, e.g. \"2019-08-12T09:29:34\"")));
-                    }
-                }
-                p.filters.push((f, op, vals));
-            }
+            key => p.filters.push(parse_filter(ep, key, v)?),
         }
         p.passthrough.push((k.clone(), v.clone()));
     }
@@ -292,6 +256,63 @@ pub(super) fn parse_list(
         }
     }
     Ok(p)
+}
+
+/// `limit`: at least 1, capped at the endpoint's largest page.
+fn parse_limit(ep: &Endpoint, v: &str) -> Result<usize, Reply> {
+    let n: usize = v
+        .parse()
+        .map_err(|_| bad(format!("limit must be a positive integer, not {v:?}")))?;
+    if n == 0 {
+        return Err(bad("limit must be at least 1"));
+    }
+    // Pages are capped at the endpoint maximum (500 on most endpoints).
+    Ok(n.min(ep.max_page))
+}
+
+/// `offset`: a count, on endpoints paged by offset only.
+fn parse_offset(ep: &Endpoint, v: &str) -> Result<usize, Reply> {
+    if ep.paging.is_timeuuid() {
+        return Err(bad(format!(
+            "{} pages by created_at_timeuuid, not offset",
+            ep.name
+        )));
+    }
+    v.parse()
+        .map_err(|_| bad(format!("offset must be a non-negative integer, not {v:?}")))
+}
+
+/// A filter `key=value`: its field and operator by the catalog, the `__in` cap, and the time
+/// portion datetime fields need.
+fn parse_filter(
+    ep: &'static Endpoint,
+    key: &str,
+    v: &str,
+) -> Result<(&'static Field, Op, Vec<String>), Reply> {
+    let (f, op) = resolve_filter(ep, key).map_err(|e| bad(e.to_string()))?;
+    let vals = if op == Op::In {
+        split(v)
+    } else {
+        vec![v.to_string()]
+    };
+    if op == Op::In {
+        if let Some(cap) = ep.in_cap {
+            if vals.len() > cap {
+                return Err(bad(format!(
+                    "{key} has {} values; the limit is {cap} per filter",
+                    vals.len()
+                )));
+            }
+        }
+    }
+    if f.ty == Ty::Timestamp && op != Op::IsNull {
+        if let Some(x) = vals.iter().find(|x| !has_time_portion(x)) {
+            return Err(bad(format!(
+                "{key}={x:?}: datetime fields need the time portion, e.g. \"2019-08-12T09:29:34\""
+            )));
+        }
+    }
+    Ok((f, op, vals))
 }
 
 pub(super) fn list_url(host: &str, ep: &Endpoint, pairs: &[(String, String)]) -> String {

@@ -247,6 +247,33 @@ pub(super) fn modify(
     let Some(rec) = store.find_mut(ep.name, id) else {
         return not_found(ep, id);
     };
+    write_fields(rec, m, b);
+    let rec = rec.clone();
+    if ep.name == "groups" {
+        group_firmware_to_routers(store, id);
+    }
+    // A router moved between groups gets a new target, and its group's firmware.
+    if ep.name == "routers" {
+        let now = store.now();
+        crate::sim::firmware::follow_group(store, id, now);
+        let cms =
+            crate::sim::config_sync::ids_linking(store, "configuration_managers", "router", id);
+        for cm in cms {
+            let now = store.now();
+            crate::sim::config_sync::retarget(store, &cm, now);
+        }
+    }
+    let (fields, expand) = detail_params(params);
+    patch_or_put_answer(store, ep, &rec, &fields, &expand)
+}
+
+/// The 202 answer of a PUT or PATCH: the record (its `fields`). A departure for PATCH, whose
+/// spec says "Unlike PUT, PATCH never returns a payload in its reply": the official client reads
+/// one (copy_router_configuration parses the PATCH answer as JSON, patch_configuration_managers
+/// returns its text), which says more about the real service than the sentence does.
+/// Writes a PUT's or PATCH's fields into a record (PATCH merges; a configuration's removals
+/// cannot be PATCHed); a changed configuration gets a new version, not yet synched.
+fn write_fields(rec: &mut Value, m: Method, b: Map<String, Value>) {
     let mut changed_config = false;
     for (k, v) in b {
         if k == "configuration" {
@@ -276,29 +303,8 @@ pub(super) fn modify(
     if rec.get("updated_at").is_some() {
         rec["updated_at"] = json!(crate::sim::store::ts(chrono::Utc::now()));
     }
-    let rec = rec.clone();
-    if ep.name == "groups" {
-        group_firmware_to_routers(store, id);
-    }
-    // A router moved between groups gets a new target, and its group's firmware.
-    if ep.name == "routers" {
-        let now = store.now();
-        crate::sim::firmware::follow_group(store, id, now);
-        let cms =
-            crate::sim::config_sync::ids_linking(store, "configuration_managers", "router", id);
-        for cm in cms {
-            let now = store.now();
-            crate::sim::config_sync::retarget(store, &cm, now);
-        }
-    }
-    let (fields, expand) = detail_params(params);
-    patch_or_put_answer(store, ep, &rec, &fields, &expand)
 }
 
-/// The 202 answer of a PUT or PATCH: the record (its `fields`). A departure for PATCH, whose
-/// spec says "Unlike PUT, PATCH never returns a payload in its reply": the official client reads
-/// one (copy_router_configuration parses the PATCH answer as JSON, patch_configuration_managers
-/// returns its text), which says more about the real service than the sentence does.
 pub(super) fn patch_or_put_answer(
     store: &Store,
     ep: &Endpoint,
