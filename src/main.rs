@@ -182,21 +182,10 @@ fn conn_config(c: &ConnArgs) -> anyhow::Result<(Config, Option<SimOptions>)> {
     for w in warnings {
         eprintln!("warning: {w}");
     }
-    let flags = fleetscript::config::Tuning {
-        timeout: c.timeout,
-        retries: c.retries.map(|r| r as f64),
-        retry_delay_ms: c.retry_delay_ms.map(|ms| ms as f64),
-        max_body_mb: c.max_body_mb,
-        page_concurrency: c.page_concurrency,
-        max_memory_mb: c.max_memory,
-        ..Default::default()
-    };
-    cfg.apply_tuning(&flags, fleetscript::config::Origin::Flags)?;
-    if let Some(f) = &c.ca_file {
-        cfg.set_ca_file(f.clone(), "--ca-file".into());
+    for flags in [&c.access.given, &c.settings.given] {
+        cfg.apply(flags, fleetscript::config::Origin::Flags)?;
     }
     cfg.http.dry_run = c.dry_run;
-    cfg.http.read_only |= c.read_only;
     cfg.http.verbose = c.verbose;
     cfg.write_dirs = c.allow_write.clone();
     cfg.read_dirs = c.allow_read.clone();

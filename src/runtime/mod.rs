@@ -110,6 +110,17 @@ impl Runtime {
         Ok(rt)
     }
 
+    /// Rebuilds the engine and both clients from `config` (the REPL's `:set`), keeping the
+    /// cancellation flag, the overrun hook and what was kept alive; modules registered by name
+    /// ([`register_module`](Self::register_module)) are the caller's to register again.
+    pub fn reconfigure(&mut self, config: Config) -> Result<()> {
+        let mut next = Runtime::with_cancel(config, self.cancel.clone())?;
+        next.kept = std::mem::take(&mut self.kept);
+        next.overrun = self.overrun.take();
+        *self = next;
+        Ok(())
+    }
+
     /// What to do with a run that does not stop within `Limits::stop_grace` of `max_time`: a
     /// library call that never looks at the stop flag (stuck in a loop, or on I/O) keeps the
     /// run going past its limit. Without a hook nothing more happens (the library never ends
