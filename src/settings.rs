@@ -190,6 +190,10 @@ const fn flag_only(mut s: Setting) -> Setting {
     s
 }
 
+/// The variable naming a PEM file of CA certificates (OpenSSL's; also read by the platform
+/// verifier on Linux): trusted as `ca_file` is.
+pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+
 /// Every setting, in the order `config show` lists them.
 pub const SETTINGS: &[Setting] = &[
     text("ncm_base_url", "CP_BASE_URL", false, "The NCM API v2 base URL"),
@@ -245,7 +249,7 @@ pub const SETTINGS: &[Setting] = &[
         default: "",
         bounds: None,
         profile: true,
-        env: Some("SSL_CERT_FILE"),
+        env: Some(SSL_CERT_FILE),
         flag: flag("ca-file", "FILE", FlagPlace::Connection, 7),
     },
     Setting {
@@ -493,6 +497,48 @@ mod tests {
             RETRY_DELAY_MS.duration(250.0).unwrap(),
             Duration::from_millis(250)
         );
+    }
+
+    #[test]
+    fn the_table_names_each_setting_flag_and_variable_once_and_bounds_every_number() {
+        let (mut seen, mut flags) = (std::collections::HashSet::new(), vec![]);
+        for s in SETTINGS {
+            assert!(seen.insert(s.name), "{} twice", s.name);
+            if let Some(f) = s.flag {
+                assert!(!flags.contains(&f.long), "--{} twice", f.long);
+                flags.push(f.long);
+                assert_eq!(f.long, s.name.replace('_', "-"), "{}", s.name);
+                assert_eq!(f.value_name.is_empty(), s.kind == Kind::Bool, "{}", s.name);
+            }
+            if let Some(var) = s.env {
+                assert!(seen.insert(var), "{var} twice");
+            }
+            assert_eq!(s.kind == Kind::Number, s.bounds.is_some(), "{}", s.name);
+            assert!(s.bounds.is_none_or(|b| b.name == s.name), "{}", s.name);
+            // A secret comes from a profile or the environment, never a flag (shell history).
+            assert!(
+                s.kind != Kind::Secret || (s.flag.is_none() && s.env.is_some()),
+                "{}",
+                s.name
+            );
+            assert!(s.profile || s.flag.is_some(), "{} cannot be set", s.name);
+        }
+        let ranks: Vec<(bool, u8)> = SETTINGS
+            .iter()
+            .filter_map(|s| s.flag)
+            .map(|f| (f.place == FlagPlace::Access, f.rank))
+            .collect();
+        let unique: std::collections::HashSet<_> = ranks.iter().collect();
+        assert_eq!(
+            unique.len(),
+            ranks.len(),
+            "two flags share a place in --help"
+        );
+        assert_eq!(
+            setting("timeout").unwrap().flag_help(),
+            "Request timeout in seconds (connect and total) [default: 30, or the profile's]"
+        );
+        assert!(profile_keys().contains(&"read_only") && !profile_keys().contains(&"max_memory"));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! arguments, the directories scripts may write to and the script-library path. Built from
 //! defaults, the named profile of `$XDG_CONFIG_HOME/fleetscript/config.toml`, then the
 //! environment; the CLI layers its flags on top (flags > environment > profile > defaults).
+//! Every setting is read, applied and shown as the settings table (`settings::SETTINGS`) says:
+//! `profile.rs` reads a profile by it, `apply.rs` sets and shows a setting.
 
 use crate::error::{Error, Result};
 use crate::http::tls::CaFile;
@@ -279,9 +281,7 @@ impl Default for Config {
     }
 }
 
-/// The variable naming a PEM file of CA certificates (OpenSSL's; also read by the platform
-/// verifier on Linux): trusted as `ca_file` is.
-pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+pub use crate::settings::SSL_CERT_FILE;
 
 impl Config {
     /// Where default journals go: `journals/` of the state directory.
