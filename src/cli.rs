@@ -1,8 +1,91 @@
 //! The clap command-line definition. Only `main.rs` sees these types; they are mapped into a
 //! library `Config` and never reach the engine.
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
+use fleetscript::config::{Profile, Written};
+use fleetscript::settings::{FlagPlace, Kind, Setting, SETTINGS};
 use std::path::PathBuf;
+
+/// [`SettingFlags`] of the access flags (listed with `--dry-run`).
+pub const ACCESS: u8 = 0;
+/// [`SettingFlags`] of the connection flags (listed after `--allow-read`).
+pub const CONNECTION: u8 = 1;
+
+/// The flags of the settings table ([`SETTINGS`]) at one place of `--help` (`PLACE`: [`ACCESS`]
+/// or [`CONNECTION`]), built with clap's builder API from each setting's flag, help and default,
+/// and read back as written values: a setting with a flag is one table entry, not a field here.
+/// (Derived fields would repeat each flag's name, placeholder and default; the builder keeps
+/// `--help` as it was, the flags in their places and order.)
+#[derive(Debug, Clone, Default)]
+pub struct SettingFlags<const PLACE: u8> {
+    /// The settings given on the command line, by name.
+    pub given: Profile,
+}
+
+impl<const PLACE: u8> SettingFlags<PLACE> {
+    /// The table's settings with a flag at this place, in their `--help` order.
+    fn settings() -> Vec<&'static Setting> {
+        let place = if PLACE == ACCESS {
+            FlagPlace::Access
+        } else {
+            FlagPlace::Connection
+        };
+        let mut v: Vec<&'static Setting> = SETTINGS
+            .iter()
+            .filter(|s| s.flag.is_some_and(|f| f.place == place))
+            .collect();
+        v.sort_by_key(|s| s.flag.map(|f| f.rank));
+        v
+    }
+}
+
+/// The flag of a setting, from its table entry.
+fn setting_arg(s: &'static Setting) -> Option<Arg> {
+    let f = s.flag?;
+    let arg = Arg::new(s.name).long(f.long).help(s.flag_help());
+    Some(match s.kind {
+        Kind::Bool => arg.action(ArgAction::SetTrue),
+        Kind::Number => arg
+            .value_name(f.value_name)
+            .value_parser(clap::value_parser!(f64)),
+        _ => arg.value_name(f.value_name),
+    })
+}
+
+impl<const PLACE: u8> Args for SettingFlags<PLACE> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        Self::settings()
+            .into_iter()
+            .filter_map(setting_arg)
+            .fold(cmd, clap::Command::arg)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl<const PLACE: u8> FromArgMatches for SettingFlags<PLACE> {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut flags = Self::default();
+        flags.update_from_arg_matches(m)?;
+        Ok(flags)
+    }
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        for s in Self::settings() {
+            let v = match s.kind {
+                Kind::Bool => m.get_flag(s.name).then_some(Written::Bool(true)),
+                Kind::Number => m.get_one::<f64>(s.name).map(|n| Written::Number(*n)),
+                _ => m
+                    .get_one::<String>(s.name)
+                    .map(|t| Written::Text(t.clone())),
+            };
+            if let Some(v) = v {
+                self.given.values.insert(s.name, v);
+            }
+        }
+        Ok(())
+    }
+}
 
 #[derive(Parser, Debug)]
 #[command(name = "fleetscript", version, about = "Automate Cradlepoint NCM and IgniteNet Cloud router fleets with Rhai scripts", long_about = None)]
@@ -102,10 +185,9 @@ pub struct ConnArgs {
     /// Print every write (POST/PUT/PATCH/DELETE) instead of sending it; reads still happen.
     #[arg(long)]
     pub dry_run: bool,
-    /// Refuse every write (an error, nothing sent); reads still happen [default: the profile's
-    /// read_only].
-    #[arg(long)]
-    pub read_only: bool,
+    /// The settings table's access flags (`--read-only`).
+    #[command(flatten)]
+    pub access: SettingFlags<ACCESS>,
     /// Trace every request on stderr: method, URL (no secrets), status, duration, bytes.
     #[arg(short = 'v', long)]
     pub verbose: bool,
@@ -125,28 +207,9 @@ pub struct ConnArgs {
     /// script's own, the library path and the write directories are always readable).
     #[arg(long = "allow-read", value_name = "DIR")]
     pub allow_read: Vec<PathBuf>,
-    /// Request timeout in seconds (connect and total) [default: 30, or the profile's].
-    #[arg(long, value_name = "SECS")]
-    pub timeout: Option<f64>,
-    /// Retries for 429/502/503/504 and connection errors on GET/PUT/PATCH/DELETE [default: 5].
-    #[arg(long, value_name = "N")]
-    pub retries: Option<u32>,
-    /// First retry delay in milliseconds (doubles each retry, with jitter) [default: 500].
-    #[arg(long, value_name = "MS")]
-    pub retry_delay_ms: Option<u64>,
-    /// The largest API answer read, in MiB; a larger one is an error [default: 256].
-    #[arg(long, value_name = "MIB")]
-    pub max_body_mb: Option<f64>,
-    /// Stop the script when the process holds more than MIB of memory [default: 4096].
-    #[arg(long, value_name = "MIB")]
-    pub max_memory: Option<f64>,
-    /// Pages of one listing fetched at once (offset-paged endpoints) [default: 8].
-    #[arg(long, value_name = "N")]
-    pub page_concurrency: Option<f64>,
-    /// Trust the CA certificates of FILE (PEM) besides the system's, e.g. a TLS-inspecting
-    /// proxy's [default: the profile's ca_file; SSL_CERT_FILE applies too].
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
+    /// The settings table's connection flags (`--timeout`, `--retries`, ..., `--ca-file`).
+    #[command(flatten)]
+    pub settings: SettingFlags<CONNECTION>,
 }
 
 #[derive(Args, Debug)]

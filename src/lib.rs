@@ -5,6 +5,7 @@
 //! Embedding: build a [`Config`] (here a sandbox, so no credentials), then run Rhai source.
 //!
 //! ```
+//! use fleetscript::sim::Sandbox;
 //! use fleetscript::Runtime;
 //!
 //! let mut rt = Runtime::sandbox().expect("the simulator starts on a loopback port");
@@ -34,7 +35,6 @@ pub mod repl;
 pub mod runtime;
 pub mod script;
 pub mod settings;
-#[cfg(feature = "sim")]
 pub mod sim;
 
 pub use config::Config;

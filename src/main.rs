@@ -10,7 +10,7 @@ use cli::{Cli, Command, ConfigAction, ConnArgs, FleetArgs, RunArgs};
 use fleetscript::script::bindings::SavePoint;
 use fleetscript::script::library::{self, ScriptSource};
 use fleetscript::settings as st;
-use fleetscript::sim::{Fault, SimOptions, Simulator};
+use fleetscript::sim::{Fault, Sandbox, SimOptions, Simulator};
 use fleetscript::{exit, Config, Runtime};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -171,8 +171,9 @@ fn sim_options(f: &FleetArgs) -> anyhow::Result<SimOptions> {
     })
 }
 
-/// Defaults, the profile, the environment, then the flags.
-fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
+/// Defaults, the profile, the environment, then the flags; with `--sandbox`, the simulator's
+/// options (checked here, before anything runs; [`runtime`] starts it).
+fn conn_config(c: &ConnArgs) -> anyhow::Result<(Config, Option<SimOptions>)> {
     anyhow::ensure!(
         c.profile.len() <= 1,
         "--profile once here; several profiles are for `run` (the script runs once per profile)"
@@ -181,28 +182,28 @@ fn conn_config(c: &ConnArgs) -> anyhow::Result<Config> {
     for w in warnings {
         eprintln!("warning: {w}");
     }
-    let flags = fleetscript::config::Tuning {
-        timeout: c.timeout,
-        retries: c.retries.map(|r| r as f64),
-        retry_delay_ms: c.retry_delay_ms.map(|ms| ms as f64),
-        max_body_mb: c.max_body_mb,
-        page_concurrency: c.page_concurrency,
-        max_memory_mb: c.max_memory,
-        ..Default::default()
-    };
-    cfg.apply_tuning(&flags, fleetscript::config::Origin::Flags)?;
-    if let Some(f) = &c.ca_file {
-        cfg.set_ca_file(f.clone(), "--ca-file".into());
+    for flags in [&c.access.given, &c.settings.given] {
+        cfg.apply(flags, fleetscript::config::Origin::Flags)?;
     }
     cfg.http.dry_run = c.dry_run;
-    cfg.http.read_only |= c.read_only;
     cfg.http.verbose = c.verbose;
     cfg.write_dirs = c.allow_write.clone();
     cfg.read_dirs = c.allow_read.clone();
-    if c.sandbox {
-        cfg.sandbox = Some(sim_options(&c.fleet)?);
+    let sandbox = c.sandbox.then(|| sim_options(&c.fleet)).transpose()?;
+    Ok((cfg, sandbox))
+}
+
+/// The runtime of `run` and `repl`: with `--sandbox`, against a simulator started for it (both
+/// clouds and their keys pointed at it).
+fn runtime(
+    cfg: Config,
+    sandbox: Option<SimOptions>,
+    cancel: Arc<AtomicBool>,
+) -> fleetscript::Result<Runtime> {
+    match sandbox {
+        Some(opts) => fleetscript::sim::sandbox::runtime(cfg, opts, cancel),
+        None => Runtime::with_cancel(cfg, cancel),
     }
-    Ok(cfg)
 }
 
 fn sandbox_line(rt: &Runtime, f: &FleetArgs) -> Option<String> {
@@ -265,7 +266,7 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
         };
         return fanout::run_per_profile(name, &profiles, a.jobs);
     }
-    let mut cfg = conn_config(&a.conn)?;
+    let (mut cfg, sandbox) = conn_config(&a.conn)?;
     let script = match &code {
         Some(c) => ScriptSource::Text("-e".into(), c.clone()),
         None => resolve_script(name, &cfg)?,
@@ -285,6 +286,29 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
         }
         return Ok(exit::OK);
     }
+    run_settings(&a, &mut cfg)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let mut rt = runtime(cfg, sandbox, cancel.clone())?;
+    rt.on_overrun(end_overrun);
+    install_ctrl_c(cancel, rt.ctx().saved.clone());
+    let dry_run = a.conn.dry_run;
+    if dry_run {
+        eprintln!("dry run: nothing will be written (every write is shown instead)");
+    }
+    let code = run_checked(&mut rt, name, &script, &src, code.is_some(), &a.conn.fleet);
+    if dry_run {
+        let n = rt.ncm().transport().stats.dry_run_writes()
+            + rt.ignitenet().transport().stats.dry_run_writes();
+        eprintln!(
+            "dry run: nothing was written ({n} write{} planned)",
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    Ok(code)
+}
+
+/// What only `run` sets: the `--arg`s, `--max-time` and `--stop-grace`.
+fn run_settings(a: &RunArgs, cfg: &mut Config) -> anyhow::Result<()> {
     for kv in &a.args {
         let (k, v) = kv
             .split_once('=')
@@ -305,24 +329,7 @@ fn run(a: RunArgs) -> anyhow::Result<i32> {
     if let Some(g) = a.stop_grace {
         cfg.limits.stop_grace = flag(st::STOP_GRACE.duration(g))?;
     }
-    let cancel = Arc::new(AtomicBool::new(false));
-    let mut rt = Runtime::with_cancel(cfg, cancel.clone())?;
-    rt.on_overrun(end_overrun);
-    install_ctrl_c(cancel, rt.ctx().saved.clone());
-    let dry_run = a.conn.dry_run;
-    if dry_run {
-        eprintln!("dry run: nothing will be written (every write is shown instead)");
-    }
-    let code = run_checked(&mut rt, name, &script, &src, code.is_some(), &a.conn.fleet);
-    if dry_run {
-        let n = rt.ncm().transport().stats.dry_run_writes()
-            + rt.ignitenet().transport().stats.dry_run_writes();
-        eprintln!(
-            "dry run: nothing was written ({n} write{} planned)",
-            if n == 1 { "" } else { "s" }
-        );
-    }
-    Ok(code)
+    Ok(())
 }
 
 /// A script's run after its pre-run checks (credentials of the clouds it uses, its declared
@@ -516,10 +523,10 @@ fn check(scripts: &[String]) -> anyhow::Result<i32> {
 
 /// `fleetscript repl`.
 fn repl(a: &crate::cli::ReplArgs) -> anyhow::Result<i32> {
-    let mut cfg = conn_config(&a.conn)?;
+    let (mut cfg, sandbox) = conn_config(&a.conn)?;
     // The history file is never readable or writable from the prompt's scripts.
     cfg.denied_paths.extend(a.history.iter().cloned());
-    let rt = Runtime::new(cfg)?;
+    let rt = runtime(cfg, sandbox, Arc::new(AtomicBool::new(false)))?;
     let banner = match sandbox_line(&rt, &a.conn.fleet) {
         Some(l) => format!("fleetscript {} — {l}", env!("CARGO_PKG_VERSION")),
         None => format!(

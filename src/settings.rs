@@ -1,7 +1,10 @@
-//! Checked conversions of every duration, rate and count that comes from outside (a flag, a
-//! profile, a script option, a server header): NaN, infinite, negative, zero where meaningless
-//! and values beyond a sane bound are errors that name the option, never a panic. Each option's
-//! bounds live in one table so the command line, profiles and scripts agree.
+//! The settings table ([`SETTINGS`]: each setting's name, kind, default, range, help, profile
+//! key, environment variable and flag, from which profile parsing, the flags, their help,
+//! `config show` and the REPL's `:set` are built), and checked conversions of every duration,
+//! rate and count that comes from outside (a flag, a profile, a script option, a server header):
+//! NaN, infinite, negative, zero where meaningless and values beyond a sane bound are errors
+//! that name the option, never a panic. Each option's bounds live here so the command line,
+//! profiles and scripts agree.
 
 use crate::error::{Error, Result};
 use std::time::Duration;
@@ -69,6 +72,252 @@ pub const SIM_ROLLBACK_AFTER: Bounds = b("rollback-after", 0.001, 86_400.0, fals
 pub const SIM_UPGRADE_SECS: Bounds = b("upgrade-secs", 0.0, 86_400.0, false, "s");
 /// Fraction of simulated requests failed at random.
 pub const SIM_FAIL_RATE: Bounds = b("fail-rate", 0.0, 1.0, false, "");
+
+/// What a setting holds, and so how a value written for it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text: a URL.
+    Text,
+    /// An API key: never shown (`****`), masked wherever it appears, never typed at the prompt.
+    Secret,
+    /// A number, checked against the setting's bounds.
+    Number,
+    /// A file (a profile's is relative to the config file's directory).
+    Path,
+    /// A proxy URL (`http://[user:password@]host:port`): its password is masked.
+    Proxy,
+    /// `true` or `false`.
+    Bool,
+}
+
+/// Where a setting's flag is listed among the connection flags of `run` and `repl` (`--help`
+/// lists the access flags first, with `--dry-run`, then the connection's after `--allow-read`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagPlace {
+    Access,
+    Connection,
+}
+
+/// A setting's command-line flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag {
+    /// `--LONG`.
+    pub long: &'static str,
+    /// The value's placeholder in `--help` (none for a switch).
+    pub value_name: &'static str,
+    pub place: FlagPlace,
+    /// Its position among the flags of its place in `--help`.
+    pub rank: u8,
+}
+
+/// One setting: everything the command line, profiles, the environment, `config show` and the
+/// REPL's `:set` know of it. Where its value lives in a `Config` is `Config::set`/`Config::setting`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Setting {
+    /// Its name in `config show` and `:set`, and its key in a profile (when `profile`).
+    pub name: &'static str,
+    pub kind: Kind,
+    /// One line saying what it does (the flag's help, `:set`'s list).
+    pub help: &'static str,
+    /// The default as `--help` states it (empty: none, or the profile's).
+    pub default: &'static str,
+    /// The range of a number.
+    pub bounds: Option<Bounds>,
+    /// Can a profile of `config.toml` set it (under `name`)?
+    pub profile: bool,
+    /// The environment variable that sets it.
+    pub env: Option<&'static str>,
+    pub flag: Option<Flag>,
+}
+
+const fn flag(
+    long: &'static str,
+    value_name: &'static str,
+    place: FlagPlace,
+    rank: u8,
+) -> Option<Flag> {
+    Some(Flag {
+        long,
+        value_name,
+        place,
+        rank,
+    })
+}
+
+const fn text(name: &'static str, env: &'static str, secret: bool, help: &'static str) -> Setting {
+    Setting {
+        name,
+        kind: if secret { Kind::Secret } else { Kind::Text },
+        help,
+        default: "",
+        bounds: None,
+        profile: true,
+        env: Some(env),
+        flag: None,
+    }
+}
+
+const fn number(
+    name: &'static str,
+    bounds: Bounds,
+    default: &'static str,
+    help: &'static str,
+) -> Setting {
+    Setting {
+        name,
+        kind: Kind::Number,
+        help,
+        default,
+        bounds: Some(bounds.named(name)),
+        profile: true,
+        env: None,
+        flag: None,
+    }
+}
+
+const fn with_flag(
+    mut s: Setting,
+    long: &'static str,
+    value_name: &'static str,
+    rank: u8,
+) -> Setting {
+    s.flag = flag(long, value_name, FlagPlace::Connection, rank);
+    s
+}
+
+const fn flag_only(mut s: Setting) -> Setting {
+    s.profile = false;
+    s
+}
+
+/// The variable naming a PEM file of CA certificates (OpenSSL's; also read by the platform
+/// verifier on Linux): trusted as `ca_file` is.
+pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+
+/// Every setting, in the order `config show` lists them.
+pub const SETTINGS: &[Setting] = &[
+    text("ncm_base_url", "CP_BASE_URL", false, "The NCM API v2 base URL"),
+    text("x_cp_api_id", "X_CP_API_ID", true, "NCM API key: X-CP-API-ID"),
+    text("x_cp_api_key", "X_CP_API_KEY", true, "NCM API key: X-CP-API-KEY"),
+    text("x_ecm_api_id", "X_ECM_API_ID", true, "NCM API key: X-ECM-API-ID"),
+    text("x_ecm_api_key", "X_ECM_API_KEY", true, "NCM API key: X-ECM-API-KEY"),
+    text("ignitenet_base_url", "IGNITENET_BASE_URL", false, "The IgniteNet Cloud API base URL"),
+    text("ignitenet_api_key", "IGNITENET_API_KEY", true, "IgniteNet Cloud API key (x-api-key)"),
+    number("concurrency", CONCURRENCY, "4", "Bulk config writes in flight at once"),
+    with_flag(
+        number("page_concurrency", PAGE_CONCURRENCY, "8", "Pages of one listing fetched at once (offset-paged endpoints)"),
+        "page-concurrency",
+        "N",
+        6,
+    ),
+    number("rate_limit", RATE, "20", "Bulk config writes per second (NCM; 0: no limit)"),
+    number("ignitenet_rate_limit", IGNITENET_RATE, "190", "IgniteNet requests per 10 seconds (the API allows 200)"),
+    with_flag(
+        number("timeout", TIMEOUT, "30", "Request timeout in seconds (connect and total)"),
+        "timeout",
+        "SECS",
+        1,
+    ),
+    with_flag(
+        number("retries", RETRIES, "5", "Retries for 429/502/503/504 and connection errors on GET/PUT/PATCH/DELETE"),
+        "retries",
+        "N",
+        2,
+    ),
+    with_flag(
+        number("retry_delay_ms", RETRY_DELAY_MS, "500", "First retry delay in milliseconds (doubles each retry, with jitter)"),
+        "retry-delay-ms",
+        "MS",
+        3,
+    ),
+    flag_only(with_flag(
+        number("max_body_mb", MAX_BODY_MB, "256", "The largest API answer read, in MiB; a larger one is an error"),
+        "max-body-mb",
+        "MIB",
+        4,
+    )),
+    flag_only(with_flag(
+        number("max_memory", MAX_MEMORY_MB, "4096", "Stop the script when the process holds more than MIB of memory"),
+        "max-memory",
+        "MIB",
+        5,
+    )),
+    Setting {
+        name: "ca_file",
+        kind: Kind::Path,
+        help: "Trust the CA certificates of FILE (PEM) besides the system's, e.g. a TLS-inspecting proxy's",
+        default: "",
+        bounds: None,
+        profile: true,
+        env: Some(SSL_CERT_FILE),
+        flag: flag("ca-file", "FILE", FlagPlace::Connection, 7),
+    },
+    Setting {
+        name: "proxy",
+        kind: Kind::Proxy,
+        help: "The proxy every request goes through, but to the hosts NO_PROXY names",
+        default: "",
+        bounds: None,
+        profile: true,
+        env: None,
+        flag: None,
+    },
+    Setting {
+        name: "read_only",
+        kind: Kind::Bool,
+        help: "Refuse every write (an error, nothing sent); reads still happen",
+        default: "",
+        bounds: None,
+        profile: true,
+        env: None,
+        flag: flag("read-only", "", FlagPlace::Access, 1),
+    },
+];
+
+/// The setting of this name.
+pub fn setting(name: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.name == name)
+}
+
+/// The names of the settings a profile may set (for the message naming an unknown key).
+pub fn profile_keys() -> &'static [&'static str] {
+    static KEYS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        SETTINGS
+            .iter()
+            .filter(|s| s.profile)
+            .map(|s| s.name)
+            .collect()
+    });
+    KEYS.as_slice()
+}
+
+impl Setting {
+    /// The flag's help: what it does, and its default (`[default: 30, or the profile's]`; a
+    /// setting without a stated default: `[default: the profile's ca_file; SSL_CERT_FILE applies
+    /// too]`).
+    pub fn flag_help(&self) -> String {
+        let default = match (self.default, self.profile) {
+            ("", false) => return self.help.to_string(),
+            (d, false) => d.to_string(),
+            ("", true) => match self.env {
+                Some(var) => format!("the profile's {}; {var} applies too", self.name),
+                None => format!("the profile's {}", self.name),
+            },
+            (d, true) => format!("{d}, or the profile's"),
+        };
+        format!("{} [default: {default}]", self.help)
+    }
+
+    /// The bounds of a number, named as the operator wrote it: `--page-concurrency` on the
+    /// command line, `page_concurrency` elsewhere.
+    pub fn bounds_as(&self, on_command_line: bool) -> Option<Bounds> {
+        let b = self.bounds?;
+        Some(match self.flag.filter(|_| on_command_line) {
+            Some(f) => b.named(f.long),
+            None => b,
+        })
+    }
+}
 
 impl Bounds {
     /// The same bounds under the name a flag or profile key spells them.
@@ -248,6 +497,48 @@ mod tests {
             RETRY_DELAY_MS.duration(250.0).unwrap(),
             Duration::from_millis(250)
         );
+    }
+
+    #[test]
+    fn the_table_names_each_setting_flag_and_variable_once_and_bounds_every_number() {
+        let (mut seen, mut flags) = (std::collections::HashSet::new(), vec![]);
+        for s in SETTINGS {
+            assert!(seen.insert(s.name), "{} twice", s.name);
+            if let Some(f) = s.flag {
+                assert!(!flags.contains(&f.long), "--{} twice", f.long);
+                flags.push(f.long);
+                assert_eq!(f.long, s.name.replace('_', "-"), "{}", s.name);
+                assert_eq!(f.value_name.is_empty(), s.kind == Kind::Bool, "{}", s.name);
+            }
+            if let Some(var) = s.env {
+                assert!(seen.insert(var), "{var} twice");
+            }
+            assert_eq!(s.kind == Kind::Number, s.bounds.is_some(), "{}", s.name);
+            assert!(s.bounds.is_none_or(|b| b.name == s.name), "{}", s.name);
+            // A secret comes from a profile or the environment, never a flag (shell history).
+            assert!(
+                s.kind != Kind::Secret || (s.flag.is_none() && s.env.is_some()),
+                "{}",
+                s.name
+            );
+            assert!(s.profile || s.flag.is_some(), "{} cannot be set", s.name);
+        }
+        let ranks: Vec<(bool, u8)> = SETTINGS
+            .iter()
+            .filter_map(|s| s.flag)
+            .map(|f| (f.place == FlagPlace::Access, f.rank))
+            .collect();
+        let unique: std::collections::HashSet<_> = ranks.iter().collect();
+        assert_eq!(
+            unique.len(),
+            ranks.len(),
+            "two flags share a place in --help"
+        );
+        assert_eq!(
+            setting("timeout").unwrap().flag_help(),
+            "Request timeout in seconds (connect and total) [default: 30, or the profile's]"
+        );
+        assert!(profile_keys().contains(&"read_only") && !profile_keys().contains(&"max_memory"));
     }
 
     #[test]

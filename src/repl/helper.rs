@@ -24,6 +24,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":save", ":save FILE.json|FILE.csv — write the last result"),
     (":load", ":load FILE — run a script here; its functions and variables stay"),
     (":reset", "forget every variable and function"),
+    (":set", ":set [NAME VALUE] — every setting and where it came from; or change one for the session"),
     (":history", "the input history"),
     (":quit", "leave (Ctrl-D too)"),
 ];

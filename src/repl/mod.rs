@@ -1,7 +1,7 @@
 //! The interactive REPL: variables and functions persist between inputs, results print as
 //! tables / aligned maps / JSON / CSV (long ones through a pager; colour on a terminal unless
-//! `NO_COLOR`), `:commands` (help, doc, endpoints, fields, format, save, load, reset, history,
-//! quit), Tab completion (see `helper.rs`), a prompt naming the profile and `[dry-run]`, a
+//! `NO_COLOR`), `:commands` (help, doc, endpoints, fields, format, save, load, reset, set,
+//! history, quit), Tab completion (see `helper.rs`), a prompt naming the profile and `[dry-run]`, a
 //! continuation prompt for multi-line input, a question before a destructive call, Ctrl-C
 //! cancelling the running evaluation (paging stops between requests), and a history file in the
 //! user's data directory that never keeps a line holding a secret.
@@ -70,6 +70,8 @@ pub struct Repl {
     inputs: usize,
     /// Bumped when the set of functions changes (an import), so completion follows.
     docs_version: usize,
+    /// Modules imported at the prompt, registered again when `:set` rebuilds the runtime.
+    imported: Vec<(String, Arc<rhai::Module>)>,
     /// Errors red, table headers bold (a terminal without `NO_COLOR`).
     colour: bool,
     /// Results taller than the terminal go through `$PAGER` (a terminal only).
@@ -85,14 +87,7 @@ pub enum Outcome {
 
 impl Repl {
     pub fn new(mut rt: Runtime) -> Self {
-        // The std/ modules are there without `import` at the prompt: `args::int(...)`.
-        for (name, src) in crate::script::library::STDLIB {
-            if let Ok(ast) = rt.engine().compile(src) {
-                if let Ok(m) = rhai::Module::eval_ast_as_new(Scope::new(), &ast, rt.engine()) {
-                    rt.register_module(name, m.into());
-                }
-            }
-        }
+        register_stdlib(&mut rt);
         let docs = docs::all_docs(rt.engine());
         let scope = Arc::new(Mutex::new(rt.scope()));
         Repl {
@@ -104,6 +99,7 @@ impl Repl {
             docs,
             inputs: 0,
             docs_version: 0,
+            imported: vec![],
             colour: false,
             pager: false,
         }
@@ -191,7 +187,8 @@ impl Repl {
             .module_resolver()
             .resolve(engine, None, path, rhai::Position::NONE)
             .map_err(|e| crate::script::diagnostics::from_eval(path, "", &e).message)?;
-        self.rt.register_module(alias, m);
+        self.rt.register_module(alias, m.clone());
+        self.imported.push((alias.to_string(), m));
         self.docs = docs::all_docs(self.rt.engine());
         self.docs_version += 1;
         Ok(())
@@ -268,26 +265,12 @@ impl Repl {
                 },
             },
             ":load" => {
-                if arg.is_empty() {
-                    say("usage: :load FILE\n".into());
-                } else {
-                    match std::fs::read_to_string(arg) {
-                        Ok(src) => {
-                            self.rt.reset_cancel();
-                            match self.eval(arg, &src) {
-                                Ok(v) if !v.is_unit() => say(format::render(
-                                    &v,
-                                    self.format,
-                                    format::terminal_width(),
-                                    &[],
-                                )),
-                                Ok(_) => say(format!("loaded {arg}\n")),
-                                Err(e) => say(e.render()),
-                            }
-                        }
-                        Err(e) => say(format!("error: cannot read {arg}: {e}\n")),
-                    }
-                }
+                let text = self.load(arg);
+                say(text);
+            }
+            ":set" => {
+                let text = self.set(arg);
+                say(text);
             }
             ":reset" => {
                 *self.scope() = self.rt.scope();
@@ -305,6 +288,96 @@ impl Repl {
             )),
         }
         Outcome::Continue
+    }
+
+    /// `:load FILE`: runs a script at the prompt; its value, or what became of it.
+    fn load(&mut self, arg: &str) -> String {
+        if arg.is_empty() {
+            return "usage: :load FILE\n".into();
+        }
+        match std::fs::read_to_string(arg) {
+            Ok(src) => {
+                self.rt.reset_cancel();
+                match self.eval(arg, &src) {
+                    Ok(v) if !v.is_unit() => {
+                        format::render(&v, self.format, format::terminal_width(), &[])
+                    }
+                    Ok(_) => format!("loaded {arg}\n"),
+                    Err(e) => e.render(),
+                }
+            }
+            Err(e) => format!("error: cannot read {arg}: {e}\n"),
+        }
+    }
+
+    /// `:set`: every setting of the table with its value and where it came from; `:set NAME
+    /// VALUE` changes one for the rest of the session (the runtime is rebuilt with it; variables,
+    /// functions and imports stay). API keys are not typed at the prompt.
+    fn set(&mut self, arg: &str) -> String {
+        use crate::settings::{self, Kind};
+        if arg.is_empty() {
+            return format!(
+                "{}change one with :set NAME VALUE (API keys: in a profile or the environment)\n",
+                self.rt.config().describe_settings()
+            );
+        }
+        let (name, value) = arg.split_once(char::is_whitespace).unwrap_or((arg, ""));
+        let Some(s) = settings::setting(name) else {
+            let names = settings::SETTINGS.iter().map(|s| s.name);
+            return format!(
+                "unknown setting {name}{}; :set lists them\n",
+                crate::ncm::catalog::did_you_mean(name, names)
+            );
+        };
+        if s.kind == Kind::Secret {
+            return format!(
+                "{name} is an API key: set it in a profile or the environment, not at the prompt\n"
+            );
+        }
+        if value.trim().is_empty() {
+            return format!("usage: :set {name} VALUE ({})\n", s.help);
+        }
+        let mut config = self.rt.config().clone();
+        let set = crate::config::Written::parse(s.kind, value)
+            .map_err(|e| format!("{name}: {e}"))
+            .and_then(|v| {
+                config
+                    .set(s, &v, crate::config::Origin::Prompt)
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(e) = set {
+            return format!("error: {}\n", self.rt.redactor().redact(&e));
+        }
+        let line = config
+            .describe_settings()
+            .lines()
+            .filter(|l| l.split_whitespace().next() == Some(name))
+            .collect::<Vec<_>>()
+            .join("\n");
+        // The question before a destructive call stays.
+        let confirm = self
+            .rt
+            .ctx()
+            .confirm
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_default();
+        if let Err(e) = self.rt.reconfigure(config) {
+            return format!("error: {}\n", self.rt.redactor().redact(&e.to_string()));
+        }
+        *self
+            .rt
+            .ctx()
+            .confirm
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = confirm;
+        register_stdlib(&mut self.rt);
+        for (alias, m) in &self.imported {
+            self.rt.register_module(alias, m.clone());
+        }
+        self.docs = docs::all_docs(self.rt.engine());
+        self.docs_version += 1;
+        format!("{line}\n")
     }
 
     /// The line editor with its helper: completion from the docs, the account's names
@@ -330,19 +403,9 @@ impl Repl {
         Ok(ed)
     }
 
-    /// The interactive loop on the terminal.
-    pub fn run(&mut self, opts: &ReplOptions) -> Result<(), String> {
-        let mut ed = self.editor()?;
-        let vars = match ed.helper() {
-            Some(h) => h.variables.clone(),
-            None => Default::default(),
-        };
-        let mut docs_seen = self.docs_version;
-        let history = opts
-            .history
-            .clone()
-            .unwrap_or_else(|| crate::config::data_dir().join("history.txt"));
-        let _ = ed.load_history(&history);
+    /// What the prompt does on a terminal: Ctrl-C cancels what runs, colour and the pager when
+    /// wanted, a question before a destructive call.
+    fn on_terminal(&mut self) {
         // Ctrl-C while code runs stops it; at the prompt it only clears the line.
         let cancel = self.rt.cancel_flag().clone();
         let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::SeqCst));
@@ -362,6 +425,22 @@ impl Repl {
             .confirm
             .write()
             .unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(ask_on_terminal));
+    }
+
+    /// The interactive loop on the terminal.
+    pub fn run(&mut self, opts: &ReplOptions) -> Result<(), String> {
+        let mut ed = self.editor()?;
+        let vars = match ed.helper() {
+            Some(h) => h.variables.clone(),
+            None => Default::default(),
+        };
+        let mut docs_seen = self.docs_version;
+        let history = opts
+            .history
+            .clone()
+            .unwrap_or_else(|| crate::config::data_dir().join("history.txt"));
+        let _ = ed.load_history(&history);
+        self.on_terminal();
         let secret_fns = secret_functions(&self.docs);
         println!("{}", opts.banner);
         println!("Type :help for help; Tab completes; Ctrl-C cancels; Ctrl-D quits.");
@@ -431,6 +510,17 @@ fn ask_on_terminal(what: &str) -> bool {
     std::io::stdin().read_line(&mut answer).is_ok() && answer.trim().eq_ignore_ascii_case("yes")
 }
 
+/// The std/ modules, there without `import` at the prompt: `args::int(...)`.
+fn register_stdlib(rt: &mut Runtime) {
+    for (name, src) in crate::script::library::STDLIB {
+        if let Ok(ast) = rt.engine().compile(src) {
+            if let Ok(m) = rhai::Module::eval_ast_as_new(Scope::new(), &ast, rt.engine()) {
+                rt.register_module(name, m.into());
+            }
+        }
+    }
+}
+
 /// Words naming a secret in a call or a map key (`passkey`, `password`, ...).
 const SECRET_WORDS: &[&str] = &[
     "passkey",
@@ -460,8 +550,12 @@ fn secret_functions(docs: &[FnDoc]) -> Vec<String> {
 }
 
 /// Does the line type a secret: a string literal given with a secret's name (a map key, a
-/// variable, a path) or to a function taking one?
+/// variable, a path) or to a function taking one, or a `:set proxy` line?
 fn holds_typed_secret(line: &str, secret_fns: &[String]) -> bool {
+    // `:set proxy URL` may carry the proxy's password.
+    if line.trim_start().starts_with(":set proxy") {
+        return true;
+    }
     if !line.contains('"') && !line.contains('`') {
         return false;
     }

@@ -1,5 +1,5 @@
 //! The simulator's HTTP front: every request counts as in flight, waits the configured latency,
-//! then goes to the NCM API (`server.rs`) under `/api/v2/` or to IgniteNet (`ignitenet.rs`) under
+//! then goes to the NCM API (`server/`) under `/api/v2/` or to IgniteNet (`ignitenet.rs`) under
 //! `/pub/v1/`; anything else is a 404.
 
 use super::SimState;

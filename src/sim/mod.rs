@@ -1,6 +1,9 @@
 //! The API simulator (NCM API v2 and IgniteNet Cloud): a deterministic seeded fleet served over
 //! HTTP on a loopback port, enforcing what the real clouds enforce, with per-route request
 //! counters and injectable faults/latency. It runs on its own tokio runtime thread so blocking clients can call it from anywhere.
+//! The whole module is the `sim` feature; `sandbox` wires it to a `Runtime` from the outside.
+
+#![cfg(feature = "sim")]
 
 pub mod config_sync;
 pub mod firmware;
@@ -8,6 +11,7 @@ pub mod fleet;
 pub mod front;
 pub mod ignitenet;
 pub mod ncos;
+pub mod sandbox;
 pub mod server;
 pub mod store;
 
@@ -17,6 +21,8 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
+
+pub use sandbox::Sandbox;
 
 /// The sandbox keys `--sandbox` uses; the simulator accepts exactly these by default.
 pub fn sandbox_credentials() -> NcmCredentials {

@@ -366,3 +366,63 @@ fn a_closed_standard_output_is_no_panic() {
         .unwrap()
         .contains("true"));
 }
+
+/// Every setting of the table with a flag has it on `run` and `repl`, with the table's help and
+/// default; a flag's value reaches the run (a bad one is a usage error naming the flag), and
+/// `config show` lists every setting of the table.
+#[test]
+fn settings_flags_and_config_show_come_from_the_settings_table() {
+    use fleetscript::settings::SETTINGS;
+    let home = tempfile::tempdir().unwrap();
+    for cmd in ["run", "repl"] {
+        let o = bin().args([cmd, "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&o.stdout).to_string();
+        for s in SETTINGS {
+            let Some(f) = s.flag else { continue };
+            let line = help
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("--{} ", f.long)))
+                .unwrap_or_else(|| panic!("{cmd} --help has no --{}:\n{help}", f.long));
+            assert!(line.ends_with(&s.flag_help()), "{line}");
+        }
+    }
+    let o = bin()
+        .env("XDG_CONFIG_HOME", home.path())
+        .args(["config", "show"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&o.stdout).to_string();
+    for s in SETTINGS {
+        assert!(
+            shown
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(s.name)),
+            "config show lacks {}:\n{shown}",
+            s.name
+        );
+    }
+    let o = bin()
+        .current_dir(home.path())
+        .args(["run", "-e", "1", "--sandbox", "--page-concurrency", "33"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--page-concurrency must be 1 to 32"),
+        "{}",
+        text(&o)
+    );
+    let o = bin()
+        .current_dir(home.path())
+        .args([
+            "run",
+            "-e",
+            r#"ncm::request("DELETE", "routers/10001/")"#,
+            "--sandbox",
+            "--read-only",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("this run is read-only"), "{}", text(&o));
+}

@@ -6,7 +6,7 @@
 use crate::common::*;
 use fleetscript::http::RateLimit;
 use fleetscript::ignitenet::{config_map::Origin, EntityRef, Target};
-use fleetscript::sim::{Fault, SimOptions, Simulator};
+use fleetscript::sim::{Fault, Sandbox, SimOptions, Simulator};
 use fleetscript::Runtime;
 use std::time::Duration;
 
@@ -395,14 +395,12 @@ fn ssid_script_renames_on_the_site_except_overrides() {
     let script =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/ignitenet_ssid.rhai");
     // In-process, to read the simulator's effective configs afterwards.
-    let mut cfg = fleetscript::Config {
-        sandbox: Some(SimOptions::default()),
-        ..Default::default()
-    };
+    let mut cfg = fleetscript::Config::default();
     cfg.args.insert("site".into(), SITE.into());
     cfg.args.insert("from".into(), "Guest".into());
     cfg.args.insert("to".into(), "Guest-2026".into());
-    let mut rt = Runtime::new(cfg).unwrap();
+    let mut rt =
+        fleetscript::sim::sandbox::runtime(cfg, SimOptions::default(), Default::default()).unwrap();
     let _ = rt.run_file(&script).map_err(|e| e.render()).unwrap();
     let sim = rt.sim().unwrap();
     let (changed, kept) = sim.with_ignitenet(|s| {

@@ -110,12 +110,15 @@ fn repl_in_a_terminal() {
 fn repl_state_commands_and_formats() {
     let dir = tempfile::tempdir().unwrap();
     let lib = tempfile::tempdir().unwrap();
-    let rt = fleetscript::Runtime::new(fleetscript::Config {
-        sandbox: Some(Default::default()),
-        write_dirs: vec![dir.path().join("allowed")],
-        library_path: vec![lib.path().to_path_buf()],
-        ..Default::default()
-    })
+    let rt = fleetscript::sim::sandbox::runtime(
+        fleetscript::Config {
+            write_dirs: vec![dir.path().join("allowed")],
+            library_path: vec![lib.path().to_path_buf()],
+            ..Default::default()
+        },
+        Default::default(),
+        Default::default(),
+    )
     .unwrap();
     let mut r = Repl::new(rt);
     let run = |r: &mut Repl, input: &str| -> String {
@@ -189,6 +192,61 @@ fn repl_state_commands_and_formats() {
 
 /// `run` on a terminal: a pages() loop of more than a few pages shows a progress line; the same
 /// run with stderr not a terminal shows none.
+/// `:set` lists every setting of the table with where it came from, and changes one for the rest
+/// of the session: the runtime is rebuilt with it, variables, imports and the std/ modules stay.
+/// API keys are not typed at the prompt; a bad value changes nothing.
+#[test]
+fn set_lists_every_setting_and_changes_one_for_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = fleetscript::sim::sandbox::runtime(
+        fleetscript::Config {
+            write_dirs: vec![dir.path().to_path_buf()],
+            ..Default::default()
+        },
+        Default::default(),
+        Default::default(),
+    )
+    .unwrap();
+    let mut r = Repl::new(rt);
+    let run = |r: &mut Repl, input: &str| -> String {
+        let mut out = vec![];
+        assert_eq!(r.handle(input, &mut out), Outcome::Continue);
+        String::from_utf8(out).unwrap()
+    };
+    let listed = run(&mut r, ":set");
+    for s in fleetscript::settings::SETTINGS {
+        assert!(
+            listed
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(s.name)),
+            "{} not listed:\n{listed}",
+            s.name
+        );
+    }
+    assert!(!listed.contains("sandbox-cp-key"), "{listed}");
+    assert_eq!(run(&mut r, "let n = 41;"), "");
+    let t = run(&mut r, ":set timeout 12.5");
+    assert!(
+        t.starts_with("timeout") && t.contains("12.5 s") && t.contains("(:set)"),
+        "{t}"
+    );
+    assert_eq!(r.rt.config().http.timeout, Duration::from_millis(12_500));
+    assert!(run(&mut r, ":set").contains("(:set)"));
+    // The session goes on against the same simulator, with its variables and std/ modules.
+    assert!(run(&mut r, "n + 1").contains("42"));
+    assert!(run(&mut r, "ncm::routers::list(#{limit: 2}).len()").contains('2'));
+    assert!(run(&mut r, "args::int(#{}, \"x\", 3)").contains('3'));
+    let t = run(&mut r, ":set page_concurrency 0");
+    assert!(t.contains("page_concurrency must be 1 to 32"), "{t}");
+    assert_eq!(r.rt.config().page_concurrency, 8);
+    assert!(run(&mut r, ":set x_cp_api_key abcdefgh123").contains("not at the prompt"));
+    assert!(run(&mut r, ":set timeot 3").contains("did you mean \"timeout\""));
+    let t = run(&mut r, ":set read_only true");
+    assert!(t.contains("true") && t.contains("(:set)"), "{t}");
+    let t = run(&mut r, r#"ncm::request("DELETE", "routers/10001/")"#);
+    assert!(t.contains("this run is read-only"), "{t}");
+}
+
 #[test]
 fn run_shows_progress_for_a_long_pages_loop_on_a_terminal_only() {
     let dir = tempfile::tempdir().unwrap();

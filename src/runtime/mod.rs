@@ -1,6 +1,6 @@
-//! The embeddable runtime: turns a `Config` into a ready engine (starting the sandbox simulator
-//! when asked), compiles and runs scripts, and reports failures as rendered diagnostics with the
-//! exit code the CLI should use.
+//! The embeddable runtime: turns a `Config` into a ready engine and the two clients, compiles
+//! and runs scripts, and reports failures as rendered diagnostics with the exit code the CLI
+//! should use.
 
 use crate::config::Config;
 use crate::error::Result;
@@ -10,159 +10,24 @@ use crate::ignitenet::IgniteNetClient;
 use crate::ncm::NcmClient;
 use crate::script::bindings::{ScriptContext, StopReason};
 use crate::script::diagnostics::{self, Diagnostic};
-#[cfg(feature = "sim")]
-use crate::sim::{sandbox_credentials, Simulator};
 use rhai::{Dynamic, Engine, Scope, AST};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-/// Exit codes, in one place (the contract README and the guide state): 0 done; 1 the job ran
-/// and something failed; 2 a usage error found before any request; 3 a cloud refused the
-/// credentials; 75 temporarily unable (a lock held, a cloud unavailable after retries); 130
-/// interrupted.
-pub mod exit {
-    pub const OK: i32 = 0;
-    /// The job ran and something failed: a router failed or was skipped by an ERROR, a halt, an
-    /// API error the script did not catch, an error in the script's own code.
-    pub const FAILURE: i32 = 1;
-    /// A usage error found before any request: a flag, an `--arg`, a profile, credentials.
-    pub const USAGE: i32 = 2;
-    /// A cloud refused the credentials (HTTP 401 or 403).
-    pub const AUTH: i32 = 3;
-    /// Temporarily unable (EX_TEMPFAIL): another run holds a lock, or a cloud stayed unavailable
-    /// through every retry. Try again later.
-    pub const TEMPFAIL: i32 = 75;
-    /// Another run holds the backup directory's or journal's lock ([`TEMPFAIL`]).
-    pub const LOCKED: i32 = TEMPFAIL;
-    pub const INTERRUPTED: i32 = 130;
-}
+mod outcome;
+mod watchdog;
 
-/// A failed script, ready to show.
-#[derive(Debug)]
-pub enum ScriptError {
-    Compile(Box<Diagnostic>),
-    Runtime(Box<Diagnostic>),
-    Interrupted(Box<Diagnostic>),
-    /// Another run holds a lock this one needs.
-    Locked(Box<Diagnostic>),
-    Setup(String),
-    /// The script ended its job as failed (`fail(message)`): the message alone, no frames.
-    Failed(String),
-    /// A cloud refused the credentials: one line naming the keys to check.
-    AuthRefused(String),
-    /// A cloud stayed unavailable through every retry: one line, try again later.
-    Unavailable(String),
-    /// A cloud's TLS certificate could not be verified: one line naming the host, the reason
-    /// and the fix (`ca_file`); a failure (exit 1), as it will not fix itself.
-    Tls(String),
-    /// Interrupted after the point of no return (what it names is saved for good): not a
-    /// failure, exit 0.
-    InterruptedAfterSave(String),
-}
-
-impl ScriptError {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            ScriptError::Compile(_) | ScriptError::Setup(_) => exit::USAGE,
-            ScriptError::Runtime(_) | ScriptError::Failed(_) | ScriptError::Tls(_) => exit::FAILURE,
-            ScriptError::Interrupted(_) => exit::INTERRUPTED,
-            ScriptError::Locked(_) | ScriptError::Unavailable(_) => exit::TEMPFAIL,
-            ScriptError::AuthRefused(_) => exit::AUTH,
-            ScriptError::InterruptedAfterSave(_) => exit::OK,
-        }
-    }
-    /// Is this outcome said in one line alone (refused keys, an unavailable cloud, a lock, a
-    /// certificate that cannot be verified, a setup error)?
-    pub fn is_one_line(&self) -> bool {
-        matches!(
-            self,
-            ScriptError::Setup(_)
-                | ScriptError::AuthRefused(_)
-                | ScriptError::Unavailable(_)
-                | ScriptError::Locked(_)
-                | ScriptError::Tls(_)
-        )
-    }
-
-    pub fn render(&self) -> String {
-        match self {
-            ScriptError::Compile(d) | ScriptError::Runtime(d) | ScriptError::Interrupted(d) => {
-                d.render()
-            }
-            // Not a mistake in the script's code: the message alone.
-            ScriptError::Locked(d) => format!("error: {}\n", d.message),
-            ScriptError::Setup(s)
-            | ScriptError::Failed(s)
-            | ScriptError::AuthRefused(s)
-            | ScriptError::Unavailable(s)
-            | ScriptError::Tls(s) => format!("error: {s}\n"),
-            ScriptError::InterruptedAfterSave(what) => format!(
-                "interrupted after {what}: that is saved and complete; the rest of the run was skipped\n"
-            ),
-        }
-    }
-}
-
-/// The API calls of a run (or of one REPL command), per cloud.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CloudCalls {
-    pub ncm: crate::http::Calls,
-    pub ignitenet: crate::http::Calls,
-}
-
-impl CloudCalls {
-    /// The calls made after `earlier`.
-    pub fn since(self, earlier: CloudCalls) -> CloudCalls {
-        CloudCalls {
-            ncm: self.ncm.since(earlier.ncm),
-            ignitenet: self.ignitenet.since(earlier.ignitenet),
-        }
-    }
-
-    /// `calls: NCM 3 requests, 0 retries, 0 rate-limited (429), 1.2 MiB received; IgniteNet
-    /// ...`: the clouds that were called, or `None` when none was.
-    pub fn line(&self) -> Option<String> {
-        let parts: Vec<String> = [("NCM", self.ncm), ("IgniteNet", self.ignitenet)]
-            .into_iter()
-            .filter(|(_, c)| !c.is_empty())
-            .map(|(name, c)| format!("{name} {}", c.describe()))
-            .collect();
-        (!parts.is_empty()).then(|| format!("calls: {}", parts.join("; ")))
-    }
-}
-
-/// What `config check` found of one cloud.
-#[derive(Debug, Clone)]
-pub struct CloudCheck {
-    pub cloud: crate::config::Cloud,
-    /// The line shown for it.
-    pub line: String,
-    /// `None`: not configured (no keys); `Some(Ok)`: it answered; `Some(Err)`: it failed, and
-    /// what the failure says (refused keys, unavailable, other).
-    pub result: Option<std::result::Result<(), crate::error::Cause>>,
-}
-
-impl CloudCheck {
-    /// The exit code of a failure of this cloud, by the exit-code contract.
-    pub fn exit_code(&self) -> i32 {
-        use crate::error::Cause;
-        match self.result {
-            None | Some(Ok(())) => exit::OK,
-            Some(Err(Cause::AuthRefused)) => exit::AUTH,
-            Some(Err(Cause::Unavailable | Cause::Locked)) => exit::TEMPFAIL,
-            Some(Err(Cause::Failure)) => exit::FAILURE,
-        }
-    }
-}
+pub use outcome::{exit, CloudCalls, CloudCheck, ScriptError};
+use watchdog::{Watch, Watchdog};
 
 pub struct Runtime {
     engine: Engine,
     ncm: Arc<NcmClient>,
     ignitenet: Arc<IgniteNetClient>,
-    /// The in-process simulator of `--sandbox`.
-    #[cfg(feature = "sim")]
-    sim: Option<Simulator>,
+    /// What must live as long as the runtime (a local server its clients were pointed at):
+    /// see [`Runtime::keep_alive`].
+    kept: Vec<Box<dyn std::any::Any + Send + Sync>>,
     cancel: Arc<AtomicBool>,
     redactor: Redactor,
     config: Config,
@@ -190,8 +55,6 @@ impl Runtime {
 
     /// Builds the runtime with a cancellation flag owned by the caller (Ctrl-C handlers).
     pub fn with_cancel(config: Config, cancel: Arc<AtomicBool>) -> Result<Runtime> {
-        #[cfg(feature = "sim")]
-        let (config, sim) = start_sandbox(config)?;
         config.check_secrets()?;
         let redactor = Redactor::new(config.secrets());
         // One connection pool per cloud, as large as the requests it may have in flight (two
@@ -233,8 +96,7 @@ impl Runtime {
             engine,
             ncm,
             ignitenet,
-            #[cfg(feature = "sim")]
-            sim,
+            kept: vec![],
             cancel,
             redactor,
             config,
@@ -246,6 +108,17 @@ impl Runtime {
         };
         rt.set_module_dir(Some(Path::new(".")));
         Ok(rt)
+    }
+
+    /// Rebuilds the engine and both clients from `config` (the REPL's `:set`), keeping the
+    /// cancellation flag, the overrun hook and what was kept alive; modules registered by name
+    /// ([`register_module`](Self::register_module)) are the caller's to register again.
+    pub fn reconfigure(&mut self, config: Config) -> Result<()> {
+        let mut next = Runtime::with_cancel(config, self.cancel.clone())?;
+        next.kept = std::mem::take(&mut self.kept);
+        next.overrun = self.overrun.take();
+        *self = next;
+        Ok(())
     }
 
     /// What to do with a run that does not stop within `Limits::stop_grace` of `max_time`: a
@@ -300,8 +173,7 @@ impl Runtime {
         &self.redactor
     }
 
-    /// The configuration the runtime was built from (after `--sandbox` pointed it at the
-    /// simulator).
+    /// The configuration the runtime was built from.
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -311,20 +183,15 @@ impl Runtime {
         &self.ctx
     }
 
-    /// The in-process simulator of `--sandbox`, if the runtime started one.
-    #[cfg(feature = "sim")]
-    pub fn simulator(&self) -> Option<&Simulator> {
-        self.sim.as_ref()
+    /// Keeps `value` alive as long as the runtime: a local server the configuration was
+    /// pointed at before the runtime was built, which must not stop while scripts call it.
+    pub fn keep_alive<T: std::any::Any + Send + Sync>(&mut self, value: T) {
+        self.kept.push(Box::new(value));
     }
 
-    /// A runtime against a fresh sandbox with default options (tests, examples).
-    #[cfg(feature = "sim")]
-    pub fn sandbox() -> Result<Runtime> {
-        Runtime::new(Config {
-            sandbox: Some(Default::default()),
-            ncm_credentials: sandbox_credentials(),
-            ..Default::default()
-        })
+    /// The first value of type `T` given to [`keep_alive`](Self::keep_alive), if any.
+    pub fn kept_alive<T: std::any::Any>(&self) -> Option<&T> {
+        self.kept.iter().find_map(|k| k.downcast_ref::<T>())
     }
 
     /// The scope scripts start with: `ARGS` (typed when the script declares its arguments).
@@ -812,97 +679,6 @@ impl Runtime {
             unconfigured(Cloud::IgniteNet)
         };
         vec![ncm, ignitenet]
-    }
-
-    #[cfg(feature = "sim")]
-    pub fn sim(&self) -> Result<&Simulator> {
-        self.sim.as_ref().ok_or_else(|| {
-            crate::error::Error::Config(
-                "no simulator: the runtime was not started with --sandbox".into(),
-            )
-        })
-    }
-}
-
-/// `--sandbox`: starts the in-process simulator and points both clouds (and their keys) at it.
-#[cfg(feature = "sim")]
-fn start_sandbox(mut config: Config) -> Result<(Config, Option<Simulator>)> {
-    let Some(opts) = config.sandbox.clone() else {
-        return Ok((config, None));
-    };
-    let sim = Simulator::start(opts.clone())?;
-    config.ncm_base_url = sim.ncm_base_url();
-    config.ncm_credentials = opts.ncm_keys.clone();
-    config.ignitenet.base_url = sim.ignitenet_base_url();
-    config.ignitenet.api_key = opts.ignitenet_key.clone();
-    Ok((config, Some(sim)))
-}
-
-/// What a [`Watchdog`] watches: the limit, the grace after it, and what it stops.
-struct Watch {
-    limit: std::time::Duration,
-    grace: std::time::Duration,
-    cancel: Arc<AtomicBool>,
-    ctx: Arc<ScriptContext>,
-    overrun: Option<OverrunHook>,
-    /// The script's name, for the message.
-    script: String,
-}
-
-/// Stops a run at its wall-clock limit: sets the cancellation flag (scripts stop at the next
-/// operation, requests and waits between two requests) with the reason `TIME`. A run still
-/// going `grace` later is stuck in a call that never looks at the flag: the overrun hook (if
-/// any) gets a message naming that call.
-struct Watchdog {
-    done: Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Watchdog {
-    fn start(w: Watch) -> Self {
-        let done = Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
-        let d = done.clone();
-        let thread = std::thread::Builder::new()
-            .name("max-time".into())
-            .spawn(move || {
-                let (lock, cv) = &*d;
-                // Waits `t` unless the run ends first; true when it did not.
-                let still_running = |t| {
-                    let Ok(guard) = lock.lock() else { return false };
-                    let waited = cv.wait_timeout_while(guard, t, |finished| !*finished);
-                    waited.is_ok_and(|(_, r)| r.timed_out())
-                };
-                if !still_running(w.limit) {
-                    return;
-                }
-                w.ctx.stop.set(StopReason::TIME);
-                w.cancel.store(true, std::sync::atomic::Ordering::SeqCst);
-                if let Some(hook) = w.overrun.filter(|_| still_running(w.grace)) {
-                    let stuck = w.ctx.doing.describe(&w.script).unwrap_or_else(|| {
-                        format!("{}, outside any fleetscript function", w.script)
-                    });
-                    hook(&format!(
-                        "stopped: the run exceeded --max-time {}; it did not stop at the limit (stuck in {stuck}), so it was ended {} later",
-                        crate::http::human_duration(w.limit),
-                        crate::http::human_duration(w.grace)
-                    ));
-                }
-            })
-            .ok();
-        Watchdog { done, thread }
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        let (lock, cv) = &*self.done;
-        if let Ok(mut g) = lock.lock() {
-            *g = true;
-        }
-        cv.notify_all();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

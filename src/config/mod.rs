@@ -2,18 +2,25 @@
 //! arguments, the directories scripts may write to and the script-library path. Built from
 //! defaults, the named profile of `$XDG_CONFIG_HOME/fleetscript/config.toml`, then the
 //! environment; the CLI layers its flags on top (flags > environment > profile > defaults).
+//! Every setting is read, applied and shown as the settings table (`settings::SETTINGS`) says:
+//! `profile.rs` reads a profile by it, `apply.rs` sets and shows a setting.
 
 use crate::error::{Error, Result};
 use crate::http::tls::CaFile;
 use crate::http::HttpOptions;
 use crate::ignitenet::IgniteNetOptions;
 use crate::ncm::{NcmCredentials, DEFAULT_NCM_BASE_URL};
-#[cfg(feature = "sim")]
-use crate::sim::SimOptions;
+use crate::settings::{Kind, SETTINGS};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod apply;
+mod profile;
+
+pub use apply::Origin;
+pub use profile::{Profile, Written};
 
 /// Limits of a script run, so a runaway script cannot exhaust the machine: operations, call and
 /// expression depth, the growth one operation may cause (`pad`, `blob`), the process's memory
@@ -69,9 +76,6 @@ pub struct Config {
     /// IgniteNet Cloud: base URL, API key, rate limit and retry intervals.
     pub ignitenet: IgniteNetOptions,
     pub http: HttpOptions,
-    /// When set, an in-process simulator is started and both clouds point at it.
-    #[cfg(feature = "sim")]
-    pub sandbox: Option<SimOptions>,
     /// `--arg key=value` pairs, visible to scripts as `ARGS`.
     pub args: BTreeMap<String, String>,
     /// Directories scripts may write files in (the current directory by default).
@@ -101,92 +105,6 @@ pub struct Config {
     pub sources: BTreeMap<&'static str, String>,
     /// The keys of every profile of the config file, active or not (masked like the ones in use).
     pub profile_secrets: Vec<(String, String)>,
-}
-
-/// One profile of `config.toml`; every field optional.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Profile {
-    pub ncm_base_url: Option<String>,
-    pub x_cp_api_id: Option<String>,
-    pub x_cp_api_key: Option<String>,
-    pub x_ecm_api_id: Option<String>,
-    pub x_ecm_api_key: Option<String>,
-    pub ignitenet_base_url: Option<String>,
-    pub ignitenet_api_key: Option<String>,
-    /// Bulk write parallelism.
-    pub concurrency: Option<f64>,
-    /// Pages of one listing fetched at once.
-    pub page_concurrency: Option<f64>,
-    /// Bulk write requests per second (NCM).
-    pub rate_limit: Option<f64>,
-    /// IgniteNet requests per 10 seconds (the API allows 200).
-    pub ignitenet_rate_limit: Option<f64>,
-    /// Request timeout, seconds.
-    pub timeout: Option<f64>,
-    pub retries: Option<f64>,
-    pub retry_delay_ms: Option<f64>,
-    /// A PEM file of CA certificates trusted besides the system's (a TLS-inspecting proxy's
-    /// CA); relative to the config file's directory.
-    pub ca_file: Option<PathBuf>,
-    /// The proxy every request goes through (`http://[user:password@]host:port`), but to the
-    /// hosts `NO_PROXY` names; it takes the place of the environment's `HTTPS_PROXY`.
-    pub proxy: Option<String>,
-    /// Refuse every write of a run with this profile (an auditor's account).
-    pub read_only: Option<bool>,
-}
-
-/// The numeric settings as written (a profile's keys or the command line's flags), before they
-/// are checked: [`Config::apply_tuning`] checks them, the same way whichever way they came.
-#[derive(Debug, Clone, Default)]
-pub struct Tuning {
-    pub concurrency: Option<f64>,
-    pub page_concurrency: Option<f64>,
-    pub rate_limit: Option<f64>,
-    pub ignitenet_rate_limit: Option<f64>,
-    pub timeout: Option<f64>,
-    pub retries: Option<f64>,
-    pub retry_delay_ms: Option<f64>,
-    pub max_body_mb: Option<f64>,
-    pub max_memory_mb: Option<f64>,
-}
-
-/// Where settings came from, for errors and `fleetscript config show`.
-#[derive(Debug, Clone, Copy)]
-pub enum Origin<'a> {
-    Flags,
-    Profile(&'a str),
-}
-
-impl Profile {
-    /// The profile's numeric settings.
-    pub fn tuning(&self) -> Tuning {
-        Tuning {
-            concurrency: self.concurrency,
-            page_concurrency: self.page_concurrency,
-            rate_limit: self.rate_limit,
-            ignitenet_rate_limit: self.ignitenet_rate_limit,
-            timeout: self.timeout,
-            retries: self.retries,
-            retry_delay_ms: self.retry_delay_ms,
-            max_body_mb: None,
-            max_memory_mb: None,
-        }
-    }
-
-    /// A text setting by its name in `STRING_SETTINGS`.
-    pub fn string(&self, key: &str) -> Option<&String> {
-        match key {
-            "ncm_base_url" => self.ncm_base_url.as_ref(),
-            "x_cp_api_id" => self.x_cp_api_id.as_ref(),
-            "x_cp_api_key" => self.x_cp_api_key.as_ref(),
-            "x_ecm_api_id" => self.x_ecm_api_id.as_ref(),
-            "x_ecm_api_key" => self.x_ecm_api_key.as_ref(),
-            "ignitenet_base_url" => self.ignitenet_base_url.as_ref(),
-            "ignitenet_api_key" => self.ignitenet_api_key.as_ref(),
-            _ => None,
-        }
-    }
 }
 
 /// A cloud fleetscript talks to.
@@ -250,10 +168,11 @@ fn env_dir(var: &str, home_rel: &str) -> PathBuf {
 /// The secret variables of the environment, trimmed (secrets even when a profile supplies the
 /// keys in use).
 fn env_secrets() -> Vec<(String, String)> {
-    STRING_SETTINGS
+    SETTINGS
         .iter()
-        .filter(|(_, _, secret)| *secret)
-        .filter_map(|(_, var, _)| {
+        .filter(|s| s.kind == Kind::Secret)
+        .filter_map(|s| {
+            let var = s.env?;
             let v = std::env::var(var).ok()?.trim().to_string();
             (!v.is_empty()).then(|| (format!("environment {var}"), v))
         })
@@ -264,12 +183,9 @@ fn env_secrets() -> Vec<(String, String)> {
 fn file_secrets(file: &ConfigFile) -> Vec<(String, String)> {
     let mut out = vec![];
     for (name, p) in &file.profiles {
-        for (key, _, secret) in STRING_SETTINGS {
-            if let Some(v) = p.string(key).filter(|_| *secret) {
-                let v = v.trim();
-                if !v.is_empty() {
-                    out.push((format!("profile {name}: {key}"), v.to_string()));
-                }
+        for s in SETTINGS.iter().filter(|s| s.kind == Kind::Secret) {
+            if let Some(v) = p.text(s.name).map(str::trim).filter(|v| !v.is_empty()) {
+                out.push((format!("profile {name}: {}", s.name), v.to_string()));
             }
         }
     }
@@ -347,8 +263,6 @@ impl Default for Config {
             ncm_credentials: NcmCredentials::default(),
             ignitenet: IgniteNetOptions::default(),
             http: HttpOptions::default(),
-            #[cfg(feature = "sim")]
-            sandbox: None,
             args: BTreeMap::new(),
             write_dirs: vec![],
             read_dirs: vec![],
@@ -367,32 +281,7 @@ impl Default for Config {
     }
 }
 
-/// The text settings: (name in `config.toml`, environment variable, is it a secret). One table
-/// drives the profile, the environment, `config show` and redaction.
-pub const STRING_SETTINGS: &[(&str, &str, bool)] = &[
-    ("ncm_base_url", "CP_BASE_URL", false),
-    ("x_cp_api_id", "X_CP_API_ID", true),
-    ("x_cp_api_key", "X_CP_API_KEY", true),
-    ("x_ecm_api_id", "X_ECM_API_ID", true),
-    ("x_ecm_api_key", "X_ECM_API_KEY", true),
-    ("ignitenet_base_url", "IGNITENET_BASE_URL", false),
-    ("ignitenet_api_key", "IGNITENET_API_KEY", true),
-];
-
-/// The variable naming a PEM file of CA certificates (OpenSSL's; also read by the platform
-/// verifier on Linux): trusted as `ca_file` is.
-pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
-
-/// The numeric settings `config show` lists after the text ones.
-pub const NUMERIC_SETTINGS: &[&str] = &[
-    "concurrency",
-    "page_concurrency",
-    "rate_limit",
-    "ignitenet_rate_limit",
-    "timeout",
-    "retries",
-    "retry_delay_ms",
-];
+pub use crate::settings::SSL_CERT_FILE;
 
 impl Config {
     /// Where default journals go: `journals/` of the state directory.
@@ -474,32 +363,6 @@ impl Config {
         Ok((c, warnings))
     }
 
-    fn apply_profile(&mut self, name: &str, p: &Profile, dir: &Path) -> Result<()> {
-        let src = format!("profile {name}");
-        self.profile = Some(name.to_string());
-        for (key, _, _) in STRING_SETTINGS {
-            if let Some(v) = p.string(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-                *self.string_slot(key) = v.to_string();
-                self.sources.insert(key, src.clone());
-            }
-        }
-        if let Some(f) = p.ca_file.as_ref().filter(|f| !f.as_os_str().is_empty()) {
-            self.set_ca_file(dir.join(f), format!("profile {name}: ca_file"));
-            self.sources.insert("ca_file", src.clone());
-        }
-        if let Some(proxy) = p.proxy.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            crate::http::tls::check_proxy(proxy)
-                .map_err(|e| Error::Config(format!("profile {name}: {e}")))?;
-            self.http.proxy = Some(proxy.to_string());
-            self.sources.insert("proxy", src.clone());
-        }
-        if let Some(ro) = p.read_only {
-            self.http.read_only = ro;
-            self.sources.insert("read_only", src.clone());
-        }
-        self.apply_tuning(&p.tuning(), Origin::Profile(name))
-    }
-
     /// Trusts the CA certificates of `path` (PEM) besides the system's, in place of any other
     /// `ca_file` given (a flag's replaces the profile's); `SSL_CERT_FILE` applies as well.
     pub fn set_ca_file(&mut self, path: PathBuf, origin: String) {
@@ -507,216 +370,10 @@ impl Config {
         self.http.ca_files.insert(0, CaFile { path, origin });
     }
 
-    /// Checks each numeric setting given (against its bounds in `settings`, the one table) and
-    /// applies it, noting where it came from: the one way a profile and the command line alike
-    /// turn what was written into settings.
-    pub fn apply_tuning(&mut self, t: &Tuning, origin: Origin<'_>) -> Result<()> {
-        use crate::settings as st;
-        let (src, flags) = match origin {
-            Origin::Flags => ("flag".to_string(), true),
-            Origin::Profile(name) => (format!("profile {name}"), false),
-        };
-        // Named as the operator wrote it: `--page-concurrency`, or `page_concurrency` in a profile.
-        let check = |b: st::Bounds, flag: &'static str| if flags { b.named(flag) } else { b };
-        let bad = |e: Error| match origin {
-            Origin::Flags => Error::invalid(format!("--{e}")),
-            Origin::Profile(name) => Error::Config(format!("profile {name}: {e}")),
-        };
-        let noted = |key: &'static str, sources: &mut BTreeMap<&'static str, String>| {
-            let how = if flags {
-                format!("flag --{}", key.replace('_', "-"))
-            } else {
-                src.clone()
-            };
-            sources.insert(key, how);
-        };
-        if let Some(n) = t.concurrency {
-            self.bulk_concurrency = check(st::CONCURRENCY, "concurrency")
-                .usize(n)
-                .map_err(bad)?;
-            noted("concurrency", &mut self.sources);
-        }
-        if let Some(n) = t.page_concurrency {
-            self.page_concurrency = check(st::PAGE_CONCURRENCY, "page-concurrency")
-                .usize(n)
-                .map_err(bad)?;
-            noted("page_concurrency", &mut self.sources);
-        }
-        if let Some(r) = t.rate_limit {
-            self.bulk_rate = check(st::RATE.named("rate_limit"), "rate-limit")
-                .check(r)
-                .map_err(bad)?;
-            noted("rate_limit", &mut self.sources);
-        }
-        if let Some(n) = t.ignitenet_rate_limit {
-            self.ignitenet.rate_limit.requests = check(st::IGNITENET_RATE, "ignitenet-rate-limit")
-                .usize(n)
-                .map_err(bad)?;
-            noted("ignitenet_rate_limit", &mut self.sources);
-        }
-        if let Some(v) = t.timeout {
-            self.set_timeout(check(st::TIMEOUT, "timeout").duration(v).map_err(bad)?);
-            noted("timeout", &mut self.sources);
-        }
-        if let Some(r) = t.retries {
-            self.http.retry.max_retries =
-                check(st::RETRIES, "retries").count(r).map_err(bad)? as u32;
-            noted("retries", &mut self.sources);
-        }
-        if let Some(ms) = t.retry_delay_ms {
-            self.http.retry.base_delay = check(st::RETRY_DELAY_MS, "retry-delay-ms")
-                .duration(ms)
-                .map_err(bad)?;
-            noted("retry_delay_ms", &mut self.sources);
-        }
-        if let Some(mb) = t.max_body_mb {
-            let mb = check(st::MAX_BODY_MB, "max-body-mb")
-                .check(mb)
-                .map_err(bad)?;
-            self.http.max_body = (mb * 1024.0 * 1024.0) as u64;
-        }
-        if let Some(mb) = t.max_memory_mb {
-            let mb = check(st::MAX_MEMORY_MB, "max-memory")
-                .count(mb)
-                .map_err(bad)?;
-            self.limits.max_memory = usize::try_from(mb << 20).ok();
-        }
-        Ok(())
-    }
-
     /// The request timeout, connect and total.
     pub fn set_timeout(&mut self, t: Duration) {
         self.http.timeout = t;
         self.http.connect_timeout = t;
-    }
-
-    fn apply_env(&mut self) {
-        if let Some(f) = std::env::var_os(SSL_CERT_FILE).filter(|v| !v.is_empty()) {
-            self.http.ca_files.retain(|c| c.origin != SSL_CERT_FILE);
-            self.http.ca_files.push(CaFile {
-                path: PathBuf::from(f),
-                origin: SSL_CERT_FILE.into(),
-            });
-        }
-        for (key, var, _) in STRING_SETTINGS {
-            if let Some(v) = std::env::var(var)
-                .ok()
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-            {
-                *self.string_slot(key) = v;
-                self.sources.insert(key, format!("environment {var}"));
-            }
-        }
-    }
-
-    /// Where a text setting of `STRING_SETTINGS` lives.
-    fn string_slot(&mut self, key: &str) -> &mut String {
-        match key {
-            "ncm_base_url" => &mut self.ncm_base_url,
-            "x_cp_api_id" => &mut self.ncm_credentials.cp_api_id,
-            "x_cp_api_key" => &mut self.ncm_credentials.cp_api_key,
-            "x_ecm_api_id" => &mut self.ncm_credentials.ecm_api_id,
-            "x_ecm_api_key" => &mut self.ncm_credentials.ecm_api_key,
-            "ignitenet_base_url" => &mut self.ignitenet.base_url,
-            "ignitenet_api_key" => &mut self.ignitenet.api_key,
-            other => unreachable!("{other} is not in STRING_SETTINGS"),
-        }
-    }
-
-    /// A setting's current value as text (secrets included: mask before showing).
-    pub fn setting(&self, key: &str) -> String {
-        if STRING_SETTINGS.iter().any(|(k, _, _)| *k == key) {
-            // `config show` only: read through the one key -> field mapping.
-            return self.clone().string_slot(key).clone();
-        }
-        match key {
-            "concurrency" => self.bulk_concurrency.to_string(),
-            "page_concurrency" => self.page_concurrency.to_string(),
-            "rate_limit" => format!("{} requests/s", self.bulk_rate),
-            "ignitenet_rate_limit" => format!(
-                "{} requests per {:?}",
-                self.ignitenet.rate_limit.requests, self.ignitenet.rate_limit.per
-            ),
-            "timeout" => format!("{} s", self.http.timeout.as_secs_f64()),
-            "retries" => self.http.retry.max_retries.to_string(),
-            "retry_delay_ms" => self.http.retry.base_delay.as_millis().to_string(),
-            _ => String::new(),
-        }
-    }
-
-    /// `config show`: every setting with its source; secrets as `****` (or `(not set)`).
-    pub fn describe(&self) -> String {
-        let mut out = format!(
-            "config file: {}\nprofile: {}\n",
-            config_file_path().display(),
-            self.profile.as_deref().unwrap_or("(none)")
-        );
-        let all = STRING_SETTINGS
-            .iter()
-            .map(|(k, _, secret)| (*k, *secret))
-            .chain(NUMERIC_SETTINGS.iter().map(|k| (*k, false)));
-        let w = all.clone().map(|(k, _)| k.len()).max().unwrap_or(0);
-        for (key, secret) in all {
-            let v = self.setting(key);
-            let shown = if v.is_empty() {
-                "(not set)".to_string()
-            } else if secret {
-                "****".to_string()
-            } else {
-                v
-            };
-            let src = self
-                .sources
-                .get(key)
-                .map(String::as_str)
-                .unwrap_or("default");
-            out.push_str(&format!("{key:<w$}  {shown}  ({src})\n"));
-        }
-        out.push_str(&self.describe_network(w));
-        out.push_str(&format!("library path: {}\n", self.library_path_text()));
-        out
-    }
-
-    /// `config show`'s lines of the CA files and the proxy (its password masked), with where
-    /// each came from.
-    fn describe_network(&self, w: usize) -> String {
-        use crate::http::tls;
-        let mut out = String::new();
-        if self.http.ca_files.is_empty() {
-            out.push_str(&format!(
-                "{:<w$}  (not set: the system's trust store only)  (default)\n",
-                "ca_file"
-            ));
-        }
-        for f in &self.http.ca_files {
-            out.push_str(&format!(
-                "{:<w$}  {}  ({})\n",
-                "ca_file",
-                f.path.display(),
-                f.origin
-            ));
-        }
-        let (proxy, src) = match &self.http.proxy {
-            Some(p) => (
-                tls::shown_text(p),
-                self.sources.get("proxy").cloned().unwrap_or_default(),
-            ),
-            None => match tls::env_proxy("https") {
-                Some((var, p)) => (tls::shown_text(&p), format!("environment {var}")),
-                None => ("(none: direct)".to_string(), "default".to_string()),
-            },
-        };
-        out.push_str(&format!("{:<w$}  {proxy}  ({src})\n", "proxy"));
-        let src = self
-            .sources
-            .get("read_only")
-            .map_or("default", String::as_str);
-        out.push_str(&format!(
-            "{:<w$}  {}  ({src})\n",
-            "read_only", self.http.read_only
-        ));
-        out
     }
 
     /// The library path as the colon-separated list `FLEETSCRIPT_PATH` uses.
