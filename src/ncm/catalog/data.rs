@@ -712,27 +712,32 @@ pub static ENDPOINTS: &[Endpoint] = &[
         ),
         &["mac", "name", "serial_number"],
     ),
-    checked_create(
-        creates(
-            ep(
-                "speed_test",
-                "Speed-test jobs over up to 10,000 net devices.",
-                &[Get, Post],
-                &[
-                    x("account", L, EQ_IN).to("accounts"),
-                    f("config", J, N),
-                    f("id", I, N).ro(),
-                    f("created_at", T, N).ro(),
-                    f("progress", J, N).ro(),
-                    f("resource_uri", L, N).ro(),
-                    f("results", J, N).ro(),
-                    f("state", S, N).ro(),
-                    f("updated_at", T, N).ro(),
-                ],
+    // The spec's "JSON payload example for a speed_test POST request" (its test server and
+    // net device id are the account's own in a real call).
+    example_body(
+        checked_create(
+            creates(
+                ep(
+                    "speed_test",
+                    "Speed-test jobs over up to 10,000 net devices.",
+                    &[Get, Post],
+                    &[
+                        x("account", L, EQ_IN).to("accounts"),
+                        f("config", J, N),
+                        f("id", I, N).ro(),
+                        f("created_at", T, N).ro(),
+                        f("progress", J, N).ro(),
+                        f("resource_uri", L, N).ro(),
+                        f("results", J, N).ro(),
+                        f("state", S, N).ro(),
+                        f("updated_at", T, N).ro(),
+                    ],
+                ),
+                &["config"],
             ),
-            &["config"],
+            check_speed_test,
         ),
-        check_speed_test,
+        r#"{"config": {"host": "YOURTESTSERVER.COM", "max_test_concurrency": 5, "net_device_ids": [12345678], "port": 12865, "size": null, "test_timeout": 10, "test_type": "TCP Download", "time": 10}}"#,
     ),
 ];
 

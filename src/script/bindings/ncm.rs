@@ -114,10 +114,9 @@ fn rhai_literal(v: &Value) -> String {
 fn create_example(ep: &Endpoint) -> Vec<String> {
     let n = ep.name;
     if let Some(body) = ep.example_body {
-        return vec![format!(
-            "let created = ncm::{n}::create(#{{ {} }});",
-            map_fields(body)
-        )];
+        let (mut lines, body) = with_records_found(ep, body);
+        lines.push(format!("let created = ncm::{n}::create(#{{ {body} }});"));
+        return lines;
     }
     let (mut lines, fields) = body_example(ep, ep.create_requires);
     lines.push(format!("let created = ncm::{n}::create(#{{ {fields} }});"));
@@ -163,6 +162,28 @@ fn body_example(ep: &Endpoint, names: &[&str]) -> (Vec<String>, String) {
                 None => "\"example\"".into(),
             };
             format!("{name}: {value}")
+        })
+        .collect();
+    (lines, fields.join(", "))
+}
+
+/// A sample body's fields as Rhai, each top-level record URL of it (a reboot's `router`)
+/// replaced by a record of the account found first (the catalog's sample points at no real one).
+fn with_records_found(ep: &Endpoint, body: &str) -> (Vec<String>, String) {
+    let Ok(Value::Object(m)) = serde_json::from_str::<Value>(body) else {
+        return (vec![], String::new());
+    };
+    let mut lines = vec![];
+    let fields: Vec<String> = m
+        .iter()
+        .map(|(k, v)| match (ep.field(k).and_then(|f| f.refers), v) {
+            (Some(to), Value::String(_)) => {
+                lines.push(format!(
+                    "let {k} = ncm::{to}::list(#{{limit: 1}})[0].resource_url;"
+                ));
+                format!("{k}: {k}")
+            }
+            _ => format!("{k}: {}", rhai_literal(v)),
         })
         .collect();
     (lines, fields.join(", "))
