@@ -8,7 +8,7 @@
 mod paths;
 mod plan;
 mod secrets;
-pub use paths::{changed_paths, leaf_paths, PathChange};
+pub use paths::{changed_paths, leaf_paths, PathChange, PathRow};
 pub use plan::{plan_revert, plan_write, NotRevertible, RevertPlan, WritePlan};
 pub use secrets::{is_secret, is_secret_field, SECRET_FIELDS, SECRET_KEYS};
 

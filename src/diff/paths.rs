@@ -3,7 +3,7 @@
 //! values (`secrets::is_secret`) show as `*`, never in clear; an element's `_id_` addresses it
 //! and is not listed as a setting.
 
-use super::{between, get, is_secret};
+use super::{between, get, is_secret, path_text};
 use serde_json::{json, Value};
 
 /// One path that differs: its value before (None: unset) and after (None: removed).
@@ -12,6 +12,27 @@ pub struct PathChange {
     pub path: Vec<Value>,
     pub before: Option<Value>,
     pub after: Option<Value>,
+}
+
+/// A path change as scripts and reports see it: the path as text, the values (secrets as `*`)
+/// and whether the path is removed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PathRow {
+    pub path: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub removed: bool,
+}
+
+impl PathChange {
+    pub fn row(&self) -> PathRow {
+        PathRow {
+            path: path_text(&self.path),
+            before: self.before.clone(),
+            after: self.after.clone(),
+            removed: self.after.is_none(),
+        }
+    }
 }
 
 /// A value as shown: a secret's value as `*`.

@@ -23,7 +23,7 @@ fn helpers_refuse_bad_input_before_any_request() {
         ("ncm::set_wan_static_ip(10001, \"172.19.9.30\", \"255.255.252.0\", \"nope\", [])", "gateway \"nope\""),
         ("ncm::add_user(10001, \"two words\", \"longenough\")", "user name"),
         ("ncm::patch_router_config(10001, [#{lan: #{\"00000000-0d93-319d-8220-4a1fb0372b51\": #{ip_address: \"x\"}}}, []])", "invalid id"),
-        ("ncm::apply_all([], #{colour: 1})", "unknown option \"colour\""),
+        ("ncm::apply_all([], #{colour: 1})", "unknown field `colour`"),
     ] {
         let err = eval_err(&mut rt, call);
         assert!(err.contains(expect), "{call}: {err}");

@@ -7,7 +7,9 @@
 
 pub mod gate;
 pub mod journal;
+pub mod options;
 pub mod rollback;
+pub mod rows;
 pub mod state;
 pub mod waves;
 

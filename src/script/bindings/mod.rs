@@ -396,10 +396,35 @@ pub fn rhai_error(pos: Position, e: Error, redactor: &Redactor) -> Box<EvalAltRe
 /// A plain script-usage error (bad argument) as a Rhai error.
 /// The paths a plan or restore changes, as scripts see them: `#{path, before, after, removed}`.
 pub fn paths_value(paths: &[crate::diff::PathChange]) -> serde_json::Value {
-    paths
-        .iter()
-        .map(|p| serde_json::json!({"path": crate::diff::path_text(&p.path), "before": p.before, "after": p.after, "removed": p.after.is_none()}))
-        .collect()
+    let rows: Vec<crate::diff::PathRow> = paths.iter().map(|p| p.row()).collect();
+    serde_json::to_value(rows).unwrap_or_default()
+}
+
+/// A library result as a script value (`rhai::serde::to_dynamic`).
+pub fn to_script<T: serde::Serialize>(pos: Position, v: &T) -> RhaiResult<rhai::Dynamic> {
+    rhai::serde::to_dynamic(v).map_err(|e| {
+        usage_error(
+            pos,
+            format!("a result could not be made a script value: {e}"),
+        )
+    })
+}
+
+/// A library list of results as a script array.
+pub fn to_script_array<T: serde::Serialize>(pos: Position, v: &[T]) -> RhaiResult<rhai::Array> {
+    to_script(pos, &v)?
+        .into_array()
+        .map_err(|t| usage_error(pos, format!("a list of results became a {t}")))
+}
+
+/// What serde says is wrong with a script's options (`unknown field `colour`, expected one of
+/// ...`), without Rhai's wrapping of it.
+pub fn serde_reason(e: &rhai::EvalAltResult) -> String {
+    match e {
+        rhai::EvalAltResult::ErrorParsing(p, _) => p.to_string(),
+        rhai::EvalAltResult::ErrorRuntime(d, _) => d.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// An options map that may only hold the true/false option `key` (false when absent).

@@ -5,140 +5,41 @@
 
 use super::diff::diff_arg;
 use super::id_arg;
-use super::paths_value;
-use super::{call, err_at, ret, usage_error, RhaiResult, ScriptContext};
-use crate::error::Error;
-use crate::ncm::bulk::{self, waves::Amount, BulkOptions, Change, Outcome, WriteMethod};
-use crate::settings as st;
+use super::{call, err_at, usage_error, RhaiResult, ScriptContext};
+use crate::ncm::bulk::{self, options::ApplyOptions, BulkOptions, Change};
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext, Position};
-use serde_json::{json, Value};
 
-const OPTIONS: &str = "concurrency, rate, method, journal, verify, verify_timeout, poll_interval, waves, soak, max_failures, rollback, drop_secrets, progress, label";
-
-/// A count or percentage given as an int (`3`) or a string (`"10%"`, `"3"`).
-fn amount(pos: Position, what: &str, v: &Dynamic) -> RhaiResult<Amount> {
-    if let Ok(i) = v.as_int() {
-        return usize::try_from(i)
-            .map(Amount::Count)
-            .map_err(|_| usage_error(pos, format!("{what}: {i} is not a count of routers")));
-    }
-    if v.is_string() {
-        return Amount::parse(&v.to_string(), what).map_err(|e| usage_error(pos, e.to_string()));
-    }
-    Err(usage_error(
-        pos,
-        format!(
-            "{what}: a {} is neither a count (3) nor a percentage (\"10%\")",
-            v.type_name()
-        ),
-    ))
-}
-
-/// `waves`: an array of counts/percentages, or one string `"1,10%,100%"`.
-fn wave_list(pos: Position, v: &Dynamic) -> RhaiResult<Vec<Amount>> {
-    let items: Vec<Dynamic> = if v.is_string() {
-        v.to_string()
-            .split(',')
-            .map(|s| Dynamic::from(s.trim().to_string()))
-            .collect()
-    } else if let Some(a) = v.read_lock::<Array>() {
-        a.clone()
-    } else {
-        return Err(usage_error(
-            pos,
-            "apply_all: waves must be a list such as [1, \"10%\", \"100%\"]",
-        ));
-    };
-    let list = items
-        .iter()
-        .map(|x| amount(pos, "waves", x))
-        .collect::<RhaiResult<Vec<_>>>()?;
-    bulk::waves::check_waves(&list).map_err(|e| usage_error(pos, e.to_string()))?;
-    Ok(list)
-}
-
-fn flag(pos: Position, k: &str, v: &Dynamic) -> RhaiResult<bool> {
-    v.as_bool()
-        .map_err(|_| usage_error(pos, format!("apply_all: {k} must be true or false")))
-}
-
+/// `apply_all`'s (or `plan`'s) options, deserialised and checked by the library; the journal,
+/// a file the run must be allowed to write, opened (and locked) here.
 fn parse_options(c: &ScriptContext, pos: Position, o: &Map) -> RhaiResult<BulkOptions> {
-    let mut b = BulkOptions {
+    let given: ApplyOptions = rhai::serde::from_dynamic(&Dynamic::from_map(o.clone()))
+        .map_err(|e| usage_error(pos, format!("apply_all: {}", super::serde_reason(&e))))?;
+    let base = BulkOptions {
         concurrency: c.bulk_concurrency,
         rate: c.bulk_rate,
         ..BulkOptions::default()
     };
-    let num = |k: &str, v: &Dynamic| -> RhaiResult<f64> {
-        v.as_float()
-            .or_else(|_| v.as_int().map(|i| i as f64))
-            .map_err(|_| usage_error(pos, format!("apply_all: option {k} must be a number")))
-    };
-    let bad = |e: Error| usage_error(pos, format!("apply_all: option {e}"));
-    for (k, v) in o {
-        match k.as_str() {
-            "concurrency" => b.concurrency = st::CONCURRENCY.usize(num(k, v)?).map_err(bad)?,
-            "rate" => b.rate = st::RATE.check(num(k, v)?).map_err(bad)?,
-            "verify" => b.verify = flag(pos, k, v)?,
-            "verify_timeout" => {
-                b.verify_timeout = st::VERIFY_TIMEOUT.duration(num(k, v)?).map_err(bad)?
+    let (mut b, journal) = given
+        .into_bulk(base)
+        .map_err(|e| usage_error(pos, format!("apply_all: {e}")))?;
+    if let Some(path) = journal {
+        if c.ncm.transport().options.dry_run {
+            // Checked, but a dry run writes no journal (nor makes the journal directory
+            // `journal_file` names).
+            if !std::path::Path::new(&path).starts_with(&c.journal_dir) {
+                c.check_writable(&path).map_err(err_at(c, pos))?;
             }
-            "poll_interval" => {
-                b.poll_interval = st::POLL_INTERVAL.duration(num(k, v)?).map_err(bad)?
-            }
-            "soak" => b.soak = st::SOAK.duration(num(k, v)?).map_err(bad)?,
-            "waves" => b.waves = wave_list(pos, v)?,
-            "max_failures" => b.max_failures = Some(amount(pos, "max_failures", v)?),
-            "rollback" => b.rollback = flag(pos, k, v)?,
-            "drop_secrets" => b.drop_secrets = flag(pos, k, v)?,
-            "progress" => b.progress = flag(pos, k, v)?,
-            "label" => b.label = v.to_string(),
-            "method" => {
-                b.method = match v.to_string().to_ascii_lowercase().as_str() {
-                    "patch" => WriteMethod::Patch,
-                    "put" => WriteMethod::Put,
-                    other => {
-                        return Err(usage_error(
-                            pos,
-                            format!(
-                                "apply_all: method must be \"patch\" or \"put\", not {other:?}"
-                            ),
-                        ))
-                    }
-                }
-            }
-            "journal" => {
-                let path = v.to_string();
-                if c.ncm.transport().options.dry_run {
-                    // Checked, but a dry run writes no journal (nor makes the journal
-                    // directory `journal_file` names).
-                    if !std::path::Path::new(&path).starts_with(&c.journal_dir) {
-                        c.check_writable(&path).map_err(err_at(c, pos))?;
-                    }
-                } else {
-                    // One run per journal: a second one exits at once (75), naming the holder.
-                    let writes = c.writes().map_err(err_at(c, pos))?;
-                    let lock = writes
-                        .lock(&format!("{path}.lock"))
-                        .map_err(err_at(c, pos))?;
-                    let (p, f) = writes
-                        .open_append(&path, super::FILE_MODE)
-                        .map_err(err_at(c, pos))?;
-                    b.journal = Some(bulk::JournalFile::new(p, f).locked(lock));
-                }
-            }
-            other => {
-                return Err(usage_error(
-                    pos,
-                    format!("apply_all: unknown option {other:?}; options: {OPTIONS}"),
-                ))
-            }
+        } else {
+            // One run per journal: a second one exits at once (75), naming the holder.
+            let writes = c.writes().map_err(err_at(c, pos))?;
+            let lock = writes
+                .lock(&format!("{path}.lock"))
+                .map_err(err_at(c, pos))?;
+            let (p, f) = writes
+                .open_append(&path, super::FILE_MODE)
+                .map_err(err_at(c, pos))?;
+            b.journal = Some(bulk::JournalFile::new(p, f).locked(lock));
         }
-    }
-    if (!b.waves.is_empty() || !b.soak.is_zero()) && !b.verify && o.contains_key("verify") {
-        return Err(usage_error(pos, "apply_all: waves and soak need verify: true (each wave must pass the health gate before the next)"));
-    }
-    if !b.waves.is_empty() || !b.soak.is_zero() {
-        b.verify = true;
     }
     Ok(b)
 }
@@ -169,12 +70,6 @@ fn changes_arg(pos: Position, changes: &Array) -> RhaiResult<Vec<Change>> {
     Ok(list)
 }
 
-fn outcome_value(o: &Outcome, report: &bulk::Report) -> Value {
-    json!({"router": o.router, "config_manager": o.config_manager, "status": o.status.as_str(), "reason": o.reason,
-           "http_status": o.http_status, "wave": o.wave, "method": o.method, "changes": paths_value(&o.paths),
-           "halted": report.halted.clone().unwrap_or_default(), "next": report.next.join("; ")})
-}
-
 /// `ncm::plan`: what `apply_all` would do, per router and in totals; nothing written.
 fn plan(cx: &NativeCallContext, changes: &Array, mut options: Map) -> RhaiResult<Dynamic> {
     let (c, pos) = call(cx)?;
@@ -183,21 +78,7 @@ fn plan(cx: &NativeCallContext, changes: &Array, mut options: Map) -> RhaiResult
     let opts = parse_options(&c, pos, &options)?;
     let list = changes_arg(pos, changes)?;
     let p = bulk::plan(&c.ncm, &list, &opts).map_err(err_at(&c, pos))?;
-    let routers: Vec<Value> = p
-        .entries
-        .iter()
-        .map(|e| {
-            let s = p.states.get(&e.router).cloned().unwrap_or_default();
-            let reason = match &e.action {
-                bulk::state::Action::Refuse(why) => why.clone(),
-                _ => String::new(),
-            };
-            json!({"router": e.router, "name": s.name, "product": s.product, "firmware": s.firmware, "state": s.state,
-                   "config_manager": s.config_manager, "action": e.verb(), "reason": reason, "changes": paths_value(&e.paths)})
-        })
-        .collect();
-    let totals = bulk::state::Totals::of(&p.entries, &p.states).to_value();
-    Ok(ret(json!({"routers": routers, "totals": totals})))
+    super::to_script(pos, &p.summary())
 }
 
 /// `ncm::apply_all`: options and changes checked, confirmed when typed at the prompt, then run.
@@ -210,11 +91,7 @@ fn apply_all(cx: &NativeCallContext, changes: &Array, options: &Map) -> RhaiResu
         super::confirmed(&c, pos, &what)?;
     }
     let report = bulk::apply_all(&c.ncm, &list, &opts).map_err(err_at(&c, pos))?;
-    Ok(report
-        .outcomes
-        .iter()
-        .map(|o| ret(outcome_value(o, &report)))
-        .collect())
+    super::to_script_array(pos, &report.rows())
 }
 
 /// `ncm::rollback`: a journal that exists, locked for the run, reverted.
@@ -232,15 +109,8 @@ fn rollback(cx: &NativeCallContext, journal: &str) -> RhaiResult<Array> {
     drop(writes);
     let file = bulk::JournalFile::new(p, f).locked(lock);
     let reverted = bulk::rollback_journal(&c.ncm, &file, c.bulk_rate).map_err(err_at(&c, pos))?;
-    Ok(reverted
-        .iter()
-        .map(|r| {
-            ret(
-                json!({"router": r.router, "status": r.status, "reason": r.reason,
-                       "method": r.method, "changes": paths_value(&r.paths)}),
-            )
-        })
-        .collect())
+    let rows: Vec<_> = reverted.iter().map(|r| r.row()).collect();
+    super::to_script_array(pos, &rows)
 }
 
 /// Registers `ncm::plan`, `ncm::apply_all` and `ncm::rollback`.
