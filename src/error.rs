@@ -6,7 +6,7 @@ use std::fmt;
 
 /// One entry of an NCM config-validation error body
 /// (`errors[].configuration.{message, reason, path, value}`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConfigIssue {
     pub message: String,
     pub reason: String,

@@ -9,7 +9,9 @@ mod paths;
 mod plan;
 mod secrets;
 pub use paths::{changed_paths, leaf_paths, PathChange, PathRow};
-pub use plan::{plan_revert, plan_write, NotRevertible, RevertPlan, WritePlan};
+pub use plan::{
+    plan_revert, plan_write, plan_write_view, NotRevertible, RevertPlan, WritePlan, WritePlanView,
+};
 pub use secrets::{is_secret, is_secret_field, SECRET_FIELDS, SECRET_KEYS};
 
 use crate::error::ConfigIssue;

@@ -20,6 +20,42 @@ pub struct WritePlan {
     pub dropped_secrets: Vec<Vec<Value>>,
 }
 
+/// A write plan as scripts see it: `method` (`patch` or `put`), what is sent, every change,
+/// the secrets a PUT would drop (as path texts) and the change path by path.
+#[derive(Debug, serde::Serialize)]
+pub struct WritePlanView {
+    pub method: &'static str,
+    pub send: Value,
+    pub change: Value,
+    pub dropped_secrets: Vec<String>,
+    pub paths: Vec<super::PathRow>,
+}
+
+/// [`plan_write`], with the change path by path from the configuration `current` gives to
+/// the one `wanted` gives (a masked `"*"` of `wanted` is never written).
+pub fn plan_write_view(
+    current: &Diff,
+    wanted: &Diff,
+) -> Result<WritePlanView, Box<crate::error::ConfigIssue>> {
+    let p = plan_write(current, wanted)?;
+    let before = apply(&json!({}), current)?;
+    let after = apply(&json!({}), &strip_masked(wanted))?;
+    Ok(WritePlanView {
+        method: if p.patch { "patch" } else { "put" },
+        send: p.send.to_value(),
+        change: p.change.to_value(),
+        dropped_secrets: p
+            .dropped_secrets
+            .iter()
+            .map(|d| super::path_text(d))
+            .collect(),
+        paths: super::changed_paths(&before, &after)
+            .iter()
+            .map(|c| c.row())
+            .collect(),
+    })
+}
+
 /// Every path whose value is the `"*"` mask.
 fn masked_paths(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
     match v {

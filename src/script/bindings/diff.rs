@@ -168,21 +168,6 @@ fn register_paths(m: &mut Module) {
     }
 }
 
-/// Path by path, what a write of `wanted` over `current` changes (a masked `"*"` of `wanted`
-/// is never written): `[#{path, before, after, removed}]`.
-fn planned_paths(
-    pos: Position,
-    current: &Dynamic,
-    wanted: &Dynamic,
-) -> RhaiResult<serde_json::Value> {
-    let full = |d: &diff::Diff| -> RhaiResult<serde_json::Value> {
-        diff::apply(&serde_json::json!({}), d).map_err(|i| issue_err(pos, i))
-    };
-    let before = full(&diff_arg(pos, current)?)?;
-    let after = full(&diff::strip_masked(&diff_arg(pos, wanted)?))?;
-    Ok(super::paths_value(&diff::changed_paths(&before, &after)))
-}
-
 /// `diff::plan_write` and `diff::validate`: what a write would do, and what is wrong with a diff.
 fn register_checks(m: &mut Module) {
     functions! { m;
@@ -201,16 +186,9 @@ fn register_checks(m: &mut Module) {
         /// ```
         fn plan_write(cx, current: Dynamic as "Array", wanted: Dynamic as "Array") -> RhaiResult<Dynamic> as "Map" {
             let pos = cx.call_position();
-            let p = diff::plan_write(&diff_arg(pos, &current)?, &diff_arg(pos, &wanted)?)
+            let p = diff::plan_write_view(&diff_arg(pos, &current)?, &diff_arg(pos, &wanted)?)
                 .map_err(|i| issue_err(pos, i))?;
-            let dropped: Vec<String> = p.dropped_secrets.iter().map(|path| diff::path_text(path)).collect();
-            Ok(json_to_dynamic(&serde_json::json!({
-                "method": if p.patch { "patch" } else { "put" },
-                "send": p.send.to_value(),
-                "change": p.change.to_value(),
-                "dropped_secrets": dropped,
-                "paths": planned_paths(pos, &current, &wanted)?,
-            })))
+            super::to_script(pos, &p)
         }
 
         /// The problems of a diff on its own (shape, `_id_` rules): an array of `#{message, reason, path, value}`, empty when valid.
@@ -220,11 +198,8 @@ fn register_checks(m: &mut Module) {
         /// let problems = diff::validate(d);
         /// if problems.len() > 0 { throw problems[0].message; }
         /// ```
-        fn validate(_, d: Dynamic as "Array") -> Array as "Array" {
-            diff::validate(&dynamic_to_json(&d))
-                .into_iter()
-                .map(|i| json_to_dynamic(&serde_json::json!({"message": i.message, "reason": i.reason, "path": i.path, "value": i.value})))
-                .collect()
+        fn validate(cx, d: Dynamic as "Array") -> RhaiResult<Array> as "Array" {
+            super::to_script_array(cx.call_position(), &diff::validate(&dynamic_to_json(&d)))
         }
     }
 }
