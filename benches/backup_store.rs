@@ -83,7 +83,7 @@ fn main() {
         let r = fleetscript::backup::backup_git(rt.ncm(), rt.ignitenet(), &gd).expect("git backup");
         format!(
             "{label}: {} changed, {} added; {} requests",
-            r.summary.changed, r.summary.added, r.requests
+            r.changed, r.added, r.requests
         )
     };
     measure("git, first night", || night("commit"), &git_dir);
@@ -103,7 +103,7 @@ fn main() {
     std::fs::create_dir_all(&dated_dir).unwrap();
     let dd = fleetscript::files::Dir::open(&dated_dir, false).unwrap();
     let dated = |date: &str| {
-        let r = fleetscript::backup::dated::backup_configs(rt.ncm(), &dd, date, None, &[])
+        let r = fleetscript::backup::dated::backup_configs(rt.ncm(), &dd, date, None)
             .expect("dated backup");
         format!(
             "{} changed, {} linked; {} requests",
