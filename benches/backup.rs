@@ -29,7 +29,6 @@ fn main() {
             &fleetscript::files::Dir::open(dir.path(), false).expect("dir"),
             &format!("run-{run}"),
             None,
-            &[],
         )
         .expect("backup");
         let wall = t.elapsed();

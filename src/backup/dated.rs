@@ -1,70 +1,151 @@
-//! Nightly config backups, the dated store: every router's configuration manager (`actual`,
-//! `target`, `configuration`, version, sync state) fetched page by page with `fields`, written as
-//! the JSON the API returned to `<dir>/<YYYY-MM-DD>/<router_id>.json`, each group's configuration
-//! to `groups/<group_id>.json`, plus `index.csv` (with a SHA-256 per file). A file identical to
-//! the previous backup's is a hard link to it. Everything is written in a staging directory and
-//! swapped in at the end, so a failed run leaves no partial file and never replaces an earlier
-//! good backup; `keep` removes the oldest dated backups beyond N. With `effective`, each router's
-//! file also holds its effective configuration (`super::effective`).
+//! The dated store: each backup a directory `<dir>/<YYYY-MM-DD>/` holding every router's
+//! configuration manager as `<router_id>.json`, each group's configuration as
+//! `groups/<group_id>.json`, IgniteNet sites and devices under `ignitenet/`, and `index.csv`. A
+//! file identical to the previous backup's is a hard link to it. Everything is written in a
+//! staging directory and swapped in at the end, so a failed run leaves no partial file and never
+//! replaces an earlier good backup; `keep` removes the oldest dated backups beyond N.
 
-use super::index::{router_facts, write_index, Rows};
+use super::pipeline::{self, Backup, Options};
+use super::store::{Finished, Notes, Outcome, Put, Store};
+use super::Document;
 use crate::error::{Error, Result};
-use crate::files::Dir;
+use crate::files::{Dir, StagingDir};
 use crate::ncm::client::NcmClient;
-use crate::ncm::text as text_of;
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use std::path::PathBuf;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-
-#[derive(Debug, Clone)]
-pub struct BackupSummary {
-    pub dir: PathBuf,
-    pub routers: usize,
-    pub groups: usize,
-    pub bytes: u64,
-    pub requests: u64,
-    /// Routers whose configuration differs from the previous backup's (or that are new).
-    pub changed: usize,
-    /// Files that are hard links to the previous backup's identical ones.
-    pub linked: usize,
-    /// Dated backups removed by `keep`.
-    pub pruned: Vec<String>,
-    /// What the start-up clean-up did with staging directories of killed runs.
-    pub cleaned: Vec<String>,
-}
-
-use crate::ncm::query as q;
 
 /// Backup files hold configuration (Wi-Fi keys among it): owner-only.
 const MODE: u32 = 0o600;
 
+/// The subdirectories a dated backup may hold besides its router files.
+const SUBDIRS: [&str; 3] = ["groups", "ignitenet/sites", "ignitenet/devices"];
+
+/// A dated backup being written: its staging directory, the previous backup to link to and
+/// compare with, and the paths written so far (to count what the previous one had and this one
+/// has not).
+pub struct DatedStore<'a> {
+    root: &'a Dir,
+    date: String,
+    keep: Option<usize>,
+    /// Taken by `finish` to be swapped in.
+    staging: Option<StagingDir<'a>>,
+    previous: Option<Dir>,
+    /// Subdirectory -> (it in the staging directory, it in the previous backup).
+    dirs: HashMap<String, (Dir, Option<Dir>)>,
+    seen: HashSet<String>,
+}
+
+impl<'a> DatedStore<'a> {
+    /// A new dated backup `date` in `root` (opened by the caller, so nothing below it follows a
+    /// symlink); `report` is told at once of each staging directory a killed run left that was
+    /// cleaned up. The backup is kept only by [`Store::finish`].
+    pub fn open(
+        root: &'a Dir,
+        date: &str,
+        keep: Option<usize>,
+        report: &dyn Fn(&str),
+    ) -> Result<DatedStore<'a>> {
+        crate::files::clean_stale(root)
+            .iter()
+            .for_each(|l| report(l));
+        let previous = super::changes::dated_backups(root)
+            .last()
+            .and_then(|d| root.subdir(Path::new(d), false).ok());
+        Ok(DatedStore {
+            root,
+            date: date.to_string(),
+            keep,
+            staging: Some(StagingDir::new(root, date)?),
+            previous,
+            dirs: HashMap::new(),
+            seen: HashSet::new(),
+        })
+    }
+
+    fn staging(&self) -> Result<&Dir> {
+        self.staging
+            .as_ref()
+            .map(StagingDir::dir)
+            .ok_or_else(|| Error::invalid("the dated backup is finished"))
+    }
+
+    /// The staging and previous directories of `sub` ("" for the top level).
+    fn dirs_of(&mut self, sub: &str) -> Result<&(Dir, Option<Dir>)> {
+        if !self.dirs.contains_key(sub) {
+            let into = self.staging()?.subdir(Path::new(sub), true)?;
+            let prev = self
+                .previous
+                .as_ref()
+                .and_then(|p| p.subdir(Path::new(sub), false).ok());
+            self.dirs.insert(sub.to_string(), (into, prev));
+        }
+        self.dirs
+            .get(sub)
+            .ok_or_else(|| Error::invalid(format!("{sub}: not opened")))
+    }
+
+    /// The previous backup's documents this one has not written.
+    fn removed(&self) -> usize {
+        let Some(prev) = &self.previous else {
+            return 0;
+        };
+        let json = |d: &Dir| -> Vec<String> {
+            d.entries()
+                .into_iter()
+                .filter(|n| n.ends_with(".json"))
+                .collect()
+        };
+        let mut gone = json(prev)
+            .into_iter()
+            .filter(|n| !self.seen.contains(n))
+            .count();
+        for sub in SUBDIRS {
+            if let Ok(d) = prev.subdir(Path::new(sub), false) {
+                gone += json(&d)
+                    .into_iter()
+                    .filter(|n| !self.seen.contains(&format!("{sub}/{n}")))
+                    .count();
+            }
+        }
+        gone
+    }
+}
+
 /// Writes one backup file: a hard link to the previous backup's file when the bytes are the
-/// same, else a new file. Returns (linked, changed) where changed compares without volatile values.
+/// same, else a new file. Compares without volatile values.
 fn put_file(
     into: &Dir,
     previous: Option<&Dir>,
     name: &str,
     text: &[u8],
     value: &Value,
-) -> Result<(bool, bool)> {
-    let before = previous.and_then(|p| p.read(std::path::Path::new(name)).ok());
+) -> Result<Put> {
+    let before = previous.and_then(|p| p.read(Path::new(name)).ok());
+    let put = |outcome, linked| Put {
+        outcome,
+        linked,
+        kept: None,
+    };
     if let (Some(p), Some(b)) = (previous, &before) {
         if b.as_slice() == text && into.link_from(p, name).is_ok() {
-            return Ok((true, false));
+            return Ok(put(Outcome::Same, true));
         }
     }
     into.write_new_unsynced(name, text, MODE)?;
-    let changed = match before.and_then(|b| serde_json::from_slice::<Value>(&b).ok()) {
-        Some(old) => crate::backup::normalized(&old) != crate::backup::normalized(value),
-        None => true,
+    let outcome = match before.and_then(|b| serde_json::from_slice::<Value>(&b).ok()) {
+        Some(old) if super::normalized(&old) == super::normalized(value) => Outcome::Same,
+        Some(_) => Outcome::Changed,
+        None => Outcome::Added,
     };
-    Ok((false, changed))
+    Ok(put(outcome, false))
 }
 
 /// Removes the oldest dated backups so that at most `keep` remain.
 fn prune(dir: &Dir, keep: usize) -> Result<Vec<String>> {
-    let days = crate::backup::changes::dated_backups(dir);
+    let days = super::changes::dated_backups(dir);
     let extra = days.len().saturating_sub(keep.max(1));
     let mut out = vec![];
     for day in days.into_iter().take(extra) {
@@ -74,165 +155,69 @@ fn prune(dir: &Dir, keep: usize) -> Result<Vec<String>> {
     Ok(out)
 }
 
+impl Store for DatedStore<'_> {
+    fn kind(&self) -> &'static str {
+        "dated"
+    }
+
+    fn router_file(&self, router: &str) -> String {
+        format!("{router}.json")
+    }
+
+    fn put(&mut self, doc: &Document, bytes: &[u8]) -> Result<Put> {
+        // Router files at the top level; the others at their paths.
+        let rel = doc.path.strip_prefix("routers/").unwrap_or(&doc.path);
+        let (sub, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        self.seen.insert(rel.to_string());
+        let (into, prev) = self.dirs_of(sub)?;
+        put_file(into, prev.as_ref(), name, bytes, &doc.value)
+    }
+
+    fn finish(
+        &mut self,
+        index_csv: &[u8],
+        _notes: &Notes,
+        cancel: &AtomicBool,
+    ) -> Result<Finished> {
+        let staging = self.staging()?;
+        staging.write_new_unsynced("index.csv", index_csv, MODE)?;
+        let removed = self.removed();
+        // One durability barrier for every file written (not an fsync per file), then swap the
+        // complete backup in, in one atomic step; an earlier one of the same day is replaced
+        // only now.
+        staging.sync_filesystem()?;
+        // The rename is the point of no return: an interrupt before it leaves the earlier
+        // backups as they were (the staging directory is removed when the store is dropped).
+        if cancel.load(Ordering::SeqCst) {
+            return Err(Error::Interrupted);
+        }
+        let staging = self.staging.take();
+        let dir = staging
+            .ok_or_else(|| Error::invalid("the dated backup is finished"))?
+            .commit(&self.date)?;
+        let pruned = match self.keep {
+            Some(n) => prune(self.root, n)?,
+            None => vec![],
+        };
+        Ok(Finished {
+            dir,
+            removed,
+            date: Some(self.date.clone()),
+            pruned,
+            ..Default::default()
+        })
+    }
+}
+
 /// Backs up every router's and group's configuration under `dir/<date>` (`dir` opened by the
-/// caller, so nothing below it follows a symlink); then keeps the newest `keep` dated backups.
+/// caller); then keeps the newest `keep` dated backups. IgniteNet is left out: see
+/// [`pipeline::run`] for the whole run.
 pub fn backup_configs(
     client: &Arc<NcmClient>,
     dir: &Dir,
     date: &str,
     keep: Option<usize>,
-    extra: &[super::Document],
-) -> Result<BackupSummary> {
-    backup_configs_with(client, dir, date, keep, false, extra)
-}
-
-/// [`backup_configs`], each router's file also holding its effective configuration when
-/// `effective` (see [`super::effective`]).
-pub fn backup_configs_with(
-    client: &Arc<NcmClient>,
-    dir: &Dir,
-    date: &str,
-    keep: Option<usize>,
-    effective: bool,
-    extra: &[super::Document],
-) -> Result<BackupSummary> {
-    let start_requests = client.transport().stats.requests();
-    let cleaned = crate::files::clean_stale(dir);
-    let previous = crate::backup::changes::dated_backups(dir)
-        .last()
-        .and_then(|d| dir.subdir(std::path::Path::new(d), false).ok());
-    let staging = crate::files::StagingDir::new(dir, date)?;
-    let staging_dir = staging.dir();
-
-    // The index's router facts are read while the configuration managers are paged and
-    // written; the routers found so far tell the configuration managers' listing how many pages
-    // it has (one per router), so it asks for none past its end.
-    let routers = crate::ncm::ahead::Expected::unknown();
-    let (facts, written) = std::thread::scope(|scope| {
-        let facts = scope.spawn(|| router_facts(client, &routers));
-        let written =
-            write_config_managers(client, staging_dir, previous.as_ref(), effective, &routers);
-        let facts = facts
-            .join()
-            .unwrap_or_else(|_| Err(Error::invalid("the router listing stopped unexpectedly")));
-        (facts, written)
-    });
-    let (rows, mut linked, changed, bytes_total) = written?;
-    write_index(staging_dir, &rows, &facts?, MODE)?;
-    let count = rows.len();
-    drop(rows);
-    let groups = backup_groups(client, staging_dir, previous.as_ref())?;
-    linked += groups.1;
-    linked += backup_extra(extra, staging_dir, previous.as_ref())?;
-
-    // One durability barrier for every file written (not an fsync per file), then swap the
-    // complete backup in, in one atomic step; an earlier one of the same day is replaced only now.
-    staging_dir.sync_filesystem()?;
-    // The rename is the point of no return: an interrupt before it leaves the earlier backups
-    // as they were (the staging directory is removed).
-    if client
-        .transport()
-        .cancel
-        .load(std::sync::atomic::Ordering::SeqCst)
-    {
-        return Err(Error::Interrupted);
-    }
-    let final_dir = staging.commit(date)?;
-    let pruned = match keep {
-        Some(n) => prune(dir, n)?,
-        None => vec![],
-    };
-    Ok(BackupSummary {
-        dir: final_dir,
-        routers: count,
-        groups: groups.0,
-        bytes: bytes_total,
-        requests: client.transport().stats.requests() - start_requests,
-        changed,
-        linked,
-        pruned,
-        cleaned,
-    })
-}
-
-/// Other documents (IgniteNet sites and devices) at their relative paths; returns how many were
-/// linked to the previous backup's.
-fn backup_extra(docs: &[super::Document], into: &Dir, previous: Option<&Dir>) -> Result<usize> {
-    let mut linked = 0;
-    for d in docs {
-        let (sub, name) = d.path.rsplit_once('/').unwrap_or(("", d.path.as_str()));
-        let dir = into.subdir(std::path::Path::new(sub), true)?;
-        let prev = previous.and_then(|p| p.subdir(std::path::Path::new(sub), false).ok());
-        let mut text = serde_json::to_string_pretty(&d.value).unwrap_or_default();
-        text.push('\n');
-        linked += usize::from(put_file(&dir, prev.as_ref(), name, text.as_bytes(), &d.value)?.0);
-    }
-    Ok(linked)
-}
-
-/// Pages every configuration manager into `<router_id>.json` files; returns the rows for the
-/// index, how many files were linked and changed, and the bytes written.
-fn write_config_managers(
-    client: &Arc<NcmClient>,
-    into: &Dir,
-    previous: Option<&Dir>,
-    effective: bool,
-    routers: &Arc<crate::ncm::ahead::Expected>,
-) -> Result<(Rows, usize, usize, u64)> {
-    let (mut rows, mut linked, mut changed, mut bytes) = (Rows::default(), 0, 0, 0u64);
-    let mut effective = match effective {
-        true => Some(super::effective::Effective::load(client)?),
-        false => None,
-    };
-    let mut pager = super::config_manager_pages(client, routers.clone())?;
-    while let Some(page) = pager.next_page()? {
-        for mut cm in page {
-            let rid = super::router_of(&cm);
-            if let Some(e) = effective.as_mut() {
-                e.add_to(&rid, &mut cm)?;
-            }
-            let mut text = serde_json::to_string_pretty(&cm).unwrap_or_default();
-            text.push('\n');
-            if !rows.add(&rid, &cm, Sha256::digest(text.as_bytes()).into())? {
-                return Err(Error::Protocol {
-                    method: "GET".into(),
-                    url: "configuration_managers/".into(),
-                    message: format!("router {rid} appears twice; the listing changed while paging, run the backup again"),
-                });
-            }
-            let (l, c) = put_file(into, previous, &format!("{rid}.json"), text.as_bytes(), &cm)?;
-            linked += usize::from(l);
-            changed += usize::from(c);
-            bytes += text.len() as u64;
-        }
-    }
-    Ok((rows, linked, changed, bytes))
-}
-
-/// Each group's configuration to `groups/<id>.json`; returns (groups, linked).
-fn backup_groups(
-    client: &Arc<NcmClient>,
-    into: &Dir,
-    previous: Option<&Dir>,
-) -> Result<(usize, usize)> {
-    let rows = client.list(
-        "groups",
-        &q(json!({"fields": ["id", "name", "product", "target_firmware", "configuration"]})),
-    )?;
-    let dir = into.subdir(std::path::Path::new("groups"), true)?;
-    let prev = previous.and_then(|p| p.subdir(std::path::Path::new("groups"), false).ok());
-    let mut linked = 0;
-    for g in &rows {
-        let mut text = serde_json::to_string_pretty(g).unwrap_or_default();
-        text.push('\n');
-        let (l, _) = put_file(
-            &dir,
-            prev.as_ref(),
-            &format!("{}.json", text_of(&g["id"])),
-            text.as_bytes(),
-            g,
-        )?;
-        linked += usize::from(l);
-    }
-    Ok((rows.len(), linked))
+) -> Result<Backup> {
+    let mut store = DatedStore::open(dir, date, keep, &|_| {})?;
+    pipeline::run(client, None, &mut store, &Options::default())
 }

@@ -2,36 +2,26 @@
 //! `routers/<id>.json`, `groups/<id>.json`, `ignitenet/{sites,devices}/<id>.json` and `index.csv`. A run writes only the files whose
 //! content changed (volatile values aside), removes the files of routers and groups gone from the
 //! account, and commits once, only when something changed: `git log -p`, `git diff` and
-//! `git blame` work on the result with no `git` binary needed here. Objects are made from the
-//! bytes in memory (never read back through a path), and work-tree files are written below the
+//! `git blame` work on the result with no `git` binary needed here. Each document's blob is made
+//! from its bytes as it arrives (never read back through a path; only paths and object ids are
+//! held, so memory stays flat in the number of routers), and work-tree files are written below the
 //! allowed directory without following symlinks. Nothing is lost to a full disk or a crash:
-//! objects and files are written and synced before the branch moves (see [`store`]).
+//! objects and files are written and synced before the branch moves (see [`GitStore`]).
 
+use super::store::{Finished, Notes, Outcome, Put, Store};
 use super::{git_health, normalized, Document};
 use crate::error::{Error, Result};
 use crate::files::Dir;
 use git2::{IndexEntry, IndexTime, Oid, Repository, Signature};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 /// Backup files hold configuration (Wi-Fi keys among it): owner-only.
 const MODE: u32 = 0o600;
 /// The most changed paths a commit message lists per router or group.
 const PATHS_PER_LINE: usize = 8;
-
-/// What a git backup run did.
-#[derive(Debug, Clone, Default)]
-pub struct GitSummary {
-    pub dir: PathBuf,
-    pub documents: usize,
-    pub changed: usize,
-    pub added: usize,
-    pub removed: usize,
-    /// The new commit, when something changed.
-    pub commit: Option<String>,
-    pub message: String,
-}
 
 fn git_err(dir: &Dir) -> impl Fn(git2::Error) -> Error + '_ {
     move |e| Error::Git {
@@ -71,11 +61,13 @@ fn stage(
     index.add_frombuffer(&entry, bytes)
 }
 
-/// The document stored at `path` in the last commit (blob `id`, checked first); `None` when
-/// it is not JSON.
-fn previous(repo: &Repository, id: Oid, path: &str) -> Result<Option<Value>> {
+/// The document stored at `path` in the last commit (blob `id`, checked first), with the
+/// SHA-256 of its bytes; `None` when it is not JSON.
+fn previous(repo: &Repository, id: Oid, path: &str) -> Result<Option<(Value, [u8; 32])>> {
+    use sha2::Digest;
     let bytes = git_health::read(repo, id, git2::ObjectType::Blob, &format!("{path} at HEAD"))?;
-    Ok(serde_json::from_slice(&bytes).ok())
+    let sha: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+    Ok(serde_json::from_slice(&bytes).ok().map(|v| (v, sha)))
 }
 
 /// Removes a work-tree file (`routers/42.json`) if it is there.
@@ -90,21 +82,6 @@ fn remove_file(dir: &Dir, rel: &str) -> Result<()> {
         Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),
         other => other,
     }
-}
-
-fn message(summary: &GitSummary, lines: &[String]) -> String {
-    let mut m = format!(
-        "backup: {} changed, {} added, {} removed ({} routers and groups)\n",
-        summary.changed, summary.added, summary.removed, summary.documents
-    );
-    if !lines.is_empty() {
-        m.push('\n');
-        for l in lines {
-            m.push_str(l);
-            m.push('\n');
-        }
-    }
-    m
 }
 
 fn change_line(label: &str, paths: &[String]) -> String {
@@ -159,18 +136,12 @@ fn open_repository(dir: &Dir) -> Result<Repository> {
     }
 }
 
-/// The commit message's line for a document that changed: its label, the config paths that
-/// changed, and who changed it when the activity log says.
-fn changed_document_line(doc: &Document, old: &Value, who: &HashMap<String, String>) -> String {
-    let paths: Vec<String> = super::changes::rows_for(&doc.path, Some(old), Some(&doc.value))
+/// The config paths that changed in a document (`configuration:system.desc`).
+fn changed_paths(doc: &Document, old: &Value) -> Vec<String> {
+    super::changes::rows_for(&doc.path, Some(old), Some(&doc.value))
         .into_iter()
         .map(|r| format!("{}:{}", r.document, r.path))
-        .collect();
-    let mut line = change_line(&doc.label, &paths);
-    if let Some(w) = who.get(&doc.path) {
-        line.push_str(&format!(" ({w})"));
-    }
-    line
+        .collect()
 }
 
 /// Puts the work-tree files a run wrote or removed back as the last commit has them (what it
@@ -268,75 +239,252 @@ impl Drop for Pending<'_> {
     }
 }
 
-/// What a run is to change: the summary so far, the message lines, and every work-tree path
-/// it writes or removes with its blob in the last commit.
-struct Changes {
-    summary: GitSummary,
-    lines: Vec<String>,
-    touched: Vec<(String, Option<Oid>)>,
-    gone: Vec<String>,
+/// A document that changed, for the commit message: where, who it is about, and the config
+/// paths that changed.
+struct Change {
+    path: String,
+    label: String,
+    paths: Vec<String>,
 }
 
-/// Compares each document with the last commit; stages (writes the object of) each one that
-/// changed and writes its work-tree file as a temporary; stages the removal of the documents
-/// gone from the account.
-fn stage_changes(
-    repo: &Repository,
-    index: &mut git2::Index,
-    before: &HashMap<String, Oid>,
-    docs: &[Document],
-    who: &HashMap<String, String>,
-    pending: &mut Pending,
-) -> Result<Changes> {
-    let e = git_err(pending.root);
-    let mut c = Changes {
-        summary: GitSummary {
-            dir: pending.root.path().to_path_buf(),
-            documents: docs.len(),
-            ..Default::default()
-        },
-        lines: vec![],
-        touched: vec![],
-        gone: vec![],
-    };
-    let mut seen = HashSet::new();
-    for doc in docs {
-        seen.insert(doc.path.as_str());
-        let mut bytes = serde_json::to_vec_pretty(&doc.value).unwrap_or_default();
-        bytes.push(b'\n');
-        let old_id = before.get(&doc.path).copied();
-        // The same bytes: nothing to compare further.
-        if old_id.is_some() && old_id == Oid::hash_object(git2::ObjectType::Blob, &bytes).ok() {
-            continue;
+/// The git store of one run. Each document is compared with the last commit as it arrives;
+/// one that changed has its blob written (the object made from its bytes) and its work-tree
+/// file written as a hidden temporary at once, so only paths and object ids are held, never the
+/// fleet's documents. [`Store::finish`] commits (see there); dropped unfinished, it removes its
+/// temporaries and leaves the repository as it was (objects written meanwhile are unreferenced).
+pub struct GitStore<'a> {
+    dir: &'a Dir,
+    repo: Repository,
+    index: git2::Index,
+    /// The last commit and its tree.
+    head: Option<(Oid, Oid)>,
+    last_commit: Option<i64>,
+    /// Every file of the last commit, with its blob.
+    before: HashMap<String, Oid>,
+    /// The documents this run put.
+    seen: HashSet<String>,
+    pending: Pending<'a>,
+    changes: Vec<Change>,
+    /// Every work-tree path the run writes or removes, with its blob in the last commit.
+    touched: Vec<(String, Option<Oid>)>,
+    changed: usize,
+    added: usize,
+}
+
+impl<'a> GitStore<'a> {
+    /// The git store at `dir` (which the caller holds the lock of: see [`super::LOCK_FILE`]),
+    /// the repository created when missing. What a killed run left is removed first (`report`
+    /// is told at once of each: see [`super::leftovers`]); then the repository's health is
+    /// checked: a damaged one ends the run before any request.
+    pub fn open(dir: &'a Dir, report: &dyn Fn(&str)) -> Result<GitStore<'a>> {
+        let cleaned = super::leftovers::clean(dir, std::time::SystemTime::now())?;
+        cleaned.iter().for_each(|l| report(l));
+        let last_commit = git_health::check(dir.path())?;
+        let e = git_err(dir);
+        let repo = open_repository(dir)?;
+        exclude_lock_file(&repo)?;
+        // HEAD's commit and every tree checked before libgit2 reads them (each blob compared
+        // against is checked when read).
+        let head = git_health::head(&repo)?.map(|c| (c.id(), c.tree_id()));
+        let before = match head {
+            Some((_, tree)) => git_health::blobs(&repo, tree)?,
+            None => HashMap::new(),
+        };
+        let mut index = repo.index().map_err(&e)?;
+        match head {
+            Some((_, tree)) => index
+                .read_tree(&repo.find_tree(tree).map_err(&e)?)
+                .map_err(&e)?,
+            None => index.clear().map_err(&e)?,
         }
-        let old = old_id.map(|id| previous(repo, id, &doc.path)).transpose()?;
-        match old.flatten() {
-            Some(o) if normalized(&o) == normalized(&doc.value) => continue,
-            Some(o) => {
-                c.summary.changed += 1;
-                c.lines.push(changed_document_line(doc, &o, who));
+        Ok(GitStore {
+            dir,
+            repo,
+            index,
+            head,
+            last_commit,
+            before,
+            seen: HashSet::new(),
+            pending: Pending::new(dir),
+            changes: vec![],
+            touched: vec![],
+            changed: 0,
+            added: 0,
+        })
+    }
+
+    /// Stages the removal of the documents the last commit has and this run did not put;
+    /// returns their paths.
+    fn remove_gone(&mut self) -> Result<Vec<String>> {
+        let gone: Vec<String> = self
+            .index
+            .iter()
+            .map(|x| String::from_utf8_lossy(&x.path).into_owned())
+            .filter(|p| p.ends_with(".json") && !self.seen.contains(p))
+            .collect();
+        for p in &gone {
+            self.index
+                .remove_path(Path::new(p))
+                .map_err(git_err(self.dir))?;
+            self.touched.push((p.clone(), self.before.get(p).copied()));
+        }
+        Ok(gone)
+    }
+
+    /// The commit message: the summary line, then a line per changed document (named, with
+    /// who changed it when the activity log says) and per removed one.
+    fn message(&self, removed: &[String], notes: &Notes) -> String {
+        let mut m = format!(
+            "backup: {} changed, {} added, {} removed ({} routers and groups)\n",
+            self.changed,
+            self.added,
+            removed.len(),
+            self.seen.len()
+        );
+        if !self.changes.is_empty() || !removed.is_empty() {
+            m.push('\n');
+        }
+        for c in &self.changes {
+            let label = match c
+                .path
+                .strip_prefix("routers/")
+                .map(|p| p.trim_end_matches(".json"))
+            {
+                Some(rid) => match (notes.router_name)(rid) {
+                    Some(name) => format!("router {rid} ({name})"),
+                    None => c.label.clone(),
+                },
+                None => c.label.clone(),
+            };
+            m.push_str(&change_line(&label, &c.paths));
+            if let Some(w) = notes.who.get(&c.path) {
+                m.push_str(&format!(" ({w})"));
             }
-            None => c.summary.added += 1,
+            m.push('\n');
         }
-        stage(index, &doc.path, &bytes).map_err(object_err(pending.root, &doc.path))?;
-        pending.write(&doc.path, &bytes)?;
-        c.touched.push((doc.path.clone(), old_id));
+        for p in removed {
+            let what = p.trim_end_matches(".json").replace('/', " ");
+            m.push_str(&format!("{what}: removed (gone from the account)\n"));
+        }
+        m
     }
-    c.gone = index
-        .iter()
-        .map(|x| String::from_utf8_lossy(&x.path).into_owned())
-        .filter(|p| p.ends_with(".json") && !seen.contains(p.as_str()))
-        .collect();
-    for p in &c.gone {
-        index.remove_path(Path::new(p)).map_err(&e)?;
-        c.touched.push((p.clone(), before.get(p).copied()));
-        c.summary.removed += 1;
-        c.lines.push(format!(
-            "{}: removed (gone from the account)",
-            p.trim_end_matches(".json").replace('/', " ")
-        ));
+}
+
+impl Store for GitStore<'_> {
+    fn kind(&self) -> &'static str {
+        "git"
     }
-    Ok(c)
+
+    fn router_file(&self, router: &str) -> String {
+        format!("routers/{router}.json")
+    }
+
+    fn last_backup(&self) -> Option<i64> {
+        self.last_commit
+    }
+
+    fn put(&mut self, doc: &Document, bytes: &[u8]) -> Result<Put> {
+        self.seen.insert(doc.path.clone());
+        let old_id = self.before.get(&doc.path).copied();
+        let put = |outcome, kept| Put {
+            outcome,
+            linked: false,
+            kept,
+        };
+        // The same bytes: nothing to compare further.
+        if old_id.is_some() && old_id == Oid::hash_object(git2::ObjectType::Blob, bytes).ok() {
+            return Ok(put(Outcome::Same, None));
+        }
+        let old = match old_id {
+            Some(id) => previous(&self.repo, id, &doc.path)?,
+            None => None,
+        };
+        let outcome = match old {
+            Some((o, sha)) if normalized(&o) == normalized(&doc.value) => {
+                return Ok(put(Outcome::Same, Some((o, sha))))
+            }
+            Some((o, _)) => {
+                self.changes.push(Change {
+                    path: doc.path.clone(),
+                    label: doc.label.clone(),
+                    paths: changed_paths(doc, &o),
+                });
+                self.changed += 1;
+                Outcome::Changed
+            }
+            None => {
+                self.added += 1;
+                Outcome::Added
+            }
+        };
+        stage(&mut self.index, &doc.path, bytes).map_err(object_err(self.dir, &doc.path))?;
+        self.pending.write(&doc.path, bytes)?;
+        self.touched.push((doc.path.clone(), old_id));
+        Ok(put(outcome, None))
+    }
+
+    /// Commits when anything changed. In this order, so that nothing is lost to a full disk, a
+    /// kill or a crash: every object (the blobs, written as the documents arrived, the trees and
+    /// the commit) and every work-tree file (as a hidden temporary) is written first; a failure
+    /// there removes the temporaries and leaves the repository as it was. Then `cancel` is
+    /// looked at (Ctrl-C before this point ends the run as interrupted, nothing changed), the
+    /// files are moved into place and the index written, all of it synced; then the branch is
+    /// moved to the new commit (the point of no return), and it and its reflogs are fsynced. A
+    /// failure after the files were moved puts them and the index back as the last commit has
+    /// them.
+    fn finish(&mut self, index_csv: &[u8], notes: &Notes, cancel: &AtomicBool) -> Result<Finished> {
+        let dir = self.dir;
+        let e = git_err(dir);
+        let removed = self.remove_gone()?;
+        let mut done = Finished {
+            dir: dir.path().to_path_buf(),
+            removed: removed.len(),
+            ..Default::default()
+        };
+        if self.changed + self.added + removed.len() == 0 {
+            return Ok(done);
+        }
+        let before_index = self.before.get("index.csv").copied();
+        self.touched.push(("index.csv".into(), before_index));
+        stage(&mut self.index, "index.csv", index_csv).map_err(object_err(dir, "index.csv"))?;
+        self.pending.write("index.csv", index_csv)?;
+        let tree_id = self.index.write_tree().map_err(&e)?;
+        done.message = self.message(&removed, notes);
+        let repo = &self.repo;
+        let head = self
+            .head
+            .map(|(c, _)| repo.find_commit(c))
+            .transpose()
+            .map_err(&e)?;
+        let commit_id = write_commit(repo, tree_id, head.as_ref(), &done.message).map_err(&e)?;
+        if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Error::Interrupted);
+        }
+        let moved = move_in(dir, repo, &mut self.index, &mut self.pending, &removed)
+            .and_then(|()| update_head(repo, commit_id, head.as_ref(), &done.message));
+        let moved = match moved {
+            Ok(name) => name,
+            Err(err) => {
+                let tree = self
+                    .head
+                    .map(|(_, t)| repo.find_tree(t))
+                    .transpose()
+                    .ok()
+                    .flatten();
+                let _ = restore(dir, repo, &mut self.index, tree.as_ref(), &self.touched);
+                return Err(err);
+            }
+        };
+        // The branch names the new commit: it must be on disk before the run says it is saved.
+        sync_ref(repo, &moved).map_err(|err| Error::Git {
+            path: dir.path().display().to_string(),
+            message: format!(
+                "the commit {commit_id} is made, but syncing it to disk failed ({err}); run the backup again"
+            ),
+        })?;
+        done.commit = Some(commit_id.to_string());
+        Ok(done)
+    }
 }
 
 /// Makes everything written so far on the filesystems of the work tree and of the repository
@@ -372,75 +520,6 @@ fn sync_ref(repo: &Repository, name: &str) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Stores the documents in the repository at `dir` and commits when anything changed; `who`
-/// names, per document path, who changed it and when (from the activity log).
-///
-/// In this order, so that nothing is lost to a full disk, a kill or a crash: every object (the
-/// blobs, trees and the commit) and every work-tree file (as a hidden temporary) is written
-/// first; a failure there removes the temporaries and leaves the repository as it was. Then
-/// `cancel` is looked at (Ctrl-C before this point ends the run as interrupted, nothing
-/// changed), the files are moved into place and the index written, all of it synced; then the
-/// branch is moved to the new commit (the point of no return), and it and its reflogs are
-/// fsynced. A failure after the files were moved puts them and the index back as the last
-/// commit has them.
-pub fn store(
-    dir: &Dir,
-    docs: &[Document],
-    index_csv: &[u8],
-    who: &HashMap<String, String>,
-    cancel: &std::sync::atomic::AtomicBool,
-) -> Result<GitSummary> {
-    let e = git_err(dir);
-    let repo = open_repository(dir)?;
-    exclude_lock_file(&repo)?;
-    // HEAD's commit and every tree checked before libgit2 reads them (each blob compared
-    // against is checked when read).
-    let head = git_health::head(&repo)?;
-    let before = match &head {
-        Some(c) => git_health::blobs(&repo, c.tree_id())?,
-        None => HashMap::new(),
-    };
-    let tree = head.as_ref().map(|c| c.tree()).transpose().map_err(&e)?;
-    let mut index = repo.index().map_err(&e)?;
-    match &tree {
-        Some(t) => index.read_tree(t).map_err(&e)?,
-        None => index.clear().map_err(&e)?,
-    }
-    let mut pending = Pending::new(dir);
-    let mut c = stage_changes(&repo, &mut index, &before, docs, who, &mut pending)?;
-    if c.summary.changed + c.summary.added + c.summary.removed == 0 {
-        return Ok(c.summary);
-    }
-    c.touched
-        .push(("index.csv".into(), before.get("index.csv").copied()));
-    stage(&mut index, "index.csv", index_csv).map_err(object_err(dir, "index.csv"))?;
-    pending.write("index.csv", index_csv)?;
-    let tree_id = index.write_tree().map_err(&e)?;
-    c.summary.message = message(&c.summary, &c.lines);
-    let commit_id = write_commit(&repo, tree_id, head.as_ref(), &c.summary.message).map_err(&e)?;
-    if cancel.load(std::sync::atomic::Ordering::SeqCst) {
-        return Err(Error::Interrupted);
-    }
-    let moved = move_in(dir, &repo, &mut index, &mut pending, &c.gone)
-        .and_then(|()| update_head(&repo, commit_id, head.as_ref(), &c.summary.message));
-    let moved = match moved {
-        Ok(name) => name,
-        Err(err) => {
-            let _ = restore(dir, &repo, &mut index, tree.as_ref(), &c.touched);
-            return Err(err);
-        }
-    };
-    // The branch names the new commit: it must be on disk before the run says it is saved.
-    sync_ref(&repo, &moved).map_err(|err| Error::Git {
-        path: dir.path().display().to_string(),
-        message: format!(
-            "the commit {commit_id} is made, but syncing it to disk failed ({err}); run the backup again"
-        ),
-    })?;
-    c.summary.commit = Some(commit_id.to_string());
-    Ok(c.summary)
 }
 
 /// Moves the work-tree files into place, removes the ones gone, writes the index, and makes

@@ -1,11 +1,10 @@
-//! The dated backup's `index.csv`: what it needs of every router (name, MAC, product, firmware)
-//! and of every file written (router, configuration manager, version, sync state, SHA-256),
-//! held compactly until the configuration listing ends, then written as a stream. At 100,000
+//! A backup's `index.csv`, one format for both stores: what it needs of every router (name,
+//! MAC, product, firmware) and of every router file stored (router, configuration manager,
+//! version, sync state, file, SHA-256), held compactly until the configuration listing ends. At 100,000
 //! routers these are most of what a backup holds (the configurations stream to disk), so the
 //! texts share one buffer each instead of an allocation apiece and numeric ids are keys as numbers.
 
 use crate::error::{Error, Result};
-use crate::files::Dir;
 use crate::ncm::client::NcmClient;
 use crate::ncm::query as q;
 use crate::ncm::text as text_of;
@@ -169,6 +168,11 @@ pub fn router_facts(
 }
 
 impl RouterFacts {
+    /// A router's name, when the listing had the router.
+    pub fn name(&self, router: &str) -> Option<&str> {
+        self.routers.get(router).map(|r| self.texts.get(r.name))
+    }
+
     fn add(&mut self, r: &Value) -> Result<()> {
         let id = |v: &Value| v.as_str().and_then(crate::ncm::id_of).unwrap_or_default();
         let t = &mut self.texts;
@@ -219,6 +223,11 @@ impl Rows {
         Ok(true)
     }
 
+    /// Whether the router already has a row.
+    pub fn contains(&self, rid: &str) -> bool {
+        self.seen.get(rid).is_some()
+    }
+
     pub fn len(&self) -> usize {
         self.rows.len()
     }
@@ -228,7 +237,9 @@ impl Rows {
     }
 }
 
-const HEADER: [&str; 10] = [
+/// The columns of `index.csv`, the same in both stores (docs/guide.md, "The backup index"):
+/// one row per router file.
+pub const HEADER: [&str; 10] = [
     "router_id",
     "name",
     "mac",
@@ -241,18 +252,15 @@ const HEADER: [&str; 10] = [
     "sha256",
 ];
 
-/// Writes `index.csv` into `into` as a stream, one line per router file.
-pub fn write_index(into: &Dir, rows: &Rows, facts: &RouterFacts, mode: u32) -> Result<()> {
-    let (path, file) = into.create_new("index.csv", mode)?;
-    // A failed write (a full disk) is an I/O error naming the file.
-    let csv_err = |e: csv::Error| {
-        let text = e.to_string();
-        match e.into_kind() {
-            csv::ErrorKind::Io(io) => Error::io(path.display(), io),
-            _ => Error::invalid(format!("{}: {text}", path.display())),
-        }
-    };
-    let mut index = csv::Writer::from_writer(std::io::BufWriter::new(file));
+/// `index.csv`: one line per router file, `file` naming where the store put it
+/// ([`super::store::Store::router_file`]).
+pub fn index_csv(
+    rows: &Rows,
+    facts: &RouterFacts,
+    file: &dyn Fn(&str) -> String,
+) -> Result<Vec<u8>> {
+    let csv_err = |e: csv::Error| Error::invalid(format!("index.csv: {e}"));
+    let mut index = csv::Writer::from_writer(Vec::new());
     index.write_record(HEADER).map_err(csv_err)?;
     let (rt, ft) = (&rows.texts, &facts.texts);
     let named = |table: &HashMap<String, String>, id: Option<u32>| -> String {
@@ -278,18 +286,14 @@ pub fn write_index(into: &Dir, rows: &Rows, facts: &RouterFacts, mode: u32) -> R
                 rt.get(row.cm_id),
                 rt.get(row.version),
                 rt.get(row.synched),
-                &format!("{rid}.json"),
+                &file(rid),
                 &sha,
             ])
             .map_err(csv_err)?;
     }
-    let buffered = index
+    index
         .into_inner()
-        .map_err(|e| Error::io(path.display(), e.into_error()))?;
-    buffered
-        .into_inner()
-        .map_err(|e| Error::io(path.display(), e.into_error()))?;
-    Ok(())
+        .map_err(|e| Error::invalid(format!("index.csv: {}", e.error())))
 }
 
 #[cfg(test)]

@@ -97,7 +97,11 @@ fn nights_commit_only_what_changed_and_name_the_path() {
     let n2 = night(&mut rt, &repo_dir);
     assert_eq!(commits(&repo), 2);
     assert_eq!(n2["changed"].as_int().unwrap(), 1, "{n2:?}");
-    assert_eq!(last_change(&repo), vec![format!("routers/{rid}.json")]);
+    // Its file, and its row of index.csv (its version and SHA-256).
+    assert_eq!(
+        last_change(&repo),
+        vec!["index.csv".to_string(), format!("routers/{rid}.json")]
+    );
     let msg = repo
         .head()
         .unwrap()
@@ -445,7 +449,7 @@ fn the_dated_store_links_unchanged_files_counts_changes_keeps_groups_and_prunes(
     let mut rt = runtime_for(&sim);
     let d = fleetscript::files::Dir::open(dir.path(), false).unwrap();
     let first =
-        fleetscript::backup::dated::backup_configs(rt.ncm(), &d, "2026-11-01", None, &[]).unwrap();
+        fleetscript::backup::dated::backup_configs(rt.ncm(), &d, "2026-11-01", None).unwrap();
     assert_eq!(first.routers, 30);
     assert_eq!(first.groups, sim.records("groups").len());
     assert!(dir.path().join("2026-11-01/groups/2001.json").exists());
@@ -464,8 +468,7 @@ fn the_dated_store_links_unchanged_files_counts_changes_keeps_groups_and_prunes(
         ),
     );
     let second =
-        fleetscript::backup::dated::backup_configs(rt.ncm(), &d, "2026-11-02", Some(2), &[])
-            .unwrap();
+        fleetscript::backup::dated::backup_configs(rt.ncm(), &d, "2026-11-02", Some(2)).unwrap();
     assert_eq!(second.changed, 1, "only the changed router counts");
     let ino = |day: &str, id: &str| {
         std::fs::metadata(dir.path().join(format!("{day}/{id}.json")))
@@ -487,8 +490,7 @@ fn the_dated_store_links_unchanged_files_counts_changes_keeps_groups_and_prunes(
         ),
     );
     let third =
-        fleetscript::backup::dated::backup_configs(rt.ncm(), &d, "2026-11-03", Some(2), &[])
-            .unwrap();
+        fleetscript::backup::dated::backup_configs(rt.ncm(), &d, "2026-11-03", Some(2)).unwrap();
     assert_eq!(third.pruned, vec!["2026-11-01".to_string()]);
     assert!(!dir.path().join("2026-11-01").exists() && dir.path().join("2026-11-02").exists());
     // backup_changes on the dated store names the router and path.
@@ -576,6 +578,36 @@ fn an_interrupt_after_the_commit_or_rename_is_no_failure() {
     assert!(rt.saved().unwrap().starts_with("the dated backup "));
 }
 
+/// A store whose run is interrupted (Ctrl-C) once every document is written, as it finishes.
+struct InterruptedAtFinish<S>(S);
+
+impl<S: fleetscript::backup::store::Store> fleetscript::backup::store::Store
+    for InterruptedAtFinish<S>
+{
+    fn kind(&self) -> &'static str {
+        self.0.kind()
+    }
+    fn router_file(&self, router: &str) -> String {
+        self.0.router_file(router)
+    }
+    fn put(
+        &mut self,
+        doc: &fleetscript::backup::Document,
+        bytes: &[u8],
+    ) -> fleetscript::Result<fleetscript::backup::store::Put> {
+        self.0.put(doc, bytes)
+    }
+    fn finish(
+        &mut self,
+        index_csv: &[u8],
+        notes: &fleetscript::backup::store::Notes,
+        _: &std::sync::atomic::AtomicBool,
+    ) -> fleetscript::Result<fleetscript::backup::store::Finished> {
+        let cancel = std::sync::atomic::AtomicBool::new(true);
+        self.0.finish(index_csv, notes, &cancel)
+    }
+}
+
 #[test]
 fn an_interrupt_before_the_commit_or_rename_leaves_the_previous_backup() {
     let sim = sim(20);
@@ -595,16 +627,26 @@ fn an_interrupt_before_the_commit_or_rename_leaves_the_previous_backup() {
         &mut rt,
         &format!(r#"ncm::patch_router_config({rid}, [#{{system: #{{system_id: "moved"}}}}, []])"#),
     );
-    let (mut docs, _) = fleetscript::backup::ncm_documents(rt.ncm()).unwrap();
-    let gone = docs
-        .iter()
-        .position(|d| d.path.starts_with("routers/") && !d.path.contains(&rid))
-        .unwrap();
-    let gone = docs.remove(gone).path;
+    let gone = sim.records("routers")[5]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let gone_cm = cm_of_router(&sim, &gone)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sim.with_store(|s| {
+        assert!(s.remove("routers", &gone));
+        assert!(s.remove("configuration_managers", &gone_cm));
+    });
+    let gone = format!("routers/{gone}.json");
     let d = fleetscript::files::Dir::open(&git_dir, false).unwrap();
-    let cancel = std::sync::atomic::AtomicBool::new(true);
-    let r = fleetscript::backup::git::store(&d, &docs, b"file\n", &Default::default(), &cancel);
+    let store = fleetscript::backup::git::GitStore::open(&d, &|_| {}).unwrap();
+    let mut store = InterruptedAtFinish(store);
+    let r = fleetscript::backup::pipeline::run(rt.ncm(), None, &mut store, &Default::default());
     assert!(matches!(r, Err(fleetscript::Error::Interrupted)), "{r:?}");
+    // (Dropped unfinished: its temporaries go.)
+    drop(store);
     assert_eq!(repo.head().unwrap().peel_to_commit().unwrap().id(), head);
     let status = repo
         .statuses(Some(git2::StatusOptions::new().include_untracked(true)))
@@ -633,7 +675,7 @@ fn an_interrupt_before_the_commit_or_rename_leaves_the_previous_backup() {
     let dated = dir.path().join("dated");
     std::fs::create_dir(&dated).unwrap();
     let d = fleetscript::files::Dir::open(&dated, false).unwrap();
-    let r = fleetscript::backup::dated::backup_configs(rt.ncm(), &d, "2026-11-01", None, &[]);
+    let r = fleetscript::backup::dated::backup_configs(rt.ncm(), &d, "2026-11-01", None);
     assert!(matches!(r, Err(fleetscript::Error::Interrupted)), "{r:?}");
     assert_eq!(
         std::fs::read_dir(&dated).unwrap().count(),
@@ -1191,4 +1233,86 @@ fn a_dead_holder_never_blocks_a_live_one_is_75_and_one_held_past_the_period_is_s
     let o = backup(&["--arg", "period=72"]).output().unwrap();
     assert_eq!(o.status.code(), Some(75), "{}", text(&o));
     drop(held);
+}
+
+#[test]
+fn both_stores_write_index_csv_with_the_same_columns_describing_their_files() {
+    use sha2::Digest;
+    let sim = sim(12);
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime_for(&sim);
+    let open = |name: &str| {
+        let p = dir.path().join(name);
+        std::fs::create_dir(&p).unwrap();
+        fleetscript::files::Dir::open(&p, false).unwrap()
+    };
+    let dated =
+        fleetscript::backup::dated::backup_configs(rt.ncm(), &open("dated"), "2026-11-01", None)
+            .unwrap();
+    let git = fleetscript::backup::backup_git(rt.ncm(), rt.ignitenet(), &open("git")).unwrap();
+    assert_eq!((dated.routers, git.routers), (12, 12));
+    for root in [Path::new(&dated.dir), Path::new(&git.dir)] {
+        let mut index = csv::Reader::from_path(root.join("index.csv")).unwrap();
+        let header: Vec<String> = index
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(
+            header,
+            fleetscript::backup::index::HEADER,
+            "{}",
+            root.display()
+        );
+        let rows: Vec<csv::StringRecord> = index.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 12, "one row per router");
+        for row in rows {
+            // `file` names the router's file in that store, `sha256` its bytes.
+            let bytes = std::fs::read(root.join(&row[8])).unwrap();
+            let sha: String = sha2::Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(&row[9], sha.as_str(), "{row:?}");
+            let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(&row[5], doc["id"].as_str().unwrap(), "{row:?}");
+        }
+    }
+}
+
+#[test]
+fn an_unknown_or_bad_backup_option_is_a_usage_error_naming_the_options() {
+    let sim = sim(3);
+    let dir = tempfile::tempdir().unwrap();
+    let mut rt = script_runtime(&sim, dir.path(), &[]);
+    for (options, says) in [
+        ("#{colour: 1}", "colour"),
+        ("#{store: \"tape\"}", "tape"),
+        ("#{keep: 0}", "keep=0"),
+        ("#{stuck_after: 0.5}", "stuck_after=0.5"),
+    ] {
+        let e = rt
+            .run_source(
+                "t.rhai",
+                &format!(
+                    r#"ncm::backup_configs("{}", {options})"#,
+                    dir.path().join("b").display()
+                ),
+            )
+            .unwrap_err();
+        let text = e.render();
+        // (As before: an invalid argument fails the job.)
+        assert_eq!(e.exit_code(), 1, "{text}");
+        assert!(!text.contains("Syntax error"), "{text}");
+        assert!(
+            text.contains(says) && text.contains("options: store (\"dated\" or \"git\"), keep"),
+            "{options}: {text}"
+        );
+    }
+    assert_eq!(
+        sim.counters().total,
+        0,
+        "no request before the options are checked"
+    );
 }

@@ -6,8 +6,6 @@ use super::id_arg;
 use super::{call, err_at, ret, usage_error, RhaiResult};
 use rhai::{Dynamic, Module, NativeCallContext, Position};
 
-use super::flag_option;
-
 /// `ncm::read_backup`: a backup file, or its content at a revision of the git store holding it.
 fn read_backup(cx: &NativeCallContext, file: &str, rev: Option<&str>) -> RhaiResult<Dynamic> {
     let (c, pos) = call(cx)?;
@@ -26,22 +24,36 @@ fn read_backup(cx: &NativeCallContext, file: &str, rev: Option<&str>) -> RhaiRes
         .map_err(err_at(&c, pos))
 }
 
+/// An options map into its typed struct (`deny_unknown_fields`): an unknown option or a value
+/// of the wrong type is an error naming the options (`help`).
+fn options<T: serde::de::DeserializeOwned>(
+    pos: Position,
+    what: &str,
+    help: &str,
+    o: rhai::Map,
+) -> RhaiResult<T> {
+    rhai::serde::from_dynamic(&Dynamic::from_map(o)).map_err(|e| {
+        // serde's message ("unknown field `colour`, expected one of ..."), without the
+        // parser's framing rhai puts around it.
+        let text = e.to_string().replace(" (line 0, position 0)", "");
+        let text = text.trim_start_matches("Syntax error: ");
+        usage_error(pos, format!("{what}: {text}; {help}"))
+    })
+}
+
+/// `ncm::backup_changes` options.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangesOptions {
+    /// A git revision or a date.
+    from: Option<String>,
+    to: Option<String>,
+}
+
 /// The changes between two backups in `dir` (either store), `from`/`to` from the options.
-fn backup_changes(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResult<rhai::Array> {
+fn backup_changes(cx: &NativeCallContext, dir: &str, o: rhai::Map) -> RhaiResult<rhai::Array> {
     let (c, pos) = call(cx)?;
-    let (mut from, mut to) = (None, None);
-    for (k, v) in o {
-        match k.as_str() {
-            "from" => from = Some(v.to_string()),
-            "to" => to = Some(v.to_string()),
-            _ => {
-                return Err(usage_error(
-                    pos,
-                    format!("backup_changes: unknown option {k:?}; options: from, to"),
-                ))
-            }
-        }
-    }
+    let ChangesOptions { from, to } = options(pos, "backup_changes", "options: from, to", o)?;
     let reads = c
         .reads
         .read()
@@ -66,50 +78,78 @@ fn backup_changes(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResul
         .collect())
 }
 
-/// `ncm::backup_configs` options.
-struct BackupOptions {
-    git: bool,
-    /// Each router's file also holds its effective configuration.
-    effective: bool,
-    /// How many dated backups to keep.
-    keep: Option<usize>,
-    /// A lock held longer than this is a stuck run (exit 1), not a busy one (75).
-    stuck_after: std::time::Duration,
+/// Which store `ncm::backup_configs` writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum StoreKind {
+    #[default]
+    Dated,
+    Git,
 }
+
+/// A number of seconds, whole or not.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(untagged)]
+enum Seconds {
+    Whole(i64),
+    Fraction(f64),
+}
+
+/// `ncm::backup_configs` options, as scripts give them.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackupOptions {
+    #[serde(default)]
+    store: StoreKind,
+    /// Each router's file also holds its effective configuration.
+    #[serde(default)]
+    effective: bool,
+    /// How many dated backups to keep (1 or more).
+    keep: Option<i64>,
+    /// A lock held longer than this is a stuck run (exit 1), not a busy one (75).
+    stuck_after: Option<Seconds>,
+}
+
+const OPTIONS_HELP: &str = "options: store (\"dated\" or \"git\"), keep (a count of dated backups, 1 or more), stuck_after (seconds, 1 or more), effective (true or false)";
 
 /// A lock held longer than a day, the time between two nightly runs, is a stuck run's.
 const STUCK_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
-fn backup_options(pos: Position, o: &rhai::Map) -> RhaiResult<BackupOptions> {
-    let mut r = BackupOptions {
-        git: false,
-        effective: false,
-        keep: None,
-        stuck_after: STUCK_AFTER,
+/// The options checked: (options, keep, stuck_after). An unknown option or a value out of range
+/// is a usage error naming the allowed ones.
+fn backup_options(
+    pos: Position,
+    o: rhai::Map,
+) -> RhaiResult<(BackupOptions, Option<usize>, std::time::Duration)> {
+    let bad = |what: String| usage_error(pos, format!("backup_configs: {what}; {OPTIONS_HELP}"));
+    let r: BackupOptions = options(pos, "backup_configs", OPTIONS_HELP, o)?;
+    let keep = match r.keep {
+        None => None,
+        Some(n) => Some(
+            usize::try_from(n)
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| bad(format!("option keep={n} is not 1 or more")))?,
+        ),
     };
-    let secs = |v: &Dynamic| {
-        v.as_int()
-            .map(|n| n as f64)
-            .or_else(|_| v.as_float())
-            .ok()
-            .filter(|s| *s >= 1.0)
-            .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
-    };
-    for (k, v) in o {
-        match (k.as_str(), v.to_string().as_str()) {
-            ("store", "git") => r.git = true,
-            ("store", "dated") => r.git = false,
-            ("effective", _) if v.is_bool() => r.effective = v.as_bool().unwrap_or(false),
-            ("keep", _) if v.as_int().is_ok_and(|n| n >= 1) => {
-                r.keep = v.as_int().ok().and_then(|n| usize::try_from(n).ok())
-            }
-            ("stuck_after", _) if secs(v).is_some() => {
-                r.stuck_after = secs(v).unwrap_or(STUCK_AFTER)
-            }
-            _ => return Err(usage_error(pos, format!("backup_configs: option {k}={v} is not known; options: store (\"dated\" or \"git\"), keep (a count of dated backups, 1 or more), stuck_after (seconds, 1 or more), effective (true or false)"))),
+    let stuck_after = match r.stuck_after {
+        None => STUCK_AFTER,
+        Some(s) => {
+            let secs = match s {
+                Seconds::Whole(n) => n as f64,
+                Seconds::Fraction(f) => f,
+            };
+            Some(secs)
+                .filter(|s| *s >= 1.0)
+                .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "option stuck_after={secs} is not 1 or more seconds"
+                    ))
+                })?
         }
-    }
-    Ok(r)
+    };
+    Ok((r, keep, stuck_after))
 }
 
 /// Takes the backup directory's lock: one run at a time per directory, a second one exits at
@@ -155,61 +195,73 @@ fn span(d: std::time::Duration) -> String {
     }
 }
 
-/// `ncm::backup_configs`: one run per directory, into the git store or a dated one.
-fn backup_configs(cx: &NativeCallContext, dir: &str, o: &rhai::Map) -> RhaiResult<Dynamic> {
+/// `ncm::backup_configs`: one run per directory, into the git store or a dated one, through
+/// the one backup pipeline.
+fn backup_configs(cx: &NativeCallContext, dir: &str, o: rhai::Map) -> RhaiResult<Dynamic> {
+    use crate::backup::{dated::DatedStore, git::GitStore, pipeline, store::Store};
     let (c, pos) = call(cx)?;
-    let BackupOptions {
-        git,
-        effective,
-        keep,
-        stuck_after,
-    } = backup_options(pos, o)?;
+    let (options, keep, stuck_after) = backup_options(pos, o)?;
     let d = c
         .writes()
         .and_then(|w| w.dir(dir))
         .map_err(err_at(&c, pos))?;
     let _lock = lock_dir(&d, stuck_after).map_err(err_at(&c, pos))?;
-    if git {
-        let warn = |line: &str| super::log::write("WARN", &format!("backup: {line}"), &c.redactor);
-        let r = crate::backup::backup_git_with(&c.ncm, &c.ignitenet, &d, effective, &warn)
-            .map_err(err_at(&c, pos))?;
-        // The commit is made: an interrupt from here on is no failure of the run.
-        c.saved.mark(match &r.summary.commit {
-            Some(id) => format!(
-                "the backup commit {} in {}",
-                id.get(..12).unwrap_or(id),
-                r.summary.dir.display()
-            ),
-            None => format!(
-                "the backup in {} (no change since the last commit)",
-                r.summary.dir.display()
-            ),
-        });
-        return Ok(ret(
-            serde_json::json!({"store": "git", "dir": r.summary.dir.display().to_string(), "routers": r.routers, "groups": r.groups, "ignitenet": r.ignitenet,
-            "changed": r.summary.changed, "added": r.summary.added, "removed": r.summary.removed, "commit": r.summary.commit, "requests": r.requests}),
-        ));
-    }
+    // What a killed run left and this one removed: a warning in a git repository (a stale
+    // git lock), routine in a dated directory (a staging directory).
+    let level = match options.store {
+        StoreKind::Git => "WARN",
+        StoreKind::Dated => "INFO",
+    };
+    let report = |line: &str| super::log::write(level, &format!("backup: {line}"), &c.redactor);
     let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    let r = crate::backup::ignitenet_documents(&c.ignitenet)
-        .and_then(|extra| {
-            crate::backup::dated::backup_configs_with(&c.ncm, &d, &date, keep, effective, &extra)
-        })
-        .map_err(err_at(&c, pos))?;
-    // The backup is in place: an interrupt from here on is no failure of the run.
-    c.saved
-        .mark(format!("the dated backup {}", r.dir.display()));
-    for line in &r.cleaned {
-        super::log::write("INFO", &format!("backup: {line}"), &c.redactor);
-    }
+    let mut store: Box<dyn Store> = match options.store {
+        StoreKind::Git => Box::new(GitStore::open(&d, &report).map_err(err_at(&c, pos))?),
+        StoreKind::Dated => {
+            Box::new(DatedStore::open(&d, &date, keep, &report).map_err(err_at(&c, pos))?)
+        }
+    };
+    let run = pipeline::Options {
+        effective: options.effective,
+    };
+    let r =
+        pipeline::run(&c.ncm, Some(&c.ignitenet), store.as_mut(), &run).map_err(err_at(&c, pos))?;
+    // The backup is saved: an interrupt from here on is no failure of the run.
+    c.saved.mark(match (&r.commit, options.store) {
+        (Some(id), _) => format!(
+            "the backup commit {} in {}",
+            id.get(..12).unwrap_or(id),
+            r.dir
+        ),
+        (None, StoreKind::Git) => {
+            format!("the backup in {} (no change since the last commit)", r.dir)
+        }
+        (None, StoreKind::Dated) => format!("the dated backup {}", r.dir),
+    });
     for day in &r.pruned {
         let line = format!("backup: removed the dated backup {day} (keep)");
         super::log::write("INFO", &line, &c.redactor);
     }
-    Ok(ret(
-        serde_json::json!({"store": "dated", "dir": r.dir.display().to_string(), "routers": r.routers, "groups": r.groups,
-        "changed": r.changed, "linked": r.linked, "bytes": r.bytes, "requests": r.requests, "date": date, "pruned": r.pruned}),
-    ))
+    rhai::serde::to_dynamic(&r)
+}
+
+/// `ncm::restore_config` options.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RestoreOptions {
+    /// A PUT may drop the router's own secrets.
+    #[serde(default)]
+    drop_secrets: bool,
+}
+
+/// What `ncm::restore_config` returns.
+#[derive(Debug, serde::Serialize)]
+struct Restore<'a> {
+    router: &'a str,
+    /// `patch`, `put` or `unchanged`.
+    method: &'a str,
+    sent: bool,
+    /// Every path that differs, before and after.
+    changes: serde_json::Value,
 }
 
 /// `ncm::restore_config`, with its options.
@@ -217,20 +269,27 @@ fn restore_config(
     cx: &NativeCallContext,
     router_id: Dynamic,
     document: Dynamic,
-    o: &rhai::Map,
+    o: rhai::Map,
 ) -> RhaiResult<Dynamic> {
     let (c, pos) = call(cx)?;
     let id = id_arg(pos, &router_id)?;
-    let drop_secrets = flag_option(pos, "restore_config", o, "drop_secrets")?;
+    let RestoreOptions { drop_secrets } = options(
+        pos,
+        "restore_config",
+        "options: drop_secrets (true or false)",
+        o,
+    )?;
     let doc = crate::script::convert::dynamic_to_json(&document);
     let r = c
         .ncm
         .restore_config(&id, &doc, drop_secrets)
         .map_err(err_at(&c, pos))?;
-    let paths = super::paths_value(&r.paths);
-    Ok(ret(
-        serde_json::json!({"router": id, "method": r.method, "sent": r.sent, "changes": paths}),
-    ))
+    rhai::serde::to_dynamic(Restore {
+        router: &id,
+        method: r.method,
+        sent: r.sent,
+        changes: super::paths_value(&r.paths),
+    })
 }
 
 /// Registers `ncm::backup_configs`, `ncm::backup_changes`, `ncm::read_backup` and
@@ -250,13 +309,16 @@ fn register_backups(root: &mut Module) {
         /// Each group's configuration goes to `groups/<id>.json`; a file identical to the previous backup's is a hard link
         /// to it. The final rename is the run's point of no return: Ctrl-C before it leaves the earlier backups as they were,
         /// after it the run is no longer failed by one (it finishes its report).
-        /// Returns #{store, dir, routers, groups, changed, linked, bytes, requests, date, pruned}.
+        /// Returns #{store, dir, routers, groups, ignitenet, changed, added, removed, linked, bytes, requests, commit, date,
+        /// pruned}: documents changed, added and removed since the previous backup, files linked to it, bytes written,
+        /// NCM requests, the date and the dated backups `keep` removed (`commit` is () in the dated store).
+        /// `index.csv` has the same columns in both stores (docs/guide.md, "The backup index").
         ///
         /// ```rhai
         /// let r = ncm::backup_configs("backups"); print(`${r.routers} routers in ${r.dir}`);
         /// ```
         fn backup_configs(cx, dir: &str as "string") -> RhaiResult<Dynamic> as "Map" {
-            backup_configs(&cx, dir, &rhai::Map::new())
+            backup_configs(&cx, dir, rhai::Map::new())
         }
 
         /// `backup_configs` with options: `store: "git"` keeps history in a git repository at `dir` (created when
@@ -269,7 +331,8 @@ fn register_backups(root: &mut Module) {
         /// with the previous backup as it was and no half-written file. The repository is checked before it is used (the last
         /// commit, its trees, each file compared against): a damaged one is an error naming the object, never a hang. git's
         /// lock files and the temporaries a killed run left are removed first (a WARN line each).
-        /// Returns #{store, dir, routers, groups, changed, added, removed, commit, requests} (commit is () without change).
+        /// Returns the same map as without options (commit is () without change; date () in the git store). An unknown
+        /// option, or a value out of range, is an error naming the options.
         /// `keep: N` (dated store) keeps the newest N dated backups. `stuck_after: SECS` (default 86400, a day): a lock another
         /// run has held longer than this is a stuck run's, an error (exit 1) rather than "locked" (exit 75), so a scheduler
         /// that retries 75 does not wait on it forever. `effective: true`: each router's file also holds `effective`, its
@@ -281,7 +344,7 @@ fn register_backups(root: &mut Module) {
         /// let r = ncm::backup_configs("/var/backups/ncm", #{store: "git"}); print(`${r.changed} changed`);
         /// ```
         fn backup_configs(cx, dir: &str as "string", options: rhai::Map as "Map") -> RhaiResult<Dynamic> as "Map" {
-            backup_configs(&cx, dir, &options)
+            backup_configs(&cx, dir, options)
         }
 
         /// Puts a backed-up individual configuration back on a router (a backup file's document, or a bare diff) by the
@@ -293,7 +356,7 @@ fn register_backups(root: &mut Module) {
         /// let r = ncm::restore_config(10001, ncm::read_backup("backups/2026-11-20/10001.json"));
         /// ```
         fn restore_config(cx, router_id: Dynamic as "int|string", document: Dynamic as "Map|Array") -> RhaiResult<Dynamic> as "Map" {
-            restore_config(&cx, router_id, document, &rhai::Map::new())
+            restore_config(&cx, router_id, document, rhai::Map::new())
         }
 
         /// `restore_config` with options: `drop_secrets: true` allows a PUT that drops the router's own secrets.
@@ -302,7 +365,7 @@ fn register_backups(root: &mut Module) {
         /// ncm::restore_config(10001, doc, #{drop_secrets: true});
         /// ```
         fn restore_config(cx, router_id: Dynamic as "int|string", document: Dynamic as "Map|Array", options: rhai::Map as "Map") -> RhaiResult<Dynamic> as "Map" {
-            restore_config(&cx, router_id, document, &options)
+            restore_config(&cx, router_id, document, options)
         }
     }
 }
@@ -318,7 +381,7 @@ fn register_reads(root: &mut Module) {
         /// for r in ncm::backup_changes("backups") { print(`${r.kind} ${r.id}: ${r.change} ${r.path}`); }
         /// ```
         fn backup_changes(cx, dir: &str as "string") -> RhaiResult<rhai::Array> as "Array" {
-            backup_changes(&cx, dir, &rhai::Map::new())
+            backup_changes(&cx, dir, rhai::Map::new())
         }
 
         /// `backup_changes` between two given backups: `from`/`to` are git revisions (git store) or dates (dated store).
@@ -327,7 +390,7 @@ fn register_reads(root: &mut Module) {
         /// let rows = ncm::backup_changes("ncm-git", #{from: "HEAD~7", to: "HEAD"});
         /// ```
         fn backup_changes(cx, dir: &str as "string", options: rhai::Map as "Map") -> RhaiResult<rhai::Array> as "Array" {
-            backup_changes(&cx, dir, &options)
+            backup_changes(&cx, dir, options)
         }
 
         /// A backup file (of either store): the configuration manager document as backed up.
