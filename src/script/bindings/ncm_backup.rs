@@ -341,7 +341,7 @@ fn register_backups(root: &mut Module) {
         /// that does not apply).
         ///
         /// ```rhai
-        /// let r = ncm::backup_configs("/var/backups/ncm", #{store: "git"}); print(`${r.changed} changed`);
+        /// let r = ncm::backup_configs("ncm-git", #{store: "git"}); print(`${r.changed} changed`);
         /// ```
         fn backup_configs(cx, dir: &str as "string", options: rhai::Map as "Map") -> RhaiResult<Dynamic> as "Map" {
             backup_configs(&cx, dir, options)
@@ -353,7 +353,8 @@ fn register_backups(root: &mut Module) {
         /// Returns #{router, method (patch, put, unchanged), sent, changes}.
         ///
         /// ```rhai
-        /// let r = ncm::restore_config(10001, ncm::read_backup("backups/2026-11-20/10001.json"));
+        /// let b = ncm::backup_configs("backups");
+        /// let r = ncm::restore_config(10002, ncm::read_backup(`${b.dir}/10002.json`));
         /// ```
         fn restore_config(cx, router_id: Dynamic as "int|string", document: Dynamic as "Map|Array") -> RhaiResult<Dynamic> as "Map" {
             restore_config(&cx, router_id, document, rhai::Map::new())
@@ -362,7 +363,9 @@ fn register_backups(root: &mut Module) {
         /// `restore_config` with options: `drop_secrets: true` allows a PUT that drops the router's own secrets.
         ///
         /// ```rhai
-        /// ncm::restore_config(10001, doc, #{drop_secrets: true});
+        /// let b = ncm::backup_configs("backups");
+        /// let doc = ncm::read_backup(`${b.dir}/10002.json`);
+        /// ncm::restore_config(10002, doc, #{drop_secrets: true});
         /// ```
         fn restore_config(cx, router_id: Dynamic as "int|string", document: Dynamic as "Map|Array", options: rhai::Map as "Map") -> RhaiResult<Dynamic> as "Map" {
             restore_config(&cx, router_id, document, options)
@@ -378,6 +381,7 @@ fn register_reads(root: &mut Module) {
         /// removed whole; change added, changed or removed; secrets stay masked).
         ///
         /// ```rhai
+        /// // not run: it compares the two newest nightly backups, and a sandbox has only today's
         /// for r in ncm::backup_changes("backups") { print(`${r.kind} ${r.id}: ${r.change} ${r.path}`); }
         /// ```
         fn backup_changes(cx, dir: &str as "string") -> RhaiResult<rhai::Array> as "Array" {
@@ -387,7 +391,11 @@ fn register_reads(root: &mut Module) {
         /// `backup_changes` between two given backups: `from`/`to` are git revisions (git store) or dates (dated store).
         ///
         /// ```rhai
-        /// let rows = ncm::backup_changes("ncm-git", #{from: "HEAD~7", to: "HEAD"});
+        /// ncm::backup_configs("ncm-git", #{store: "git"});
+        /// let r = ncm::router("AER2200-0001");
+        /// ncm::set_lan_ip(r.id, "192.168.31.1", "255.255.255.0");
+        /// ncm::backup_configs("ncm-git", #{store: "git"});
+        /// let rows = ncm::backup_changes("ncm-git", #{from: "HEAD~1", to: "HEAD"});
         /// ```
         fn backup_changes(cx, dir: &str as "string", options: rhai::Map as "Map") -> RhaiResult<rhai::Array> as "Array" {
             backup_changes(&cx, dir, options)
@@ -396,7 +404,8 @@ fn register_reads(root: &mut Module) {
         /// A backup file (of either store): the configuration manager document as backed up.
         ///
         /// ```rhai
-        /// let doc = ncm::read_backup("backups/2026-11-20/10001.json");
+        /// let b = ncm::backup_configs("backups");
+        /// let doc = ncm::read_backup(`${b.dir}/10002.json`);
         /// ```
         fn read_backup(cx, file: &str as "string") -> RhaiResult<Dynamic> as "Map" {
             read_backup(&cx, file, None)
@@ -405,7 +414,11 @@ fn register_reads(root: &mut Module) {
         /// A backup file as it was at a revision of the git store holding it (a commit, `HEAD~1`, a branch).
         ///
         /// ```rhai
-        /// let doc = ncm::read_backup("backups/routers/10001.json", "HEAD~1");
+        /// ncm::backup_configs("ncm-git", #{store: "git"});
+        /// let r = ncm::router("AER2200-0001");
+        /// ncm::set_lan_ip(r.id, "192.168.31.1", "255.255.255.0");
+        /// ncm::backup_configs("ncm-git", #{store: "git"});
+        /// let doc = ncm::read_backup("ncm-git/routers/10002.json", "HEAD~1");
         /// ```
         fn read_backup(cx, file: &str as "string", rev: &str as "string") -> RhaiResult<Dynamic> as "Map" {
             read_backup(&cx, file, Some(rev))
