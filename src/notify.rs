@@ -10,6 +10,19 @@ use std::time::Duration;
 /// How long one ping may take.
 pub const PING_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What a failure ping carries: the error and the latest log lines (both already masked).
+#[derive(Debug, serde::Serialize)]
+pub struct Failure {
+    pub error: String,
+    pub log: Vec<String>,
+}
+
+impl Failure {
+    pub fn body(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
 /// Checks a notify URL: http or https, with a host.
 pub fn check_url(url: &str) -> Result<url::Url> {
     let u = url::Url::parse(url)

@@ -5,6 +5,7 @@
 //! with optimistic concurrency (`timestamp` / `serverSideChanged`).
 
 pub mod config_map;
+pub mod script_model;
 
 use crate::error::{Error, Result};
 use crate::http::{Method, RateLimit, Request, RetryPolicy, StatusRule, Transport};

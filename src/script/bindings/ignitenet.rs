@@ -5,67 +5,16 @@
 
 use super::id_arg;
 use super::{call, err_at, error_at, ret, state, usage_error, RhaiResult, ScriptContext};
-use crate::error::Error;
 use crate::http::Method;
 use crate::ignitenet::config_map::{self as cfg, ConfigMap, Entry, Origin};
+use crate::ignitenet::script_model::{
+    self as model, changes_from, config_arg, props_arg, values_of,
+};
 use crate::ignitenet::{answer_values, EntityRef, Target};
 use crate::script::convert::{dynamic_to_json, json_to_dynamic, map_to_json};
 use rhai::{Dynamic, Map, Module, NativeCallContext, Position};
-use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use serde_json::Value;
 use std::sync::Arc;
-
-/// Script changes (`key -> string/number/bool` or `key -> #{value, origin}`) as a config map.
-/// Without an origin, a site key gets `site`; a device key gets `site-device` when the site
-/// defines the key (an override) and `device` otherwise. On a device, a change to an entity the
-/// site defines overrides the whole entity (see [`cfg::whole_entities`]).
-fn changes_from(changes: &Value, answer: &Value, site_level: bool) -> crate::Result<ConfigMap> {
-    let map = origins_of(changes, answer, site_level)?;
-    if site_level {
-        return Ok(map);
-    }
-    let site = cfg::parse_map(answer.get("site").unwrap_or(&Value::Null))?;
-    let device = cfg::parse_map(answer.get("device").unwrap_or(&Value::Null))?;
-    cfg::whole_entities(map, &site, &device)
-}
-
-/// The changes as a config map, each key with its origin (see [`changes_from`]).
-fn origins_of(changes: &Value, answer: &Value, site_level: bool) -> crate::Result<ConfigMap> {
-    if let Some(k) = changes
-        .as_object()
-        .and_then(|o| o.keys().find(|k| !k.contains('/')))
-    {
-        return Err(Error::invalid(format!(
-            "{k:?} is not a config key: keys look like \"wireless/1000000001/ssid\""
-        )));
-    }
-    let site_keys = answer.get("site").and_then(Value::as_object);
-    cfg::parse_map_with(changes, &|k| {
-        if site_level {
-            Origin::Site
-        } else if site_keys.is_some_and(|s| s.contains_key(k)) {
-            Origin::SiteDevice
-        } else {
-            Origin::Device
-        }
-    })
-}
-
-/// A config map argument: `{key: {value, origin}}` or `{key: "value"}`.
-fn config_arg(v: &Value, default_origin: Origin) -> crate::Result<ConfigMap> {
-    cfg::parse_map_with(v, &|_| default_origin)
-}
-
-/// Flat key -> value of a config-changes answer or a config map.
-fn values_of(v: &Value) -> crate::Result<BTreeMap<String, String>> {
-    if v.get("timestamp").is_some() && v.get("site").is_some() {
-        return answer_values(v);
-    }
-    Ok(config_arg(v, Origin::Site)?
-        .into_iter()
-        .map(|(k, e)| (k, e.value))
-        .collect())
-}
 
 /// A site argument: its id, or its name (found once for the run).
 fn site_arg(c: &ScriptContext, pos: Position, d: &Dynamic) -> RhaiResult<String> {
@@ -94,17 +43,6 @@ fn target_arg(c: &ScriptContext, pos: Position, d: &Dynamic) -> RhaiResult<Targe
         };
     }
     Ok(Target::Site(site_arg(c, pos, d)?))
-}
-
-fn props_arg(v: &Value) -> crate::Result<BTreeMap<String, String>> {
-    let Some(obj) = v.as_object() else {
-        return Err(Error::invalid(
-            "properties must be a map of property -> value",
-        ));
-    };
-    obj.iter()
-        .map(|(k, x)| Ok((k.clone(), cfg::value_string(k, x)?)))
-        .collect()
 }
 
 /// The `ignitenet` module: it holds no state (the run's client is in the engine's tag), so it is
@@ -273,55 +211,14 @@ fn json_of(m: &Map) -> Value {
 
 /// `ignitenet::config::entities`: each entity of a kind as `#{id, <property>: value}`.
 fn entities(pos: Position, config: Map, kind: &str) -> RhaiResult<rhai::Array> {
-    let root = cfg::root_of_kind(kind).map_err(error_at(pos))?;
-    let values = values_of(&json_of(&config)).map_err(error_at(pos))?;
-    Ok(cfg::entity_ids(values.keys(), root)
-        .into_iter()
-        .map(|id| {
-            let mut m = serde_json::Map::new();
-            m.insert("id".into(), json!(id));
-            for (p, v) in cfg::entity_props(values.iter(), root, id) {
-                m.insert(p, json!(v));
-            }
-            ret(Value::Object(m))
-        })
-        .collect())
+    let rows = model::entities(&json_of(&config), kind).map_err(error_at(pos))?;
+    super::to_script_array(pos, &rows)
 }
 
 /// `ignitenet::config::new_entity`: a fresh id (a user's from its name) and the changes creating it.
 fn new_entity(pos: Position, answer: Map, kind: &str, props: Map) -> RhaiResult<Dynamic> {
-    let answer = json_of(&answer);
-    let root = cfg::root_of_kind(kind).map_err(error_at(pos))?;
-    let kind = cfg::ENTITY_KINDS
-        .iter()
-        .find(|(_, r)| *r == root)
-        .map(|(k, _)| *k)
-        .unwrap_or(kind);
-    let props = props_arg(&json_of(&props)).map_err(error_at(pos))?;
-    let site_level = answer.get("device").is_none();
-    let defaults = cfg::defaults_of(&answer, kind).map_err(error_at(pos))?;
-    let id = if root == "users" {
-        let name = props.get("name").ok_or_else(|| {
-            usage_error(pos, "a user needs a name: its id is the CRC-32 of the name")
-        })?;
-        cfg::user_id(name)
-    } else {
-        let mut keys: Vec<String> = vec![];
-        for part in ["site", "device"] {
-            if let Some(o) = answer.get(part).and_then(Value::as_object) {
-                keys.extend(o.keys().cloned());
-            }
-        }
-        cfg::next_entity_id(&cfg::entity_ids(keys.iter(), root), site_level)
-            .map_err(error_at(pos))?
-    };
-    let origin = if site_level {
-        Origin::Site
-    } else {
-        Origin::Device
-    };
-    let changes = cfg::entity_changes(root, id, &defaults, &props, origin);
-    Ok(ret(json!({"id": id, "changes": cfg::to_value(&changes)})))
+    let e = model::new_entity(&json_of(&answer), kind, &json_of(&props)).map_err(error_at(pos))?;
+    super::to_script(pos, &e)
 }
 
 /// `ignitenet::config::override_entity`: the entity as the device runs it, copied as an override.
@@ -407,7 +304,7 @@ fn register_config_reads(config: &mut Module) {
             let pos = cx.call_position();
             let s = config_arg(&json_of(&site), Origin::Site).map_err(error_at(pos))?;
             let d = config_arg(&json_of(&device), Origin::Device).map_err(error_at(pos))?;
-            Ok(ret(json!(cfg::effective(&s, &d))))
+            super::to_script(pos, &cfg::effective(&s, &d))
         }
 
         /// The effective config of a device's config-changes object (its `site` merged with its `device`).
@@ -416,7 +313,8 @@ fn register_config_reads(config: &mut Module) {
         /// let eff = ignitenet::config::effective(ignitenet::devices::config("Mock Device-1"));
         /// ```
         fn effective(cx, answer: Map as "Map") -> RhaiResult<Dynamic> as "Map" {
-            answer_values(&json_of(&answer)).map(|m| ret(json!(m))).map_err(error_at(cx.call_position()))
+            let pos = cx.call_position();
+            super::to_script(pos, &answer_values(&json_of(&answer)).map_err(error_at(pos))?)
         }
 
         /// The entities of a kind (`ssid`, `user`, `lan`) or root (`wireless`, `users`, `lans`) in a config-changes object

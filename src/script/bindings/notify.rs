@@ -73,7 +73,8 @@ fn build() -> Module {
             let c = checked(&cx, url)?;
             let error = c.redactor.redact(&error.to_string());
             let lines: Vec<String> = crate::http::recent_log_lines().iter().map(|l| c.redactor.redact(l)).collect();
-            send(&c, url, "fail", Some(serde_json::json!({"error": error, "log": lines})));
+            let failure = crate::notify::Failure { error, log: lines };
+            send(&c, url, "fail", Some(failure.body()));
             Ok(())
         }
     }
