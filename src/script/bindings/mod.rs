@@ -417,31 +417,31 @@ pub fn to_script_array<T: serde::Serialize>(pos: Position, v: &[T]) -> RhaiResul
         .map_err(|t| usage_error(pos, format!("a list of results became a {t}")))
 }
 
-/// What serde says is wrong with a script's options (`unknown field `colour`, expected one of
-/// ...`), without Rhai's wrapping of it.
-pub fn serde_reason(e: &rhai::EvalAltResult) -> String {
-    match e {
-        rhai::EvalAltResult::ErrorParsing(p, _) => p.to_string(),
-        rhai::EvalAltResult::ErrorRuntime(d, _) => d.to_string(),
-        other => other.to_string(),
-    }
+/// An options map into its typed struct (`deny_unknown_fields`): an unknown option or a value
+/// of the wrong type is an error naming the options (`help`).
+pub fn options<T: serde::de::DeserializeOwned>(
+    pos: Position,
+    what: &str,
+    help: &str,
+    o: rhai::Map,
+) -> RhaiResult<T> {
+    rhai::serde::from_dynamic(&rhai::Dynamic::from_map(o)).map_err(|e| {
+        // serde's message ("unknown field `colour`, expected one of ..."), without the
+        // parser's framing rhai puts around it.
+        let text = e.to_string().replace(" (line 0, position 0)", "");
+        let text = text.trim_start_matches("Syntax error: ");
+        usage_error(pos, format!("{what}: {text}; {help}"))
+    })
 }
 
-/// An options map that may only hold the true/false option `key` (false when absent).
-pub fn flag_option(pos: Position, what: &str, o: &rhai::Map, key: &str) -> RhaiResult<bool> {
-    let mut out = false;
-    for (k, v) in o {
-        match (k.as_str(), v.as_bool()) {
-            (x, Ok(b)) if x == key => out = b,
-            _ => {
-                return Err(usage_error(
-                    pos,
-                    format!("{what}: unknown option {k:?} (or not true/false); options: {key}"),
-                ))
-            }
-        }
-    }
-    Ok(out)
+/// The options of a write that may replace a router's configuration (`put_router_config`,
+/// `restore_config`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsOption {
+    /// A PUT may drop the router's own secrets.
+    #[serde(default)]
+    pub drop_secrets: bool,
 }
 
 /// Maps a library error at `pos` into the script's error, with the context's secrets masked.

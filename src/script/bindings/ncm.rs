@@ -391,6 +391,14 @@ fn delete(cx: &NativeCallContext, endpoint: &str, id: Dynamic) -> RhaiResult<()>
     c.ncm.delete(endpoint, &id).map_err(err_at(&c, pos))
 }
 
+/// `ncm::request`'s options: query parameters and a JSON body.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestOptions {
+    query: Option<Dynamic>,
+    body: Option<Value>,
+}
+
 /// `ncm::request`: the method and options checked (a DELETE typed at the prompt asks first),
 /// then the client's raw request.
 fn raw_request(
@@ -406,20 +414,13 @@ fn raw_request(
             format!("unknown HTTP method {method:?}: use GET, POST, PUT, PATCH or DELETE"),
         )
     })?;
-    let mut query = vec![];
-    let mut body = None;
-    for (k, v) in options {
-        match k.as_str() {
-            "query" => query = query_pairs(pos, v)?,
-            "body" => body = Some(crate::script::convert::dynamic_to_json(&v)),
-            other => {
-                return Err(usage_error(
-                    pos,
-                    format!("ncm::request: unknown option {other:?} (it takes query and body)"),
-                ))
-            }
-        }
-    }
+    let o: RequestOptions = super::options(pos, "ncm::request", "options: query, body", options)?;
+    let query = o
+        .query
+        .map(|q| query_pairs(pos, q))
+        .transpose()?
+        .unwrap_or_default();
+    let body = o.body;
     if m == crate::http::Method::Delete {
         super::confirmed(&c, pos, &format!("DELETE {path} on NCM"))?;
     }

@@ -3,7 +3,7 @@
 //! `restore_config` (the smallest write that puts a backed-up configuration back).
 
 use super::id_arg;
-use super::{call, err_at, ret, usage_error, RhaiResult};
+use super::{call, err_at, options, ret, usage_error, RhaiResult};
 use rhai::{Dynamic, Module, NativeCallContext, Position};
 
 /// `ncm::read_backup`: a backup file, or its content at a revision of the git store holding it.
@@ -22,23 +22,6 @@ fn read_backup(cx: &NativeCallContext, file: &str, rev: Option<&str>) -> RhaiRes
     crate::backup::git::read_at(&path, rev)
         .map(ret)
         .map_err(err_at(&c, pos))
-}
-
-/// An options map into its typed struct (`deny_unknown_fields`): an unknown option or a value
-/// of the wrong type is an error naming the options (`help`).
-fn options<T: serde::de::DeserializeOwned>(
-    pos: Position,
-    what: &str,
-    help: &str,
-    o: rhai::Map,
-) -> RhaiResult<T> {
-    rhai::serde::from_dynamic(&Dynamic::from_map(o)).map_err(|e| {
-        // serde's message ("unknown field `colour`, expected one of ..."), without the
-        // parser's framing rhai puts around it.
-        let text = e.to_string().replace(" (line 0, position 0)", "");
-        let text = text.trim_start_matches("Syntax error: ");
-        usage_error(pos, format!("{what}: {text}; {help}"))
-    })
 }
 
 /// `ncm::backup_changes` options.
@@ -244,15 +227,6 @@ fn backup_configs(cx: &NativeCallContext, dir: &str, o: rhai::Map) -> RhaiResult
     rhai::serde::to_dynamic(&r)
 }
 
-/// `ncm::restore_config` options.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RestoreOptions {
-    /// A PUT may drop the router's own secrets.
-    #[serde(default)]
-    drop_secrets: bool,
-}
-
 /// What `ncm::restore_config` returns.
 #[derive(Debug, serde::Serialize)]
 struct Restore<'a> {
@@ -273,7 +247,7 @@ fn restore_config(
 ) -> RhaiResult<Dynamic> {
     let (c, pos) = call(cx)?;
     let id = id_arg(pos, &router_id)?;
-    let RestoreOptions { drop_secrets } = options(
+    let super::SecretsOption { drop_secrets } = options(
         pos,
         "restore_config",
         "options: drop_secrets (true or false)",

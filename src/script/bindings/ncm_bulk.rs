@@ -9,11 +9,12 @@ use super::{call, err_at, usage_error, RhaiResult, ScriptContext};
 use crate::ncm::bulk::{self, options::ApplyOptions, BulkOptions, Change};
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext, Position};
 
+const OPTIONS_HELP: &str = "options: concurrency, rate, method, journal, verify, verify_timeout, poll_interval, waves, soak, max_failures, rollback, drop_secrets, progress, label";
+
 /// `apply_all`'s (or `plan`'s) options, deserialised and checked by the library; the journal,
 /// a file the run must be allowed to write, opened (and locked) here.
 fn parse_options(c: &ScriptContext, pos: Position, o: &Map) -> RhaiResult<BulkOptions> {
-    let given: ApplyOptions = rhai::serde::from_dynamic(&Dynamic::from_map(o.clone()))
-        .map_err(|e| usage_error(pos, format!("apply_all: {}", super::serde_reason(&e))))?;
+    let given: ApplyOptions = super::options(pos, "apply_all", OPTIONS_HELP, o.clone())?;
     let base = BulkOptions {
         concurrency: c.bulk_concurrency,
         rate: c.bulk_rate,

@@ -47,7 +47,12 @@ fn put(
 ) -> RhaiResult<Dynamic> {
     let (c, pos) = call(cx)?;
     let (id, d) = (router_arg(&c, pos, &router_id)?, diff_arg(pos, &d)?);
-    let drop_secrets = super::flag_option(pos, "put_router_config", options, "drop_secrets")?;
+    let super::SecretsOption { drop_secrets } = super::options(
+        pos,
+        "put_router_config",
+        "options: drop_secrets",
+        options.clone(),
+    )?;
     c.ncm
         .put_router_config(&id, &d, drop_secrets)
         .map(ret)
