@@ -459,7 +459,10 @@ fn a_raw_request_stays_under_the_api_root_and_writes_like_any_call() {
         assert!(e.contains("API root"), "{bad}: {e}");
     }
     let e = eval_err(&mut rt, r#"ncm::request("GET", "routers/", #{colour: 1})"#);
-    assert!(e.contains("unknown field `colour`") && e.contains("options: query, body"), "{e}");
+    assert!(
+        e.contains("unknown field `colour`") && e.contains("options: query, body"),
+        "{e}"
+    );
     assert_eq!(sim.counters().total, sent, "nothing sent");
     // A write: sent as any PATCH is; shown and not sent under --dry-run; refused read-only.
     let got = eval(

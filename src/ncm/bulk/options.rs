@@ -25,6 +25,15 @@ impl Number {
             Number::Float(f) => f,
         }
     }
+
+    /// The number as a whole one (a fraction cut off), if finite and of a sane size.
+    pub fn whole(self) -> Option<i64> {
+        match self {
+            Number::Int(i) => Some(i),
+            Number::Float(f) if f.is_finite() && f.abs() < 1e15 => Some(f as i64),
+            Number::Float(_) => None,
+        }
+    }
 }
 
 /// A count of routers (`3`) or a share of them (`"10%"`, `"3"`).

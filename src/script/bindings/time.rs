@@ -39,32 +39,36 @@ fn parse_arg(pos: Position, s: &str) -> RhaiResult<DateTime<Utc>> {
     })
 }
 
-/// The time `span` (weeks, days, hours, minutes, seconds) before now; any overflow or
-/// non-finite number is an error, never a panic.
-fn ago(span: &Map) -> Result<DateTime<Utc>, String> {
+/// A span of time as a script gives it: any of weeks, days, hours, minutes and seconds, each a
+/// whole or a fractional number.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Span {
+    weeks: Option<crate::ncm::bulk::options::Number>,
+    days: Option<crate::ncm::bulk::options::Number>,
+    hours: Option<crate::ncm::bulk::options::Number>,
+    minutes: Option<crate::ncm::bulk::options::Number>,
+    seconds: Option<crate::ncm::bulk::options::Number>,
+}
+
+/// The time `span` before now; any overflow or non-finite number is an error, never a panic.
+fn ago(span: Span) -> Result<DateTime<Utc>, String> {
     let mut secs: i64 = 0;
-    for (k, v) in span {
-        let n = match (v.as_int(), v.as_float()) {
-            (Ok(i), _) => i,
-            (_, Ok(f)) if f.is_finite() && f.abs() < 1e15 => f as INT,
-            _ => return Err(format!("{k} must be a finite number of reasonable size")),
-        };
-        let unit = match k.as_str() {
-            "weeks" => 604_800,
-            "days" => 86_400,
-            "hours" => 3_600,
-            "minutes" => 60,
-            "seconds" => 1,
-            other => {
-                return Err(format!(
-                    "unknown unit {other:?} (use weeks, days, hours, minutes, seconds)"
-                ))
-            }
-        };
+    for (name, n, unit) in [
+        ("weeks", span.weeks, 604_800),
+        ("days", span.days, 86_400),
+        ("hours", span.hours, 3_600),
+        ("minutes", span.minutes, 60),
+        ("seconds", span.seconds, 1),
+    ] {
+        let Some(n) = n else { continue };
+        let n = n
+            .whole()
+            .ok_or_else(|| format!("{name} must be a finite number of reasonable size"))?;
         secs = n
             .checked_mul(unit)
             .and_then(|s| secs.checked_add(s))
-            .ok_or_else(|| format!("{k} = {n} is out of range"))?;
+            .ok_or_else(|| format!("{name} = {n} is out of range"))?;
     }
     chrono::TimeDelta::try_seconds(secs)
         .and_then(|d| Utc::now().checked_sub_signed(d))
@@ -99,7 +103,9 @@ fn build() -> Module {
         /// ```
         #[volatile]
         fn ago(cx, span: Map as "Map") -> RhaiResult<String> as "string" {
-            ago(&span).map(fmt).map_err(|m| usage_error(cx.call_position(), format!("time::ago: {m}")))
+            let pos = cx.call_position();
+            let span: Span = super::options(pos, "time::ago", "units: weeks, days, hours, minutes, seconds", span)?;
+            ago(span).map(fmt).map_err(|m| usage_error(pos, format!("time::ago: {m}")))
         }
 
         /// Formats a datetime with a strftime pattern.
