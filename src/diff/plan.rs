@@ -224,38 +224,18 @@ pub fn plan_revert(
     let prev = apply(&json!({}), previous)?;
     let mut prev_secrets = vec![];
     masked_paths(&prev, &mut vec![], &mut prev_secrets);
-    let mut change = between(&cur, &prev);
+    let change = between(&cur, &prev);
     // A previous secret the change overwrote, or one the current config no longer holds.
     let mut lost: Vec<Vec<Value>> = prev_secrets
         .iter()
         .filter(|p| changed_secrets.contains(p) || get(&cur, p) != Some(&json!("*")))
         .cloned()
         .collect();
-    let before = layers.and_then(|(default, group)| apply(default, &layer(group, previous)).ok());
-    let mut pinned = vec![];
-    if let Some(before) = &before {
-        let mut updates = change.updates.clone();
-        let mut left = vec![];
-        for r in &change.removals {
-            match pinnable(&cur, before, r) {
-                Some(values) => {
-                    for (leaf, v) in values {
-                        put_at(&mut updates, &leaf, v);
-                        pinned.push(leaf);
-                    }
-                }
-                None => left.push(r.clone()),
-            }
-        }
-        if left.is_empty() {
-            change = Diff {
-                updates,
-                removals: vec![],
-            };
-        } else {
-            pinned.clear();
-        }
-    }
+    // What the router ran before: its firmware default, the group's layer and `previous`.
+    let (change, pinned) = layers
+        .and_then(|(default, group)| apply(default, &layer(group, previous)).ok())
+        .and_then(|before| pin_removals(&change, &cur, &before))
+        .unwrap_or((change, vec![]));
     if change.removals.is_empty() {
         if !lost.is_empty() {
             return Ok(Err(NotRevertible { secrets: lost }));
@@ -272,18 +252,7 @@ pub fn plan_revert(
         };
         return Ok(Ok(RevertPlan { write, pinned }));
     }
-    // A PUT sends the previous configuration without its secrets: each would be dropped, and
-    // so would a secret the router holds now that the change did not set (added since).
-    let mut cur_secrets = vec![];
-    masked_paths(&cur, &mut vec![], &mut cur_secrets);
-    let added_since = cur_secrets
-        .into_iter()
-        .filter(|p| !prev_secrets.contains(p) && !changed_secrets.contains(p));
-    for p in prev_secrets.iter().cloned().chain(added_since) {
-        if !lost.contains(&p) {
-            lost.push(p);
-        }
-    }
+    add_secrets_a_put_drops(&cur, &prev_secrets, changed_secrets, &mut lost);
     if !lost.is_empty() {
         return Ok(Err(NotRevertible { secrets: lost }));
     }
@@ -294,6 +263,46 @@ pub fn plan_revert(
         dropped_secrets: vec![],
     };
     Ok(Ok(RevertPlan { write, pinned }))
+}
+
+/// `change` with every removal replaced by setting the path's leaves back to their values in
+/// `before` (what the router ran there before), and those leaves; `None` when some removal
+/// cannot be pinned (then the revert is a PUT, and nothing is pinned).
+fn pin_removals(change: &Diff, cur: &Value, before: &Value) -> Option<(Diff, Vec<Vec<Value>>)> {
+    let mut updates = change.updates.clone();
+    let mut pinned = vec![];
+    for r in &change.removals {
+        for (leaf, v) in pinnable(cur, before, r)? {
+            put_at(&mut updates, &leaf, v);
+            pinned.push(leaf);
+        }
+    }
+    let change = Diff {
+        updates,
+        removals: vec![],
+    };
+    Some((change, pinned))
+}
+
+/// Adds to `lost` the secrets a PUT of the previous configuration would drop: it is sent
+/// without its secrets, so each of them is dropped, and so is a secret the router holds now
+/// that the change did not set (added since).
+fn add_secrets_a_put_drops(
+    cur: &Value,
+    prev_secrets: &[Vec<Value>],
+    changed_secrets: &[Vec<Value>],
+    lost: &mut Vec<Vec<Value>>,
+) {
+    let mut cur_secrets = vec![];
+    masked_paths(cur, &mut vec![], &mut cur_secrets);
+    let added_since = cur_secrets
+        .into_iter()
+        .filter(|p| !prev_secrets.contains(p) && !changed_secrets.contains(p));
+    for p in prev_secrets.iter().cloned().chain(added_since) {
+        if !lost.contains(&p) {
+            lost.push(p);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -184,7 +184,7 @@ pub fn plan(
         None => (w, held_at_most(w.concurrency)),
     };
     let room = most.saturating_sub(asked.len());
-    let mut out = plan_within(w, extent, expected, limit, in_flight, asked);
+    let mut out = plan_within(w, reach(&w, extent, expected, limit), in_flight, asked);
     out.truncate(room);
     out
 }
@@ -196,21 +196,38 @@ pub fn held_at_most(concurrency: usize) -> usize {
     concurrency.saturating_add(2)
 }
 
-fn plan_within(
-    w: Window,
-    extent: &Extent,
-    expected: Option<&Expected>,
-    limit: usize,
-    in_flight: &[usize],
-    asked: &[usize],
-) -> Vec<usize> {
+/// What the planner knows of a listing's pages.
+#[derive(Debug, Clone, Copy)]
+struct Reach {
+    /// Pages known to exist.
+    known: usize,
+    /// The last page that may hold records.
+    end: usize,
+    /// Guesses past the pages known that may be out at a time.
+    budget: usize,
+}
+
+fn reach(w: &Window, extent: &Extent, expected: Option<&Expected>, limit: usize) -> Reach {
     let known = extent
         .pages()
         .max(expected.map_or(0, |e| e.pages(limit)))
         // The page the reader waits for exists (the first page is always asked for).
         .max(w.next.saturating_add(1));
-    // Past the last page nothing holds records; an empty page ends them before it.
-    let end = extent.last();
+    let budget = match expected {
+        Some(_) => 0,
+        None if !w.answered => 0,
+        None => speculation_budget(known).saturating_sub(extent.empty()),
+    };
+    Reach {
+        known,
+        // Past the last page nothing holds records; an empty page ends them before it.
+        end: extent.last(),
+        budget,
+    }
+}
+
+fn plan_within(w: Window, reach: Reach, in_flight: &[usize], asked: &[usize]) -> Vec<usize> {
+    let Reach { known, end, budget } = reach;
     let mut flying = in_flight.len();
     let mut out = vec![];
     let is_asked = |i: usize, out: &[usize]| asked.contains(&i) || out.contains(&i);
@@ -223,11 +240,6 @@ fn plan_within(
         }
         i += 1;
     }
-    let budget = match expected {
-        Some(_) => 0,
-        None if !w.answered => 0,
-        None => speculation_budget(known).saturating_sub(extent.empty()),
-    };
     let mut guesses = in_flight.iter().filter(|&&i| i >= known).count();
     let far = known.saturating_add(w.concurrency.saturating_mul(2));
     // One guess far ahead while the end is not in sight: when it holds records it proves every

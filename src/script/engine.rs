@@ -9,6 +9,14 @@ use std::sync::Arc;
 
 pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
     let mut engine = Engine::new();
+    set_limits(&mut engine, ctx, limits);
+    set_hooks(&mut engine, ctx, limits);
+    register_modules(&mut engine, ctx);
+    engine
+}
+
+/// Rhai's limits, strict variables, the memory checks of `values` and `growth`, and no `eval`.
+fn set_limits(engine: &mut Engine, ctx: &Arc<ScriptContext>, limits: &Limits) {
     // Rhai's own size limits are left off: checking them walks the whole container after every
     // operation (a `push` onto an array of n elements cost O(n)). The memory bound below is one
     // atomic load instead, and the operations that grow a value by a count in one step are
@@ -27,16 +35,21 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
         // Rhai's built-in `+`/`+=` on strings and arrays would bypass the memory checks of
         // `growth` (they run before any registered function when fast operators are on).
         .set_fast_operators(false);
-    super::values::register(&mut engine, limits.max_array_size, limits.max_string_size);
+    super::values::register(engine, limits.max_array_size, limits.max_string_size);
     let budget = super::growth::Budget {
         max: limits.max_memory,
         stop: ctx.stop.clone(),
         cancel: ctx.cancel.clone(),
         held: crate::memory::allocated,
     };
-    super::growth::register(&mut engine, &budget);
+    super::growth::register(engine, &budget);
     // `eval` would run text the pre-run lint never saw: scripts are checked whole, so it is off.
     engine.disable_symbol("eval");
+}
+
+/// The progress hook (the memory bound, cancellation) and the print and debug hooks (secrets
+/// masked).
+fn set_hooks(engine: &mut Engine, ctx: &Arc<ScriptContext>, limits: &Limits) {
     let cancel = ctx.cancel.clone();
     let stop = ctx.stop.clone();
     let saved = ctx.saved.clone();
@@ -72,6 +85,10 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
         };
         eprintln!("{at}{}", r.redact(s));
     });
+}
+
+/// The run's state as the default tag, the custom types, and every binding module.
+fn register_modules(engine: &mut Engine, ctx: &Arc<ScriptContext>) {
     // The run's state, which every binding reads through `bindings::state`: the modules
     // themselves hold none, so each is built once per process.
     engine.set_default_tag(rhai::Dynamic::from(ctx.clone()));
@@ -87,5 +104,4 @@ pub fn build(ctx: &Arc<ScriptContext>, limits: &Limits) -> Engine {
     engine.register_static_module("time", bindings::time::module());
     engine.register_static_module("log", bindings::log::module());
     engine.register_static_module("notify", bindings::notify::module());
-    engine
 }

@@ -300,35 +300,8 @@ pub(crate) fn handle(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Reply {
-    if headers.get("x-api-key").and_then(|v| v.to_str().ok()) != Some(st.ignitenet_key.as_str()) {
-        let mut c = st.counters.lock().unwrap();
-        c.total += 1;
-        c.unauthorized += 1;
-        return Reply::plain(401, "x-api-key header is not valid");
-    }
-    {
-        let mut l = st.ignitenet_limit.lock().unwrap();
-        let (limit, window) = &mut *l;
-        let now = Instant::now();
-        while window
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= limit.per)
-        {
-            window.pop_front();
-        }
-        if window.len() >= limit.requests {
-            let mut c = st.counters.lock().unwrap();
-            c.total += 1;
-            c.too_many += 1;
-            return Reply::plain(
-                429,
-                format!(
-                    "Too Many Requests: the limit is {} requests per {:?}",
-                    limit.requests, limit.per
-                ),
-            );
-        }
-        window.push_back(now);
+    if let Some(refused) = refuse_bad_key(st, headers).or_else(|| refuse_over_limit(st)) {
+        return refused;
     }
     let rest = path.trim_start_matches("/pub/v1").trim_matches('/');
     let Some((route, id)) = match_path(rest) else {
@@ -351,34 +324,91 @@ pub(crate) fn handle(
         return Reply::plain(400, "content-type header must be application/json");
     }
     let mut store = st.ignitenet.lock().unwrap();
-    let id = id.unwrap_or_default();
-    match (route.name, method) {
+    answer(
+        &mut store,
+        route.name,
+        method,
+        &id.unwrap_or_default(),
+        rest,
+        body,
+    )
+}
+
+/// A 401 (counted) unless the request carries the account's `x-api-key`.
+fn refuse_bad_key(st: &SimState, headers: &HeaderMap) -> Option<Reply> {
+    if headers.get("x-api-key").and_then(|v| v.to_str().ok()) == Some(st.ignitenet_key.as_str()) {
+        return None;
+    }
+    let mut c = st.counters.lock().unwrap();
+    c.total += 1;
+    c.unauthorized += 1;
+    Some(Reply::plain(401, "x-api-key header is not valid"))
+}
+
+/// A 429 (counted) when the rate limit's window is full; otherwise the request takes its place
+/// in the window.
+fn refuse_over_limit(st: &SimState) -> Option<Reply> {
+    let mut l = st.ignitenet_limit.lock().unwrap();
+    let (limit, window) = &mut *l;
+    let now = Instant::now();
+    while window
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= limit.per)
+    {
+        window.pop_front();
+    }
+    if window.len() >= limit.requests {
+        let mut c = st.counters.lock().unwrap();
+        c.total += 1;
+        c.too_many += 1;
+        return Some(Reply::plain(
+            429,
+            format!(
+                "Too Many Requests: the limit is {} requests per {:?}",
+                limit.requests, limit.per
+            ),
+        ));
+    }
+    window.push_back(now);
+    None
+}
+
+/// The answer of route `route` (by name) to an authorized, allowed request for record `id`.
+fn answer(
+    store: &mut IgStore,
+    route: &str,
+    method: &str,
+    id: &str,
+    rest: &str,
+    body: &[u8],
+) -> Reply {
+    match (route, method) {
         ("sites", _) => Reply::json(
             200,
             Value::Array(store.sites.iter().map(|s| s.record.clone()).collect()),
         ),
-        ("site_devices", _) => match store.site(&id) {
+        ("site_devices", _) => match store.site(id) {
             Some(_) => Reply::json(
                 200,
-                Value::Array(store.devices_of(&id).map(|d| d.record.clone()).collect()),
+                Value::Array(store.devices_of(id).map(|d| d.record.clone()).collect()),
             ),
             None => Reply::plain(404, format!("site {id} not found")),
         },
-        ("site_config", "GET") => match store.site(&id) {
+        ("site_config", "GET") => match store.site(id) {
             Some(s) => Reply::json(200, site_answer(s, false)),
             None => Reply::plain(404, format!("site {id} not found")),
         },
-        ("device_config", "GET") => match device_answer(&store, &id, false) {
+        ("device_config", "GET") => match device_answer(store, id, false) {
             Some(v) => Reply::json(200, v),
             None => Reply::plain(404, format!("device {id} not found")),
         },
         // "/devices/{deviceId}/config": the device's config object.
-        ("device_config_object", _) => match store.device(&id) {
+        ("device_config_object", _) => match store.device(id) {
             Some(d) => Reply::json(200, cfg::to_value(&d.config)),
             None => Reply::plain(404, format!("device {id} not found")),
         },
-        ("site_config", _) => post(&mut store, &id, true, body),
-        ("device_config", _) => post(&mut store, &id, false, body),
+        ("site_config", _) => post(store, id, true, body),
+        ("device_config", _) => post(store, id, false, body),
         _ => Reply::plain(404, format!("Cannot {method} /pub/v1/{rest}")),
     }
 }

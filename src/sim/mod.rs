@@ -217,34 +217,38 @@ pub struct Simulator {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl Simulator {
-    pub fn start(opts: SimOptions) -> Result<Simulator> {
+/// The simulator's listening socket (non-blocking, for tokio) and the address it got.
+fn bind(addr: SocketAddr) -> Result<(std::net::TcpListener, SocketAddr)> {
+    let listener = std::net::TcpListener::bind(addr)
+        .map_err(|e| Error::Config(format!("simulator cannot bind {addr}: {e}")))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::io("simulator socket", e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("simulator socket", e))?;
+    Ok((listener, addr))
+}
+
+/// The options that change how the store answers: sync and upgrade timings, rejected and broken
+/// configurations, broken and bricking firmware.
+fn apply_store_options(store: &mut store::Store, opts: &SimOptions) {
+    store.sync_delay = opts.sync_delay;
+    store.rejecting = opts.reject_config.iter().cloned().collect();
+    store.break_apn = opts.break_apn.clone();
+    store.rollback_after = opts.rollback_after;
+    store.upgrades.install_time = opts.upgrade_time;
+    store.upgrades.download_time = opts.sync_delay;
+    store.upgrades.break_version = opts.break_firmware.clone();
+    store.upgrades.brick_version = opts.brick_firmware.clone();
+}
+
+impl SimState {
+    /// The state around a generated store: the IgniteNet cloud generated from the same seed,
+    /// faults, latency, failure rate, keys and rate limit as the options say.
+    fn new(store: store::Store, opts: &SimOptions) -> SimState {
         use rand::SeedableRng;
-        let mut store = fleet::generate(
-            opts.routers,
-            opts.seed,
-            chrono::Utc::now(),
-            "https://www.cradlepointecm.com/api/v2/",
-        );
-        // Bound only once the fleet exists: a client that can connect gets answers at once
-        // (a 100,000-router fleet takes seconds to generate).
-        let listener = std::net::TcpListener::bind(opts.addr)
-            .map_err(|e| Error::Config(format!("simulator cannot bind {}: {e}", opts.addr)))?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|e| Error::io("simulator socket", e))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::io("simulator socket", e))?;
-        store.sync_delay = opts.sync_delay;
-        store.rejecting = opts.reject_config.iter().cloned().collect();
-        store.break_apn = opts.break_apn.clone();
-        store.rollback_after = opts.rollback_after;
-        store.upgrades.install_time = opts.upgrade_time;
-        store.upgrades.download_time = opts.sync_delay;
-        store.upgrades.break_version = opts.break_firmware.clone();
-        store.upgrades.brick_version = opts.brick_firmware.clone();
-        let state = Arc::new(SimState {
+        SimState {
             store: RwLock::new(store),
             listings: Mutex::new(server::ListingCache::default()),
             counters: Mutex::new(Counters::default()),
@@ -263,47 +267,83 @@ impl Simulator {
             )),
             ignitenet_key: opts.ignitenet_key.clone(),
             ignitenet_limit: Mutex::new((opts.ignitenet_rate_limit, Default::default())),
-        });
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::result::Result<(), String>>();
-        let st = state.clone();
-        let thread = std::thread::Builder::new()
-            .name("fleetscript-sim".into())
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e.to_string()));
-                        return;
-                    }
-                };
-                rt.block_on(async move {
-                    let listener = match tokio::net::TcpListener::from_std(listener) {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e.to_string()));
-                            return;
-                        }
-                    };
-                    let _ = ready_tx.send(Ok(()));
-                    let app = front::router(st);
-                    let _ = axum::serve(listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = rx.await;
-                        })
-                        .await;
-                });
-            })
-            .map_err(|e| Error::io("simulator thread", e))?;
-        match ready_rx.recv() {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(Error::Config(format!("simulator failed to start: {e}"))),
-            Err(_) => return Err(Error::Config("simulator failed to start".into())),
         }
+    }
+}
+
+/// Serves `state` on `listener` from a thread of its own (with its own runtime) until the
+/// returned sender is used or dropped; returns once the server is up, or why it is not.
+fn spawn_server(
+    listener: std::net::TcpListener,
+    state: Arc<SimState>,
+) -> Result<(
+    tokio::sync::oneshot::Sender<()>,
+    std::thread::JoinHandle<()>,
+)> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::result::Result<(), String>>();
+    let thread = std::thread::Builder::new()
+        .name("fleetscript-sim".into())
+        .spawn(move || serve(listener, state, rx, ready_tx))
+        .map_err(|e| Error::io("simulator thread", e))?;
+    match ready_rx.recv() {
+        Ok(Ok(())) => Ok((tx, thread)),
+        Ok(Err(e)) => Err(Error::Config(format!("simulator failed to start: {e}"))),
+        Err(_) => Err(Error::Config("simulator failed to start".into())),
+    }
+}
+
+/// The server thread: a runtime, the listener handed to it, then the routes served until
+/// `shutdown`; `ready` says whether it got that far.
+fn serve(
+    listener: std::net::TcpListener,
+    state: Arc<SimState>,
+    shutdown: tokio::sync::oneshot::Receiver<()>,
+    ready: std::sync::mpsc::Sender<std::result::Result<(), String>>,
+) {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = ready.send(Err(e.to_string()));
+            return;
+        }
+    };
+    rt.block_on(async move {
+        let listener = match tokio::net::TcpListener::from_std(listener) {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = ready.send(Err(e.to_string()));
+                return;
+            }
+        };
+        let _ = ready.send(Ok(()));
+        let app = front::router(state);
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = shutdown.await;
+            })
+            .await;
+    });
+}
+
+impl Simulator {
+    pub fn start(opts: SimOptions) -> Result<Simulator> {
+        let mut store = fleet::generate(
+            opts.routers,
+            opts.seed,
+            chrono::Utc::now(),
+            "https://www.cradlepointecm.com/api/v2/",
+        );
+        // Bound only once the fleet exists: a client that can connect gets answers at once
+        // (a 100,000-router fleet takes seconds to generate).
+        let (listener, addr) = bind(opts.addr)?;
+        apply_store_options(&mut store, &opts);
+        let state = Arc::new(SimState::new(store, &opts));
+        let (tx, thread) = spawn_server(listener, state.clone())?;
         Ok(Simulator {
             addr,
             state,

@@ -139,6 +139,46 @@ pub struct GateProgress<'a> {
     pub what: &'a str,
 }
 
+/// One round of readings: a router that failed for good gets its verdict, one that is healthy
+/// is counted so, and one that was healthy and is no longer fails.
+fn judge(
+    open: &[&Watched],
+    health: &HashMap<String, Health>,
+    verdicts: &mut BTreeMap<String, Option<String>>,
+    healthy: &mut HashMap<String, ()>,
+) {
+    for w in open {
+        let h = health.get(&w.router).cloned().unwrap_or_default();
+        if let Some(why) = h.fatal() {
+            verdicts.insert(w.router.clone(), Some(why));
+        } else if h.healthy() {
+            healthy.insert(w.router.clone(), ());
+        } else if healthy.remove(&w.router).is_some() {
+            verdicts.insert(w.router.clone(), Some(h.lost()));
+        }
+    }
+}
+
+/// At the deadline: every router still waiting for its sync fails, saying what state it is in.
+fn time_out(
+    open: &[&Watched],
+    health: &HashMap<String, Health>,
+    verdicts: &mut BTreeMap<String, Option<String>>,
+    healthy: &HashMap<String, ()>,
+    opts: &GateOptions,
+) {
+    for w in open {
+        if !healthy.contains_key(&w.router) && !verdicts.contains_key(&w.router) {
+            let h = health.get(&w.router).cloned().unwrap_or_default();
+            let why = match h.state.as_str() {
+                "online" => format!("not synched within verify_timeout {}", crate::http::human_duration(opts.verify_timeout)),
+                s => format!("not synched within verify_timeout {}; the router is {s} (a config that cut the WAN?)", crate::http::human_duration(opts.verify_timeout)),
+            };
+            verdicts.insert(w.router.clone(), Some(why));
+        }
+    }
+}
+
 /// Runs the gate for `watched` (written at or after `since`): returns, per router, `None` when
 /// it passed, or the reason it failed. Polls every `poll_interval`; Ctrl-C interrupts.
 pub fn run(
@@ -162,16 +202,7 @@ pub fn run(
             break;
         }
         let health = read_health(client, &open, &since)?;
-        for w in &open {
-            let h = health.get(&w.router).cloned().unwrap_or_default();
-            if let Some(why) = h.fatal() {
-                verdicts.insert(w.router.clone(), Some(why));
-            } else if h.healthy() {
-                healthy.insert(w.router.clone(), ());
-            } else if healthy.remove(&w.router).is_some() {
-                verdicts.insert(w.router.clone(), Some(h.lost()));
-            }
-        }
+        judge(&open, &health, &mut verdicts, &mut healthy);
         let now = Instant::now();
         let waiting = open
             .iter()
@@ -186,16 +217,7 @@ pub fn run(
                 break;
             }
         } else if now >= deadline {
-            for w in &open {
-                if !healthy.contains_key(&w.router) && !verdicts.contains_key(&w.router) {
-                    let h = health.get(&w.router).cloned().unwrap_or_default();
-                    let why = match h.state.as_str() {
-                        "online" => format!("not synched within verify_timeout {}", crate::http::human_duration(opts.verify_timeout)),
-                        s => format!("not synched within verify_timeout {}; the router is {s} (a config that cut the WAN?)", crate::http::human_duration(opts.verify_timeout)),
-                    };
-                    verdicts.insert(w.router.clone(), Some(why));
-                }
-            }
+            time_out(&open, &health, &mut verdicts, &healthy, opts);
             continue;
         }
         let failed = verdicts.values().filter(|v| v.is_some()).count();

@@ -8,6 +8,8 @@
 
 use super::*;
 
+mod notes;
+
 /// What the run has learnt so far, shared by the write workers.
 struct Book {
     results: Vec<Option<Outcome>>,
@@ -337,88 +339,59 @@ impl<'a> Run<'a> {
         self.failures() > self.budget
     }
 
-    /// The routers whose failures counted against the budget (of these changes only, when
-    /// given), named, with their reasons (the first few).
-    fn failed_routers(&self, only: Option<&[usize]>) -> String {
-        const SHOWN: usize = 5;
-        let b = self.book.lock().unwrap();
-        let failed: Vec<String> = b
-            .counted
-            .iter()
-            .filter(|i| only.is_none_or(|o| o.contains(i)))
-            .filter_map(|&i| b.results[i].as_ref())
-            .map(|o| {
-                let name = self
-                    .plan
-                    .states
-                    .get(&o.router)
-                    .map(|s| format!(" ({})", s.name))
-                    .unwrap_or_default();
-                format!("router {}{name}: {}", o.router, o.reason)
-            })
-            .collect();
-        let more = failed.len().saturating_sub(SHOWN);
-        let mut text = failed
-            .into_iter()
-            .take(SHOWN)
-            .collect::<Vec<_>>()
-            .join("; ");
-        if more > 0 {
-            text.push_str(&format!("; and {more} more (see the report)"));
-        }
-        text
-    }
-
-    fn halt_reason(&self, after: &str, total: usize) -> String {
-        let budget = match self.opts.max_failures {
-            Some(a) => format!(
-                "max_failures {} = {} of {total} routers",
-                a.text(),
-                self.budget
-            ),
-            None => "no budget".into(),
-        };
-        format!(
-            "{} router(s) failed {after}, more than the budget ({budget}): {}",
-            self.failures(),
-            self.failed_routers(None)
-        )
-    }
-
-    fn canary_halt(&self, waves: usize, canaries: &[usize]) -> String {
-        format!(
-            "the canary wave (wave 1/{waves}) failed, and a failed canary halts the run whatever the failure budget: {}",
-            self.failed_routers(Some(canaries))
-        )
-    }
-
     /// Writes and gates every wave, then the offline routers; returns why it halted, if it did.
     fn execute(&self, work: &Work) -> Result<Option<String>> {
         let total = work.verify_first.len() + work.online.len() + work.offline.len();
-        if !work.verify_first.is_empty() {
-            log(
-                self.opts,
-                "INFO",
-                &format!(
-                    "{}: verifying {} router(s) an earlier run sent",
-                    self.opts.label,
-                    work.verify_first.len()
-                ),
-            );
-            self.gate(
-                &work.verify_first,
-                0,
-                "verifying earlier writes",
-                chrono::Utc::now(),
-            )?;
-            if self.over_budget() {
-                return Ok(Some(
-                    self.halt_reason("verifying what an earlier run sent", total),
-                ));
+        if let Some(halt) = self.verify_earlier(&work.verify_first, total)? {
+            return Ok(Some(halt));
+        }
+        let order = self.wave_order(&work.online);
+        let sizes = waves::wave_sizes(&self.opts.waves, order.len());
+        let mut start = 0;
+        for (k, size) in sizes.iter().enumerate() {
+            let idxs = &order[start..start + size];
+            start += size;
+            if let Some(halt) = self.run_wave(idxs, k + 1, sizes.len(), total)? {
+                return Ok(Some(halt));
             }
         }
-        let kinds: Vec<(String, String)> = work
-            .online
+        self.write_offline(&work.offline, sizes.len() + 1)?;
+        Ok(None)
+    }
+
+    /// Gates the routers an earlier run sent to before writing anything; returns why it
+    /// halted, if they took the run over its failure budget.
+    fn verify_earlier(&self, verify_first: &[usize], total: usize) -> Result<Option<String>> {
+        if verify_first.is_empty() {
+            return Ok(None);
+        }
+        log(
+            self.opts,
+            "INFO",
+            &format!(
+                "{}: verifying {} router(s) an earlier run sent",
+                self.opts.label,
+                verify_first.len()
+            ),
+        );
+        self.gate(
+            verify_first,
+            0,
+            "verifying earlier writes",
+            chrono::Utc::now(),
+        )?;
+        if self.over_budget() {
+            return Ok(Some(
+                self.halt_reason("verifying what an earlier run sent", total),
+            ));
+        }
+        Ok(None)
+    }
+
+    /// The online routers in the order the waves take them: kinds (product, firmware) spread
+    /// so that each wave, the canaries first, has as many kinds as it can.
+    fn wave_order(&self, online: &[usize]) -> Vec<usize> {
+        let kinds: Vec<(String, String)> = online
             .iter()
             .map(|&i| {
                 self.plan
@@ -428,62 +401,81 @@ impl<'a> Run<'a> {
                     .unwrap_or_default()
             })
             .collect();
-        let order: Vec<usize> = waves::spread(&kinds)
+        waves::spread(&kinds)
             .into_iter()
-            .map(|k| work.online[k])
-            .collect();
-        let sizes = waves::wave_sizes(&self.opts.waves, order.len());
-        let mut start = 0;
-        for (k, size) in sizes.iter().enumerate() {
-            let wave = k + 1;
-            let idxs = &order[start..start + size];
-            start += size;
-            let label = format!("{}: wave {wave}/{}", self.opts.label, sizes.len());
-            log(
-                self.opts,
-                "INFO",
-                &format!("{label}: writing {size} router(s)"),
-            );
-            self.pb.set_message(format!("{label}: writing"));
-            let since = chrono::Utc::now();
-            // The canaries (the first of several waves) may not fail at all.
-            let canary = k == 0 && sizes.len() > 1;
-            let limit = if canary { self.failures() } else { self.budget };
-            self.write_wave(idxs, wave, false, limit)?;
-            if self.failures() <= limit {
-                self.gate(idxs, wave, &label, since)?;
-            }
-            if canary && self.failures() > limit {
-                return Ok(Some(self.canary_halt(sizes.len(), idxs)));
-            }
-            if self.over_budget() {
-                return Ok(Some(
-                    self.halt_reason(&format!("by wave {wave}/{}", sizes.len()), total),
-                ));
-            }
-            if self.opts.verify {
-                let failed = idxs
-                    .iter()
-                    .filter(|&&i| self.status(i) == Some(Status::Failed))
-                    .count();
-                log(self.opts, "INFO", &format!("{label}: {} healthy, {failed} failed; within the failure budget ({} so far)", idxs.len() - failed, self.failures()));
-            }
+            .map(|k| online[k])
+            .collect()
+    }
+
+    /// Writes and gates wave `wave` of `waves`; returns why the run halts after it, if it does
+    /// (a failed canary, or the failure budget spent).
+    fn run_wave(
+        &self,
+        idxs: &[usize],
+        wave: usize,
+        waves: usize,
+        total: usize,
+    ) -> Result<Option<String>> {
+        let size = idxs.len();
+        let label = format!("{}: wave {wave}/{waves}", self.opts.label);
+        log(
+            self.opts,
+            "INFO",
+            &format!("{label}: writing {size} router(s)"),
+        );
+        self.pb.set_message(format!("{label}: writing"));
+        let since = chrono::Utc::now();
+        // The canaries (the first of several waves) may not fail at all.
+        let canary = wave == 1 && waves > 1;
+        let limit = if canary { self.failures() } else { self.budget };
+        self.write_wave(idxs, wave, false, limit)?;
+        if self.failures() <= limit {
+            self.gate(idxs, wave, &label, since)?;
         }
-        if !work.offline.is_empty() {
+        if canary && self.failures() > limit {
+            return Ok(Some(self.canary_halt(waves, idxs)));
+        }
+        if self.over_budget() {
+            return Ok(Some(
+                self.halt_reason(&format!("by wave {wave}/{waves}"), total),
+            ));
+        }
+        if self.opts.verify {
+            let failed = idxs
+                .iter()
+                .filter(|&&i| self.status(i) == Some(Status::Failed))
+                .count();
             log(
                 self.opts,
                 "INFO",
                 &format!(
-                    "{}: writing {} offline or suspended router(s) last; they sync when they reconnect or their sync is resumed",
-                    self.opts.label,
-                    work.offline.len()
+                    "{label}: {} healthy, {failed} failed; within the failure budget ({} so far)",
+                    idxs.len() - failed,
+                    self.failures()
                 ),
             );
-            self.pb
-                .set_message(format!("{}: offline routers", self.opts.label));
-            self.write_wave(&work.offline, sizes.len() + 1, true, usize::MAX)?;
         }
         Ok(None)
+    }
+
+    /// Writes the offline or suspended routers last, as wave `wave`, without gating them.
+    fn write_offline(&self, offline: &[usize], wave: usize) -> Result<()> {
+        if offline.is_empty() {
+            return Ok(());
+        }
+        log(
+            self.opts,
+            "INFO",
+            &format!(
+                "{}: writing {} offline or suspended router(s) last; they sync when they reconnect or their sync is resumed",
+                self.opts.label,
+                offline.len()
+            ),
+        );
+        self.pb
+            .set_message(format!("{}: offline routers", self.opts.label));
+        self.write_wave(offline, wave, true, usize::MAX)?;
+        Ok(())
     }
 
     /// Reverts what this run's journal says was written, and notes it on each outcome.
@@ -596,36 +588,11 @@ pub fn apply_all(
     opts: &BulkOptions,
 ) -> Result<Report> {
     let dry = client.transport().options.dry_run;
-    let invalid: Vec<Option<String>> = changes
-        .iter()
-        .map(|c| {
-            crate::diff::validate(&c.diff.to_value())
-                .into_iter()
-                .next()
-                .map(|i| i.without_value())
-        })
-        .collect();
+    let invalid = first_problems(changes);
     let journal = Journal::open(if dry { None } else { opts.journal.as_ref() })?;
     journal.intact()?;
     let plan = plan(client, changes, opts)?;
-    let run = Run {
-        client,
-        changes,
-        opts,
-        fps: changes
-            .iter()
-            .map(|c| fingerprint(&c.diff, opts.method))
-            .collect(),
-        book: Mutex::new(Book {
-            results: vec![None; changes.len()],
-            journal,
-            failures: 0,
-            counted: vec![],
-        }),
-        plan,
-        budget: usize::MAX,
-        pb: crate::progress::ProgressBar::hidden(),
-    };
+    let run = Run::new(client, changes, opts, journal, plan);
     if dry {
         run.dry_run();
         return Ok(Report {
@@ -634,88 +601,66 @@ pub fn apply_all(
         });
     }
     let work = run.classify(&invalid);
-    let total = work.verify_first.len() + work.online.len() + work.offline.len();
-    let run = Run {
-        budget: opts.max_failures.map_or(usize::MAX, |a| a.of(total, false)),
-        pb: progress_bar(
-            work.online.len() + work.offline.len(),
-            &opts.label,
-            opts.progress,
-        ),
-        ..run
-    };
-    let halted = match run.execute(&work) {
-        Ok(h) => h,
-        Err(Error::Interrupted) => {
-            run.pb.finish_and_clear();
-            log(opts, "WARN", &interrupted_note(opts, run.written()));
-            return Err(Error::Interrupted);
-        }
-        Err(e) => {
-            run.pb.finish_and_clear();
-            log(opts, "ERROR", &stopped_note(opts, run.written(), &e));
-            return Err(e);
-        }
-    };
-    run.pb.finish_and_clear();
-    let mut report = Report::default();
-    if let Some(why) = &halted {
-        log(opts, "ERROR", &format!("{}: halted: {why}", opts.label));
-        if opts.rollback {
-            report.rollback = run.roll_back()?;
-        }
-        report.next = next_steps(opts, &report.rollback);
-        for step in &report.next {
-            log(opts, "INFO", &format!("{}: {step}", opts.label));
+    let run = run.with_budget_and_progress(&work);
+    let halted = run.execute_noting_a_stop(&work)?;
+    run.report(halted)
+}
+
+/// Each change's first problem as a configuration (its value left out), if it has one.
+fn first_problems(changes: &[Change]) -> Vec<Option<String>> {
+    changes
+        .iter()
+        .map(|c| {
+            crate::diff::validate(&c.diff.to_value())
+                .into_iter()
+                .next()
+                .map(|i| i.without_value())
+        })
+        .collect()
+}
+
+impl<'a> Run<'a> {
+    /// A run of `changes` as planned, with no failure budget and no progress bar yet.
+    fn new(
+        client: &'a Arc<NcmClient>,
+        changes: &'a [Change],
+        opts: &'a BulkOptions,
+        journal: Journal,
+        plan: Plan,
+    ) -> Run<'a> {
+        Run {
+            client,
+            changes,
+            opts,
+            fps: changes
+                .iter()
+                .map(|c| fingerprint(&c.diff, opts.method))
+                .collect(),
+            book: Mutex::new(Book {
+                results: vec![None; changes.len()],
+                journal,
+                failures: 0,
+                counted: vec![],
+            }),
+            plan,
+            budget: usize::MAX,
+            pb: crate::progress::ProgressBar::hidden(),
         }
     }
-    report.outcomes = run.outcomes(&match &halted {
-        Some(why) => format!("halted: {why}"),
-        None => "not reached".into(),
-    });
-    report.halted = halted;
-    Ok(report)
-}
 
-/// The journal's path as an operator types it after `--arg journal=`.
-fn journal_arg(opts: &BulkOptions) -> Option<String> {
-    opts.journal.as_ref().map(|j| j.path.display().to_string())
-}
-
-/// What the operator can run after a halt: the undo (unless the run rolled itself back
-/// completely) and how to continue.
-fn next_steps(opts: &BulkOptions, rollback: &[Reverted]) -> Vec<String> {
-    let undone = opts.rollback && rollback.iter().all(Reverted::restores);
-    let Some(journal) = journal_arg(opts) else {
-        return vec![if undone {
-            "the run's writes were rolled back; fix the cause, then run it again".into()
-        } else {
-            "no journal was kept, so nothing can undo this run from one: pass the journal option to make runs undoable".into()
-        }];
-    };
-    let mut out = vec![];
-    if !undone {
-        out.push(format!(
-            "undo what was written: fleetscript run rollback --arg journal={journal}"
-        ));
-    }
-    out.push(format!("continue once the cause is fixed: run the same command again (the journal {journal} resumes it)"));
-    out
-}
-
-/// What a run stopped by an error (the journal could not be written, the API failed) tells the
-/// operator: what it wrote, all journaled before the write, and how to undo it.
-fn stopped_note(opts: &BulkOptions, written: usize, e: &Error) -> String {
-    match journal_arg(opts) {
-        Some(j) => format!("{}: stopped: {e}; {written} router(s) written by this run, each journaled before its write. Undo: fleetscript run rollback --arg journal={j}", opts.label),
-        None => format!("{}: stopped: {e}; {written} router(s) written by this run", opts.label),
-    }
-}
-
-/// What an interrupted run tells the operator: its writes are journaled, and the commands.
-fn interrupted_note(opts: &BulkOptions, written: usize) -> String {
-    match journal_arg(opts) {
-        Some(j) => format!("{}: interrupted: the writes in flight finished; {written} router(s) written by this run, all in the journal {j}. Resume: run the same command again; undo: fleetscript run rollback --arg journal={j}", opts.label),
-        None => format!("{}: interrupted: the writes in flight finished; {written} router(s) written by this run (no journal was kept)", opts.label),
+    /// The run with its failure budget (of every router it writes or verifies) and a progress
+    /// bar over the routers it writes.
+    fn with_budget_and_progress(self, work: &Work) -> Run<'a> {
+        let opts = self.opts;
+        let total = work.verify_first.len() + work.online.len() + work.offline.len();
+        Run {
+            budget: opts.max_failures.map_or(usize::MAX, |a| a.of(total, false)),
+            pb: progress_bar(
+                work.online.len() + work.offline.len(),
+                &opts.label,
+                opts.progress,
+            ),
+            ..self
+        }
     }
 }

@@ -213,68 +213,84 @@ pub fn plan_one(
     method: WriteMethod,
     drop_secrets: bool,
 ) -> PlanEntry {
-    let entry = |action, paths| PlanEntry {
+    let (action, paths) = plan_action(state, change, method, drop_secrets);
+    PlanEntry {
         router: change.router.clone(),
         action,
         paths,
-    };
+    }
+}
+
+/// What `plan_one` does to the router, and the paths it changes.
+fn plan_action(
+    state: Option<&RouterState>,
+    change: &Change,
+    method: WriteMethod,
+    drop_secrets: bool,
+) -> (Action, Vec<PathChange>) {
     let Some(state) = state.filter(|s| s.config_manager.is_some()) else {
-        return entry(
-            Action::Refuse("no configuration manager for this router (is the id right?)".into()),
-            vec![],
-        );
+        return refuse("no configuration manager for this router (is the id right?)".into());
     };
     let current = match current_config(&state.configuration) {
         Ok(c) => c,
-        Err(why) => return entry(Action::Refuse(why), vec![]),
+        Err(why) => return refuse(why),
     };
     let wanted = diff::strip_masked(&change.diff);
     let before = diff::apply(&json!({}), &current).unwrap_or_else(|_| json!({}));
-    if method == WriteMethod::Patch {
-        if !wanted.removals.is_empty() {
-            return entry(
-                Action::Refuse(
-                    "a PATCH cannot remove paths; use method \"put\" (or diff::plan_write)".into(),
-                ),
-                vec![],
-            );
-        }
-        let after = match diff::apply(&before, &wanted) {
-            Ok(a) => a,
-            Err(i) => {
-                return entry(
-                    Action::Refuse(format!("the change does not apply: {}", i.without_value())),
-                    vec![],
-                )
-            }
-        };
-        let paths = changed_paths(&before, &after);
-        // A secret the change sets cannot be compared with the mask: it is always written.
-        let sets_secret = !secret_paths(&wanted).is_empty();
-        if paths.is_empty() && !sets_secret {
-            return entry(Action::Unchanged, vec![]);
-        }
-        return entry(
-            Action::Write {
-                patch: true,
-                send: wanted,
-            },
-            paths,
+    match method {
+        WriteMethod::Patch => plan_patch(&before, wanted),
+        WriteMethod::Put => plan_put(&current, &before, wanted, drop_secrets),
+    }
+}
+
+/// A refusal, before any path is known.
+fn refuse(why: String) -> (Action, Vec<PathChange>) {
+    (Action::Refuse(why), vec![])
+}
+
+/// A PATCH of `wanted` over the configuration `before` (which cannot remove a path).
+fn plan_patch(before: &Value, wanted: Diff) -> (Action, Vec<PathChange>) {
+    if !wanted.removals.is_empty() {
+        return refuse(
+            "a PATCH cannot remove paths; use method \"put\" (or diff::plan_write)".into(),
         );
     }
-    let plan = match diff::plan_write(&current, &wanted) {
+    let after = match diff::apply(before, &wanted) {
+        Ok(a) => a,
+        Err(i) => return refuse(format!("the change does not apply: {}", i.without_value())),
+    };
+    let paths = changed_paths(before, &after);
+    // A secret the change sets cannot be compared with the mask: it is always written.
+    let sets_secret = !secret_paths(&wanted).is_empty();
+    if paths.is_empty() && !sets_secret {
+        return (Action::Unchanged, vec![]);
+    }
+    (
+        Action::Write {
+            patch: true,
+            send: wanted,
+        },
+        paths,
+    )
+}
+
+/// A PUT making the configuration `current` (`before` as a value) `wanted`, or the PATCH that
+/// does the same (see `diff::plan_write`); refused if it would drop a stored secret unless
+/// `drop_secrets`.
+fn plan_put(
+    current: &Diff,
+    before: &Value,
+    wanted: Diff,
+    drop_secrets: bool,
+) -> (Action, Vec<PathChange>) {
+    let plan = match diff::plan_write(current, &wanted) {
         Ok(p) => p,
-        Err(i) => {
-            return entry(
-                Action::Refuse(format!("the change does not apply: {}", i.without_value())),
-                vec![],
-            )
-        }
+        Err(i) => return refuse(format!("the change does not apply: {}", i.without_value())),
     };
     let after = diff::apply(&json!({}), &wanted).unwrap_or_else(|_| json!({}));
-    let paths = changed_paths(&before, &after);
+    let paths = changed_paths(before, &after);
     if plan.change.is_empty() {
-        return entry(Action::Unchanged, paths);
+        return (Action::Unchanged, paths);
     }
     if !plan.dropped_secrets.is_empty() && !drop_secrets {
         let names: Vec<String> = plan
@@ -282,12 +298,12 @@ pub fn plan_one(
             .iter()
             .map(|p| diff::path_text(p))
             .collect();
-        return entry(Action::Refuse(format!(
+        return (Action::Refuse(format!(
             "refused: the PUT would drop the router's own secret(s) {}; set them in the change, or pass drop_secrets: true",
             names.join(", ")
         )), paths);
     }
-    entry(
+    (
         Action::Write {
             patch: plan.patch,
             send: plan.send,

@@ -540,26 +540,13 @@ impl<R: Record> Pager<R> {
         let order = self.order_by();
         let mut all: Vec<R> = vec![];
         for params in std::mem::take(&mut self.chunks) {
-            let mut sub = Pager {
-                client: self.client.clone(),
-                ep: self.ep,
-                chunks: VecDeque::from([params]),
+            let one_chunk = Prepared {
+                chunks: vec![params],
+                limit,
                 page_size: self.page_size,
                 offset: self.offset,
-                next: None,
-                remaining: limit,
-                finished: false,
-                visited: Default::default(),
-                pages_fetched: 0,
-                records_seen: 0,
-                ahead: VecDeque::new(),
-                extent: Default::default(),
-                chunk_pages: 0,
-                arrived: std::sync::mpsc::channel(),
-                expected: None,
-                publish: None,
-                keep_text: false,
             };
+            let mut sub: Pager<R> = Pager::new(self.client.clone(), self.ep, one_chunk);
             while let Some(mut page) = sub.next_page()? {
                 all.append(&mut page);
             }

@@ -281,7 +281,15 @@ pub fn module() -> Arc<Module> {
 fn build() -> Module {
     let mut m = Module::new();
     m.set_doc("/// CSV files.");
-    functions! { &mut m;
+    register_writing(&mut m);
+    register_reading(&mut m);
+    m
+}
+
+/// `csv::write` (a whole file at once) and `csv::writer` with its `write` and `close` (a file
+/// written row by row).
+fn register_writing(m: &mut Module) {
+    functions! { m;
         /// Writes rows (object maps) to a CSV file, columns in the given order; missing values are empty,
         /// maps and arrays are written as JSON. Atomic. Returns the number of rows written.
         ///
@@ -345,6 +353,12 @@ fn build() -> Module {
             w.close(cx.call_position(), &c)
         }
 
+    }
+}
+
+/// `csv::read`.
+fn register_reading(m: &mut Module) {
+    functions! { m;
         /// Reads a CSV file with a header line into an array of maps (values are strings). Only under the
         /// directories scripts may read (the current one, the script's own, the library path, `--allow-read`).
         ///
@@ -358,5 +372,4 @@ fn build() -> Module {
             parse(&bytes).map_err(|e| usage_error(cx.call_position(), format!("{path}: {e}")))
         }
     }
-    m
 }

@@ -555,13 +555,15 @@ fn build() -> Module {
     super::ncm_config::register(&mut root);
     super::ncm_bulk::register(&mut root);
     super::ncm_backup::register(&mut root);
-    register_helpers(&mut root);
+    register_requests(&mut root);
+    register_lookups(&mut root);
     register_reboots(&mut root);
     root
 }
 
-/// `ncm::lists`, `ncm::stats`, `ncm::router`, `ncm::group` and `ncm::version_cmp`.
-fn register_helpers(root: &mut Module) {
+/// `ncm::lists`, `ncm::request`, `ncm::calls` and `ncm::stats`: listings at once, requests
+/// the catalog lacks, and the count of calls made.
+fn register_requests(root: &mut Module) {
     functions! { root;
         /// Several independent listings at once: `#{endpoint: query, ...}` -> `#{endpoint: [records], ...}`,
         /// each read in full as by `list`, all at the same time (a job's routers and net devices, say). An error in
@@ -623,6 +625,28 @@ fn register_helpers(root: &mut Module) {
             Ok(super::stats_map(state(&cx)?.ncm.transport()))
         }
 
+    }
+}
+
+/// `ncm::version_cmp`, `ncm::router` and `ncm::group`: firmware versions compared, and a
+/// router or group found by what people call it.
+fn register_lookups(root: &mut Module) {
+    functions! { root;
+        /// Compares two firmware versions part by part as numbers: -1, 0 or 1 (`7.22.60` is after `7.4.0`,
+        /// which text comparison gets wrong; `7.4` equals `7.4.0`).
+        ///
+        /// ```rhai
+        /// let fw = ncm::firmwares::list(#{limit: 1})[0];
+        /// if ncm::version_cmp(fw.version, "7.22.0") >= 0 { print("new enough"); }
+        /// ```
+        fn version_cmp(_, a: &str as "string", b: &str as "string") -> rhai::INT as "int" {
+            match crate::ncm::names::version_cmp(a, b) {
+                std::cmp::Ordering::Less => -1,
+                std::cmp::Ordering::Equal => 0,
+                std::cmp::Ordering::Greater => 1,
+            }
+        }
+
         /// The router with this id, MAC address, name or serial number (one request for an id, a MAC or a
         /// name; kept for the rest of the run). No match says which names are close; several say which
         /// routers, so you can give the id.
@@ -644,21 +668,6 @@ fn register_helpers(root: &mut Module) {
         /// ```
         fn group(cx, key: Dynamic as "string|int") -> RhaiResult<Dynamic> as "Map" {
             find(&cx, Kind::Group, key)
-        }
-
-        /// Compares two firmware versions part by part as numbers: -1, 0 or 1 (`7.22.60` is after `7.4.0`,
-        /// which text comparison gets wrong; `7.4` equals `7.4.0`).
-        ///
-        /// ```rhai
-        /// let fw = ncm::firmwares::list(#{limit: 1})[0];
-        /// if ncm::version_cmp(fw.version, "7.22.0") >= 0 { print("new enough"); }
-        /// ```
-        fn version_cmp(_, a: &str as "string", b: &str as "string") -> rhai::INT as "int" {
-            match crate::ncm::names::version_cmp(a, b) {
-                std::cmp::Ordering::Less => -1,
-                std::cmp::Ordering::Equal => 0,
-                std::cmp::Ordering::Greater => 1,
-            }
         }
 
     }

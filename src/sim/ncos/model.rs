@@ -22,66 +22,43 @@ pub struct Model {
     pub serial: bool,
 }
 
+impl Model {
+    /// A model's hardware, field by field in the order they are declared.
+    const fn new(
+        name: &'static str,
+        lan_ports: u8,
+        poe_ports: u8,
+        radios: u8,
+        modems: u8,
+        gps: bool,
+        serial: bool,
+    ) -> Model {
+        Model {
+            name,
+            lan_ports,
+            poe_ports,
+            radios,
+            modems,
+            gps,
+            serial,
+        }
+    }
+}
+
 /// The models of the simulated catalog. The notes: "`ethernet[]` and `vlan[].ports`: the number
 /// of ports. E3000 has 10 (1 WAN + 9 LAN, 4 PoE), and smaller models have 1–5"; "`wlan.radio[]`:
 /// 0, 1 or 2 radios"; "Models without WiFi (e.g. some E300/L950/S-series variants)". The port,
 /// radio and modem counts of each model are (inference); the MBR1400's four LAN ports are the
 /// spec's own example ("an MBR1400 router running 5.4.0 firmware. The default vlan array").
+///
+/// In the order of [`Model::new`]: name, LAN ports, PoE ports, radios, modem slots, GPS, serial.
 const MODELS: &[Model] = &[
-    Model {
-        name: "MBR1400",
-        lan_ports: 4,
-        poe_ports: 0,
-        radios: 1,
-        modems: 2,
-        gps: false,
-        serial: false,
-    },
-    Model {
-        name: "IBR900",
-        lan_ports: 1,
-        poe_ports: 0,
-        radios: 2,
-        modems: 2,
-        gps: true,
-        serial: true,
-    },
-    Model {
-        name: "AER2200",
-        lan_ports: 4,
-        poe_ports: 0,
-        radios: 2,
-        modems: 2,
-        gps: true,
-        serial: false,
-    },
-    Model {
-        name: "IBR1700",
-        lan_ports: 4,
-        poe_ports: 0,
-        radios: 2,
-        modems: 2,
-        gps: true,
-        serial: true,
-    },
-    Model {
-        name: "E100",
-        lan_ports: 1,
-        poe_ports: 0,
-        radios: 2,
-        modems: 1,
-        gps: true,
-        serial: false,
-    },
-    Model {
-        name: "E300",
-        lan_ports: 4,
-        poe_ports: 1,
-        radios: 0,
-        modems: 1,
-        gps: true,
-        serial: false,
-    },
+    Model::new("MBR1400", 4, 0, 1, 2, false, false),
+    Model::new("IBR900", 1, 0, 2, 2, true, true),
+    Model::new("AER2200", 4, 0, 2, 2, true, false),
+    Model::new("IBR1700", 4, 0, 2, 2, true, true),
+    Model::new("E100", 1, 0, 2, 1, true, false),
+    Model::new("E300", 4, 1, 0, 1, true, false),
 ];
 
 /// The model of a product name; an unknown product is a two-radio, four-port router.
@@ -90,15 +67,7 @@ pub fn model(product: &str) -> Model {
         .iter()
         .copied()
         .find(|m| m.name == product)
-        .unwrap_or(Model {
-            name: "IBR900",
-            lan_ports: 4,
-            poe_ports: 0,
-            radios: 2,
-            modems: 1,
-            gps: true,
-            serial: false,
-        })
+        .unwrap_or(Model::new("IBR900", 4, 0, 2, 1, true, false))
 }
 
 /// A firmware version, for what its configuration tree holds.

@@ -34,26 +34,35 @@ fn position(a: &[Value], seg: &str) -> Option<usize> {
 }
 
 fn prune_object(m: &Map<String, Value>, r: &Reach<'_>) -> Value {
+    prune_entries(m, |k| Reach {
+        updates: r
+            .updates
+            .iter()
+            .filter_map(|u| u.as_object().and_then(|o| o.get(k)))
+            .collect(),
+        removals: below(r.removals.iter().copied(), k),
+    })
+}
+
+/// The entries of `m` that their reach (`reach_of` the key) says a diff reads or changes, each
+/// pruned to that reach.
+fn prune_entries<'a>(m: &Map<String, Value>, reach_of: impl Fn(&str) -> Reach<'a>) -> Value {
     let mut out = Map::new();
     for (k, v) in m {
-        let sub = Reach {
-            updates: r
-                .updates
-                .iter()
-                .filter_map(|u| u.as_object().and_then(|o| o.get(k)))
-                .collect(),
-            removals: r
-                .removals
-                .iter()
-                .filter(|p| p.first().and_then(key_text).as_deref() == Some(k))
-                .map(|p| &p[1..])
-                .collect(),
-        };
+        let sub = reach_of(k);
         if !sub.updates.is_empty() || !sub.removals.is_empty() {
             out.insert(k.clone(), prune_value(v, &sub));
         }
     }
     Value::Object(out)
+}
+
+/// The removal paths that go through key `k`, from below it.
+fn below<'a>(removals: impl Iterator<Item = &'a [Value]>, k: &str) -> Vec<&'a [Value]> {
+    removals
+        .filter(|p| p.first().and_then(key_text).as_deref() == Some(k))
+        .map(|p| &p[1..])
+        .collect()
 }
 
 fn prune_array(a: &[Value], r: &Reach<'_>) -> Value {
@@ -111,22 +120,16 @@ pub fn prune(default: &Value, diffs: &[&Diff]) -> Value {
     let Value::Object(m) = default else {
         return default.clone();
     };
-    let mut out = Map::new();
-    for (k, v) in m {
-        let sub = Reach {
-            updates: diffs.iter().filter_map(|d| d.updates.get(k)).collect(),
-            removals: diffs
+    prune_entries(m, |k| Reach {
+        updates: diffs.iter().filter_map(|d| d.updates.get(k)).collect(),
+        removals: below(
+            diffs
                 .iter()
                 .flat_map(|d| d.removals.iter())
-                .filter(|p| p.first().and_then(key_text).as_deref() == Some(k))
-                .map(|p| &p[1..])
-                .collect(),
-        };
-        if !sub.updates.is_empty() || !sub.removals.is_empty() {
-            out.insert(k.clone(), prune_value(v, &sub));
-        }
-    }
-    Value::Object(out)
+                .map(Vec::as_slice),
+            k,
+        ),
+    })
 }
 
 /// `diffs` applied in order to `base`.
