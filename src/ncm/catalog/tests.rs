@@ -40,7 +40,7 @@ fn example_bodies_are_objects_of_the_endpoints_writable_fields() {
         .iter()
         .filter(|e| e.example_body.is_some())
         .collect();
-    assert_eq!(with_body.len(), 2);
+    assert_eq!(with_body.len(), 3);
     for e in with_body {
         let body: serde_json::Value = serde_json::from_str(e.example_body.unwrap()).unwrap();
         let body = body
