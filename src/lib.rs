@@ -26,6 +26,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod ignitenet;
+pub mod logging;
 pub mod memory;
 pub mod ncm;
 pub mod notify;

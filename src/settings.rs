@@ -442,6 +442,17 @@ pub fn check_secret(from: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// `30s`, `1.5s`, `250ms`: a duration as an operator would write it.
+pub fn human_duration(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{}s", d.as_secs_f64())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,10 +6,12 @@
 
 use super::tls::{self, TlsFailure};
 use super::{
-    human_duration, log_line, parse_body, DryRunSink, HttpOptions, Method, RateLimit, RateLimiter,
-    Redactor, Request, Response, Stats, CONNECT_RETRIES,
+    parse_body, DryRunSink, HttpOptions, Method, RateLimit, RateLimiter, Redactor, Request,
+    Response, Stats, CONNECT_RETRIES,
 };
 use crate::error::{message_from_body, parse_config_issues, redact_value, ApiError, Error, Result};
+use crate::logging::log_line;
+use crate::settings::human_duration;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};

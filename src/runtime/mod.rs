@@ -493,7 +493,7 @@ impl Runtime {
             StopReason::TIME => ScriptError::Runtime(Box::new(Diagnostic {
                 message: format!(
                     "stopped: the script ran longer than its time limit ({}); raise it with --max-time SECS, or --max-time none",
-                    crate::http::human_duration(self.config.limits.max_time.unwrap_or_default())
+                    crate::settings::human_duration(self.config.limits.max_time.unwrap_or_default())
                 ),
                 ..d
             })),

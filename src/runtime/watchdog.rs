@@ -52,8 +52,8 @@ impl Watchdog {
                     });
                     hook(&format!(
                         "stopped: the run exceeded --max-time {}; it did not stop at the limit (stuck in {stuck}), so it was ended {} later",
-                        crate::http::human_duration(w.limit),
-                        crate::http::human_duration(w.grace)
+                        crate::settings::human_duration(w.limit),
+                        crate::settings::human_duration(w.grace)
                     ));
                 }
             })

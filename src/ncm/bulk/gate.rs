@@ -171,8 +171,8 @@ fn time_out(
         if !healthy.contains_key(&w.router) && !verdicts.contains_key(&w.router) {
             let h = health.get(&w.router).cloned().unwrap_or_default();
             let why = match h.state.as_str() {
-                "online" => format!("not synched within verify_timeout {}", crate::http::human_duration(opts.verify_timeout)),
-                s => format!("not synched within verify_timeout {}; the router is {s} (a config that cut the WAN?)", crate::http::human_duration(opts.verify_timeout)),
+                "online" => format!("not synched within verify_timeout {}", crate::settings::human_duration(opts.verify_timeout)),
+                s => format!("not synched within verify_timeout {}; the router is {s} (a config that cut the WAN?)", crate::settings::human_duration(opts.verify_timeout)),
             };
             verdicts.insert(w.router.clone(), Some(why));
         }

@@ -218,7 +218,7 @@ impl Journal {
                 if repair {
                     set_aside(p, &file, &line, whole)?;
                 } else {
-                    crate::http::log_line("WARN", &format!(
+                    crate::logging::log_line("WARN", &format!(
                         "the journal {} ends in a record cut short ({} bytes); a real run sets it aside",
                         p.display(), line.len()
                     ));
@@ -416,7 +416,7 @@ fn set_aside(path: &Path, file: &std::fs::File, torn: &[u8], keep: u64) -> Resul
     file.set_len(keep)
         .and_then(|_| file.sync_data())
         .map_err(|e| Error::io(path.display(), e))?;
-    crate::http::log_line("WARN", &format!(
+    crate::logging::log_line("WARN", &format!(
         "the journal {} ended in a record cut short ({} bytes, a crash while it was written); it was set aside in {} (a write is sent only after its record is whole, so none is hidden)",
         path.display(), torn.len(), aside.display()
     ));

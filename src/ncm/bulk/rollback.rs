@@ -94,7 +94,7 @@ fn unreadable<T>(what: &str, e: Error) -> Result<Option<T>> {
     if matches!(e, Error::Interrupted) {
         return Err(e);
     }
-    crate::http::log_line(
+    crate::logging::log_line(
         "WARN",
         &format!("rollback: {what} could not be read ({}); a path its routers' run added needs a removal (a PUT)", e.short_message()),
     );

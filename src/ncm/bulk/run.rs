@@ -49,7 +49,7 @@ struct Run<'a> {
 
 fn log(opts: &BulkOptions, level: &str, msg: &str) {
     if opts.progress {
-        crate::http::log_line(level, msg);
+        crate::logging::log_line(level, msg);
     }
 }
 

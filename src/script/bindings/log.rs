@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 /// One log line on stderr: UTC timestamp, level, the message with secrets masked.
 pub fn write(level: &str, msg: &str, redactor: &crate::http::Redactor) {
-    crate::http::log_line(level, &redactor.redact(msg));
+    crate::logging::log_line(level, &redactor.redact(msg));
 }
 
 /// Writes `message` at `level` unless it is DEBUG and `FLEETSCRIPT_LOG` is not `debug`.

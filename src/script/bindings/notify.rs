@@ -72,7 +72,7 @@ fn build() -> Module {
         fn fail(cx, url: &str as "string", error: Dynamic as "string") -> RhaiResult<()> as "()" {
             let c = checked(&cx, url)?;
             let error = c.redactor.redact(&error.to_string());
-            let lines: Vec<String> = crate::http::recent_log_lines().iter().map(|l| c.redactor.redact(l)).collect();
+            let lines: Vec<String> = crate::logging::recent_log_lines().iter().map(|l| c.redactor.redact(l)).collect();
             let failure = crate::notify::Failure { error, log: lines };
             send(&c, url, "fail", Some(failure.body()));
             Ok(())
