@@ -212,13 +212,9 @@ fn every_default_configuration_served_is_a_full_ncos_tree() {
             "{}/firmwares/{id}/default_configuration/",
             sim.ncm_base_url()
         );
-        let k = fleetscript::sim::sandbox_credentials();
         let text = reqwest::blocking::Client::new()
             .get(&url)
-            .header("X-CP-API-ID", k.cp_api_id)
-            .header("X-CP-API-KEY", k.cp_api_key)
-            .header("X-ECM-API-ID", k.ecm_api_id)
-            .header("X-ECM-API-KEY", k.ecm_api_key)
+            .headers(crate::common::sandbox_headers())
             .send()
             .unwrap()
             .text()

@@ -17,12 +17,7 @@ fn get(
         .unwrap();
     let mut rb = client.get(format!("{}{}", sim.base_url(), path_and_query));
     if auth {
-        let k = sandbox_credentials();
-        rb = rb
-            .header("X-CP-API-ID", k.cp_api_id)
-            .header("X-CP-API-KEY", k.cp_api_key)
-            .header("X-ECM-API-ID", k.ecm_api_id)
-            .header("X-ECM-API-KEY", k.ecm_api_key);
+        rb = rb.headers(crate::common::sandbox_headers());
     }
     let r = rb.send().unwrap();
     let status = r.status().as_u16();
@@ -32,13 +27,9 @@ fn get(
 }
 
 fn send(sim: &Simulator, method: reqwest::Method, path: &str, body: &str) -> (u16, Value) {
-    let k = sandbox_credentials();
     let r = reqwest::blocking::Client::new()
         .request(method, format!("{}{}", sim.base_url(), path))
-        .header("X-CP-API-ID", k.cp_api_id)
-        .header("X-CP-API-KEY", k.cp_api_key)
-        .header("X-ECM-API-ID", k.ecm_api_id)
-        .header("X-ECM-API-KEY", k.ecm_api_key)
+        .headers(crate::common::sandbox_headers())
         .header("Content-Type", "application/json")
         .body(body.to_string())
         .send()

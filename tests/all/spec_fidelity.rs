@@ -5,18 +5,14 @@
 //! requires, one reboot target).
 
 use crate::common::*;
-use fleetscript::sim::{sandbox_credentials, Simulator};
+use fleetscript::sim::Simulator;
 
 /// A request to the simulator over plain HTTP, past the client's checks: status and body text.
 fn raw(sim: &Simulator, method: &str, path: &str, body: &str) -> (u16, String) {
-    let k = sandbox_credentials();
     let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let r = reqwest::blocking::Client::new()
         .request(m, format!("{}/{path}", sim.ncm_base_url()))
-        .header("X-CP-API-ID", k.cp_api_id)
-        .header("X-CP-API-KEY", k.cp_api_key)
-        .header("X-ECM-API-ID", k.ecm_api_id)
-        .header("X-ECM-API-KEY", k.ecm_api_key)
+        .headers(crate::common::sandbox_headers())
         .header("content-type", "application/json")
         .body(body.to_string())
         .send()

@@ -4,7 +4,6 @@
 //! filter the documentation does not list. A bug the catalog shares with the simulator shows here.
 
 use crate::common::*;
-use fleetscript::sim::sandbox_credentials;
 use serde_json::{json, Map, Value};
 
 /// One documented filter: endpoint, field, the field's documented type, and the query key suffix
@@ -106,13 +105,9 @@ fn get(
 ) -> (u16, String) {
     let mut url = url::Url::parse(&format!("{}/{endpoint}/", sim.ncm_base_url())).unwrap();
     url.query_pairs_mut().extend_pairs(pairs);
-    let k = sandbox_credentials();
     let r = reqwest::blocking::Client::new()
         .get(url)
-        .header("X-CP-API-ID", k.cp_api_id)
-        .header("X-CP-API-KEY", k.cp_api_key)
-        .header("X-ECM-API-ID", k.ecm_api_id)
-        .header("X-ECM-API-KEY", k.ecm_api_key)
+        .headers(crate::common::sandbox_headers())
         .send()
         .unwrap();
     (r.status().as_u16(), r.text().unwrap_or_default())

@@ -110,6 +110,22 @@ pub fn bin_for(sim: &Simulator) -> Command {
     c
 }
 
+/// The sandbox's NCM keys as request headers, for a request to the simulator that goes past
+/// the client's checks.
+pub fn sandbox_headers() -> reqwest::header::HeaderMap {
+    let k = sandbox_credentials();
+    let mut h = reqwest::header::HeaderMap::new();
+    for (name, value) in [
+        ("X-CP-API-ID", k.cp_api_id),
+        ("X-CP-API-KEY", k.cp_api_key),
+        ("X-ECM-API-ID", k.ecm_api_id),
+        ("X-ECM-API-KEY", k.ecm_api_key),
+    ] {
+        h.insert(name, value.parse().expect("a header value"));
+    }
+    h
+}
+
 /// Runs a script for its effects.
 pub fn run(rt: &mut Runtime, src: &str) {
     let _ = eval(rt, src);
