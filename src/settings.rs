@@ -442,6 +442,33 @@ pub fn check_secret(from: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// A number a script gives as an integer or a float (an option, a span of time).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+impl Number {
+    /// The number as a float.
+    pub fn value(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+
+    /// The number as a whole one (a fraction cut off), if finite and of a sane size.
+    pub fn whole(self) -> Option<i64> {
+        match self {
+            Number::Int(i) => Some(i),
+            Number::Float(f) if f.is_finite() && f.abs() < 1e15 => Some(f as i64),
+            Number::Float(_) => None,
+        }
+    }
+}
+
 /// `30s`, `1.5s`, `250ms`: a duration as an operator would write it.
 pub fn human_duration(d: Duration) -> String {
     if d.subsec_nanos() == 0 {

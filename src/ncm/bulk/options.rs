@@ -7,34 +7,8 @@
 use super::waves::{check_waves, Amount};
 use super::{BulkOptions, WriteMethod};
 use crate::error::{Error, Result};
-use crate::settings as st;
+use crate::settings::{self as st, Number};
 use serde::Deserialize;
-
-/// A number given as an integer or a float.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(untagged)]
-pub enum Number {
-    Int(i64),
-    Float(f64),
-}
-
-impl Number {
-    fn get(self) -> f64 {
-        match self {
-            Number::Int(i) => i as f64,
-            Number::Float(f) => f,
-        }
-    }
-
-    /// The number as a whole one (a fraction cut off), if finite and of a sane size.
-    pub fn whole(self) -> Option<i64> {
-        match self {
-            Number::Int(i) => Some(i),
-            Number::Float(f) if f.is_finite() && f.abs() < 1e15 => Some(f as i64),
-            Number::Float(_) => None,
-        }
-    }
-}
 
 /// A count of routers (`3`) or a share of them (`"10%"`, `"3"`).
 #[derive(Debug, Clone, Deserialize)]
@@ -115,19 +89,19 @@ impl ApplyOptions {
         let mut b = base;
         let opt = |e: Error| Error::invalid(format!("option {e}"));
         if let Some(n) = self.concurrency {
-            b.concurrency = st::CONCURRENCY.usize(n.get()).map_err(opt)?;
+            b.concurrency = st::CONCURRENCY.usize(n.value()).map_err(opt)?;
         }
         if let Some(n) = self.rate {
-            b.rate = st::RATE.check(n.get()).map_err(opt)?;
+            b.rate = st::RATE.check(n.value()).map_err(opt)?;
         }
         if let Some(n) = self.verify_timeout {
-            b.verify_timeout = st::VERIFY_TIMEOUT.duration(n.get()).map_err(opt)?;
+            b.verify_timeout = st::VERIFY_TIMEOUT.duration(n.value()).map_err(opt)?;
         }
         if let Some(n) = self.poll_interval {
-            b.poll_interval = st::POLL_INTERVAL.duration(n.get()).map_err(opt)?;
+            b.poll_interval = st::POLL_INTERVAL.duration(n.value()).map_err(opt)?;
         }
         if let Some(n) = self.soak {
-            b.soak = st::SOAK.duration(n.get()).map_err(opt)?;
+            b.soak = st::SOAK.duration(n.value()).map_err(opt)?;
         }
         if let Some(w) = &self.waves {
             b.waves = w.amounts()?;

@@ -393,13 +393,6 @@ pub fn rhai_error(pos: Position, e: Error, redactor: &Redactor) -> Box<EvalAltRe
     EvalAltResult::ErrorRuntime(m.into(), pos).into()
 }
 
-/// A plain script-usage error (bad argument) as a Rhai error.
-/// The paths a plan or restore changes, as scripts see them: `#{path, before, after, removed}`.
-pub fn paths_value(paths: &[crate::diff::PathChange]) -> serde_json::Value {
-    let rows: Vec<crate::diff::PathRow> = paths.iter().map(|p| p.row()).collect();
-    serde_json::to_value(rows).unwrap_or_default()
-}
-
 /// A library result as a script value (`rhai::serde::to_dynamic`).
 pub fn to_script<T: serde::Serialize>(pos: Position, v: &T) -> RhaiResult<rhai::Dynamic> {
     rhai::serde::to_dynamic(v).map_err(|e| {
@@ -449,6 +442,7 @@ pub fn err_at(c: &ScriptContext, pos: Position) -> impl Fn(Error) -> Box<EvalAlt
     move |e| rhai_error(pos, e, &c.redactor)
 }
 
+/// A plain script-usage error (bad argument) as a Rhai error.
 pub fn usage_error(pos: Position, msg: impl Into<String>) -> Box<EvalAltResult> {
     rhai_error(pos, Error::Invalid(msg.into()), &Redactor::default())
 }

@@ -235,7 +235,7 @@ struct Restore<'a> {
     method: &'a str,
     sent: bool,
     /// Every path that differs, before and after.
-    changes: serde_json::Value,
+    changes: Vec<crate::diff::PathRow>,
 }
 
 /// `ncm::restore_config`, with its options.
@@ -262,7 +262,7 @@ fn restore_config(
         router: &id,
         method: r.method,
         sent: r.sent,
-        changes: super::paths_value(&r.paths),
+        changes: r.paths.iter().map(|p| p.row()).collect(),
     })
 }
 

@@ -44,11 +44,11 @@ fn parse_arg(pos: Position, s: &str) -> RhaiResult<DateTime<Utc>> {
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Span {
-    weeks: Option<crate::ncm::bulk::options::Number>,
-    days: Option<crate::ncm::bulk::options::Number>,
-    hours: Option<crate::ncm::bulk::options::Number>,
-    minutes: Option<crate::ncm::bulk::options::Number>,
-    seconds: Option<crate::ncm::bulk::options::Number>,
+    weeks: Option<crate::settings::Number>,
+    days: Option<crate::settings::Number>,
+    hours: Option<crate::settings::Number>,
+    minutes: Option<crate::settings::Number>,
+    seconds: Option<crate::settings::Number>,
 }
 
 /// The time `span` before now; any overflow or non-finite number is an error, never a panic.
